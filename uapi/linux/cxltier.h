@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * cxltier: per-buffer placement of memory across DRAM and CXL NUMA nodes.
+ *
+ * This header is the whole contract between the cxltier module and
+ * userspace.  It compiles on its own with -std=c90 and includes only
+ * <linux/types.h> and <linux/ioctl.h>.
+ *
+ * Conventions (after iommufd):
+ *  - Every ioctl argument starts with "__u32 size; __u32 flags;".  The kernel
+ *    copies it with copy_struct_from_user(): a size smaller than the first
+ *    version of the struct is -EINVAL; a larger size whose tail is non-zero
+ *    is -E2BIG; a larger size with a zero tail is accepted, so structs grow
+ *    at the end without new ioctl numbers.
+ *  - Unknown flag bits, unknown enum values and non-zero reserved fields are
+ *    -EINVAL.  What is supported is learnt from CXLTIER_IOC_GET_INFO, never
+ *    by probing errno.
+ *  - Pointers travel as __aligned_u64.  Variable-length out arrays take a
+ *    capacity in and return the real count; when the capacity is too small
+ *    the kernel fills what fits, stores the real count and fails with
+ *    -EMSGSIZE.  A zero capacity with a zero pointer just asks for the count.
+ *  - An ioctl the file does not know is -ENOTTY.
+ */
+#ifndef _UAPI_LINUX_CXLTIER_H
+#define _UAPI_LINUX_CXLTIER_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define CXLTIER_API_VERSION	1
+
+/* Character device, created by the module. */
+#define CXLTIER_DEVICE_NAME	"cxltier"
+#define CXLTIER_DEVICE_PATH	"/dev/cxltier"
+
+/*
+ * ioctl numbers: type 0xCE is shared with uapi/linux/cxl_mem.h, which uses
+ * numbers 0x01-0x02; cxltier takes 0x40-0x7f.  (Numbers 1 and 2 on any fd are
+ * also taken by the VFS.)  The size lives in the struct, so the command
+ * carries none, as in iommufd.
+ */
+#define CXLTIER_TYPE		0xCE
+#define CXLTIER_CMD_BASE	0x40
+
+enum {
+	CXLTIER_CMD_GET_INFO = CXLTIER_CMD_BASE,	/* on /dev/cxltier */
+	CXLTIER_CMD_CREATE,				/* on /dev/cxltier */
+	CXLTIER_CMD_BUF_STAT,				/* on a buffer fd */
+	CXLTIER_CMD_LAST				/* not a command */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Nodes                                                                      */
+
+/* Tier classes (struct cxltier_node_info.tier). */
+#define CXLTIER_TIER_DRAM	0	/* memory close to CPUs */
+#define CXLTIER_TIER_CXL	1	/* CPU-less and slower: a CXL expander */
+
+/* Zones a node has (struct cxltier_node_info.zones), one bit each. */
+#define CXLTIER_ZONE_DMA	(1U << 0)
+#define CXLTIER_ZONE_DMA32	(1U << 1)
+#define CXLTIER_ZONE_NORMAL	(1U << 2)
+#define CXLTIER_ZONE_MOVABLE	(1U << 3)
+
+/* struct cxltier_node_info.flags */
+#define CXLTIER_NODE_HAS_CPUS	(1U << 0)	/* at least one CPU on the node */
+#define CXLTIER_NODE_MOVABLE_ONLY (1U << 1)	/* all its memory is ZONE_MOVABLE */
+
+/**
+ * struct cxltier_node_info - one online node with memory
+ * @node: NUMA node id
+ * @tier: CXLTIER_TIER_*.  A node is CXL when it has no CPUs and either all of
+ *        its memory is ZONE_MOVABLE (onlined by dax kmem) or its distance to
+ *        the nearest node with CPUs is at least the module's cxl_distance
+ *        parameter (default 30, i.e. farther than a remote socket).
+ * @flags: CXLTIER_NODE_*
+ * @zones: CXLTIER_ZONE_* of the populated zones
+ * @nearest_cpu_node: closest node with CPUs (itself when it has CPUs)
+ * @distance: SLIT distance to @nearest_cpu_node (10 when it has CPUs)
+ * @total_bytes: memory managed by the buddy allocator on the node
+ * @free_bytes: free memory on the node, now
+ * @movable_bytes: part of @total_bytes in ZONE_MOVABLE
+ */
+struct cxltier_node_info {
+	__u32 node;
+	__u32 tier;
+	__u32 flags;
+	__u32 zones;
+	__u32 nearest_cpu_node;
+	__u32 distance;
+	__aligned_u64 total_bytes;
+	__aligned_u64 free_bytes;
+	__aligned_u64 movable_bytes;
+};
+#define CXLTIER_NODE_INFO_SIZE_VER0	48	/* first published size */
+
+/**
+ * struct cxltier_info - CXLTIER_IOC_GET_INFO
+ * @size: sizeof(struct cxltier_info)
+ * @flags: must be 0
+ * @api_version: out: CXLTIER_API_VERSION of the module
+ * @nr_nodes: in: capacity of @nodes; out: number of online nodes with memory
+ * @node_entry_size: in: the stride of @nodes, normally
+ *        sizeof(struct cxltier_node_info); at least
+ *        CXLTIER_NODE_INFO_SIZE_VER0 and a multiple of 8 when @nodes is set.
+ *        The kernel writes min(stride, its own size) bytes per entry and
+ *        zeroes the rest of each entry.
+ * @__reserved: must be 0
+ * @supported_modes: out: bit (1 << CXLTIER_MODE_x) for each mode accepted
+ * @supported_create_flags: out: CXLTIER_CREATE_* bits accepted
+ * @supported_page_sizes: out: bit n set when pages of 2^n bytes are accepted
+ * @max_policy_nodes: out: most entries a policy may name
+ * @__reserved2: must be 0
+ * @nodes: in: user pointer to @nr_nodes entries of @node_entry_size bytes
+ *
+ * Fails with -EMSGSIZE (after filling what fits) when @nr_nodes is too small.
+ */
+struct cxltier_info {
+	__u32 size;
+	__u32 flags;
+	__u32 api_version;
+	__u32 nr_nodes;
+	__u32 node_entry_size;
+	__u32 __reserved;
+	__aligned_u64 supported_modes;
+	__aligned_u64 supported_create_flags;
+	__aligned_u64 supported_page_sizes;
+	__u32 max_policy_nodes;
+	__u32 __reserved2;
+	__aligned_u64 nodes;
+};
+#define CXLTIER_IOC_GET_INFO	_IO(CXLTIER_TYPE, CXLTIER_CMD_GET_INFO)
+
+/* ------------------------------------------------------------------------ */
+/* Buffers                                                                    */
+
+/* Placement modes (struct cxltier_create.mode). */
+#define CXLTIER_MODE_BIND	0	/* pages only from the listed node(s) */
+
+/* Largest number of entries in a policy's node list. */
+#define CXLTIER_MAX_POLICY_NODES 64
+
+/**
+ * struct cxltier_node_weight - one entry of a policy's node list
+ * @node: NUMA node id
+ * @weight: share of the buffer for modes that weigh nodes; must be 0 for
+ *          CXLTIER_MODE_BIND
+ * @flags: must be 0
+ * @__reserved: must be 0
+ */
+struct cxltier_node_weight {
+	__u32 node;
+	__u32 weight;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct cxltier_create - CXLTIER_IOC_CREATE
+ * @size: sizeof(struct cxltier_create)
+ * @flags: CXLTIER_CREATE_* (none defined yet: must be 0)
+ * @length: in: buffer size in bytes; rounded up to the page size
+ * @mode: in: CXLTIER_MODE_*
+ * @nr_nodes: in: entries in @nodes (1 for CXLTIER_MODE_BIND in API 1)
+ * @nodes: in: user pointer to @nr_nodes struct cxltier_node_weight
+ * @page_shift: in: log2 of the page size; 0 means PAGE_SHIFT
+ * @__reserved: must be 0
+ * @out_fd: out: the buffer's file descriptor (O_RDWR | O_CLOEXEC)
+ * @__reserved2: must be 0
+ * @out_id: out: the buffer's id, unique while the module is loaded
+ *
+ * The buffer is a file: mmap(MAP_SHARED) of it maps the buffer (MAP_PRIVATE
+ * is -EINVAL); the first touch of each page allocates a zeroed page on the
+ * policy's node, never elsewhere, and raises SIGBUS when the node cannot give
+ * one; touching past the end is SIGBUS.  The buffer and its pages live until
+ * the fd is closed and the last mapping is gone.
+ *
+ * Pages may be moved by the kernel (compaction, memory offline) with their
+ * contents, so a node whose memory is all ZONE_MOVABLE can hold them.
+ * Because they move, they cannot be pinned: the mapping is VM_IO with
+ * special (pfn) PTEs, so get_user_pages() on it fails with -EFAULT at once
+ * (vmsplice, futexes, O_DIRECT, process_vm_readv, GPU host registration),
+ * which turns the 6.1 FOLL_LONGTERM livelock on ZONE_MOVABLE pages into a
+ * prompt error.  For the same reason move_pages(2) sees no page there
+ * (status -EFAULT); CXLTIER_IOC_BUF_STAT and /proc/PID/pagemap say where
+ * the pages are.  ptrace and /proc/PID/mem work through the mapping's access hook.
+ *
+ * Errors: -EINVAL for a malformed request (zero @length, unknown @mode,
+ * @flags or @page_shift, @nr_nodes of 0 or more than the mode allows, a node
+ * id not below MAX_NUMNODES, non-zero reserved fields or weights where none
+ * are allowed, a node named twice); -EFAULT for a bad @nodes pointer;
+ * -ENODEV for a node that is offline or has no memory; -EFBIG for a @length
+ * larger than the policy's nodes can ever hold; -EMFILE/-ENFILE when no fd
+ * is free; -ENOMEM when the kernel cannot allocate the buffer's metadata.
+ */
+struct cxltier_create {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 length;
+	__u32 mode;
+	__u32 nr_nodes;
+	__aligned_u64 nodes;
+	__u32 page_shift;
+	__u32 __reserved;
+	__s32 out_fd;
+	__u32 __reserved2;
+	__aligned_u64 out_id;
+};
+#define CXLTIER_IOC_CREATE	_IO(CXLTIER_TYPE, CXLTIER_CMD_CREATE)
+
+/**
+ * struct cxltier_node_bytes - bytes of a buffer resident on one node
+ */
+struct cxltier_node_bytes {
+	__u32 node;
+	__u32 __reserved;
+	__aligned_u64 bytes;
+};
+
+/**
+ * struct cxltier_buf_stat - CXLTIER_IOC_BUF_STAT, on a buffer fd
+ * @size: sizeof(struct cxltier_buf_stat)
+ * @flags: must be 0
+ * @id: out: buffer id
+ * @length: out: length in bytes, as requested at create time
+ * @mode: out: CXLTIER_MODE_*
+ * @page_shift: out: log2 of the page size
+ * @create_flags: out: CXLTIER_CREATE_* the buffer was created with
+ * @nr_policy_nodes: in: capacity of @policy_nodes; out: entries in the policy
+ * @policy_nodes: in: user pointer to struct cxltier_node_weight[], or 0
+ * @nr_resident: in: capacity of @resident; out: nodes holding pages
+ * @__reserved: must be 0
+ * @resident: in: user pointer to struct cxltier_node_bytes[], or 0; filled in
+ *            ascending node order, one entry per node holding pages
+ * @resident_bytes: out: bytes resident on all nodes together
+ *
+ * Fails with -EMSGSIZE (after filling what fits and storing both counts)
+ * when a capacity is too small.
+ */
+struct cxltier_buf_stat {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 id;
+	__aligned_u64 length;
+	__u32 mode;
+	__u32 page_shift;
+	__u32 create_flags;
+	__u32 nr_policy_nodes;
+	__aligned_u64 policy_nodes;
+	__u32 nr_resident;
+	__u32 __reserved;
+	__aligned_u64 resident;
+	__aligned_u64 resident_bytes;
+};
+#define CXLTIER_IOC_BUF_STAT	_IO(CXLTIER_TYPE, CXLTIER_CMD_BUF_STAT)
+
+#endif /* _UAPI_LINUX_CXLTIER_H */
