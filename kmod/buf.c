@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier: buffers.
+ *
+ * A buffer is a file on a private pseudo filesystem, so each buffer has an
+ * inode and an address_space of its own: migration zaps exactly the user
+ * PTEs of one buffer page with unmap_mapping_range(), and long-term GUP,
+ * which reads mapping->host, never sees a NULL host.
+ *
+ * Pages are allocated on first touch, zeroed, on the policy's node only
+ * (__GFP_THISNODE; no OOM killer, no silent fallback: SIGBUS instead).  They
+ * are registered as non-LRU movable pages (struct movable_operations), so
+ * compaction and memory offline can move them with their contents, which is
+ * what lets them live in ZONE_MOVABLE, where dax kmem puts CXL memory.
+ *
+ * Rules this file follows (learnt on 6.1, see shared/testbed.md):
+ *  - the core never unmaps non-LRU movable pages: migrate_page zaps the user
+ *    PTEs itself, under the page lock, which a fault must take before it
+ *    maps the page, so no PTE can point at the old page afterwards;
+ *  - copy only when the refcount is exactly the slot's reference plus the
+ *    isolation reference, else -EAGAIN;
+ *  - page->mapping belongs to the core (it holds the movable_operations);
+ *    our data lives in page->index (offset) and page->private (buffer);
+ *  - user PTEs are special (pfn) entries in a VM_MIXEDMAP|VM_IO mapping, so
+ *    no code outside this file ever gets a struct page from our page tables.
+ *    With ordinary PTEs, fast GUP (vmsplice, futexes) takes references and
+ *    then reads page->mapping, which for a movable page is our
+ *    movable_operations, not an address_space: a shared futex on a buffer
+ *    oopses in get_futex_key().  Special PTEs make every GUP fail at once
+ *    with -EFAULT, which also turns 6.1's endless FOLL_LONGTERM retry on
+ *    non-LRU ZONE_MOVABLE pages into a prompt error.  The price: these
+ *    pages are invisible to move_pages(2), /proc/PID/numa_maps and smaps;
+ *    CXLTIER_IOC_BUF_STAT and /proc/PID/pagemap report where they are.
+ */
+#include "internal.h"
+
+#include <linux/module.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/highmem.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mount.h>
+#include <linux/nodemask.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
+#include <linux/pseudo_fs.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#define CXLTIER_FS_MAGIC 0x63786c74	/* "cxlt" */
+
+static struct vfsmount *cxltier_mnt;
+static atomic64_t cxltier_next_id = ATOMIC64_INIT(0);
+
+static const struct movable_operations cxltier_mops;
+
+/* ------------------------------------------------------------------------ */
+/* Pages                                                                      */
+
+/*
+ * The page in slot @idx, referenced and locked, or NULL for an empty slot.
+ * Taking the reference under buf->lock keeps the page from being freed by a
+ * migration that replaces it; the check after lock_page() catches one that
+ * replaced it while we waited for the lock.
+ */
+static struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf,
+					  pgoff_t idx)
+{
+	struct page *page;
+
+	for (;;) {
+		spin_lock(&buf->lock);
+		page = buf->pages[idx];
+		if (page)
+			get_page(page);
+		spin_unlock(&buf->lock);
+		if (!page)
+			return NULL;
+
+		lock_page(page);
+		if (likely(READ_ONCE(buf->pages[idx]) == page))
+			return page;
+		unlock_page(page);
+		put_page(page);
+	}
+}
+
+/*
+ * Return the page backing @idx, referenced and locked, allocating it on the
+ * policy's node on first use.  Returns an ERR_PTR on failure.
+ */
+static struct page *cxltier_buf_get_page(struct cxltier_buf *buf, pgoff_t idx)
+{
+	struct page *page, *new;
+
+again:
+	page = cxltier_buf_lock_slot(buf, idx);
+	if (page)
+		return page;
+
+	/*
+	 * The node was checked at create time; memory hot-remove can empty it
+	 * since.  Never ask the allocator for a node without memory.
+	 */
+	if (!node_state(buf->nid, N_MEMORY))
+		return ERR_PTR(-ENODEV);
+	new = alloc_pages_node(buf->nid, buf->gfp, 0);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+
+	lock_page(new);
+	new->index = idx;
+	set_page_private(new, (unsigned long)buf);
+	__SetPageMovable(new, &cxltier_mops);
+
+	spin_lock(&buf->lock);
+	if (unlikely(buf->pages[idx])) {
+		/* another fault filled the slot first */
+		spin_unlock(&buf->lock);
+		__ClearPageMovable(new);
+		unlock_page(new);
+		put_page(new);
+		goto again;
+	}
+	get_page(new);			/* the slot's reference */
+	buf->pages[idx] = new;
+	atomic_long_inc(&buf->nr_resident);
+	spin_unlock(&buf->lock);
+	return new;			/* locked, plus the caller's reference */
+}
+
+static void cxltier_buf_free_pages(struct cxltier_buf *buf)
+{
+	unsigned long i;
+
+	for (i = 0; i < buf->nr_pages; i++) {
+		/*
+		 * No mapping is left, but compaction or memory offline may be
+		 * migrating the page right now: take it the way a fault does.
+		 */
+		struct page *page = cxltier_buf_lock_slot(buf, i);
+
+		if (!(i & 1023))
+			cond_resched();
+		if (!page)
+			continue;
+		spin_lock(&buf->lock);
+		buf->pages[i] = NULL;
+		spin_unlock(&buf->lock);
+		/*
+		 * Clearing "movable" under the page lock tells a migration that
+		 * isolated the page that it went away (the core then just frees
+		 * it), and leaves no pointer to our movable_operations behind
+		 * once the module is unloaded.
+		 */
+		__ClearPageMovable(page);
+		set_page_private(page, 0);
+		unlock_page(page);
+		put_page(page);		/* ours, from cxltier_buf_lock_slot() */
+		put_page(page);		/* the slot's */
+	}
+	atomic_long_set(&buf->nr_resident, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Migration (compaction, memory offline)                                    */
+
+static bool cxltier_isolate_page(struct page *page, isolate_mode_t mode)
+{
+	/* Page locked by the core; every page of a live buffer can move. */
+	return true;
+}
+
+static int cxltier_migrate_page(struct page *dst, struct page *src,
+				enum migrate_mode mode)
+{
+	struct cxltier_buf *buf = (struct cxltier_buf *)page_private(src);
+	pgoff_t idx = src->index;
+
+	/*
+	 * src and dst are locked by the core.  src is still movable (the core
+	 * checked under the lock), so its buffer is alive: teardown clears
+	 * "movable" under the page lock before it frees the buffer.
+	 */
+	if (WARN_ON_ONCE(!buf || idx >= buf->nr_pages))
+		return -EINVAL;
+	if (READ_ONCE(buf->pages[idx]) != src)
+		return -EAGAIN;
+
+	/*
+	 * Take every user mapping of this page away.  A fault that comes
+	 * after this blocks on the page lock and finds the new page.
+	 */
+	unmap_mapping_range(buf->inode->i_mapping, (loff_t)idx << PAGE_SHIFT,
+			    PAGE_SIZE, 1);
+	/* slot + isolation; anything more is a transient user: retry later */
+	if (page_count(src) != 2)
+		return -EAGAIN;
+
+	copy_highpage(dst, src);
+	dst->index = idx;
+	set_page_private(dst, (unsigned long)buf);
+	get_page(dst);			/* the slot's reference */
+	__SetPageMovable(dst, &cxltier_mops);
+
+	spin_lock(&buf->lock);
+	WRITE_ONCE(buf->pages[idx], dst);
+	spin_unlock(&buf->lock);
+
+	__ClearPageMovable(src);
+	set_page_private(src, 0);
+	put_page(src);			/* the slot's old reference */
+	return MIGRATEPAGE_SUCCESS;
+}
+
+static void cxltier_putback_page(struct page *page)
+{
+	/* Nothing to undo: isolation changed none of our state. */
+}
+
+static const struct movable_operations cxltier_mops = {
+	.isolate_page = cxltier_isolate_page,
+	.migrate_page = cxltier_migrate_page,
+	.putback_page = cxltier_putback_page,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Mappings                                                                   */
+
+static vm_fault_t cxltier_buf_fault(struct vm_fault *vmf)
+{
+	struct cxltier_buf *buf = vmf->vma->vm_private_data;
+	struct page *page;
+	vm_fault_t ret;
+
+	if (vmf->pgoff >= buf->nr_pages)
+		return VM_FAULT_SIGBUS;
+
+	page = cxltier_buf_get_page(buf, vmf->pgoff);
+	if (IS_ERR(page)) {
+		pr_debug_ratelimited("buffer %llu: no page on node %d: %ld\n",
+				     buf->id, buf->nid, PTR_ERR(page));
+		/* Never VM_FAULT_OOM: that would run the OOM killer. */
+		return VM_FAULT_SIGBUS;
+	}
+	/*
+	 * A special PTE: no reference, no rmap.  The page lock we hold keeps
+	 * migration from zapping before the PTE is in, and teardown runs only
+	 * once no mapping is left.
+	 */
+	ret = vmf_insert_mixed(vmf->vma, vmf->address, page_to_pfn_t(page));
+	unlock_page(page);
+	put_page(page);
+	return ret;
+}
+
+/*
+ * ptrace and /proc/PID/mem: GUP cannot reach VM_IO mappings, so the core
+ * asks us.  Copies within one page per call; the caller loops.
+ */
+static int cxltier_buf_access(struct vm_area_struct *vma, unsigned long addr,
+			      void *ubuf, int len, int write)
+{
+	struct cxltier_buf *buf = vma->vm_private_data;
+	unsigned long off = addr - vma->vm_start;
+	pgoff_t idx = vma->vm_pgoff + (off >> PAGE_SHIFT);
+	unsigned int in_page = offset_in_page(addr);
+	struct page *page;
+	void *kaddr;
+
+	if (len <= 0 || idx >= buf->nr_pages)
+		return -EINVAL;
+	len = min_t(int, len, PAGE_SIZE - in_page);
+	page = cxltier_buf_get_page(buf, idx);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	kaddr = kmap_local_page(page);
+	if (write)
+		memcpy(kaddr + in_page, ubuf, len);
+	else
+		memcpy(ubuf, kaddr + in_page, len);
+	kunmap_local(kaddr);
+	unlock_page(page);
+	put_page(page);
+	return len;
+}
+
+static const struct vm_operations_struct cxltier_buf_vm_ops = {
+	.fault = cxltier_buf_fault,
+	.access = cxltier_buf_access,
+};
+
+static int cxltier_buf_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct cxltier_buf *buf = file->private_data;
+
+	/* Private COW copies of buffer pages would escape the policy. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	cxltier_vm_flags_set(vma, VM_MIXEDMAP | VM_IO | VM_DONTEXPAND);
+	vma->vm_ops = &cxltier_buf_vm_ops;
+	vma->vm_private_data = buf;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Buffer files                                                               */
+
+static void cxltier_buf_free(struct cxltier_buf *buf)
+{
+	if (buf->pages) {
+		cxltier_buf_free_pages(buf);
+		kvfree(buf->pages);
+	}
+	kfree(buf->policy);
+	kfree(buf);
+}
+
+/* Last reference to the file: no fd and no mapping is left. */
+static int cxltier_buf_release(struct inode *inode, struct file *file)
+{
+	cxltier_buf_free(file->private_data);
+	return 0;
+}
+
+static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
+{
+	struct cxltier_buf *buf = ucmd->file->private_data;
+	struct cxltier_buf_stat *st = ucmd->cmd;
+	struct cxltier_node_weight __user *upol =
+		u64_to_user_ptr(st->policy_nodes);
+	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
+	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
+	u32 nr_res = 0;
+	u64 *per_node, total = 0;
+	unsigned long i;
+	int nid, ret = 0;
+
+	if (st->flags || st->__reserved)
+		return -EINVAL;
+
+	per_node = kcalloc(nr_node_ids, sizeof(*per_node), GFP_KERNEL);
+	if (!per_node)
+		return -ENOMEM;
+
+	/* A snapshot: pages may migrate while we count. */
+	for (i = 0; i < buf->nr_pages; i++) {
+		unsigned long end = min(buf->nr_pages, i + 1024);
+
+		/* the lock keeps each slot's page alive while we look at it */
+		spin_lock(&buf->lock);
+		for (; i < end; i++)
+			if (buf->pages[i])
+				per_node[page_to_nid(buf->pages[i])]++;
+		spin_unlock(&buf->lock);
+		i--;
+		cond_resched();
+	}
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		struct cxltier_node_bytes nb = {};
+
+		if (!per_node[nid])
+			continue;
+		nb.node = nid;
+		nb.bytes = per_node[nid] << PAGE_SHIFT;
+		total += nb.bytes;
+		if (nr_res < res_cap &&
+		    copy_to_user(&ures[nr_res], &nb, sizeof(nb))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		nr_res++;
+	}
+
+	if (pol_cap) {
+		size_t n = min(pol_cap, buf->nr_policy_nodes);
+
+		if (copy_to_user(upol, buf->policy, n * sizeof(*buf->policy))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+
+	st->id = buf->id;
+	st->length = buf->length;
+	st->mode = buf->mode;
+	st->page_shift = buf->page_shift;
+	st->create_flags = buf->create_flags;
+	st->nr_policy_nodes = buf->nr_policy_nodes;
+	st->nr_resident = nr_res;
+	st->resident_bytes = total;
+	ret = cxltier_ucmd_respond(ucmd, sizeof(*st));
+	if (!ret && ((nr_res > res_cap && (res_cap || ures)) ||
+		     (buf->nr_policy_nodes > pol_cap && (pol_cap || upol))))
+		ret = -EMSGSIZE;
+out:
+	kfree(per_node);
+	return ret;
+}
+
+const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS] = {
+	CXLTIER_IOCTL_OP(CXLTIER_CMD_BUF_STAT, cxltier_buf_stat,
+			 struct cxltier_buf_stat, resident_bytes),
+};
+
+static long cxltier_buf_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	return cxltier_ioctl_dispatch(file, cmd, arg, cxltier_buf_ioctl_ops);
+}
+
+static const struct file_operations cxltier_buf_fops = {
+	.owner = THIS_MODULE,
+	.release = cxltier_buf_release,
+	.mmap = cxltier_buf_mmap,
+	.unlocked_ioctl = cxltier_buf_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* ------------------------------------------------------------------------ */
+/* CXLTIER_IOC_CREATE                                                         */
+
+/* Check the policy and copy its node list in.  Changes nothing. */
+static int cxltier_policy_load(struct cxltier_create *c,
+			       struct cxltier_buf *buf)
+{
+	struct cxltier_node_weight *nw;
+	u32 i;
+
+	if (c->mode != CXLTIER_MODE_BIND)
+		return -EINVAL;
+	/* API 1: bind names exactly one node */
+	if (c->nr_nodes != 1)
+		return -EINVAL;
+
+	nw = memdup_user(u64_to_user_ptr(c->nodes),
+			 sizeof(*nw) * c->nr_nodes);
+	if (IS_ERR(nw))
+		return PTR_ERR(nw);
+
+	for (i = 0; i < c->nr_nodes; i++) {
+		if (nw[i].flags || nw[i].__reserved || nw[i].weight ||
+		    nw[i].node >= MAX_NUMNODES) {
+			kfree(nw);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < c->nr_nodes; i++) {
+		if (!node_online(nw[i].node) ||
+		    !node_state(nw[i].node, N_MEMORY)) {
+			kfree(nw);
+			return -ENODEV;
+		}
+	}
+
+	buf->policy = nw;
+	buf->nr_policy_nodes = c->nr_nodes;
+	buf->mode = c->mode;
+	buf->nid = nw[0].node;
+	return 0;
+}
+
+static int cxltier_dname_len(char *buffer, int buflen, const char *s)
+{
+	int len = strlen(s) + 1;
+
+	if (len > buflen)
+		return -ENAMETOOLONG;
+	memcpy(buffer + buflen - len, s, len);
+	return buflen - len;
+}
+
+static char *cxltier_fs_dname(struct dentry *dentry, char *buffer, int buflen)
+{
+	char name[40];
+	int off;
+
+	snprintf(name, sizeof(name), "cxltier:[%lu]",
+		 d_inode(dentry)->i_ino);
+	off = cxltier_dname_len(buffer, buflen, name);
+	return off < 0 ? ERR_PTR(off) : buffer + off;
+}
+
+static const struct dentry_operations cxltier_fs_dops = {
+	.d_dname = cxltier_fs_dname,
+};
+
+static int cxltier_fs_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, CXLTIER_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &cxltier_fs_dops;
+	return 0;
+}
+
+static struct file_system_type cxltier_fs_type = {
+	.name = "cxltierfs",
+	.init_fs_context = cxltier_fs_init_fs_context,
+	.kill_sb = kill_anon_super,
+};
+
+int cxltier_fs_init(void)
+{
+	cxltier_mnt = kern_mount(&cxltier_fs_type);
+	return PTR_ERR_OR_ZERO(cxltier_mnt);
+}
+
+void cxltier_fs_exit(void)
+{
+	kern_unmount(cxltier_mnt);
+}
+
+static struct file *cxltier_buf_file(struct cxltier_buf *buf)
+{
+	struct inode *inode;
+	struct file *file;
+
+	/* __fput() drops a module reference that alloc_file does not take */
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENOENT);
+	inode = alloc_anon_inode(cxltier_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		module_put(THIS_MODULE);
+		return ERR_CAST(inode);
+	}
+	inode->i_size = (loff_t)buf->nr_pages << PAGE_SHIFT;
+	inode->i_flags |= S_NOCMTIME;
+	inode->i_private = buf;
+
+	file = alloc_file_pseudo(inode, cxltier_mnt, "cxltier",
+				 O_RDWR, &cxltier_buf_fops);
+	if (IS_ERR(file)) {
+		iput(inode);
+		module_put(THIS_MODULE);
+		return file;
+	}
+	file->private_data = buf;
+	buf->inode = inode;
+	return file;
+}
+
+int cxltier_create(struct cxltier_ucmd *ucmd)
+{
+	struct cxltier_create *c = ucmd->cmd;
+	struct cxltier_buf *buf;
+	struct file *file;
+	u64 nr_pages, capacity;
+	int fd, ret;
+
+	/* out_fd and out_id are outputs: whatever they hold is ignored */
+	if (c->flags || c->__reserved || c->__reserved2)
+		return -EINVAL;
+	if (!c->length)
+		return -EINVAL;
+	if (c->page_shift && c->page_shift != PAGE_SHIFT)
+		return -EINVAL;
+	if (c->nr_nodes > CXLTIER_MAX_POLICY_NODES)
+		return -EINVAL;
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+	spin_lock_init(&buf->lock);
+	atomic_long_set(&buf->nr_resident, 0);
+
+	ret = cxltier_policy_load(c, buf);
+	if (ret)
+		goto err_free;
+
+	/* round up without overflowing near 2^64 */
+	nr_pages = (c->length >> PAGE_SHIFT) + !!(c->length & ~PAGE_MASK);
+	capacity = cxltier_node_capacity_pages(buf->nid);
+	if (nr_pages > capacity) {
+		ret = -EFBIG;
+		goto err_free;
+	}
+
+	buf->length = c->length;
+	buf->nr_pages = nr_pages;
+	buf->page_shift = PAGE_SHIFT;
+	buf->create_flags = c->flags;
+	buf->gfp = GFP_HIGHUSER_MOVABLE | __GFP_THISNODE | __GFP_ZERO |
+		   __GFP_NOWARN;
+	buf->pages = kvcalloc(nr_pages, sizeof(*buf->pages),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!buf->pages) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	buf->id = atomic64_inc_return(&cxltier_next_id);
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+	file = cxltier_buf_file(buf);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+	/* From here the file owns the buffer: fput() frees it. */
+
+	c->out_fd = fd;
+	c->out_id = buf->id;
+	ret = cxltier_ucmd_respond(ucmd, sizeof(*c));
+	if (ret) {
+		fput(file);
+		put_unused_fd(fd);
+		return ret;
+	}
+	fd_install(fd, file);
+	return 0;
+
+err_fd:
+	put_unused_fd(fd);
+err_free:
+	cxltier_buf_free(buf);
+	return ret;
+}
