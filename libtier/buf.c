@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Buffers: what both backends share (handles, mapping, stat storage). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "libtier-private.h"
+
+TIER_EXPORT int tier_buf_create(struct tier_ctx *ctx, size_t length,
+				const struct tier_policy *policy,
+				struct tier_buf **out)
+{
+	struct tier_buf *buf;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if (!ctx || !policy || !out || !length)
+		return -EINVAL;
+	/* Bound of struct tier_policy itself: true of every backend. */
+	if (policy->nr_nodes > TIER_MAX_POLICY_NODES)
+		return -EINVAL;
+
+	buf = calloc(1, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	buf->fd = -1;
+	buf->length = length;
+	buf->policy = *policy;
+	memset(buf->policy.nodes + policy->nr_nodes, 0,
+	       sizeof(buf->policy.nodes) -
+	       policy->nr_nodes * sizeof(buf->policy.nodes[0]));
+
+	err = ctx->ops->buf_create(ctx, buf, length, policy);
+	if (err) {
+		if (buf->fd >= 0)
+			close(buf->fd);
+		free(buf);
+		return err;
+	}
+	tier_ctx_get(ctx);
+	buf->ctx = ctx;
+	*out = buf;
+	tier_dbg(ctx, "buffer %llu: fd %d, %zu bytes, page shift %u",
+		 (unsigned long long)buf->id, buf->fd, buf->length,
+		 buf->page_shift);
+	return 0;
+}
+
+TIER_EXPORT int tier_buf_map(struct tier_buf *buf, void **addr)
+{
+	void *p;
+
+	if (!buf || !addr)
+		return -EINVAL;
+	if (!buf->addr) {
+		p = mmap(NULL, buf->map_length, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, buf->fd, 0);
+		if (p == MAP_FAILED) {
+			int err = -errno;
+
+			tier_err(buf->ctx, "buffer %llu: mmap: %s",
+				 (unsigned long long)buf->id, strerror(-err));
+			return err;
+		}
+		buf->addr = p;
+	}
+	*addr = buf->addr;
+	return 0;
+}
+
+TIER_EXPORT int tier_buf_unmap(struct tier_buf *buf)
+{
+	if (!buf)
+		return -EINVAL;
+	if (buf->addr) {
+		if (munmap(buf->addr, buf->map_length))
+			return -errno;
+		buf->addr = NULL;
+	}
+	return 0;
+}
+
+int tier_buf_resident_reserve(struct tier_buf *buf, unsigned int n)
+{
+	struct tier_node_bytes *r;
+
+	if (n <= buf->resident_cap)
+		return 0;
+	r = realloc(buf->resident, n * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	buf->resident = r;
+	buf->resident_cap = n;
+	return 0;
+}
+
+TIER_EXPORT int tier_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
+{
+	int err;
+
+	if (!buf || !st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	/* Sized for the host: one entry per node of the topology. */
+	err = tier_buf_resident_reserve(buf, buf->ctx->nr_nodes);
+	if (err)
+		return err;
+	buf->nr_resident = 0;
+	err = buf->ctx->ops->buf_stat(buf, st);
+	if (err) {
+		memset(st, 0, sizeof(*st));
+		return err;
+	}
+	st->map_length = buf->map_length;
+	st->nr_resident = buf->nr_resident;
+	st->resident = buf->resident;
+	return 0;
+}
+
+TIER_EXPORT int tier_buf_fd(const struct tier_buf *buf)
+{
+	return buf ? buf->fd : -EINVAL;
+}
+
+TIER_EXPORT uint64_t tier_buf_id(const struct tier_buf *buf)
+{
+	return buf ? buf->id : 0;
+}
+
+TIER_EXPORT size_t tier_buf_length(const struct tier_buf *buf)
+{
+	return buf ? buf->length : 0;
+}
+
+TIER_EXPORT void tier_buf_destroy(struct tier_buf *buf)
+{
+	if (!buf)
+		return;
+	tier_buf_unmap(buf);
+	close(buf->fd);
+	free(buf->resident);
+	tier_ctx_put(buf->ctx);
+	free(buf);
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libtier internals: shared by the library's files, never installed. */
+#ifndef LIBTIER_PRIVATE_H
+#define LIBTIER_PRIVATE_H
+
+#include "libtier.h"
+
+#define TIER_EXPORT	__attribute__((visibility("default")))
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Node ids at or above this are -EINVAL in the mbind backend, as ids not
+ * below MAX_NUMNODES are in the module: 1024 is MAX_NUMNODES of x86-64 and
+ * arm64 distribution kernels (NODES_SHIFT=10).  sysfs never shows more.
+ */
+#define TIER_NODE_ID_LIMIT	1024
+
+/* The module and the mbind backend class nodes alike (uapi: cxl_distance). */
+#define TIER_CXL_DISTANCE	30
+
+struct tier_backend_ops {
+	const char *name;
+	/* Fill a fresh, sorted node array; the caller frees it. */
+	int (*topo_read)(struct tier_ctx *ctx, struct tier_node **nodes,
+			 unsigned int *nr);
+	/*
+	 * Create the buffer: set buf->fd, ->id, ->page_shift, ->map_length.
+	 * @length is non-zero and @p->nr_nodes at most TIER_MAX_POLICY_NODES.
+	 */
+	int (*buf_create)(struct tier_ctx *ctx, struct tier_buf *buf,
+			  size_t length, const struct tier_policy *p);
+	/*
+	 * Fill @st except ->resident and ->nr_resident; put the per-node
+	 * counts in buf->resident / buf->nr_resident.
+	 */
+	int (*buf_stat)(struct tier_buf *buf, struct tier_buf_stat *st);
+};
+
+extern const struct tier_backend_ops tier_module_ops;
+extern const struct tier_backend_ops tier_mbind_ops;
+
+struct tier_ctx {
+	unsigned int refs;		/* the caller's + one per buffer */
+	int backend;			/* TIER_BACKEND_* */
+	const struct tier_backend_ops *ops;
+	int devfd;			/* /dev/cxltier, module backend only */
+	int module_err;			/* see tier_module_error() */
+	unsigned int page_shift;	/* system base page */
+	struct tier_info info;
+	struct tier_node *nodes;	/* topology snapshot, ascending ids */
+	unsigned int nr_nodes;
+	tier_log_fn log_fn;
+	void *log_priv;
+};
+
+struct tier_buf {
+	struct tier_ctx *ctx;		/* holds a reference */
+	int fd;
+	uint64_t id;
+	size_t length;			/* as requested */
+	size_t map_length;		/* rounded up to the page size */
+	unsigned int page_shift;
+	struct tier_policy policy;
+	void *addr;			/* tier_buf_map()'s mapping or NULL */
+	struct tier_node_bytes *resident; /* tier_buf_stat()'s array */
+	unsigned int nr_resident;
+	unsigned int resident_cap;
+};
+
+void tier_log(const struct tier_ctx *ctx, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define tier_err(ctx, ...)	tier_log(ctx, TIER_LOG_ERR, __VA_ARGS__)
+#define tier_dbg(ctx, ...)	tier_log(ctx, TIER_LOG_DEBUG, __VA_ARGS__)
+
+/* ctx.c: references held by the caller and by each buffer */
+void tier_ctx_get(struct tier_ctx *ctx);
+void tier_ctx_put(struct tier_ctx *ctx);
+
+/* topo.c */
+const struct tier_node *tier_find_node(const struct tier_ctx *ctx,
+				       unsigned int node);
+int tier_node_cmp(const void *a, const void *b);
+
+/* sysfs.c: the mbind backend's topology */
+int tier_sysfs_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
+			 unsigned int *nr);
+
+/* buf.c: make room for @n entries in buf->resident. */
+int tier_buf_resident_reserve(struct tier_buf *buf, unsigned int n);
+
+/* Round @len up to 2^@shift; 0 on overflow. */
+static inline size_t tier_round_up(size_t len, unsigned int shift)
+{
+	size_t mask = ((size_t)1 << shift) - 1;
+
+	if (len > SIZE_MAX - mask)
+		return 0;
+	return (len + mask) & ~mask;
+}
+
+#endif /* LIBTIER_PRIVATE_H */

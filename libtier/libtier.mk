@@ -1,0 +1,33 @@
+# Build settings shared by libtier/, tools/ and tests/host/ Makefiles, and how
+# to build against the in-tree libtier.  Each of those Makefiles works on its
+# own (make -C DIR); outputs go to $(BUILD), build/ at the top by default.
+#
+#   make CC=clang CFLAGS='-O0 -g'   usual overrides (CFLAGS default: -O2 -g)
+#   make EXTRA_CFLAGS=...           added after everything else
+#   make WERROR=1                   -Werror (CI only, never for users)
+#   make install DESTDIR=... PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu
+
+TOP   := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+BUILD ?= $(TOP)/build
+
+# One source of truth: the project version in the top-level VERSION file.
+VERSION := $(shell cat $(TOP)/VERSION)
+
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+	     -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+
+# In-tree consumers of libtier.
+LIBTIER_CPPFLAGS := -I$(TOP)/libtier -I$(TOP)/uapi
+LIBTIER_LIBDIR   := $(BUILD)/lib
+LIBTIER_A        := $(LIBTIER_LIBDIR)/libtier.a
+LIBTIER_SO       := $(LIBTIER_LIBDIR)/libtier.so
