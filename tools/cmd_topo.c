@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* tierctl topo: the node table. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "table.h"
+#include "tierctl.h"
+#include "util.h"
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} zone_names[] = {
+	{ CXLTIER_ZONE_DMA, "DMA" },
+	{ CXLTIER_ZONE_DMA32, "DMA32" },
+	{ CXLTIER_ZONE_NORMAL, "Normal" },
+	{ CXLTIER_ZONE_MOVABLE, "Movable" },
+};
+
+#define NR_ZONES	(sizeof(zone_names) / sizeof(zone_names[0]))
+
+/* "DMA,DMA32,Normal"; "-" for none. */
+static const char *zones_str(unsigned int zones, char *buf, size_t len)
+{
+	size_t i, pos = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NR_ZONES; i++)
+		if (zones & zone_names[i].bit)
+			pos += (size_t)snprintf(buf + pos, pos < len ? len - pos : 0,
+						"%s%s", pos ? "," : "",
+						zone_names[i].name);
+	return buf[0] ? buf : "-";
+}
+
+static void topo_json(const struct tier_ctx *ctx)
+{
+	struct json j;
+	int i, nr = tier_nr_nodes(ctx);
+	size_t z;
+
+	json_init(&j, stdout);
+	json_obj_open(&j, NULL);
+	tc_json_backend(&j, ctx);
+	json_arr_open(&j, "nodes");
+	for (i = 0; i < nr; i++) {
+		struct tier_node n;
+
+		if (tier_node(ctx, i, &n))
+			continue;
+		json_obj_open(&j, NULL);
+		json_u64(&j, "node", n.node);
+		json_str(&j, "tier", tc_tier_name(n.tier));
+		json_bool(&j, "cpus", n.flags & CXLTIER_NODE_HAS_CPUS);
+		json_bool(&j, "movable_only", n.flags & CXLTIER_NODE_MOVABLE_ONLY);
+		json_arr_open(&j, "zones");
+		for (z = 0; z < NR_ZONES; z++)
+			if (n.zones & zone_names[z].bit)
+				json_str(&j, NULL, zone_names[z].name);
+		json_arr_close(&j);
+		json_u64(&j, "total_bytes", n.total_bytes);
+		json_u64(&j, "free_bytes", n.free_bytes);
+		json_u64(&j, "movable_bytes", n.movable_bytes);
+		json_u64(&j, "nearest_cpu_node", n.nearest_cpu_node);
+		json_u64(&j, "distance", n.distance);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_obj_close(&j);
+}
+
+static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
+{
+	static const char *const hdr[] = {
+		"NODE", "TIER", "CPUS", "ZONES", "TOTAL", "FREE", "MOVABLE",
+		"NEAREST", "DISTANCE",
+	};
+	char s1[SIZE_STRLEN], s2[SIZE_STRLEN], s3[SIZE_STRLEN], zs[64];
+	struct table t;
+	int i, nr = tier_nr_nodes(ctx), err;
+
+	table_init(&t, 9, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(4) | TABLE_RIGHT(5) |
+		   TABLE_RIGHT(6) | TABLE_RIGHT(7) | TABLE_RIGHT(8));
+	for (i = 0; i < nr; i++) {
+		struct tier_node n;
+
+		if (tier_node(ctx, i, &n))
+			continue;
+		table_add(&t, "%u", n.node);
+		table_add(&t, "%s", tc_tier_name(n.tier));
+		table_add(&t, "%s", n.flags & CXLTIER_NODE_HAS_CPUS ? "yes" : "no");
+		table_add(&t, "%s", zones_str(n.zones, zs, sizeof(zs)));
+		table_add(&t, "%s", format_size(n.total_bytes, s1, sizeof(s1)));
+		table_add(&t, "%s", format_size(n.free_bytes, s2, sizeof(s2)));
+		table_add(&t, "%s", format_size(n.movable_bytes, s3, sizeof(s3)));
+		table_add(&t, "%u", n.nearest_cpu_node);
+		table_add(&t, "%u", n.distance);
+	}
+	tc_print_backend(stdout, ctx);
+	err = table_print(&t, stdout);
+	table_free(&t);
+	if (err) {
+		tc_error(cmd, "print table", err);
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tier_ctx *ctx;
+	bool json = false;
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+	}
+	if (optind < argc) {
+		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+		tc_usage(cmd, 0);
+		return 1;
+	}
+	if (tc_open(cmd, &ctx))
+		return 1;
+	if (json) {
+		topo_json(ctx);
+		ret = 0;
+	} else {
+		ret = topo_table(cmd, ctx);
+	}
+	tier_close(ctx);
+	return ret;
+}

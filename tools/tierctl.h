@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* tierctl: what its commands share. */
+#ifndef TIERCTL_H
+#define TIERCTL_H
+
+#include <stdio.h>
+
+#include "libtier.h"
+#include "json.h"
+
+/*
+ * A command gets argv with its own name in argv[0] and returns the exit
+ * status, 0 or 1.  Options are parsed with getopt_long(); --help prints
+ * @usage and @help.
+ */
+struct tc_cmd {
+	const char *name;
+	int (*fn)(const struct tc_cmd *cmd, int argc, char **argv);
+	const char *summary;	/* one line for "tierctl help" */
+	const char *usage;	/* "tierctl NAME ..." synopsis */
+	const char *help;	/* options and details */
+};
+
+int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv);
+int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv);
+
+/* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
+void tc_error(const struct tc_cmd *cmd, const char *what, int err);
+/* "tierctl CMD: MESSAGE" on stderr. */
+void tc_errorf(const struct tc_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The usage line on stdout (@to_stdout) or stderr, and @help too on stdout. */
+void tc_usage(const struct tc_cmd *cmd, int to_stdout);
+/*
+ * Report getopt_long()'s '?' or ':' (optstring starting with ':') for the
+ * option at argv[optind - 1]; returns 1, the exit status.
+ */
+int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
+
+/* Open a libtier context, reporting failures as CMD errors. */
+int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx);
+/* The "backend: ..." line of human output. */
+void tc_print_backend(FILE *f, const struct tier_ctx *ctx);
+/* "backend" and "module_error" members of JSON output. */
+void tc_json_backend(struct json *j, const struct tier_ctx *ctx);
+
+const char *tc_tier_name(unsigned int tier);
+
+#endif

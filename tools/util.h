@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Size and number parsing and formatting shared by tierctl's commands. */
+#ifndef TIERCTL_UTIL_H
+#define TIERCTL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest string format_size() writes, with the NUL. */
+#define SIZE_STRLEN	24
+
+/*
+ * parse_size() - "4096", "64K", "64M", "1G", "2T" (binary units; K/M/G/T/P,
+ * either case, optionally followed by "B" or "iB") to bytes.
+ * Return: 0; -EINVAL for anything else; -ERANGE when it overflows.
+ */
+int parse_size(const char *s, uint64_t *bytes);
+
+/*
+ * parse_uint() - decimal digits only, at most @max.
+ * Return: 0; -EINVAL; -ERANGE above @max.
+ */
+int parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * format_size() - bytes for humans, binary units: "512B", "64M", "7.8G".
+ * Return: @buf.
+ */
+char *format_size(uint64_t bytes, char *buf, size_t len);
+
+#endif
