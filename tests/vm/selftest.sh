@@ -1,0 +1,93 @@
+#!/bin/bash
+# tests/vm/selftest.sh: checks that the test host runner (tests/vm/run) works
+# and that its verdicts can fail.  Boots the guest four times with
+# --no-module (the module need not be built):
+#
+#   clean        `true` exits 0: a normal boot does not trip the log scanner
+#   false        `false` gives 1
+#   exit-7       `exit 7` gives 7; the command's output reaches stdout; cwd
+#                is the caller's; a file written into the repository from
+#                the guest is there afterwards
+#   log-verdict  a "WARNING:" line put into /dev/kmsg fails the run with the
+#                log-verdict status (120) and names the line; --keep-log
+#                writes the kernel log
+#
+# Prints one line per check and "N passed, N failed"; exits 1 if any failed.
+# Extra arguments go to every tests/vm/run call (e.g. --kernel PATH).
+
+set -euo pipefail
+
+VM_DIR=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+REPO=$(cd "$VM_DIR/../.." && pwd)
+RUNNER=$VM_DIR/run
+E_LOG=120
+
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxltier-vm-selftest.XXXXXX")
+mark=$REPO/build/vm/selftest-mark.$$
+cleanup() {
+	rm -rf "$tmp"
+	rm -f "$mark"
+}
+trap cleanup EXIT
+mkdir -p "$REPO/build/vm"
+
+ok() {
+	echo "ok   - $1"
+	passed=$((passed + 1))
+}
+not_ok() {
+	echo "FAIL - $1"
+	shift
+	for l in "$@"; do echo "       $l"; done
+	echo "       runner output:"
+	sed 's/^/       | /' "$tmp/out"
+	failed=$((failed + 1))
+}
+
+# vm ARGS... -- CMD...: run the runner, output in $tmp/out, status in $rc
+vm() {
+	rc=0
+	"$RUNNER" "${RUN_ARGS[@]}" "$@" > "$tmp/out" 2>&1 || rc=$?
+}
+RUN_ARGS=(--no-module "$@")
+
+start=$(date +%s)
+
+vm -- true
+if [ "$rc" = 0 ]; then ok "clean: true exits 0, boot log clean"
+else not_ok "clean: true gave $rc, want 0"; fi
+
+vm -- false
+if [ "$rc" = 1 ]; then ok "false: exit status 1 propagated"
+else not_ok "false: gave $rc, want 1"; fi
+
+token=$RANDOM$RANDOM
+rm -f "$mark"
+cd "$VM_DIR"
+vm -- sh -c 'echo "cwd=$(pwd)"; echo "token='"$token"'" > "$1"; echo out-marker; exit 7' sh "$mark"
+cd "$OLDPWD"
+why=()
+[ "$rc" = 7 ] || why+=("status $rc, want 7")
+grep -qx "cwd=$VM_DIR" "$tmp/out" || why+=("cwd is not $VM_DIR")
+grep -qx "out-marker" "$tmp/out" || why+=("command output missing from stdout")
+[ "$(cat "$mark" 2>/dev/null)" = "token=$token" ] || why+=("$mark not written from the guest")
+if [ "${#why[@]}" = 0 ]; then ok "exit-7: status 7, output, cwd, file written into the repository"
+else not_ok "exit-7" "${why[@]}"; fi
+
+rm -f "$tmp/klog"
+vm --keep-log "$tmp/klog" -- sh -c 'echo "WARNING: cxltier-vm selftest injected line" > /dev/kmsg'
+why=()
+[ "$rc" = "$E_LOG" ] || why+=("status $rc, want $E_LOG")
+grep -q 'WARNING: cxltier-vm selftest injected line' "$tmp/out" ||
+	why+=("the offending line is not named")
+grep -q 'WARNING: cxltier-vm selftest injected line' "$tmp/klog" 2>/dev/null ||
+	why+=("--keep-log file lacks the line")
+grep -q 'Linux version' "$tmp/klog" 2>/dev/null ||
+	why+=("--keep-log file lacks the boot log")
+if [ "${#why[@]}" = 0 ]; then ok "log-verdict: injected WARNING fails the run ($E_LOG), --keep-log has the log"
+else not_ok "log-verdict" "${why[@]}"; fi
+
+echo "$passed passed, $failed failed ($(( $(date +%s) - start ))s)"
+[ "$failed" = 0 ]
