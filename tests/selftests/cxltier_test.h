@@ -1,0 +1,1313 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the cxltier kselftest suite (cxltier_test.c and the test groups
+ * it includes).  Everything is static: the kselftest harness keeps its test
+ * list per translation unit, so the suite is one translation unit.
+ *
+ * Expected values come from uapi/linux/cxltier.h and from the kernel's own
+ * view of the machine (sysfs, /proc, move_pages(2)), never from the module.
+ */
+#ifndef CXLTIER_TEST_H
+#define CXLTIER_TEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <linux/futex.h>
+
+#include <linux/cxltier.h>
+
+/* The 6.1 harness has an unused parameter: not ours to fix. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#define KiB (1ULL << 10)
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+/* Node ids the suite can name: MAX_NUMNODES is at most 1 << 10 on x86. */
+#define TOPO_MAX_NODES 1024
+
+static size_t pgsz;		/* the base page size */
+static unsigned int pgshift;	/* log2(pgsz) */
+
+static void __attribute__((constructor)) cxlt_init_page_size(void)
+{
+	pgsz = (size_t)sysconf(_SC_PAGESIZE);
+	pgshift = (unsigned int)__builtin_ctzl(pgsz);
+}
+
+static inline uint64_t round_up_pg(uint64_t v)
+{
+	return (v + pgsz - 1) & ~(uint64_t)(pgsz - 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* errno checks                                                             */
+
+static inline const char *errname(int e)
+{
+	const char *n;
+
+	if (e < 0)
+		e = -e;
+	if (e == 0)
+		return "success";
+	n = strerrorname_np(e);
+	return n ? n : "unknown errno";
+}
+
+/* ioctl() returning its result or -errno. */
+static inline int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	int r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * EXPECT_ERRNO(EINVAL, expr, "context %d", x): @expr (an int that is a
+ * result or -errno) must be exactly -EINVAL.  Names both errnos on failure.
+ */
+#define __CHECK_ERRNO(CHECK, err, expr, fmt, ...) do {		\
+	int __e = (err), __r = (expr);					\
+	if (__r != -__e)						\
+		TH_LOG("%s: expected %s, got %d (%s)" fmt, #expr,	\
+		       errname(__e), __r, __r < 0 ? errname(__r) :	\
+		       "success", ##__VA_ARGS__);			\
+	CHECK(-__e, __r);						\
+} while (0)
+#define EXPECT_ERRNO(err, expr, fmt, ...) \
+	__CHECK_ERRNO(EXPECT_EQ, err, expr, fmt, ##__VA_ARGS__)
+#define ASSERT_ERRNO(err, expr, fmt, ...) \
+	__CHECK_ERRNO(ASSERT_EQ, err, expr, fmt, ##__VA_ARGS__)
+
+/* @expr (result or -errno) must succeed. */
+#define ASSERT_OK(expr) do {						\
+	int __r = (expr);						\
+	if (__r < 0)							\
+		TH_LOG("%s failed: %d (%s)", #expr, __r, errname(__r));	\
+	ASSERT_LE(0, __r);						\
+} while (0)
+#define EXPECT_OK(expr) do {						\
+	int __r = (expr);						\
+	if (__r < 0)							\
+		TH_LOG("%s failed: %d (%s)", #expr, __r, errname(__r));	\
+	EXPECT_LE(0, __r);						\
+} while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Environment                                                              */
+
+static inline bool env_is(const char *name, const char *val)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, val);
+}
+
+/*
+ * Strict mode turns a "the topology lacks X" skip into a failure: set by
+ * CXLTIER_TEST_STRICT=1, and implied by the VM runner's default topology
+ * (CXLTIER_VM_TOPOLOGY=default), which has every kind of node the suite
+ * needs, so that `make check` cannot pass by skipping.
+ */
+static inline bool strict_topology(void)
+{
+	return env_is("CXLTIER_TEST_STRICT", "1") ||
+	       env_is("CXLTIER_VM_TOPOLOGY", "default");
+}
+
+#define SKIP_TOPO(statement, fmt, ...) do {				\
+	if (strict_topology()) {					\
+		TH_LOG("topology lacks what the test needs (strict "	\
+		       "mode): " fmt, ##__VA_ARGS__);			\
+		ASSERT_TRUE(false);					\
+	}								\
+	SKIP(statement, fmt, ##__VA_ARGS__);				\
+} while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                    */
+
+/* Reads a small text file, NUL-terminated; returns its length or -errno. */
+static int read_text(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len) {
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (!n)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = 0;
+	close(fd);
+	return (int)got;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Parses a kernel list ("0-2,4") into @set[0..max). Returns count or -1. */
+static int parse_list(const char *s, bool *set, unsigned int max)
+{
+	int count = 0;
+
+	memset(set, 0, max * sizeof(*set));
+	while (*s && *s != '\n') {
+		char *end;
+		unsigned long a, b;
+
+		a = strtoul(s, &end, 10);
+		if (end == s)
+			return -1;
+		b = a;
+		s = end;
+		if (*s == '-') {
+			s++;
+			b = strtoul(s, &end, 10);
+			if (end == s)
+				return -1;
+			s = end;
+		}
+		for (; a <= b; a++) {
+			if (a >= max)
+				return -1;
+			if (!set[a])
+				count++;
+			set[a] = true;
+		}
+		if (*s == ',')
+			s++;
+	}
+	return count;
+}
+
+/* /sys/devices/system/node/@name (possible, online, has_memory, ...) */
+static int sys_nodes(const char *name, bool *set)
+{
+	char path[128], buf[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/%s", name);
+	r = read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return parse_list(buf, set, TOPO_MAX_NODES);
+}
+
+/* A field of /sys/devices/system/node/nodeN/meminfo in bytes, or -errno. */
+static long long node_meminfo(int node, const char *key)
+{
+	char path[128], buf[8192], *p;
+	size_t klen = strlen(key);
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
+		 node);
+	r = read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	/* "Node 0 MemTotal:       2030116 kB" */
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *k = strchr(p, ' ');
+
+		if (!k)
+			break;
+		k = strchr(k + 1, ' ');
+		if (!k)
+			break;
+		k++;
+		if (!strncmp(k, key, klen) && k[klen] == ':')
+			return strtoll(k + klen + 1, NULL, 10) * 1024LL;
+	}
+	return -ENOENT;
+}
+
+/* Number of CPUs in /sys/devices/system/node/nodeN/cpulist, or -errno. */
+static int node_cpus(int node)
+{
+	static bool cpus[8192];
+	char path[128], buf[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
+		 node);
+	r = read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return parse_list(buf, cpus, 8192);
+}
+
+/* SLIT distance from @a to @b from sysfs, or -errno. */
+static int node_distance(int a, int b)
+{
+	bool online[TOPO_MAX_NODES];
+	char path[128], buf[8192], *p, *end;
+	int i, r;
+
+	if (sys_nodes("online", online) < 0 || b >= TOPO_MAX_NODES ||
+	    !online[b])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/distance",
+		 a);
+	r = read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	/* One column per online node, in node order. */
+	p = buf;
+	for (i = 0; i < TOPO_MAX_NODES; i++) {
+		long d;
+
+		if (!online[i])
+			continue;
+		d = strtol(p, &end, 10);
+		if (end == p)
+			return -EINVAL;
+		if (i == b)
+			return (int)d;
+		p = end;
+	}
+	return -ENOENT;
+}
+
+/*
+ * /proc/zoneinfo for one node: CXLTIER_ZONE_* bits of the zones with present
+ * pages, and the managed bytes of ZONE_MOVABLE.
+ */
+static int node_zones(int node, unsigned int *zones, unsigned long long *movable)
+{
+	FILE *f;
+	char line[512], zname[64] = "";
+	int cur = -1, n;
+
+	*zones = 0;
+	*movable = 0;
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		char name[64];
+
+		if (sscanf(line, "Node %d, zone %63s", &n, name) == 2) {
+			cur = n;
+			snprintf(zname, sizeof(zname), "%s", name);
+			continue;
+		}
+		if (cur != node)
+			continue;
+		if (sscanf(line, " present %llu", &v) == 1 && v) {
+			if (!strcmp(zname, "DMA"))
+				*zones |= CXLTIER_ZONE_DMA;
+			else if (!strcmp(zname, "DMA32"))
+				*zones |= CXLTIER_ZONE_DMA32;
+			else if (!strcmp(zname, "Normal"))
+				*zones |= CXLTIER_ZONE_NORMAL;
+			else if (!strcmp(zname, "Movable"))
+				*zones |= CXLTIER_ZONE_MOVABLE;
+		}
+		if (sscanf(line, " managed %llu", &v) == 1 &&
+		    !strcmp(zname, "Movable"))
+			*movable = v * pgsz;
+	}
+	fclose(f);
+	return 0;
+}
+
+/*
+ * Bytes on the node's per-CPU free lists (/proc/zoneinfo pagesets "count"):
+ * free pages that MemFree does not count.  -errno on error.
+ */
+static long long node_pcp_bytes(int node)
+{
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	unsigned long long pages = 0, v;
+	char line[512], name[64];
+	int cur = -1, n;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %63s", &n, name) == 2) {
+			cur = n;
+			continue;
+		}
+		if (cur == node && sscanf(line, " count: %llu", &v) == 1)
+			pages += v;
+	}
+	fclose(f);
+	return (long long)(pages * pgsz);
+}
+
+/*
+ * MAX_NUMNODES from the running kernel's config (CONFIG_NODES_SHIFT), or 0
+ * when no config can be found.
+ */
+static unsigned int kernel_max_numnodes(void)
+{
+	static const char *const fmt[] = {
+		"/boot/config-%s",
+		"/lib/modules/%s/build/.config",
+		"/usr/src/linux-headers-%s/.config",
+	};
+	char path[256], line[256], rel[128];
+	unsigned int i;
+	FILE *f;
+
+	if (read_text("/proc/sys/kernel/osrelease", rel, sizeof(rel)) <= 0)
+		return 0;
+	rel[strcspn(rel, "\n")] = 0;
+	for (i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		unsigned int shift;
+		bool numa = false, found = false;
+
+		snprintf(path, sizeof(path), fmt[i], rel);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		shift = 0;
+		while (fgets(line, sizeof(line), f)) {
+			if (!strcmp(line, "CONFIG_NUMA=y\n"))
+				numa = true;
+			if (sscanf(line, "CONFIG_NODES_SHIFT=%u", &shift) == 1)
+				found = true;
+		}
+		fclose(f);
+		if (!numa)
+			return 1;
+		if (found && shift < 16)
+			return 1U << shift;
+	}
+	return 0;
+}
+
+/* Best effort: empty the page cache and slab caches, fold vmstat counters. */
+static void settle_memory(void)
+{
+	sync();
+	write_text("/proc/sys/vm/drop_caches", "3");
+	write_text("/proc/sys/vm/stat_refresh", "1");
+	usleep(20 * 1000);
+}
+
+/*
+ * Keeps the calling process on the CPU it runs on: page allocations and
+ * frees then go through that CPU's per-CPU free lists only, whose content
+ * (not counted as free memory) stays within one list's high mark.
+ */
+static int pin_cpu(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return -errno;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : cpu;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Lowest free fd number (what the next open would get). */
+static int lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static int count_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+/* ------------------------------------------------------------------------ */
+/* The kernel log (/dev/kmsg)                                               */
+
+/*
+ * Per-test kernel-log verdict: kmsg_mark() at fixture setup positions a
+ * reader at the end of the log; kmsg_verdict() at teardown reads what came
+ * after and fails the test on any line that reports a kernel problem,
+ * naming it.  The VM runner scans the whole log too; this attributes a
+ * splat to the test that caused it.
+ */
+struct kmsg {
+	int fd;		/* reader positioned at the mark, or -1 */
+	bool overrun;	/* the ring buffer wrapped past our position */
+};
+
+/* Lines that mean the kernel found a problem. */
+static const char *const kmsg_bad_patterns[] = {
+	"BUG:", "WARNING:", "Oops", "KASAN", "UBSAN", "kernel BUG",
+	"general protection fault", "Call Trace:", "RIP:",
+	/* lockdep and friends */
+	"lockdep", "possible circular locking", "possible recursive locking",
+	"inconsistent lock state", "suspicious RCU usage",
+	"non-static key", "DEBUG_LOCKS_WARN_ON", "lock held when returning",
+	/* kmemleak */
+	"unreferenced object", "suspected memory leak",
+	/* stalls, mm */
+	"soft lockup", "hard LOCKUP", "blocked for more than",
+	"rcu_sched detected stall", "rcu_preempt detected stall",
+	"self-detected stall", "Bad page", "invoked oom-killer",
+	"page allocation failure", "refcount_t:", "list_add corruption",
+	"list_del corruption", "double fault",
+};
+
+/* The pattern @msg matches, or NULL when it reports nothing bad. */
+static const char *kmsg_bad(const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kmsg_bad_patterns) / sizeof(kmsg_bad_patterns[0]);
+	     i++)
+		if (strstr(msg, kmsg_bad_patterns[i]))
+			return kmsg_bad_patterns[i];
+	return NULL;
+}
+
+/* Writes one line to the kernel log (a fresh fd: its own rate limit). */
+static void kmsg_note(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, line, (size_t)n) < 0) {
+		/* nothing to do: the marker is a convenience */
+	}
+	close(fd);
+}
+
+/* Returns 0, or -errno when the log cannot be read. */
+static int kmsg_mark(struct kmsg *k)
+{
+	k->overrun = false;
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	if (lseek(k->fd, 0, SEEK_END) < 0) {
+		int e = errno;
+
+		close(k->fd);
+		k->fd = -1;
+		return -e;
+	}
+	return 0;
+}
+
+/*
+ * Next message text after the mark into @msg.  Returns 1 for a message, 0 at
+ * the end of the log, -errno on error.
+ */
+static int kmsg_next(struct kmsg *k, char *msg, size_t len)
+{
+	char rec[8192];
+	ssize_t n;
+	char *text, *nl;
+
+	for (;;) {
+		n = read(k->fd, rec, sizeof(rec) - 1);
+		if (n >= 0)
+			break;
+		if (errno == EPIPE) {	/* overwritten: continue after it */
+			k->overrun = true;
+			continue;
+		}
+		if (errno == EAGAIN)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		return -errno;
+	}
+	if (n == 0)
+		return 0;
+	rec[n] = 0;
+	/* "prio,seq,usec,flags[,...];text\n[ KEY=value\n...]" */
+	text = strchr(rec, ';');
+	text = text ? text + 1 : rec;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = 0;
+	n = (ssize_t)strlen(text);
+	if ((size_t)n >= len)
+		n = (ssize_t)len - 1;
+	memcpy(msg, text, (size_t)n);
+	msg[n] = 0;
+	return 1;
+}
+
+/*
+ * Reads everything after the mark; returns how many lines report a kernel
+ * problem and logs the first few.  Closes the reader.
+ */
+#define kmsg_verdict(k) __kmsg_verdict(_metadata, k)
+static int __kmsg_verdict(struct __test_metadata *_metadata, struct kmsg *k)
+{
+	char msg[1024];
+	const char *pat;
+	int bad = 0, r;
+
+	if (k->fd < 0)
+		return 0;
+	while ((r = kmsg_next(k, msg, sizeof(msg))) > 0) {
+		pat = kmsg_bad(msg);
+		if (!pat)
+			continue;
+		if (bad++ < 8)
+			TH_LOG("kernel log after this test's start matches "
+			       "\"%s\": %s", pat, msg);
+	}
+	if (r < 0)
+		TH_LOG("reading /dev/kmsg: %s", errname(r));
+	if (k->overrun)
+		TH_LOG("kernel log wrapped during the test: lines were lost");
+	close(k->fd);
+	k->fd = -1;
+	return bad;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Nodes                                                                    */
+
+struct topo {
+	struct cxltier_info info;	/* as returned by the count query */
+	unsigned int nr;
+	struct cxltier_node_info *nodes;
+};
+
+/* GET_INFO count query then table; 0 or -errno. */
+static int topo_load(int dev, struct topo *t)
+{
+	int tries, r;
+
+	memset(t, 0, sizeof(*t));
+	for (tries = 0; tries < 5; tries++) {
+		struct cxltier_info q = { .size = sizeof(q) };
+
+		r = xioctl(dev, CXLTIER_IOC_GET_INFO, &q);
+		if (r < 0)
+			return r;
+		t->info = q;
+		free(t->nodes);
+		t->nodes = calloc(q.nr_nodes + 1, sizeof(*t->nodes));
+		if (!t->nodes)
+			return -ENOMEM;
+		q.nodes = (uintptr_t)t->nodes;
+		q.node_entry_size = sizeof(*t->nodes);
+		r = xioctl(dev, CXLTIER_IOC_GET_INFO, &q);
+		if (r == -EMSGSIZE)	/* a node came online meanwhile */
+			continue;
+		if (r < 0)
+			return r;
+		t->nr = q.nr_nodes;
+		return 0;
+	}
+	return -EMSGSIZE;
+}
+
+static void topo_free(struct topo *t)
+{
+	free(t->nodes);
+	t->nodes = NULL;
+	t->nr = 0;
+}
+
+static const struct cxltier_node_info *topo_find(const struct topo *t,
+						 unsigned int node)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->nodes[i].node == node)
+			return &t->nodes[i];
+	return NULL;
+}
+
+enum node_kind {
+	NK_ANY,		/* any node; a DRAM node with CPUs first */
+	NK_DRAM_CPU,	/* DRAM tier with CPUs */
+	NK_DRAM_NOCPU,	/* DRAM tier without CPUs */
+	NK_DRAM,	/* DRAM tier; one without CPUs first (quieter) */
+	NK_CXL,		/* CXL tier; movable-only first */
+	NK_MOVABLE,	/* all memory in ZONE_MOVABLE */
+};
+
+static const char *const node_kind_name[] = {
+	[NK_ANY] = "any node",
+	[NK_DRAM_CPU] = "a DRAM node with CPUs",
+	[NK_DRAM_NOCPU] = "a DRAM node without CPUs",
+	[NK_DRAM] = "a DRAM node",
+	[NK_CXL] = "a CXL node",
+	[NK_MOVABLE] = "a movable-only node",
+};
+
+static int node_score(const struct cxltier_node_info *n, enum node_kind k)
+{
+	bool cpus = n->flags & CXLTIER_NODE_HAS_CPUS;
+	bool mov = n->flags & CXLTIER_NODE_MOVABLE_ONLY;
+	bool dram = n->tier == CXLTIER_TIER_DRAM;
+	bool cxl = n->tier == CXLTIER_TIER_CXL;
+
+	switch (k) {
+	case NK_ANY:
+		return dram && cpus ? 2 : 1;
+	case NK_DRAM_CPU:
+		return dram && cpus ? 1 : 0;
+	case NK_DRAM_NOCPU:
+		return dram && !cpus ? 1 : 0;
+	case NK_DRAM:
+		return !dram ? 0 : cpus ? 1 : 2;
+	case NK_CXL:
+		return !cxl ? 0 : mov ? 2 : 1;
+	case NK_MOVABLE:
+		return mov ? 1 : 0;
+	}
+	return 0;
+}
+
+/*
+ * The best node of kind @k with at least @min_free free bytes (ties: the
+ * lowest id), or NULL.
+ */
+static const struct cxltier_node_info *topo_pick(const struct topo *t,
+						 enum node_kind k,
+						 unsigned long long min_free)
+{
+	const struct cxltier_node_info *best = NULL;
+	int best_score = 0;
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		const struct cxltier_node_info *n = &t->nodes[i];
+		int s = node_score(n, k);
+
+		if (!s || n->free_bytes < min_free)
+			continue;
+		if (s > best_score || (s == best_score && n->node < best->node)) {
+			best = n;
+			best_score = s;
+		}
+	}
+	return best;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Buffers                                                                  */
+
+/*
+ * CXLTIER_IOC_CREATE of a CXLTIER_MODE_BIND buffer on @node.  Returns the
+ * new fd or -errno; @out (may be NULL) gets the struct as returned.
+ */
+static int buf_create_ex(int dev, uint64_t len, unsigned int node,
+			 unsigned int page_shift, struct cxltier_create *out)
+{
+	struct cxltier_node_weight nw = { .node = node };
+	struct cxltier_create c = {
+		.size = sizeof(c),
+		.length = len,
+		.mode = CXLTIER_MODE_BIND,
+		.nr_nodes = 1,
+		.nodes = (uintptr_t)&nw,
+		.page_shift = page_shift,
+	};
+	int r = xioctl(dev, CXLTIER_IOC_CREATE, &c);
+
+	if (out)
+		*out = c;
+	return r < 0 ? r : c.out_fd;
+}
+
+static int buf_create(int dev, uint64_t len, unsigned int node)
+{
+	return buf_create_ex(dev, len, node, 0, NULL);
+}
+
+#define STAT_MAX_RES 64
+struct bstat {
+	struct cxltier_buf_stat st;
+	struct cxltier_node_weight pol[CXLTIER_MAX_POLICY_NODES];
+	struct cxltier_node_bytes res[STAT_MAX_RES];
+};
+
+/* CXLTIER_IOC_BUF_STAT with room for everything; 0 or -errno. */
+static int buf_stat(int fd, struct bstat *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->st.size = sizeof(b->st);
+	b->st.nr_policy_nodes = CXLTIER_MAX_POLICY_NODES;
+	b->st.policy_nodes = (uintptr_t)b->pol;
+	b->st.nr_resident = STAT_MAX_RES;
+	b->st.resident = (uintptr_t)b->res;
+	return xioctl(fd, CXLTIER_IOC_BUF_STAT, &b->st);
+}
+
+/*
+ * ASSERT that buffer @fd has exactly @bytes resident, all of them on @node
+ * (one resident entry), and that the totals agree.
+ */
+#define assert_resident(fd, node, bytes) \
+	__assert_resident(_metadata, fd, node, bytes)
+static void __assert_resident(struct __test_metadata *_metadata, int fd,
+			      unsigned int node, uint64_t bytes)
+{
+	struct bstat b;
+
+	ASSERT_OK(buf_stat(fd, &b));
+	if (b.st.resident_bytes != bytes)
+		TH_LOG("resident_bytes %llu, expected %llu",
+		       (unsigned long long)b.st.resident_bytes,
+		       (unsigned long long)bytes);
+	ASSERT_EQ(bytes, b.st.resident_bytes);
+	if (!bytes) {
+		ASSERT_EQ(0U, b.st.nr_resident);
+		return;
+	}
+	ASSERT_EQ(1U, b.st.nr_resident);
+	if (b.res[0].node != node)
+		TH_LOG("pages on node %u, expected node %u", b.res[0].node,
+		       node);
+	ASSERT_EQ(node, b.res[0].node);
+	ASSERT_EQ(bytes, b.res[0].bytes);
+	ASSERT_EQ(0U, b.res[0].__reserved);
+}
+
+static void *map_buf(int fd, size_t len, off_t off)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Contents                                                                 */
+
+/* Word @word of buffer page @page under @seed. */
+static inline uint64_t pat(uint64_t seed, uint64_t page, uint64_t word)
+{
+	uint64_t x = seed ^ (page * 0x9E3779B97F4A7C15ULL) ^
+		     (word * 0xC2B2AE3D27D4EB4FULL);
+
+	x ^= x >> 31;
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 29;
+	return x;
+}
+
+/* Fills @npages pages at @p, which are buffer pages @first.. */
+static void fill_pages(void *p, uint64_t first, size_t npages, uint64_t seed)
+{
+	size_t words = pgsz / sizeof(uint64_t), pg, w;
+
+	for (pg = 0; pg < npages; pg++) {
+		volatile uint64_t *q = (uint64_t *)((char *)p + pg * pgsz);
+
+		for (w = 0; w < words; w++)
+			q[w] = pat(seed, first + pg, w);
+	}
+}
+
+/* Index of the first page that differs from fill_pages(), or -1. */
+static long check_pages(const void *p, uint64_t first, size_t npages,
+			uint64_t seed)
+{
+	size_t words = pgsz / sizeof(uint64_t), pg, w;
+
+	for (pg = 0; pg < npages; pg++) {
+		const volatile uint64_t *q =
+			(const uint64_t *)((const char *)p + pg * pgsz);
+
+		for (w = 0; w < words; w++)
+			if (q[w] != pat(seed, first + pg, w))
+				return (long)pg;
+	}
+	return -1;
+}
+
+/* Index of the first page with a non-zero byte, or -1. */
+static long check_zero(const void *p, size_t npages)
+{
+	size_t words = pgsz / sizeof(uint64_t), pg, w;
+
+	for (pg = 0; pg < npages; pg++) {
+		const volatile uint64_t *q =
+			(const uint64_t *)((const char *)p + pg * pgsz);
+
+		for (w = 0; w < words; w++)
+			if (q[w])
+				return (long)pg;
+	}
+	return -1;
+}
+
+/* A checksum of @len bytes (FNV-1a over words). */
+static uint64_t checksum(const void *p, size_t len)
+{
+	const volatile uint64_t *q = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(uint64_t); i++) {
+		h ^= q[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* What checksum() gives for fill_pages(first, npages, seed). */
+static uint64_t expected_checksum(uint64_t first, size_t npages, uint64_t seed)
+{
+	size_t words = pgsz / sizeof(uint64_t), pg, w;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (pg = 0; pg < npages; pg++)
+		for (w = 0; w < words; w++) {
+			h ^= pat(seed, first + pg, w);
+			h *= 0x100000001b3ULL;
+		}
+	return h;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Faults                                                                   */
+
+static sigjmp_buf probe_env;
+static volatile sig_atomic_t probe_sig;
+static void *volatile probe_addr;
+
+static void probe_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	probe_sig = sig;
+	probe_addr = si->si_addr;
+	siglongjmp(probe_env, 1);
+}
+
+/*
+ * Reads (or writes, when @write) one byte at @p.  Returns 0 when the access
+ * completed, else the signal it raised (SIGBUS, SIGSEGV) with its address
+ * in *@fault_addr.
+ */
+static int probe(volatile char *p, bool write, void **fault_addr)
+{
+	struct sigaction sa = { .sa_sigaction = probe_handler,
+				.sa_flags = SA_SIGINFO };
+	struct sigaction obus, osegv;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &obus);
+	sigaction(SIGSEGV, &sa, &osegv);
+	probe_sig = 0;
+	probe_addr = NULL;
+	if (sigsetjmp(probe_env, 1) == 0) {
+		if (write)
+			*p = 0x5a;
+		else
+			(void)*p;
+	} else {
+		ret = probe_sig;
+		if (fault_addr)
+			*fault_addr = probe_addr;
+	}
+	sigaction(SIGBUS, &obus, NULL);
+	sigaction(SIGSEGV, &osegv, NULL);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Where pages are, as the core kernel sees it                              */
+
+/*
+ * move_pages(2) in query mode on @npages pages at @p.  Returns the number of
+ * pages whose status is not @node, with the first such page and status in
+ * *@bad_page and *@bad_status, and in *@efault how many pages were -EFAULT;
+ * -errno when the call itself fails.
+ */
+static long pages_off_node(void *p, size_t npages, int node, long *bad_page,
+			   int *bad_status, long *efault)
+{
+	void **pages = calloc(npages, sizeof(*pages));
+	int *status = calloc(npages, sizeof(*status));
+	long r, off = 0;
+	size_t i;
+
+	*efault = 0;
+	*bad_page = -1;
+	if (!pages || !status) {
+		free(pages);
+		free(status);
+		return -ENOMEM;
+	}
+	for (i = 0; i < npages; i++) {
+		pages[i] = (char *)p + i * pgsz;
+		status[i] = INT_MIN;
+	}
+	r = syscall(SYS_move_pages, 0, (unsigned long)npages, pages, NULL,
+		    status, 0);
+	if (r < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (i = 0; i < npages; i++) {
+		if (status[i] == node)
+			continue;
+		if (status[i] == -EFAULT)
+			(*efault)++;
+		if (!off++) {
+			*bad_page = (long)i;
+			*bad_status = status[i];
+		}
+	}
+	r = off;
+out:
+	free(pages);
+	free(status);
+	return r;
+}
+
+/* Bytes per memory block (/sys/devices/system/memory), or 0. */
+static uint64_t memory_block_size(void)
+{
+	static uint64_t size;
+	char buf[64];
+
+	if (!size && read_text("/sys/devices/system/memory/block_size_bytes",
+			       buf, sizeof(buf)) > 0)
+		size = strtoull(buf, NULL, 16);
+	return size;
+}
+
+/* Node of the memory block holding @pfn per sysfs, or -1. */
+static int pfn_node(uint64_t pfn)
+{
+	static bool possible[TOPO_MAX_NODES];
+	static bool loaded;
+	uint64_t block_size = memory_block_size(), block;
+	char path[128];
+	int n;
+
+	if (!loaded) {
+		if (!block_size || sys_nodes("possible", possible) < 0)
+			return -1;
+		loaded = true;
+	}
+	block = pfn * pgsz / block_size;
+	for (n = 0; n < TOPO_MAX_NODES; n++) {
+		if (!possible[n])
+			continue;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/memory%" PRIu64, n,
+			 block);
+		if (!access(path, F_OK))
+			return n;
+	}
+	return -1;
+}
+
+/* PFN of the page mapped at @p per /proc/self/pagemap, 0 if none. */
+static uint64_t pfn_of(void *p)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t e = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e),
+		  (off_t)((uintptr_t)p / pgsz * sizeof(e))) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e & (1ULL << 63)))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/*
+ * Second opinion from /proc/self/pagemap: for each present page, the node of
+ * its memory block.  Returns the number of pages found present (0 when the
+ * mapping is invisible to pagemap, as VM_PFNMAP mappings are), with the
+ * number not on @node in *@off and the first in *@bad_page / *@bad_node.
+ */
+static long pagemap_nodes(void *p, size_t npages, int node, long *off,
+			  long *bad_page, int *bad_node)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	long present = 0;
+	size_t i;
+
+	*off = 0;
+	*bad_page = -1;
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < npages; i++) {
+		uint64_t e, pfn;
+		off_t pos = (off_t)(((uintptr_t)p / pgsz + i) * sizeof(e));
+		int n;
+
+		if (pread(fd, &e, sizeof(e), pos) != sizeof(e)) {
+			close(fd);
+			return -EIO;
+		}
+		if (!(e & (1ULL << 63)))
+			continue;
+		pfn = e & ((1ULL << 55) - 1);
+		if (!pfn)	/* PFNs hidden (no CAP_SYS_ADMIN) */
+			continue;
+		present++;
+		n = pfn_node(pfn);
+		if (n != node && !(*off)++) {
+			*bad_page = (long)i;
+			*bad_node = n;
+		}
+	}
+	close(fd);
+	return present;
+}
+
+/*
+ * ASSERT that each of @npages (present) pages at @p is on @node, as the core
+ * kernel sees it:
+ *  - /proc/self/pagemap PFNs, mapped to nodes by the sysfs memory blocks,
+ *    must show every page, each on @node;
+ *  - move_pages(2) in query mode must report -EFAULT for every page: the
+ *    header promises special PTEs that no page-table walker turns into a
+ *    struct page (that is what keeps GUP, and futexes, away from movable
+ *    buffer pages).  A page it does see is a broken promise, on @node or not.
+ */
+#define assert_pages_on_node(p, npages, node) \
+	__assert_pages_on_node(_metadata, p, npages, node)
+static void __assert_pages_on_node(struct __test_metadata *_metadata, void *p,
+				   size_t npages, int node)
+{
+	long off, bad_page = -1, present, efault;
+	int bad_status = 0, bad_node = -1;
+
+	present = pagemap_nodes(p, npages, node, &off, &bad_page, &bad_node);
+	if (present < 0)
+		TH_LOG("pagemap: %s", errname((int)present));
+	ASSERT_LE(0, present);
+	if (off)
+		TH_LOG("pagemap: %ld of %ld pages not in node %d's memory "
+		       "blocks; first: page %ld in node %d", off, present, node,
+		       bad_page, bad_node);
+	ASSERT_EQ(0, off);
+	if (present != (long)npages)
+		TH_LOG("pagemap shows %ld of %zu pages", present, npages);
+	ASSERT_EQ((long)npages, present);
+
+	off = pages_off_node(p, npages, -EFAULT, &bad_page, &bad_status,
+			     &efault);
+	if (off < 0)
+		TH_LOG("move_pages(query) failed: %s", errname((int)off));
+	ASSERT_LE(0, off);
+	if (off)
+		TH_LOG("move_pages saw %ld of %zu pages; first: page %ld "
+		       "status %d (%s)", off, npages, bad_page, bad_status,
+		       bad_status < 0 ? errname(bad_status) : "a node");
+	ASSERT_EQ(0, off);
+}
+
+/* VmFlags of the mapping at @addr from /proc/self/smaps into @flags. */
+static int vma_flags(void *addr, char *flags, size_t len)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	bool in = false;
+	uintptr_t a = (uintptr_t)addr;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		/* "lo-hi perms offset dev inode path": a new mapping */
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			size_t n = strlen(line + 8);
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(flags, line + 8, n);
+			flags[n] = 0;
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+/* Whether the VmFlags string has the two-letter flag @fl. */
+static bool has_vmflag(const char *flags, const char *fl)
+{
+	const char *p = flags;
+
+	while ((p = strstr(p, fl))) {
+		bool start = p == flags || p[-1] == ' ';
+		bool end = !p[2] || p[2] == ' ' || p[2] == '\n';
+
+		if (start && end)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Children                                                                 */
+
+/*
+ * Waits for @pid; returns its exit status (0..255), or 1000 + signal when it
+ * was killed.
+ */
+static int wait_child(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 1000 + WTERMSIG(st);
+	return -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-test context: /dev/cxltier, the node table, the kernel-log mark      */
+
+struct ctx {
+	int dev;
+	struct topo topo;
+	struct kmsg kmsg;
+};
+
+#define ctx_setup(c, fixture, variant) \
+	__ctx_setup(_metadata, c, fixture, variant)
+static void __ctx_setup(struct __test_metadata *_metadata, struct ctx *c,
+			const char *fixture, const char *variant)
+{
+	int r;
+
+	c->dev = -1;
+	c->kmsg.fd = -1;
+	kmsg_note("cxltier_test: begin %s%s%s.%s", fixture,
+		  variant ? "." : "", variant ? variant : "", _metadata->name);
+	r = kmsg_mark(&c->kmsg);
+	if (r < 0 && !env_is("CXLTIER_TEST_NO_KMSG", "1")) {
+		TH_LOG("cannot read /dev/kmsg (%s): run as root, or set "
+		       "CXLTIER_TEST_NO_KMSG=1 to run without the kernel-log "
+		       "verdict", errname(r));
+		ASSERT_TRUE(false);
+	}
+	c->dev = open(CXLTIER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (c->dev < 0)
+		TH_LOG("open %s: %s", CXLTIER_DEVICE_PATH, strerror(errno));
+	ASSERT_LE(0, c->dev);
+	ASSERT_OK(topo_load(c->dev, &c->topo));
+	ASSERT_LT(0U, c->topo.nr);
+}
+
+#define ctx_teardown(c) __ctx_teardown(_metadata, c)
+static void __ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
+{
+	if (c->dev >= 0)
+		close(c->dev);
+	c->dev = -1;
+	topo_free(&c->topo);
+	if (kmsg_verdict(&c->kmsg)) {
+		/* a kernel problem beats a skip or a pass */
+		_metadata->skip = 0;
+		_metadata->passed = 0;
+	}
+}
+
+#endif /* CXLTIER_TEST_H */

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier selftests, part 3: the kernel moving and running out of pages.
+ * Included by cxltier_test.c after memory_tests.c (whose helpers it uses);
+ * not built on its own.  All on a movable-only (CXL-like) node.
+ *
+ *  migrate.*  the header: "Pages may be moved by the kernel (compaction,
+ *             memory offline) with their contents".  Compaction of the node
+ *             and offlining the memory block under a live buffer, with a
+ *             concurrent writer, lose nothing.
+ *  exhaust.*  "the first touch of each page allocates a zeroed page on the
+ *             policy's node, never elsewhere, and raises SIGBUS when the
+ *             node cannot give one": a buffer as large as the node is
+ *             touched until SIGBUS; no OOM killer, no allocation-failure
+ *             splat, nothing elsewhere, everything back afterwards.
+ */
+#include "cxltier_test.h"
+
+#define MIG_LEN (16 * MiB)
+
+FIXTURE(migrate) {
+	struct ctx c;
+	const struct cxltier_node_info *n;
+};
+
+FIXTURE_SETUP(migrate)
+{
+	ctx_setup(&self->c, "migrate", NULL);
+	self->n = topo_pick(&self->c.topo, NK_MOVABLE, 16 * MIG_LEN);
+}
+
+FIXTURE_TEARDOWN(migrate)
+{
+	ctx_teardown(&self->c);
+}
+
+/* How many of @np pages at @p have a PFN other than in @pfns. */
+static size_t pfns_changed(void *p, size_t np, const uint64_t *pfns)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < np; i++)
+		if (pfn_of((char *)p + i * pgsz) != pfns[i])
+			n++;
+	return n;
+}
+
+/*
+ * Writes every word of @np pages at @p exactly once, word 0 of every page,
+ * then word 1 of every page, and so on: a write lost while a page moves
+ * leaves a hole that check_pages() finds.
+ */
+static void write_once_spread(char *p, size_t np, uint64_t seed)
+{
+	size_t words = pgsz / sizeof(uint64_t), w, i;
+
+	for (w = 0; w < words; w++)
+		for (i = 0; i < np; i++)
+			((volatile uint64_t *)(p + i * pgsz))[w] =
+				pat(seed, i, w);
+}
+
+/* Contents survive compaction of the node, pages stay on the node. */
+TEST_F_TIMEOUT(migrate, compaction, 300)
+{
+	const size_t np = MIG_LEN / pgsz;
+	char path[128], *a, *b;
+	uint64_t *pfns;
+	int fa, fb;
+	size_t i;
+
+	NEED_NODE_KIND(self, NK_MOVABLE);
+	/* two buffers touched in turn, then one freed: a sparse node */
+	fa = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	ASSERT_OK(fa);
+	fb = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	ASSERT_OK(fb);
+	a = map_buf(fa, MIG_LEN, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	b = map_buf(fb, MIG_LEN, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	for (i = 0; i < np; i++) {
+		fill_pages(a + i * pgsz, i, 1, 21);
+		b[i * pgsz] = 1;
+	}
+	munmap(b, MIG_LEN);
+	close(fb);
+	pfns = calloc(np, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	for (i = 0; i < np; i++)
+		pfns[i] = pfn_of(a + i * pgsz);
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/compact",
+		 self->n->node);
+	ASSERT_EQ(0, write_text(path, "1"));
+	TH_LOG("compaction moved %zu of %zu pages", pfns_changed(a, np, pfns),
+	       np);
+
+	EXPECT_EQ(-1, check_pages(a, 0, np, 21));
+	assert_resident(fa, self->n->node, MIG_LEN);
+	assert_pages_on_node(a, np, (int)self->n->node);
+	/* and they still work */
+	fill_pages(a, 0, np, 22);
+	EXPECT_EQ(-1, check_pages(a, 0, np, 22));
+	free(pfns);
+	munmap(a, MIG_LEN);
+	close(fa);
+}
+
+/* What write_block_state() writes, from a child, to a memory block. */
+struct block_state {
+	uint64_t block;
+	const char *state;
+	unsigned int timeout_s;
+};
+
+static int write_block_state(void *arg)
+{
+	const struct block_state *bs = arg;
+	char path[128];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/memory/memory%" PRIu64 "/state",
+		 bs->block);
+	alarm(bs->timeout_s);	/* offline_pages() retries until a signal */
+	return write_text(path, bs->state);
+}
+
+/*
+ * Offlining the memory block under a live buffer moves its pages (to
+ * another node: the kernel's choice) with their contents, also while a
+ * process writes them; the buffer keeps all its bytes.
+ */
+TEST_F_TIMEOUT(migrate, memory_offline, 300)
+{
+	const size_t np = MIG_LEN / pgsz;
+	struct block_state bs = { .state = "offline", .timeout_s = 60 };
+	struct bstat b, small;
+	char *x, *y, go;
+	uint64_t pfn, first, last, sum = 0;
+	int fx, fy, r, pg[2];
+	pid_t writer;
+	size_t i;
+
+	NEED_NODE_KIND(self, NK_MOVABLE);
+	if (!memory_block_size())
+		SKIP(return, "no /sys/devices/system/memory");
+	fx = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	ASSERT_OK(fx);
+	fy = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	ASSERT_OK(fy);
+	x = map_buf(fx, MIG_LEN, 0);
+	ASSERT_NE(MAP_FAILED, x);
+	y = map_buf(fy, MIG_LEN, 0);
+	ASSERT_NE(MAP_FAILED, y);
+	fill_pages(x, 0, np, 31);
+	for (i = 0; i < np; i++)	/* y's pages exist, zeroed */
+		y[i * pgsz] = 0;
+
+	pfn = pfn_of(x);
+	if (!pfn)
+		SKIP(return, "pagemap does not show the buffer's PFNs");
+	bs.block = pfn * pgsz / memory_block_size();
+	first = pfn_of(x) * pgsz / memory_block_size();
+	last = first;
+	for (i = 0; i < np; i++) {
+		uint64_t bl = pfn_of(x + i * pgsz) * pgsz /
+			      memory_block_size();
+
+		first = bl < first ? bl : first;
+		last = bl > last ? bl : last;
+	}
+	TH_LOG("buffer in memory blocks %" PRIu64 "-%" PRIu64 "; offlining %"
+	       PRIu64, first, last, bs.block);
+
+	/* y is written, each word once, while the block goes offline */
+	ASSERT_EQ(0, pipe(pg));
+	writer = fork();
+	ASSERT_LE(0, writer);
+	if (!writer) {
+		close(pg[1]);
+		if (read(pg[0], &go, 1) < 0)
+			_exit(11);
+		write_once_spread(y, np, 32);
+		_exit(0);
+	}
+	close(pg[0]);
+	close(pg[1]);
+	r = in_child(write_block_state, &bs);
+	if (r == -1000 - SIGALRM)
+		TH_LOG("offlining memory%" PRIu64 " did not finish in %u s: "
+		       "pages that cannot move?", bs.block, bs.timeout_s);
+	else if (r < 0)
+		TH_LOG("offlining memory%" PRIu64 ": %s", bs.block,
+		       errname(r));
+	EXPECT_EQ(0, wait_child(writer));
+	if (r == -EBUSY || r == -EINVAL) {
+		/* the kernel would not even try: nothing of ours to judge */
+		SKIP(goto out, "memory%" PRIu64 " cannot go offline (%s)",
+		     bs.block, errname(r));
+	}
+	EXPECT_EQ(0, r);
+
+	/* everything still there */
+	EXPECT_EQ(-1, check_pages(x, 0, np, 31));
+	EXPECT_EQ(-1, check_pages(y, 0, np, 32));
+	ASSERT_OK(buf_stat(fx, &b));
+	EXPECT_EQ((uint64_t)MIG_LEN, b.st.resident_bytes);
+	for (i = 0; i < b.st.nr_resident && i < STAT_MAX_RES; i++) {
+		sum += b.res[i].bytes;
+		if (i) {	/* ascending node order */
+			EXPECT_LT(b.res[i - 1].node, b.res[i].node);
+		}
+		TH_LOG("after offline: %llu KiB on node %u",
+		       (unsigned long long)b.res[i].bytes / 1024,
+		       b.res[i].node);
+	}
+	EXPECT_EQ(b.st.resident_bytes, sum);
+	/* with pages on two nodes, room for one entry is -EMSGSIZE */
+	if (b.st.nr_resident >= 2) {
+		memset(&small, 0, sizeof(small));
+		small.st.size = sizeof(small.st);
+		small.st.nr_resident = 1;
+		small.st.resident = (uintptr_t)small.res;
+		EXPECT_ERRNO(EMSGSIZE, xioctl(fx, CXLTIER_IOC_BUF_STAT,
+					      &small.st), "");
+		EXPECT_EQ(b.st.nr_resident, small.st.nr_resident);
+		EXPECT_EQ(b.res[0].node, small.res[0].node);
+		EXPECT_EQ(b.res[0].bytes, small.res[0].bytes);
+	}
+	fill_pages(x, 0, np, 33);
+	EXPECT_EQ(-1, check_pages(x, 0, np, 33));
+
+out:
+	bs.state = "online_movable";
+	r = in_child(write_block_state, &bs);
+	if (r && r != -EINVAL)	/* -EINVAL: it was online already */
+		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
+		       errname(r));
+	munmap(x, MIG_LEN);
+	munmap(y, MIG_LEN);
+	close(fx);
+	close(fy);
+}
+
+/* ======================================================================== */
+/* exhaust                                                                  */
+
+FIXTURE(exhaust) {
+	struct ctx c;
+	const struct cxltier_node_info *n;
+};
+
+FIXTURE_SETUP(exhaust)
+{
+	ctx_setup(&self->c, "exhaust", NULL);
+	self->n = topo_pick(&self->c.topo, NK_MOVABLE, 64 * MiB);
+	if (self->n) {
+		ASSERT_LE(0, pin_cpu());
+	}
+}
+
+FIXTURE_TEARDOWN(exhaust)
+{
+	ctx_teardown(&self->c);
+}
+
+static sigjmp_buf fill_env;
+static void *volatile fill_addr;
+
+static void fill_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	fill_addr = si->si_addr;
+	siglongjmp(fill_env, 1);
+}
+
+/*
+ * Writes the page index into each of @np pages at @p until a SIGBUS;
+ * returns how many pages were written, the fault address in *@fault.
+ */
+static size_t touch_until_sigbus(char *p, size_t np, void **fault)
+{
+	struct sigaction sa = { .sa_sigaction = fill_handler,
+				.sa_flags = SA_SIGINFO }, old;
+	static volatile size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	*fault = NULL;
+	fill_addr = NULL;
+	if (sigsetjmp(fill_env, 1) == 0) {
+		for (i = 0; i < np; i++)
+			*(volatile uint64_t *)(p + i * pgsz) = i + 1;
+	} else {
+		*fault = fill_addr;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return i;
+}
+
+TEST_F_TIMEOUT(exhaust, node_full_sigbus, 600)
+{
+	uint64_t len, got;
+	struct node_free base;
+	size_t np, n, i;
+	unsigned int node;
+	void *fault;
+	char *p;
+	int fd;
+
+	NEED_NODE_KIND(self, NK_MOVABLE);
+	node = self->n->node;
+	settle_memory();
+	ASSERT_EQ(0, read_node_free(self->c.dev, node, &base));
+	len = self->n->total_bytes & ~(uint64_t)(pgsz - 1);
+	np = len / pgsz;
+	fd = buf_create(self->c.dev, len, node);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+
+	n = touch_until_sigbus(p, np, &fault);
+	got = (uint64_t)n * pgsz;
+	TH_LOG("node %u: %llu of %llu MiB touched before SIGBUS (%lld MiB "
+	       "were free)", node, (unsigned long long)got / MiB,
+	       (unsigned long long)len / MiB, base.sys / (long long)MiB);
+	/* the node cannot give all of its memory (watermarks) */
+	ASSERT_GT(np, n);
+	EXPECT_EQ((void *)(p + n * pgsz), fault);
+	/* but it gave nearly all that was free */
+	EXPECT_LE((uint64_t)base.sys, got + 64 * MiB);
+	/* all of it on the node, nothing elsewhere */
+	assert_resident(fd, node, got);
+	/* the failing page fails again; the others work */
+	EXPECT_EQ(SIGBUS, probe(p + n * pgsz, false, NULL));
+	for (i = 0; i < n; i += 97)
+		if (*(uint64_t *)(p + i * pgsz) != i + 1) {
+			TH_LOG("page %zu lost its contents", i);
+			EXPECT_EQ(i + 1, *(uint64_t *)(p + i * pgsz));
+			break;
+		}
+	munmap(p, len);
+	close(fd);
+	ASSERT_TRUE(wait_free_back(self->c.dev, node, &base, LEAK_SLACK));
+}
