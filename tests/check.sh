@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs every cxltier test and ends with "N passed, N failed[, N skipped]".
+# Called by `make check` after the build.  Each step's output is shown as it
+# runs; its counts come from the kselftest "# Totals:" line or an
+# "N passed, N failed" line it prints, else from its exit status.  A step
+# that exits non-zero always counts as at least one failure (the VM runner
+# fails a run on a kernel BUG/WARNING even when every test passed).
+#
+# Environment: CXLTIER_CHECK_ONLY="step1 step2" runs only those steps.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+pass=0 fail=0 skip=0
+failed_steps=()
+log_dir=$top/build/check
+mkdir -p "$log_dir"
+
+want() {
+	[[ -z "${CXLTIER_CHECK_ONLY:-}" ]] && return 0
+	[[ " $CXLTIER_CHECK_ONLY " == *" $1 "* ]]
+}
+
+# step NAME CMD...: run, show, count.
+step() {
+	local name=$1 log rc p=0 f=0 s=0 t0 t1 found=0 line
+	shift
+	want "$name" || return 0
+	log=$log_dir/$name.log
+	echo "=== step $name: $*"
+	t0=$(date +%s)
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	t1=$(date +%s)
+	while IFS= read -r line; do
+		if [[ $line =~ Totals:\ pass:([0-9]+)\ fail:([0-9]+)\ xfail:([0-9]+)\ xpass:([0-9]+)\ skip:([0-9]+)\ error:([0-9]+) ]]; then
+			p=$((p + BASH_REMATCH[1] + BASH_REMATCH[3]))
+			f=$((f + BASH_REMATCH[2] + BASH_REMATCH[4] + BASH_REMATCH[6]))
+			s=$((s + BASH_REMATCH[5]))
+			found=1
+		elif [[ $line =~ ^([A-Za-z-]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+			p=$((p + BASH_REMATCH[2]))
+			f=$((f + BASH_REMATCH[3]))
+			s=$((s + ${BASH_REMATCH[5]:-0}))
+			found=1
+		fi
+	done < "$log"
+	if [[ $found -eq 0 ]]; then
+		if [[ $rc -eq 0 ]]; then p=1; else f=1; fi
+	elif [[ $rc -ne 0 && $f -eq 0 ]]; then
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	[[ $f -eq 0 ]] || failed_steps+=("$name")
+	echo "=== step $name: exit $rc, $p passed, $f failed, $s skipped, $((t1 - t0)) s"
+}
+
+version_consistency() {
+	local v d
+	v=$(cat VERSION)
+	d=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' dkms.conf)
+	if [[ "$v" != "$d" ]]; then
+		echo "VERSION is $v but dkms.conf says $d"
+		return 1
+	fi
+	echo "VERSION and dkms.conf agree: $v"
+}
+
+vm_run() { tests/vm/run "$@"; }
+
+# libtier and tierctl on the emulated host: each test runs on the module
+# backend and on the mbind fallback, on a host with several nodes (on the
+# build host the module variants skip).
+libtier_vm() {
+	vm_run -- sh -c '
+		rc=0
+		build/tests/host/libtier_test || rc=1
+		tests/host/tierctl_test.sh build/bin/tierctl || rc=1
+		exit $rc'
+}
+
+step version version_consistency
+step host make -s -C tests/host check
+step vm-runner tests/vm/selftest.sh
+step module-suite make -s -C tests/selftests run
+step libtier-vm libtier_vm
+step dkms tests/dkms/check.sh
+
+echo
+if [[ ${#failed_steps[@]} -gt 0 ]]; then
+	echo "failed steps: ${failed_steps[*]} (logs in build/check/)"
+fi
+if [[ $skip -gt 0 ]]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[[ $fail -eq 0 ]]
