@@ -66,6 +66,7 @@ else not_ok "false: gave $rc, want 1"; fi
 token=$RANDOM$RANDOM
 rm -f "$mark"
 cd "$VM_DIR"
+# shellcheck disable=SC2016 # expanded by the guest's sh
 vm -- sh -c 'echo "cwd=$(pwd)"; echo "token='"$token"'" > "$1"; echo out-marker; exit 7' sh "$mark"
 cd "$OLDPWD"
 why=()
