@@ -88,47 +88,158 @@ static struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf,
 }
 
 /*
- * Return the page backing @idx, referenced and locked, allocating it on the
- * policy's node on first use.  Returns an ERR_PTR on failure.
+ * 2^@order zeroed pages on @nid into @pages: one physically contiguous run,
+ * split so that each page has its own refcount (and can migrate alone).
  */
-static struct page *cxltier_buf_get_page(struct cxltier_buf *buf, pgoff_t idx)
+static int cxltier_alloc_run(struct cxltier_buf *buf, int nid, bool reclaim,
+			     unsigned int order, struct page **pages)
 {
-	struct page *page, *new;
-
-again:
-	page = cxltier_buf_lock_slot(buf, idx);
-	if (page)
-		return page;
+	gfp_t gfp = reclaim ? buf->gfp : buf->gfp & ~__GFP_DIRECT_RECLAIM;
+	struct page *page;
+	unsigned int i;
 
 	/*
 	 * The node was checked at create time; memory hot-remove can empty it
 	 * since.  Never ask the allocator for a node without memory.
 	 */
-	if (!node_state(buf->nid, N_MEMORY))
-		return ERR_PTR(-ENODEV);
-	new = alloc_pages_node(buf->nid, buf->gfp, 0);
-	if (!new)
-		return ERR_PTR(-ENOMEM);
+	if (!node_state(nid, N_MEMORY))
+		return -ENODEV;
+	if (order && reclaim)
+		gfp |= (buf->create_flags & CXLTIER_CREATE_HUGE_FALLBACK) ?
+			__GFP_NORETRY : __GFP_RETRY_MAYFAIL;
+	page = alloc_pages_node(nid, gfp, order);
+	if (!page)
+		return -ENOMEM;
+	if (order)
+		split_page(page, order);
+	for (i = 0; i < (1U << order); i++)
+		pages[i] = page + i;
+	return 0;
+}
 
-	lock_page(new);
-	new->index = idx;
-	set_page_private(new, (unsigned long)buf);
-	__SetPageMovable(new, &cxltier_mops);
+/* A whole unit on @nid: one huge run, or 4 KiB pages when allowed. */
+static int cxltier_alloc_unit_on(struct cxltier_buf *buf, int nid,
+				 bool reclaim, struct page **pages)
+{
+	unsigned int n = 1U << buf->unit_order, i;
+	int ret;
+
+	ret = cxltier_alloc_run(buf, nid, reclaim, buf->unit_order, pages);
+	if (!ret || ret == -ENODEV || !buf->unit_order ||
+	    !(buf->create_flags & CXLTIER_CREATE_HUGE_FALLBACK))
+		return ret;
+	for (i = 0; i < n; i++) {
+		ret = cxltier_alloc_run(buf, nid, reclaim, 0, &pages[i]);
+		if (ret) {
+			while (i--)
+				put_page(pages[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Give @unit its pages, unless it has them: from its home node, else (with
+ * CXLTIER_CREATE_FALLBACK, or in preferred mode) from the other listed
+ * nodes in list order.  Units are filled whole and stay filled until the
+ * buffer is freed.  Returns 0 or -errno; never allocates off the list.
+ */
+int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
+{
+	unsigned int n = 1U << buf->unit_order, i;
+	unsigned long first = unit << buf->unit_order;
+	u32 home = cxltier_unit_home(buf, unit), k, tries;
+	bool fallback = buf->mode == CXLTIER_MODE_PREFERRED ||
+			(buf->create_flags & CXLTIER_CREATE_FALLBACK);
+	int pass;
+	struct page *one, **pages = &one;
+	bool raced;
+	int nid = NUMA_NO_NODE, ret = -ENOMEM;
+
+	if (READ_ONCE(buf->pages[first]))
+		return 0;
+	if (n > 1) {
+		pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
+			return -ENOMEM;
+	}
+
+	/*
+	 * Home first, then the rest of the list in order.  With somewhere to
+	 * fall back to, a first round takes free pages only (no direct
+	 * reclaim; kswapd is woken), as the kernel's own zonelist fallback
+	 * does: direct reclaim and compaction on a full node, for every unit,
+	 * stalled a 1.5 GiB populate for minutes.  Only when no listed node
+	 * has a free unit does a second round reclaim.
+	 */
+	tries = fallback ? buf->nr_policy_nodes : 1;
+	for (pass = tries > 1 ? 0 : 1; pass < 2; pass++) {
+		for (k = 0; k < tries; k++) {
+			u32 j = !k ? home : (k - 1 < home ? k - 1 : k);
+
+			nid = buf->policy[j].node;
+			ret = cxltier_alloc_unit_on(buf, nid,
+						    pass, pages);
+			if (!ret)
+				goto got;
+		}
+	}
+	goto out;
+got:
+
+	for (i = 0; i < n; i++) {
+		pages[i]->index = first + i;
+		set_page_private(pages[i], (unsigned long)buf);
+		if (!buf->pinnable) {
+			/* __SetPageMovable() wants the page locked */
+			lock_page(pages[i]);
+			__SetPageMovable(pages[i], &cxltier_mops);
+		}
+	}
 
 	spin_lock(&buf->lock);
-	if (unlikely(buf->pages[idx])) {
-		/* another fault filled the slot first */
-		spin_unlock(&buf->lock);
-		__ClearPageMovable(new);
-		unlock_page(new);
-		put_page(new);
-		goto again;
-	}
-	get_page(new);			/* the slot's reference */
-	buf->pages[idx] = new;
-	atomic_long_inc(&buf->nr_resident);
+	raced = buf->pages[first];	/* another fault filled it first */
+	if (!raced)
+		for (i = 0; i < n; i++)
+			buf->pages[first + i] = pages[i];	/* the ref moves */
 	spin_unlock(&buf->lock);
-	return new;			/* locked, plus the caller's reference */
+
+	for (i = 0; i < n; i++) {
+		if (!buf->pinnable) {
+			if (raced)
+				__ClearPageMovable(pages[i]);
+			unlock_page(pages[i]);
+		}
+		if (raced)
+			put_page(pages[i]);
+	}
+	if (!raced) {
+		atomic_long_add(n, &buf->nr_resident);
+		if (nid != buf->policy[home].node)
+			atomic_long_add(n, &buf->nr_spilled);
+	}
+out:
+	if (pages != &one)
+		kfree(pages);
+	return ret;
+}
+
+/*
+ * The page backing @idx, referenced and locked, its unit filled first if
+ * need be.  Returns an ERR_PTR on failure.
+ */
+static struct page *cxltier_buf_get_page(struct cxltier_buf *buf, pgoff_t idx)
+{
+	struct page *page;
+	int ret;
+
+	ret = cxltier_buf_fill_unit(buf, idx >> buf->unit_order);
+	if (ret)
+		return ERR_PTR(ret);
+	page = cxltier_buf_lock_slot(buf, idx);
+	/* a filled unit stays filled while the buffer lives */
+	return page ?: ERR_PTR(-EIO);
 }
 
 static void cxltier_buf_free_pages(struct cxltier_buf *buf)
@@ -153,9 +264,11 @@ static void cxltier_buf_free_pages(struct cxltier_buf *buf)
 		 * Clearing "movable" under the page lock tells a migration that
 		 * isolated the page that it went away (the core then just frees
 		 * it), and leaves no pointer to our movable_operations behind
-		 * once the module is unloaded.
+		 * once the module is unloaded.  A pinnable page may still be
+		 * pinned: it goes back to its node when the pin is dropped.
 		 */
-		__ClearPageMovable(page);
+		if (!buf->pinnable)
+			__ClearPageMovable(page);
 		set_page_private(page, 0);
 		unlock_page(page);
 		put_page(page);		/* ours, from cxltier_buf_lock_slot() */
@@ -229,30 +342,63 @@ static const struct movable_operations cxltier_mops = {
 /* ------------------------------------------------------------------------ */
 /* Mappings                                                                   */
 
+/*
+ * Movable pages get special PTEs (see the top of this file); pinnable pages
+ * ordinary ones, so that GUP and long-term pins work on them.
+ */
+static vm_fault_t cxltier_insert(struct cxltier_buf *buf,
+				 struct vm_area_struct *vma, unsigned long addr,
+				 struct page *page)
+{
+	if (buf->pinnable)
+		return vmf_insert_page(vma, addr, page);
+	return vmf_insert_mixed(vma, addr, page_to_pfn_t(page));
+}
+
 static vm_fault_t cxltier_buf_fault(struct vm_fault *vmf)
 {
-	struct cxltier_buf *buf = vmf->vma->vm_private_data;
-	struct page *page;
-	vm_fault_t ret;
+	struct vm_area_struct *vma = vmf->vma;
+	struct cxltier_buf *buf = vma->vm_private_data;
+	unsigned long unit, first, last, i;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int err;
 
 	if (vmf->pgoff >= buf->nr_pages)
 		return VM_FAULT_SIGBUS;
 
-	page = cxltier_buf_get_page(buf, vmf->pgoff);
-	if (IS_ERR(page)) {
-		pr_debug_ratelimited("buffer %llu: no page on node %d: %ld\n",
-				     buf->id, buf->nid, PTR_ERR(page));
+	unit = vmf->pgoff >> buf->unit_order;
+	err = cxltier_buf_fill_unit(buf, unit);
+	if (err) {
+		pr_debug_ratelimited("buffer %llu: no unit %lu: %d\n",
+				     buf->id, unit, err);
 		/* Never VM_FAULT_OOM: that would run the OOM killer. */
 		return VM_FAULT_SIGBUS;
 	}
-	/*
-	 * A special PTE: no reference, no rmap.  The page lock we hold keeps
-	 * migration from zapping before the PTE is in, and teardown runs only
-	 * once no mapping is left.
-	 */
-	ret = vmf_insert_mixed(vmf->vma, vmf->address, page_to_pfn_t(page));
-	unlock_page(page);
-	put_page(page);
+
+	/* Map the whole unit, as far as this mapping covers it. */
+	first = max(unit << buf->unit_order, vma->vm_pgoff);
+	last = min(((unit + 1) << buf->unit_order),
+		   vma->vm_pgoff + vma_pages(vma)) - 1;
+	for (i = first; i <= last; i++) {
+		unsigned long addr = vma->vm_start +
+				     ((i - vma->vm_pgoff) << PAGE_SHIFT);
+		struct page *page = cxltier_buf_lock_slot(buf, i);
+		vm_fault_t r;
+
+		if (!page)
+			return VM_FAULT_SIGBUS;
+		/*
+		 * The page lock we hold keeps migration from zapping before
+		 * the PTE is in; teardown runs only once no mapping is left.
+		 */
+		r = cxltier_insert(buf, vma, addr, page);
+		unlock_page(page);
+		put_page(page);
+		if (i == vmf->pgoff)
+			ret = r;
+		else if (r & VM_FAULT_ERROR)
+			break;	/* the faulting page is what matters */
+	}
 	return ret;
 }
 
@@ -300,7 +446,9 @@ static int cxltier_buf_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
-	cxltier_vm_flags_set(vma, VM_MIXEDMAP | VM_IO | VM_DONTEXPAND);
+	/* VM_IO keeps GUP off movable pages; pinnable ones are for pinning */
+	cxltier_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+			     (buf->pinnable ? 0 : VM_IO));
 	vma->vm_ops = &cxltier_buf_vm_ops;
 	vma->vm_private_data = buf;
 	return 0;
@@ -315,6 +463,7 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 		cxltier_buf_free_pages(buf);
 		kvfree(buf->pages);
 	}
+	kfree(buf->split_end);
 	kfree(buf->policy);
 	kfree(buf);
 }
@@ -339,7 +488,7 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 	unsigned long i;
 	int nid, ret = 0;
 
-	if (st->flags || st->__reserved)
+	if (st->flags || st->__reserved || st->__reserved2)
 		return -EINVAL;
 
 	per_node = kcalloc(nr_node_ids, sizeof(*per_node), GFP_KERNEL);
@@ -393,6 +542,8 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 	st->nr_policy_nodes = buf->nr_policy_nodes;
 	st->nr_resident = nr_res;
 	st->resident_bytes = total;
+	st->spilled_bytes = (u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
+	st->chunk_shift = buf->chunk_shift;
 	ret = cxltier_ucmd_respond(ucmd, sizeof(*st));
 	if (!ret && ((nr_res > res_cap && (res_cap || ures)) ||
 		     (buf->nr_policy_nodes > pol_cap && (pol_cap || upol))))
@@ -424,46 +575,6 @@ static const struct file_operations cxltier_buf_fops = {
 
 /* ------------------------------------------------------------------------ */
 /* CXLTIER_IOC_CREATE                                                         */
-
-/* Check the policy and copy its node list in.  Changes nothing. */
-static int cxltier_policy_load(struct cxltier_create *c,
-			       struct cxltier_buf *buf)
-{
-	struct cxltier_node_weight *nw;
-	u32 i;
-
-	if (c->mode != CXLTIER_MODE_BIND)
-		return -EINVAL;
-	/* API 1: bind names exactly one node */
-	if (c->nr_nodes != 1)
-		return -EINVAL;
-
-	nw = memdup_user(u64_to_user_ptr(c->nodes),
-			 sizeof(*nw) * c->nr_nodes);
-	if (IS_ERR(nw))
-		return PTR_ERR(nw);
-
-	for (i = 0; i < c->nr_nodes; i++) {
-		if (nw[i].flags || nw[i].__reserved || nw[i].weight ||
-		    nw[i].node >= MAX_NUMNODES) {
-			kfree(nw);
-			return -EINVAL;
-		}
-	}
-	for (i = 0; i < c->nr_nodes; i++) {
-		if (!node_online(nw[i].node) ||
-		    !node_state(nw[i].node, N_MEMORY)) {
-			kfree(nw);
-			return -ENODEV;
-		}
-	}
-
-	buf->policy = nw;
-	buf->nr_policy_nodes = c->nr_nodes;
-	buf->mode = c->mode;
-	buf->nid = nw[0].node;
-	return 0;
-}
 
 static int cxltier_dname_len(char *buffer, int buflen, const char *s)
 {
@@ -551,17 +662,15 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	struct cxltier_create *c = ucmd->cmd;
 	struct cxltier_buf *buf;
 	struct file *file;
-	u64 nr_pages, capacity;
+	u32 page_shift = c->page_shift ?: PAGE_SHIFT;
 	int fd, ret;
 
 	/* out_fd and out_id are outputs: whatever they hold is ignored */
-	if (c->flags || c->__reserved || c->__reserved2)
+	if ((c->flags & ~CXLTIER_CREATE_FLAGS) || c->__reserved2)
 		return -EINVAL;
 	if (!c->length)
 		return -EINVAL;
-	if (c->page_shift && c->page_shift != PAGE_SHIFT)
-		return -EINVAL;
-	if (c->nr_nodes > CXLTIER_MAX_POLICY_NODES)
+	if (page_shift != PAGE_SHIFT && page_shift != CXLTIER_HUGE_SHIFT)
 		return -EINVAL;
 
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
@@ -569,30 +678,34 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		return -ENOMEM;
 	spin_lock_init(&buf->lock);
 	atomic_long_set(&buf->nr_resident, 0);
+	atomic_long_set(&buf->nr_spilled, 0);
 
-	ret = cxltier_policy_load(c, buf);
+	buf->length = c->length;
+	buf->page_shift = page_shift;
+	buf->unit_order = page_shift - PAGE_SHIFT;
+	/* round up without overflowing near 2^64 */
+	buf->nr_units = (c->length >> page_shift) +
+			!!(c->length & ((1ULL << page_shift) - 1));
+	buf->nr_pages = buf->nr_units << buf->unit_order;
+	buf->create_flags = c->flags;
+	buf->pinnable = c->flags & CXLTIER_CREATE_PINNABLE;
+	buf->gfp = (buf->pinnable ? GFP_HIGHUSER : GFP_HIGHUSER_MOVABLE) |
+		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN;
+
+	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
 	if (ret)
 		goto err_free;
 
-	/* round up without overflowing near 2^64 */
-	nr_pages = (c->length >> PAGE_SHIFT) + !!(c->length & ~PAGE_MASK);
-	capacity = cxltier_node_capacity_pages(buf->nid);
-	if (nr_pages > capacity) {
-		ret = -EFBIG;
-		goto err_free;
-	}
-
-	buf->length = c->length;
-	buf->nr_pages = nr_pages;
-	buf->page_shift = PAGE_SHIFT;
-	buf->create_flags = c->flags;
-	buf->gfp = GFP_HIGHUSER_MOVABLE | __GFP_THISNODE | __GFP_ZERO |
-		   __GFP_NOWARN;
-	buf->pages = kvcalloc(nr_pages, sizeof(*buf->pages),
+	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages),
 			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!buf->pages) {
 		ret = -ENOMEM;
 		goto err_free;
+	}
+	if (c->flags & CXLTIER_CREATE_POPULATE) {
+		ret = cxltier_populate(buf);
+		if (ret)
+			goto err_free;
 	}
 	buf->id = atomic64_inc_return(&cxltier_next_id);
 

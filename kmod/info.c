@@ -42,8 +42,11 @@ static u32 cxltier_zone_bit(enum zone_type zt)
 	}
 }
 
-/* Pages the buddy allocator manages on @nid, in the zones we report. */
-u64 cxltier_node_capacity_pages(int nid)
+/*
+ * Pages the buddy allocator manages on @nid in the zones a buffer may use:
+ * all we report, or the non-movable ones for pinnable pages.
+ */
+u64 cxltier_node_capacity_pages(int nid, bool pinnable)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
 	u64 pages = 0;
@@ -54,7 +57,9 @@ u64 cxltier_node_capacity_pages(int nid)
 	for (z = 0; z < MAX_NR_ZONES; z++) {
 		struct zone *zone = &pgdat->node_zones[z];
 
-		if (cxltier_zone_bit(zone_idx(zone)))
+		u32 bit = cxltier_zone_bit(zone_idx(zone));
+
+		if (bit && !(pinnable && bit == CXLTIER_ZONE_MOVABLE))
 			pages += zone_managed_pages(zone);
 	}
 	return pages;
@@ -131,10 +136,11 @@ int cxltier_get_info(struct cxltier_ucmd *ucmd)
 		return -EINVAL;
 
 	info->api_version = CXLTIER_API_VERSION;
-	info->supported_modes = 1ULL << CXLTIER_MODE_BIND;
-	info->supported_create_flags = 0;
-	info->supported_page_sizes = 1ULL << PAGE_SHIFT;
-	info->max_policy_nodes = 1;
+	info->supported_modes = (1ULL << CXLTIER_NR_MODES) - 1;
+	info->supported_create_flags = CXLTIER_CREATE_FLAGS;
+	info->supported_page_sizes = (1ULL << PAGE_SHIFT) |
+				     (1ULL << CXLTIER_HUGE_SHIFT);
+	info->max_policy_nodes = CXLTIER_MAX_POLICY_NODES;
 
 	for_each_node_state(nid, N_MEMORY) {
 		struct cxltier_node_info ni;

@@ -45,6 +45,12 @@ struct cxltier_ioctl_op {
 
 #define CXLTIER_NR_CMDS (CXLTIER_CMD_LAST - CXLTIER_CMD_BASE)
 
+#define CXLTIER_CREATE_FLAGS (CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE | \
+			      CXLTIER_CREATE_PINNABLE |                            \
+			      CXLTIER_CREATE_HUGE_FALLBACK)
+/* the one huge page size: a PMD's worth */
+#define CXLTIER_HUGE_SHIFT 21
+
 long cxltier_ioctl_dispatch(struct file *file, unsigned int cmd,
 			    unsigned long arg,
 			    const struct cxltier_ioctl_op *ops);
@@ -53,41 +59,58 @@ int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size);
 /* info.c: the node table */
 extern unsigned int cxltier_cxl_distance;
 int cxltier_get_info(struct cxltier_ucmd *ucmd);
-u64 cxltier_node_capacity_pages(int nid);
+u64 cxltier_node_capacity_pages(int nid, bool pinnable);
 
 /*
  * A buffer: a file on the module's pseudo filesystem whose pages come from
  * the nodes its policy names.
  *
- * Page slots: pages[i] holds the page backing offset i, or NULL before the
- * first touch.  A slot owns one reference on its page.  Slots change only
- * under @lock and, once filled, only by migration, which also holds the page
- * lock of both the old and the new page.  Readers that need a stable page
- * take a reference under @lock, then the page lock, then check that the
- * slot still holds that page.
+ * The buffer is made of units of 2^unit_order pages, always filled whole.
+ * Page slots: pages[i] holds the page backing offset i, or NULL before its
+ * unit is first touched.  A slot owns one reference on its page.  Slots
+ * change only under @lock and, once filled, only by migration, which also
+ * holds the page lock of both the old and the new page.  Readers that need
+ * a stable page take a reference under @lock, then the page lock, then
+ * check that the slot still holds that page.
  */
 struct cxltier_buf {
 	u64 id;
 	u64 length;			/* bytes, as requested */
 	unsigned long nr_pages;
+	unsigned long nr_units;
 	u32 mode;
 	u32 page_shift;
+	u32 unit_order;			/* page_shift - PAGE_SHIFT */
+	u32 chunk_units_shift;		/* log2 units per interleave chunk */
+	u32 chunk_shift;		/* as created (0: one unit) */
 	u32 create_flags;
+	bool pinnable;
 	u32 nr_policy_nodes;
 	struct cxltier_node_weight *policy;
-	int nid;			/* CXLTIER_MODE_BIND target */
+	u64 weight_sum;			/* CXLTIER_MODE_WEIGHTED */
+	unsigned long *split_end;	/* CXLTIER_MODE_SPLIT: end unit per node */
 	gfp_t gfp;
 	struct inode *inode;		/* owns the address_space we zap */
 
 	spinlock_t lock;		/* protects pages[] */
 	struct page **pages;
-	atomic_long_t nr_resident;
+	atomic_long_t nr_resident;	/* pages */
+	atomic_long_t nr_spilled;	/* pages away from their home node */
 };
+
+/* policy.c */
+int cxltier_policy_load(const struct cxltier_create *c,
+			struct cxltier_buf *buf);
+u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
 
 /* buf.c */
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
+int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
 int cxltier_fs_init(void);
 void cxltier_fs_exit(void);
+
+/* populate.c */
+int cxltier_populate(struct cxltier_buf *buf);
 
 #endif /* CXLTIER_INTERNAL_H */

@@ -28,6 +28,10 @@
 #include <linux/ioctl.h>
 
 #define CXLTIER_API_VERSION	1
+/*
+ * API 1 grew placement modes, create flags and 2 MiB pages after its first
+ * release; GET_INFO's supported_* masks say which a module has.
+ */
 
 /* Character device, created by the module. */
 #define CXLTIER_DEVICE_NAME	"cxltier"
@@ -134,17 +138,63 @@ struct cxltier_info {
 /* ------------------------------------------------------------------------ */
 /* Buffers                                                                    */
 
-/* Placement modes (struct cxltier_create.mode). */
-#define CXLTIER_MODE_BIND	0	/* pages only from the listed node(s) */
+/*
+ * Placement modes (struct cxltier_create.mode).  A buffer is made of
+ * allocation units of its page size; the mode names the node for each unit
+ * (its "home"), from the policy's node list:
+ */
+#define CXLTIER_MODE_BIND	0	/* round-robin over the listed nodes, by unit */
+#define CXLTIER_MODE_PREFERRED	1	/* the first listed node that can give it */
+#define CXLTIER_MODE_INTERLEAVE	2	/* round-robin by chunk (chunk_shift) */
+#define CXLTIER_MODE_WEIGHTED	3	/* weight[i] chunks of node i per round */
+#define CXLTIER_MODE_SPLIT	4	/* contiguous ranges, sized by weight */
+#define CXLTIER_NR_MODES	5
+
+/*
+ * What happens when the home node cannot give a unit: by default the touch
+ * gets SIGBUS (a populate fails with -ENOMEM) and nothing spills.  With
+ * CXLTIER_CREATE_FALLBACK the other listed nodes are tried in list order and
+ * each unit placed elsewhere is counted as spilled.  CXLTIER_MODE_PREFERRED
+ * always falls back along its list: that is what it means.  Where there is
+ * a list to fall back along, a unit goes to the first node in that order
+ * with free memory, without reclaim (as the kernel's own zonelist fallback
+ * does); only when none has it are the nodes tried again with reclaim.
+ */
+#define CXLTIER_CREATE_FALLBACK		(1U << 0)
+/*
+ * Allocate and zero every page at create time, in parallel inside the
+ * kernel.  A fatal signal stops it: the create fails with -EINTR and leaves
+ * nothing allocated.  A page that cannot be had fails it with -ENOMEM.
+ */
+#define CXLTIER_CREATE_POPULATE		(1U << 1)
+/*
+ * Pages that may be pinned in place (GPU host registration, RDMA, AF_XDP):
+ * taken from non-movable zones only and never moved, mapped with ordinary
+ * PTEs so get_user_pages() and FOLL_LONGTERM pins work.  A node with no
+ * non-movable memory (a CXL expander onlined into ZONE_MOVABLE) cannot hold
+ * them: -EXDEV.  Without this flag pages are movable (see CXLTIER_IOC_CREATE).
+ */
+#define CXLTIER_CREATE_PINNABLE		(1U << 2)
+/*
+ * With a 2 MiB page size: a unit for which no free 2 MiB page exists on its
+ * node is made of 4 KiB pages instead of failing.
+ */
+#define CXLTIER_CREATE_HUGE_FALLBACK	(1U << 3)
 
 /* Largest number of entries in a policy's node list. */
 #define CXLTIER_MAX_POLICY_NODES 64
+/* Largest weight of one node (CXLTIER_MODE_WEIGHTED, CXLTIER_MODE_SPLIT). */
+#define CXLTIER_MAX_WEIGHT	1000000
+/* Largest interleave chunk: 1 GiB. */
+#define CXLTIER_MAX_CHUNK_SHIFT	30
 
 /**
  * struct cxltier_node_weight - one entry of a policy's node list
  * @node: NUMA node id
- * @weight: share of the buffer for modes that weigh nodes; must be 0 for
- *          CXLTIER_MODE_BIND
+ * @weight: for CXLTIER_MODE_WEIGHTED, chunks per round; for
+ *          CXLTIER_MODE_SPLIT, the node's share of the buffer (weight / sum
+ *          of weights, rounded to whole units, in list order).  1 to
+ *          CXLTIER_MAX_WEIGHT for those modes, 0 for the others.
  * @flags: must be 0
  * @__reserved: must be 0
  */
@@ -158,13 +208,21 @@ struct cxltier_node_weight {
 /**
  * struct cxltier_create - CXLTIER_IOC_CREATE
  * @size: sizeof(struct cxltier_create)
- * @flags: CXLTIER_CREATE_* (none defined yet: must be 0)
+ * @flags: CXLTIER_CREATE_*
  * @length: in: buffer size in bytes; rounded up to the page size
  * @mode: in: CXLTIER_MODE_*
- * @nr_nodes: in: entries in @nodes (1 for CXLTIER_MODE_BIND in API 1)
+ * @nr_nodes: in: entries in @nodes, 1 to CXLTIER_MAX_POLICY_NODES, each
+ *            node at most once
  * @nodes: in: user pointer to @nr_nodes struct cxltier_node_weight
- * @page_shift: in: log2 of the page size; 0 means PAGE_SHIFT
- * @__reserved: must be 0
+ * @page_shift: in: log2 of the page size (the allocation unit): 0 means
+ *              PAGE_SHIFT; 21 asks for 2 MiB pages (see GET_INFO's
+ *              supported_page_sizes).  A 2 MiB unit is one physically
+ *              contiguous, aligned 2 MiB block of the node, mapped in one
+ *              fault (512 PTEs); migration may later move its 4 KiB parts
+ *              one by one.
+ * @chunk_shift: in: log2 of the interleave chunk for CXLTIER_MODE_INTERLEAVE
+ *               and CXLTIER_MODE_WEIGHTED: 0 means one unit; otherwise from
+ *               the page size to CXLTIER_MAX_CHUNK_SHIFT.  0 for other modes.
  * @out_fd: out: the buffer's file descriptor (O_RDWR | O_CLOEXEC)
  * @__reserved2: must be 0
  * @out_id: out: the buffer's id, unique while the module is loaded
@@ -186,12 +244,16 @@ struct cxltier_node_weight {
  * the pages are.  ptrace and /proc/PID/mem work through the mapping's access hook.
  *
  * Errors: -EINVAL for a malformed request (zero @length, unknown @mode,
- * @flags or @page_shift, @nr_nodes of 0 or more than the mode allows, a node
- * id not below MAX_NUMNODES, non-zero reserved fields or weights where none
- * are allowed, a node named twice); -EFAULT for a bad @nodes pointer;
- * -ENODEV for a node that is offline or has no memory; -EFBIG for a @length
- * larger than the policy's nodes can ever hold; -EMFILE/-ENFILE when no fd
- * is free; -ENOMEM when the kernel cannot allocate the buffer's metadata.
+ * @flags, @page_shift or @chunk_shift, @nr_nodes of 0 or more than
+ * CXLTIER_MAX_POLICY_NODES, a node id not below MAX_NUMNODES, non-zero
+ * reserved fields, a weight out of range for the mode, a node named twice);
+ * -EFAULT for a bad @nodes pointer; -ENODEV for a node that is offline or
+ * has no memory; -EXDEV for CXLTIER_CREATE_PINNABLE on a node without
+ * non-movable memory; -EFBIG for a @length larger than the policy's nodes
+ * can ever hold (for CXLTIER_MODE_SPLIT, larger than a node can hold of its
+ * share); -EMFILE/-ENFILE when no fd is free; -ENOMEM when the kernel cannot
+ * allocate the buffer's metadata, or a populate cannot get a page; -EINTR
+ * when a populate was killed.
  */
 struct cxltier_create {
 	__u32 size;
@@ -201,7 +263,7 @@ struct cxltier_create {
 	__u32 nr_nodes;
 	__aligned_u64 nodes;
 	__u32 page_shift;
-	__u32 __reserved;
+	__u32 chunk_shift;
 	__s32 out_fd;
 	__u32 __reserved2;
 	__aligned_u64 out_id;
@@ -233,6 +295,9 @@ struct cxltier_node_bytes {
  * @resident: in: user pointer to struct cxltier_node_bytes[], or 0; filled in
  *            ascending node order, one entry per node holding pages
  * @resident_bytes: out: bytes resident on all nodes together
+ * @spilled_bytes: out: bytes placed on a node other than their home
+ * @chunk_shift: out: interleave chunk, as created
+ * @__reserved2: must be 0
  *
  * Fails with -EMSGSIZE (after filling what fits and storing both counts)
  * when a capacity is too small.
@@ -251,6 +316,9 @@ struct cxltier_buf_stat {
 	__u32 __reserved;
 	__aligned_u64 resident;
 	__aligned_u64 resident_bytes;
+	__aligned_u64 spilled_bytes;
+	__u32 chunk_shift;
+	__u32 __reserved2;
 };
 #define CXLTIER_IOC_BUF_STAT	_IO(CXLTIER_TYPE, CXLTIER_CMD_BUF_STAT)
 

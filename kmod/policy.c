@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier: placement policies.  A policy names, for each allocation unit of
+ * a buffer, its home node; what happens when the home cannot give the unit
+ * is decided in buf.c (fail, or try the other listed nodes).
+ */
+#include "internal.h"
+
+#include <linux/math64.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+/*
+ * Home of @unit, as an index into buf->policy:
+ *  bind        round-robin by unit over the listed nodes;
+ *  preferred   the first listed node;
+ *  interleave  round-robin by chunk;
+ *  weighted    per round of weight_sum chunks, weight[i] chunks on node i,
+ *              in list order;
+ *  split       contiguous ranges, node i holding units up to split_end[i].
+ */
+u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit)
+{
+	unsigned long chunk = unit >> buf->chunk_units_shift;
+	u64 r;
+	u32 i;
+
+	switch (buf->mode) {
+	case CXLTIER_MODE_BIND:
+		return unit % buf->nr_policy_nodes;
+	case CXLTIER_MODE_INTERLEAVE:
+		return chunk % buf->nr_policy_nodes;
+	case CXLTIER_MODE_WEIGHTED:
+		r = chunk % buf->weight_sum;
+		for (i = 0; i < buf->nr_policy_nodes - 1; i++) {
+			if (r < buf->policy[i].weight)
+				return i;
+			r -= buf->policy[i].weight;
+		}
+		return i;
+	case CXLTIER_MODE_SPLIT:
+		for (i = 0; i < buf->nr_policy_nodes - 1; i++)
+			if (unit < buf->split_end[i])
+				return i;
+		return i;
+	case CXLTIER_MODE_PREFERRED:
+	default:
+		return 0;
+	}
+}
+
+static bool cxltier_mode_weighs(u32 mode)
+{
+	return mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT;
+}
+
+static bool cxltier_mode_chunks(u32 mode)
+{
+	return mode == CXLTIER_MODE_INTERLEAVE || mode == CXLTIER_MODE_WEIGHTED;
+}
+
+/*
+ * Check a create request's policy against the machine and fill in the
+ * buffer's placement fields.  buf->length, page_shift and create_flags are
+ * set by the caller.  On error nothing is kept.
+ */
+int cxltier_policy_load(const struct cxltier_create *c,
+			struct cxltier_buf *buf)
+{
+	struct cxltier_node_weight *nw;
+	nodemask_t seen = NODE_MASK_NONE;
+	u64 capacity = 0, sum = 0, nr_units;
+	unsigned long *split_end = NULL;
+	u32 i;
+	int ret;
+
+	if (c->mode >= CXLTIER_NR_MODES)
+		return -EINVAL;
+	if (!c->nr_nodes || c->nr_nodes > CXLTIER_MAX_POLICY_NODES)
+		return -EINVAL;
+	if (c->chunk_shift && (!cxltier_mode_chunks(c->mode) ||
+			       c->chunk_shift < buf->page_shift ||
+			       c->chunk_shift > CXLTIER_MAX_CHUNK_SHIFT))
+		return -EINVAL;
+
+	nw = memdup_user(u64_to_user_ptr(c->nodes),
+			 sizeof(*nw) * c->nr_nodes);
+	if (IS_ERR(nw))
+		return PTR_ERR(nw);
+
+	ret = -EINVAL;
+	for (i = 0; i < c->nr_nodes; i++) {
+		if (nw[i].flags || nw[i].__reserved ||
+		    nw[i].node >= MAX_NUMNODES ||
+		    node_isset(nw[i].node, seen))
+			goto err;
+		node_set(nw[i].node, seen);
+		if (cxltier_mode_weighs(c->mode)) {
+			if (!nw[i].weight || nw[i].weight > CXLTIER_MAX_WEIGHT)
+				goto err;
+			sum += nw[i].weight;
+		} else if (nw[i].weight) {
+			goto err;
+		}
+	}
+	for (i = 0; i < c->nr_nodes; i++) {
+		if (!node_online(nw[i].node) ||
+		    !node_state(nw[i].node, N_MEMORY)) {
+			ret = -ENODEV;
+			goto err;
+		}
+		if (buf->pinnable &&
+		    !cxltier_node_capacity_pages(nw[i].node, true)) {
+			ret = -EXDEV;
+			goto err;
+		}
+	}
+
+	nr_units = buf->nr_units;
+	if (c->mode == CXLTIER_MODE_SPLIT) {
+		u64 prefix = 0;
+
+		split_end = kcalloc(c->nr_nodes, sizeof(*split_end),
+				    GFP_KERNEL);
+		ret = -ENOMEM;
+		if (!split_end)
+			goto err;
+		/*
+		 * Boundaries rounded to the nearest unit: each node's range
+		 * differs from its exact share by less than one unit.
+		 */
+		for (i = 0; i < c->nr_nodes; i++) {
+			u64 start = i ? split_end[i - 1] : 0;
+			u64 pages;
+
+			prefix += nw[i].weight;
+			/* round(nr_units * prefix / sum), half up */
+			split_end[i] = (mul_u64_u64_div_u64(2 * nr_units, prefix,
+							    sum) + 1) >> 1;
+			pages = (split_end[i] - start) << buf->unit_order;
+			if (pages > cxltier_node_capacity_pages(nw[i].node,
+								buf->pinnable)) {
+				ret = -EFBIG;
+				goto err;
+			}
+		}
+	} else {
+		for (i = 0; i < c->nr_nodes; i++)
+			capacity += cxltier_node_capacity_pages(nw[i].node,
+								buf->pinnable);
+		if (buf->nr_pages > capacity) {
+			ret = -EFBIG;
+			goto err;
+		}
+	}
+
+	buf->policy = nw;
+	buf->nr_policy_nodes = c->nr_nodes;
+	buf->mode = c->mode;
+	buf->weight_sum = sum;
+	buf->split_end = split_end;
+	buf->chunk_shift = c->chunk_shift;
+	buf->chunk_units_shift = c->chunk_shift ?
+		c->chunk_shift - buf->page_shift : 0;
+	return 0;
+
+err:
+	kfree(split_end);
+	kfree(nw);
+	return ret;
+}
