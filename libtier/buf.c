@@ -19,8 +19,10 @@ TIER_EXPORT int tier_buf_create(struct tier_ctx *ctx, size_t length,
 		*out = NULL;
 	if (!ctx || !policy || !out || !length)
 		return -EINVAL;
-	/* Bound of struct tier_policy itself: true of every backend. */
-	if (policy->nr_nodes > TIER_MAX_POLICY_NODES)
+	/* Bounds of struct tier_policy itself: true of every backend. */
+	if (policy->nr_nodes > TIER_MAX_POLICY_NODES ||
+	    policy->__reserved[0] || policy->__reserved[1] ||
+	    policy->__reserved[2])
 		return -EINVAL;
 
 	buf = calloc(1, sizeof(*buf));
@@ -37,6 +39,7 @@ TIER_EXPORT int tier_buf_create(struct tier_ctx *ctx, size_t length,
 	if (err) {
 		if (buf->fd >= 0)
 			close(buf->fd);
+		tier_layout_free(&buf->layout);
 		free(buf);
 		return err;
 	}
@@ -65,6 +68,9 @@ TIER_EXPORT int tier_buf_map(struct tier_buf *buf, void **addr)
 				 (unsigned long long)buf->id, strerror(-err));
 			return err;
 		}
+		/* best effort: the kernel's shmem THP setting decides */
+		if (buf->advise_huge)
+			(void)madvise(p, buf->map_length, MADV_HUGEPAGE);
 		buf->addr = p;
 	}
 	*addr = buf->addr;
@@ -141,6 +147,7 @@ TIER_EXPORT void tier_buf_destroy(struct tier_buf *buf)
 		return;
 	tier_buf_unmap(buf);
 	close(buf->fd);
+	tier_layout_free(&buf->layout);
 	free(buf->resident);
 	tier_ctx_put(buf->ctx);
 	free(buf);

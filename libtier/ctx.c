@@ -83,9 +83,12 @@ static void use_mbind(struct tier_ctx *ctx)
 	ctx->ops = &tier_mbind_ops;
 	memset(&ctx->info, 0, sizeof(ctx->info));
 	ctx->info.api_version = 0;
-	ctx->info.max_policy_nodes = 1;
-	ctx->info.supported_modes = 1ULL << CXLTIER_MODE_BIND;
-	ctx->info.supported_create_flags = 0;
+	/* see tier_buf_create() for how each is expressed, and what is not */
+	ctx->info.max_policy_nodes = TIER_MAX_POLICY_NODES;
+	ctx->info.supported_modes = (1ULL << CXLTIER_NR_MODES) - 1;
+	ctx->info.supported_create_flags = CXLTIER_CREATE_FALLBACK |
+					   CXLTIER_CREATE_POPULATE |
+					   CXLTIER_CREATE_HUGE_FALLBACK;
 	ctx->info.supported_page_sizes = 1ULL << ctx->page_shift;
 	ctx->info.page_size = 1ULL << ctx->page_shift;
 }

@@ -19,6 +19,27 @@
 /* The module and the mbind backend class nodes alike (uapi: cxl_distance). */
 #define TIER_CXL_DISTANCE	30
 
+/* Every CXLTIER_CREATE_* flag this version of libtier knows. */
+#define TIER_KNOWN_FLAGS	(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE | \
+				 CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK)
+/* The one huge page size of the uapi: 2 MiB. */
+#define TIER_HUGE_SHIFT		21
+
+/*
+ * Where a policy puts each unit of a buffer: the module's rules (kmod/
+ * policy.c, cxltier_unit_home()), for the mbind backend's runs and its
+ * count of spilled pages.  Units are pages of the buffer's page size.
+ */
+struct tier_layout {
+	uint32_t mode;
+	uint32_t nr_nodes;
+	uint32_t chunk_units_shift;	/* log2 units per chunk */
+	uint64_t weight_sum;		/* weighted */
+	uint64_t nr_units;
+	uint64_t *split_end;		/* split: end unit of each node's range */
+	const struct tier_policy_node *nodes;	/* the policy's list */
+};
+
 struct tier_backend_ops {
 	const char *name;
 	/* Fill a fresh, sorted node array; the caller frees it. */
@@ -54,6 +75,14 @@ struct tier_ctx {
 	void *log_priv;
 };
 
+/* How the mbind backend expresses a policy (see tier_buf_create()). */
+enum tier_mbind_kind {
+	TIER_MB_RUNS,		/* MPOL_BIND/PREFERRED to each run's home */
+	TIER_MB_SET_BIND,	/* MPOL_BIND over the listed nodes */
+	TIER_MB_SET_INTERLEAVE,	/* MPOL_INTERLEAVE over the listed nodes */
+	TIER_MB_PREFERRED,	/* MPOL_PREFERRED to the first listed node */
+};
+
 struct tier_buf {
 	struct tier_ctx *ctx;		/* holds a reference */
 	int fd;
@@ -66,6 +95,10 @@ struct tier_buf {
 	struct tier_node_bytes *resident; /* tier_buf_stat()'s array */
 	unsigned int nr_resident;
 	unsigned int resident_cap;
+	/* mbind backend only */
+	enum tier_mbind_kind mb_kind;
+	struct tier_layout layout;	/* TIER_MB_RUNS */
+	int advise_huge;		/* MADV_HUGEPAGE on every mapping */
 };
 
 void tier_log(const struct tier_ctx *ctx, int prio, const char *fmt, ...)
@@ -81,6 +114,18 @@ void tier_ctx_put(struct tier_ctx *ctx);
 const struct tier_node *tier_find_node(const struct tier_ctx *ctx,
 				       unsigned int node);
 int tier_node_cmp(const void *a, const void *b);
+
+/* policy.c: layouts.  init: 0 or -ENOMEM; home: an index into l->nodes. */
+int tier_layout_init(struct tier_layout *l, const struct tier_policy *p,
+		     uint64_t nr_units, unsigned int unit_shift);
+uint32_t tier_layout_home(const struct tier_layout *l, uint64_t unit);
+/*
+ * The run of units with the same home that starts at @unit: its home and
+ * its end (exclusive).  Splits with an empty range skip it.
+ */
+uint32_t tier_layout_run(const struct tier_layout *l, uint64_t unit,
+			 uint64_t *end);
+void tier_layout_free(struct tier_layout *l);
 
 /* sysfs.c: the mbind backend's topology */
 int tier_sysfs_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,

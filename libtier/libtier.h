@@ -5,7 +5,10 @@
  * libtier talks to the cxltier kernel module through /dev/cxltier (the
  * "module" backend).  Where the module is not loaded it falls back to plain
  * Linux NUMA policy, memfd_create(2) + mbind(2) (the "mbind" backend), with
- * the same calls and the same errors.
+ * the same calls and the same errors for the same request.  What Linux
+ * cannot express the mbind backend refuses with -EOPNOTSUPP, or does in a
+ * weaker form that is documented at tier_buf_create() and measured by
+ * tier_buf_stat(); it never silently claims more than it does.
  *
  * Rules that hold for every call:
  *  - Calls that can fail return 0 (or a count) on success and a negative
@@ -51,7 +54,7 @@ struct tier_ctx;
 
 /* tier_backend() values */
 #define TIER_BACKEND_MODULE	1	/* /dev/cxltier */
-#define TIER_BACKEND_MBIND	2	/* memfd_create + mbind(MPOL_BIND) */
+#define TIER_BACKEND_MBIND	2	/* memfd_create + mbind(2) */
 
 /**
  * tier_open() - open a context
@@ -130,6 +133,12 @@ int tier_module_error(const struct tier_ctx *ctx);
  * @supported_page_sizes: bit n set when pages of 2^n bytes are accepted
  * @page_size: the system's base page size
  * @__reserved: zero
+ *
+ * The module backend reports what the module's GET_INFO says.  The mbind
+ * backend: TIER_MAX_POLICY_NODES nodes, every mode, CXLTIER_CREATE_FALLBACK,
+ * _POPULATE and _HUGE_FALLBACK (not _PINNABLE), the base page size only
+ * (it also takes 2 MiB pages together with CXLTIER_CREATE_HUGE_FALLBACK,
+ * see tier_buf_create()).
  */
 struct tier_info {
 	uint32_t api_version;
@@ -216,7 +225,9 @@ int tier_node_by_id(const struct tier_ctx *ctx, int node, struct tier_node *out)
 /**
  * struct tier_policy_node - one entry of a policy's node list
  * @node: NUMA node id
- * @weight: share for modes that weigh nodes; 0 for CXLTIER_MODE_BIND
+ * @weight: CXLTIER_MODE_WEIGHTED: chunks per round; CXLTIER_MODE_SPLIT: the
+ *          node's share (weight / sum of weights); 1 to CXLTIER_MAX_WEIGHT
+ *          for those two modes, 0 for the others
  */
 struct tier_policy_node {
 	uint32_t node;
@@ -225,11 +236,16 @@ struct tier_policy_node {
 
 /**
  * struct tier_policy - where a buffer's pages may come from
- * @mode: CXLTIER_MODE_*
- * @flags: CXLTIER_CREATE_* (none defined yet: 0)
- * @page_shift: log2 of the page size; 0 for the system's base page
+ * @mode: CXLTIER_MODE_*: which listed node is each unit's home (see
+ *        <linux/cxltier.h>)
+ * @flags: CXLTIER_CREATE_* (fallback, populate, pinnable, huge fallback)
+ * @page_shift: log2 of the page size, the allocation unit; 0 for the
+ *              system's base page; 21 for 2 MiB pages
  * @nr_nodes: used entries of @nodes
- * @nodes: the node list
+ * @chunk_shift: log2 of the interleave chunk (CXLTIER_MODE_INTERLEAVE,
+ *               CXLTIER_MODE_WEIGHTED); 0 for one page; 0 for other modes
+ * @__reserved: zero
+ * @nodes: the node list, in the order the mode reads it
  *
  * Zero it before filling it by hand, or use tier_policy_parse().
  */
@@ -238,6 +254,8 @@ struct tier_policy {
 	uint32_t flags;
 	uint32_t page_shift;
 	uint32_t nr_nodes;
+	uint32_t chunk_shift;
+	uint32_t __reserved[3];
 	struct tier_policy_node nodes[TIER_MAX_POLICY_NODES];
 };
 
@@ -246,30 +264,58 @@ struct tier_policy {
 
 /**
  * tier_policy_parse() - parse a policy string
- * @s: the string, e.g. "bind:0"
- * @p: out: the policy (zeroed first)
+ * @s: the string, e.g. "bind:0", "weighted:0=3,2=1,chunk=2M"
+ * @p: out: the policy (zeroed first, and zeroed again on failure)
  *
- * Grammar (no spaces):
+ * Grammar (no spaces, everything lower case):
  *
- *   policy  := MODE ':' item { ',' item }
- *   item    := NODE [ '=' WEIGHT [ '%' ] ]      node entries
- *            | KEY '=' VALUE                    options: KEY starts with a letter
+ *   policy := MODE ':' item { ',' item }
+ *   item   := NODE [ '=' WEIGHT [ '%' ] ]      a node (starts with a digit)
+ *           | OPTION [ '=' VALUE ]             an option (starts with a letter)
  *   NODE, WEIGHT := decimal digits
- *   option  page=SIZE  page size, a power of two with an optional K/M/G
- *                      suffix (binary): sets @page_shift
+ *   SIZE   := decimal digits with an optional K, M or G (binary units);
+ *             a power of two
  *
- * Modes: "bind" (CXLTIER_MODE_BIND): pages only from the listed nodes, no
- * weights.  Reserved for later versions, and refused with -EOPNOTSUPP:
- * "weighted" (weighted:0=3,2=1), "split" (split:0=30%,2=70%), "interleave"
- * (interleave:0,2) and "preferred" (preferred:0,2).
+ *   mode          node items        meaning (CXLTIER_MODE_*)
+ *   bind          N,N,...           each unit on its listed node, round-robin
+ *                                   by unit; never elsewhere
+ *   preferred     N,N,...           the first listed node that can give it
+ *   interleave    N,N,...           round-robin by chunk
+ *   weighted      N=W,N=W,...       W chunks of node N per round
+ *   split         N=P%,N=P%,...     contiguous ranges, percentages summing
+ *                                   to exactly 100
+ *            or   N=W,N=W,...       contiguous ranges, share W / sum of W
  *
- * The parser checks syntax, not the host: whether a node exists, or how
- * many nodes a mode accepts, is checked by tier_buf_create().
+ *   option          sets
+ *   page=SIZE       @page_shift: 4K .. 1024G (the backend takes 4K and 2M)
+ *   chunk=SIZE      @chunk_shift: 4K .. 1G, not below page=; interleave
+ *                   and weighted only
+ *   fallback        CXLTIER_CREATE_FALLBACK: a unit its home cannot give
+ *                   comes from the other listed nodes, counted as spilled
+ *   populate        CXLTIER_CREATE_POPULATE: allocate every page at create
+ *   pinnable        CXLTIER_CREATE_PINNABLE: pages that may be pinned in place
+ *   huge-fallback   CXLTIER_CREATE_HUGE_FALLBACK: 4 KiB pages where no
+ *                   2 MiB page is free
  *
- * Return: 0; -EINVAL for NULL arguments, a malformed string, an unknown
- * mode or option, a weight where the mode takes none, a node listed twice,
- * more than TIER_MAX_POLICY_NODES nodes; -EOPNOTSUPP for a mode this
- * version knows by name but does not implement.
+ * Nodes and options may come in any order; nodes keep theirs (it matters
+ * to every mode but bind's set).  Weights are 1 .. CXLTIER_MAX_WEIGHT; in a
+ * split either every node has a '%' or none does.  Each option at most once.
+ *
+ * Examples: "bind:2", "bind:0,1", "preferred:2,0", "interleave:0,2,chunk=2M",
+ * "weighted:0=3,2=1,page=2M", "split:0=30%,2=70%,populate",
+ * "split:0=1,2=2", "bind:0,page=2M,huge-fallback,pinnable".
+ *
+ * The parser checks the string, not the host: whether the nodes exist and
+ * whether the backend can do it are tier_buf_create()'s business.
+ *
+ * Return: 0; -EINVAL for NULL arguments or anything the grammar does not
+ * allow: an unknown mode or option, a weight where the mode takes none or
+ * none where it needs one, a weight of 0 or above CXLTIER_MAX_WEIGHT,
+ * percentages that do not sum to 100 or mixed with plain weights, a node
+ * listed twice, no node or more than TIER_MAX_POLICY_NODES, an option
+ * given twice, a flag with a value, a size that is not a power of two or out
+ * of range, chunk= with a mode other than interleave and weighted or below
+ * page=.
  */
 int tier_policy_parse(const char *s, struct tier_policy *p);
 
@@ -279,12 +325,17 @@ int tier_policy_parse(const char *s, struct tier_policy *p);
  * @buf: out: the string, NUL-terminated (truncated when it does not fit)
  * @len: size of @buf; TIER_POLICY_STRLEN always suffices
  *
- * tier_policy_parse() of the result gives @p back.
+ * Canonical form: the mode, the nodes in list order, then page=, chunk=
+ * and the flags in the order of their bits (fallback, populate, pinnable,
+ * huge-fallback).  Sizes use the largest unit that divides them (4K, 2M,
+ * 1G).  A split whose weights sum to 100 is written with '%'.
+ * tier_policy_parse() of the result gives @p back, field for field.
+ *
  * Return: the string's length (without the NUL); -EINVAL for NULL
- * arguments or a policy that has no string form (a mode this version does
- * not implement, no nodes or more than TIER_MAX_POLICY_NODES, flags set,
- * weights where the mode takes none, a node twice, a page_shift outside
- * 12..40); -ENOSPC when @len is too small.
+ * arguments or a policy that has no string form: what tier_policy_parse()
+ * refuses (see there), unknown flag bits, non-zero @__reserved, a
+ * page_shift other than 0 or 12..40, a chunk_shift other than 0 or 12..30;
+ * -ENOSPC when @len is too small.
  */
 int tier_policy_format(const struct tier_policy *p, char *buf, size_t len);
 
@@ -301,21 +352,72 @@ struct tier_buf;
  * @out: out: the buffer, NULL on failure
  *
  * The buffer is a file descriptor (tier_buf_fd()); each page is allocated,
- * zeroed, on the policy's node at its first touch through a MAP_SHARED
- * mapping.  The module backend raises SIGBUS when the node cannot give a
- * page; the mbind backend reclaims, and in the end invokes the OOM killer
- * as any shmem allocation does.
+ * zeroed, at its first touch through a MAP_SHARED mapping (or at create
+ * time with CXLTIER_CREATE_POPULATE), on the node the policy names for it.
  *
- * Both backends check the request the same way (the module's errors,
- * documented in <linux/cxltier.h>, are passed through):
+ * Module backend: exactly what <linux/cxltier.h> says.  Without
+ * CXLTIER_CREATE_FALLBACK a unit its home node cannot give is SIGBUS at
+ * the touch (-ENOMEM for a populate), never a page from elsewhere.
+ * Before the module sees the request, a mode, known flag or page size that
+ * its GET_INFO does not list is -EOPNOTSUPP.
+ *
+ * mbind backend: a memfd whose shared NUMA policy libtier sets range by
+ * range with mbind(2).  Per mode:
+ *  - one listed node, any mode but preferred: MPOL_BIND to it.  Exact.
+ *  - split, weighted, interleave with a chunk above the base page: each
+ *    run of units with the same home gets MPOL_BIND to that node, so the
+ *    placement is the module's, unit for unit.  Each run is a shared-policy
+ *    node in the kernel (about 30 us and 340 bytes); a policy that needs
+ *    more than 16384 runs for @length is -EOPNOTSUPP: use a larger chunk.
+ *  - bind over several nodes: MPOL_BIND over the set.  Pages stay on the
+ *    listed nodes, but the kernel takes them nearest-first to the faulting
+ *    CPU instead of round-robin.  (CXLTIER_CREATE_FALLBACK changes nothing
+ *    here: the set is the fallback.)
+ *  - interleave over several nodes at one-page chunks: MPOL_INTERLEAVE.
+ *    Round-robin by page, in ascending node order from a start the kernel
+ *    picks, and not strict: a page its node cannot give comes from another
+ *    node, which may be outside the list, as if CXLTIER_CREATE_FALLBACK
+ *    were set.
+ *  - preferred: MPOL_PREFERRED to the first listed node.
+ *  - CXLTIER_CREATE_FALLBACK: each run gets MPOL_PREFERRED to its home
+ *    instead of MPOL_BIND.
+ *  A page that preferred or fallback cannot have on its home node comes
+ *  from the next node in the kernel's fallback order for that node (the
+ *  nearest first), which may be outside the list; tier_buf_stat() counts
+ *  it as spilled.  Where the policy is strict (MPOL_BIND) a node that runs
+ *  out reclaims and then invokes the OOM killer, as any shmem allocation
+ *  does, instead of SIGBUS.
+ *  - CXLTIER_CREATE_POPULATE: MADV_POPULATE_WRITE (a touch of every page
+ *    on kernels before 5.14), single-threaded, at create time.
+ *  - CXLTIER_CREATE_PINNABLE: -EOPNOTSUPP.  shmem pages on a movable node
+ *    are migrated away by a long-term pin, so "pinned in place" cannot be
+ *    promised.
+ *  - 2 MiB pages: -EOPNOTSUPP, unless CXLTIER_CREATE_HUGE_FALLBACK is set;
+ *    then units (and runs) are 2 MiB, and mappings get MADV_HUGEPAGE: the
+ *    kernel uses huge pages where its shmem THP setting allows
+ *    (/sys/kernel/mm/transparent_hugepage/shmem_enabled), 4 KiB ones
+ *    otherwise.  Best effort.
+ *
+ * Both backends check the request the same way, in this order (the
+ * module's errors, documented in <linux/cxltier.h>, are passed through):
  * Return: 0;
- * -EINVAL: NULL argument, zero @length, unknown mode, flags or page_shift,
- *          nr_nodes of 0 or more than the mode allows (1 for bind), a node id
- *          not below the kernel's MAX_NUMNODES (the mbind backend uses 1024),
- *          a weight for bind, a node named twice;
+ * -EINVAL: NULL argument, zero @length, unknown mode, flag bits, page_shift
+ *          (other than 0, the base page or 21) or chunk_shift (0, or from
+ *          the page size to CXLTIER_MAX_CHUNK_SHIFT for interleave and
+ *          weighted), nr_nodes of 0 or more than TIER_MAX_POLICY_NODES, a
+ *          node id not below the kernel's MAX_NUMNODES (the mbind backend
+ *          uses 1024), a weight out of range for the mode (1 to
+ *          CXLTIER_MAX_WEIGHT for weighted and split, 0 for the others), a
+ *          node named twice, non-zero @__reserved;
+ * -EOPNOTSUPP: what the backend cannot do (see above);
  * -ENODEV: a node that is offline or has no memory;
- * -EFBIG:  @length larger than the policy's nodes hold in all;
- * -EMFILE/-ENFILE/-ENOMEM, or another -errno of the backend.
+ * -EXDEV:  (module) CXLTIER_CREATE_PINNABLE on a node without non-movable
+ *          memory;
+ * -EFBIG:  @length larger than the policy's nodes hold in all (split: a
+ *          node's share larger than the node);
+ * -ENOMEM: no memory for the buffer, or a populate could not get a page;
+ * -EINTR:  a populate was killed;
+ * -EMFILE/-ENFILE, or another -errno of the backend.
  */
 int tier_buf_create(struct tier_ctx *ctx, size_t length,
 		    const struct tier_policy *policy, struct tier_buf **out);
@@ -326,6 +428,7 @@ int tier_buf_create(struct tier_ctx *ctx, size_t length,
  *
  * Idempotent: while mapped, it returns the same address.  The mapping covers
  * the length rounded up to the page size; touching past it is SIGBUS.
+ * (mbind backend, 2 MiB pages: the mapping gets MADV_HUGEPAGE, best effort.)
  * Return: 0; -EINVAL for NULL arguments; the -errno of mmap(2).
  */
 int tier_buf_map(struct tier_buf *buf, void **addr);
@@ -363,6 +466,14 @@ struct tier_node_bytes {
  *            valid until the next tier_buf_stat() of this buffer or its
  *            tier_buf_destroy().
  * @policy: the buffer's policy
+ * @spilled_bytes: bytes resident on a node other than their home.  Module:
+ *                 its count (units placed away from home by fallback or
+ *                 preferred).  mbind: counted now, page by page, where the
+ *                 home is known (one node, preferred, and the per-run
+ *                 modes); for MPOL_BIND and MPOL_INTERLEAVE over a set,
+ *                 bytes outside the set.
+ * @chunk_shift: the interleave chunk as created (0: one page)
+ * @__reserved32: zero
  * @__reserved: zero
  */
 struct tier_buf_stat {
@@ -376,7 +487,10 @@ struct tier_buf_stat {
 	uint32_t nr_resident;
 	const struct tier_node_bytes *resident;
 	struct tier_policy policy;
-	uint64_t __reserved[4];
+	uint64_t spilled_bytes;
+	uint32_t chunk_shift;
+	uint32_t __reserved32;
+	uint64_t __reserved[2];
 };
 
 /**
@@ -385,7 +499,8 @@ struct tier_buf_stat {
  * Module backend: CXLTIER_IOC_BUF_STAT.  mbind backend: mincore(2) finds the
  * buffer's pages in its memfd, move_pages(2) says on which node each one is;
  * pages are counted even while the buffer is not mapped, and the query never
- * allocates one.
+ * allocates one.  Its cost grows with the buffer (a few system calls per
+ * thousand pages).
  * Return: 0; -EINVAL for NULL arguments; -ENOMEM; the backend's -errno.
  */
 int tier_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st);

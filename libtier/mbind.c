@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The mbind backend: a buffer is a memfd whose shared memory policy is
- * MPOL_BIND to the policy's node, set with mbind(2) on a mapping of it (the
- * policy lives in the shmem inode, so every later mapping follows it).
- * Raw syscalls: libtier needs no libnuma at run time.
+ * The mbind backend: a buffer is a memfd whose shared memory policy is set
+ * with mbind(2) on mappings of it (the policy lives in the shmem inode, per
+ * range of file offsets, so every later mapping follows it).  Raw syscalls:
+ * libtier needs no libnuma at run time.
+ *
+ * How each policy becomes Linux NUMA policy, and what that cannot promise,
+ * is listed at tier_buf_create() in libtier.h.  In short: the per-unit
+ * modes (one node, split, weighted, chunked interleave) become one mbind
+ * per run of units with the same home, which places every page where the
+ * module would; bind over several nodes is MPOL_BIND over the set,
+ * page-grained interleave is MPOL_INTERLEAVE, preferred is MPOL_PREFERRED.
  *
  * Requests are checked as the module checks them (<linux/cxltier.h>), so
  * both backends answer the same errors.
@@ -19,10 +26,23 @@
 
 #include "libtier-private.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
+
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
+#define MASK_LONGS	(TIER_NODE_ID_LIMIT / BITS_PER_LONG)
 
 /* Pages per mincore/move_pages round in tier_buf_stat(). */
 #define STAT_CHUNK	1024
+
+/*
+ * Most runs one buffer may need: each is a shared-policy node in the kernel
+ * (an sp_node and a mempolicy, about 340 bytes) and costs an mmap, an mbind
+ * and a munmap (about 30 us), so 16384 runs are about 5.5 MiB of kernel
+ * memory and half a second.
+ */
+#define MAX_RUNS	16384
 
 static long sys_mbind(void *addr, unsigned long len, int mode,
 		      const unsigned long *nodemask, unsigned long maxnode,
@@ -37,26 +57,75 @@ static long sys_move_pages(unsigned long count, void **pages,
 	return syscall(SYS_move_pages, 0, count, pages, nodes, status, flags);
 }
 
-/* The module's checks, in the same classes: -EINVAL, then -ENODEV, -EFBIG. */
-static int check_policy(struct tier_ctx *ctx, size_t length,
-			const struct tier_policy *p, size_t *map_length)
+static void mask_set(unsigned long *mask, uint32_t node)
 {
-	uint64_t capacity = 0;
+	mask[node / BITS_PER_LONG] |= 1UL << (node % BITS_PER_LONG);
+}
+
+static const char *mpol_name(int mode)
+{
+	switch (mode) {
+	case MPOL_BIND:		return "MPOL_BIND";
+	case MPOL_PREFERRED:	return "MPOL_PREFERRED";
+	case MPOL_INTERLEAVE:	return "MPOL_INTERLEAVE";
+	default:		return "?";
+	}
+}
+
+/*
+ * The request as the module checks it, in its order: -EINVAL for what is
+ * malformed, then -EOPNOTSUPP for what this backend cannot do.  *@shift is
+ * the unit: the page size the buffer is made of.
+ */
+static int check_request(struct tier_ctx *ctx, const struct tier_policy *p,
+			 unsigned int *shift)
+{
+	int chunked = p->mode == CXLTIER_MODE_INTERLEAVE ||
+		      p->mode == CXLTIER_MODE_WEIGHTED;
+	int weighs = p->mode == CXLTIER_MODE_WEIGHTED ||
+		     p->mode == CXLTIER_MODE_SPLIT;
 	uint32_t i, j;
 
-	if (p->flags || p->mode != CXLTIER_MODE_BIND)
+	if ((p->flags & ~TIER_KNOWN_FLAGS) || p->mode >= CXLTIER_NR_MODES)
 		return -EINVAL;
-	if (p->page_shift && p->page_shift != ctx->page_shift)
+	*shift = p->page_shift ? p->page_shift : ctx->page_shift;
+	if (*shift != ctx->page_shift && *shift != TIER_HUGE_SHIFT)
 		return -EINVAL;
-	if (p->nr_nodes != ctx->info.max_policy_nodes)
-		return -EINVAL;		/* bind: exactly one node in API 1 */
+	if (!p->nr_nodes || p->nr_nodes > TIER_MAX_POLICY_NODES)
+		return -EINVAL;
+	if (p->chunk_shift && (!chunked || p->chunk_shift < *shift ||
+			       p->chunk_shift > CXLTIER_MAX_CHUNK_SHIFT))
+		return -EINVAL;
 	for (i = 0; i < p->nr_nodes; i++) {
-		if (p->nodes[i].node >= TIER_NODE_ID_LIMIT || p->nodes[i].weight)
+		uint32_t w = p->nodes[i].weight;
+
+		if (p->nodes[i].node >= TIER_NODE_ID_LIMIT)
+			return -EINVAL;
+		if (weighs ? (!w || w > CXLTIER_MAX_WEIGHT) : w != 0)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
 			if (p->nodes[j].node == p->nodes[i].node)
 				return -EINVAL;
 	}
+
+	if (p->flags & CXLTIER_CREATE_PINNABLE) {
+		tier_err(ctx, "mbind backend: pinnable pages cannot be promised (a long-term pin migrates shmem pages off movable memory)");
+		return -EOPNOTSUPP;
+	}
+	if (*shift != ctx->page_shift &&
+	    !(p->flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
+		tier_err(ctx, "mbind backend: 2 MiB pages only with huge-fallback (best effort through shmem THP)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* -ENODEV for a node without memory; else the nodes' sizes, in list order. */
+static int lookup_nodes(struct tier_ctx *ctx, const struct tier_policy *p,
+			uint64_t *total)
+{
+	uint32_t i;
+
 	for (i = 0; i < p->nr_nodes; i++) {
 		const struct tier_node *n = tier_find_node(ctx, p->nodes[i].node);
 
@@ -70,31 +139,219 @@ static int check_policy(struct tier_ctx *ctx, size_t length,
 				 p->nodes[i].node);
 			return -ENODEV;
 		}
-		capacity += n->total_bytes;
+		total[i] = n->total_bytes;
 	}
-	*map_length = tier_round_up(length, ctx->page_shift);
-	if (!*map_length || *map_length > capacity ||
-	    *map_length > (uint64_t)INT64_MAX) {
+	return 0;
+}
+
+/* -EFBIG when the buffer cannot fit, as the module decides it. */
+static int check_capacity(struct tier_ctx *ctx, const struct tier_buf *buf,
+			  const uint64_t *total)
+{
+	const struct tier_policy *p = &buf->policy;
+	uint64_t capacity = 0;
+	uint32_t i;
+
+	if (p->mode == CXLTIER_MODE_SPLIT) {
+		for (i = 0; i < p->nr_nodes; i++) {
+			uint64_t start = i ? buf->layout.split_end[i - 1] : 0;
+			uint64_t bytes = (buf->layout.split_end[i] - start)
+					 << buf->page_shift;
+
+			if (bytes > total[i]) {
+				tier_err(ctx, "node %u cannot hold its share, %llu bytes",
+					 p->nodes[i].node, (unsigned long long)bytes);
+				return -EFBIG;
+			}
+		}
+		return 0;
+	}
+	for (i = 0; i < p->nr_nodes; i++)
+		capacity += total[i];
+	if (buf->map_length > capacity) {
 		tier_err(ctx, "%zu bytes do not fit on the policy's nodes (%llu bytes)",
-			 length, (unsigned long long)capacity);
+			 buf->map_length, (unsigned long long)capacity);
 		return -EFBIG;
 	}
 	return 0;
 }
 
+static enum tier_mbind_kind choose_kind(const struct tier_ctx *ctx,
+					const struct tier_policy *p,
+					unsigned int shift)
+{
+	if (p->mode == CXLTIER_MODE_PREFERRED)
+		return TIER_MB_PREFERRED;
+	if (p->nr_nodes == 1)
+		return TIER_MB_RUNS;
+	if (p->mode == CXLTIER_MODE_BIND)
+		return TIER_MB_SET_BIND;
+	if (p->mode == CXLTIER_MODE_INTERLEAVE && shift == ctx->page_shift &&
+	    (!p->chunk_shift || p->chunk_shift == ctx->page_shift))
+		return TIER_MB_SET_INTERLEAVE;
+	return TIER_MB_RUNS;
+}
+
+/* Set the shared policy of [off, off + len) of the memfd. */
+static int set_policy(struct tier_buf *buf, uint64_t off, uint64_t len,
+		      int mode, const unsigned long *mask, uint32_t first)
+{
+	void *addr;
+	int err = 0;
+
+	addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, buf->fd,
+		    (off_t)off);
+	if (addr == MAP_FAILED) {
+		err = -errno;
+		tier_err(buf->ctx, "mmap of the memfd: %s", strerror(-err));
+		return err;
+	}
+	/* maxnode is one more than the bits passed (the kernel drops one) */
+	if (sys_mbind(addr, len, mode, mask, TIER_NODE_ID_LIMIT + 1, 0)) {
+		err = -errno;
+		tier_err(buf->ctx, "mbind(%s, node %u%s) of %llu bytes at %llu: %s",
+			 mpol_name(mode), first,
+			 buf->policy.nr_nodes > 1 ? ", ..." : "",
+			 (unsigned long long)len, (unsigned long long)off,
+			 strerror(-err));
+	}
+	munmap(addr, len);
+	return err;
+}
+
+/* Runs of the layout: count them (up to @limit + 1), or set their policy. */
+static int for_each_run(struct tier_buf *buf, unsigned int limit, int apply)
+{
+	const struct tier_layout *l = &buf->layout;
+	int mode = buf->policy.flags & CXLTIER_CREATE_FALLBACK ?
+		   MPOL_PREFERRED : MPOL_BIND;
+	uint64_t unit, end;
+	unsigned int n = 0;
+	int err;
+
+	for (unit = 0; unit < l->nr_units; unit = end) {
+		uint32_t home = tier_layout_run(l, unit, &end);
+
+		if (!apply) {
+			if (++n > limit)
+				return (int)n;
+			continue;
+		}
+		{
+			unsigned long mask[MASK_LONGS];
+			uint32_t node = l->nodes[home].node;
+
+			memset(mask, 0, sizeof(mask));
+			mask_set(mask, node);
+			err = set_policy(buf, unit << buf->page_shift,
+					 (end - unit) << buf->page_shift, mode,
+					 mask, node);
+			if (err)
+				return err;
+		}
+		n++;
+	}
+	return (int)n;
+}
+
+static int apply_policy(struct tier_buf *buf)
+{
+	const struct tier_policy *p = &buf->policy;
+	unsigned long mask[MASK_LONGS];
+	int mode, n;
+	uint32_t i;
+
+	if (buf->mb_kind == TIER_MB_RUNS) {
+		n = for_each_run(buf, 0, 1);
+		return n < 0 ? n : 0;
+	}
+	memset(mask, 0, sizeof(mask));
+	if (buf->mb_kind == TIER_MB_PREFERRED) {
+		mode = MPOL_PREFERRED;
+		mask_set(mask, p->nodes[0].node);
+	} else {
+		mode = buf->mb_kind == TIER_MB_SET_BIND ? MPOL_BIND :
+							  MPOL_INTERLEAVE;
+		for (i = 0; i < p->nr_nodes; i++)
+			mask_set(mask, p->nodes[i].node);
+	}
+	return set_policy(buf, 0, buf->map_length, mode, mask, p->nodes[0].node);
+}
+
+/*
+ * Allocate every page now: MADV_POPULATE_WRITE, or on kernels before 5.14
+ * (-EINVAL) a write to each page.  Either follows the shared policy.
+ */
+static int populate(struct tier_buf *buf)
+{
+	size_t pg = (size_t)1 << buf->ctx->page_shift, off;
+	char *addr;
+	int err = 0;
+
+	addr = mmap(NULL, buf->map_length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    buf->fd, 0);
+	if (addr == MAP_FAILED) {
+		err = -errno;
+		tier_err(buf->ctx, "mmap of the memfd: %s", strerror(-err));
+		return err;
+	}
+	if (buf->advise_huge)
+		(void)madvise(addr, buf->map_length, MADV_HUGEPAGE);
+	if (madvise(addr, buf->map_length, MADV_POPULATE_WRITE)) {
+		err = -errno;
+		if (err == -EINVAL) {
+			for (off = 0; off < buf->map_length; off += pg)
+				*(volatile char *)(addr + off) = 0;
+			err = 0;
+		} else {
+			tier_err(buf->ctx, "populate %zu bytes: %s",
+				 buf->map_length, strerror(-err));
+		}
+	}
+	munmap(addr, buf->map_length);
+	return err;
+}
+
 static int mbind_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 			    size_t length, const struct tier_policy *p)
 {
-	unsigned long mask[TIER_NODE_ID_LIMIT / (8 * sizeof(unsigned long))];
-	size_t map_length;
+	uint64_t total[TIER_MAX_POLICY_NODES];
+	unsigned int shift;
 	struct stat sb;
-	void *addr;
-	uint32_t i;
-	int err;
+	int err, n;
 
-	err = check_policy(ctx, length, p, &map_length);
+	err = check_request(ctx, p, &shift);
 	if (err)
 		return err;
+	err = lookup_nodes(ctx, p, total);
+	if (err)
+		return err;
+
+	buf->page_shift = shift;
+	buf->map_length = tier_round_up(length, shift);
+	if (!buf->map_length || buf->map_length > (uint64_t)INT64_MAX) {
+		tier_err(ctx, "%zu bytes: too large", length);
+		return -EFBIG;
+	}
+	/* buf->policy is the caller's, copied: the layout points into it */
+	err = tier_layout_init(&buf->layout, &buf->policy,
+			       buf->map_length >> shift, shift);
+	if (err)
+		return err;
+	err = check_capacity(ctx, buf, total);
+	if (err)
+		return err;
+
+	buf->mb_kind = choose_kind(ctx, p, shift);
+	buf->advise_huge = shift != ctx->page_shift;
+	if (buf->mb_kind == TIER_MB_RUNS) {
+		n = for_each_run(buf, MAX_RUNS, 0);
+		if (n > MAX_RUNS) {
+			tier_err(ctx, "mbind backend: this policy needs more than %d mbind ranges for %zu bytes; use a larger chunk",
+				 MAX_RUNS, length);
+			return -EOPNOTSUPP;
+		}
+	}
 
 	buf->fd = memfd_create("cxltier", MFD_CLOEXEC);
 	if (buf->fd < 0) {
@@ -102,39 +359,40 @@ static int mbind_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 		tier_err(ctx, "memfd_create: %s", strerror(-err));
 		return err;
 	}
-	if (ftruncate(buf->fd, (off_t)map_length) || fstat(buf->fd, &sb)) {
+	if (ftruncate(buf->fd, (off_t)buf->map_length) || fstat(buf->fd, &sb)) {
 		err = -errno;
-		tier_err(ctx, "memfd of %zu bytes: %s", map_length, strerror(-err));
-		return err;
-	}
-
-	/* The shared policy is set through a mapping, then outlives it. */
-	addr = mmap(NULL, map_length, PROT_READ | PROT_WRITE, MAP_SHARED,
-		    buf->fd, 0);
-	if (addr == MAP_FAILED) {
-		err = -errno;
-		tier_err(ctx, "mmap of the memfd: %s", strerror(-err));
-		return err;
-	}
-	memset(mask, 0, sizeof(mask));
-	for (i = 0; i < p->nr_nodes; i++)
-		mask[p->nodes[i].node / BITS_PER_LONG] |=
-			1UL << (p->nodes[i].node % BITS_PER_LONG);
-	/* maxnode is one more than the bits passed (the kernel drops one) */
-	if (sys_mbind(addr, map_length, MPOL_BIND, mask,
-		      TIER_NODE_ID_LIMIT + 1, MPOL_MF_STRICT)) {
-		err = -errno;
-		tier_err(ctx, "mbind(MPOL_BIND, node %u): %s", p->nodes[0].node,
+		tier_err(ctx, "memfd of %zu bytes: %s", buf->map_length,
 			 strerror(-err));
+		return err;
 	}
-	munmap(addr, map_length);
+	buf->ctx = ctx;		/* for the log; tier_buf_create() takes the ref */
+	err = apply_policy(buf);
+	if (!err && (p->flags & CXLTIER_CREATE_POPULATE))
+		err = populate(buf);
+	buf->ctx = NULL;
 	if (err)
 		return err;
-
 	buf->id = (uint64_t)sb.st_ino;
-	buf->page_shift = ctx->page_shift;
-	buf->map_length = map_length;
 	return 0;
+}
+
+/* Whether a page of unit @unit on @node is away from its home. */
+static int spilled(const struct tier_buf *buf, uint64_t unit, uint32_t node)
+{
+	const struct tier_policy *p = &buf->policy;
+	uint32_t i;
+
+	switch (buf->mb_kind) {
+	case TIER_MB_PREFERRED:
+		return node != p->nodes[0].node;
+	case TIER_MB_RUNS:
+		return node != p->nodes[tier_layout_home(&buf->layout, unit)].node;
+	default:
+		for (i = 0; i < p->nr_nodes; i++)
+			if (p->nodes[i].node == node)
+				return 0;
+		return 1;
+	}
 }
 
 /*
@@ -142,16 +400,20 @@ static int mbind_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
  * in this process, so: map the memfd if it is not mapped, ask mincore(2)
  * which pages the memfd holds, read one byte of each of those (which maps
  * it without allocating anything: it exists), then query their nodes.
+ * Counted in base pages, whatever the buffer's unit.
  */
 static int mbind_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 {
 	const struct tier_ctx *ctx = buf->ctx;
-	size_t pgsz = (size_t)1 << buf->page_shift;
-	size_t npages = buf->map_length >> buf->page_shift, done;
+	unsigned int base = ctx->page_shift;
+	unsigned int unit_shift = buf->page_shift - base;
+	size_t pgsz = (size_t)1 << base;
+	size_t npages = buf->map_length >> base, done;
 	unsigned char vec[STAT_CHUNK];
 	void *pages[STAT_CHUNK];
+	size_t index[STAT_CHUNK];
 	int status[STAT_CHUNK];
-	uint64_t *count = NULL;
+	uint64_t *count = NULL, nspilled = 0;
 	unsigned int nr = 0, n;
 	char *addr;
 	int err = 0;
@@ -175,11 +437,11 @@ static int mbind_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 
 	for (done = 0; done < npages; done += n) {
 		size_t chunk = npages - done < STAT_CHUNK ? npages - done : STAT_CHUNK;
-		char *base = addr + done * pgsz;
+		char *base_addr = addr + done * pgsz;
 		unsigned int i, nq = 0;
 
 		n = (unsigned int)chunk;
-		if (mincore(base, chunk * pgsz, vec)) {
+		if (mincore(base_addr, chunk * pgsz, vec)) {
 			err = -errno;
 			tier_err(ctx, "mincore: %s", strerror(-err));
 			goto out;
@@ -187,7 +449,8 @@ static int mbind_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 		for (i = 0; i < n; i++) {
 			if (!(vec[i] & 1))
 				continue;
-			pages[nq] = base + i * pgsz;
+			pages[nq] = base_addr + i * pgsz;
+			index[nq] = done + i;
 			(void)*(volatile char *)pages[nq];
 			nq++;
 		}
@@ -198,9 +461,13 @@ static int mbind_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 			tier_err(ctx, "move_pages: %s", strerror(-err));
 			goto out;
 		}
-		for (i = 0; i < nq; i++)
-			if (status[i] >= 0 && status[i] < TIER_NODE_ID_LIMIT)
-				count[status[i]]++;
+		for (i = 0; i < nq; i++) {
+			if (status[i] < 0 || status[i] >= TIER_NODE_ID_LIMIT)
+				continue;
+			count[status[i]]++;
+			if (spilled(buf, index[i] >> unit_shift, (uint32_t)status[i]))
+				nspilled++;
+		}
 	}
 
 	for (n = 0; n < TIER_NODE_ID_LIMIT; n++)
@@ -218,7 +485,7 @@ static int mbind_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 		r = &buf->resident[buf->nr_resident++];
 		memset(r, 0, sizeof(*r));
 		r->node = n;
-		r->bytes = count[n] << buf->page_shift;
+		r->bytes = count[n] << base;
 		st->resident_bytes += r->bytes;
 	}
 	st->id = buf->id;
@@ -226,6 +493,8 @@ static int mbind_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 	st->mode = buf->policy.mode;
 	st->page_shift = buf->page_shift;
 	st->create_flags = buf->policy.flags;
+	st->spilled_bytes = nspilled << base;
+	st->chunk_shift = buf->policy.chunk_shift;
 	st->policy = buf->policy;
 out:
 	free(count);

@@ -82,6 +82,34 @@ static int module_topo_read(struct tier_ctx *ctx, struct tier_node **out,
 	return 0;
 }
 
+/*
+ * What the uapi defines but this module's GET_INFO does not list is
+ * -EOPNOTSUPP (an older module); what the uapi does not define goes to the
+ * kernel, whose answer for it is -EINVAL.
+ */
+static int module_supports(struct tier_ctx *ctx, const struct tier_policy *p)
+{
+	const struct tier_info *info = &ctx->info;
+	uint32_t known = p->flags & TIER_KNOWN_FLAGS;
+
+	if (p->mode < CXLTIER_NR_MODES &&
+	    !(info->supported_modes & (1ULL << p->mode))) {
+		tier_err(ctx, "the module does not support mode %u", p->mode);
+		return -EOPNOTSUPP;
+	}
+	if (known & ~info->supported_create_flags) {
+		tier_err(ctx, "the module does not support create flags 0x%x",
+			 known & ~(uint32_t)info->supported_create_flags);
+		return -EOPNOTSUPP;
+	}
+	if (p->page_shift == TIER_HUGE_SHIFT &&
+	    !(info->supported_page_sizes & (1ULL << TIER_HUGE_SHIFT))) {
+		tier_err(ctx, "the module does not support 2 MiB pages");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static int module_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 			     size_t length, const struct tier_policy *p)
 {
@@ -89,7 +117,11 @@ static int module_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 	struct cxltier_create c;
 	unsigned int shift;
 	uint32_t i;
+	int err;
 
+	err = module_supports(ctx, p);
+	if (err)
+		return err;
 	memset(nw, 0, sizeof(nw));
 	for (i = 0; i < p->nr_nodes; i++) {
 		nw[i].node = p->nodes[i].node;
@@ -103,13 +135,14 @@ static int module_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 	c.nr_nodes = p->nr_nodes;
 	c.nodes = (uintptr_t)nw;
 	c.page_shift = p->page_shift;
+	c.chunk_shift = p->chunk_shift;
 	c.out_fd = -1;
 	if (ioctl(ctx->devfd, CXLTIER_IOC_CREATE, &c) < 0) {
-		int err = -errno;
-
-		tier_err(ctx, "CREATE(%zu bytes, mode %u, %u nodes, first %u): %s",
-			 length, p->mode, p->nr_nodes,
-			 p->nr_nodes ? p->nodes[0].node : 0, strerror(-err));
+		err = -errno;
+		tier_err(ctx, "CREATE(%zu bytes, mode %u, flags 0x%x, %u nodes, first %u, page shift %u, chunk shift %u): %s",
+			 length, p->mode, p->flags, p->nr_nodes,
+			 p->nr_nodes ? p->nodes[0].node : 0, p->page_shift,
+			 p->chunk_shift, strerror(-err));
 		return err;
 	}
 	if (c.out_fd < 0) {
@@ -204,9 +237,12 @@ static int module_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 	st->mode = s.mode;
 	st->page_shift = s.page_shift;
 	st->create_flags = s.create_flags;
+	st->spilled_bytes = s.spilled_bytes;
+	st->chunk_shift = s.chunk_shift;
 	st->policy.mode = s.mode;
 	st->policy.flags = s.create_flags;
 	st->policy.page_shift = buf->policy.page_shift;
+	st->policy.chunk_shift = s.chunk_shift;
 	st->policy.nr_nodes = s.nr_policy_nodes;
 	for (i = 0; i < s.nr_policy_nodes; i++) {
 		st->policy.nodes[i].node = pol[i].node;

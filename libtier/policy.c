@@ -2,15 +2,21 @@
 /*
  * Policy strings, see tier_policy_parse() in libtier.h:
  *
- *   policy  := MODE ':' item { ',' item }
- *   item    := NODE [ '=' WEIGHT [ '%' ] ] | KEY '=' VALUE
+ *   policy := MODE ':' item { ',' item }
+ *   item   := NODE [ '=' WEIGHT [ '%' ] ] | OPTION [ '=' VALUE ]
  *
- * Adding a mode later means: a CXLTIER_MODE_* in the uapi, ".supported = 1"
- * and its weight rule in the table below, and its checks in the backends.
+ * and layouts: which node of a policy is the home of each unit of a buffer,
+ * by the module's rules (kmod/policy.c), for the mbind backend.
+ *
+ * Adding a mode means: a CXLTIER_MODE_* in the uapi, a line in modes[]
+ * below, its rule in tier_layout_home() and its Linux form in mbind.c.
+ * Adding a flag: a line in flag_opts[] (the order of bits is the order
+ * tier_policy_format() writes them in).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "libtier-private.h"
@@ -18,28 +24,40 @@
 enum weight_rule {
 	WEIGHT_NONE,		/* "N" only */
 	WEIGHT_PLAIN,		/* "N=W" */
-	WEIGHT_PERCENT,		/* "N=P%" */
+	WEIGHT_SHARE,		/* "N=W" or "N=P%", all alike; % sum to 100 */
 };
 
 struct mode_desc {
 	const char *name;
-	uint32_t mode;		/* CXLTIER_MODE_*, when supported */
-	int supported;
+	uint32_t mode;		/* CXLTIER_MODE_* */
 	enum weight_rule weights;
+	int chunked;		/* takes chunk= */
 };
 
 static const struct mode_desc modes[] = {
-	{ "bind",	CXLTIER_MODE_BIND, 1, WEIGHT_NONE },
-	/* Known names, reserved for later API versions: -EOPNOTSUPP. */
-	{ "weighted",	0, 0, WEIGHT_PLAIN },
-	{ "split",	0, 0, WEIGHT_PERCENT },
-	{ "interleave",	0, 0, WEIGHT_NONE },
-	{ "preferred",	0, 0, WEIGHT_NONE },
+	{ "bind",	CXLTIER_MODE_BIND,	 WEIGHT_NONE,  0 },
+	{ "preferred",	CXLTIER_MODE_PREFERRED,	 WEIGHT_NONE,  0 },
+	{ "interleave",	CXLTIER_MODE_INTERLEAVE, WEIGHT_NONE,  1 },
+	{ "weighted",	CXLTIER_MODE_WEIGHTED,	 WEIGHT_PLAIN, 1 },
+	{ "split",	CXLTIER_MODE_SPLIT,	 WEIGHT_SHARE, 0 },
 };
 
-/* Page sizes a policy string may name: 4 KiB .. 1 TiB. */
+/* Options that set a CXLTIER_CREATE_* flag, in the order of their bits. */
+static const struct {
+	const char *name;
+	uint32_t flag;
+} flag_opts[] = {
+	{ "fallback",		CXLTIER_CREATE_FALLBACK },
+	{ "populate",		CXLTIER_CREATE_POPULATE },
+	{ "pinnable",		CXLTIER_CREATE_PINNABLE },
+	{ "huge-fallback",	CXLTIER_CREATE_HUGE_FALLBACK },
+};
+
+/* Page sizes a policy string may name: 4 KiB .. 1 TiB; chunks up to 1 GiB. */
 #define PAGE_SHIFT_MIN	12
 #define PAGE_SHIFT_MAX	40
+#define CHUNK_SHIFT_MIN	12
+#define CHUNK_SHIFT_MAX	CXLTIER_MAX_CHUNK_SHIFT
 
 static const struct mode_desc *mode_by_name(const char *s, size_t len)
 {
@@ -56,7 +74,7 @@ static const struct mode_desc *mode_by_value(uint32_t mode)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(modes); i++)
-		if (modes[i].supported && modes[i].mode == mode)
+		if (modes[i].mode == mode)
 			return &modes[i];
 	return NULL;
 }
@@ -89,8 +107,9 @@ static int parse_u32(const char *s, const char *end, uint32_t *out)
 	return 0;
 }
 
-/* "4096", "4K", "2M", "1G": a power of two within the page-size range. */
-static int parse_page_size(const char *s, const char *end, uint32_t *shift)
+/* "4096", "4K", "2M", "1G": a power of two, its log2 within [min, max]. */
+static int parse_pow2_size(const char *s, const char *end, uint32_t min,
+			   uint32_t max, uint32_t *shift)
 {
 	unsigned int unit = 0;
 	uint32_t v, sh;
@@ -107,31 +126,55 @@ static int parse_page_size(const char *s, const char *end, uint32_t *shift)
 	for (sh = 0; (1U << sh) != v; sh++)
 		;
 	sh += unit;
-	if (sh < PAGE_SHIFT_MIN || sh > PAGE_SHIFT_MAX)
+	if (sh < min || sh > max)
 		return -EINVAL;
 	*shift = sh;
 	return 0;
 }
 
+struct parse_state {
+	const struct mode_desc *md;
+	int seen_page, seen_chunk;
+	int percent;		/* split: 1 all with '%', -1 all without, 0 none yet */
+};
+
 static int parse_option(const char *s, const char *end, struct tier_policy *p,
-			int *seen_page)
+			struct parse_state *ps)
 {
 	const char *eq = memchr(s, '=', (size_t)(end - s));
+	size_t klen = (size_t)((eq ? eq : end) - s);
+	size_t i;
 
-	if (!eq)
-		return -EINVAL;
-	if (eq - s == 4 && !strncmp(s, "page", 4)) {
-		if (*seen_page)
+	if (klen == 4 && !strncmp(s, "page", 4)) {
+		if (!eq || ps->seen_page)
 			return -EINVAL;
-		*seen_page = 1;
-		return parse_page_size(eq + 1, end, &p->page_shift);
+		ps->seen_page = 1;
+		return parse_pow2_size(eq + 1, end, PAGE_SHIFT_MIN,
+				       PAGE_SHIFT_MAX, &p->page_shift);
+	}
+	if (klen == 5 && !strncmp(s, "chunk", 5)) {
+		if (!eq || ps->seen_chunk || !ps->md->chunked)
+			return -EINVAL;
+		ps->seen_chunk = 1;
+		return parse_pow2_size(eq + 1, end, CHUNK_SHIFT_MIN,
+				       CHUNK_SHIFT_MAX, &p->chunk_shift);
+	}
+	for (i = 0; i < ARRAY_SIZE(flag_opts); i++) {
+		if (strlen(flag_opts[i].name) != klen ||
+		    strncmp(s, flag_opts[i].name, klen))
+			continue;
+		if (eq || (p->flags & flag_opts[i].flag))
+			return -EINVAL;		/* a flag takes no value */
+		p->flags |= flag_opts[i].flag;
+		return 0;
 	}
 	return -EINVAL;
 }
 
 static int parse_node_item(const char *s, const char *end,
-			   const struct mode_desc *md, struct tier_policy *p)
+			   struct tier_policy *p, struct parse_state *ps)
 {
+	const struct mode_desc *md = ps->md;
 	const char *eq = memchr(s, '=', (size_t)(end - s));
 	uint32_t node, weight = 0, i;
 	int err;
@@ -141,18 +184,22 @@ static int parse_node_item(const char *s, const char *end,
 		return err;
 	if (eq) {
 		const char *wend = end;
+		int pct = wend > eq + 1 && wend[-1] == '%';
 
 		if (md->weights == WEIGHT_NONE)
 			return -EINVAL;
-		if (md->weights == WEIGHT_PERCENT) {
-			if (wend == eq + 1 || wend[-1] != '%')
+		if (pct) {
+			if (md->weights != WEIGHT_SHARE || ps->percent < 0)
 				return -EINVAL;
 			wend--;
+		} else if (ps->percent > 0) {
+			return -EINVAL;
 		}
+		ps->percent = pct ? 1 : -1;
 		err = parse_u32(eq + 1, wend, &weight);
 		if (err)
 			return err;
-		if (!weight)
+		if (!weight || weight > CXLTIER_MAX_WEIGHT)
 			return -EINVAL;
 	} else if (md->weights != WEIGHT_NONE) {
 		return -EINVAL;
@@ -168,11 +215,21 @@ static int parse_node_item(const char *s, const char *end,
 	return 0;
 }
 
+static uint64_t weight_sum(const struct tier_policy *p)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < p->nr_nodes; i++)
+		sum += p->nodes[i].weight;
+	return sum;
+}
+
 TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 {
-	const struct mode_desc *md;
+	struct parse_state ps = { 0 };
 	const char *colon, *item;
-	int err, seen_page = 0;
+	int err;
 
 	if (!s || !p)
 		return -EINVAL;
@@ -181,12 +238,10 @@ TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 	colon = strchr(s, ':');
 	if (!colon)
 		return -EINVAL;
-	md = mode_by_name(s, (size_t)(colon - s));
-	if (!md)
+	ps.md = mode_by_name(s, (size_t)(colon - s));
+	if (!ps.md)
 		return -EINVAL;
-	if (!md->supported)
-		return -EOPNOTSUPP;
-	p->mode = md->mode;
+	p->mode = ps.md->mode;
 
 	for (item = colon + 1;; item++) {
 		const char *end = strchr(item, ',');
@@ -196,19 +251,22 @@ TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 		if (end == item)
 			err = -EINVAL;		/* empty item */
 		else if (is_alpha(*item))
-			err = parse_option(item, end, p, &seen_page);
+			err = parse_option(item, end, p, &ps);
 		else
-			err = parse_node_item(item, end, md, p);
+			err = parse_node_item(item, end, p, &ps);
 		if (err)
 			goto fail;
 		if (!*end)
 			break;
 		item = end;
 	}
-	if (!p->nr_nodes) {
-		err = -EINVAL;
+	err = -EINVAL;
+	if (!p->nr_nodes)
 		goto fail;
-	}
+	if (ps.percent > 0 && weight_sum(p) != 100)
+		goto fail;
+	if (p->chunk_shift && p->page_shift && p->chunk_shift < p->page_shift)
+		goto fail;
 	return 0;
 fail:
 	memset(p, 0, sizeof(*p));
@@ -230,30 +288,63 @@ append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
 		*pos += (size_t)n;
 }
 
+/* ",KEY=SIZE" with the largest unit that divides the size: 4K, 2M, 1G. */
+static void append_size(char *buf, size_t size, size_t *pos, const char *key,
+			uint32_t shift)
+{
+	static const char units[] = "\0KMG";
+	unsigned int u = shift >= 30 ? 3 : shift / 10;
+
+	append(buf, size, pos, ",%s=%llu%c", key,
+	       1ULL << (shift - 10 * u), units[u]);
+}
+
+/* Whether tier_policy_parse() could have produced @p. */
+static int policy_has_string(const struct tier_policy *p,
+			     const struct mode_desc *md)
+{
+	uint32_t i, j;
+
+	if (p->flags & ~TIER_KNOWN_FLAGS)
+		return 0;
+	if (p->__reserved[0] || p->__reserved[1] || p->__reserved[2])
+		return 0;
+	if (!p->nr_nodes || p->nr_nodes > TIER_MAX_POLICY_NODES)
+		return 0;
+	if (p->page_shift &&
+	    (p->page_shift < PAGE_SHIFT_MIN || p->page_shift > PAGE_SHIFT_MAX))
+		return 0;
+	if (p->chunk_shift &&
+	    (!md->chunked || p->chunk_shift < CHUNK_SHIFT_MIN ||
+	     p->chunk_shift > CHUNK_SHIFT_MAX ||
+	     (p->page_shift && p->chunk_shift < p->page_shift)))
+		return 0;
+	for (i = 0; i < p->nr_nodes; i++) {
+		uint32_t w = p->nodes[i].weight;
+
+		if (md->weights == WEIGHT_NONE ? w != 0 :
+		    (w == 0 || w > CXLTIER_MAX_WEIGHT))
+			return 0;
+		for (j = 0; j < i; j++)
+			if (p->nodes[j].node == p->nodes[i].node)
+				return 0;
+	}
+	return 1;
+}
+
 TIER_EXPORT int tier_policy_format(const struct tier_policy *p, char *buf,
 				   size_t len)
 {
-	static const char units[] = "\0KMG";
 	const struct mode_desc *md;
-	size_t pos = 0;
-	uint32_t i, j;
+	size_t pos = 0, i;
+	int pct;
 
 	if (!p || !buf)
 		return -EINVAL;
 	md = mode_by_value(p->mode);
-	if (!md || p->flags || !p->nr_nodes ||
-	    p->nr_nodes > TIER_MAX_POLICY_NODES)
+	if (!md || !policy_has_string(p, md))
 		return -EINVAL;
-	if (p->page_shift &&
-	    (p->page_shift < PAGE_SHIFT_MIN || p->page_shift > PAGE_SHIFT_MAX))
-		return -EINVAL;
-	for (i = 0; i < p->nr_nodes; i++) {
-		if ((md->weights == WEIGHT_NONE) != (p->nodes[i].weight == 0))
-			return -EINVAL;
-		for (j = 0; j < i; j++)
-			if (p->nodes[j].node == p->nodes[i].node)
-				return -EINVAL;
-	}
+	pct = md->weights == WEIGHT_SHARE && weight_sum(p) == 100;
 
 	if (len)
 		buf[0] = '\0';
@@ -262,16 +353,110 @@ TIER_EXPORT int tier_policy_format(const struct tier_policy *p, char *buf,
 		append(buf, len, &pos, "%s%u", i ? "," : "", p->nodes[i].node);
 		if (md->weights != WEIGHT_NONE)
 			append(buf, len, &pos, "=%u%s", p->nodes[i].weight,
-			       md->weights == WEIGHT_PERCENT ? "%" : "");
+			       pct ? "%" : "");
 	}
-	if (p->page_shift) {
-		/* the largest unit that divides the page size: 4K, 2M, 1G */
-		unsigned int u = p->page_shift >= 30 ? 3 : p->page_shift / 10;
-
-		append(buf, len, &pos, ",page=%llu%c",
-		       1ULL << (p->page_shift - 10 * u), units[u]);
-	}
+	if (p->page_shift)
+		append_size(buf, len, &pos, "page", p->page_shift);
+	if (p->chunk_shift)
+		append_size(buf, len, &pos, "chunk", p->chunk_shift);
+	for (i = 0; i < ARRAY_SIZE(flag_opts); i++)
+		if (p->flags & flag_opts[i].flag)
+			append(buf, len, &pos, ",%s", flag_opts[i].name);
 	if (pos >= len)
 		return -ENOSPC;
 	return (int)pos;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Layouts                                                                    */
+
+int tier_layout_init(struct tier_layout *l, const struct tier_policy *p,
+		     uint64_t nr_units, unsigned int unit_shift)
+{
+	uint64_t prefix = 0;
+	uint32_t i;
+
+	memset(l, 0, sizeof(*l));
+	l->mode = p->mode;
+	l->nr_nodes = p->nr_nodes;
+	l->nodes = p->nodes;
+	l->nr_units = nr_units;
+	l->chunk_units_shift = p->chunk_shift > unit_shift ?
+			       p->chunk_shift - unit_shift : 0;
+	l->weight_sum = weight_sum(p);
+	if (p->mode != CXLTIER_MODE_SPLIT)
+		return 0;
+
+	l->split_end = calloc(p->nr_nodes, sizeof(*l->split_end));
+	if (!l->split_end)
+		return -ENOMEM;
+	/* round(nr_units * prefix / sum), half up: as the module rounds */
+	for (i = 0; i < p->nr_nodes; i++) {
+		prefix += p->nodes[i].weight;
+		l->split_end[i] = (uint64_t)(((unsigned __int128)2 * nr_units *
+					      prefix / l->weight_sum + 1) >> 1);
+	}
+	return 0;
+}
+
+void tier_layout_free(struct tier_layout *l)
+{
+	free(l->split_end);
+	l->split_end = NULL;
+}
+
+uint32_t tier_layout_home(const struct tier_layout *l, uint64_t unit)
+{
+	uint64_t chunk = unit >> l->chunk_units_shift, r;
+	uint32_t i;
+
+	switch (l->mode) {
+	case CXLTIER_MODE_BIND:
+		return (uint32_t)(unit % l->nr_nodes);
+	case CXLTIER_MODE_INTERLEAVE:
+		return (uint32_t)(chunk % l->nr_nodes);
+	case CXLTIER_MODE_WEIGHTED:
+		r = chunk % l->weight_sum;
+		for (i = 0; i < l->nr_nodes - 1; i++) {
+			if (r < l->nodes[i].weight)
+				return i;
+			r -= l->nodes[i].weight;
+		}
+		return i;
+	case CXLTIER_MODE_SPLIT:
+		for (i = 0; i < l->nr_nodes - 1; i++)
+			if (unit < l->split_end[i])
+				return i;
+		return i;
+	case CXLTIER_MODE_PREFERRED:
+	default:
+		return 0;
+	}
+}
+
+uint32_t tier_layout_run(const struct tier_layout *l, uint64_t unit,
+			 uint64_t *end)
+{
+	uint32_t home = tier_layout_home(l, unit);
+	uint64_t step, next;
+
+	if (l->nr_nodes == 1 || l->mode == CXLTIER_MODE_PREFERRED) {
+		*end = l->nr_units;
+		return home;
+	}
+	if (l->mode == CXLTIER_MODE_SPLIT) {
+		*end = home == l->nr_nodes - 1 ? l->nr_units : l->split_end[home];
+		return home;
+	}
+	if (l->mode == CXLTIER_MODE_BIND) {
+		*end = unit + 1;
+		return home;
+	}
+	/* interleave, weighted: whole chunks while the home stays */
+	step = 1ULL << l->chunk_units_shift;
+	next = ((unit >> l->chunk_units_shift) + 1) << l->chunk_units_shift;
+	while (next < l->nr_units && tier_layout_home(l, next) == home)
+		next += step;
+	*end = next < l->nr_units ? next : l->nr_units;
+	return home;
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -102,12 +103,130 @@ static bool in_policy(const struct tier_policy *p, uint32_t node)
 	return false;
 }
 
+static const char *mode_name(uint32_t mode)
+{
+	static const char *const names[] = {
+		[CXLTIER_MODE_BIND] = "bind",
+		[CXLTIER_MODE_PREFERRED] = "preferred",
+		[CXLTIER_MODE_INTERLEAVE] = "interleave",
+		[CXLTIER_MODE_WEIGHTED] = "weighted",
+		[CXLTIER_MODE_SPLIT] = "split",
+	};
+
+	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} flag_names[] = {
+	{ CXLTIER_CREATE_FALLBACK, "fallback" },
+	{ CXLTIER_CREATE_POPULATE, "populate" },
+	{ CXLTIER_CREATE_PINNABLE, "pinnable" },
+	{ CXLTIER_CREATE_HUGE_FALLBACK, "huge-fallback" },
+};
+
+#define NR_FLAGS	(sizeof(flag_names) / sizeof(flag_names[0]))
+
+/*
+ * The share of the buffer the policy asks of node @i of its list: weight /
+ * sum for weighted and split, 1 / n for interleave; NaN where the mode
+ * asks no share (bind, preferred).
+ */
+static double requested_share(const struct tier_policy *p, uint32_t i)
+{
+	uint64_t sum = 0;
+	uint32_t k;
+
+	switch (p->mode) {
+	case CXLTIER_MODE_WEIGHTED:
+	case CXLTIER_MODE_SPLIT:
+		for (k = 0; k < p->nr_nodes; k++)
+			sum += p->nodes[k].weight;
+		return sum ? (double)p->nodes[i].weight / (double)sum : NAN;
+	case CXLTIER_MODE_INTERLEAVE:
+		return 1.0 / p->nr_nodes;
+	default:
+		return NAN;
+	}
+}
+
+/* One row of the placement: a node of the policy or one holding pages. */
+struct place_row {
+	uint32_t node;
+	uint64_t bytes;
+	double requested;	/* NaN: none */
+	bool listed;
+};
+
 struct alloc_result {
 	const char *policy;
+	const struct tier_policy *pol;
 	uint64_t pages;
-	double touch_ms;
+	double create_ms, touch_ms;
+	uint64_t populated;		/* resident before the first touch */
 	uint64_t off_policy;		/* resident bytes outside the policy */
+	struct place_row rows[2 * TIER_MAX_POLICY_NODES];
+	unsigned int nr_rows;
+	bool any_requested;
 };
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct place_row *x = a, *y = b;
+
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+/* Policy nodes, in ascending order, and any other node holding pages. */
+static void build_rows(struct alloc_result *r, const struct tier_buf_stat *st)
+{
+	const struct tier_policy *p = r->pol;
+	uint32_t i, k;
+
+	r->nr_rows = 0;
+	r->off_policy = 0;
+	for (i = 0; i < p->nr_nodes; i++) {
+		struct place_row *row = &r->rows[r->nr_rows++];
+
+		row->node = p->nodes[i].node;
+		row->bytes = 0;
+		row->requested = requested_share(p, i);
+		row->listed = true;
+		if (!isnan(row->requested))
+			r->any_requested = true;
+		for (k = 0; k < st->nr_resident; k++)
+			if (st->resident[k].node == row->node)
+				row->bytes = st->resident[k].bytes;
+	}
+	for (k = 0; k < st->nr_resident; k++) {
+		struct place_row *row;
+
+		if (in_policy(p, st->resident[k].node))
+			continue;
+		r->off_policy += st->resident[k].bytes;
+		if (r->nr_rows == sizeof(r->rows) / sizeof(r->rows[0]))
+			continue;
+		row = &r->rows[r->nr_rows++];
+		row->node = st->resident[k].node;
+		row->bytes = st->resident[k].bytes;
+		row->requested = NAN;
+		row->listed = false;
+	}
+	qsort(r->rows, r->nr_rows, sizeof(r->rows[0]), row_cmp);
+}
+
+static double share_of(uint64_t bytes, uint64_t total)
+{
+	return total ? (double)bytes / (double)total : 0.0;
+}
+
+static const char *node_tier(const struct tier_ctx *ctx, uint32_t node)
+{
+	struct tier_node n;
+
+	return tier_node_by_id(ctx, (int)node, &n) ? NULL : tc_tier_name(n.tier);
+}
 
 static void report_json(const struct tier_ctx *ctx, const struct tier_buf_stat *st,
 			const struct alloc_result *r, unsigned int hold)
@@ -122,23 +241,48 @@ static void report_json(const struct tier_ctx *ctx, const struct tier_buf_stat *
 	json_u64(&j, "length", st->length);
 	json_u64(&j, "map_length", st->map_length);
 	json_str(&j, "policy", r->policy);
+	json_str(&j, "mode", mode_name(st->mode));
+	json_arr_open(&j, "flags");
+	for (i = 0; i < NR_FLAGS; i++)
+		if (st->create_flags & flag_names[i].flag)
+			json_str(&j, NULL, flag_names[i].name);
+	json_arr_close(&j);
 	json_u64(&j, "page_size", 1ULL << st->page_shift);
+	if (st->chunk_shift)
+		json_u64(&j, "chunk_size", 1ULL << st->chunk_shift);
+	else
+		json_null(&j, "chunk_size");
 	json_u64(&j, "pages", r->pages);
+	json_i64(&j, "create_us", (int64_t)(r->create_ms * 1000));
+	json_u64(&j, "populated_bytes", r->populated);
 	json_bool(&j, "verified", true);
 	json_i64(&j, "touch_us", (int64_t)(r->touch_ms * 1000));
 	json_u64(&j, "resident_bytes", st->resident_bytes);
 	json_arr_open(&j, "resident");
 	for (i = 0; i < st->nr_resident; i++) {
-		struct tier_node n;
-
 		json_obj_open(&j, NULL);
 		json_u64(&j, "node", st->resident[i].node);
-		json_str(&j, "tier", tier_node_by_id(ctx, (int)st->resident[i].node, &n) ?
-			 NULL : tc_tier_name(n.tier));
+		json_str(&j, "tier", node_tier(ctx, st->resident[i].node));
 		json_u64(&j, "bytes", st->resident[i].bytes);
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
+	/* every node of the policy and every node holding pages */
+	json_arr_open(&j, "placement");
+	for (i = 0; i < r->nr_rows; i++) {
+		const struct place_row *row = &r->rows[i];
+
+		json_obj_open(&j, NULL);
+		json_u64(&j, "node", row->node);
+		json_str(&j, "tier", node_tier(ctx, row->node));
+		json_bool(&j, "in_policy", row->listed);
+		json_u64(&j, "bytes", row->bytes);
+		json_f64(&j, "share", share_of(row->bytes, st->map_length));
+		json_f64(&j, "requested_share", row->requested);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_u64(&j, "spilled_bytes", st->spilled_bytes);
 	json_u64(&j, "off_policy_bytes", r->off_policy);
 	json_i64(&j, "pid", (int64_t)getpid());
 	json_u64(&j, "hold_seconds", hold);
@@ -149,34 +293,49 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 			const struct tier_buf_stat *st,
 			const struct alloc_result *r)
 {
-	static const char *const hdr[] = { "NODE", "TIER", "RESIDENT", "SHARE" };
-	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
+	static const char *const hdr[] = {
+		"NODE", "TIER", "RESIDENT", "SHARE", "REQUESTED",
+	};
+	char s1[SIZE_STRLEN], s2[SIZE_STRLEN], s3[SIZE_STRLEN];
+	unsigned int ncols = r->any_requested ? 5 : 4;
 	struct table t;
 	uint32_t i;
 	int err;
 
 	tc_print_backend(stdout, ctx);
-	printf("buffer %llu: %s (%llu bytes), policy %s, %s pages\n",
+	printf("buffer %llu: %s (%llu bytes), policy %s, %s pages",
 	       (unsigned long long)st->id, format_size(st->length, s1, sizeof(s1)),
 	       (unsigned long long)st->length, r->policy,
 	       format_size(1ULL << st->page_shift, s2, sizeof(s2)));
+	if (st->chunk_shift)
+		printf(", %s chunks", format_size(1ULL << st->chunk_shift, s1,
+						  sizeof(s1)));
+	printf("\ncreated in %.1f ms, %s resident before the first touch\n",
+	       r->create_ms, format_size(r->populated, s1, sizeof(s1)));
 	printf("touched %llu pages, pattern verified (%.1f ms)\n",
 	       (unsigned long long)r->pages, r->touch_ms);
-	printf("resident %s of %s:\n",
+	printf("resident %s of %s, spilled %s (%.1f%%):\n",
 	       format_size(st->resident_bytes, s1, sizeof(s1)),
-	       format_size(st->map_length, s2, sizeof(s2)));
+	       format_size(st->map_length, s2, sizeof(s2)),
+	       format_size(st->spilled_bytes, s3, sizeof(s3)),
+	       100.0 * share_of(st->spilled_bytes, st->map_length));
 
-	table_init(&t, 4, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(2) | TABLE_RIGHT(3));
-	for (i = 0; i < st->nr_resident; i++) {
-		const struct tier_node_bytes *nb = &st->resident[i];
-		struct tier_node n;
+	table_init(&t, ncols, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(2) |
+		   TABLE_RIGHT(3) | TABLE_RIGHT(4));
+	for (i = 0; i < r->nr_rows; i++) {
+		const struct place_row *row = &r->rows[i];
+		const char *tier = node_tier(ctx, row->node);
 
-		table_add(&t, "%u", nb->node);
-		table_add(&t, "%s", tier_node_by_id(ctx, (int)nb->node, &n) ?
-			  "?" : tc_tier_name(n.tier));
-		table_add(&t, "%s", format_size(nb->bytes, s1, sizeof(s1)));
-		table_add(&t, "%.1f%%", st->map_length ?
-			  100.0 * (double)nb->bytes / (double)st->map_length : 0.0);
+		table_add(&t, "%u", row->node);
+		table_add(&t, "%s", tier ? tier : "?");
+		table_add(&t, "%s", format_size(row->bytes, s1, sizeof(s1)));
+		table_add(&t, "%.1f%%", 100.0 * share_of(row->bytes, st->map_length));
+		if (ncols == 5) {
+			if (isnan(row->requested))
+				table_add(&t, "%s", row->listed ? "-" : "outside");
+			else
+				table_add(&t, "%.1f%%", 100.0 * row->requested);
+		}
 	}
 	err = table_print(&t, stdout);
 	table_free(&t);
@@ -185,22 +344,78 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	return err ? 1 : 0;
 }
 
+enum {
+	OPT_NODE = 256, OPT_SIZE, OPT_POLICY, OPT_PAGE_SIZE, OPT_CHUNK,
+	OPT_POPULATE, OPT_PINNABLE, OPT_FALLBACK, OPT_HUGE_FALLBACK, OPT_HOLD,
+	OPT_JSON,
+};
+
+/*
+ * "--page-size 2M" and "--chunk 64K" become the policy string's page= and
+ * chunk=: @what is "page" or "chunk", @set the policy's value (0: unset).
+ * Return 0 (appended or already the same), or 1 after an error message.
+ */
+static int add_size_option(const struct tc_cmd *cmd, const char *opt,
+			   const char *arg, const char *what, uint32_t set,
+			   const char *policy_arg, char *s, size_t len)
+{
+	char sz[SIZE_STRLEN];
+	unsigned int shift;
+	int err;
+
+	if (!arg)
+		return 0;
+	err = parse_pow2(arg, &shift);
+	if (err) {
+		tc_errorf(cmd, "%s %s: %s", opt, arg, err == -EDOM ?
+			  "not a power of two" : "not a size (e.g. 4K, 64K, 2M)");
+		return 1;
+	}
+	if (set == shift)
+		return 0;
+	if (set) {
+		tc_errorf(cmd, "%s %s conflicts with --policy %s", opt, arg,
+			  policy_arg);
+		return 1;
+	}
+	/* the grammar's units: K, M and G */
+	if (shift >= 30)
+		snprintf(sz, sizeof(sz), "%lluG", 1ULL << (shift - 30));
+	else if (shift >= 20)
+		snprintf(sz, sizeof(sz), "%lluM", 1ULL << (shift - 20));
+	else if (shift >= 10)
+		snprintf(sz, sizeof(sz), "%lluK", 1ULL << (shift - 10));
+	else
+		snprintf(sz, sizeof(sz), "%llu", 1ULL << shift);
+	snprintf(s + strlen(s), len - strlen(s), ",%s=%s", what, sz);
+	return 0;
+}
+
 int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "node", required_argument, NULL, 'n' },
-		{ "size", required_argument, NULL, 's' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "hold", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+		{ "chunk", required_argument, NULL, OPT_CHUNK },
+		{ "populate", no_argument, NULL, OPT_POPULATE },
+		{ "pinnable", no_argument, NULL, OPT_PINNABLE },
+		{ "fallback", no_argument, NULL, OPT_FALLBACK },
+		{ "huge-fallback", no_argument, NULL, OPT_HUGE_FALLBACK },
+		{ "hold", required_argument, NULL, OPT_HOLD },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *node_arg = NULL, *size_arg = NULL, *policy_arg = NULL;
+	const char *page_arg = NULL, *chunk_arg = NULL;
 	char policy_str[TIER_POLICY_STRLEN], what[TIER_POLICY_STRLEN + 64];
+	char full[TIER_POLICY_STRLEN + 128];
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	uint64_t size = 0, node = 0, hold = 0;
-	struct alloc_result res = { 0 };
+	uint32_t want_flags = 0;
+	struct alloc_result res;
 	struct tier_policy policy;
 	struct tier_buf_stat st;
 	struct tier_ctx *ctx = NULL;
@@ -212,13 +427,22 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	double t0;
 	int c, err, ret = 1;
 
+	memset(&res, 0, sizeof(res));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': node_arg = optarg; break;
-		case 's': size_arg = optarg; break;
-		case 'p': policy_arg = optarg; break;
-		case 'H':
+		case OPT_NODE: node_arg = optarg; break;
+		case OPT_SIZE: size_arg = optarg; break;
+		case OPT_POLICY: policy_arg = optarg; break;
+		case OPT_PAGE_SIZE: page_arg = optarg; break;
+		case OPT_CHUNK: chunk_arg = optarg; break;
+		case OPT_POPULATE: want_flags |= CXLTIER_CREATE_POPULATE; break;
+		case OPT_PINNABLE: want_flags |= CXLTIER_CREATE_PINNABLE; break;
+		case OPT_FALLBACK: want_flags |= CXLTIER_CREATE_FALLBACK; break;
+		case OPT_HUGE_FALLBACK:
+			want_flags |= CXLTIER_CREATE_HUGE_FALLBACK;
+			break;
+		case OPT_HOLD:
 			err = parse_uint(optarg, 365ULL * 24 * 3600, &hold);
 			if (err) {
 				tc_errorf(cmd, "--hold %s: %s", optarg,
@@ -227,7 +451,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				return 1;
 			}
 			break;
-		case 'j': json = true; break;
+		case OPT_JSON: json = true; break;
 		case 'h':
 			tc_usage(cmd, 1);
 			return 0;
@@ -271,21 +495,43 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				  node_arg, policy_arg);
 			return 1;
 		}
+		snprintf(full, sizeof(full), "%s", policy_arg);
 	} else {
-		snprintf(what, sizeof(what), "bind:%llu", (unsigned long long)node);
-		err = tier_policy_parse(what, &policy);
+		snprintf(full, sizeof(full), "bind:%llu", (unsigned long long)node);
+		err = tier_policy_parse(full, &policy);
 		if (err) {
-			tc_error(cmd, what, err);
+			tc_error(cmd, full, err);
 			return 1;
 		}
 	}
+
+	/* The options become the policy string's options: one grammar. */
+	if (add_size_option(cmd, "--page-size", page_arg, "page",
+			    policy.page_shift, policy_arg, full, sizeof(full)) ||
+	    add_size_option(cmd, "--chunk", chunk_arg, "chunk",
+			    policy.chunk_shift, policy_arg, full, sizeof(full)))
+		return 1;
+	for (i = 0; i < NR_FLAGS; i++)
+		if ((want_flags & flag_names[i].flag) &&
+		    !(policy.flags & flag_names[i].flag))
+			snprintf(full + strlen(full), sizeof(full) - strlen(full),
+				 ",%s", flag_names[i].name);
+	err = tier_policy_parse(full, &policy);
+	if (err) {
+		snprintf(what, sizeof(what), "policy %s", full);
+		tc_error(cmd, what, err);
+		return 1;
+	}
 	if (tier_policy_format(&policy, policy_str, sizeof(policy_str)) < 0)
-		snprintf(policy_str, sizeof(policy_str), "%s", policy_arg);
+		snprintf(policy_str, sizeof(policy_str), "%s", full);
 	res.policy = policy_str;
+	res.pol = &policy;
 
 	if (tc_open(cmd, &ctx))
 		return 1;
+	t0 = now_ms();
 	err = tier_buf_create(ctx, (size_t)size, &policy, &buf);
+	res.create_ms = now_ms() - t0;
 	if (err) {
 		snprintf(what, sizeof(what), "create %s buffer, policy %s",
 			 format_size(size, s1, sizeof(s1)), policy_str);
@@ -303,6 +549,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	res.pages = st.map_length >> st.page_shift;
+	res.populated = st.resident_bytes;
 
 	t0 = now_ms();
 	switch (touch(addr, st.map_length, tier_buf_id(buf), &where)) {
@@ -321,9 +568,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_error(cmd, "stat buffer", err);
 		goto out;
 	}
-	for (i = 0; i < st.nr_resident; i++)
-		if (!in_policy(&policy, st.resident[i].node))
-			res.off_policy += st.resident[i].bytes;
+	build_rows(&res, &st);
 
 	if (json)
 		report_json(ctx, &st, &res, (unsigned int)hold);
@@ -340,6 +585,21 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	if (st.resident_bytes != st.map_length) {
 		tc_errorf(cmd, "placement: only %s of %s resident after touching every page",
 			  format_size(st.resident_bytes, s1, sizeof(s1)),
+			  format_size(st.map_length, s2, sizeof(s2)));
+		goto out;
+	}
+	/* The module promises no spill without fallback (preferred falls back). */
+	if (tier_backend(ctx) == TIER_BACKEND_MODULE && st.spilled_bytes &&
+	    !(st.create_flags & CXLTIER_CREATE_FALLBACK) &&
+	    st.mode != CXLTIER_MODE_PREFERRED) {
+		tc_errorf(cmd, "placement: %s spilled off their home nodes without fallback",
+			  format_size(st.spilled_bytes, s1, sizeof(s1)));
+		goto out;
+	}
+	if ((policy.flags & CXLTIER_CREATE_POPULATE) &&
+	    res.populated != st.map_length) {
+		tc_errorf(cmd, "populate: only %s of %s resident after create",
+			  format_size(res.populated, s1, sizeof(s1)),
 			  format_size(st.map_length, s2, sizeof(s2)));
 		goto out;
 	}

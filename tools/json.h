@@ -28,6 +28,8 @@ void json_str(struct json *j, const char *key, const char *v);	/* NULL: null */
 void json_u64(struct json *j, const char *key, uint64_t v);
 void json_i64(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
+/* A finite number with up to 6 significant digits; NaN and infinities: null. */
+void json_f64(struct json *j, const char *key, double v);
 void json_null(struct json *j, const char *key);
 
 /* Write @s as a JSON string literal, quotes included. */

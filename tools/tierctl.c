@@ -35,18 +35,58 @@ static const struct tc_cmd cmds[] = {
 	{
 		.name = "alloc", .fn = cmd_alloc,
 		.summary = "create a buffer, touch every page, show where its pages are",
-		.usage = "tierctl alloc {--node N | --policy POLICY} --size SIZE [--hold SECONDS] [--json]",
+		.usage = "tierctl alloc {--node N | --policy POLICY} --size SIZE [OPTIONS] [--json]",
 		.help =
 "Creates a buffer with libtier, maps it, writes a pattern over all of it\n"
-"and reads it back, then shows how many bytes are resident on which node.\n"
-"Fails (exit 1) when the pattern does not read back or pages are missing\n"
-"or outside the policy's nodes.\n"
+"and reads it back, then shows how many bytes are resident on which node,\n"
+"each node's share of the buffer (and, for interleave, weighted and split,\n"
+"the share the policy asked for), and the bytes spilled off their home\n"
+"node.  Fails (exit 1) when the pattern does not read back, pages are\n"
+"missing or outside the policy's nodes, a populated buffer was not\n"
+"resident before the touch, or (module) pages spilled without fallback.\n"
 "\n"
-"  --node N          bind the buffer to node N (short for --policy bind:N)\n"
+"  --node N          short for --policy bind:N\n"
 "  --size SIZE       bytes, with an optional binary suffix: 4096, 64K, 64M, 1G, 1T\n"
-"  --policy POLICY   placement, e.g. bind:0 (see libtier.h for the grammar)\n"
+"  --policy POLICY   placement (libtier.h has the grammar), e.g.\n"
+"                      bind:0            bind:0,1\n"
+"                      preferred:2,0     interleave:0,2,chunk=2M\n"
+"                      weighted:0=3,2=1  split:0=30%,2=70%   split:0=1,2=2\n"
+"  --page-size SIZE  page size, 4K or 2M (the policy's page=)\n"
+"  --chunk SIZE      interleave chunk for interleave and weighted (chunk=)\n"
+"  --populate        allocate every page at create time (populate)\n"
+"  --pinnable        pages that may be pinned in place (pinnable)\n"
+"  --fallback        take a page from the other listed nodes when its home\n"
+"                    node has none, counted as spilled (fallback)\n"
+"  --huge-fallback   4 KiB pages where a 2 MiB one is not free (huge-fallback)\n"
 "  --hold SECONDS    keep the buffer alive that long before exiting\n"
-"  --json            JSON, sizes in exact bytes\n",
+"  --json            JSON, sizes in exact bytes, shares as fractions\n",
+	},
+	{
+		.name = "bench", .fn = cmd_bench,
+		.summary = "benchmarks: fault (first-touch and populate speed)",
+		.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json]",
+		.help =
+"fault: in one run, on one node, side by side:\n"
+"  - first-touch fault-in (one write per 4 KiB page) of a cxltier buffer\n"
+"    with 4 KiB pages, one with 2 MiB pages, and an anonymous mapping bound\n"
+"    with mbind(MPOL_BIND) (4 KiB pages: MADV_NOHUGEPAGE), the baseline;\n"
+"  - making a buffer ready: a cxltier buffer created with\n"
+"    CXLTIER_CREATE_POPULATE (then its first touch, which only maps),\n"
+"    against a single-threaded memset of an anonymous mbind mapping, the\n"
+"    baseline.\n"
+"Each workload runs R times, interleaved with the others; the table shows\n"
+"the median and the min/max in GB/s (10^9 bytes/s) and ms, and the median\n"
+"against the baseline.  Every buffer's placement is checked.  There is no\n"
+"verdict on speed.  Progress goes to stderr.  Without the module (mbind\n"
+"backend) the cxltier rows are skipped, saying why.\n"
+"\n"
+"  --node N              the node (default: the first node with CPUs)\n"
+"  --size SIZE           fault-in buffers (default 256M, halved until it fits\n"
+"                        the node's free memory with room to spare)\n"
+"  --populate-size SIZE  populate and memset buffers (default 1G, same rule)\n"
+"  --runs R              runs of each workload (default 5)\n"
+"  --quiet               no progress on stderr\n"
+"  --json                JSON: every run's time, and the statistics\n",
 	},
 	{
 		.name = "help", .fn = cmd_help,

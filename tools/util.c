@@ -70,6 +70,22 @@ int parse_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
+int parse_pow2(const char *s, unsigned int *shift)
+{
+	uint64_t v;
+	unsigned int sh = 0;
+	int err = parse_size(s, &v);
+
+	if (err)
+		return err == -ERANGE ? -EDOM : err;
+	if (!v || (v & (v - 1)))
+		return -EDOM;
+	while ((1ULL << sh) != v)
+		sh++;
+	*shift = sh;
+	return 0;
+}
+
 char *format_size(uint64_t bytes, char *buf, size_t len)
 {
 	unsigned int u = 0;

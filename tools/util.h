@@ -23,6 +23,14 @@ int parse_size(const char *s, uint64_t *bytes);
 int parse_uint(const char *s, uint64_t max, uint64_t *out);
 
 /*
+ * parse_pow2() - a size as parse_size() reads it that is a power of two,
+ * as its log2.
+ * Return: 0; -EINVAL for what is not a size; -EDOM for a size that is not
+ * a power of two (0 included).
+ */
+int parse_pow2(const char *s, unsigned int *shift);
+
+/*
  * format_size() - bytes for humans, binary units: "512B", "64M", "7.8G".
  * Return: @buf.
  */

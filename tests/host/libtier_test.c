@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <numa.h>
 
 #include "libtier.h"
@@ -238,6 +239,7 @@ TEST(policy_parse_bind)
 	EXPECT_EQ(CXLTIER_MODE_BIND, p.mode);
 	EXPECT_EQ(0, p.flags);
 	EXPECT_EQ(0, p.page_shift);
+	EXPECT_EQ(0, p.chunk_shift);
 	EXPECT_EQ(1, p.nr_nodes);
 	EXPECT_EQ(0, p.nodes[0].node);
 	EXPECT_EQ(0, p.nodes[0].weight);
@@ -247,10 +249,85 @@ TEST(policy_parse_bind)
 	EXPECT_EQ(17, p.nodes[0].node);
 	EXPECT_EQ(21, p.page_shift);
 
-	/* The grammar allows several nodes; tier_buf_create() decides. */
 	ASSERT_EQ(0, tier_policy_parse("bind:0,2", &p));
 	EXPECT_EQ(2, p.nr_nodes);
 	EXPECT_EQ(2, p.nodes[1].node);
+}
+
+TEST(policy_parse_modes)
+{
+	struct tier_policy p;
+
+	ASSERT_EQ(0, tier_policy_parse("preferred:2,0", &p));
+	EXPECT_EQ(CXLTIER_MODE_PREFERRED, p.mode);
+	ASSERT_EQ(2, p.nr_nodes);
+	EXPECT_EQ(2, p.nodes[0].node);		/* list order is kept */
+	EXPECT_EQ(0, p.nodes[1].node);
+	EXPECT_EQ(0, p.nodes[0].weight);
+
+	ASSERT_EQ(0, tier_policy_parse("interleave:0,2", &p));
+	EXPECT_EQ(CXLTIER_MODE_INTERLEAVE, p.mode);
+	EXPECT_EQ(2, p.nr_nodes);
+	EXPECT_EQ(0, p.chunk_shift);
+	ASSERT_EQ(0, tier_policy_parse("interleave:0,2,chunk=2M", &p));
+	EXPECT_EQ(21, p.chunk_shift);
+	EXPECT_EQ(0, p.page_shift);
+
+	ASSERT_EQ(0, tier_policy_parse("weighted:0=3,2=1", &p));
+	EXPECT_EQ(CXLTIER_MODE_WEIGHTED, p.mode);
+	ASSERT_EQ(2, p.nr_nodes);
+	EXPECT_EQ(0, p.nodes[0].node);
+	EXPECT_EQ(3, p.nodes[0].weight);
+	EXPECT_EQ(2, p.nodes[1].node);
+	EXPECT_EQ(1, p.nodes[1].weight);
+	ASSERT_EQ(0, tier_policy_parse("weighted:0=3,2=1,chunk=64K", &p));
+	EXPECT_EQ(16, p.chunk_shift);
+	ASSERT_EQ(0, tier_policy_parse("weighted:1=1000000", &p));
+	EXPECT_EQ(CXLTIER_MAX_WEIGHT, p.nodes[0].weight);
+
+	ASSERT_EQ(0, tier_policy_parse("split:0=30%,2=70%", &p));
+	EXPECT_EQ(CXLTIER_MODE_SPLIT, p.mode);
+	ASSERT_EQ(2, p.nr_nodes);
+	EXPECT_EQ(30, p.nodes[0].weight);
+	EXPECT_EQ(70, p.nodes[1].weight);
+	ASSERT_EQ(0, tier_policy_parse("split:0=1,2=2", &p));
+	EXPECT_EQ(1, p.nodes[0].weight);
+	EXPECT_EQ(2, p.nodes[1].weight);
+	ASSERT_EQ(0, tier_policy_parse("split:3=100%", &p));
+	EXPECT_EQ(100, p.nodes[0].weight);
+}
+
+TEST(policy_parse_options)
+{
+	struct tier_policy p;
+
+	ASSERT_EQ(0, tier_policy_parse("bind:0,populate", &p));
+	EXPECT_EQ(CXLTIER_CREATE_POPULATE, p.flags);
+	ASSERT_EQ(0, tier_policy_parse("bind:0,fallback", &p));
+	EXPECT_EQ(CXLTIER_CREATE_FALLBACK, p.flags);
+	ASSERT_EQ(0, tier_policy_parse("bind:0,pinnable", &p));
+	EXPECT_EQ(CXLTIER_CREATE_PINNABLE, p.flags);
+	ASSERT_EQ(0, tier_policy_parse("bind:0,page=2M,huge-fallback", &p));
+	EXPECT_EQ(CXLTIER_CREATE_HUGE_FALLBACK, p.flags);
+	EXPECT_EQ(21, p.page_shift);
+
+	/* anywhere among the nodes, in any order */
+	ASSERT_EQ(0, tier_policy_parse("interleave:huge-fallback,1,pinnable,chunk=4M,0,fallback,page=2M,populate", &p));
+	EXPECT_EQ(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE |
+		  CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK, p.flags);
+	EXPECT_EQ(21, p.page_shift);
+	EXPECT_EQ(22, p.chunk_shift);
+	ASSERT_EQ(2, p.nr_nodes);
+	EXPECT_EQ(1, p.nodes[0].node);
+	EXPECT_EQ(0, p.nodes[1].node);
+
+	/* a chunk as large as the page is allowed, and kept as given */
+	ASSERT_EQ(0, tier_policy_parse("interleave:0,page=2M,chunk=2M", &p));
+	EXPECT_EQ(21, p.chunk_shift);
+	ASSERT_EQ(0, tier_policy_parse("weighted:0=1,chunk=1G", &p));
+	EXPECT_EQ(30, p.chunk_shift);
+	ASSERT_EQ(0, tier_policy_parse("interleave:0,chunk=4096", &p));
+	EXPECT_EQ(12, p.chunk_shift);
 }
 
 TEST(policy_round_trip)
@@ -259,6 +336,17 @@ TEST(policy_round_trip)
 		"bind:0", "bind:3", "bind:1023", "bind:4294967295", "bind:0,2",
 		"bind:5,1,3", "bind:0,page=4K", "bind:2,page=2M",
 		"bind:2,page=1G", "bind:7,page=1024G",
+		"preferred:2", "preferred:2,0", "preferred:0,1,2,3,fallback",
+		"interleave:0,2", "interleave:2,0,chunk=4K",
+		"interleave:0,2,chunk=2M", "interleave:0,1,page=2M,chunk=1G",
+		"weighted:0=3,2=1", "weighted:2=1,0=3,chunk=64K",
+		"weighted:0=1000000,1=1", "weighted:0=1,page=2M,chunk=2M",
+		"split:0=30%,2=70%", "split:0=1,2=2", "split:2=100%",
+		"split:0=33%,1=33%,2=34%", "split:0=99,1=2",
+		"bind:0,fallback", "bind:0,populate", "bind:0,pinnable",
+		"bind:0,huge-fallback",
+		"split:0=30%,2=70%,page=2M,fallback,populate,pinnable,huge-fallback",
+		"weighted:3=2,2=1,page=2M,chunk=4M,populate,huge-fallback",
 	};
 	char out[TIER_POLICY_STRLEN];
 	struct tier_policy p, q;
@@ -267,7 +355,7 @@ TEST(policy_round_trip)
 	for (i = 0; i < sizeof(canon) / sizeof(canon[0]); i++) {
 		ASSERT_EQ(0, tier_policy_parse(canon[i], &p)) TH_LOG("%s", canon[i]);
 		ASSERT_EQ((int)strlen(canon[i]),
-			  tier_policy_format(&p, out, sizeof(out)));
+			  tier_policy_format(&p, out, sizeof(out))) TH_LOG("%s", canon[i]);
 		EXPECT_STREQ(canon[i], out);
 		ASSERT_EQ(0, tier_policy_parse(out, &q));
 		EXPECT_EQ(0, memcmp(&p, &q, sizeof(p))) TH_LOG("%s", canon[i]);
@@ -276,15 +364,25 @@ TEST(policy_round_trip)
 
 TEST(policy_canonical_form)
 {
+	static const struct { const char *in, *out; } cases[] = {
+		{ "bind:page=4096,0", "bind:0,page=4K" },
+		{ "bind:007", "bind:7" },
+		{ "split:0=50,2=50", "split:0=50%,2=50%" },	/* sums to 100 */
+		{ "split:0=030%,2=70%", "split:0=30%,2=70%" },
+		{ "interleave:populate,chunk=65536,1,0,page=4K,fallback",
+		  "interleave:1,0,page=4K,chunk=64K,fallback,populate" },
+		{ "weighted:huge-fallback,pinnable,0=2,chunk=1024M",
+		  "weighted:0=2,chunk=1G,pinnable,huge-fallback" },
+	};
 	char out[TIER_POLICY_STRLEN];
 	struct tier_policy p;
+	size_t i;
 
-	ASSERT_EQ(0, tier_policy_parse("bind:page=4096,0", &p));
-	ASSERT_LT(0, tier_policy_format(&p, out, sizeof(out)));
-	EXPECT_STREQ("bind:0,page=4K", out);
-	ASSERT_EQ(0, tier_policy_parse("bind:007", &p));
-	ASSERT_LT(0, tier_policy_format(&p, out, sizeof(out)));
-	EXPECT_STREQ("bind:7", out);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(0, tier_policy_parse(cases[i].in, &p)) TH_LOG("%s", cases[i].in);
+		ASSERT_LT(0, tier_policy_format(&p, out, sizeof(out)));
+		EXPECT_STREQ(cases[i].out, out);
+	}
 }
 
 TEST(policy_max_nodes)
@@ -304,19 +402,60 @@ TEST(policy_max_nodes)
 	EXPECT_STREQ(s, out);
 	snprintf(s + pos, sizeof(s) - pos, ",9");	/* one too many */
 	EXPECT_EQ(-EINVAL, tier_policy_parse(s, &p));
+
+	/* The longest string there is fits TIER_POLICY_STRLEN. */
+	pos = (size_t)snprintf(s, sizeof(s), "weighted:");
+	for (i = 0; i < TIER_MAX_POLICY_NODES; i++)
+		pos += (size_t)snprintf(s + pos, sizeof(s) - pos, "%s%u=%d",
+					i ? "," : "", 4294967295U - (unsigned int)i,
+					CXLTIER_MAX_WEIGHT);
+	snprintf(s + pos, sizeof(s) - pos,
+		 ",page=1024G,chunk=1G,fallback,populate,pinnable,huge-fallback");
+	ASSERT_EQ(-EINVAL, tier_policy_parse(s, &p));	/* chunk below page */
+	pos = strlen(s) - strlen(",page=1024G,chunk=1G,fallback,populate,pinnable,huge-fallback");
+	snprintf(s + pos, sizeof(s) - pos,
+		 ",page=1G,chunk=1G,fallback,populate,pinnable,huge-fallback");
+	ASSERT_EQ(0, tier_policy_parse(s, &p));
+	ASSERT_EQ((int)strlen(s), tier_policy_format(&p, out, sizeof(out)));
+	EXPECT_STREQ(s, out);
+	EXPECT_LT(strlen(s) + 1, TIER_POLICY_STRLEN);
 }
 
 TEST(policy_rejects_malformed)
 {
 	static const char *const bad[] = {
+		/* syntax */
 		"", "bind", "bind:", ":0", "BIND:0", "bind :0", "bind: 0",
 		"bind:0 ", "bind:,0", "bind:0,", "bind:0,,1", "bind:x",
-		"bind:-1", "bind:+1", "bind:0x1", "bind:1.5", "bind:0=1",
-		"bind:0=", "bind:0=1%", "bind:0,0", "bind:4294967296",
-		"bind:0:1", "bind:page=4K", "bind:0,page=", "bind:0,page=3K",
-		"bind:0,page=2K", "bind:0,page=2048G", "bind:0,page=4K,page=4K",
-		"bind:0,page", "bind:0,foo=1", "bind:0,Page=4K", "foo:0",
-		"binding:0", "bin:0",
+		"bind:-1", "bind:+1", "bind:0x1", "bind:1.5", "bind:0:1",
+		"bind:4294967296", "foo:0", "binding:0", "bin:0", "Split:0=1",
+		/* nodes and weights per mode */
+		"bind:0=1", "bind:0=", "bind:0=1%", "bind:0,0",
+		"preferred:0=1", "interleave:0=1", "interleave:0,0",
+		"weighted:0", "weighted:0=3,2", "weighted:0=0", "weighted:0=",
+		"weighted:0=1%", "weighted:0=1000001", "weighted:0=1,0=2",
+		"weighted:0==1", "weighted:0=1=2",
+		"split:0", "split:0=0", "split:0=0%,1=100%", "split:0=30%,2=60%",
+		"split:0=30%,2=70", "split:0=30,2=70%", "split:0=101%",
+		"split:0=%", "split:0=50%%", "split:0=1000001", "split:0=%50",
+		/* nothing but options */
+		"bind:page=4K", "interleave:fallback", "preferred:", "interleave:",
+		"weighted:", "split:",
+		/* page= */
+		"bind:0,page=", "bind:0,page=3K", "bind:0,page=2K",
+		"bind:0,page=2048G", "bind:0,page=4K,page=4K", "bind:0,page",
+		"bind:0,page=4k", "bind:0,page=2MB", "bind:0,page=0",
+		/* chunk= */
+		"bind:0,chunk=64K", "preferred:0,chunk=64K", "split:0=1,chunk=64K",
+		"interleave:0,chunk=2K", "interleave:0,chunk=2G",
+		"interleave:0,chunk=3M", "interleave:0,chunk=",
+		"interleave:0,chunk", "interleave:0,page=2M,chunk=64K",
+		"interleave:0,chunk=64K,page=2M", "interleave:0,chunk=64K,chunk=64K",
+		/* flags */
+		"bind:0,populate=1", "bind:0,populate=", "bind:0,populate,populate",
+		"bind:0,Populate", "bind:0,huge_fallback", "bind:0,hugefallback",
+		"bind:0,pinned", "bind:0,fallback=yes", "bind:0,foo=1",
+		"bind:0,Page=4K", "bind:0,-populate",
 	};
 	struct tier_policy p;
 	size_t i;
@@ -330,24 +469,38 @@ TEST(policy_rejects_malformed)
 		/* a failed parse leaves nothing half-filled */
 		EXPECT_EQ(0, p.nr_nodes);
 		EXPECT_EQ(0, p.nodes[0].node);
+		EXPECT_EQ(0, p.flags);
+		EXPECT_EQ(0, p.chunk_shift);
 	}
 }
 
-/* Modes known by name, reserved for later API versions. */
-TEST(policy_reserved_modes)
+/* Every mode of the uapi has a name: no mode is "reserved" any more. */
+TEST(policy_every_mode_has_a_name)
 {
-	static const char *const later[] = {
-		"weighted:0=3,2=1", "split:0=30%,2=70%", "interleave:0,2",
-		"preferred:0,2", "weighted:",
+	static const char *const names[CXLTIER_NR_MODES] = {
+		[CXLTIER_MODE_BIND] = "bind:0",
+		[CXLTIER_MODE_PREFERRED] = "preferred:0",
+		[CXLTIER_MODE_INTERLEAVE] = "interleave:0",
+		[CXLTIER_MODE_WEIGHTED] = "weighted:0=1",
+		[CXLTIER_MODE_SPLIT] = "split:0=100%",
 	};
+	char out[TIER_POLICY_STRLEN];
 	struct tier_policy p;
-	size_t i;
+	uint32_t m;
 
-	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
-		const char *s = later[i];
-
-		EXPECT_EQ(-EOPNOTSUPP, tier_policy_parse(s, &p)) TH_LOG("%s", s);
+	for (m = 0; m < CXLTIER_NR_MODES; m++) {
+		ASSERT_NE(NULL, names[m]);
+		ASSERT_EQ(0, tier_policy_parse(names[m], &p)) TH_LOG("%s", names[m]);
+		EXPECT_EQ(m, p.mode);
+		ASSERT_LT(0, tier_policy_format(&p, out, sizeof(out)));
+		EXPECT_STREQ(names[m], out);
 	}
+}
+
+static void policy_of(struct tier_policy *p, const char *s)
+{
+	if (tier_policy_parse(s, p))
+		abort();
 }
 
 TEST(policy_format_rejects)
@@ -358,7 +511,7 @@ TEST(policy_format_rejects)
 	bind_policy(&p, 0);
 	EXPECT_EQ(-EINVAL, tier_policy_format(NULL, out, sizeof(out)));
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, NULL, sizeof(out)));
-	p.mode = 99;
+	p.mode = CXLTIER_NR_MODES;
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 	bind_policy(&p, 0);
 	p.nr_nodes = 0;
@@ -366,7 +519,10 @@ TEST(policy_format_rejects)
 	p.nr_nodes = TIER_MAX_POLICY_NODES + 1;
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 	bind_policy(&p, 0);
-	p.flags = 1;
+	p.flags = CXLTIER_CREATE_HUGE_FALLBACK << 1;	/* unknown flag */
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	bind_policy(&p, 0);
+	p.__reserved[2] = 1;
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 	bind_policy(&p, 0);
 	p.nodes[0].weight = 1;		/* bind takes no weights */
@@ -376,6 +532,37 @@ TEST(policy_format_rejects)
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 	bind_policy(&p, 0);
 	p.page_shift = 5;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	p.page_shift = 41;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	bind_policy(&p, 0);
+	p.chunk_shift = 16;		/* bind takes no chunk */
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+
+	policy_of(&p, "interleave:0,1");
+	p.chunk_shift = 11;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	p.chunk_shift = 31;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	p.chunk_shift = 16;
+	p.page_shift = 21;		/* chunk below the page */
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	policy_of(&p, "interleave:0,1");
+	p.nodes[1].weight = 2;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	policy_of(&p, "preferred:0,1");
+	p.nodes[0].weight = 2;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	policy_of(&p, "weighted:0=1,1=1");
+	p.nodes[1].weight = 0;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	p.nodes[1].weight = CXLTIER_MAX_WEIGHT + 1;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	policy_of(&p, "split:0=1,1=1");
+	p.nodes[0].weight = 0;
+	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
+	policy_of(&p, "split:0=1,1=1");
+	p.chunk_shift = 16;		/* split takes no chunk */
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 }
 
@@ -451,12 +638,20 @@ TEST_F(lib, info)
 	ASSERT_EQ(0, tier_get_info(self->ctx, &info));
 	if (variant->backend == TIER_BACKEND_MODULE) {
 		EXPECT_GE(info.api_version, CXLTIER_API_VERSION);
+		/* what the module of this API version implements */
+		EXPECT_EQ(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE |
+			  CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK,
+			  info.supported_create_flags);
+		EXPECT_EQ(page_size() | (2ULL << 20), info.supported_page_sizes);
 	} else {
 		EXPECT_EQ(0, info.api_version);
+		/* pinnable cannot be promised; 2 MiB only with huge-fallback */
+		EXPECT_EQ(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE |
+			  CXLTIER_CREATE_HUGE_FALLBACK, info.supported_create_flags);
+		EXPECT_EQ(page_size(), info.supported_page_sizes);
 	}
-	EXPECT_EQ(1, info.max_policy_nodes);	/* API 1: bind one node */
-	EXPECT_TRUE(info.supported_modes & (1ULL << CXLTIER_MODE_BIND));
-	EXPECT_TRUE(info.supported_page_sizes & page_size());
+	EXPECT_EQ(TIER_MAX_POLICY_NODES, info.max_policy_nodes);
+	EXPECT_EQ((1ULL << CXLTIER_NR_MODES) - 1, info.supported_modes);
 	EXPECT_EQ(page_size(), info.page_size);
 }
 
@@ -751,14 +946,25 @@ TEST_F(lib, create_weight_on_bind)
 	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
 }
 
-TEST_F(lib, create_two_nodes)
+TEST_F(lib, create_node_twice)
 {
 	struct tier_policy p;
 
 	bind_policy(&p, self->first.node);
 	p.nr_nodes = 2;
-	p.nodes[1].node = self->first.node + 1;
+	p.nodes[1].node = self->first.node;
 	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+/* Several nodes are fine; one of them absent is -ENODEV. */
+TEST_F(lib, create_second_node_absent)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.nr_nodes = 2;
+	p.nodes[1].node = absent_node(self->ctx);
+	EXPECT_CREATE_FAILS(-ENODEV, 4096, &p);
 }
 
 TEST_F(lib, create_no_nodes)
@@ -784,7 +990,7 @@ TEST_F(lib, create_unknown_mode)
 	struct tier_policy p;
 
 	bind_policy(&p, self->first.node);
-	p.mode = 7;
+	p.mode = CXLTIER_NR_MODES;
 	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
 }
 
@@ -793,7 +999,16 @@ TEST_F(lib, create_unknown_flag)
 	struct tier_policy p;
 
 	bind_policy(&p, self->first.node);
-	p.flags = 1;
+	p.flags = CXLTIER_CREATE_HUGE_FALLBACK << 1;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_reserved)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.__reserved[1] = 1;
 	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
 }
 
@@ -804,6 +1019,181 @@ TEST_F(lib, create_bad_page_shift)
 	bind_policy(&p, self->first.node);
 	p.page_shift = page_shift() + 1;
 	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_1g_pages)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.page_shift = 30;		/* only 4 KiB and 2 MiB exist */
+	p.flags = CXLTIER_CREATE_HUGE_FALLBACK;
+	EXPECT_CREATE_FAILS(-EINVAL, 1 << 30, &p);
+}
+
+TEST_F(lib, create_weight_on_preferred)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_PREFERRED;
+	p.nodes[0].weight = 1;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_weight_on_interleave)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_INTERLEAVE;
+	p.nodes[0].weight = 1;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_no_weight_weighted)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_WEIGHTED;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_no_weight_split)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_SPLIT;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_weight_too_large)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_WEIGHTED;
+	p.nodes[0].weight = CXLTIER_MAX_WEIGHT + 1;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_largest_weight)
+{
+	struct tier_policy p;
+	struct tier_buf *buf;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_SPLIT;
+	p.nodes[0].weight = CXLTIER_MAX_WEIGHT;
+	ASSERT_EQ(0, tier_buf_create(self->ctx, 4096, &p, &buf));
+	tier_buf_destroy(buf);
+}
+
+TEST_F(lib, create_chunk_on_bind)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.chunk_shift = 16;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_chunk_on_split)
+{
+	struct tier_policy p;
+
+	policy_of(&p, "split:0=1");
+	p.nodes[0].node = self->first.node;
+	p.chunk_shift = 16;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_chunk_below_page)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_INTERLEAVE;
+	p.chunk_shift = page_shift() - 1;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+/* checked against the page size: a 64K chunk of 2 MiB pages */
+TEST_F(lib, create_chunk_below_huge_page)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_INTERLEAVE;
+	p.page_shift = 21;
+	p.flags = CXLTIER_CREATE_HUGE_FALLBACK;
+	p.chunk_shift = 16;
+	EXPECT_CREATE_FAILS(-EINVAL, 4 << 20, &p);
+}
+
+TEST_F(lib, create_chunk_too_large)
+{
+	struct tier_policy p;
+
+	bind_policy(&p, self->first.node);
+	p.mode = CXLTIER_MODE_INTERLEAVE;
+	p.chunk_shift = CXLTIER_MAX_CHUNK_SHIFT + 1;
+	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
+}
+
+TEST_F(lib, create_split_larger_than_node)
+{
+	struct tier_policy p;
+
+	policy_of(&p, "split:0=100%");
+	p.nodes[0].node = self->first.node;
+	EXPECT_CREATE_FAILS(-EFBIG, self->first.total_bytes + page_size(), &p);
+}
+
+/* mbind: no pinning promise; module: only on nodes with non-movable memory */
+TEST_F(lib, create_pinnable)
+{
+	int i, nr = tier_nr_nodes(self->ctx);
+
+	for (i = 0; i < nr; i++) {
+		struct tier_policy p;
+		struct tier_buf *buf = NULL;
+		struct tier_node n;
+		int ret;
+
+		ASSERT_EQ(0, tier_node(self->ctx, i, &n));
+		bind_policy(&p, n.node);
+		p.flags = CXLTIER_CREATE_PINNABLE;
+		ret = tier_buf_create(self->ctx, 1 << 20, &p, &buf);
+		if (variant->backend == TIER_BACKEND_MBIND) {
+			EXPECT_EQ(-EOPNOTSUPP, ret);
+		} else if (n.movable_bytes == n.total_bytes) {
+			EXPECT_EQ(-EXDEV, ret) TH_LOG("node %u", n.node);
+		} else {
+			EXPECT_EQ(0, ret) TH_LOG("node %u", n.node);
+		}
+		tier_buf_destroy(buf);
+	}
+}
+
+/* 2 MiB pages: module yes; mbind only with huge-fallback */
+TEST_F(lib, create_huge_pages)
+{
+	struct tier_policy p;
+	struct tier_buf *buf = NULL;
+	int ret;
+
+	bind_policy(&p, self->first.node);
+	p.page_shift = 21;
+	ret = tier_buf_create(self->ctx, 1, &p, &buf);
+	if (variant->backend == TIER_BACKEND_MBIND) {
+		EXPECT_EQ(-EOPNOTSUPP, ret);
+	} else {
+		EXPECT_EQ(0, ret);
+	}
+	tier_buf_destroy(buf);
 }
 
 TEST_F(lib, create_larger_than_node)
@@ -820,6 +1210,513 @@ TEST_F(lib, create_length_overflows)
 
 	bind_policy(&p, self->first.node);
 	EXPECT_CREATE_FAILS(-EFBIG, SIZE_MAX, &p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Placement by mode                                                          */
+
+static uint64_t resident_on(const struct tier_buf_stat *st, uint32_t node)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nr_resident; i++)
+		if (st->resident[i].node == node)
+			return st->resident[i].bytes;
+	return 0;
+}
+
+/*
+ * The home of @unit, by the rules of <linux/cxltier.h>, written out again
+ * here rather than shared with libtier: bind round-robin by unit,
+ * interleave by chunk, weighted weight[i] chunks per round, split
+ * contiguous ranges whose ends are the cumulative shares rounded half up
+ * to whole units (what the module computes).
+ */
+static uint32_t expected_home(const struct tier_policy *p, uint64_t unit,
+			      uint64_t nr_units, unsigned int unit_shift)
+{
+	unsigned int cs = p->chunk_shift > unit_shift ?
+			  p->chunk_shift - unit_shift : 0;
+	uint64_t chunk = unit >> cs, sum = 0, prefix = 0, r;
+	uint32_t i;
+
+	for (i = 0; i < p->nr_nodes; i++)
+		sum += p->nodes[i].weight;
+	switch (p->mode) {
+	case CXLTIER_MODE_BIND:
+		return (uint32_t)(unit % p->nr_nodes);
+	case CXLTIER_MODE_INTERLEAVE:
+		return (uint32_t)(chunk % p->nr_nodes);
+	case CXLTIER_MODE_WEIGHTED:
+		r = chunk % sum;
+		for (i = 0; r >= p->nodes[i].weight; i++)
+			r -= p->nodes[i].weight;
+		return i;
+	case CXLTIER_MODE_SPLIT:
+		for (i = 0; i < p->nr_nodes; i++) {
+			prefix += p->nodes[i].weight;
+			if (unit < (2 * nr_units * prefix / sum + 1) / 2)
+				return i;
+		}
+		return p->nr_nodes - 1;
+	default:
+		return 0;
+	}
+}
+
+/* Bytes the policy puts on each node of its list, for @map_length. */
+static void expected_bytes(const struct tier_policy *p, uint64_t map_length,
+			   uint64_t *bytes)
+{
+	unsigned int us = p->page_shift ? p->page_shift : page_shift();
+	uint64_t nr = map_length >> us, u;
+
+	memset(bytes, 0, p->nr_nodes * sizeof(*bytes));
+	for (u = 0; u < nr; u++)
+		bytes[expected_home(p, u, nr, us)] += 1ULL << us;
+}
+
+/* A policy string with node placeholders A, B, C filled in. */
+static void policy_nodes(struct tier_policy *p, const char *fmt,
+			 const uint32_t *nodes)
+{
+	char s[256];
+	size_t o = 0;
+	const char *f;
+
+	for (f = fmt; *f && o < sizeof(s) - 12; f++) {
+		if (*f >= 'A' && *f <= 'C')
+			o += (size_t)snprintf(s + o, sizeof(s) - o, "%u",
+					      nodes[*f - 'A']);
+		else
+			s[o++] = *f;
+	}
+	s[o] = '\0';
+	if (tier_policy_parse(s, p)) {
+		fprintf(stderr, "bad test policy %s\n", s);
+		abort();
+	}
+}
+
+/* Nodes with at least @min_free free: the first, the last, then the rest. */
+static unsigned int pick_nodes(struct tier_ctx *ctx, uint64_t min_free,
+			       uint32_t *out, unsigned int max)
+{
+	int i, nr = tier_nr_nodes(ctx);
+	uint32_t ok[TIER_MAX_POLICY_NODES];
+	unsigned int n = 0, k = 0, j;
+	struct tier_node node;
+
+	for (i = 0; i < nr && n < TIER_MAX_POLICY_NODES; i++)
+		if (!tier_node(ctx, i, &node) && node.free_bytes >= min_free)
+			ok[n++] = node.node;
+	if (!n)
+		return 0;
+	out[k++] = ok[0];
+	if (n > 1 && k < max)
+		out[k++] = ok[n - 1];
+	for (j = 1; j + 1 < n && k < max; j++)
+		out[k++] = ok[j];
+	return k;
+}
+
+/*
+ * Create @len bytes with @p, fill and check a pattern, and compare where
+ * the pages are with the module's rules: exactly (@exact), or only that
+ * they are all on the listed nodes.  Returns the stat through @st.
+ */
+static void place_and_check(struct __test_metadata *_metadata,
+			    struct tier_ctx *ctx, const struct tier_policy *p,
+			    size_t len, int exact, const char *what)
+{
+	uint64_t want[TIER_MAX_POLICY_NODES], listed = 0;
+	struct tier_buf_stat st;
+	struct tier_buf *buf;
+	uint32_t i;
+	void *addr;
+
+	ASSERT_EQ(0, tier_buf_create(ctx, len, p, &buf)) TH_LOG("%s", what);
+	ASSERT_EQ(0, tier_buf_map(buf, &addr));
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	fill(addr, st.map_length, 11);
+	EXPECT_EQ(SIZE_MAX, check(addr, st.map_length, 11)) TH_LOG("%s", what);
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(p->mode, st.mode) TH_LOG("%s", what);
+	EXPECT_EQ(p->chunk_shift, st.chunk_shift) TH_LOG("%s", what);
+	EXPECT_EQ(p->chunk_shift, st.policy.chunk_shift) TH_LOG("%s", what);
+	EXPECT_EQ(p->flags, st.create_flags) TH_LOG("%s", what);
+	EXPECT_EQ(p->nr_nodes, st.policy.nr_nodes) TH_LOG("%s", what);
+	for (i = 0; i < p->nr_nodes; i++) {
+		EXPECT_EQ(p->nodes[i].node, st.policy.nodes[i].node);
+		EXPECT_EQ(p->nodes[i].weight, st.policy.nodes[i].weight);
+	}
+	EXPECT_EQ(st.map_length, st.resident_bytes) TH_LOG("%s", what);
+	EXPECT_EQ(0, st.spilled_bytes) TH_LOG("%s", what);
+	expected_bytes(p, st.map_length, want);
+	for (i = 0; i < p->nr_nodes; i++) {
+		uint64_t got = resident_on(&st, p->nodes[i].node);
+
+		listed += got;
+		if (exact) {
+			EXPECT_EQ(want[i], got)
+				TH_LOG("%s: node %u: %llu bytes, expected %llu", what,
+				       p->nodes[i].node, (unsigned long long)got,
+				       (unsigned long long)want[i]);
+		}
+	}
+	EXPECT_EQ(st.resident_bytes, listed) TH_LOG("%s: pages off the list", what);
+	tier_buf_destroy(buf);
+}
+
+/* Every mode on one node: all pages there (testable on any host). */
+TEST_F(lib, modes_on_one_node)
+{
+	static const char *const pols[] = {
+		"bind:A", "preferred:A", "interleave:A", "interleave:A,chunk=64K",
+		"weighted:A=3", "weighted:A=3,chunk=2M", "split:A=100%",
+		"split:A=7", "bind:A,fallback", "interleave:A,fallback,chunk=8K",
+		"preferred:A,fallback",
+	};
+	uint32_t a = self->first.node;
+	struct tier_policy p;
+	size_t i;
+
+	for (i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
+		policy_nodes(&p, pols[i], &a);
+		place_and_check(_metadata, self->ctx, &p, TEST_LEN, 1, pols[i]);
+	}
+}
+
+TEST_F(lib, populate)
+{
+	size_t len = round_up(TEST_LEN);
+	struct tier_buf_stat st;
+	struct tier_policy p;
+	struct tier_buf *buf;
+	void *addr;
+
+	policy_nodes(&p, "bind:A,populate", &self->first.node);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, TEST_LEN, &p, &buf));
+	/* resident at once, before any mapping */
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(len, st.resident_bytes);
+	EXPECT_EQ(len, resident_on(&st, self->first.node));
+	EXPECT_EQ(CXLTIER_CREATE_POPULATE, st.create_flags);
+	ASSERT_EQ(0, tier_buf_map(buf, &addr));
+	EXPECT_TRUE(all_zero(addr, len));
+	fill(addr, len, 5);
+	EXPECT_EQ(SIZE_MAX, check(addr, len, 5));
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(len, st.resident_bytes);
+	tier_buf_destroy(buf);
+}
+
+/*
+ * 2 MiB units.  Module: a touch fills the whole unit.  mbind (with
+ * huge-fallback): shmem THP where the kernel allows it, 4 KiB pages
+ * otherwise; either way on the node.
+ */
+TEST_F(lib, huge_fallback_pages)
+{
+	size_t huge = 2 << 20, len = 3 << 20;
+	struct tier_buf_stat st;
+	struct tier_policy p;
+	struct tier_buf *buf;
+	char *addr;
+
+	policy_nodes(&p, "bind:A,page=2M,huge-fallback", &self->first.node);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, len, &p, &buf));
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(21, st.page_shift);
+	EXPECT_EQ(len, st.length);
+	EXPECT_EQ(2 * huge, st.map_length);
+	EXPECT_EQ(0, st.resident_bytes);
+	ASSERT_EQ(0, tier_buf_map(buf, (void **)&addr));
+	addr[huge + 5] = 1;
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	if (variant->backend == TIER_BACKEND_MODULE) {
+		EXPECT_EQ(huge, st.resident_bytes);
+	} else {
+		EXPECT_LE(page_size(), st.resident_bytes);
+		EXPECT_GE(huge, st.resident_bytes);
+	}
+	EXPECT_EQ(st.resident_bytes, resident_on(&st, self->first.node));
+	EXPECT_TRUE(all_zero(addr, huge));
+	fill(addr, 2 * huge, 9);
+	EXPECT_EQ(SIZE_MAX, check(addr, 2 * huge, 9));
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(2 * huge, resident_on(&st, self->first.node));
+	tier_buf_destroy(buf);
+}
+
+/*
+ * Pinnable pages can be pinned: process_vm_readv() pins the source pages
+ * (get_user_pages), which a movable buffer refuses with EFAULT.
+ */
+TEST_F(lib, pinnable_pages_pin)
+{
+	char src_ok[64], dst[64];
+	struct tier_policy p;
+	struct tier_buf *pin, *mov;
+	struct iovec local, remote;
+	char *a, *b;
+	int i, nr = tier_nr_nodes(self->ctx);
+	struct tier_node n;
+	ssize_t got;
+
+	if (variant->backend == TIER_BACKEND_MBIND)
+		SKIP(return, "the mbind backend has no pinnable buffers");
+	for (i = 0; i < nr; i++) {
+		ASSERT_EQ(0, tier_node(self->ctx, i, &n));
+		if (n.movable_bytes < n.total_bytes)
+			break;
+	}
+	ASSERT_LT(i, nr);
+	policy_nodes(&p, "bind:A,pinnable", &n.node);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, 1 << 20, &p, &pin));
+	policy_nodes(&p, "bind:A", &n.node);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, 1 << 20, &p, &mov));
+	ASSERT_EQ(0, tier_buf_map(pin, (void **)&a));
+	ASSERT_EQ(0, tier_buf_map(mov, (void **)&b));
+	memset(src_ok, 0x3c, sizeof(src_ok));
+	memcpy(a + 4096, src_ok, sizeof(src_ok));
+	memcpy(b + 4096, src_ok, sizeof(src_ok));
+
+	local.iov_base = dst;
+	local.iov_len = sizeof(dst);
+	remote.iov_base = a + 4096;
+	remote.iov_len = sizeof(dst);
+	memset(dst, 0, sizeof(dst));
+	got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	EXPECT_EQ((ssize_t)sizeof(dst), got) TH_LOG("pinnable: %s", strerror(errno));
+	EXPECT_EQ(0, memcmp(dst, src_ok, sizeof(dst)));
+
+	remote.iov_base = b + 4096;
+	got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	EXPECT_EQ(-1, got);
+	EXPECT_EQ(EFAULT, errno);
+	tier_buf_destroy(pin);
+	tier_buf_destroy(mov);
+}
+
+#define MULTI_LEN	((size_t)(8 << 20) + 3 * 4096)	/* not unit-aligned */
+
+/* Several nodes (the VM): each mode places pages where the uapi says. */
+TEST_F(lib, modes_on_several_nodes)
+{
+	static const struct { const char *pol; int exact_mbind; } cases[] = {
+		{ "split:A=30%,B=70%", 1 },
+		{ "split:B=1,A=2", 1 },
+		{ "weighted:A=3,B=1,chunk=64K", 1 },
+		{ "weighted:A=3,B=1", 1 },
+		{ "weighted:B=1,A=1000000,chunk=8K", 1 },
+		{ "interleave:B,A,chunk=64K", 1 },
+		{ "interleave:A,B,chunk=2M", 1 },
+		{ "split:A=50%,B=50%,fallback", 1 },
+		/* what Linux cannot say exactly (see tier_buf_create()) */
+		{ "interleave:A,B", 0 },
+		{ "bind:A,B", 0 },
+		{ "bind:B,A,fallback", 0 },
+		/* 2 MiB units (huge-fallback for the mbind backend) */
+		{ "weighted:A=1,B=2,page=2M,huge-fallback", 1 },
+		{ "split:A=25%,B=75%,page=2M,huge-fallback", 1 },
+		{ "interleave:B,A,page=2M,huge-fallback", 1 },
+		/* three nodes */
+		{ "split:A=20%,B=30%,C=50%", 1 },
+		{ "weighted:C=1,A=2,B=3,chunk=8K", 1 },
+		{ "interleave:A,C,B,chunk=16K", 1 },
+	};
+	uint32_t nodes[3];
+	unsigned int n = pick_nodes(self->ctx, 64 << 20, nodes, 3);
+	struct tier_policy p;
+	size_t i;
+
+	if (n < 2)
+		SKIP(return, "fewer than two nodes with 64 MiB free");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *s = cases[i].pol;
+
+		if (strchr(s, 'C') && n < 3)
+			continue;
+		policy_nodes(&p, s, nodes);
+		place_and_check(_metadata, self->ctx, &p, MULTI_LEN,
+				variant->backend == TIER_BACKEND_MODULE ||
+				cases[i].exact_mbind, s);
+	}
+}
+
+/*
+ * Page-grained interleave in the mbind backend is MPOL_INTERLEAVE: even
+ * shares, each within a page of half.
+ */
+TEST_F(lib, interleave_shares)
+{
+	uint32_t nodes[2];
+	struct tier_buf_stat st;
+	struct tier_policy p;
+	struct tier_buf *buf;
+	uint64_t a, b;
+	void *addr;
+
+	if (pick_nodes(self->ctx, 64 << 20, nodes, 2) < 2)
+		SKIP(return, "fewer than two nodes with 64 MiB free");
+	policy_nodes(&p, "interleave:A,B", nodes);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, MULTI_LEN, &p, &buf));
+	ASSERT_EQ(0, tier_buf_map(buf, &addr));
+	fill(addr, round_up(MULTI_LEN), 1);
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	a = resident_on(&st, nodes[0]);
+	b = resident_on(&st, nodes[1]);
+	EXPECT_EQ(st.map_length, a + b);
+	EXPECT_GE(page_size(), a > b ? a - b : b - a);
+	tier_buf_destroy(buf);
+}
+
+/*
+ * Per-unit modes cost one mbind range per run in the mbind backend, up to
+ * 16384 runs; the module has no such limit.
+ */
+TEST_F(lib, mbind_run_limit)
+{
+	uint32_t nodes[2];
+	struct tier_policy p;
+	struct tier_buf *buf = NULL;
+	size_t len = 256 << 20;		/* 65536 pages: 65536 runs of one */
+	int ret;
+
+	if (pick_nodes(self->ctx, 0, nodes, 2) < 2)
+		SKIP(return, "fewer than two nodes");
+	policy_nodes(&p, "weighted:A=1,B=1", nodes);
+	ret = tier_buf_create(self->ctx, len, &p, &buf);
+	EXPECT_EQ(variant->backend == TIER_BACKEND_MBIND ? -EOPNOTSUPP : 0, ret);
+	tier_buf_destroy(buf);
+	policy_nodes(&p, "weighted:A=1,B=1,chunk=64K", nodes);	/* 4096 runs */
+	ASSERT_EQ(0, tier_buf_create(self->ctx, len, &p, &buf));
+	tier_buf_destroy(buf);
+}
+
+/* A split share larger than its node is -EFBIG, though the sum would fit. */
+TEST_F(lib, split_share_larger_than_node)
+{
+	struct tier_node small, n;
+	int i, nr = tier_nr_nodes(self->ctx);
+	uint64_t others = 0;
+	struct tier_policy p;
+	uint32_t big = 0;
+
+	if (nr < 2)
+		SKIP(return, "fewer than two nodes");
+	small = self->first;
+	for (i = 0; i < nr; i++) {
+		ASSERT_EQ(0, tier_node(self->ctx, i, &n));
+		if (n.total_bytes < small.total_bytes)
+			small = n;
+	}
+	for (i = 0; i < nr; i++) {
+		ASSERT_EQ(0, tier_node(self->ctx, i, &n));
+		if (n.node != small.node && n.total_bytes > others) {
+			others = n.total_bytes;
+			big = n.node;
+		}
+	}
+	/* 9/10 of 1.25 x small on small: too much for it; the sum fits */
+	memset(&p, 0, sizeof(p));
+	p.mode = CXLTIER_MODE_SPLIT;
+	p.nr_nodes = 2;
+	p.nodes[0].node = small.node;
+	p.nodes[0].weight = 9;
+	p.nodes[1].node = big;
+	p.nodes[1].weight = 1;
+	ASSERT_LE(small.total_bytes / 4 * 5, small.total_bytes + others);
+	EXPECT_CREATE_FAILS(-EFBIG, small.total_bytes / 4 * 5, &p);
+	p.nodes[0].weight = 1;		/* 1/4 on small: fine */
+	p.nodes[1].weight = 3;
+	if (small.total_bytes / 16 * 15 <= others) {
+		struct tier_buf *buf;
+
+		ASSERT_EQ(0, tier_buf_create(self->ctx, small.total_bytes / 4 * 5,
+					     &p, &buf));
+		tier_buf_destroy(buf);
+	}
+}
+
+/*
+ * A full node: fill a CXL node to 128 MiB short of its free memory, then
+ * ask it for more.  Preferred and fallback spill, and say so; the module
+ * without fallback refuses a populate with -ENOMEM.
+ */
+TEST_F_TIMEOUT(lib, spill_when_full, 300)
+{
+	struct tier_buf *filler = NULL, *buf = NULL;
+	struct tier_node x = { 0 }, y, n;
+	struct tier_buf_stat st;
+	struct tier_policy p;
+	uint32_t xy[2];
+	int i, nr = tier_nr_nodes(self->ctx), found = 0;
+	size_t fill_len, len = 256 << 20;
+	void *addr;
+
+	ASSERT_EQ(0, tier_topo_refresh(self->ctx));
+	for (i = 0; i < nr; i++) {
+		ASSERT_EQ(0, tier_node(self->ctx, i, &n));
+		if ((n.flags & CXLTIER_NODE_MOVABLE_ONLY) &&
+		    n.free_bytes >= (384 << 20) && n.free_bytes <= (3ULL << 30) &&
+		    (!found || n.free_bytes < x.free_bytes)) {
+			x = n;
+			found = 1;
+		}
+	}
+	if (!found)
+		SKIP(return, "no movable-only node with 384 MiB to 3 GiB free");
+	y = self->first;
+	ASSERT_NE(x.node, y.node);
+	if (y.free_bytes < (768 << 20))
+		SKIP(return, "node %u: too little free memory", y.node);
+	xy[0] = x.node;
+	xy[1] = y.node;
+
+	fill_len = (x.free_bytes - (128 << 20)) & ~((size_t)(2 << 20) - 1);
+	policy_nodes(&p, "bind:A,populate", xy);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, fill_len, &p, &filler))
+		TH_LOG("filler of %zu bytes on node %u", fill_len, x.node);
+
+	if (variant->backend == TIER_BACKEND_MODULE) {
+		/* no fallback, populate: the node cannot give 256 MiB */
+		policy_nodes(&p, "bind:A,populate", xy);
+		EXPECT_CREATE_FAILS(-ENOMEM, len, &p);
+	}
+
+	policy_nodes(&p, "preferred:A,B", xy);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, len, &p, &buf));
+	ASSERT_EQ(0, tier_buf_map(buf, &addr));
+	fill(addr, len, 3);
+	EXPECT_EQ(SIZE_MAX, check(addr, len, 3));
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(len, st.resident_bytes);
+	EXPECT_LT(0, st.spilled_bytes);
+	EXPECT_GT(len, st.spilled_bytes);
+	EXPECT_EQ(st.resident_bytes - resident_on(&st, x.node), st.spilled_bytes);
+	if (variant->backend == TIER_BACKEND_MODULE) {	/* only on the list */
+		EXPECT_EQ(len, resident_on(&st, x.node) + resident_on(&st, y.node));
+	}
+	TH_LOG("preferred: %llu MiB on node %u, %llu MiB spilled",
+	       (unsigned long long)resident_on(&st, x.node) >> 20, x.node,
+	       (unsigned long long)st.spilled_bytes >> 20);
+	tier_buf_destroy(buf);
+
+	if (variant->backend == TIER_BACKEND_MODULE) {
+		/* half the units are at home on y; x's spill to y */
+		len = 384 << 20;
+		policy_nodes(&p, "interleave:A,B,fallback,populate", xy);
+		ASSERT_EQ(0, tier_buf_create(self->ctx, len, &p, &buf));
+		ASSERT_EQ(0, tier_buf_stat(buf, &st));
+		EXPECT_EQ(len, st.resident_bytes);
+		EXPECT_LT(0, st.spilled_bytes);
+		EXPECT_EQ(len / 2 + st.spilled_bytes, resident_on(&st, y.node));
+		EXPECT_EQ(len / 2 - st.spilled_bytes, resident_on(&st, x.node));
+		tier_buf_destroy(buf);
+	}
+	tier_buf_destroy(filler);
 }
 
 TEST_F(lib, buffer_calls_reject_null)

@@ -52,7 +52,7 @@ echo "TAP version 13"
 expect_ok "version" version
 grep -q "^tierctl $(cat "$(dirname "$0")/../../VERSION")," "$out" && ok "version names VERSION" || nok "version names VERSION"
 expect_ok "help" help
-grep -q "^  alloc " "$out" && grep -q "^  topo " "$out" && ok "help lists commands" || nok "help lists commands"
+grep -q "^  alloc " "$out" && grep -q "^  topo " "$out" && grep -q "^  bench " "$out" && ok "help lists commands" || nok "help lists commands"
 expect_ok "help alloc" help alloc
 grep -q "^usage: tierctl alloc" "$out" && ok "help alloc shows usage" || nok "help alloc shows usage"
 expect_ok "alloc --help" alloc --help
@@ -102,10 +102,160 @@ expect_fail "alloc: no size" "^tierctl alloc: --size is required$" alloc --node 
 expect_fail "alloc: no node" "^tierctl alloc: --node or --policy is required$" alloc --size 1M
 expect_fail "alloc: bad node" "^tierctl alloc: --node x: not a node number$" alloc --node x --size 1M
 expect_fail "alloc: missing argument" "^tierctl alloc: option '--size': missing argument$" alloc --node 0 --size
-expect_fail "alloc: reserved mode" "^tierctl alloc: --policy weighted:0=1: Operation not supported$" alloc --policy weighted:0=1 --size 1M
+expect_fail "alloc: unknown mode" "^tierctl alloc: --policy striped:0: Invalid argument$" alloc --policy striped:0 --size 1M
 expect_fail "alloc: malformed policy" "^tierctl alloc: --policy bind:: Invalid argument$" alloc --policy bind: --size 1M
 expect_fail "alloc: --node and --policy disagree" "^tierctl alloc: --node 1 conflicts with --policy bind:0$" alloc --node 1 --policy bind:0 --size 1M
 expect_fail "alloc: bad --hold" "^tierctl alloc: --hold x: not a number of seconds$" alloc --node 0 --size 1M --hold x
+# ---------------------------------------------------------------------------
+# Placement modes and create flags
+module=0
+[ -e /dev/cxltier ] && module=1
+N=$node0
+for pol in "preferred:$N" "interleave:$N" "interleave:$N,chunk=64K" "weighted:$N=3" "weighted:$N=3,chunk=2M" "split:$N=100%" "split:$N=2"; do
+	expect_json "alloc --policy $pol: all on node $N" \
+		"d['resident'] == [{'node': $N, 'tier': d['resident'][0]['tier'], 'bytes': 4194304}] and d['spilled_bytes'] == 0 and d['off_policy_bytes'] == 0 and len(d['placement']) == 1 and d['placement'][0]['share'] == 1 and d['placement'][0]['in_policy']" \
+		alloc --policy "$pol" --size 4M --json
+done
+expect_json "alloc: canonical policy, mode, requested share" \
+	"d['policy'] == 'split:$N=100%' and d['mode'] == 'split' and d['placement'][0]['requested_share'] == 1 and d['flags'] == [] and d['chunk_size'] is None" \
+	alloc --policy "split:$N=100" --size 1M --json
+expect_json "alloc: bind asks no share" \
+	"d['placement'][0]['requested_share'] is None and d['mode'] == 'bind'" \
+	alloc --node "$N" --size 1M --json
+expect_ok "alloc table with REQUESTED" alloc --policy "weighted:$N=1" --size 1M
+grep -q "^NODE  TIER  RESIDENT   SHARE  REQUESTED$" "$out" &&
+grep -Eq "^ +$N  (DRAM|CXL) +1M +100.0% +100.0%$" "$out" &&
+grep -q "^resident 1M of 1M, spilled 0B (0.0%):$" "$out" &&
+ok "alloc table: share, requested share, spilled" || nok "alloc table: share, requested share, spilled"
+expect_json "alloc --populate: resident before the touch" \
+	"d['populated_bytes'] == d['map_length'] == 8388608 and d['flags'] == ['populate'] and d['policy'] == 'bind:$N,populate'" \
+	alloc --node "$N" --size 8M --populate --json
+expect_json "alloc: populate without it: nothing before the touch" \
+	"d['populated_bytes'] == 0" alloc --node "$N" --size 1M --json
+expect_json "alloc --fallback" \
+	"d['flags'] == ['fallback'] and d['policy'] == 'interleave:$N,fallback'" \
+	alloc --policy "interleave:$N" --fallback --size 1M --json
+expect_json "alloc --chunk" \
+	"d['chunk_size'] == 65536 and d['policy'] == 'interleave:$N,chunk=64K'" \
+	alloc --policy "interleave:$N" --chunk 64K --size 1M --json
+expect_json "alloc: an option the policy already has" \
+	"d['policy'] == 'bind:$N,populate'" \
+	alloc --policy "bind:$N,populate" --populate --size 1M --json
+expect_json "alloc --page-size 2M --huge-fallback" \
+	"d['page_size'] == 2097152 and d['length'] == 3145728 and d['map_length'] == 4194304 and d['resident_bytes'] == 4194304 and d['flags'] == ['huge-fallback'] and d['policy'] == 'bind:$N,page=2M,huge-fallback'" \
+	alloc --node "$N" --size 3M --page-size 2M --huge-fallback --json
+pinnable_node=$("$TIERCTL" topo --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((str(n["node"]) for n in d["nodes"] if not n["movable_only"]), ""))')
+if [ $module = 1 ]; then
+	expect_json "alloc --page-size 2M (module)" \
+		"d['page_size'] == 2097152 and d['map_length'] == 2097152 and d['policy'] == 'bind:$N,page=2M'" \
+		alloc --node "$N" --size 1M --page-size 2M --json
+	expect_json "alloc --pinnable on node $pinnable_node (module)" \
+		"d['flags'] == ['pinnable'] and d['resident_bytes'] == 1048576" \
+		alloc --node "$pinnable_node" --size 1M --pinnable --json
+	cxl_movable=$("$TIERCTL" topo --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((str(n["node"]) for n in d["nodes"] if n["movable_only"]), ""))')
+	if [ -n "$cxl_movable" ]; then
+		expect_fail "alloc --pinnable on movable-only node $cxl_movable (module)" \
+			"^tierctl alloc: create 1M buffer, policy bind:$cxl_movable,pinnable: Invalid cross-device link$" \
+			alloc --node "$cxl_movable" --size 1M --pinnable
+	fi
+else
+	expect_fail "alloc --page-size 2M (mbind)" \
+		"^tierctl alloc: create 1M buffer, policy bind:$N,page=2M: Operation not supported$" \
+		alloc --node "$N" --size 1M --page-size 2M
+	expect_fail "alloc --pinnable (mbind)" \
+		"^tierctl alloc: create 1M buffer, policy bind:$N,pinnable: Operation not supported$" \
+		alloc --node "$N" --size 1M --pinnable
+fi
+expect_fail "alloc --chunk with bind" "^tierctl alloc: policy bind:$N,chunk=64K: Invalid argument$" \
+	alloc --node "$N" --chunk 64K --size 1M
+expect_fail "alloc --page-size not a power of two" "^tierctl alloc: --page-size 3M: not a power of two$" \
+	alloc --node "$N" --page-size 3M --size 1M
+expect_fail "alloc --page-size not a size" "^tierctl alloc: --page-size x: not a size" \
+	alloc --node "$N" --page-size x --size 1M
+expect_fail "alloc --chunk not a power of two" "^tierctl alloc: --chunk 48K: not a power of two$" \
+	alloc --policy "interleave:$N" --chunk 48K --size 1M
+expect_fail "alloc --page-size conflicts with page=" \
+	"^tierctl alloc: --page-size 2M conflicts with --policy bind:$N,page=4K$" \
+	alloc --policy "bind:$N,page=4K" --page-size 2M --size 1M
+expect_fail "alloc: split percentages not summing to 100" \
+	"^tierctl alloc: --policy split:$N=30%: Invalid argument$" alloc --policy "split:$N=30%" --size 1M
+expect_fail "alloc: weight on bind" "^tierctl alloc: --policy bind:$N=1: Invalid argument$" \
+	alloc --policy "bind:$N=1" --size 1M
+expect_fail "alloc: no weight on weighted" "^tierctl alloc: --policy weighted:$N: Invalid argument$" \
+	alloc --policy "weighted:$N" --size 1M
+expect_fail "alloc: unknown option" "^tierctl alloc: option '--bogus': unknown option$" \
+	alloc --node "$N" --size 1M --bogus
+
+# Several nodes (the VM): exact shares, in both backends.
+nodes=($("$TIERCTL" topo --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(str(n["node"]) for n in d["nodes"] if n["free_bytes"] >= 64 << 20))'))
+if [ ${#nodes[@]} -ge 2 ]; then
+	A=${nodes[0]} B=${nodes[$((${#nodes[@]} - 1))]}
+	for be in auto mbind; do
+		[ $be = auto ] && [ $module = 0 ] && continue
+		LIBTIER_BACKEND=$be expect_json "alloc split:$A=30%,$B=70% ($be): exact shares" \
+			"[(x['node'], x['bytes'], x['requested_share']) for x in d['placement']] == sorted([($A, 3145728, 0.3), ($B, 7340032, 0.7)]) and d['spilled_bytes'] == 0 and abs(sum(x['share'] for x in d['placement']) - 1) < 1e-9" \
+			alloc --policy "split:$A=30%,$B=70%" --size 10M --json
+		LIBTIER_BACKEND=$be expect_json "alloc weighted:$A=3,$B=1,chunk=64K ($be): 3:1" \
+			"sorted((x['node'], x['bytes']) for x in d['placement']) == sorted([($A, 6291456), ($B, 2097152)]) and [x['requested_share'] for x in sorted(d['placement'], key=lambda x: x['node'] != $A)] == [0.75, 0.25]" \
+			alloc --policy "weighted:$A=3,$B=1,chunk=64K" --size 8M --json
+		LIBTIER_BACKEND=$be expect_json "alloc preferred:$B,$A ($be): all on $B" \
+			"d['resident'] == [{'node': $B, 'tier': d['resident'][0]['tier'], 'bytes': 4194304}] and d['spilled_bytes'] == 0" \
+			alloc --policy "preferred:$B,$A" --size 4M --json
+		LIBTIER_BACKEND=$be expect_json "alloc bind:$A,$B ($be): only on the list" \
+			"sum(x['bytes'] for x in d['placement']) == 4194304 and d['off_policy_bytes'] == 0" \
+			alloc --policy "bind:$A,$B" --size 4M --json
+	done
+	if [ $module = 1 ]; then
+		expect_json "alloc bind:$A,$B (module): round-robin" \
+			"sorted((x['node'], x['bytes']) for x in d['placement']) == sorted([($A, 2097152), ($B, 2097152)])" \
+			alloc --policy "bind:$A,$B" --size 4M --json
+	fi
+	LIBTIER_BACKEND=mbind expect_fail "alloc: more mbind ranges than the backend takes" \
+		"^tierctl alloc: create 256M buffer, policy weighted:$A=1,$B=1: Operation not supported$" \
+		alloc --policy "weighted:$A=1,$B=1" --size 256M
+else
+	skip "alloc on several nodes" "fewer than two nodes with memory"
+fi
+
+# ---------------------------------------------------------------------------
+# bench fault
+expect_ok "help bench" help bench
+grep -q "^usage: tierctl bench fault" "$out" && ok "help bench shows usage" || nok "help bench shows usage"
+if [ $module = 1 ]; then
+	names="['cxltier_4k_fault', 'cxltier_2m_fault', 'anon_mbind_fault', 'cxltier_populate', 'cxltier_populated_touch', 'cxltier_populate_and_touch', 'anon_mbind_memset']"
+	skip_expr="d['cxltier_skipped'] is None"
+else
+	names="['anon_mbind_fault', 'anon_mbind_memset']"
+	skip_expr="d['cxltier_skipped'].startswith('the backend is mbind')"
+fi
+expect_json "bench fault --json" \
+	"[r['name'] for r in d['results']] == $names and $skip_expr and d['runs'] == 2 and d['node'] == $N and d['fault_bytes'] == 2097152 and d['populate_bytes'] == 4194304 and all(len(r['ms']) == 2 and r['min_ms'] <= r['median_ms'] <= r['max_ms'] and r['median_gbps'] > 0 for r in d['results']) and [r['ratio'] is None for r in d['results']].count(False) == (4 if $module else 0)" \
+	bench fault --node "$N" --runs 2 --size 2M --populate-size 4M --json --quiet
+if run bench fault --node "$N" --runs 1 --size 2M --populate-size 2M &&
+   grep -q "^first-touch fault-in of 2M:$" "$out" &&
+   grep -q "^anon + mbind(MPOL_BIND), 4 KiB pages .* 1.00x (base)$" "$out" &&
+   grep -q "^tierctl bench: run 1/1: .*anon.* memset-2M$" "$err"
+then ok "bench fault: table and progress"; else nok "bench fault: table and progress"; fi
+if [ $module = 0 ]; then
+	grep -q "^cxltier rows skipped: the backend is mbind" "$out" && ok "bench fault: says why cxltier rows are skipped" || nok "bench fault: says why cxltier rows are skipped"
+fi
+expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault\)$" bench
+expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault\)$" bench bogus
+expect_fail "bench fault --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench fault --runs 0
+expect_fail "bench fault --size 3M" "^tierctl bench: --size 3M: must be a multiple of 2M, at least 2M$" bench fault --size 3M
+expect_fail "bench fault --populate-size x" "^tierctl bench: --populate-size x: not a size" bench fault --populate-size x
+expect_fail "bench fault: absent node" "^tierctl bench: node $absent: offline or without memory$" bench fault --node "$absent" --runs 1
+expect_fail "bench fault: stray argument" "^tierctl bench: extra: unexpected argument$" bench fault extra
+
 LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open libtier: LIBTIER_BACKEND=bogus: Invalid argument$" topo
 if [ -e /dev/cxltier ]; then
 	LIBTIER_BACKEND=module expect_ok "LIBTIER_BACKEND=module with the module" topo

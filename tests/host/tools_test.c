@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* tierctl's shared helpers: sizes, JSON writing, tables. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,25 @@ TEST(uint_parse)
 	EXPECT_EQ(-ERANGE, parse_uint("99999999999999999999", UINT64_MAX, &v));
 }
 
+TEST(pow2_parse)
+{
+	static const struct { const char *s; int err; unsigned int shift; } cases[] = {
+		{ "4096", 0, 12 }, { "4K", 0, 12 }, { "2M", 0, 21 }, { "2MiB", 0, 21 },
+		{ "1G", 0, 30 }, { "1", 0, 0 }, { "1T", 0, 40 },
+		{ "3M", -EDOM, 0 }, { "0", -EDOM, 0 }, { "48K", -EDOM, 0 },
+		{ "x", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "2Q", -EINVAL, 0 },
+		{ "99999999T", -EDOM, 0 },
+	};
+	unsigned int shift;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		shift = 99;
+		EXPECT_EQ(cases[i].err, parse_pow2(cases[i].s, &shift)) TH_LOG("%s", cases[i].s);
+		EXPECT_EQ(cases[i].err ? 99 : cases[i].shift, shift) TH_LOG("%s", cases[i].s);
+	}
+}
+
 TEST(size_format)
 {
 	static const struct { uint64_t v; const char *s; } cases[] = {
@@ -101,6 +121,10 @@ static void write_doc(FILE *f)
 	json_bool(&j, "t", true);
 	json_null(&j, "n");
 	json_str(&j, "null", NULL);
+	json_f64(&j, "f", 0.25);
+	json_f64(&j, "g", 1234567.0);
+	json_f64(&j, "nan", NAN);
+	json_f64(&j, "inf", -INFINITY);
 	json_arr_open(&j, "empty");
 	json_arr_close(&j);
 	json_arr_open(&j, "a");
@@ -122,6 +146,10 @@ TEST(json_writer)
 		     "  \"t\": true,\n"
 		     "  \"n\": null,\n"
 		     "  \"null\": null,\n"
+		     "  \"f\": 0.25,\n"
+		     "  \"g\": 1.23457e+06,\n"
+		     "  \"nan\": null,\n"
+		     "  \"inf\": null,\n"
 		     "  \"empty\": [],\n"
 		     "  \"a\": [\n"
 		     "    1,\n"

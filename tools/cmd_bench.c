@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tierctl bench: fixed workloads, measured and printed side by side.  No
+ * verdict on speed: a benchmark fails only when it cannot run or when the
+ * memory it measured was not where it was asked to be.
+ *
+ *   fault   first-touch fault-in of a cxltier buffer with 4 KiB pages, one
+ *           with 2 MiB pages, and an anonymous mbind(MPOL_BIND) mapping;
+ *           then making a buffer ready: CXLTIER_CREATE_POPULATE against a
+ *           single-threaded memset of an anonymous mbind mapping.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <linux/mempolicy.h>
+
+#include "table.h"
+#include "tierctl.h"
+#include "util.h"
+
+#define MAX_RUNS		101
+#define DEFAULT_RUNS		5
+#define DEFAULT_FAULT_SIZE	(256ULL << 20)
+#define DEFAULT_POPULATE_SIZE	(1ULL << 30)
+#define HUGE_SIZE		(2ULL << 20)
+#define NODE_ID_LIMIT		1024	/* nodemask bits passed to mbind */
+
+/* What a default size must leave free on the node: 1/8, at least 64 MiB. */
+static uint64_t headroom(uint64_t free_bytes)
+{
+	uint64_t h = free_bytes / 8;
+
+	return h > (64ULL << 20) ? h : 64ULL << 20;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rows                                                                       */
+
+enum row_id {
+	ROW_TIER_4K,		/* cxltier, 4 KiB pages, fault-in */
+	ROW_TIER_2M,		/* cxltier, 2 MiB pages, fault-in */
+	ROW_ANON,		/* anonymous + mbind, fault-in: the baseline */
+	ROW_POPULATE,		/* cxltier CREATE_POPULATE */
+	ROW_POP_TOUCH,		/* first touch of the populated buffer */
+	ROW_POP_TOTAL,		/* populate + first touch */
+	ROW_MEMSET,		/* anonymous + mbind + memset: the baseline */
+	NR_ROWS
+};
+
+struct row {
+	const char *name;	/* JSON */
+	const char *label;	/* table */
+	bool cxltier;		/* needs the module */
+	bool populate;		/* second group, else fault-in */
+	int baseline;		/* row to compare with, -1: none */
+	uint64_t bytes;
+	double ms[MAX_RUNS];
+	unsigned int n;
+};
+
+#define ROW(_name, _label, _cxltier, _populate, _baseline) \
+	{ .name = _name, .label = _label, .cxltier = _cxltier, \
+	  .populate = _populate, .baseline = _baseline }
+
+static struct row rows[NR_ROWS] = {
+	[ROW_TIER_4K] = ROW("cxltier_4k_fault", "cxltier, 4 KiB pages", true,
+			    false, ROW_ANON),
+	[ROW_TIER_2M] = ROW("cxltier_2m_fault", "cxltier, 2 MiB pages", true,
+			    false, ROW_ANON),
+	[ROW_ANON] = ROW("anon_mbind_fault", "anon + mbind(MPOL_BIND), 4 KiB pages",
+			 false, false, -1),
+	[ROW_POPULATE] = ROW("cxltier_populate",
+			     "cxltier CREATE_POPULATE, 4 KiB pages", true, true,
+			     ROW_MEMSET),
+	[ROW_POP_TOUCH] = ROW("cxltier_populated_touch",
+			      "  then first touch (PTEs only)", true, true, -1),
+	[ROW_POP_TOTAL] = ROW("cxltier_populate_and_touch",
+			      "  populate + first touch", true, true, ROW_MEMSET),
+	[ROW_MEMSET] = ROW("anon_mbind_memset",
+			   "anon + mbind + memset, 1 thread, 4 KiB pages", false,
+			   true, -1),
+};
+
+struct stats {
+	double med_ms, min_ms, max_ms;
+	double med_gbps, min_gbps, max_gbps;
+};
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), dbl_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* GB/s are 10^9 bytes per second; the median of the runs' own rates. */
+static void row_stats(const struct row *r, struct stats *s)
+{
+	double ms[MAX_RUNS], gbps[MAX_RUNS];
+	unsigned int i;
+
+	for (i = 0; i < r->n; i++) {
+		ms[i] = r->ms[i];
+		gbps[i] = r->ms[i] > 0 ? (double)r->bytes / (r->ms[i] * 1e6) : NAN;
+	}
+	s->med_ms = median(ms, r->n);
+	s->min_ms = ms[0];
+	s->max_ms = ms[r->n - 1];
+	s->med_gbps = median(gbps, r->n);
+	s->min_gbps = gbps[0];
+	s->max_gbps = gbps[r->n - 1];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Workloads                                                                  */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static sigjmp_buf bus_env;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_env, 1);
+}
+
+/* One write per base page; 0, or -EFAULT after a SIGBUS. */
+static __attribute__((noinline)) void touch_pages(volatile char *p, size_t len,
+						  size_t pg)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += pg)
+		p[off] = 1;
+}
+
+static int guarded_touch(char *p, size_t len, size_t pg, double *ms)
+{
+	struct sigaction sa, old;
+	volatile int ret = 0;
+	double t0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	t0 = now_ms();
+	if (sigsetjmp(bus_env, 1) == 0)
+		touch_pages(p, len, pg);
+	else
+		ret = -EFAULT;
+	*ms = now_ms() - t0;
+	sigaction(SIGBUS, &old, NULL);
+	return ret;
+}
+
+struct bench {
+	const struct tc_cmd *cmd;
+	struct tier_ctx *ctx;
+	uint32_t node;
+	size_t page;
+	bool module;
+};
+
+/* A cxltier buffer on the node is where it was asked to be, and whole. */
+static int check_buf(struct bench *b, struct tier_buf *buf, const char *what)
+{
+	struct tier_buf_stat st;
+	int err = tier_buf_stat(buf, &st);
+
+	if (err) {
+		tc_error(b->cmd, "stat buffer", err);
+		return -1;
+	}
+	if (st.resident_bytes != st.map_length || st.nr_resident != 1 ||
+	    st.resident[0].node != b->node) {
+		tc_errorf(b->cmd, "%s: placement: %llu of %llu bytes resident, %u nodes, first %u; expected all on node %u",
+			  what, (unsigned long long)st.resident_bytes,
+			  (unsigned long long)st.map_length, st.nr_resident,
+			  st.nr_resident ? st.resident[0].node : 0, b->node);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_buf(struct bench *b, uint64_t len, unsigned int page_shift,
+		      uint32_t flags, struct tier_buf **buf, const char *what)
+{
+	struct tier_policy p;
+	char msg[128];
+	int err;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = CXLTIER_MODE_BIND;
+	p.flags = flags;
+	p.page_shift = page_shift;
+	p.nr_nodes = 1;
+	p.nodes[0].node = b->node;
+	err = tier_buf_create(b->ctx, (size_t)len, &p, buf);
+	if (err) {
+		snprintf(msg, sizeof(msg), "%s on node %u: create", what, b->node);
+		tc_error(b->cmd, msg, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fault-in of a fresh cxltier buffer. */
+static int run_tier_fault(struct bench *b, struct row *r, unsigned int shift,
+			  const char *what)
+{
+	struct tier_buf *buf;
+	void *addr;
+	int err, ret = -1;
+
+	if (create_buf(b, r->bytes, shift, 0, &buf, what))
+		return -1;
+	err = tier_buf_map(buf, &addr);
+	if (err) {
+		tc_error(b->cmd, "map buffer", err);
+		goto out;
+	}
+	if (guarded_touch(addr, r->bytes, b->page, &r->ms[r->n])) {
+		tc_errorf(b->cmd, "%s: SIGBUS: node %u could not give a page",
+			  what, b->node);
+		goto out;
+	}
+	if (check_buf(b, buf, what))
+		goto out;
+	r->n++;
+	ret = 0;
+out:
+	tier_buf_destroy(buf);
+	return ret;
+}
+
+/* Populate a cxltier buffer, then touch every page of it. */
+static int run_tier_populate(struct bench *b)
+{
+	struct row *pop = &rows[ROW_POPULATE], *touch = &rows[ROW_POP_TOUCH];
+	struct row *total = &rows[ROW_POP_TOTAL];
+	struct tier_buf *buf;
+	void *addr;
+	double t0;
+	int err, ret = -1;
+
+	t0 = now_ms();
+	if (create_buf(b, pop->bytes, 0, CXLTIER_CREATE_POPULATE, &buf,
+		       "populated buffer"))
+		return -1;
+	pop->ms[pop->n] = now_ms() - t0;
+	if (check_buf(b, buf, "populated buffer"))
+		goto out;
+	err = tier_buf_map(buf, &addr);
+	if (err) {
+		tc_error(b->cmd, "map buffer", err);
+		goto out;
+	}
+	if (guarded_touch(addr, touch->bytes, b->page, &touch->ms[touch->n])) {
+		tc_errorf(b->cmd, "populated buffer: SIGBUS on a populated page");
+		goto out;
+	}
+	total->ms[total->n] = pop->ms[pop->n] + touch->ms[touch->n];
+	pop->n++;
+	touch->n++;
+	total->n++;
+	ret = 0;
+out:
+	tier_buf_destroy(buf);
+	return ret;
+}
+
+/* An anonymous private mapping bound to the node, 4 KiB pages. */
+static char *anon_map(struct bench *b, size_t len)
+{
+	unsigned long mask[NODE_ID_LIMIT / (8 * sizeof(unsigned long))];
+	char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		tc_error(b->cmd, "anonymous mmap", -errno);
+		return NULL;
+	}
+	/* the baseline is 4 KiB faults, whatever the THP setting */
+	(void)madvise(p, len, MADV_NOHUGEPAGE);
+	memset(mask, 0, sizeof(mask));
+	mask[b->node / (8 * sizeof(unsigned long))] |=
+		1UL << (b->node % (8 * sizeof(unsigned long)));
+	if (syscall(SYS_mbind, p, len, MPOL_BIND, mask, NODE_ID_LIMIT + 1, 0)) {
+		tc_error(b->cmd, "mbind(MPOL_BIND) of the anonymous mapping", -errno);
+		munmap(p, len);
+		return NULL;
+	}
+	return p;
+}
+
+/* Every page of an anonymous mapping is on the node (move_pages query). */
+static int anon_check(struct bench *b, char *p, size_t len, const char *what)
+{
+	enum { BATCH = 1024 };
+	void *pages[BATCH];
+	int status[BATCH];
+	size_t off = 0;
+	unsigned int i, n;
+
+	while (off < len) {
+		for (n = 0; n < BATCH && off < len; n++, off += b->page)
+			pages[n] = p + off;
+		if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0) < 0) {
+			tc_error(b->cmd, "move_pages", -errno);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			if (status[i] != (int)b->node) {
+				tc_errorf(b->cmd, "%s: placement: page at offset %zu is on %s %d, expected node %u",
+					  what, (size_t)((char *)pages[i] - p),
+					  status[i] < 0 ? "error" : "node",
+					  status[i] < 0 ? -status[i] : status[i],
+					  b->node);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int run_anon_fault(struct bench *b)
+{
+	struct row *r = &rows[ROW_ANON];
+	char *p = anon_map(b, r->bytes);
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	if (guarded_touch(p, r->bytes, b->page, &r->ms[r->n])) {
+		tc_errorf(b->cmd, "anonymous mapping: SIGBUS");
+		goto out;
+	}
+	if (anon_check(b, p, r->bytes, "anonymous mapping"))
+		goto out;
+	r->n++;
+	ret = 0;
+out:
+	munmap(p, r->bytes);
+	return ret;
+}
+
+static int run_memset(struct bench *b)
+{
+	struct row *r = &rows[ROW_MEMSET];
+	char *p = anon_map(b, r->bytes);
+	double t0;
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	t0 = now_ms();
+	memset(p, 0, r->bytes);
+	r->ms[r->n] = now_ms() - t0;
+	if (anon_check(b, p, r->bytes, "memset mapping"))
+		goto out;
+	r->n++;
+	ret = 0;
+out:
+	munmap(p, r->bytes);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                     */
+
+/* The selected word of a sysfs "a [b] c" file, or "?". */
+static void read_bracketed(const char *path, char *out, size_t len)
+{
+	char line[256], *a, *z;
+	FILE *f = fopen(path, "r");
+
+	snprintf(out, len, "?");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) &&
+	    (z = strchr(a, ']'))) {
+		*z = '\0';
+		snprintf(out, len, "%s", a + 1);
+	}
+	fclose(f);
+}
+
+struct env {
+	char kernel[128];
+	char thp[32], thp_shmem[32];
+	long cpus;
+};
+
+static void read_env(struct env *e)
+{
+	struct utsname u;
+
+	snprintf(e->kernel, sizeof(e->kernel), "%s",
+		 uname(&u) ? "?" : u.release);
+	read_bracketed("/sys/kernel/mm/transparent_hugepage/enabled", e->thp,
+		       sizeof(e->thp));
+	read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+		       e->thp_shmem, sizeof(e->thp_shmem));
+	e->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static void print_group(bool populate)
+{
+	static const char *const hdr[] = {
+		"WORKLOAD", "GB/s MEDIAN", "MIN", "MAX", "ms MEDIAN", "MIN", "MAX",
+		"VS BASELINE",
+	};
+	char sz[SIZE_STRLEN];
+	struct table t;
+	int i;
+
+	table_init(&t, 8, hdr, 0xfe);
+	for (i = 0; i < NR_ROWS; i++) {
+		const struct row *r = &rows[i];
+		struct stats s, base;
+
+		if (r->populate != populate || !r->n)
+			continue;
+		row_stats(r, &s);
+		table_add(&t, "%s", r->label);
+		table_add(&t, "%.2f", s.med_gbps);
+		table_add(&t, "%.2f", s.min_gbps);
+		table_add(&t, "%.2f", s.max_gbps);
+		table_add(&t, "%.1f", s.med_ms);
+		table_add(&t, "%.1f", s.min_ms);
+		table_add(&t, "%.1f", s.max_ms);
+		if (r->baseline >= 0 && rows[r->baseline].n) {
+			row_stats(&rows[r->baseline], &base);
+			table_add(&t, "%.2fx", s.med_gbps / base.med_gbps);
+		} else {
+			table_add(&t, "%s", i == ROW_ANON || i == ROW_MEMSET ?
+				  "1.00x (base)" : "-");
+		}
+	}
+	format_size(rows[populate ? ROW_MEMSET : ROW_ANON].bytes, sz, sizeof(sz));
+	if (populate)
+		printf("\nmaking %s ready (allocated, zeroed, mapped):\n", sz);
+	else
+		printf("\nfirst-touch fault-in of %s:\n", sz);
+	table_print(&t, stdout);
+	table_free(&t);
+}
+
+static void report_table(const struct bench *b, const struct env *e,
+			 unsigned int runs, const char *skipped)
+{
+	struct tier_node n;
+
+	tc_print_backend(stdout, b->ctx);
+	printf("bench fault: node %u (%s), %u runs each, interleaved; kernel %s, %ld CPUs, THP anon [%s] shmem [%s]\n",
+	       b->node, tier_node_by_id(b->ctx, (int)b->node, &n) ? "?" :
+	       tc_tier_name(n.tier), runs, e->kernel, e->cpus, e->thp,
+	       e->thp_shmem);
+	printf("GB/s = 10^9 bytes/s over the buffer; one write per 4 KiB page for a touch; VS BASELINE = median GB/s / the anon row's\n");
+	if (skipped)
+		printf("cxltier rows skipped: %s\n", skipped);
+	print_group(false);
+	print_group(true);
+}
+
+static void report_json(const struct bench *b, const struct env *e,
+			unsigned int runs, const char *skipped)
+{
+	struct tier_node n;
+	struct json j;
+	unsigned int i, k;
+
+	json_init(&j, stdout);
+	json_obj_open(&j, NULL);
+	tc_json_backend(&j, b->ctx);
+	json_str(&j, "bench", "fault");
+	json_u64(&j, "node", b->node);
+	json_str(&j, "tier", tier_node_by_id(b->ctx, (int)b->node, &n) ? NULL :
+		 tc_tier_name(n.tier));
+	json_str(&j, "kernel", e->kernel);
+	json_i64(&j, "cpus", e->cpus);
+	json_str(&j, "thp_anon", e->thp);
+	json_str(&j, "thp_shmem", e->thp_shmem);
+	json_u64(&j, "runs", runs);
+	json_u64(&j, "fault_bytes", rows[ROW_ANON].bytes);
+	json_u64(&j, "populate_bytes", rows[ROW_MEMSET].bytes);
+	json_str(&j, "cxltier_skipped", skipped);
+	json_arr_open(&j, "results");
+	for (i = 0; i < NR_ROWS; i++) {
+		const struct row *r = &rows[i];
+		struct stats s, base;
+
+		if (!r->n)
+			continue;
+		row_stats(r, &s);
+		json_obj_open(&j, NULL);
+		json_str(&j, "name", r->name);
+		json_str(&j, "group", r->populate ? "populate" : "fault");
+		json_u64(&j, "bytes", r->bytes);
+		json_arr_open(&j, "ms");
+		for (k = 0; k < r->n; k++)
+			json_f64(&j, NULL, r->ms[k]);
+		json_arr_close(&j);
+		json_f64(&j, "median_ms", s.med_ms);
+		json_f64(&j, "min_ms", s.min_ms);
+		json_f64(&j, "max_ms", s.max_ms);
+		json_f64(&j, "median_gbps", s.med_gbps);
+		json_f64(&j, "min_gbps", s.min_gbps);
+		json_f64(&j, "max_gbps", s.max_gbps);
+		if (r->baseline >= 0 && rows[r->baseline].n) {
+			row_stats(&rows[r->baseline], &base);
+			json_str(&j, "baseline", rows[r->baseline].name);
+			json_f64(&j, "ratio", s.med_gbps / base.med_gbps);
+		} else {
+			json_null(&j, "baseline");
+			json_null(&j, "ratio");
+		}
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_obj_close(&j);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The command                                                                */
+
+/*
+ * A default size that fits the node: @want, halved until the node's free
+ * memory leaves headroom() beside it; an explicit size is taken as given.
+ */
+static uint64_t fit_size(uint64_t want, uint64_t free_bytes)
+{
+	uint64_t room = free_bytes > headroom(free_bytes) ?
+			free_bytes - headroom(free_bytes) : 0;
+
+	while (want > HUGE_SIZE && want > room)
+		want /= 2;
+	return want;
+}
+
+static int parse_bench_size(const struct tc_cmd *cmd, const char *opt,
+			    const char *arg, uint64_t *out)
+{
+	int err = parse_size(arg, out);
+
+	if (err || *out < HUGE_SIZE || *out % HUGE_SIZE || *out > SIZE_MAX / 2) {
+		tc_errorf(cmd, "%s %s: %s", opt, arg, err == -EINVAL ?
+			  "not a size (e.g. 64M, 1G)" :
+			  "must be a multiple of 2M, at least 2M");
+		return 1;
+	}
+	return 0;
+}
+
+static void progress(bool on, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(bool on, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!on)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	enum { OPT_NODE = 256, OPT_SIZE, OPT_POP_SIZE, OPT_RUNS, OPT_JSON,
+	       OPT_QUIET };
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "populate-size", required_argument, NULL, OPT_POP_SIZE },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t node = 0, runs = DEFAULT_RUNS, fsize = 0, psize = 0;
+	const char *node_arg = NULL, *skipped = NULL;
+	char skip_msg[256], s1[SIZE_STRLEN], s2[SIZE_STRLEN];
+	bool json = false, quiet = false;
+	struct bench b = { .cmd = cmd };
+	struct tier_node tn;
+	struct env e;
+	unsigned int run;
+	int c, err, ret = 1, i;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NODE:
+			node_arg = optarg;
+			if (parse_uint(optarg, NODE_ID_LIMIT - 1, &node)) {
+				tc_errorf(cmd, "--node %s: not a node number", optarg);
+				return 1;
+			}
+			break;
+		case OPT_SIZE:
+			if (parse_bench_size(cmd, "--size", optarg, &fsize))
+				return 1;
+			break;
+		case OPT_POP_SIZE:
+			if (parse_bench_size(cmd, "--populate-size", optarg, &psize))
+				return 1;
+			break;
+		case OPT_RUNS:
+			if (parse_uint(optarg, MAX_RUNS, &runs) || !runs) {
+				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
+					  optarg, MAX_RUNS);
+				return 1;
+			}
+			break;
+		case OPT_JSON: json = true; break;
+		case OPT_QUIET: quiet = true; break;
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+	}
+	if (optind < argc) {
+		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+		tc_usage(cmd, 0);
+		return 1;
+	}
+
+	if (tc_open(cmd, &b.ctx))
+		return 1;
+	b.page = (size_t)sysconf(_SC_PAGESIZE);
+	b.module = tier_backend(b.ctx) == TIER_BACKEND_MODULE;
+	if (!node_arg) {
+		/* the first node with CPUs: local DRAM */
+		for (i = 0; i < tier_nr_nodes(b.ctx); i++) {
+			if (tier_node(b.ctx, i, &tn))
+				continue;
+			if (i == 0 || (tn.flags & CXLTIER_NODE_HAS_CPUS)) {
+				node = tn.node;
+				if (tn.flags & CXLTIER_NODE_HAS_CPUS)
+					break;
+			}
+		}
+	}
+	b.node = (uint32_t)node;
+	err = tier_node_by_id(b.ctx, (int)b.node, &tn);
+	if (err) {
+		tc_errorf(cmd, "node %u: %s", b.node, err == -ENODEV ?
+			  "offline or without memory" : strerror(-err));
+		goto out;
+	}
+	if (!fsize) {
+		fsize = fit_size(DEFAULT_FAULT_SIZE, tn.free_bytes);
+		if (fsize != DEFAULT_FAULT_SIZE)
+			fprintf(stderr, "tierctl bench: fault size %s: 256M does not fit beside node %u's free %s\n",
+				format_size(fsize, s1, sizeof(s1)), b.node,
+				format_size(tn.free_bytes, s2, sizeof(s2)));
+	}
+	if (!psize) {
+		psize = fit_size(DEFAULT_POPULATE_SIZE, tn.free_bytes);
+		if (psize != DEFAULT_POPULATE_SIZE)
+			fprintf(stderr, "tierctl bench: populate size %s: 1G does not fit beside node %u's free %s\n",
+				format_size(psize, s1, sizeof(s1)), b.node,
+				format_size(tn.free_bytes, s2, sizeof(s2)));
+	}
+	if (!b.module) {
+		int merr = tier_module_error(b.ctx);
+
+		snprintf(skip_msg, sizeof(skip_msg),
+			 "the backend is mbind, not the cxltier module%s%s",
+			 merr ? ": " CXLTIER_DEVICE_PATH ": " : "",
+			 merr ? strerror(-merr) : "");
+		skipped = skip_msg;
+		fprintf(stderr, "tierctl bench: cxltier rows skipped: %s\n", skipped);
+	}
+	for (i = 0; i < NR_ROWS; i++) {
+		rows[i].n = 0;
+		rows[i].bytes = rows[i].populate ? psize : fsize;
+	}
+
+	/* Rows interleave within each run, so drift hits them alike. */
+	for (run = 1; run <= runs; run++) {
+		progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
+		if (b.module) {
+			progress(!quiet, " cxltier-4K");
+			if (run_tier_fault(&b, &rows[ROW_TIER_4K], 0, "4 KiB-page buffer"))
+				goto fail;
+			progress(!quiet, " cxltier-2M");
+			if (run_tier_fault(&b, &rows[ROW_TIER_2M], 21, "2 MiB-page buffer"))
+				goto fail;
+		}
+		progress(!quiet, " anon");
+		if (run_anon_fault(&b))
+			goto fail;
+		if (b.module) {
+			progress(!quiet, " populate-%s",
+				 format_size(psize, s1, sizeof(s1)));
+			if (run_tier_populate(&b))
+				goto fail;
+		}
+		progress(!quiet, " memset-%s", format_size(psize, s1, sizeof(s1)));
+		if (run_memset(&b))
+			goto fail;
+		progress(!quiet, "\n");
+	}
+
+	read_env(&e);
+	if (json)
+		report_json(&b, &e, (unsigned int)runs, skipped);
+	else
+		report_table(&b, &e, (unsigned int)runs, skipped);
+	ret = 0;
+	goto out;
+fail:
+	progress(!quiet, "\n");
+out:
+	tier_close(b.ctx);
+	return ret;
+}
+
+/* Benchmarks, by name: "tierctl bench NAME ...". */
+static const struct {
+	const char *name;
+	int (*fn)(const struct tc_cmd *cmd, int argc, char **argv);
+} benches[] = {
+	{ "fault", bench_fault },
+};
+
+int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		tc_errorf(cmd, "which benchmark? (fault)");
+		tc_usage(cmd, 0);
+		return 1;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		tc_usage(cmd, 1);
+		return 0;
+	}
+	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (!strcmp(argv[1], benches[i].name))
+			return benches[i].fn(cmd, argc - 1, argv + 1);
+	tc_errorf(cmd, "%s: unknown benchmark (fault)", argv[1]);
+	return 1;
+}
