@@ -31,7 +31,7 @@ KWERROR := CXLTIER_WERROR=1
 endif
 export WERROR
 
-SUBDIRS := libtier tools tests/host tests/selftests
+SUBDIRS := libtier tools tests/host tests/selftests tests/stress
 
 .PHONY: all module lib tools tests install clean deps demo check help
 
@@ -50,6 +50,7 @@ tools: lib
 tests: lib
 	$(MAKE) -C tests/host
 	$(MAKE) -C tests/selftests
+	$(MAKE) -C tests/stress
 
 install: lib tools
 	$(MAKE) -C libtier install

@@ -702,38 +702,43 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	buf->id = atomic64_inc_return(&cxltier_next_id);
+
+	/*
+	 * The file (and its inode) before any page: a populated page is
+	 * movable at once, and migrating it zaps through buf->inode.
+	 */
+	file = cxltier_buf_file(buf);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_free;
+	}
+	/* From here the file owns the buffer: fput() frees it. */
+
 	if (c->flags & CXLTIER_CREATE_POPULATE) {
 		ret = cxltier_populate(buf);
 		if (ret)
-			goto err_free;
+			goto err_file;
 	}
-	buf->id = atomic64_inc_return(&cxltier_next_id);
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
-		goto err_free;
+		goto err_file;
 	}
-	file = cxltier_buf_file(buf);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_fd;
-	}
-	/* From here the file owns the buffer: fput() frees it. */
-
 	c->out_fd = fd;
 	c->out_id = buf->id;
 	ret = cxltier_ucmd_respond(ucmd, sizeof(*c));
 	if (ret) {
-		fput(file);
 		put_unused_fd(fd);
-		return ret;
+		goto err_file;
 	}
 	fd_install(fd, file);
 	return 0;
 
-err_fd:
-	put_unused_fd(fd);
+err_file:
+	fput(file);
+	return ret;
 err_free:
 	cxltier_buf_free(buf);
 	return ret;

@@ -132,7 +132,7 @@ int cxltier_get_info(struct cxltier_ucmd *ucmd)
 	if (info->flags || info->__reserved || info->__reserved2)
 		return -EINVAL;
 	if (cap && (stride < CXLTIER_NODE_INFO_SIZE_VER0 || stride % 8 ||
-		    stride > PAGE_SIZE))
+		    stride > CXLTIER_NODE_INFO_MAX_SIZE))
 		return -EINVAL;
 
 	info->api_version = CXLTIER_API_VERSION;

@@ -38,7 +38,7 @@ step() {
 			f=$((f + BASH_REMATCH[2] + BASH_REMATCH[4] + BASH_REMATCH[6]))
 			s=$((s + BASH_REMATCH[5]))
 			found=1
-		elif [[ $line =~ ^([A-Za-z-]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
+		elif [[ $line =~ ^([A-Za-z-]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?(\ .*)?$ ]]; then
 			p=$((p + BASH_REMATCH[2]))
 			f=$((f + BASH_REMATCH[3]))
 			s=$((s + ${BASH_REMATCH[5]:-0}))
@@ -79,11 +79,23 @@ libtier_vm() {
 		exit $rc'
 }
 
+# Concurrency stress (60 s of creating, mapping, forking, verifying every
+# byte while a CXL node goes offline and online and compaction runs), then
+# the random-ioctl fuzzer; both print their seeds, so failures reproduce.
+stress_fuzz() {
+	vm_run -- sh -c '
+		rc=0
+		build/tests/cxltier_stress --duration "${CXLTIER_STRESS_SECONDS:-60}" || rc=1
+		build/tests/cxltier_fuzz --iterations "${CXLTIER_FUZZ_ITERATIONS:-20000}" || rc=1
+		exit $rc'
+}
+
 step version version_consistency
 step host make -s -C tests/host check
 step vm-runner tests/vm/selftest.sh
 step module-suite make -s -C tests/selftests run
 step libtier-vm libtier_vm
+step stress-fuzz stress_fuzz
 step dkms tests/dkms/check.sh
 
 echo

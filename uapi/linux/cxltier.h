@@ -97,6 +97,7 @@ struct cxltier_node_info {
 	__aligned_u64 movable_bytes;
 };
 #define CXLTIER_NODE_INFO_SIZE_VER0	48	/* first published size */
+#define CXLTIER_NODE_INFO_MAX_SIZE	4096	/* largest stride accepted */
 
 /**
  * struct cxltier_info - CXLTIER_IOC_GET_INFO
@@ -106,7 +107,8 @@ struct cxltier_node_info {
  * @nr_nodes: in: capacity of @nodes; out: number of online nodes with memory
  * @node_entry_size: in: the stride of @nodes, normally
  *        sizeof(struct cxltier_node_info); at least
- *        CXLTIER_NODE_INFO_SIZE_VER0 and a multiple of 8 when @nodes is set.
+ *        CXLTIER_NODE_INFO_SIZE_VER0, at most CXLTIER_NODE_INFO_MAX_SIZE
+ *        and a multiple of 8 when @nr_nodes is not 0 (else -EINVAL).
  *        The kernel writes min(stride, its own size) bytes per entry and
  *        zeroes the rest of each entry.
  * @__reserved: must be 0
