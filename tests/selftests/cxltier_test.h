@@ -778,6 +778,30 @@ static const struct cxltier_node_info *topo_pick(const struct topo *t,
 	return best;
 }
 
+/* The best node of kind @k, not @a nor @b (-1: none), with @min_free. */
+static const struct cxltier_node_info *
+topo_pick_not(const struct topo *t, enum node_kind k,
+	      unsigned long long min_free, int a, int b)
+{
+	const struct cxltier_node_info *best = NULL;
+	int best_score = 0;
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		const struct cxltier_node_info *n = &t->nodes[i];
+		int s = node_score(n, k);
+
+		if (!s || n->free_bytes < min_free || (int)n->node == a ||
+		    (int)n->node == b)
+			continue;
+		if (s > best_score || (s == best_score && n->node < best->node)) {
+			best = n;
+			best_score = s;
+		}
+	}
+	return best;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Buffers                                                                  */
 
@@ -808,6 +832,29 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 {
 	return buf_create_ex(dev, len, node, 0, NULL);
 }
+
+/* The 2 MiB page size of CXLTIER_IOC_CREATE's page_shift. */
+#define HUGE_SHIFT 21
+#define HUGE_SZ (1ULL << HUGE_SHIFT)
+
+/*
+ * The module must list what a test uses in GET_INFO (the header: "what is
+ * supported is learnt from CXLTIER_IOC_GET_INFO").  A module without it is
+ * skipped, or fails in strict mode: this suite tests the module that
+ * implements the issue.
+ */
+#define NEED_SUPPORT(topo, mask_field, bit, what) do {			\
+	if (!((topo)->info.mask_field & (bit)))				\
+		SKIP_TOPO(return, "the module does not list %s in "	\
+			  "GET_INFO " #mask_field, what);		\
+} while (0)
+#define NEED_MODE(topo, m) \
+	NEED_SUPPORT(topo, supported_modes, 1ULL << (m), #m)
+#define NEED_FLAG(topo, f) \
+	NEED_SUPPORT(topo, supported_create_flags, (uint64_t)(f), #f)
+#define NEED_HUGE(topo) \
+	NEED_SUPPORT(topo, supported_page_sizes, 1ULL << HUGE_SHIFT, \
+		     "2 MiB pages")
 
 #define STAT_MAX_RES 64
 struct bstat {
@@ -1062,11 +1109,16 @@ static uint64_t memory_block_size(void)
 	return size;
 }
 
-/* Node of the memory block holding @pfn per sysfs, or -1. */
+/*
+ * Node of the memory block holding @pfn per sysfs, or -1.  Memory blocks
+ * never change node, so the answer is cached per block.
+ */
+#define PFN_NODE_CACHE 65536
 static int pfn_node(uint64_t pfn)
 {
 	static bool possible[TOPO_MAX_NODES];
 	static bool loaded;
+	static short cache[PFN_NODE_CACHE];	/* node + 1, 0 unknown */
 	uint64_t block_size = memory_block_size(), block;
 	char path[128];
 	int n;
@@ -1077,14 +1129,19 @@ static int pfn_node(uint64_t pfn)
 		loaded = true;
 	}
 	block = pfn * pgsz / block_size;
+	if (block < PFN_NODE_CACHE && cache[block])
+		return cache[block] - 1;
 	for (n = 0; n < TOPO_MAX_NODES; n++) {
 		if (!possible[n])
 			continue;
 		snprintf(path, sizeof(path),
 			 "/sys/devices/system/node/node%d/memory%" PRIu64, n,
 			 block);
-		if (!access(path, F_OK))
+		if (!access(path, F_OK)) {
+			if (block < PFN_NODE_CACHE)
+				cache[block] = (short)(n + 1);
 			return n;
+		}
 	}
 	return -1;
 }

@@ -36,7 +36,8 @@ struct abi_field {
 FIXTURE_VARIANT(abi) {
 	unsigned int nr;	/* CXLTIER_CMD_* */
 	unsigned long cmd;
-	unsigned int size;	/* sizeof the struct: its first version */
+	unsigned int size;	/* sizeof the struct */
+	unsigned int min_size;	/* its first published version */
 	bool on_buf;		/* a buffer-fd ioctl */
 	struct abi_field rsv[2];	/* __u32 reserved fields */
 	unsigned int nr_rsv;
@@ -46,6 +47,7 @@ FIXTURE_VARIANT_ADD(abi, get_info) {
 	.nr = CXLTIER_CMD_GET_INFO,
 	.cmd = CXLTIER_IOC_GET_INFO,
 	.size = sizeof(struct cxltier_info),
+	.min_size = sizeof(struct cxltier_info),
 	.rsv = {
 		{ offsetof(struct cxltier_info, __reserved), "__reserved" },
 		{ offsetof(struct cxltier_info, __reserved2), "__reserved2" },
@@ -57,22 +59,26 @@ FIXTURE_VARIANT_ADD(abi, create) {
 	.nr = CXLTIER_CMD_CREATE,
 	.cmd = CXLTIER_IOC_CREATE,
 	.size = sizeof(struct cxltier_create),
+	.min_size = sizeof(struct cxltier_create),
 	.rsv = {
-		{ offsetof(struct cxltier_create, __reserved), "__reserved" },
 		{ offsetof(struct cxltier_create, __reserved2), "__reserved2" },
 	},
-	.nr_rsv = 2,
+	.nr_rsv = 1,
 };
 
 FIXTURE_VARIANT_ADD(abi, buf_stat) {
 	.nr = CXLTIER_CMD_BUF_STAT,
 	.cmd = CXLTIER_IOC_BUF_STAT,
 	.size = sizeof(struct cxltier_buf_stat),
+	/* the first version ended at resident_bytes */
+	.min_size = offsetof(struct cxltier_buf_stat, spilled_bytes),
 	.on_buf = true,
 	.rsv = {
 		{ offsetof(struct cxltier_buf_stat, __reserved), "__reserved" },
+		{ offsetof(struct cxltier_buf_stat, __reserved2),
+		  "__reserved2" },
 	},
-	.nr_rsv = 1,
+	.nr_rsv = 2,
 };
 
 /* Writes a valid argument for the variant's ioctl at @arg (size bytes). */
@@ -175,6 +181,11 @@ static void __abi_check_out(struct __test_metadata *_metadata,
 		ASSERT_EQ((uint64_t)pgsz, a->length);
 		ASSERT_EQ((unsigned int)CXLTIER_MODE_BIND, a->mode);
 		ASSERT_EQ(pgshift, a->page_shift);
+		if (a->size >= sizeof(*a)) {
+			ASSERT_EQ(0ULL, a->spilled_bytes);
+			ASSERT_EQ(0U, a->chunk_shift);
+			ASSERT_EQ(0U, a->__reserved2);
+		}
 		break;
 	}
 	}
@@ -332,8 +343,40 @@ TEST_F(abi, size_one_short)
 	__u32 *arg = (__u32 *)self->area;
 
 	abi_fill(self, variant, arg);
-	arg[0] = variant->size - 1;
+	arg[0] = variant->min_size - 1;
 	EXPECT_ERRNO(EINVAL, abi_call(self, variant, arg), "");
+}
+
+/*
+ * The first published size, and every multiple of 8 up to the current
+ * one, is accepted; the kernel writes nothing past the size given.
+ */
+TEST_F(abi, size_older_versions)
+{
+	unsigned int sz, i;
+
+	for (sz = variant->min_size; sz <= variant->size; sz += 8) {
+		unsigned char *arg = (unsigned char *)self->area;
+
+		memset(arg, 0xa5, 2 * pgsz);
+		abi_fill(self, variant, arg);
+		memset(arg + sz, 0xa5, 2 * pgsz - sz);
+		*(__u32 *)arg = sz;
+		ASSERT_OK(xioctl(abi_fd(self, variant), variant->cmd, arg));
+		for (i = sz; i < 2 * pgsz; i++)
+			if (arg[i] != 0xa5) {
+				TH_LOG("size %u: byte %u written (%#x)", sz, i,
+				       arg[i]);
+				ASSERT_EQ(0xa5, arg[i]);
+			}
+		/* a new buffer's fd, an out field, is there */
+		if (variant->nr == CXLTIER_CMD_CREATE)
+			close(((struct cxltier_create *)arg)->out_fd);
+		if (variant->nr == CXLTIER_CMD_BUF_STAT) {
+			EXPECT_EQ(self->buf_id,
+				  ((struct cxltier_buf_stat *)arg)->id);
+		}
+	}
 }
 
 /* Larger than the struct with a non-zero byte in the tail: -E2BIG. */
@@ -496,6 +539,28 @@ TEST_F(info, capabilities)
 	EXPECT_GE((unsigned int)CXLTIER_MAX_POLICY_NODES, q->max_policy_nodes);
 	/* create flags is a __u32 */
 	EXPECT_EQ(0ULL, q->supported_create_flags >> 32);
+}
+
+/* What GET_INFO lists is all defined by the header. */
+TEST_F(info, capabilities_known)
+{
+	const struct cxltier_info *q = &self->c.topo.info;
+	const uint64_t flags = CXLTIER_CREATE_FALLBACK |
+			       CXLTIER_CREATE_POPULATE |
+			       CXLTIER_CREATE_PINNABLE |
+			       CXLTIER_CREATE_HUGE_FALLBACK;
+
+	TH_LOG("modes %#llx, create flags %#llx, page sizes %#llx, "
+	       "max_policy_nodes %u",
+	       (unsigned long long)q->supported_modes,
+	       (unsigned long long)q->supported_create_flags,
+	       (unsigned long long)q->supported_page_sizes,
+	       q->max_policy_nodes);
+	EXPECT_EQ(0ULL, q->supported_modes >> CXLTIER_NR_MODES);
+	EXPECT_EQ(0ULL, q->supported_create_flags & ~flags);
+	/* page_shift is 0, PAGE_SHIFT or 21 */
+	EXPECT_EQ(0ULL, q->supported_page_sizes &
+			~((1ULL << pgshift) | (1ULL << HUGE_SHIFT)));
 }
 
 /* Room for one entry too few: -EMSGSIZE, what fits filled, real count. */
@@ -1016,20 +1081,438 @@ TEST_F(create, nr_nodes_zero)
 	EXPECT_CREATE(EINVAL, req.nr_nodes = 0, "");
 }
 
-/* Two valid, distinct nodes for CXLTIER_MODE_BIND (1 in API 1): -EINVAL. */
-TEST_F(create, nr_nodes_two_for_bind)
+/* A node with memory other than the fixture's, or NULL. */
+static const struct cxltier_node_info *
+create_other(const struct ctx *c, const struct cxltier_node_info *n)
 {
+	const struct cxltier_node_info *o;
+
+	o = topo_pick_not(&c->topo, NK_CXL, 64 * MiB, (int)n->node, -1);
+	return o ? o : topo_pick_not(&c->topo, NK_ANY, 64 * MiB,
+				     (int)n->node, -1);
+}
+
+#define NEED_OTHER(o) do {						\
+	if (!(o))							\
+		SKIP_TOPO(return, "needs two nodes with memory");	\
+} while (0)
+
+/* The weight a mode accepts: 1 for WEIGHTED and SPLIT, else 0. */
+static uint32_t mode_weight(uint32_t mode)
+{
+	return mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT;
+}
+
+static bool mode_supported(const struct ctx *c, uint32_t mode)
+{
+	return c->topo.info.supported_modes & (1ULL << mode);
+}
+
+/* BIND over two distinct nodes (one node only before the policy modes). */
+TEST_F(create, bind_two_nodes)
+{
+	const struct cxltier_node_info *o = create_other(&self->c, self->n);
+	struct cxltier_create c = self->req;
+	struct bstat b;
+
+	NEED_OTHER(o);
+	self->nw[1].node = o->node;
+	c.nr_nodes = 2;
+	ASSERT_OK(xioctl(self->c.dev, CXLTIER_IOC_CREATE, &c));
+	ASSERT_OK(buf_stat(c.out_fd, &b));
+	EXPECT_EQ((unsigned int)CXLTIER_MODE_BIND, b.st.mode);
+	EXPECT_EQ(2U, b.st.nr_policy_nodes);
+	EXPECT_EQ(self->n->node, b.pol[0].node);
+	EXPECT_EQ(o->node, b.pol[1].node);
+	close(c.out_fd);
+}
+
+/* A node named twice, in every mode (weights valid for it): -EINVAL. */
+TEST_F(create, node_duplicate)
+{
+	const struct cxltier_node_info *o = create_other(&self->c, self->n);
+	uint32_t m;
+
+	NEED_OTHER(o);
+	for (m = 0; m < CXLTIER_NR_MODES; m++) {
+		uint32_t w = mode_weight(m);
+
+		if (!mode_supported(&self->c, m))
+			continue;
+		memset(self->nw, 0, 3 * sizeof(self->nw[0]));
+		self->nw[0].node = self->n->node;
+		self->nw[1].node = self->n->node;
+		self->nw[0].weight = self->nw[1].weight = w;
+		EXPECT_CREATE(EINVAL, (req.mode = m, req.nr_nodes = 2),
+			      " (mode %u: nodes %u, %u)", m, self->n->node,
+			      self->n->node);
+		self->nw[1].node = o->node;
+		self->nw[2].node = self->n->node;
+		self->nw[2].weight = w;
+		EXPECT_CREATE(EINVAL, (req.mode = m, req.nr_nodes = 3),
+			      " (mode %u: nodes %u, %u, %u)", m,
+			      self->n->node, o->node, self->n->node);
+		/* the control */
+		EXPECT_CREATE(0, (req.mode = m, req.nr_nodes = 2),
+			      " (mode %u: nodes %u, %u)", m, self->n->node,
+			      o->node);
+	}
+}
+
+/* WEIGHTED and SPLIT: a weight of 0, first or second entry: -EINVAL. */
+TEST_F(create, weight_zero)
+{
+	const struct cxltier_node_info *o = create_other(&self->c, self->n);
+	const uint32_t modes[] = { CXLTIER_MODE_WEIGHTED, CXLTIER_MODE_SPLIT };
 	unsigned int i;
+
+	NEED_OTHER(o);
+	self->nw[1].node = o->node;
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!mode_supported(&self->c, modes[i]))
+			continue;
+		self->nw[0].weight = 0;
+		EXPECT_CREATE(EINVAL, req.mode = modes[i], " (mode %u, one "
+			      "node, weight 0)", modes[i]);
+		self->nw[0].weight = 1;
+		self->nw[1].weight = 0;
+		EXPECT_CREATE(EINVAL, (req.mode = modes[i], req.nr_nodes = 2),
+			      " (mode %u, weights 1, 0)", modes[i]);
+		self->nw[1].weight = 1;
+		EXPECT_CREATE(0, (req.mode = modes[i], req.nr_nodes = 2),
+			      " (mode %u, weights 1, 1)", modes[i]);
+	}
+}
+
+/* WEIGHTED and SPLIT: a weight above CXLTIER_MAX_WEIGHT: -EINVAL. */
+TEST_F(create, weight_over_max)
+{
+	const struct cxltier_node_info *o = create_other(&self->c, self->n);
+	const uint32_t modes[] = { CXLTIER_MODE_WEIGHTED, CXLTIER_MODE_SPLIT };
+	const uint32_t w[] = { CXLTIER_MAX_WEIGHT + 1, 0x80000000U,
+			       0xffffffffU };
+	unsigned int i, j;
+
+	NEED_OTHER(o);
+	self->nw[1].node = o->node;
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!mode_supported(&self->c, modes[i]))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(w); j++) {
+			self->nw[0].weight = w[j];
+			self->nw[1].weight = 1;
+			EXPECT_CREATE(EINVAL, (req.mode = modes[i],
+					       req.nr_nodes = 2),
+				      " (mode %u, weights %u, 1)", modes[i],
+				      w[j]);
+			self->nw[0].weight = 1;
+			self->nw[1].weight = w[j];
+			EXPECT_CREATE(EINVAL, (req.mode = modes[i],
+					       req.nr_nodes = 2),
+				      " (mode %u, weights 1, %u)", modes[i],
+				      w[j]);
+		}
+		/* the control: the largest weight */
+		self->nw[0].weight = CXLTIER_MAX_WEIGHT;
+		self->nw[1].weight = CXLTIER_MAX_WEIGHT;
+		EXPECT_CREATE(0, (req.mode = modes[i], req.nr_nodes = 2),
+			      " (mode %u, weights %u, %u)", modes[i],
+			      CXLTIER_MAX_WEIGHT, CXLTIER_MAX_WEIGHT);
+	}
+}
+
+/* BIND (see weight_for_bind), PREFERRED and INTERLEAVE take no weights. */
+TEST_F(create, weight_for_unweighted_modes)
+{
+	const struct cxltier_node_info *o = create_other(&self->c, self->n);
+	const uint32_t modes[] = { CXLTIER_MODE_BIND, CXLTIER_MODE_PREFERRED,
+				   CXLTIER_MODE_INTERLEAVE };
+	const uint32_t w[] = { 1, CXLTIER_MAX_WEIGHT, 0xffffffffU };
+	unsigned int i, j;
+
+	NEED_OTHER(o);
+	self->nw[1].node = o->node;
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!mode_supported(&self->c, modes[i]))
+			continue;
+		for (j = 0; j < ARRAY_SIZE(w); j++) {
+			self->nw[0].weight = 0;
+			self->nw[1].weight = w[j];
+			EXPECT_CREATE(EINVAL, (req.mode = modes[i],
+					       req.nr_nodes = 2),
+				      " (mode %u, weights 0, %u)", modes[i],
+				      w[j]);
+		}
+		self->nw[1].weight = 0;
+		EXPECT_CREATE(0, (req.mode = modes[i], req.nr_nodes = 2),
+			      " (mode %u, weights 0, 0)", modes[i]);
+	}
+}
+
+/*
+ * Every node with memory at CXLTIER_MAX_WEIGHT is a valid WEIGHTED or
+ * SPLIT policy (the weights' sum is nodes * CXLTIER_MAX_WEIGHT; with at
+ * most CXLTIER_MAX_POLICY_NODES entries it stays below 2^32 * 0.015, so no
+ * reachable sum passes 2^32), reported back as given.
+ */
+TEST_F(create, weight_max_on_every_node)
+{
+	const uint32_t modes[] = { CXLTIER_MODE_WEIGHTED, CXLTIER_MODE_SPLIT };
+	unsigned int i, k;
 
 	if (self->c.topo.nr < 2)
 		SKIP_TOPO(return, "needs two nodes with memory");
-	for (i = 0; i < self->c.topo.nr; i++)
-		if (self->c.topo.nodes[i].node != self->n->node)
+	for (k = 0; k < self->c.topo.nr; k++) {
+		self->nw[k].node = self->c.topo.nodes[k].node;
+		self->nw[k].weight = CXLTIER_MAX_WEIGHT - k;
+	}
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		struct cxltier_create c = self->req;
+		struct bstat b;
+
+		if (!mode_supported(&self->c, modes[i]))
+			continue;
+		c.mode = modes[i];
+		c.nr_nodes = self->c.topo.nr;
+		c.length = 64 * pgsz;
+		ASSERT_OK(xioctl(self->c.dev, CXLTIER_IOC_CREATE, &c));
+		ASSERT_OK(buf_stat(c.out_fd, &b));
+		EXPECT_EQ(self->c.topo.nr, b.st.nr_policy_nodes);
+		for (k = 0; k < self->c.topo.nr; k++) {
+			EXPECT_EQ(self->nw[k].node, b.pol[k].node);
+			EXPECT_EQ(self->nw[k].weight, b.pol[k].weight);
+		}
+		close(c.out_fd);
+	}
+}
+
+/*
+ * CXLTIER_MAX_POLICY_NODES distinct ids (0-63): a valid count, so the
+ * ids without memory make it -ENODEV, not -EINVAL.
+ */
+TEST_F(create, nr_nodes_max_distinct)
+{
+	unsigned int max = kernel_max_numnodes(), i;
+	bool mem[TOPO_MAX_NODES];
+
+	if (max < CXLTIER_MAX_POLICY_NODES)
+		SKIP(return, "MAX_NUMNODES %u is below %u (or unknown)", max,
+		     CXLTIER_MAX_POLICY_NODES);
+	ASSERT_LT(0, sys_nodes("has_memory", mem));
+	for (i = 0; i < CXLTIER_MAX_POLICY_NODES; i++)
+		if (!mem[i])
 			break;
-	ASSERT_GT(self->c.topo.nr, i);
-	self->nw[1].node = self->c.topo.nodes[i].node;
-	EXPECT_CREATE(EINVAL, req.nr_nodes = 2, " (nodes %u, %u)",
-		      self->nw[0].node, self->nw[1].node);
+	if (i == CXLTIER_MAX_POLICY_NODES)
+		SKIP(return, "nodes 0-63 all have memory");
+	for (i = 0; i < CXLTIER_MAX_POLICY_NODES; i++)
+		self->nw[i].node = i;
+	EXPECT_CREATE(ENODEV, req.nr_nodes = CXLTIER_MAX_POLICY_NODES,
+		      " (nodes 0-%u)", CXLTIER_MAX_POLICY_NODES - 1);
+}
+
+/*
+ * CXLTIER_MAX_POLICY_NODES entries, all nodes with memory, so some named
+ * twice: -EINVAL, in every mode.
+ */
+TEST_F(create, nr_nodes_max_with_duplicates)
+{
+	uint32_t m;
+	unsigned int i;
+
+	for (m = 0; m < CXLTIER_NR_MODES; m++) {
+		if (!mode_supported(&self->c, m))
+			continue;
+		for (i = 0; i < CXLTIER_MAX_POLICY_NODES; i++) {
+			self->nw[i].node =
+				self->c.topo.nodes[i % self->c.topo.nr].node;
+			self->nw[i].weight = mode_weight(m);
+		}
+		EXPECT_CREATE(EINVAL, (req.mode = m,
+				       req.nr_nodes = CXLTIER_MAX_POLICY_NODES),
+			      " (mode %u)", m);
+	}
+}
+
+/* chunk_shift belongs to INTERLEAVE and WEIGHTED: else non-zero -EINVAL. */
+TEST_F(create, chunk_shift_other_modes)
+{
+	const uint32_t modes[] = { CXLTIER_MODE_BIND, CXLTIER_MODE_PREFERRED,
+				   CXLTIER_MODE_SPLIT };
+	const uint32_t cs[] = { pgshift, 16, HUGE_SHIFT,
+				CXLTIER_MAX_CHUNK_SHIFT };
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (!mode_supported(&self->c, modes[i]))
+			continue;
+		self->nw[0].weight = mode_weight(modes[i]);
+		for (j = 0; j < ARRAY_SIZE(cs); j++) {
+			EXPECT_CREATE(EINVAL, (req.mode = modes[i],
+					       req.chunk_shift = cs[j]),
+				      " (mode %u, chunk_shift %u)", modes[i],
+				      cs[j]);
+		}
+		EXPECT_CREATE(0, req.mode = modes[i], " (mode %u)", modes[i]);
+	}
+}
+
+/* The two modes that take a chunk, for the chunk_shift tests. */
+static const uint32_t chunk_modes[] = { CXLTIER_MODE_INTERLEAVE,
+					CXLTIER_MODE_WEIGHTED };
+
+/* A chunk smaller than the page size: -EINVAL (4 KiB and 2 MiB pages). */
+TEST_F(create, chunk_shift_below_page_size)
+{
+	bool huge = self->c.topo.info.supported_page_sizes &
+		    (1ULL << HUGE_SHIFT);
+	unsigned int i, s, tried = 0;
+
+	for (i = 0; i < ARRAY_SIZE(chunk_modes); i++) {
+		uint32_t m = chunk_modes[i];
+
+		if (!mode_supported(&self->c, m))
+			continue;
+		self->nw[0].weight = mode_weight(m);
+		for (s = 1; s < pgshift; s++) {
+			EXPECT_CREATE(EINVAL, (req.mode = m,
+					       req.chunk_shift = s),
+				      " (mode %u, chunk_shift %u)", m, s);
+			tried++;
+		}
+		if (!huge)
+			continue;
+		for (s = 1; s < HUGE_SHIFT; s++) {
+			EXPECT_CREATE(EINVAL, (req.mode = m,
+					       req.page_shift = HUGE_SHIFT,
+					       req.length = HUGE_SZ,
+					       req.chunk_shift = s),
+				      " (mode %u, 2 MiB pages, chunk_shift "
+				      "%u)", m, s);
+		}
+		EXPECT_CREATE(0, (req.mode = m, req.page_shift = HUGE_SHIFT,
+				  req.length = HUGE_SZ,
+				  req.chunk_shift = HUGE_SHIFT),
+			      " (mode %u, 2 MiB pages and chunks)", m);
+	}
+	ASSERT_LT(0U, tried);
+}
+
+/* A chunk above CXLTIER_MAX_CHUNK_SHIFT: -EINVAL. */
+TEST_F(create, chunk_shift_above_max)
+{
+	const uint32_t cs[] = { CXLTIER_MAX_CHUNK_SHIFT + 1, 32, 63, 64, 255,
+				0x80000000U, 0xffffffffU };
+	unsigned int i, j, tried = 0;
+
+	for (i = 0; i < ARRAY_SIZE(chunk_modes); i++) {
+		uint32_t m = chunk_modes[i];
+
+		if (!mode_supported(&self->c, m))
+			continue;
+		self->nw[0].weight = mode_weight(m);
+		for (j = 0; j < ARRAY_SIZE(cs); j++) {
+			EXPECT_CREATE(EINVAL, (req.mode = m,
+					       req.chunk_shift = cs[j]),
+				      " (mode %u, chunk_shift %#x)", m, cs[j]);
+			tried++;
+		}
+	}
+	ASSERT_LT(0U, tried);
+}
+
+/* From the page size to CXLTIER_MAX_CHUNK_SHIFT: accepted and reported. */
+TEST_F(create, chunk_shift_valid)
+{
+	const uint32_t cs[] = { 0, pgshift, pgshift + 1, 16, HUGE_SHIFT,
+				CXLTIER_MAX_CHUNK_SHIFT };
+	unsigned int i, j, tried = 0;
+
+	for (i = 0; i < ARRAY_SIZE(chunk_modes); i++) {
+		uint32_t m = chunk_modes[i];
+
+		if (!mode_supported(&self->c, m))
+			continue;
+		self->nw[0].weight = mode_weight(m);
+		for (j = 0; j < ARRAY_SIZE(cs); j++) {
+			struct cxltier_create c = self->req;
+			struct bstat b;
+
+			c.mode = m;
+			c.chunk_shift = cs[j];
+			ASSERT_OK(xioctl(self->c.dev, CXLTIER_IOC_CREATE, &c));
+			ASSERT_OK(buf_stat(c.out_fd, &b));
+			EXPECT_EQ(m, b.st.mode);
+			EXPECT_EQ(cs[j], b.st.chunk_shift);
+			close(c.out_fd);
+			tried++;
+		}
+	}
+	if (!tried)
+		SKIP_TOPO(return, "the module lists neither INTERLEAVE nor "
+			  "WEIGHTED");
+}
+
+/* Beyond what all the policy's nodes together have: -EFBIG. */
+TEST_F(create, length_beyond_policy_nodes)
+{
+	const struct cxltier_node_info *o = create_other(&self->c, self->n);
+	uint32_t m;
+
+	NEED_OTHER(o);
+	self->nw[1].node = o->node;
+	for (m = 0; m < CXLTIER_NR_MODES; m++) {
+		uint64_t sum = self->n->total_bytes + o->total_bytes;
+
+		if (!mode_supported(&self->c, m))
+			continue;
+		self->nw[0].weight = self->nw[1].weight = mode_weight(m);
+		EXPECT_CREATE(EFBIG, (req.mode = m, req.nr_nodes = 2,
+				      req.length = sum + GiB),
+			      " (mode %u, %llu MiB on nodes %u, %u)", m,
+			      (unsigned long long)(sum + GiB) / MiB,
+			      self->n->node, o->node);
+	}
+}
+
+/*
+ * SPLIT: a share larger than its node, though the nodes together have
+ * room: -EFBIG.  The same length with the weights the other way round
+ * fits (and allocates nothing yet).
+ */
+TEST_F(create, split_share_beyond_node)
+{
+	const struct cxltier_node_info *small = NULL, *big = NULL;
+	uint64_t len;
+	unsigned int i;
+
+	if (!mode_supported(&self->c, CXLTIER_MODE_SPLIT))
+		SKIP_TOPO(return, "the module does not list SPLIT");
+	for (i = 0; i < self->c.topo.nr; i++) {
+		const struct cxltier_node_info *n = &self->c.topo.nodes[i];
+
+		if (!small || n->total_bytes < small->total_bytes)
+			small = n;
+		if (!big || n->total_bytes > big->total_bytes)
+			big = n;
+	}
+	if (!small || small == big ||
+	    big->total_bytes < 3 * small->total_bytes / 2)
+		SKIP_TOPO(return, "needs a node 1.5 times as large as another");
+	/* small's 3/4 is 1.125 x small; big's 1/4 fits; the sum fits */
+	len = small->total_bytes / 2 * 3;
+	self->nw[0].node = small->node;
+	self->nw[0].weight = 3;
+	self->nw[1].node = big->node;
+	self->nw[1].weight = 1;
+	EXPECT_CREATE(EFBIG, (req.mode = CXLTIER_MODE_SPLIT, req.nr_nodes = 2,
+			      req.length = len),
+		      " (%llu MiB split 3:1 over nodes %u (%llu MiB) and %u)",
+		      (unsigned long long)len / MiB, small->node,
+		      (unsigned long long)small->total_bytes / MiB, big->node);
+	self->nw[0].weight = 1;
+	self->nw[1].weight = 3;
+	EXPECT_CREATE(0, (req.mode = CXLTIER_MODE_SPLIT, req.nr_nodes = 2,
+			  req.length = len), " (split 1:3)");
 }
 
 /* More entries than any policy may name (all readable): -EINVAL. */
@@ -1243,6 +1726,9 @@ TEST_F(create, stat_new_buffer)
 	EXPECT_EQ(1U, st.nr_policy_nodes);
 	EXPECT_EQ(0U, st.nr_resident);
 	EXPECT_EQ(0ULL, st.resident_bytes);
+	EXPECT_EQ(0ULL, st.spilled_bytes);
+	EXPECT_EQ(0U, st.chunk_shift);
+	EXPECT_EQ(0U, st.__reserved2);
 
 	/* the policy */
 	memset(pol, 0xa5, sizeof(pol));

@@ -79,9 +79,15 @@ TEST_F_TIMEOUT(migrate, compaction, 300)
 	ASSERT_NE(MAP_FAILED, a);
 	b = map_buf(fb, MIG_LEN, 0);
 	ASSERT_NE(MAP_FAILED, b);
+	/*
+	 * b's page first: the holes it leaves must include the pages the
+	 * free scanner samples (every 32nd of a block, once it has found
+	 * nothing for a while), or compaction finds no target and moves
+	 * nothing.
+	 */
 	for (i = 0; i < np; i++) {
-		fill_pages(a + i * pgsz, i, 1, 21);
 		b[i * pgsz] = 1;
+		fill_pages(a + i * pgsz, i, 1, 21);
 	}
 	munmap(b, MIG_LEN);
 	close(fb);
