@@ -94,6 +94,7 @@ step version version_consistency
 step host make -s -C tests/host check
 step vm-runner tests/vm/selftest.sh
 step module-suite make -s -C tests/selftests run
+step module-suite-cxl-normal make -s -C tests/selftests run-cxl-normal
 step libtier-vm libtier_vm
 step stress-fuzz stress_fuzz
 step dkms tests/dkms/check.sh
