@@ -7,7 +7,9 @@
 #      (system RAM, movable or normal) or left in devdax mode;
 #   2. loads the module under test (insmod FILE, modprobe cxltier, or none);
 #   3. runs the command with its output on ttyS1 (the runner's stdout);
-#   4. dumps dmesg, unloads the module, dumps dmesg again;
+#   4. on kernels with kmemleak, scans for leaks (before the unload, so that
+#      backtraces keep the module's symbols); dumps dmesg, unloads the
+#      module, dumps dmesg again; reads lockdep's state;
 #   5. writes RUN/status, read by the runner.
 #
 # Diagnostics go to stdout/stderr, which is the kernel console (ttyS0): the
@@ -37,7 +39,10 @@ finish() {
 
 # Set by RUN/config (tests/vm/run):
 REPO='' TOPOLOGY='' CMD_CWD=/ MODULE_MODE=none MODULE_FILE='' MODULE_NAME=cxltier
-VERBOSE=0 CMD_DEADLINE=0 TIMEOUT=0 NVDIMMS=() CMD=() pass=()
+VERBOSE=0 CMD_DEADLINE=0 TIMEOUT=0 HOST_DEADLINE=0 KMEMLEAK=1 GUEST_MODDIR=''
+GUEST_KCONFIG=''
+NVDIMMS=() CMD=()
+pass=()
 # shellcheck source=/dev/null
 . "$RUN/config" || { log "cannot read $RUN/config"; exit 1; }
 : > "$STATUS"
@@ -91,6 +96,18 @@ node_mem_kb() {
 }
 
 log "guest.sh started"
+# A kernel built in a tree (tests/vm/run found its modules.builtin): modprobe
+# and daxctl learn from it that the drivers are built in.
+if [ -n "$GUEST_MODDIR" ] && [ ! -d "/lib/modules/$(uname -r)" ]; then
+	mount --bind "$GUEST_MODDIR" /lib/modules ||
+		log "cannot mount $GUEST_MODDIR over /lib/modules"
+fi
+# ... and its configuration, where tests look for it.
+if [ -n "$GUEST_KCONFIG" ] && [ ! -e "/boot/config-$(uname -r)" ]; then
+	mount -t tmpfs -o mode=0755 tmpfs /boot &&
+		cp "$GUEST_KCONFIG" "/boot/config-$(uname -r)" ||
+		log "cannot put $GUEST_KCONFIG at /boot/config-$(uname -r)"
+fi
 if [ "${#NVDIMMS[@]}" -gt 0 ]; then
 	# A kernel with the drivers built in has no modules to load: ignore
 	# failures, the checks below are what counts.  --ignore-install skips
@@ -176,6 +193,40 @@ echo 8 > /proc/sys/kernel/printk
 attr /proc/sys/kernel/tainted
 status "taint_base=$V"
 
+# Debug kernels: kmemleak and lockdep (absent on the stock kernel: no cost).
+KMEMLEAK_FILE=/sys/kernel/debug/kmemleak
+kmemleak=0
+if [ "$KMEMLEAK" = 1 ] && [ -e "$KMEMLEAK_FILE" ]; then
+	# Scans are explicit, after CMD: stop the periodic thread, whose first
+	# scan 60 s after boot would land in the middle of a test.
+	if echo scan=off > "$KMEMLEAK_FILE" 2> "$RUN/kmemleak.err"; then
+		kmemleak=1
+	else
+		status "kmemleak=fail kmemleak is disabled since the boot: $(tr '\n' ' ' < "$RUN/kmemleak.err")"
+	fi
+fi
+# V = lockdep's debug_locks (1 while it is checking), empty without lockdep
+lockdep_state() {
+	local k v
+	V=
+	[ -r /proc/lockdep_stats ] || return 0
+	while read -r k v; do
+		[ "$k" = debug_locks: ] && V=$v
+	done < /proc/lockdep_stats
+	return 0
+}
+lockdep_state
+[ -z "$V" ] || status "lockdep_base=$V"
+# Leaks are counted from here on: kmemleak dates objects in jiffies (and,
+# in newer kernels, by age in seconds: uptime).
+read -r leak_t0 _ < /proc/uptime
+leak_j0=
+if [ "$kmemleak" = 1 ]; then
+	while read -r k v _; do
+		if [ "$k" = jiffies: ]; then leak_j0=$v; break; fi
+	done < /proc/timer_list
+fi
+
 module_loaded() { [ -e "/sys/module/$MODULE_NAME/initstate" ]; }
 
 case $MODULE_MODE in
@@ -255,7 +306,65 @@ status "cmd=$rc"
 log "command exited with $rc"
 status "cmd_timeout=$timed_out"
 
-# --- 4. kernel log, unload, kernel log -------------------------------------
+# --- 4. leaks, kernel log, unload, kernel log, lockdep -----------------------
+
+# kmemleak reports only objects older than about 5 s and, to rule out
+# pointers in flight, is asked twice; each scan takes 11-16 s under TCG.
+# Scanning before the unload keeps the module's symbols in the backtraces.
+if [ "$kmemleak" = 1 ] && [ "$timed_out" = 0 ]; then
+	if [ "$HOST_DEADLINE" -gt 0 ] && [ $((HOST_DEADLINE - EPOCHSECONDS)) -lt 120 ]; then
+		status "kmemleak=skipped: $((HOST_DEADLINE - EPOCHSECONDS)) s left before the runner's deadline"
+	else
+		log "kmemleak: scanning"
+		read -r cmd_end _ < /proc/uptime
+		scanned=1
+		for i in 1 2; do
+			# the second scan must see what CMD allocated last as > 5 s old
+			if [ "$i" = 2 ]; then
+				read -r up _ < /proc/uptime
+				w=$(( ${cmd_end%.*} + 6 - ${up%.*} ))
+				[ "$w" -le 0 ] || sleep "$w"
+			fi
+			if ! echo scan > "$KMEMLEAK_FILE" 2> "$RUN/kmemleak.err"; then
+				scanned=0
+				break
+			fi
+		done
+		if [ "$scanned" = 1 ] && cat "$KMEMLEAK_FILE" > "$RUN/kmemleak.all" 2> "$RUN/kmemleak.err"; then
+			read -r leak_now _ < /proc/uptime
+			# Each record: "unreferenced object ..." up to the next one;
+			# "jiffies J" (and "(age S.MMMs)" where printed) dates it.
+			# Allocated before leak_j0 / leak_t0 (less 1 s): the boot's.
+			awk -v now="$leak_now" -v t0="$leak_t0" -v j0="${leak_j0:-0}" \
+				-v ours="$RUN/kmemleak" -v old="$RUN/kmemleak.before" '
+				function flush() {
+					if (rec == "") return
+					if (j >= 0 && j0 > 0) before = j < j0 - 250
+					else if (age >= 0) before = now - age < t0 - 1
+					else before = 0
+					if (before) { m++; print rec > old }
+					else { n++; print rec > ours }
+					rec = ""
+				}
+				/^unreferenced object/ { flush(); rec = $0; age = -1; j = -1; next }
+				rec != "" {
+					rec = rec "\n" $0
+					if (match($0, /\(age [0-9]+\.[0-9]+s\)/))
+						age = substr($0, RSTART + 5, RLENGTH - 7) + 0
+					if (match($0, /jiffies [0-9]+/))
+						j = substr($0, RSTART + 8, RLENGTH - 8) + 0
+				}
+				END { flush(); printf "%d %d\n", n, m }
+			' "$RUN/kmemleak.all" > "$RUN/kmemleak.count"
+			read -r leaks leaks_before < "$RUN/kmemleak.count"
+			status "kmemleak=${leaks:-0}"
+			status "kmemleak_before=${leaks_before:-0}"
+			log "kmemleak: ${leaks:-0} suspected leaks since the module load, ${leaks_before:-0} older"
+		else
+			status "kmemleak=fail scan: $(tr '\n' ' ' < "$RUN/kmemleak.err") (kmemleak switched itself off?)"
+		fi
+	fi
+fi
 
 dmesg > "$RUN/dmesg.cmd"
 attr /proc/sys/kernel/tainted
@@ -273,6 +382,8 @@ fi
 dmesg > "$RUN/dmesg.final"
 attr /proc/sys/kernel/tainted
 status "taint=$V"
+lockdep_state
+[ -z "$V" ] || status "lockdep=$V"
 log "done"
 finish
 }

@@ -12,8 +12,17 @@
 #                log-verdict status (120) and names the line; --keep-log
 #                writes the kernel log
 #
+# With --kernel debug among the arguments, two more boots load
+# tests/vm/testmod (built against the debug kernel into build/vm/testmod/):
+#
+#   kmemleak     a module that leaks 128 bytes fails the run (120), and the
+#                report names it
+#   lockdep      a module that switches lockdep off, with no report in the
+#                log, fails the run (120)
+#
 # Prints one line per check and "N passed, N failed"; exits 1 if any failed.
 # Extra arguments go to every tests/vm/run call (e.g. --kernel PATH).
+# CXLTIER_VM_SELFTEST_ONLY="kmemleak lockdep" runs only the checks named.
 
 set -euo pipefail
 
@@ -55,14 +64,25 @@ RUN_ARGS=(--no-module "$@")
 
 start=$(date +%s)
 
+# want NAME: is check NAME to run (CXLTIER_VM_SELFTEST_ONLY)?
+want() {
+	[ -z "${CXLTIER_VM_SELFTEST_ONLY:-}" ] && return 0
+	[[ " $CXLTIER_VM_SELFTEST_ONLY " == *" $1 "* ]]
+}
+
+if want clean; then
 vm -- true
 if [ "$rc" = 0 ]; then ok "clean: true exits 0, boot log clean"
 else not_ok "clean: true gave $rc, want 0"; fi
+fi
 
+if want false; then
 vm -- false
 if [ "$rc" = 1 ]; then ok "false: exit status 1 propagated"
 else not_ok "false: gave $rc, want 1"; fi
+fi
 
+if want exit-7; then
 token=$RANDOM$RANDOM
 rm -f "$mark"
 cd "$VM_DIR"
@@ -76,7 +96,9 @@ grep -qx "out-marker" "$tmp/out" || why+=("command output missing from stdout")
 [ "$(cat "$mark" 2>/dev/null)" = "token=$token" ] || why+=("$mark not written from the guest")
 if [ "${#why[@]}" = 0 ]; then ok "exit-7: status 7, output, cwd, file written into the repository"
 else not_ok "exit-7" "${why[@]}"; fi
+fi
 
+if want log-verdict; then
 rm -f "$tmp/klog"
 vm --keep-log "$tmp/klog" -- sh -c 'echo "WARNING: cxltier-vm selftest injected line" > /dev/kmsg'
 why=()
@@ -89,6 +111,43 @@ grep -q 'Linux version' "$tmp/klog" 2>/dev/null ||
 	why+=("--keep-log file lacks the boot log")
 if [ "${#why[@]}" = 0 ]; then ok "log-verdict: injected WARNING fails the run ($E_LOG), --keep-log has the log"
 else not_ok "log-verdict" "${why[@]}"; fi
+fi
+
+debug=0
+for ((i = 1; i <= $#; i++)); do
+	case ${!i} in
+	--kernel=debug) debug=1 ;;
+	--kernel) j=$((i + 1)); [ "${!j:-}" != debug ] || debug=1 ;;
+	esac
+done
+if [ "$debug" = 1 ] && { want kmemleak || want lockdep; }; then
+	tm=$REPO/build/vm/testmod
+	mkdir -p "$tm"
+	rm -f "$tm/cxltier_vmtest.ko"
+	cp "$VM_DIR/testmod/Kbuild" "$VM_DIR/testmod/cxltier_vmtest.c" "$tm/"
+	if ! kdir=$("$VM_DIR/debug-kernel.sh" --kdir) ||
+		! make -C "$kdir" M="$tm" modules > "$tm/build.log" 2>&1; then
+		failed=$((failed + 2))
+		echo "FAIL - kmemleak, lockdep: cannot build tests/vm/testmod (log: $tm/build.log)"
+	fi
+	if [ -f "$tm/cxltier_vmtest.ko" ] && want kmemleak; then
+		vm -- insmod "$tm/cxltier_vmtest.ko" leak=1
+		why=()
+		[ "$rc" = "$E_LOG" ] || why+=("status $rc, want $E_LOG")
+		grep -q 'kmemleak: 1 suspected memory leak' "$tmp/out" || why+=("no kmemleak verdict line")
+		grep -q 'cxltier_vmtest' "$tmp/out" || why+=("the report does not name the module")
+		if [ "${#why[@]}" = 0 ]; then ok "kmemleak: a leaking module fails the run ($E_LOG), the report names it"
+		else not_ok "kmemleak" "${why[@]}"; fi
+	fi
+	if [ -f "$tm/cxltier_vmtest.ko" ] && want lockdep; then
+		vm -- insmod "$tm/cxltier_vmtest.ko" lockdep_off=1
+		why=()
+		[ "$rc" = "$E_LOG" ] || why+=("status $rc, want $E_LOG")
+		grep -q 'lockdep switched itself off' "$tmp/out" || why+=("no lockdep verdict line")
+		if [ "${#why[@]}" = 0 ]; then ok "lockdep: lockdep off at the end fails the run ($E_LOG)"
+		else not_ok "lockdep" "${why[@]}"; fi
+	fi
+fi
 
 echo "$passed passed, $failed failed ($(( $(date +%s) - start ))s)"
 [ "$failed" = 0 ]

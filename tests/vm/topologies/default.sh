@@ -16,6 +16,8 @@
 #                normal   (same with --no-movable: ZONE_NORMAL)
 #                devdax   (left as a device-dax character device)
 #   TOPO_DIST    SLIT row per node 0..N-1 (symmetric, 10 on the diagonal)
+#   TOPO_DEBUG_EXTRA  RAM added to node 0 when booting the debug kernel
+#                (KASAN shadow, kmemleak metadata); default 1G, "" for none
 # SIZE is a number with suffix M or G.  An nvdimm onlined as system RAM
 # loses its first 128 MiB memory block to the namespace metadata and
 # alignment, so a 1152M nvdimm gives 1 GiB of memory.
