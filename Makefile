@@ -31,7 +31,8 @@ KWERROR := CXLTIER_WERROR=1
 endif
 export WERROR
 
-SUBDIRS := libtier tools tests/host tests/selftests tests/stress
+SUBDIRS := libtier tools tests/host tests/selftests tests/stress tests/faultinj \
+           tests/privilege
 
 .PHONY: all module lib tools tests install clean deps demo check help
 
@@ -51,6 +52,8 @@ tests: lib
 	$(MAKE) -C tests/host
 	$(MAKE) -C tests/selftests
 	$(MAKE) -C tests/stress
+	$(MAKE) -C tests/faultinj
+	$(MAKE) -C tests/privilege
 
 install: lib tools
 	$(MAKE) -C libtier install
