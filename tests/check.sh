@@ -92,17 +92,28 @@ debug_kernel() {
 		img=$(tests/vm/debug-kernel.sh) || return 1
 		echo "debug kernel built in $(( $(date +%s) - t0 )) s: $img"
 	fi
-	DEBUG_KO=$(tests/vm/debug-module.sh) || return 1
-	echo "module for the debug kernel: $DEBUG_KO"
+	ko=$(tests/vm/debug-module.sh) || return 1
+	echo "module for the debug kernel: $ko"
 }
-DEBUG_KO=$top/build/kmod-debug/kmod/cxltier.ko
+
+# The module built against the debug kernel (rebuilt if the sources
+# changed), for the steps that pass it to the runner themselves.
+debug_ko() { tests/vm/debug-module.sh; }
+
+module_suite_debug() {
+	local ko
+	ko=$(debug_ko) || return 1
+	make -s -C tests/selftests run KO="$ko" VM_ARGS="--kernel debug --timeout 1800"
+}
 
 # Concurrency stress (60 s of creating, mapping, forking, verifying every
 # byte while a CXL node goes offline and online and compaction runs), then
 # the random-ioctl fuzzer; both print their seeds, so failures reproduce.
 # On the debug kernel: KASAN, lockdep and kmemleak watch the module.
 stress_fuzz() {
-	vm_run --kernel debug --module "$DEBUG_KO" --timeout 1500 -- sh -c '
+	local ko
+	ko=$(debug_ko) || return 1
+	vm_run --kernel debug --module "$ko" --timeout 1500 -- sh -c '
 		rc=0
 		build/tests/cxltier_stress --duration "${CXLTIER_STRESS_SECONDS:-60}" || rc=1
 		build/tests/cxltier_fuzz --iterations "${CXLTIER_FUZZ_ITERATIONS:-20000}" || rc=1
@@ -117,8 +128,7 @@ step vm-runner-debug env CXLTIER_VM_SELFTEST_ONLY="clean kmemleak lockdep" \
 	tests/vm/selftest.sh --kernel debug
 step module-suite make -s -C tests/selftests run
 step module-suite-cxl-normal make -s -C tests/selftests run-cxl-normal
-step module-suite-debug make -s -C tests/selftests run KO="$DEBUG_KO" \
-	VM_ARGS="--kernel debug --timeout 1800"
+step module-suite-debug module_suite_debug
 step libtier-vm libtier_vm
 step stress-fuzz-debug stress_fuzz
 step faultinj-debug make -s -C tests/faultinj run
