@@ -469,6 +469,57 @@ out:
 	return err;
 }
 
+/* Same traffic per byte in every respect: interchangeable for the model. */
+static int same_pattern(const struct tier_class *a, const struct tier_class *b)
+{
+	typedef unsigned __int128 u128;
+
+	return a->flags == b->flags &&
+	       (u128)a->cpu_read * b->bytes == (u128)b->cpu_read * a->bytes &&
+	       (u128)a->cpu_write * b->bytes == (u128)b->cpu_write * a->bytes &&
+	       (u128)a->h2d * b->bytes == (u128)b->h2d * a->bytes &&
+	       (u128)a->d2h * b->bytes == (u128)b->d2h * a->bytes;
+}
+
+/*
+ * Classes with the same pattern are interchangeable, so the LP's vertex
+ * may put one all on CXL and its twin all on DRAM.  Give each the group's
+ * shares instead: every node's load and bytes stay what they were (they
+ * are linear in each class's bytes with equal coefficients), and each
+ * optimizer tensor gets the same split, so a thread's range of m, v and
+ * the weights is on the same node.
+ */
+static void even_out(const struct tier_model_host *h,
+		     const struct tier_workload *w, uint32_t fixed,
+		     double frac[MAXC][MAXN])
+{
+	uint32_t done = fixed, c, d, i;
+
+	for (c = 0; c < w->nr_classes; c++) {
+		double node[MAXN] = { 0 }, total = 0;
+		uint32_t group = 0;
+
+		if (done & (1U << c))
+			continue;
+		for (d = c; d < w->nr_classes; d++) {
+			if ((done & (1U << d)) ||
+			    !same_pattern(&w->classes[c], &w->classes[d]))
+				continue;
+			group |= 1U << d;
+			total += (double)w->classes[d].bytes;
+			for (i = 0; i < h->nr_nodes; i++)
+				node[i] += frac[d][i] * (double)w->classes[d].bytes;
+		}
+		done |= group;
+		if (!(total > 0))
+			continue;
+		for (d = c; d < w->nr_classes; d++)
+			if (group & (1U << d))
+				for (i = 0; i < h->nr_nodes; i++)
+					frac[d][i] = node[i] / total;
+	}
+}
+
 /*
  * Copied classes interleave page by page (every copy then streams from all
  * their nodes at once), with weights summing to 10000 (a round of 40 MiB
@@ -495,6 +546,7 @@ static int plan_cxltier(const struct tier_model_host *h,
 		err = cxltier_lp(h, w, pl, fixed, free_, frac);
 		if (err)
 			return err;
+		even_out(h, w, fixed, frac);
 		for (c = 0; c < w->nr_classes; c++) {
 			const struct tier_class *k = &w->classes[c];
 			int copied = k->h2d || k->d2h;
