@@ -1009,8 +1009,11 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 		case OPT_CPU_MAX: a->cpu_max = optarg; break;
 		case OPT_JSON: a->json = true; break;
 		case OPT_STRATEGY:
-			if (!plan)
-				return tc_bad_option(cmd, argv, '?');
+			if (!plan) {
+				tc_errorf(cmd, "option '--strategy': unknown option");
+				tc_usage(cmd, 0);
+				return 1;
+			}
 			for (s = 0; s < TIER_PLAN_NR; s++)
 				if (!strcmp(optarg, tier_plan_name(s)))
 					break;
@@ -1022,8 +1025,11 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 			a->strategies |= 1U << s;
 			break;
 		case OPT_PLACE:
-			if (plan)
-				return tc_bad_option(cmd, argv, '?');
+			if (plan) {
+				tc_errorf(cmd, "option '--place': unknown option");
+				tc_usage(cmd, 0);
+				return 1;
+			}
 			if (a->nr_place == MAX_PLACE) {
 				tc_errorf(cmd, "--place: more than %d", MAX_PLACE);
 				return 1;
