@@ -396,7 +396,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-TEST(cxltier_no_worse_than_greedy)
+static void run_grid(struct __test_metadata *_metadata, double tflops)
 {
 	static const char *const models[] = { "qwen2.5-7b", "mistral-nemo-12b" };
 	static const uint32_t seqs[] = { 4096, 8192, 16384, 32768 };
@@ -425,6 +425,7 @@ TEST(cxltier_no_worse_than_greedy)
 
 		configs++;
 		study_host(&h, drams[di] * GIB, 256 * GIB, (int)ai + 1);
+		h.gpu_tflops = tflops;
 		ASSERT_EQ(0, tier_llm_lookup(models[mi], &m));
 		m.seq = seqs[si];
 		m.batch = batches[bi];
@@ -480,10 +481,13 @@ TEST(cxltier_no_worse_than_greedy)
 		vs_inter[mi][ai][*n] = ri.step_s / rc.step_s;
 		(*n)++;
 	}
+	note("GPU compute: %s\n", tflops > 0 ? "modelled" : "not modelled (host side only)");
+	if (tflops > 0)
+		note("GPU at %.0f TFLOP/s sustained\n", tflops);
 	note("grid: %u configurations, %u compared, %u beyond the host's memory, %u where only the greedy fails; cxltier faster by more than 0.1%% in %u\n",
 		       configs, compared, infeasible, greedy_only_fails, better);
 	note("worst cxltier/greedy: %.7f\n", worst);
-	note("predicted step time (host side) of greedy and interleave over cxltier's, per configuration:\n");
+	note("predicted step time of greedy and of interleave over cxltier's, per configuration:\n");
 	note("%-17s %4s %6s  %-22s  %-22s\n", "model", "AICs", "configs",
 		       "greedy/cxltier min/med/max", "interleave/cxltier min/med/max");
 	for (mi = 0; mi < 2; mi++)
@@ -505,6 +509,21 @@ TEST(cxltier_no_worse_than_greedy)
 	EXPECT_EQ(configs, compared + infeasible + greedy_only_fails);
 	/* the grid must exercise the comparison, not skip it */
 	EXPECT_GT(compared, configs / 2);
+}
+
+TEST(cxltier_no_worse_than_greedy)
+{
+	run_grid(_metadata, 0);
+}
+
+/*
+ * The same with the GPU's compute in the step (300 TFLOP/s sustained per
+ * GPU, an assumption: the study does not give it): copies hide behind it,
+ * the optimizer step does not.
+ */
+TEST(cxltier_no_worse_than_greedy_with_gpu_compute)
+{
+	run_grid(_metadata, 300);
 }
 
 /* ------------------------------------------------------------------------ */
