@@ -765,8 +765,9 @@ struct tier_placement {
  * the policy's page size; bind and interleave round-robin, weighted by
  * its weights, split in contiguous shares); preferred puts everything on
  * its first node.
- * Return: 0; -EINVAL for NULL, @cls out of range, a policy
- * tier_policy_format() refuses; -ENODEV for a node not in @h.
+ * Return: 0; -EINVAL for NULL, @cls out of range, more nodes than
+ * TIER_MODEL_MAX_NODES, a policy tier_policy_format() refuses; -ENODEV for
+ * a node not in @h.
  */
 int tier_placement_policy(const struct tier_model_host *h,
 			  const struct tier_workload *w,
@@ -845,7 +846,8 @@ int tier_model_eval(const struct tier_model_host *h,
  * fractions per class and node, pinned classes on PINNABLE nodes) and
  * writes split policies for classes only the CPU touches and weighted ones
  * for copied classes.
- * Return: 0; -EINVAL for NULL or an unknown strategy; -ENOSPC when the
+ * Return: 0; -EINVAL for NULL, an unknown strategy, a host or workload
+ * tier_model_eval() refuses; -ENOSPC when the
  * classes do not fit (DRAM_ONLY: in DRAM; GREEDY: no LOCAL node and no
  * room); -ENODEV when the strategy needs a kind of node the host lacks.
  */

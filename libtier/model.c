@@ -292,6 +292,7 @@ TIER_EXPORT int tier_placement_policy(const struct tier_model_host *h,
 	uint32_t k, n, last = 0;
 
 	if (!h || !w || !pl || !p || cls >= w->nr_classes ||
+	    cls >= TIER_MODEL_MAX_CLASSES || h->nr_nodes > TIER_MODEL_MAX_NODES ||
 	    tier_policy_format(p, s, sizeof(s)) < 0)
 		return -EINVAL;
 	n = p->nr_nodes;
@@ -362,7 +363,7 @@ TIER_EXPORT int tier_placement_policy(const struct tier_model_host *h,
 /* ------------------------------------------------------------------------ */
 /* The model (doc/cost-model.md, "The model")                                 */
 
-static int host_ok(const struct tier_model_host *h)
+int tier_model_host_ok(const struct tier_model_host *h)
 {
 	uint32_t i;
 
@@ -493,7 +494,7 @@ TIER_EXPORT int tier_model_eval(const struct tier_model_host *h,
 	double traffic = 0, hit, worst = 0, dma;
 	uint32_t c, i;
 
-	if (!h || !w || !pl || !r || !host_ok(h) || !w->nr_gpus ||
+	if (!h || !w || !pl || !r || !tier_model_host_ok(h) || !w->nr_gpus ||
 	    w->nr_classes > TIER_MODEL_MAX_CLASSES)
 		return -EINVAL;
 	for (c = 0; c < w->nr_classes; c++) {

@@ -5,6 +5,8 @@
 
 #include "libtier.h"
 
+/* 1 when every count and figure of @h is in range (bandwidths above 0). */
+int tier_model_host_ok(const struct tier_model_host *h);
 /* Index of node id @node in @h, or -ENODEV. */
 int tier_model_node_index(const struct tier_model_host *h, uint32_t node);
 /* Fraction of the workload's CPU traffic the LLC serves. */

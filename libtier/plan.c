@@ -595,8 +595,7 @@ TIER_EXPORT int tier_plan(const struct tier_model_host *h, const struct tier_wor
 	int err;
 
 	if (!h || !w || !pl || strategy < 0 || strategy >= TIER_PLAN_NR ||
-	    !h->nr_nodes || h->nr_nodes > MAXN || !w->nr_gpus ||
-	    w->nr_classes > MAXC)
+	    !tier_model_host_ok(h) || !w->nr_gpus || w->nr_classes > MAXC)
 		return -EINVAL;
 	memset(pl, 0, sizeof(*pl));
 	for (i = 0; i < h->nr_nodes; i++)

@@ -668,6 +668,11 @@ static int get_host(const struct tc_cmd *cmd, const struct plan_args *a,
 		snprintf(in->host_source, sizeof(in->host_source),
 			 "this host's topology (%s backend), free memory", tier_backend_name(ctx));
 		tier_close(ctx);
+		if (err == -E2BIG) {
+			tc_errorf(cmd, "read the topology: more than %d nodes: describe the host with --dram and --cxl",
+				  TIER_MODEL_MAX_NODES);
+			return -1;
+		}
 		if (err) {
 			tc_error(cmd, "read the topology", err);
 			return -1;

@@ -630,6 +630,7 @@ TEST(placement_of_policies)
 
 TEST(eval_rejects_bad_input)
 {
+	struct tier_policy p;
 	struct tier_model_host h;
 	struct tier_workload w;
 	struct tier_placement pl;
@@ -648,7 +649,20 @@ TEST(eval_rejects_bad_input)
 	h.nodes[1].dma_d2h_gbps = 0;
 	EXPECT_EQ(-EINVAL, tier_model_eval(&h, &w, &pl, &r));
 	EXPECT_EQ(-EINVAL, tier_model_eval(NULL, &w, &pl, &r));
+	/* a host with a zero bandwidth cannot be planned on either */
+	EXPECT_EQ(-EINVAL, tier_plan(&h, &w, TIER_PLAN_CXLTIER, &pl));
 	EXPECT_EQ(-EINVAL, tier_plan(&h, &w, TIER_PLAN_NR, &pl));
+	/* counts beyond the arrays are refused, not followed */
+	ASSERT_EQ(0, tier_policy_parse("bind:0", &p));
+	w.nr_classes = TIER_MODEL_MAX_CLASSES + 1;
+	EXPECT_EQ(-EINVAL, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_EQ(-EINVAL, tier_placement_policy(&h, &w, &pl,
+						 TIER_MODEL_MAX_CLASSES, &p));
+	w.nr_classes = 4;
+	h.nr_nodes = TIER_MODEL_MAX_NODES + 1;
+	EXPECT_EQ(-EINVAL, tier_placement_policy(&h, &w, &pl, 0, &p));
+	EXPECT_EQ(-EINVAL, tier_model_eval(&h, &w, &pl, &r));
+	h.nr_nodes = 2;
 	EXPECT_EQ(NULL, tier_plan_name(-1));
 	EXPECT_STREQ("greedy", tier_plan_name(TIER_PLAN_GREEDY));
 	EXPECT_EQ(-EEXIST, tier_model_host_add(&h, 0, CXLTIER_TIER_DRAM, 1, 0));
