@@ -169,10 +169,10 @@ static int weights_place(const struct tier_model_host *h,
 		rem[best] = -1;
 		sum++;
 	}
-	for (tries = 0; tries < 4 * (int)denom + 16; tries++) {
+	for (tries = 0; tries < 64; tries++) {
 		struct tier_policy p;
-		int worst = -1, roomy = -1;
-		uint64_t spare = 0;
+		int worst = -1, roomy = -1, in_policy = 0;
+		uint64_t spare = 0, over, move;
 
 		n = 0;
 		for (i = 0; i < h->nr_nodes; i++)
@@ -185,12 +185,20 @@ static int weights_place(const struct tier_model_host *h,
 		if (err)
 			return err;
 		for (i = 0; i < h->nr_nodes; i++) {
+			uint64_t room;
+
 			if (pl->bytes[c][i] > free_[i] && worst < 0)
 				worst = (int)i;
-			if ((allowed & (1U << i)) && pl->bytes[c][i] <= free_[i] &&
-			    free_[i] - pl->bytes[c][i] > spare) {
-				spare = free_[i] - pl->bytes[c][i];
-				roomy = (int)i;
+			if (!(allowed & (1U << i)) || pl->bytes[c][i] > free_[i])
+				continue;
+			/* the policy's own nodes first: no new tiny share */
+			room = free_[i] - pl->bytes[c][i];
+			if (room > spare || (weights[i] && !in_policy && room)) {
+				if (weights[i] || !in_policy) {
+					spare = room;
+					roomy = (int)i;
+					in_policy = weights[i] != 0;
+				}
 			}
 		}
 		if (worst < 0) {
@@ -200,8 +208,14 @@ static int weights_place(const struct tier_model_host *h,
 		}
 		if (roomy < 0)
 			return -ENOSPC;
-		weights[worst]--;
-		weights[roomy]++;
+		/* the weight the overflow is worth, and one more for rounding */
+		over = pl->bytes[c][worst] - free_[worst];
+		move = (uint64_t)((unsigned __int128)over * denom /
+				  w->classes[c].bytes) + 1;
+		if (move > weights[worst])
+			move = weights[worst];
+		weights[worst] -= (uint32_t)move;
+		weights[roomy] += (uint32_t)move;
 	}
 	return -ENOSPC;
 }
