@@ -247,7 +247,7 @@ static int class_line(const struct tc_cmd *cmd, const char *where,
 			tc_errorf(cmd, "%s: %s takes one value", where, words[0]);
 			return -1;
 		}
-		if (words[0][3] == 's') {
+		if (!strcmp(words[0], "gpus")) {
 			if (parse_uint(words[1], 1024, &v) || !v) {
 				tc_errorf(cmd, "%s: gpus %s: not a number from 1 to 1024",
 					  where, words[1]);
