@@ -76,6 +76,7 @@ libtier_vm() {
 		rc=0
 		build/tests/host/libtier_test || rc=1
 		tests/host/tierctl_test.sh build/bin/tierctl || rc=1
+		tests/host/plan_test.sh build/bin/tierctl || rc=1
 		exit $rc'
 }
 

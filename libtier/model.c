@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The cost model: tensor classes, tiers and placements in; the optimizer
+ * step's CPU time, the copies' time and their sum out.  doc/cost-model.md
+ * has the formulas, why they hold and where the study host's figures come
+ * from; the comments here only point at its sections.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libtier-private.h"
+#include "model.h"
+
+#define GB	1e9
+
+/*
+ * The study host (doc/cost-model.md, "The study host").  Derived from six
+ * of the study's optimizer-step figures and two of its copy figures; every
+ * other published figure is a prediction the tests check.
+ */
+#define STUDY_DRAM_GBPS		275.75	/* 671M-element step from DRAM */
+#define STUDY_AIC_GBPS		67.64	/* 671M-element step from one AIC */
+#define STUDY_LLC_BYTES		209e6	/* 21.0M-element step from one AIC */
+#define STUDY_LLC_GBPS		494.0	/* 1.84M and 12.8M steps from DRAM */
+#define STUDY_LLC_MISS_FLOOR	0.0280	/* 12.8M step: AIC against DRAM */
+#define STUDY_STEP_OVERHEAD_S	64.4e-6	/* 1.84M and 12.8M steps from DRAM */
+#define GIB_GB			(1073741824.0 / GB)
+#define STUDY_LINK_H2D_GBPS	(51.8 * GIB_GB)	/* DRAM -> GPU copy */
+#define STUDY_LINK_D2H_GBPS	(51.7 * GIB_GB)	/* GPU -> DRAM copy */
+#define STUDY_AIC_H2D_GBPS	(49.8 * GIB_GB)	/* AIC -> GPU copy */
+#define STUDY_AIC_D2H_GBPS	(34.7 * GIB_GB)	/* GPU -> AIC copy */
+#define STUDY_DRAM_LATENCY_NS	110.0	/* typical, orders tiers only */
+#define STUDY_CXL_LATENCY_NS	250.0
+
+TIER_EXPORT int tier_model_host_init(struct tier_model_host *h)
+{
+	if (!h)
+		return -EINVAL;
+	memset(h, 0, sizeof(*h));
+	h->link_h2d_gbps = STUDY_LINK_H2D_GBPS;
+	h->link_d2h_gbps = STUDY_LINK_D2H_GBPS;
+	h->llc_bytes = STUDY_LLC_BYTES;
+	h->llc_gbps = STUDY_LLC_GBPS;
+	h->llc_miss_floor = STUDY_LLC_MISS_FLOOR;
+	h->step_overhead_s = STUDY_STEP_OVERHEAD_S;
+	h->gpu_tflops = 0;
+	return 0;
+}
+
+TIER_EXPORT int tier_model_host_add(struct tier_model_host *h, uint32_t node, uint32_t tier,
+			uint64_t capacity, uint32_t flags)
+{
+	struct tier_model_node *n;
+	uint32_t i;
+
+	if (!h || (tier != CXLTIER_TIER_DRAM && tier != CXLTIER_TIER_CXL) ||
+	    (flags & ~(TIER_MODEL_NODE_LOCAL | TIER_MODEL_NODE_PINNABLE)))
+		return -EINVAL;
+	for (i = 0; i < h->nr_nodes; i++)
+		if (h->nodes[i].node == node)
+			return -EEXIST;
+	if (h->nr_nodes >= TIER_MODEL_MAX_NODES)
+		return -E2BIG;
+	n = &h->nodes[h->nr_nodes];
+	memset(n, 0, sizeof(*n));
+	n->node = node;
+	n->tier = tier;
+	n->flags = flags;
+	n->capacity = capacity;
+	if (tier == CXLTIER_TIER_DRAM) {
+		/*
+		 * The study gives one mixed read/write figure; DRAM's DMA
+		 * ceiling is its memory bandwidth (the link is far below).
+		 */
+		n->cpu_read_gbps = n->cpu_write_gbps = STUDY_DRAM_GBPS;
+		n->dma_h2d_gbps = n->dma_d2h_gbps = STUDY_DRAM_GBPS;
+		n->latency_ns = STUDY_DRAM_LATENCY_NS;
+	} else {
+		n->cpu_read_gbps = n->cpu_write_gbps = STUDY_AIC_GBPS;
+		n->dma_h2d_gbps = STUDY_AIC_H2D_GBPS;
+		n->dma_d2h_gbps = STUDY_AIC_D2H_GBPS;
+		n->latency_ns = STUDY_CXL_LATENCY_NS;
+	}
+	return (int)h->nr_nodes++;
+}
+
+TIER_EXPORT int tier_model_host_from_ctx(const struct tier_ctx *ctx,
+			     struct tier_model_host *h)
+{
+	int i, nr, err;
+
+	if (!ctx || !h)
+		return -EINVAL;
+	nr = tier_nr_nodes(ctx);
+	if (nr < 0)
+		return nr;
+	if (nr > TIER_MODEL_MAX_NODES)
+		return -E2BIG;
+	tier_model_host_init(h);
+	for (i = 0; i < nr; i++) {
+		struct tier_node n;
+		uint32_t flags = 0;
+
+		err = tier_node(ctx, i, &n);
+		if (err)
+			return err;
+		if (n.tier == CXLTIER_TIER_DRAM && (n.flags & CXLTIER_NODE_HAS_CPUS))
+			flags |= TIER_MODEL_NODE_LOCAL;
+		if (!(n.flags & CXLTIER_NODE_MOVABLE_ONLY))
+			flags |= TIER_MODEL_NODE_PINNABLE;
+		err = tier_model_host_add(h, n.node,
+					  n.tier == CXLTIER_TIER_DRAM ?
+					  CXLTIER_TIER_DRAM : CXLTIER_TIER_CXL,
+					  n.free_bytes, flags);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Workloads                                                                  */
+
+static const struct tier_llm llms[] = {
+	/* P, L and H as the study gives them (shared/paper.md) */
+	{ .name = "qwen2.5-7b", .params = 7615616512ULL, .layers = 28,
+	  .hidden = 3584 },
+	{ .name = "mistral-nemo-12b", .params = 12247782400ULL, .layers = 40,
+	  .hidden = 5120 },
+};
+
+#define NR_LLMS	(int)(sizeof(llms) / sizeof(llms[0]))
+
+TIER_EXPORT int tier_llm_model(int idx, struct tier_llm *m)
+{
+	if (!m)
+		return -EINVAL;
+	if (idx < 0 || idx >= NR_LLMS)
+		return -ERANGE;
+	*m = llms[idx];
+	m->batch = m->seq = m->grad_accum = m->nr_gpus = 1;
+	m->optimizer = TIER_OPT_ADAM;
+	return 0;
+}
+
+TIER_EXPORT int tier_llm_lookup(const char *name, struct tier_llm *m)
+{
+	int i;
+
+	if (!name || !m)
+		return -EINVAL;
+	for (i = 0; i < NR_LLMS; i++)
+		if (!strcmp(llms[i].name, name))
+			return tier_llm_model(i, m);
+	return -ENOENT;
+}
+
+static int mul_ok(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return __builtin_mul_overflow(a, b, out) ? -EOVERFLOW : 0;
+}
+
+static int add_class(struct tier_workload *w, const char *name, uint64_t bytes,
+		     uint64_t rd, uint64_t wr, uint64_t h2d, uint64_t d2h,
+		     uint32_t flags)
+{
+	struct tier_class *c = &w->classes[w->nr_classes++];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->bytes = bytes;
+	c->cpu_read = rd;
+	c->cpu_write = wr;
+	c->h2d = h2d;
+	c->d2h = d2h;
+	c->flags = flags;
+	return 0;
+}
+
+/*
+ * doc/cost-model.md, "Workloads": per step (A micro-steps, G GPUs):
+ *   m, v, master weights   4P bytes; CPU reads 4P, writes 4P
+ *   master grads           4P; CPU writes 4PA (filled from bf16 grads,
+ *                          accumulated) and reads 4PA
+ *   compute weights        2P; CPU writes 2P; copied to the GPUs twice per
+ *                          micro-step (forward, backward): 4PA in all
+ *   compute grads          2P; copied from the GPUs once per micro-step
+ *                          (2PA), read by the CPU as often
+ *   activations            2BSHL per GPU; written by each GPU in forward and
+ *                          read back in backward: 2BSHLGA each way
+ */
+TIER_EXPORT int tier_workload_llm(const struct tier_llm *m, struct tier_workload *w)
+{
+	uint64_t p2, p4, p4a, p2a, act, act_a, t;
+	int err = 0;
+
+	if (!m || !w || !m->params || !m->layers || !m->hidden || !m->batch ||
+	    !m->seq || !m->grad_accum || !m->nr_gpus ||
+	    (m->optimizer != TIER_OPT_ADAM && m->optimizer != TIER_OPT_LION))
+		return -EINVAL;
+	memset(w, 0, sizeof(*w));
+	err |= mul_ok(m->params, 2, &p2);
+	err |= mul_ok(m->params, 4, &p4);
+	err |= mul_ok(p4, m->grad_accum, &p4a);
+	err |= mul_ok(p2, m->grad_accum, &p2a);
+	err |= mul_ok(2ULL * m->batch, m->seq, &act);
+	err |= mul_ok(act, m->hidden, &act);
+	err |= mul_ok(act, m->layers, &act);
+	err |= mul_ok(act, m->nr_gpus, &act);
+	err |= mul_ok(act, m->grad_accum, &act_a);
+	err |= mul_ok(p2a, 2, &t);
+	if (err)
+		return -EOVERFLOW;
+
+	w->nr_gpus = m->nr_gpus;
+	if (m->optimizer == TIER_OPT_ADAM) {
+		add_class(w, "adam-m", p4, p4, p4, 0, 0, 0);
+		add_class(w, "adam-v", p4, p4, p4, 0, 0, 0);
+	} else {
+		add_class(w, "lion-m", p4, p4, p4, 0, 0, 0);
+	}
+	add_class(w, "master-grads", p4, p4a, p4a, 0, 0, 0);
+	add_class(w, "master-weights", p4, p4, p4, 0, 0, 0);
+	add_class(w, "compute-weights", p2, 0, p2, 2 * p2a, 0, TIER_CLASS_PINNED);
+	add_class(w, "activations", act, 0, 0, act_a, act_a, TIER_CLASS_PINNED);
+	add_class(w, "compute-grads", p2, p2a, 0, 0, p2a, TIER_CLASS_PINNED);
+
+	/*
+	 * GPU work: 8 flops per parameter and token (forward, recomputed
+	 * forward, backward), plus causal attention, 8BS^2HL per sequence.
+	 */
+	w->gpu_flops = (double)m->nr_gpus * m->grad_accum * m->batch *
+		((double)m->seq * 8.0 * (double)m->params +
+		 8.0 * (double)m->seq * m->seq * m->hidden * m->layers / 2.0);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Placements                                                                 */
+
+int tier_model_node_index(const struct tier_model_host *h, uint32_t node)
+{
+	uint32_t i;
+
+	for (i = 0; i < h->nr_nodes; i++)
+		if (h->nodes[i].node == node)
+			return (int)i;
+	return -ENODEV;
+}
+
+/* Units of a weighted policy's chunks [0, nchunks) that fall on entry k. */
+static uint64_t weighted_chunks(const struct tier_policy *p, uint64_t sum,
+				uint64_t nchunks, uint32_t k)
+{
+	uint64_t rem = nchunks % sum, prefix = 0, mine;
+	uint32_t i;
+
+	for (i = 0; i < k; i++)
+		prefix += p->nodes[i].weight;
+	mine = rem > prefix ? rem - prefix : 0;
+	if (mine > p->nodes[k].weight)
+		mine = p->nodes[k].weight;
+	return nchunks / sum * p->nodes[k].weight + mine;
+}
+
+static uint32_t weighted_home(const struct tier_policy *p, uint64_t sum,
+			      uint64_t chunk)
+{
+	uint64_t r = chunk % sum;
+	uint32_t i;
+
+	for (i = 0; i + 1 < p->nr_nodes; i++) {
+		if (r < p->nodes[i].weight)
+			return i;
+		r -= p->nodes[i].weight;
+	}
+	return i;
+}
+
+TIER_EXPORT int tier_placement_policy(const struct tier_model_host *h,
+			  const struct tier_workload *w,
+			  struct tier_placement *pl, unsigned int cls,
+			  const struct tier_policy *p)
+{
+	char s[TIER_POLICY_STRLEN];
+	uint64_t units[TIER_MAX_POLICY_NODES] = { 0 };
+	uint64_t bytes, nr, unit, cu, nchunks, sum = 0, prev = 0, prefix = 0;
+	unsigned int shift, cshift;
+	int idx[TIER_MAX_POLICY_NODES];
+	uint32_t k, n, last = 0;
+
+	if (!h || !w || !pl || !p || cls >= w->nr_classes ||
+	    cls >= TIER_MODEL_MAX_CLASSES || h->nr_nodes > TIER_MODEL_MAX_NODES ||
+	    tier_policy_format(p, s, sizeof(s)) < 0)
+		return -EINVAL;
+	n = p->nr_nodes;
+	for (k = 0; k < n; k++) {
+		idx[k] = tier_model_node_index(h, p->nodes[k].node);
+		if (idx[k] < 0)
+			return -ENODEV;
+		sum += p->nodes[k].weight;
+	}
+	bytes = w->classes[cls].bytes;
+	shift = p->page_shift ? p->page_shift : 12;
+	unit = 1ULL << shift;
+	nr = bytes / unit + !!(bytes % unit);
+	cshift = p->chunk_shift > shift ? p->chunk_shift - shift : 0;
+	cu = 1ULL << cshift;
+	nchunks = nr / cu + !!(nr % cu);
+
+	if (nr) {
+		switch (p->mode) {
+		case CXLTIER_MODE_BIND:
+			for (k = 0; k < n; k++)
+				units[k] = nr / n + (k < nr % n);
+			last = (uint32_t)((nr - 1) % n);
+			break;
+		case CXLTIER_MODE_INTERLEAVE:
+		case CXLTIER_MODE_WEIGHTED:
+			for (k = 0; k < n; k++)
+				units[k] = cu * (p->mode == CXLTIER_MODE_INTERLEAVE ?
+					nchunks / n + (k < nchunks % n) :
+					weighted_chunks(p, sum, nchunks, k));
+			last = p->mode == CXLTIER_MODE_INTERLEAVE ?
+				(uint32_t)((nchunks - 1) % n) :
+				weighted_home(p, sum, nchunks - 1);
+			/* the last chunk may be short */
+			units[last] -= nchunks * cu - nr;
+			break;
+		case CXLTIER_MODE_SPLIT:
+			/* as the module rounds: round(nr * prefix / sum) */
+			for (k = 0; k < n; k++) {
+				uint64_t end;
+
+				prefix += p->nodes[k].weight;
+				end = (uint64_t)(((unsigned __int128)2 * nr * prefix /
+						  sum + 1) >> 1);
+				units[k] = end - prev;
+				prev = end;
+				if (units[k])
+					last = k;
+			}
+			break;
+		case CXLTIER_MODE_PREFERRED:
+		default:
+			units[0] = nr;
+			last = 0;
+			break;
+		}
+	}
+	memset(pl->bytes[cls], 0, sizeof(pl->bytes[cls]));
+	for (k = 0; k < n; k++)
+		pl->bytes[cls][idx[k]] += units[k] * unit;
+	/* the last unit may be partly used */
+	if (nr)
+		pl->bytes[cls][idx[last]] -= nr * unit - bytes;
+	pl->policy[cls] = *p;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The model (doc/cost-model.md, "The model")                                 */
+
+int tier_model_host_ok(const struct tier_model_host *h)
+{
+	uint32_t i;
+
+	if (!h->nr_nodes || h->nr_nodes > TIER_MODEL_MAX_NODES ||
+	    !(h->link_h2d_gbps > 0) || !(h->link_d2h_gbps > 0) ||
+	    !(h->llc_gbps > 0) || !(h->llc_bytes >= 0) ||
+	    !(h->llc_miss_floor >= 0 && h->llc_miss_floor <= 1) ||
+	    !(h->step_overhead_s >= 0) || !(h->gpu_tflops >= 0) ||
+	    !(h->cpu_max_gbps >= 0))
+		return 0;
+	for (i = 0; i < h->nr_nodes; i++) {
+		const struct tier_model_node *n = &h->nodes[i];
+
+		if (!(n->cpu_read_gbps > 0) || !(n->cpu_write_gbps > 0) ||
+		    !(n->dma_h2d_gbps > 0) || !(n->dma_d2h_gbps > 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* The node's ceiling for a class's copies in one direction. */
+static double copy_gbps(const struct tier_model_node *n,
+			const struct tier_class *c, int h2d)
+{
+	if (c->flags & TIER_CLASS_PINNED)
+		return h2d ? n->dma_h2d_gbps : n->dma_d2h_gbps;
+	/* pageable: the CPU copies through a bounce buffer */
+	return h2d ? n->cpu_read_gbps : n->cpu_write_gbps;
+}
+
+/* The fraction of CPU traffic the LLC serves, for the classes the CPU uses. */
+double tier_model_llc_hit(const struct tier_model_host *h,
+			  const struct tier_workload *w)
+{
+	double footprint = 0;
+	uint32_t c;
+
+	for (c = 0; c < w->nr_classes; c++)
+		if (w->classes[c].cpu_read || w->classes[c].cpu_write)
+			footprint += (double)w->classes[c].bytes;
+	if (footprint <= 0)
+		return 0;
+	return (1 - h->llc_miss_floor) *
+		(h->llc_bytes >= footprint ? 1 : h->llc_bytes / footprint);
+}
+
+/* Seconds node @i needs for class @c's CPU traffic on it (misses only). */
+double tier_model_cpu_node_s(const struct tier_model_node *n,
+			     const struct tier_class *c, double frac,
+			     double hit)
+{
+	return frac * (1 - hit) * ((double)c->cpu_read / (n->cpu_read_gbps * GB) +
+				   (double)c->cpu_write / (n->cpu_write_gbps * GB));
+}
+
+double tier_model_copy_node_s(const struct tier_model_node *n,
+			      const struct tier_class *c, double frac, int h2d)
+{
+	return frac * (double)(h2d ? c->h2d : c->d2h) /
+		(copy_gbps(n, c, h2d) * GB);
+}
+
+double tier_model_link_s(const struct tier_model_host *h,
+			 const struct tier_workload *w, int h2d)
+{
+	double bytes = 0;
+	uint32_t c;
+
+	for (c = 0; c < w->nr_classes; c++)
+		bytes += (double)(h2d ? w->classes[c].h2d : w->classes[c].d2h);
+	return bytes / w->nr_gpus /
+		((h2d ? h->link_h2d_gbps : h->link_d2h_gbps) * GB);
+}
+
+double tier_model_cpu_floor_s(const struct tier_model_host *h,
+			      const struct tier_workload *w)
+{
+	double traffic = 0;
+	uint32_t c;
+
+	if (!(h->cpu_max_gbps > 0))
+		return 0;
+	for (c = 0; c < w->nr_classes; c++)
+		traffic += (double)w->classes[c].cpu_read +
+			   (double)w->classes[c].cpu_write;
+	return (1 - tier_model_llc_hit(h, w)) * traffic / (h->cpu_max_gbps * GB);
+}
+
+double tier_model_compute_s(const struct tier_model_host *h,
+			    const struct tier_workload *w)
+{
+	if (!(h->gpu_tflops > 0))
+		return 0;
+	return w->gpu_flops / (w->nr_gpus * h->gpu_tflops * 1e12);
+}
+
+/* Per-GPU GB/s of class @c's copies in one direction, alone. */
+static double class_copy_gbps(const struct tier_model_host *h,
+			      const struct tier_workload *w,
+			      const struct tier_placement *pl, uint32_t c,
+			      int h2d)
+{
+	const struct tier_class *k = &w->classes[c];
+	double per_gpu = (double)(h2d ? k->h2d : k->d2h) / w->nr_gpus, t;
+	uint32_t i;
+
+	if (per_gpu <= 0)
+		return 0;
+	t = per_gpu / ((h2d ? h->link_h2d_gbps : h->link_d2h_gbps) * GB);
+	for (i = 0; i < h->nr_nodes; i++) {
+		double s = tier_model_copy_node_s(&h->nodes[i], k,
+				(double)pl->bytes[c][i] / (double)k->bytes, h2d);
+
+		if (s > t)
+			t = s;
+	}
+	return per_gpu / t / GB;
+}
+
+TIER_EXPORT int tier_model_eval(const struct tier_model_host *h,
+		    const struct tier_workload *w,
+		    const struct tier_placement *pl,
+		    struct tier_model_result *r)
+{
+	double node_cpu[TIER_MODEL_MAX_NODES] = { 0 };
+	double node_h2d[TIER_MODEL_MAX_NODES] = { 0 };
+	double node_d2h[TIER_MODEL_MAX_NODES] = { 0 };
+	double traffic = 0, hit, worst = 0, dma;
+	uint32_t c, i;
+
+	if (!h || !w || !pl || !r || !tier_model_host_ok(h) || !w->nr_gpus ||
+	    w->nr_classes > TIER_MODEL_MAX_CLASSES)
+		return -EINVAL;
+	for (c = 0; c < w->nr_classes; c++) {
+		uint64_t sum = 0;
+
+		for (i = 0; i < h->nr_nodes; i++)
+			sum += pl->bytes[c][i];
+		if (sum != w->classes[c].bytes)
+			return -EINVAL;
+	}
+	memset(r, 0, sizeof(*r));
+	hit = tier_model_llc_hit(h, w);
+	r->llc_hit = hit;
+
+	for (c = 0; c < w->nr_classes; c++) {
+		const struct tier_class *k = &w->classes[c];
+		struct tier_model_class_result *cr = &r->classes[c];
+		double own = 0, ktraffic = (double)k->cpu_read + (double)k->cpu_write;
+
+		traffic += ktraffic;
+		for (i = 0; i < h->nr_nodes; i++) {
+			const struct tier_model_node *n = &h->nodes[i];
+			double f = k->bytes ? (double)pl->bytes[c][i] /
+					      (double)k->bytes : 0;
+			double s = tier_model_cpu_node_s(n, k, f, hit);
+
+			r->node_bytes[i] += pl->bytes[c][i];
+			node_cpu[i] += s;
+			if (s > own)
+				own = s;
+			node_h2d[i] += tier_model_copy_node_s(n, k, f, 1);
+			node_d2h[i] += tier_model_copy_node_s(n, k, f, 0);
+		}
+		cr->cpu_s = ktraffic > 0 ?
+			own + hit * ktraffic / (h->llc_gbps * GB) : 0;
+		cr->h2d_gbps = k->bytes ? class_copy_gbps(h, w, pl, c, 1) : 0;
+		cr->d2h_gbps = k->bytes ? class_copy_gbps(h, w, pl, c, 0) : 0;
+	}
+	worst = tier_model_cpu_floor_s(h, w);
+	for (i = 0; i < h->nr_nodes; i++) {
+		if (node_cpu[i] > worst)
+			worst = node_cpu[i];
+		if (r->node_bytes[i] > h->nodes[i].capacity)
+			r->over_capacity |= 1U << i;
+	}
+	r->cpu_s = traffic > 0 ? h->step_overhead_s +
+		hit * traffic / (h->llc_gbps * GB) + worst : 0;
+
+	dma = tier_model_link_s(h, w, 1);
+	if (tier_model_link_s(h, w, 0) > dma)
+		dma = tier_model_link_s(h, w, 0);
+	for (i = 0; i < h->nr_nodes; i++) {
+		if (node_h2d[i] > dma)
+			dma = node_h2d[i];
+		if (node_d2h[i] > dma)
+			dma = node_d2h[i];
+	}
+	r->dma_s = dma;
+	r->compute_s = tier_model_compute_s(h, w);
+	r->gpu_s = r->dma_s > r->compute_s ? r->dma_s : r->compute_s;
+	r->step_s = r->gpu_s + r->cpu_s;
+	return 0;
+}

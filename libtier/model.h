@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cost model's pieces that the planner (plan.c) shares with model.c. */
+#ifndef LIBTIER_MODEL_H
+#define LIBTIER_MODEL_H
+
+#include "libtier.h"
+
+/* 1 when every count and figure of @h is in range (bandwidths above 0). */
+int tier_model_host_ok(const struct tier_model_host *h);
+/* Index of node id @node in @h, or -ENODEV. */
+int tier_model_node_index(const struct tier_model_host *h, uint32_t node);
+/* Fraction of the workload's CPU traffic the LLC serves. */
+double tier_model_llc_hit(const struct tier_model_host *h,
+			  const struct tier_workload *w);
+/* Seconds node @n spends on the misses of @frac of class @c's CPU traffic. */
+double tier_model_cpu_node_s(const struct tier_model_node *n,
+			     const struct tier_class *c, double frac,
+			     double hit);
+/* Seconds node @n spends serving @frac of class @c's copies, one direction. */
+double tier_model_copy_node_s(const struct tier_model_node *n,
+			      const struct tier_class *c, double frac, int h2d);
+/* Seconds each GPU link needs for the whole step, one direction. */
+double tier_model_link_s(const struct tier_model_host *h,
+			 const struct tier_workload *w, int h2d);
+/* Seconds the cores need for the step's LLC misses (cpu_max_gbps), or 0. */
+double tier_model_cpu_floor_s(const struct tier_model_host *h,
+			      const struct tier_workload *w);
+/* Seconds of GPU compute per step; 0 when not modelled. */
+double tier_model_compute_s(const struct tier_model_host *h,
+			    const struct tier_workload *w);
+
+/* lp.c: minimise c.x subject to rows A x (<=, >=, =) b, x >= 0. */
+enum tier_lp_row { TIER_LP_LE, TIER_LP_GE, TIER_LP_EQ };
+/*
+ * @a: m x n, row-major; @x: out, n values.
+ * Return: 0; -ENOSPC when infeasible; -ERANGE when unbounded; -ENOMEM.
+ */
+int tier_lp_solve(int m, int n, const double *a, const enum tier_lp_row *type,
+		  const double *b, const double *c, double *x);
+
+#endif
