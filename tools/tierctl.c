@@ -106,6 +106,30 @@ static const struct tc_cmd cmds[] = {
 "  --json                JSON: every run's rate, medians and ratios\n",
 	},
 	{
+		.name = "run", .fn = cmd_run,
+		.summary = "run a program with its large allocations on cxltier (transparent mode)",
+		.usage = "tierctl run --policy POLICY [--threshold BYTES] [--strict] [--report] -- CMD [ARGS...]",
+		.help =
+"Runs CMD unchanged, with every malloc, calloc, realloc, posix_memalign,\n"
+"aligned_alloc, memalign, valloc and pvalloc of at least BYTES served by a\n"
+"libtier pool under POLICY (LD_PRELOAD of libtier-preload.so); smaller ones\n"
+"go to the program's malloc as before.  free() and realloc() route by\n"
+"address.  The policy is tried first, so a bad one fails here.  The exit\n"
+"status is CMD's; 127 when CMD is not found, 126 when it cannot run.\n"
+"\n"
+"  --policy POLICY    placement (libtier.h has the grammar), e.g. bind:2,\n"
+"                     interleave:2,3,chunk=2M, split:0=25%,2=75%\n"
+"  --threshold BYTES  smallest allocation served by cxltier (default 1M)\n"
+"  --strict           a large allocation cxltier cannot serve fails (NULL,\n"
+"                     ENOMEM) instead of falling back to malloc\n"
+"  --report           at exit, one line on stderr: allocations served,\n"
+"                     fallbacks, bytes resident per node\n"
+"\n"
+"With fork() without exec, a child shares its parent's large allocations\n"
+"(the memory is MAP_SHARED); it never allocates from the parent's slabs.\n"
+"Each large allocation holds a file descriptor while it lives.\n",
+	},
+	{
 		.name = "help", .fn = cmd_help,
 		.summary = "show the commands, or one command's options",
 		.usage = "tierctl help [COMMAND]",
