@@ -58,23 +58,27 @@
 
 enum region_kind { REGION_SLAB = 1, REGION_LARGE };
 
+/*
+ * The fields alloc and free read (kind, base, size, nr_objs, magic) share
+ * the first cache line of a slab, which is allocated 64-byte aligned.
+ */
 struct region {
-	enum region_kind kind;
-	struct tier_buf *buf;
+	uint32_t kind;			/* enum region_kind */
+	uint32_t nr_gran;
 	char *base;			/* granule-aligned */
+	struct tier_buf *buf;
 	size_t map_len;			/* mapped bytes: the buffer's */
-	size_t nr_gran;
 	struct region *next, *prev;	/* pool->regions, under pool->lock */
 };
 
 struct slab {
 	struct region r;
-	uint32_t cls;
 	uint32_t size;			/* object size */
 	uint32_t nr_objs;
+	uint64_t magic;			/* off * magic >> 42 == off / size */
+	uint32_t cls;
 	uint32_t nfree;			/* avail bits set; class lock */
 	uint32_t hint;			/* first avail word that may be set */
-	uint64_t magic;			/* off * magic >> 42 == off / size */
 	int on_partial;			/* class lock */
 	int retired;			/* no refills from it (after fork) */
 	struct slab *pnext, *pprev;	/* class partial list */
@@ -297,6 +301,9 @@ static int region_create(struct tier_pool *pool, struct region *r, size_t len,
 			 size_t align_gran)
 {
 	size_t nr_gran = (len + GRAN_SIZE - 1) >> GRAN_SHIFT;
+
+	if (nr_gran > UINT32_MAX)
+		return -ENOMEM;
 	long first;
 	char *addr;
 	void *p;
@@ -332,7 +339,7 @@ static int region_create(struct tier_pool *pool, struct region *r, size_t len,
 		(void)madvise(addr, r->buf->map_length, MADV_HUGEPAGE);
 	r->base = addr;
 	r->map_len = r->buf->map_length;
-	r->nr_gran = nr_gran;
+	r->nr_gran = (uint32_t)nr_gran;
 	return 0;
 fail:
 	r->buf = NULL;
@@ -375,7 +382,7 @@ static void region_release(struct tier_pool *pool, struct region *r)
 	pthread_mutex_unlock(&pool->lock);
 
 	/* the reserve again, in one step: no window for other mmap()s */
-	mmap(r->base, r->nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
+	mmap(r->base, (size_t)r->nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
 	     MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	tier_buf_destroy(r->buf);
 
@@ -396,9 +403,9 @@ static struct slab *slab_create(struct tier_pool *pool, unsigned int cls)
 	size_t i;
 	int err;
 
-	s = calloc(1, sizeof(*s) + 2 * words * sizeof(uint64_t));
-	if (!s)
+	if (posix_memalign((void **)&s, 64, sizeof(*s) + 2 * words * sizeof(uint64_t)))
 		return NULL;
+	memset(s, 0, sizeof(*s) + 2 * words * sizeof(uint64_t));
 	s->r.kind = REGION_SLAB;
 	s->cls = cls;
 	s->size = size;
