@@ -368,6 +368,12 @@ TEST_F(pool, lookup)
 
 	EXPECT_EQ(-EINVAL, tier_pool_lookup(NULL, &info, &info));
 	EXPECT_EQ(-EINVAL, tier_pool_lookup(self->pool, &info, NULL));
+	EXPECT_EQ(-EINVAL, tier_pool_residency(NULL, &info, NULL, 0, NULL));
+	EXPECT_EQ(-EINVAL, tier_pool_residency(self->pool, &info, NULL, 1, NULL));
+	EXPECT_EQ(-EINVAL, tier_pool_stat(NULL, (struct tier_pool_stat *)&info));
+	EXPECT_EQ(-EINVAL, tier_pool_stat(self->pool, NULL));
+	EXPECT_EQ(0, tier_pool_usable_size(NULL, &info));
+	EXPECT_EQ(0, tier_pool_usable_size(self->pool, NULL));
 	EXPECT_EQ(-ENOENT, tier_pool_lookup(self->pool, &info, &info));
 	ASSERT_EQ(0, tier_pool_alloc(self->pool, 1000, 0, (void **)&p));
 	ASSERT_EQ(0, tier_pool_lookup(self->pool, p + 999, &info));
