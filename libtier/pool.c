@@ -112,22 +112,23 @@ struct tcache {
 };
 
 struct tier_pool {
+	/* read by every alloc and free: one cache line */
 	uint64_t id;			/* unique in the process */
+	uint64_t epoch;			/* bumped in a forked child */
+	uintptr_t va_base;
+	size_t va_len;
+	struct region **gtab;		/* nr_gran entries */
+	size_t large_threshold;
+	pthread_key_t key;
+
 	struct tier_ctx *ctx;
 	struct tier_policy policy;
 	struct tier_layout layout;	/* of one slab's units */
-	size_t large_threshold;
 	unsigned int page_shift;	/* the buffers' unit */
-
-	uintptr_t va_base;
-	size_t va_len;
 	size_t nr_gran;
-	struct region **gtab;		/* nr_gran entries */
 	uint64_t *gmap;			/* granule in use */
 	size_t ghint;			/* first gmap word that may be clear */
 
-	pthread_key_t key;
-	uint64_t epoch;			/* bumped in a forked child */
 	pthread_mutex_t ctx_lock;
 	pthread_mutex_t lock;
 	struct region *regions;
@@ -1185,7 +1186,10 @@ TIER_EXPORT int tier_pool_create(struct tier_ctx *ctx,
 	if (err)
 		return err;
 
-	pool = calloc(1, sizeof(*pool));
+	if (posix_memalign((void **)&pool, 64, sizeof(*pool)))
+		pool = NULL;
+	if (pool)
+		memset(pool, 0, sizeof(*pool));
 	if (!pool) {
 		tier_buf_destroy(probe);
 		return -ENOMEM;
