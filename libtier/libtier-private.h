@@ -134,6 +134,15 @@ int tier_sysfs_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
 /* buf.c: make room for @n entries in buf->resident. */
 int tier_buf_resident_reserve(struct tier_buf *buf, unsigned int n);
 
+/*
+ * pool.c: fork(2) handlers for a pool, for the LD_PRELOAD library (which
+ * links libtier's objects in): prepare takes every lock of the pool, parent
+ * drops them, child makes the pool safe in the child (see pool.c).
+ */
+void tier_pool_fork_prepare(struct tier_pool *pool);
+void tier_pool_fork_parent(struct tier_pool *pool);
+void tier_pool_fork_child(struct tier_pool *pool);
+
 /* Round @len up to 2^@shift; 0 on overflow. */
 static inline size_t tier_round_up(size_t len, unsigned int shift)
 {

@@ -860,6 +860,260 @@ int tier_plan(const struct tier_model_host *h, const struct tier_workload *w,
  */
 const char *tier_plan_name(int strategy);
 
+/* ------------------------------------------------------------------------ */
+/* Pools: a tiered allocator                                                  */
+
+/*
+ * A pool hands out memory of any size from cxltier buffers that all follow
+ * one policy: many small allocations share 2 MiB slabs by size class, each
+ * large one gets a buffer of its own, rounded only to the policy's page
+ * size.  doc/allocator.md explains the design and why it is shaped so.
+ *
+ *  - Small (below the pool's large threshold, at most TIER_POOL_SMALL_MAX
+ *    bytes): 60 size classes, 16 B apart up to 128 B, then four per
+ *    doubling (160, 192, 224, 256, 320, ...), so at most 25% is lost to
+ *    rounding.  Each class carves 2 MiB slabs, each slab one buffer.  Each
+ *    thread keeps a small cache of free objects per class and pool, so the
+ *    common alloc and free take no lock; caches refill and drain in batches
+ *    under a per-class lock.  A slab that becomes empty is returned to the
+ *    backend (its pages freed), except one per class kept for reuse;
+ *    tier_pool_trim() returns that one too.
+ *  - Large: a buffer of exactly the size rounded up to the policy's page
+ *    (4 KiB, or 2 MiB with page=2M), mapped at a 2 MiB-aligned address.
+ *    tier_pool_free() destroys the buffer, which frees its pages.
+ *  - Bookkeeping lives in ordinary memory, never in the pool's memory, so
+ *    allocating and freeing never touches a (maybe slow, CXL) object, and a
+ *    stray write into an object cannot corrupt the allocator.
+ *  - Every allocation's address lies in one range of address space the
+ *    pool reserves at create time (PROT_NONE until used), so "is this
+ *    pointer mine" is two comparisons and a table read, without a lock.
+ *
+ * All calls are thread-safe, except tier_pool_destroy(), which must not
+ * race with other calls on the pool.  The pool uses its context under its
+ * own lock: while the pool may allocate, use the context from other threads
+ * only for what does not change it (every call but tier_topo_refresh(),
+ * tier_set_log() and tier_close()).
+ *
+ * Each slab and each large allocation holds one file descriptor (its
+ * buffer) and one mapping while it lives.
+ */
+struct tier_pool;
+
+/* The largest size class; larger allocations always get their own buffer. */
+#define TIER_POOL_SMALL_MAX	(1U << 20)
+/* Bytes of a slab, and the alignment of every slab and large allocation. */
+#define TIER_POOL_SLAB_SIZE	(2U << 20)
+
+/**
+ * struct tier_pool_opts - options of tier_pool_create(); all 0 for defaults
+ * @large_threshold: allocations of at least this many bytes get a buffer of
+ *                   their own; 0: TIER_POOL_SMALL_MAX + 1 (only what no size
+ *                   class holds); 1 .. TIER_POOL_SMALL_MAX + 1
+ * @va_reserve: bytes of address space to reserve for the pool, a multiple of
+ *              TIER_POOL_SLAB_SIZE; the sum of everything the pool holds at
+ *              once (slabs, and large allocations each rounded up to 2 MiB)
+ *              cannot exceed it.  0: 4 TiB, halved while the kernel refuses
+ *              (down to 1 GiB); only PROT_NONE address space, no memory
+ * @flags: 0
+ * @__reserved32: zero
+ * @__reserved: zero
+ */
+struct tier_pool_opts {
+	uint64_t large_threshold;
+	uint64_t va_reserve;
+	uint32_t flags;
+	uint32_t __reserved32;
+	uint64_t __reserved[4];
+};
+
+/**
+ * tier_pool_create() - create a pool whose memory follows @policy
+ * @ctx: context; the pool holds a reference to it
+ * @policy: placement of every buffer of the pool (copied)
+ * @opts: NULL for defaults
+ * @out: out: the pool, NULL on failure
+ *
+ * The policy is tried at once (one buffer of one page is created and
+ * destroyed), so a policy the backend refuses fails here, with the errno
+ * tier_buf_create() gives for it.
+ *
+ * Return: 0; -EINVAL for NULL arguments, bad @opts (unknown flags, non-zero
+ * reserved fields, a threshold or reserve out of range) or a malformed
+ * policy; -ENOMEM when the address space cannot be reserved; -EAGAIN when
+ * no thread-specific key is left (PTHREAD_KEYS_MAX); any error of
+ * tier_buf_create() for the policy.
+ */
+int tier_pool_create(struct tier_ctx *ctx, const struct tier_policy *policy,
+		     const struct tier_pool_opts *opts, struct tier_pool **out);
+
+/**
+ * tier_pool_alloc() - allocate @size bytes
+ * @pool: pool
+ * @size: bytes, at least 1
+ * @align: 0 for the default (16 bytes, or 2 MiB for large allocations), or
+ *         a power of two up to 1 GiB
+ * @out: out: the address, NULL on failure
+ *
+ * The memory is not zeroed when it is reused (fresh pages are zero).  Pages
+ * are allocated by the backend at first touch (or at creation for a
+ * policy with "populate"), on the nodes the policy names.
+ *
+ * Return: 0; -EINVAL for NULL arguments, a zero @size, an @align that is
+ * not 0 or a power of two up to 1 GiB; -ENOMEM when the address space
+ * reserved for the pool is full or bookkeeping memory runs out; an error of
+ * tier_buf_create() (-EFBIG: larger than the policy's nodes, -ENOMEM,
+ * -EMFILE, ...) or of mmap(2).
+ */
+int tier_pool_alloc(struct tier_pool *pool, size_t size, size_t align,
+		    void **out);
+
+/**
+ * tier_pool_free() - free an allocation of @pool
+ *
+ * @ptr must be an address tier_pool_alloc() returned and not yet freed;
+ * NULL is a no-op.  Anything else is refused and changes nothing.
+ * Return: 0; -EINVAL for a NULL @pool, an address outside the pool or
+ * not the start of an allocation, or an allocation already freed (a double
+ * free is detected: each object has a live bit).
+ */
+int tier_pool_free(struct tier_pool *pool, void *ptr);
+
+/**
+ * tier_pool_owns() - 1 when @ptr lies in @pool's address range, else 0
+ *
+ * Cheap (no lock): for routing frees.  It says nothing about whether an
+ * allocation is live there; tier_pool_lookup() does.
+ */
+int tier_pool_owns(const struct tier_pool *pool, const void *ptr);
+
+/* struct tier_alloc_info.kind */
+#define TIER_ALLOC_SMALL	1	/* an object of a slab */
+#define TIER_ALLOC_LARGE	2	/* a buffer of its own */
+
+/**
+ * struct tier_alloc_info - one live allocation
+ * @addr: its start
+ * @size: usable bytes from @addr: the size class for a small allocation,
+ *        the size asked for a large one
+ * @buf_id: the id of the buffer that holds it (struct tier_buf_stat.id)
+ * @buf_offset: offset of @addr in that buffer
+ * @kind: TIER_ALLOC_SMALL or TIER_ALLOC_LARGE
+ * @__reserved32: zero
+ * @__reserved: zero
+ */
+struct tier_alloc_info {
+	void *addr;
+	uint64_t size;
+	uint64_t buf_id;
+	uint64_t buf_offset;
+	uint32_t kind;
+	uint32_t __reserved32;
+	uint64_t __reserved[2];
+};
+
+/**
+ * tier_pool_lookup() - the live allocation that contains @ptr
+ *
+ * @ptr may point anywhere inside it.
+ * Return: 0; -EINVAL for NULL arguments; -ENOENT when no live allocation
+ * of the pool contains @ptr.
+ */
+int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
+		     struct tier_alloc_info *info);
+
+/**
+ * tier_pool_usable_size() - @tier_alloc_info.size of the live allocation
+ * that starts at @ptr; 0 when there is none (or for NULL arguments)
+ */
+size_t tier_pool_usable_size(struct tier_pool *pool, const void *ptr);
+
+/* tier_pool_residency() *flags */
+#define TIER_RESIDENCY_EXACT	(1U << 0)	/* counted page by page */
+
+/**
+ * tier_pool_residency() - where the pages of the allocation containing @ptr are
+ * @out: out: up to @nr entries, one per node that holds some of its bytes,
+ *       ascending node order (may be NULL when @nr is 0)
+ * @flags: out: TIER_RESIDENCY_EXACT or 0 (may be NULL)
+ *
+ * Bytes of the allocation's range [addr, addr + size) resident on each node.
+ * mbind backend: exact, page by page (mincore(2) and move_pages(2), as
+ * tier_buf_stat()).  Module backend: from CXLTIER_IOC_BUF_STAT of the
+ * backing buffer; exact for a large allocation (the buffer is the
+ * allocation, counted to its page-rounded end, bytes beyond @size
+ * included), and for a small one when its slab is wholly resident with
+ * nothing spilled (each page is then on the home the policy gives it);
+ * otherwise the slab's per-node bytes in proportion to the allocation's
+ * share of the slab, without TIER_RESIDENCY_EXACT.
+ *
+ * Return: the number of nodes holding bytes of it (more than @nr: only
+ * the first @nr were written; call again with more room); -EINVAL for NULL
+ * @pool or @out with a non-zero @nr; -ENOENT when no live allocation
+ * contains @ptr; -ENOMEM; the backend's -errno.
+ */
+int tier_pool_residency(struct tier_pool *pool, const void *ptr,
+			struct tier_node_bytes *out, unsigned int nr,
+			uint32_t *flags);
+
+/**
+ * struct tier_pool_stat - what a pool holds
+ * @in_use_bytes: usable bytes of live allocations (size classes for small
+ *                ones, sizes asked for large ones)
+ * @nr_allocs: live allocations
+ * @reserved_bytes: bytes of the pool's buffers (slabs and large ones, each
+ *                  rounded to the page size): what the backend was asked
+ *                  for.  Pages exist only where they were touched.
+ * @nr_slabs: slabs (2 MiB buffers shared by small allocations)
+ * @nr_large: large allocations (a buffer each)
+ * @small_in_use_bytes: the part of @in_use_bytes in slabs
+ * @resident_bytes: bytes with a page, all buffers and nodes together
+ * @nr_resident: entries in @resident
+ * @__reserved32: zero
+ * @resident: bytes resident per node, ascending node order; the array
+ *            belongs to the pool and stays valid until the next
+ *            tier_pool_stat() of this pool or its destroy
+ * @__reserved: zero
+ */
+struct tier_pool_stat {
+	uint64_t in_use_bytes;
+	uint64_t nr_allocs;
+	uint64_t reserved_bytes;
+	uint64_t nr_slabs;
+	uint64_t nr_large;
+	uint64_t small_in_use_bytes;
+	uint64_t resident_bytes;
+	uint32_t nr_resident;
+	uint32_t __reserved32;
+	const struct tier_node_bytes *resident;
+	uint64_t __reserved[4];
+};
+
+/**
+ * tier_pool_stat() - fill @st
+ *
+ * Counts are a snapshot: allocations made meanwhile by other threads may or
+ * may not be in it.  The per-node counts ask the backend about every
+ * buffer of the pool (tier_buf_stat()), so the cost grows with the pool.
+ * Return: 0; -EINVAL for NULL arguments; -ENOMEM; the backend's -errno.
+ */
+int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st);
+
+/**
+ * tier_pool_trim() - give back what the pool holds without using it
+ *
+ * Drains the calling thread's cache and returns every empty slab to the
+ * backend.  Other threads' caches drain when those threads exit.
+ * Return: 0; -EINVAL for NULL.
+ */
+int tier_pool_trim(struct tier_pool *pool);
+
+/**
+ * tier_pool_destroy() - free every allocation and buffer of the pool
+ *
+ * Must not race with any other call on the pool.  NULL is a no-op.
+ */
+void tier_pool_destroy(struct tier_pool *pool);
+
 #ifdef __cplusplus
 }
 #endif

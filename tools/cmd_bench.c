@@ -8,10 +8,14 @@
  *           with 2 MiB pages, and an anonymous mbind(MPOL_BIND) mapping;
  *           then making a buffer ready: CXLTIER_CREATE_POPULATE against a
  *           single-threaded memset of an anonymous mbind mapping.
+ *   alloc   small-allocation throughput: alloc/free pairs per second of a
+ *           tier_pool against glibc malloc, 1 and 2 threads, fixed size
+ *           streams.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -747,12 +751,457 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------------ */
+/* bench alloc: small-allocation throughput, tier_pool against malloc        */
+
+#define ALLOC_DEFAULT_OPS	1000000ULL	/* alloc/free pairs per thread */
+#define ALLOC_MAX_OPS		1000000000ULL
+#define ALLOC_RING		256		/* live objects per thread */
+#define ALLOC_MAX_THREADS	2
+
+enum alloc_impl { IMPL_POOL, IMPL_MALLOC, NR_IMPLS };
+
+static const char *const impl_name[NR_IMPLS] = { "tier_pool", "malloc" };
+static const char *const impl_label[NR_IMPLS] = {
+	"tier_pool", "glibc malloc",
+};
+
+/* Fixed workloads: sizes log-uniform over [lo, hi], one stream per seed. */
+struct alloc_workload {
+	const char *name;
+	size_t lo, hi;
+};
+
+static const struct alloc_workload alloc_workloads[] = {
+	{ "16B-64K", 16, 64 << 10 },
+	{ "16B-256B", 16, 256 },
+};
+#define NR_WORKLOADS	(sizeof(alloc_workloads) / sizeof(alloc_workloads[0]))
+
+struct alloc_row {
+	double mops[MAX_RUNS];	/* million pairs per second, all threads */
+	unsigned int n;
+};
+
+/* [workload][threads - 1][impl] */
+static struct alloc_row alloc_rows[NR_WORKLOADS][ALLOC_MAX_THREADS][NR_IMPLS];
+
+struct alloc_thread {
+	struct tier_pool *pool;		/* NULL: malloc */
+	const size_t *sizes;		/* ops entries */
+	uint64_t ops;
+	pthread_barrier_t *start;
+	int err;
+	pthread_t tid;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* The size stream of thread @t: the same in every run, for both allocators. */
+static size_t *alloc_sizes(const struct alloc_workload *w, unsigned int t,
+			   uint64_t ops)
+{
+	unsigned int lo_shift = 0, span;
+	size_t *v = malloc(ops * sizeof(*v));
+	uint64_t s = 0x9e3779b97f4a7c15ULL * (t + 1), i;
+
+	if (!v)
+		return NULL;
+	while (((size_t)1 << lo_shift) < w->lo)
+		lo_shift++;
+	for (span = 0; (w->lo << span) < w->hi; span++)
+		;
+	for (i = 0; i < ops; i++) {
+		uint64_t r = xorshift(&s);
+		/* a power of two in [lo, hi], then anywhere up to the next */
+		unsigned int k = (unsigned int)(r % (span + 1));
+		size_t base = (size_t)1 << (lo_shift + k);
+		size_t n = base + (size_t)((r >> 16) % base);
+
+		v[i] = n > w->hi ? w->hi : n;
+	}
+	return v;
+}
+
+static void *alloc_worker(void *arg)
+{
+	struct alloc_thread *t = arg;
+	void *ring[ALLOC_RING] = { NULL };
+	uint64_t i;
+
+	pthread_barrier_wait(t->start);
+	for (i = 0; i < t->ops; i++) {
+		unsigned int k = (unsigned int)(i * 7 % ALLOC_RING);
+		void *p;
+
+		if (t->pool) {
+			if (ring[k] && tier_pool_free(t->pool, ring[k]))
+				t->err = -EINVAL;
+			if (tier_pool_alloc(t->pool, t->sizes[i], 0, &p))
+				p = NULL;
+		} else {
+			free(ring[k]);
+			p = malloc(t->sizes[i]);
+		}
+		if (!p) {
+			t->err = -ENOMEM;
+			break;
+		}
+		*(volatile char *)p = (char)i;	/* the object is used */
+		ring[k] = p;
+	}
+	for (i = 0; i < ALLOC_RING; i++) {
+		if (t->pool)
+			tier_pool_free(t->pool, ring[i]);
+		else
+			free(ring[i]);
+	}
+	return NULL;
+}
+
+/* One run: @nthreads threads, each its own size stream; ms of the run. */
+static int alloc_run(struct tier_pool *pool, size_t *const *sizes,
+		     unsigned int nthreads, uint64_t ops, double *ms)
+{
+	struct alloc_thread t[ALLOC_MAX_THREADS];
+	pthread_barrier_t start;
+	unsigned int i, started = 0;
+	double t0;
+	int err = 0;
+
+	pthread_barrier_init(&start, NULL, nthreads + 1);
+	for (i = 0; i < nthreads; i++) {
+		t[i] = (struct alloc_thread){ .pool = pool, .sizes = sizes[i],
+					      .ops = ops, .start = &start };
+		if (pthread_create(&t[i].tid, NULL, alloc_worker, &t[i]))
+			break;
+		started++;
+	}
+	if (started < nthreads) {
+		/* let the started ones go, then report */
+		for (i = started; i < nthreads; i++) {
+			t[i] = (struct alloc_thread){ .pool = pool, .sizes = sizes[i],
+						      .ops = 0, .start = &start };
+			if (pthread_create(&t[i].tid, NULL, alloc_worker, &t[i]))
+				abort();	/* cannot release the barrier */
+		}
+		err = -EAGAIN;
+	}
+	pthread_barrier_wait(&start);
+	t0 = now_ms();
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(t[i].tid, NULL);
+		if (t[i].err && !err)
+			err = t[i].err;
+	}
+	*ms = now_ms() - t0;
+	pthread_barrier_destroy(&start);
+	return err;
+}
+
+/* Every byte the pool holds is on the policy's nodes. */
+static int alloc_check_placement(const struct tc_cmd *cmd,
+				 struct tier_pool *pool,
+				 const struct tier_policy *p)
+{
+	struct tier_pool_stat st;
+	uint32_t i, k;
+	int err = tier_pool_stat(pool, &st);
+
+	if (err) {
+		tc_error(cmd, "pool stat", err);
+		return -1;
+	}
+	for (i = 0; i < st.nr_resident; i++) {
+		for (k = 0; k < p->nr_nodes; k++)
+			if (p->nodes[k].node == st.resident[i].node)
+				break;
+		if (k == p->nr_nodes) {
+			tc_errorf(cmd, "placement: %llu bytes of the pool on node %u, outside the policy",
+				  (unsigned long long)st.resident[i].bytes,
+				  st.resident[i].node);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static double row_median(const struct alloc_row *r, double *min, double *max)
+{
+	double v[MAX_RUNS];
+	unsigned int i;
+
+	for (i = 0; i < r->n; i++)
+		v[i] = r->mops[i];
+	qsort(v, r->n, sizeof(v[0]), dbl_cmp);
+	*min = v[0];
+	*max = v[r->n - 1];
+	return r->n % 2 ? v[r->n / 2] : (v[r->n / 2 - 1] + v[r->n / 2]) / 2;
+}
+
+static void alloc_report(const struct tier_ctx *ctx, const char *policy,
+			 unsigned int runs, uint64_t ops, unsigned int maxt,
+			 bool json)
+{
+	unsigned int w, t, i;
+	struct env e;
+
+	read_env(&e);
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		tc_json_backend(&j, ctx);
+		json_str(&j, "bench", "alloc");
+		json_str(&j, "policy", policy);
+		json_str(&j, "kernel", e.kernel);
+		json_i64(&j, "cpus", e.cpus);
+		json_u64(&j, "runs", runs);
+		json_u64(&j, "ops_per_thread", ops);
+		json_u64(&j, "live_objects_per_thread", ALLOC_RING);
+		json_arr_open(&j, "results");
+		for (w = 0; w < NR_WORKLOADS; w++) {
+			for (t = 0; t < maxt; t++) {
+				for (i = 0; i < NR_IMPLS; i++) {
+					const struct alloc_row *r = &alloc_rows[w][t][i];
+					double mn, mx, med, base, bmn, bmx;
+					unsigned int k;
+
+					if (!r->n)
+						continue;
+					med = row_median(r, &mn, &mx);
+					base = row_median(&alloc_rows[w][t][IMPL_MALLOC], &bmn, &bmx);
+					json_obj_open(&j, NULL);
+					json_str(&j, "workload", alloc_workloads[w].name);
+					json_u64(&j, "min_size", alloc_workloads[w].lo);
+					json_u64(&j, "max_size", alloc_workloads[w].hi);
+					json_u64(&j, "threads", t + 1);
+					json_str(&j, "allocator", impl_name[i]);
+					json_arr_open(&j, "mpairs_per_s");
+					for (k = 0; k < r->n; k++)
+						json_f64(&j, NULL, r->mops[k]);
+					json_arr_close(&j);
+					json_f64(&j, "median_mpairs_per_s", med);
+					json_f64(&j, "min_mpairs_per_s", mn);
+					json_f64(&j, "max_mpairs_per_s", mx);
+					json_f64(&j, "ratio_vs_malloc", med / base);
+					json_obj_close(&j);
+				}
+			}
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+		return;
+	}
+
+	tc_print_backend(stdout, ctx);
+	printf("bench alloc: pool policy %s; %u runs each, interleaved; %llu alloc/free pairs per thread per run, %d live objects per thread; kernel %s, %ld CPUs\n",
+	       policy, runs, (unsigned long long)ops, ALLOC_RING, e.kernel,
+	       e.cpus);
+	printf("Mpairs/s = 10^6 alloc+free pairs per second, all threads together; one write per object; VS MALLOC = median / glibc malloc's median\n");
+	for (w = 0; w < NR_WORKLOADS; w++) {
+		static const char *const hdr[] = {
+			"ALLOCATOR", "THREADS", "Mpairs/s MEDIAN", "MIN", "MAX",
+			"ns/pair/thread", "VS MALLOC",
+		};
+		char lo[SIZE_STRLEN], hi[SIZE_STRLEN];
+		struct table tb;
+
+		table_init(&tb, 7, hdr, 0x7e);
+		for (t = 0; t < maxt; t++) {
+			for (i = 0; i < NR_IMPLS; i++) {
+				const struct alloc_row *r = &alloc_rows[w][t][i];
+				double mn, mx, med, base, bmn, bmx;
+
+				if (!r->n)
+					continue;
+				med = row_median(r, &mn, &mx);
+				base = row_median(&alloc_rows[w][t][IMPL_MALLOC], &bmn, &bmx);
+				table_add(&tb, "%s", impl_label[i]);
+				table_add(&tb, "%u", t + 1);
+				table_add(&tb, "%.1f", med);
+				table_add(&tb, "%.1f", mn);
+				table_add(&tb, "%.1f", mx);
+				table_add(&tb, "%.1f", 1e3 * (t + 1) / med);
+				table_add(&tb, i == IMPL_MALLOC ? "1.00x (base)" : "%.2fx",
+					  med / base);
+			}
+		}
+		printf("\nsizes %s to %s, log-uniform:\n",
+		       format_size(alloc_workloads[w].lo, lo, sizeof(lo)),
+		       format_size(alloc_workloads[w].hi, hi, sizeof(hi)));
+		table_print(&tb, stdout);
+		table_free(&tb);
+	}
+}
+
+static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	enum { OPT_POLICY = 256, OPT_OPS, OPT_RUNS, OPT_THREADS, OPT_JSON,
+	       OPT_QUIET };
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "ops", required_argument, NULL, OPT_OPS },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t ops = ALLOC_DEFAULT_OPS, runs = DEFAULT_RUNS, maxt = 2;
+	size_t *sizes[NR_WORKLOADS][ALLOC_MAX_THREADS] = { { NULL } };
+	char policy_str[TIER_POLICY_STRLEN], what[TIER_POLICY_STRLEN + 32];
+	const char *policy_arg = NULL;
+	bool json = false, quiet = false;
+	struct tier_pool *pool = NULL;
+	struct tier_policy policy;
+	struct tier_ctx *ctx;
+	struct tier_node tn;
+	unsigned int run, w, t, i;
+	int c, err, ret = 1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_POLICY: policy_arg = optarg; break;
+		case OPT_OPS:
+			if (parse_uint(optarg, ALLOC_MAX_OPS, &ops) || ops < ALLOC_RING) {
+				tc_errorf(cmd, "--ops %s: a number from %d to %llu",
+					  optarg, ALLOC_RING, ALLOC_MAX_OPS);
+				return 1;
+			}
+			break;
+		case OPT_RUNS:
+			if (parse_uint(optarg, MAX_RUNS, &runs) || !runs) {
+				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
+					  optarg, MAX_RUNS);
+				return 1;
+			}
+			break;
+		case OPT_THREADS:
+			if (parse_uint(optarg, ALLOC_MAX_THREADS, &maxt) || !maxt) {
+				tc_errorf(cmd, "--threads %s: 1 or 2 (runs 1 up to it)",
+					  optarg);
+				return 1;
+			}
+			break;
+		case OPT_JSON: json = true; break;
+		case OPT_QUIET: quiet = true; break;
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+	}
+	if (optind < argc) {
+		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+		tc_usage(cmd, 0);
+		return 1;
+	}
+	if (tc_open(cmd, &ctx))
+		return 1;
+	if (!policy_arg) {
+		/* the first node with CPUs: local DRAM */
+		uint32_t node = 0;
+
+		for (c = 0; c < tier_nr_nodes(ctx); c++) {
+			if (tier_node(ctx, c, &tn))
+				continue;
+			if (c == 0 || (tn.flags & CXLTIER_NODE_HAS_CPUS)) {
+				node = tn.node;
+				if (tn.flags & CXLTIER_NODE_HAS_CPUS)
+					break;
+			}
+		}
+		snprintf(policy_str, sizeof(policy_str), "bind:%u", node);
+		policy_arg = policy_str;
+	}
+	err = tier_policy_parse(policy_arg, &policy);
+	if (err) {
+		snprintf(what, sizeof(what), "--policy %s", policy_arg);
+		tc_error(cmd, what, err);
+		goto out;
+	}
+	if (tier_policy_format(&policy, policy_str, sizeof(policy_str)) < 0)
+		snprintf(policy_str, sizeof(policy_str), "%s", policy_arg);
+	err = tier_pool_create(ctx, &policy, NULL, &pool);
+	if (err) {
+		snprintf(what, sizeof(what), "pool with policy %s", policy_str);
+		tc_error(cmd, what, err);
+		goto out;
+	}
+	for (w = 0; w < NR_WORKLOADS; w++) {
+		for (t = 0; t < maxt; t++) {
+			sizes[w][t] = alloc_sizes(&alloc_workloads[w], t, ops);
+			if (!sizes[w][t]) {
+				tc_error(cmd, "size streams", -ENOMEM);
+				goto out;
+			}
+		}
+	}
+	memset(alloc_rows, 0, sizeof(alloc_rows));
+
+	/* a warm-up of each, not counted: first touches, glibc's arenas */
+	for (run = 0; run <= runs; run++) {
+		if (run)
+			progress(!quiet, "tierctl bench: run %u/%u:", run,
+				 (unsigned int)runs);
+		else
+			progress(!quiet, "tierctl bench: warm-up:");
+		for (w = 0; w < NR_WORKLOADS; w++) {
+			for (t = 1; t <= maxt; t++) {
+				for (i = 0; i < NR_IMPLS; i++) {
+					struct alloc_row *r = &alloc_rows[w][t - 1][i];
+					double ms;
+
+					progress(!quiet, " %s/%s/%ut", impl_name[i],
+						 alloc_workloads[w].name, t);
+					err = alloc_run(i == IMPL_POOL ? pool : NULL,
+							sizes[w], t, ops, &ms);
+					if (err) {
+						progress(!quiet, "\n");
+						snprintf(what, sizeof(what), "%s, %u threads",
+							 impl_label[i], t);
+						tc_error(cmd, what, err);
+						goto out;
+					}
+					if (run)
+						r->mops[r->n++] = (double)ops * t / (ms * 1e3);
+				}
+			}
+		}
+		progress(!quiet, "\n");
+	}
+	if (alloc_check_placement(cmd, pool, &policy))
+		goto out;
+	alloc_report(ctx, policy_str, (unsigned int)runs, ops,
+		     (unsigned int)maxt, json);
+	ret = 0;
+out:
+	for (w = 0; w < NR_WORKLOADS; w++)
+		for (t = 0; t < ALLOC_MAX_THREADS; t++)
+			free(sizes[w][t]);
+	tier_pool_destroy(pool);
+	tier_close(ctx);
+	return ret;
+}
+
 /* Benchmarks, by name: "tierctl bench NAME ...". */
 static const struct {
 	const char *name;
 	int (*fn)(const struct tc_cmd *cmd, int argc, char **argv);
 } benches[] = {
 	{ "fault", bench_fault },
+	{ "alloc", bench_alloc },
 };
 
 int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
@@ -760,7 +1209,7 @@ int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		tc_errorf(cmd, "which benchmark? (fault)");
+		tc_errorf(cmd, "which benchmark? (fault, alloc)");
 		tc_usage(cmd, 0);
 		return 1;
 	}
@@ -771,6 +1220,6 @@ int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].fn(cmd, argc - 1, argv + 1);
-	tc_errorf(cmd, "%s: unknown benchmark (fault)", argv[1]);
+	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc)", argv[1]);
 	return 1;
 }

@@ -248,13 +248,19 @@ then ok "bench fault: table and progress"; else nok "bench fault: table and prog
 if [ $module = 0 ]; then
 	grep -q "^cxltier rows skipped: the backend is mbind" "$out" && ok "bench fault: says why cxltier rows are skipped" || nok "bench fault: says why cxltier rows are skipped"
 fi
-expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault\)$" bench
-expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault\)$" bench bogus
+expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc\)$" bench
+expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc\)$" bench bogus
 expect_fail "bench fault --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench fault --runs 0
 expect_fail "bench fault --size 3M" "^tierctl bench: --size 3M: must be a multiple of 2M, at least 2M$" bench fault --size 3M
 expect_fail "bench fault --populate-size x" "^tierctl bench: --populate-size x: not a size" bench fault --populate-size x
 expect_fail "bench fault: absent node" "^tierctl bench: node $absent: offline or without memory$" bench fault --node "$absent" --runs 1
 expect_fail "bench fault: stray argument" "^tierctl bench: extra: unexpected argument$" bench fault extra
+expect_json "bench alloc --json: both allocators, 1 and 2 threads, both workloads, ratios" \
+	"sorted((r['workload'], r['threads'], r['allocator']) for r in d['results']) == sorted((w, t, a) for w in ('16B-64K', '16B-256B') for t in (1, 2) for a in ('tier_pool', 'malloc')) and all(len(r['mpairs_per_s']) == 2 and r['median_mpairs_per_s'] > 0 and r['ratio_vs_malloc'] > 0 for r in d['results']) and all(r['ratio_vs_malloc'] == 1 for r in d['results'] if r['allocator'] == 'malloc')" \
+	bench alloc --ops 2000 --runs 2 --quiet --json
+expect_fail "bench alloc --threads 3" "^tierctl bench: --threads 3: 1 or 2" bench alloc --threads 3
+expect_fail "bench alloc --ops 10" "^tierctl bench: --ops 10: a number from 256" bench alloc --ops 10
+expect_fail "bench alloc: absent node" "^tierctl bench: pool with policy bind:999: No such device$" bench alloc --policy bind:999 --quiet
 
 LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open libtier: LIBTIER_BACKEND=bogus: Invalid argument$" topo
 if [ -e /dev/cxltier ]; then

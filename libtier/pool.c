@@ -1,0 +1,1327 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Pools: a tiered allocator on cxltier buffers (libtier.h has the contract,
+ * doc/allocator.md the design).
+ *
+ * Address space.  At create time the pool reserves one range of address
+ * space (PROT_NONE, MAP_NORESERVE: no memory, no commit charge), cut into
+ * 2 MiB granules.  A slab takes one granule; a large allocation takes as
+ * many as its buffer needs, the rest of the last one left PROT_NONE.  Each
+ * buffer is mapped MAP_SHARED|MAP_FIXED over its granules, and mapped back
+ * to PROT_NONE before its buffer is destroyed, so the range is never open to
+ * other mmap()s.  gtab[] maps each granule to the region (slab or large
+ * allocation) on it: ownership and lookup of any pointer are a range check
+ * and a table read.
+ *
+ * Small objects.  Each slab serves one size class.  It has two bitmaps kept
+ * beside it, never in the pool's memory:
+ *   live:  the user holds the object (atomic bit operations: any thread
+ *          frees; a clear bit at free time is a double or invalid free);
+ *   avail: the object is free in the slab (under its class's lock).
+ * An object that is neither sits in some thread's cache.  Thread caches are
+ * arrays of pointers per class (no links inside freed objects), refilled
+ * and drained in batches under the class lock.
+ *
+ * Locks, outermost first:
+ *   ctx_lock        the context (tier_buf_create/stat are not thread-safe
+ *                   on one context): buffer creation, stat, residency
+ *   cls[i].lock     class i: its partial-slab list, its slabs' avail bitmaps
+ *                   and nfree counts, its empty-slab count
+ *   lock            the granule bitmap, gtab[] writes, the region list,
+ *                   the thread-cache list
+ * gtab[] is read without a lock (acquire loads).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "libtier-private.h"
+
+#define GRAN_SHIFT	21
+#define GRAN_SIZE	((size_t)1 << GRAN_SHIFT)
+#define NR_LINEAR	8			/* 16 .. 128 by 16 */
+#define NR_CLASSES	(NR_LINEAR + 4 * (20 - 7))	/* .. 1 MiB by quarters */
+#define DEFAULT_VA	(4ULL << 40)
+#define MIN_VA		(1ULL << 30)
+#define MAX_ALIGN	((size_t)1 << 30)
+#define CACHE_BYTES	(256U << 10)		/* per class and thread */
+#define CACHE_MAX	64
+#define BITS		64
+
+#if TIER_POOL_SLAB_SIZE != (1U << 21)
+#error "slabs are one granule"
+#endif
+
+enum region_kind { REGION_SLAB = 1, REGION_LARGE };
+
+/*
+ * The fields alloc and free read (kind, base, size, nr_objs, magic) share
+ * the first cache line of a slab, which is allocated 64-byte aligned.
+ */
+struct region {
+	uint32_t kind;			/* enum region_kind */
+	uint32_t nr_gran;
+	char *base;			/* granule-aligned */
+	struct tier_buf *buf;
+	size_t map_len;			/* mapped bytes: the buffer's */
+	struct region *next, *prev;	/* pool->regions, under pool->lock */
+};
+
+struct slab {
+	struct region r;
+	uint32_t size;			/* object size */
+	uint32_t nr_objs;
+	uint64_t magic;			/* off * magic >> 42 == off / size */
+	uint32_t cls;
+	uint32_t nfree;			/* avail bits set; class lock */
+	uint32_t hint;			/* first avail word that may be set */
+	int on_partial;			/* class lock */
+	int retired;			/* no refills from it (after fork) */
+	struct slab *pnext, *pprev;	/* class partial list */
+	uint64_t *avail;		/* class lock */
+	uint64_t live[];		/* atomic */
+};
+
+struct large {
+	struct region r;
+	size_t size;			/* as asked */
+	int live;			/* atomic */
+};
+
+struct size_class {
+	pthread_mutex_t lock;
+	struct slab *partial;		/* slabs with avail objects */
+	unsigned int nr_empty;		/* of them, wholly free */
+};
+
+struct bin {
+	uint32_t n, cap;
+	void **slot;
+};
+
+struct tcache {
+	struct tier_pool *pool;
+	uint64_t epoch;
+	struct tcache *next, *prev;	/* pool->caches, under pool->lock */
+	struct bin bins[NR_CLASSES];
+	void *storage[];
+};
+
+struct tier_pool {
+	/* read by every alloc and free: one cache line */
+	uint64_t id;			/* unique in the process */
+	uint64_t epoch;			/* bumped in a forked child */
+	uintptr_t va_base;
+	size_t va_len;
+	struct region **gtab;		/* nr_gran entries */
+	size_t large_threshold;
+	pthread_key_t key;
+
+	struct tier_ctx *ctx;
+	struct tier_policy policy;
+	struct tier_layout layout;	/* of one slab's units */
+	unsigned int page_shift;	/* the buffers' unit */
+	size_t nr_gran;
+	uint64_t *gmap;			/* granule in use */
+	size_t ghint;			/* first gmap word that may be clear */
+
+	pthread_mutex_t ctx_lock;
+	pthread_mutex_t lock;
+	struct region *regions;
+	struct tcache *caches;
+	struct tier_node_bytes *resident;	/* tier_pool_stat()'s array */
+	struct size_class cls[NR_CLASSES];
+};
+
+static uint32_t class_size[NR_CLASSES];
+static uint32_t class_cap[NR_CLASSES];
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+static uint64_t next_pool_id = 1;
+
+/* The calling thread's cache of the pool it used last. */
+static __thread struct {
+	uint64_t pool_id;
+	struct tcache *tc;
+} tls_last;
+
+static void init_classes(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_CLASSES; i++) {
+		uint32_t sz;
+
+		if (i < NR_LINEAR) {
+			sz = (i + 1) * 16;
+		} else {
+			unsigned int k = 7 + (i - NR_LINEAR) / 4;
+			unsigned int m = (i - NR_LINEAR) % 4;
+
+			sz = (1U << k) + ((m + 1) << (k - 2));
+		}
+		class_size[i] = sz;
+		class_cap[i] = CACHE_BYTES / sz;
+		if (class_cap[i] > CACHE_MAX)
+			class_cap[i] = CACHE_MAX;
+		if (!class_cap[i])
+			class_cap[i] = 1;
+	}
+}
+
+/* The smallest class holding @size (1 .. TIER_POOL_SMALL_MAX). */
+static inline unsigned int size_to_class(size_t size)
+{
+	size_t s;
+	unsigned int k;
+
+	if (size <= 128)
+		return (unsigned int)((size + 15) >> 4) - 1;
+	s = size - 1;
+	k = 63 - (unsigned int)__builtin_clzll(s);
+	return NR_LINEAR + (k - 7) * 4 + (unsigned int)((s >> (k - 2)) & 3);
+}
+
+static inline struct region *region_of(const struct tier_pool *pool,
+				       const void *ptr)
+{
+	uintptr_t off = (uintptr_t)ptr - pool->va_base;
+
+	if (off >= pool->va_len)
+		return NULL;
+	return __atomic_load_n(&pool->gtab[off >> GRAN_SHIFT], __ATOMIC_ACQUIRE);
+}
+
+/* Index of the object at @ptr in @s, or -1 when @ptr is not an object start. */
+static inline long obj_index(const struct slab *s, const void *ptr)
+{
+	uint64_t off = (uint64_t)((const char *)ptr - s->r.base);
+	uint64_t idx = (off * s->magic) >> 42;
+
+	if (idx >= s->nr_objs || idx * s->size != off)
+		return -1;
+	return (long)idx;
+}
+
+/* Index of the object containing @ptr (an interior pointer), or -1. */
+static inline long obj_containing(const struct slab *s, const void *ptr)
+{
+	uint64_t off = (uint64_t)((const char *)ptr - s->r.base);
+	uint64_t idx = (off * s->magic) >> 42;
+
+	return idx < s->nr_objs ? (long)idx : -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Address space                                                              */
+
+static int reserve_va(struct tier_pool *pool, uint64_t want, int exact)
+{
+	for (;;) {
+		size_t len = (size_t)want + GRAN_SIZE;
+		char *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+			       MAP_NORESERVE, -1, 0);
+
+		if (p != MAP_FAILED) {
+			uintptr_t a = ((uintptr_t)p + GRAN_SIZE - 1) &
+				      ~(uintptr_t)(GRAN_SIZE - 1);
+			size_t head = a - (uintptr_t)p;
+
+			if (head)
+				munmap(p, head);
+			if (GRAN_SIZE - head)
+				munmap((char *)a + want, GRAN_SIZE - head);
+			pool->va_base = a;
+			pool->va_len = (size_t)want;
+			pool->nr_gran = (size_t)(want >> GRAN_SHIFT);
+			return 0;
+		}
+		if (exact || want / 2 < MIN_VA) {
+			tier_err(pool->ctx, "pool: cannot reserve %llu bytes of address space: %s",
+				 (unsigned long long)want, strerror(errno));
+			return -ENOMEM;
+		}
+		want /= 2;
+	}
+}
+
+static inline int gbit(const uint64_t *map, size_t i)
+{
+	return (map[i / BITS] >> (i % BITS)) & 1;
+}
+
+/*
+ * A run of @n free granules whose address is aligned to @ag granules;
+ * pool->lock.  Returns the first granule's index or -1.
+ */
+static long gran_get(struct tier_pool *pool, size_t n, size_t ag)
+{
+	size_t bg = pool->va_base >> GRAN_SHIFT, i, j;
+
+#define GRAN_ALIGN(x)	((bg + (x) + ag - 1) / ag * ag - bg)
+	i = GRAN_ALIGN(pool->ghint * BITS);
+	while (i + n <= pool->nr_gran) {
+		if (pool->gmap[i / BITS] == ~0ULL) {
+			i = GRAN_ALIGN((i / BITS + 1) * BITS);
+			continue;
+		}
+		for (j = 0; j < n && !gbit(pool->gmap, i + j); j++)
+			;
+		if (j == n) {
+			for (j = 0; j < n; j++)
+				pool->gmap[(i + j) / BITS] |= 1ULL << ((i + j) % BITS);
+			while (pool->ghint < pool->nr_gran / BITS &&
+			       pool->gmap[pool->ghint] == ~0ULL)
+				pool->ghint++;
+			return (long)i;
+		}
+		i = GRAN_ALIGN(i + j + 1);
+	}
+#undef GRAN_ALIGN
+	return -1;
+}
+
+static void gran_put(struct tier_pool *pool, size_t first, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		pool->gmap[(first + j) / BITS] &= ~(1ULL << ((first + j) % BITS));
+	if (first / BITS < pool->ghint)
+		pool->ghint = first / BITS;
+}
+
+/*
+ * Create a buffer of @len bytes and map it over @nr_gran granules taken
+ * from the reserve, aligned to @align granules.  Fills @r.
+ */
+static int region_create(struct tier_pool *pool, struct region *r, size_t len,
+			 size_t align_gran)
+{
+	size_t nr_gran = (len + GRAN_SIZE - 1) >> GRAN_SHIFT;
+
+	if (nr_gran > UINT32_MAX)
+		return -ENOMEM;
+	long first;
+	char *addr;
+	void *p;
+	int err;
+
+	pthread_mutex_lock(&pool->lock);
+	first = gran_get(pool, nr_gran, align_gran ? align_gran : 1);
+	pthread_mutex_unlock(&pool->lock);
+	if (first < 0) {
+		tier_dbg(pool->ctx, "pool: %zu bytes: address space reserve full", len);
+		return -ENOMEM;
+	}
+	addr = (char *)pool->va_base + ((size_t)first << GRAN_SHIFT);
+
+	pthread_mutex_lock(&pool->ctx_lock);
+	err = tier_buf_create(pool->ctx, len, &pool->policy, &r->buf);
+	pthread_mutex_unlock(&pool->ctx_lock);
+	if (err)
+		goto fail;
+	p = mmap(addr, r->buf->map_length, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, r->buf->fd, 0);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		tier_err(pool->ctx, "pool: mmap of buffer %llu: %s",
+			 (unsigned long long)r->buf->id, strerror(-err));
+		/* MAP_FIXED may have unmapped the reserve there: restore it */
+		mmap(addr, nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
+		     MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+		tier_buf_destroy(r->buf);
+		goto fail;
+	}
+	if (r->buf->advise_huge)
+		(void)madvise(addr, r->buf->map_length, MADV_HUGEPAGE);
+	r->base = addr;
+	r->map_len = r->buf->map_length;
+	r->nr_gran = (uint32_t)nr_gran;
+	return 0;
+fail:
+	r->buf = NULL;
+	pthread_mutex_lock(&pool->lock);
+	gran_put(pool, (size_t)first, nr_gran);
+	pthread_mutex_unlock(&pool->lock);
+	return err;
+}
+
+/* Make @r findable: gtab[] and the region list. */
+static void region_publish(struct tier_pool *pool, struct region *r)
+{
+	size_t g = ((uintptr_t)r->base - pool->va_base) >> GRAN_SHIFT, j;
+
+	pthread_mutex_lock(&pool->lock);
+	for (j = 0; j < r->nr_gran; j++)
+		__atomic_store_n(&pool->gtab[g + j], r, __ATOMIC_RELEASE);
+	r->prev = NULL;
+	r->next = pool->regions;
+	if (pool->regions)
+		pool->regions->prev = r;
+	pool->regions = r;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Unpublish @r, give its pages and granules back; does not free @r. */
+static void region_release(struct tier_pool *pool, struct region *r)
+{
+	size_t g = ((uintptr_t)r->base - pool->va_base) >> GRAN_SHIFT, j;
+
+	pthread_mutex_lock(&pool->lock);
+	for (j = 0; j < r->nr_gran; j++)
+		__atomic_store_n(&pool->gtab[g + j], NULL, __ATOMIC_RELEASE);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		pool->regions = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	pthread_mutex_unlock(&pool->lock);
+
+	/* the reserve again, in one step: no window for other mmap()s */
+	mmap(r->base, (size_t)r->nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
+	     MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	tier_buf_destroy(r->buf);
+
+	pthread_mutex_lock(&pool->lock);
+	gran_put(pool, g, r->nr_gran);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Slabs                                                                      */
+
+static struct slab *slab_create(struct tier_pool *pool, unsigned int cls)
+{
+	uint32_t size = class_size[cls];
+	uint32_t nr = (uint32_t)(GRAN_SIZE / size);
+	size_t words = (nr + BITS - 1) / BITS;
+	struct slab *s;
+	size_t i;
+	int err;
+
+	if (posix_memalign((void **)&s, 64, sizeof(*s) + 2 * words * sizeof(uint64_t)))
+		return NULL;
+	memset(s, 0, sizeof(*s) + 2 * words * sizeof(uint64_t));
+	s->r.kind = REGION_SLAB;
+	s->cls = cls;
+	s->size = size;
+	s->nr_objs = nr;
+	s->nfree = nr;
+	s->magic = (1ULL << 42) / size + 1;
+	s->avail = s->live + words;
+	for (i = 0; i < nr / BITS; i++)
+		s->avail[i] = ~0ULL;
+	if (nr % BITS)
+		s->avail[nr / BITS] = (1ULL << (nr % BITS)) - 1;
+	err = region_create(pool, &s->r, GRAN_SIZE, 1);
+	if (err) {
+		free(s);
+		return NULL;
+	}
+	region_publish(pool, &s->r);
+	return s;
+}
+
+/* Class lock held. */
+static void partial_add(struct size_class *c, struct slab *s)
+{
+	s->pprev = NULL;
+	s->pnext = c->partial;
+	if (c->partial)
+		c->partial->pprev = s;
+	c->partial = s;
+	s->on_partial = 1;
+}
+
+static void partial_del(struct size_class *c, struct slab *s)
+{
+	if (s->pprev)
+		s->pprev->pnext = s->pnext;
+	else
+		c->partial = s->pnext;
+	if (s->pnext)
+		s->pnext->pprev = s->pprev;
+	s->on_partial = 0;
+}
+
+/* Take up to @want objects of class @cls into @out; returns how many. */
+static unsigned int class_take(struct tier_pool *pool, unsigned int cls,
+			       void **out, unsigned int want)
+{
+	struct size_class *c = &pool->cls[cls];
+	unsigned int got = 0;
+	struct slab *s;
+
+	pthread_mutex_lock(&c->lock);
+	while (got < want) {
+		s = c->partial;
+		if (!s) {
+			pthread_mutex_unlock(&c->lock);
+			s = slab_create(pool, cls);
+			pthread_mutex_lock(&c->lock);
+			if (!s)
+				break;
+			partial_add(c, s);
+			c->nr_empty++;
+			continue;
+		}
+		if (s->nfree == s->nr_objs)
+			c->nr_empty--;
+		while (got < want && s->nfree) {
+			uint64_t w = s->avail[s->hint];
+			unsigned int b;
+
+			if (!w) {
+				s->hint++;
+				continue;
+			}
+			b = (unsigned int)__builtin_ctzll(w);
+			s->avail[s->hint] = w & (w - 1);
+			s->nfree--;
+			out[got++] = s->r.base + ((size_t)s->hint * BITS + b) * s->size;
+		}
+		if (!s->nfree)
+			partial_del(c, s);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return got;
+}
+
+/*
+ * Give @n objects of class @cls back to their slabs.  Empty slabs beyond
+ * @keep_empty per class are released.
+ */
+static void class_put(struct tier_pool *pool, unsigned int cls, void **objs,
+		      unsigned int n, unsigned int keep_empty)
+{
+	struct size_class *c = &pool->cls[cls];
+	struct slab *dead = NULL, *s;
+	unsigned int i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < n; i++) {
+		long idx;
+
+		s = (struct slab *)region_of(pool, objs[i]);
+		idx = obj_index(s, objs[i]);
+		s->avail[idx / BITS] |= 1ULL << (idx % BITS);
+		if ((uint32_t)(idx / BITS) < s->hint)
+			s->hint = (uint32_t)(idx / BITS);
+		s->nfree++;
+		if (s->retired) {
+			if (s->nfree == s->nr_objs) {
+				s->pnext = dead;	/* not on any list */
+				dead = s;
+			}
+			continue;
+		}
+		if (!s->on_partial)
+			partial_add(c, s);
+		if (s->nfree == s->nr_objs) {
+			if (c->nr_empty >= keep_empty) {
+				partial_del(c, s);
+				s->pnext = dead;
+				dead = s;
+			} else {
+				c->nr_empty++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	while (dead) {
+		s = dead;
+		dead = s->pnext;
+		region_release(pool, &s->r);
+		free(s);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Thread caches                                                              */
+
+static void cache_drain(struct tcache *tc, unsigned int keep_empty)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_CLASSES; i++) {
+		struct bin *b = &tc->bins[i];
+
+		if (b->n)
+			class_put(tc->pool, i, b->slot, b->n, keep_empty);
+		b->n = 0;
+	}
+}
+
+static void cache_unlink(struct tier_pool *pool, struct tcache *tc)
+{
+	pthread_mutex_lock(&pool->lock);
+	if (tc->prev)
+		tc->prev->next = tc->next;
+	else
+		pool->caches = tc->next;
+	if (tc->next)
+		tc->next->prev = tc->prev;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+/* Thread exit: everything cached goes back to the slabs. */
+static void cache_destructor(void *arg)
+{
+	struct tcache *tc = arg;
+	struct tier_pool *pool = tc->pool;
+
+	if (tc->epoch == __atomic_load_n(&pool->epoch, __ATOMIC_RELAXED))
+		cache_drain(tc, 1);
+	cache_unlink(pool, tc);
+	if (tls_last.tc == tc) {
+		tls_last.pool_id = 0;
+		tls_last.tc = NULL;
+	}
+	free(tc);
+}
+
+static struct tcache *cache_new(struct tier_pool *pool)
+{
+	size_t total = 0;
+	struct tcache *tc;
+	unsigned int i;
+	void **slot;
+
+	for (i = 0; i < NR_CLASSES; i++)
+		total += class_cap[i];
+	tc = calloc(1, sizeof(*tc) + total * sizeof(void *));
+	if (!tc)
+		return NULL;
+	tc->pool = pool;
+	tc->epoch = __atomic_load_n(&pool->epoch, __ATOMIC_RELAXED);
+	slot = tc->storage;
+	for (i = 0; i < NR_CLASSES; i++) {
+		tc->bins[i].cap = class_cap[i];
+		tc->bins[i].slot = slot;
+		slot += class_cap[i];
+	}
+	if (pthread_setspecific(pool->key, tc)) {
+		free(tc);
+		return NULL;
+	}
+	pthread_mutex_lock(&pool->lock);
+	tc->prev = NULL;
+	tc->next = pool->caches;
+	if (pool->caches)
+		pool->caches->prev = tc;
+	pool->caches = tc;
+	pthread_mutex_unlock(&pool->lock);
+	return tc;
+}
+
+/* The calling thread's cache for @pool; NULL when none can be made. */
+static inline struct tcache *cache_get(struct tier_pool *pool)
+{
+	struct tcache *tc;
+
+	if (__builtin_expect(tls_last.pool_id == pool->id, 1)) {
+		tc = tls_last.tc;
+	} else {
+		tc = pthread_getspecific(pool->key);
+		if (!tc)
+			tc = cache_new(pool);
+		if (!tc)
+			return NULL;
+		tls_last.pool_id = pool->id;
+		tls_last.tc = tc;
+	}
+	if (__builtin_expect(tc->epoch != __atomic_load_n(&pool->epoch,
+							  __ATOMIC_RELAXED), 0)) {
+		/* a forked child: what the cache held is the parent's */
+		unsigned int i;
+
+		for (i = 0; i < NR_CLASSES; i++)
+			tc->bins[i].n = 0;
+		tc->epoch = pool->epoch;
+	}
+	return tc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Allocation                                                                 */
+
+static int alloc_small(struct tier_pool *pool, unsigned int cls, void **out)
+{
+	struct tcache *tc = cache_get(pool);
+	struct slab *s;
+	struct bin *b;
+	void *p;
+	long idx;
+
+	if (tc) {
+		b = &tc->bins[cls];
+		if (!b->n) {
+			b->n = class_take(pool, cls, b->slot, (b->cap + 1) / 2);
+			if (!b->n)
+				return -ENOMEM;
+		}
+		p = b->slot[--b->n];
+	} else if (!class_take(pool, cls, &p, 1)) {
+		return -ENOMEM;
+	}
+	s = (struct slab *)region_of(pool, p);
+	idx = obj_index(s, p);
+	__atomic_fetch_or(&s->live[idx / BITS], 1ULL << (idx % BITS),
+			  __ATOMIC_RELAXED);
+	*out = p;
+	return 0;
+}
+
+static int alloc_large(struct tier_pool *pool, size_t size, size_t align,
+		       void **out)
+{
+	struct large *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	l->r.kind = REGION_LARGE;
+	l->size = size;
+	l->live = 1;
+	err = region_create(pool, &l->r, size,
+			    align > GRAN_SIZE ? align >> GRAN_SHIFT : 1);
+	if (err) {
+		free(l);
+		return err;
+	}
+	region_publish(pool, &l->r);
+	*out = l->r.base;
+	return 0;
+}
+
+TIER_EXPORT int tier_pool_alloc(struct tier_pool *pool, size_t size,
+				size_t align, void **out)
+{
+	unsigned int cls;
+
+	if (out)
+		*out = NULL;
+	if (!pool || !out || !size || (align & (align - 1)) || align > MAX_ALIGN)
+		return -EINVAL;
+	if (size < pool->large_threshold && align <= TIER_POOL_SMALL_MAX) {
+		cls = size_to_class(size > align ? size : align);
+		while (cls < NR_CLASSES && align > 16 && class_size[cls] % align)
+			cls++;
+		if (cls < NR_CLASSES)
+			return alloc_small(pool, cls, out);
+	}
+	if (size > SIZE_MAX - GRAN_SIZE)
+		return -ENOMEM;
+	return alloc_large(pool, size, align, out);
+}
+
+static int free_large(struct tier_pool *pool, struct large *l, void *ptr)
+{
+	if (ptr != l->r.base || !__atomic_exchange_n(&l->live, 0, __ATOMIC_ACQ_REL))
+		return -EINVAL;
+	region_release(pool, &l->r);
+	free(l);
+	return 0;
+}
+
+TIER_EXPORT int tier_pool_free(struct tier_pool *pool, void *ptr)
+{
+	struct region *r;
+	struct tcache *tc;
+	struct slab *s;
+	uint64_t bit, old;
+	long idx;
+
+	if (!pool)
+		return -EINVAL;
+	if (!ptr)
+		return 0;
+	r = region_of(pool, ptr);
+	if (!r)
+		return -EINVAL;
+	if (r->kind == REGION_LARGE)
+		return free_large(pool, (struct large *)r, ptr);
+	s = (struct slab *)r;
+	idx = obj_index(s, ptr);
+	if (idx < 0)
+		return -EINVAL;
+	bit = 1ULL << (idx % BITS);
+	old = __atomic_fetch_and(&s->live[idx / BITS], ~bit, __ATOMIC_RELAXED);
+	if (!(old & bit))
+		return -EINVAL;		/* double free, or never handed out */
+	tc = cache_get(pool);
+	if (!tc) {
+		class_put(pool, s->cls, &ptr, 1, 1);
+		return 0;
+	}
+	{
+		struct bin *b = &tc->bins[s->cls];
+
+		if (b->n == b->cap) {
+			/* the oldest half goes back; the newest stay, warm */
+			unsigned int half = (b->cap + 1) / 2;
+
+			class_put(pool, s->cls, b->slot, half, 1);
+			memmove(b->slot, b->slot + half,
+				(b->n - half) * sizeof(void *));
+			b->n -= half;
+		}
+		b->slot[b->n++] = ptr;
+	}
+	return 0;
+}
+
+TIER_EXPORT int tier_pool_owns(const struct tier_pool *pool, const void *ptr)
+{
+	if (!pool)
+		return 0;
+	return (uintptr_t)ptr - pool->va_base < pool->va_len;
+}
+
+/* The live allocation containing @ptr: its region and [start, +size). */
+static int find_live(struct tier_pool *pool, const void *ptr,
+		     struct region **rp, char **start, size_t *size)
+{
+	struct region *r = region_of(pool, ptr);
+
+	if (!r)
+		return -ENOENT;
+	if (r->kind == REGION_LARGE) {
+		struct large *l = (struct large *)r;
+
+		if ((const char *)ptr >= r->base + r->map_len ||
+		    !__atomic_load_n(&l->live, __ATOMIC_ACQUIRE))
+			return -ENOENT;
+		*start = r->base;
+		*size = l->size;
+	} else {
+		struct slab *s = (struct slab *)r;
+		long idx = obj_containing(s, ptr);
+
+		if (idx < 0 || !(__atomic_load_n(&s->live[idx / BITS],
+						 __ATOMIC_RELAXED) &
+				 (1ULL << (idx % BITS))))
+			return -ENOENT;
+		*start = r->base + (size_t)idx * s->size;
+		*size = s->size;
+	}
+	*rp = r;
+	return 0;
+}
+
+TIER_EXPORT int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
+				 struct tier_alloc_info *info)
+{
+	struct region *r;
+	size_t size;
+	char *start;
+	int err;
+
+	if (!pool || !info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	err = find_live(pool, ptr, &r, &start, &size);
+	if (err)
+		return err;
+	info->addr = start;
+	info->size = size;
+	info->buf_id = r->buf->id;
+	info->buf_offset = (uint64_t)(start - r->base);
+	info->kind = r->kind == REGION_LARGE ? TIER_ALLOC_LARGE : TIER_ALLOC_SMALL;
+	return 0;
+}
+
+TIER_EXPORT size_t tier_pool_usable_size(struct tier_pool *pool,
+					 const void *ptr)
+{
+	struct region *r;
+	size_t size;
+	char *start;
+
+	if (!pool || find_live(pool, ptr, &r, &start, &size) || start != ptr)
+		return 0;
+	return size;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Residency                                                                  */
+
+/* Per-node byte counts, indexed by node id. */
+struct counts {
+	uint64_t *bytes;		/* TIER_NODE_ID_LIMIT entries */
+};
+
+static long sys_move_pages(unsigned long count, void **pages, int *status)
+{
+	return syscall(SYS_move_pages, 0, count, pages, NULL, status, 0);
+}
+
+/*
+ * mbind backend: the pages of [start, start + len) in our own mapping.
+ * mincore(2) says which exist in the memfd; a read maps one that exists
+ * without allocating; move_pages(2) says where it is.
+ */
+static int count_pages(struct tier_pool *pool, char *start, size_t len,
+		       uint64_t *bytes)
+{
+	enum { CHUNK = 512 };
+	size_t pg = (size_t)1 << pool->ctx->page_shift;
+	char *first = (char *)((uintptr_t)start & ~(uintptr_t)(pg - 1));
+	char *end = start + len, *a;
+	unsigned char vec[CHUNK];
+	void *pages[CHUNK];
+	int status[CHUNK];
+
+	for (a = first; a < end; a += CHUNK * pg) {
+		size_t n = (size_t)(end - a + pg - 1) / pg, i, nq = 0;
+
+		if (n > CHUNK)
+			n = CHUNK;
+		if (mincore(a, n * pg, vec))
+			return -errno;
+		for (i = 0; i < n; i++) {
+			if (!(vec[i] & 1))
+				continue;
+			pages[nq] = a + i * pg;
+			(void)*(volatile char *)pages[nq];
+			nq++;
+		}
+		if (nq && sys_move_pages(nq, pages, status) < 0)
+			return -errno;
+		for (i = 0; i < nq; i++) {
+			char *p = pages[i], *lo, *hi;
+
+			if (status[i] < 0 || status[i] >= TIER_NODE_ID_LIMIT)
+				continue;
+			lo = p < start ? start : p;
+			hi = p + pg > end ? end : p + pg;
+			bytes[status[i]] += (uint64_t)(hi - lo);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Module backend, a small object: from BUF_STAT of its slab.  Exact when the
+ * slab is wholly resident and nothing spilled (each unit is on its home).
+ * ctx_lock held.
+ */
+static int count_slab(struct tier_pool *pool, struct region *r, char *start,
+		      size_t len, uint64_t *bytes, uint32_t *flags)
+{
+	struct tier_buf_stat st;
+	unsigned int i;
+	int err;
+
+	err = tier_buf_stat(r->buf, &st);
+	if (err)
+		return err;
+	if (st.resident_bytes == st.map_length && !st.spilled_bytes &&
+	    pool->layout.nr_units) {
+		size_t off = (size_t)(start - r->base), end = off + len;
+		unsigned int sh = pool->page_shift;
+
+		while (off < end) {
+			uint64_t unit = off >> sh;
+			size_t next = (size_t)(unit + 1) << sh;
+			uint32_t home = tier_layout_home(&pool->layout, unit);
+
+			if (next > end)
+				next = end;
+			bytes[pool->layout.nodes[home].node] += next - off;
+			off = next;
+		}
+		*flags |= TIER_RESIDENCY_EXACT;
+		return 0;
+	}
+	for (i = 0; i < st.nr_resident; i++)
+		if (st.resident[i].node < TIER_NODE_ID_LIMIT)
+			bytes[st.resident[i].node] +=
+				st.resident[i].bytes * len / st.map_length;
+	return 0;
+}
+
+TIER_EXPORT int tier_pool_residency(struct tier_pool *pool, const void *ptr,
+				    struct tier_node_bytes *out,
+				    unsigned int nr, uint32_t *flags)
+{
+	uint32_t fl = 0;
+	uint64_t *bytes;
+	struct region *r;
+	size_t size;
+	char *start;
+	unsigned int n, found = 0;
+	int err;
+
+	if (flags)
+		*flags = 0;
+	if (!pool || (!out && nr))
+		return -EINVAL;
+	bytes = calloc(TIER_NODE_ID_LIMIT, sizeof(*bytes));
+	if (!bytes)
+		return -ENOMEM;
+	pthread_mutex_lock(&pool->ctx_lock);
+	err = find_live(pool, ptr, &r, &start, &size);
+	if (err)
+		goto out;
+	if (pool->ctx->backend == TIER_BACKEND_MBIND) {
+		err = count_pages(pool, start, r->kind == REGION_LARGE ?
+				  r->map_len : size, bytes);
+		fl = TIER_RESIDENCY_EXACT;
+	} else if (r->kind == REGION_LARGE) {
+		struct tier_buf_stat st;
+
+		err = tier_buf_stat(r->buf, &st);
+		for (n = 0; !err && n < st.nr_resident; n++)
+			if (st.resident[n].node < TIER_NODE_ID_LIMIT)
+				bytes[st.resident[n].node] += st.resident[n].bytes;
+		fl = TIER_RESIDENCY_EXACT;
+	} else {
+		err = count_slab(pool, r, start, size, bytes, &fl);
+	}
+	if (err)
+		goto out;
+	for (n = 0; n < TIER_NODE_ID_LIMIT; n++) {
+		if (!bytes[n])
+			continue;
+		if (found < nr) {
+			memset(&out[found], 0, sizeof(out[found]));
+			out[found].node = n;
+			out[found].bytes = bytes[n];
+		}
+		found++;
+	}
+	if (flags)
+		*flags = fl;
+out:
+	pthread_mutex_unlock(&pool->ctx_lock);
+	free(bytes);
+	return err ? err : (int)found;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Statistics                                                                 */
+
+TIER_EXPORT int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st)
+{
+	struct tier_node_bytes *res;
+	uint64_t *bytes;
+	struct region *r;
+	unsigned int n, nr = 0;
+	int err = 0;
+
+	if (!pool || !st)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	bytes = calloc(TIER_NODE_ID_LIMIT, sizeof(*bytes));
+	if (!bytes)
+		return -ENOMEM;
+	/* ctx_lock, then lock: regions neither come nor go meanwhile */
+	pthread_mutex_lock(&pool->ctx_lock);
+	pthread_mutex_lock(&pool->lock);
+	for (r = pool->regions; r; r = r->next) {
+		struct tier_buf_stat bs;
+
+		st->reserved_bytes += r->map_len;
+		if (r->kind == REGION_LARGE) {
+			struct large *l = (struct large *)r;
+
+			st->nr_large++;
+			if (__atomic_load_n(&l->live, __ATOMIC_RELAXED)) {
+				st->nr_allocs++;
+				st->in_use_bytes += l->size;
+			}
+		} else {
+			struct slab *s = (struct slab *)r;
+			uint64_t k = 0;
+			size_t w;
+
+			st->nr_slabs++;
+			for (w = 0; w < (s->nr_objs + BITS - 1) / BITS; w++)
+				k += (uint64_t)__builtin_popcountll(
+					__atomic_load_n(&s->live[w], __ATOMIC_RELAXED));
+			st->nr_allocs += k;
+			st->small_in_use_bytes += k * s->size;
+		}
+		err = tier_buf_stat(r->buf, &bs);
+		if (err)
+			break;
+		for (n = 0; n < bs.nr_resident; n++)
+			if (bs.resident[n].node < TIER_NODE_ID_LIMIT)
+				bytes[bs.resident[n].node] += bs.resident[n].bytes;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_unlock(&pool->ctx_lock);
+	st->in_use_bytes += st->small_in_use_bytes;
+	if (err)
+		goto out;
+	for (n = 0; n < TIER_NODE_ID_LIMIT; n++)
+		nr += !!bytes[n];
+	res = realloc(pool->resident, (nr ? nr : 1) * sizeof(*res));
+	if (!res) {
+		err = -ENOMEM;
+		goto out;
+	}
+	pool->resident = res;
+	nr = 0;
+	for (n = 0; n < TIER_NODE_ID_LIMIT; n++) {
+		if (!bytes[n])
+			continue;
+		memset(&res[nr], 0, sizeof(res[nr]));
+		res[nr].node = n;
+		res[nr].bytes = bytes[n];
+		st->resident_bytes += bytes[n];
+		nr++;
+	}
+	st->nr_resident = nr;
+	st->resident = res;
+out:
+	free(bytes);
+	if (err)
+		memset(st, 0, sizeof(*st));
+	return err;
+}
+
+TIER_EXPORT int tier_pool_trim(struct tier_pool *pool)
+{
+	struct slab *dead = NULL, *s, *next;
+	struct tcache *tc;
+	unsigned int i;
+
+	if (!pool)
+		return -EINVAL;
+	tc = pthread_getspecific(pool->key);
+	if (tc && tc->epoch == pool->epoch)
+		cache_drain(tc, 0);
+	for (i = 0; i < NR_CLASSES; i++) {
+		struct size_class *c = &pool->cls[i];
+
+		pthread_mutex_lock(&c->lock);
+		for (s = c->partial; s; s = next) {
+			next = s->pnext;
+			if (s->nfree != s->nr_objs)
+				continue;
+			partial_del(c, s);
+			c->nr_empty--;
+			s->pnext = dead;
+			dead = s;
+		}
+		pthread_mutex_unlock(&c->lock);
+	}
+	while (dead) {
+		s = dead;
+		dead = s->pnext;
+		region_release(pool, &s->r);
+		free(s);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Life cycle                                                                 */
+
+static int check_opts(const struct tier_pool_opts *o)
+{
+	unsigned int i;
+
+	if (!o)
+		return 0;
+	if (o->flags || o->__reserved32)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(o->__reserved); i++)
+		if (o->__reserved[i])
+			return -EINVAL;
+	if (o->large_threshold > (uint64_t)TIER_POOL_SMALL_MAX + 1)
+		return -EINVAL;
+	if (o->va_reserve && (o->va_reserve % GRAN_SIZE ||
+			      o->va_reserve > (1ULL << 46)))
+		return -EINVAL;
+	return 0;
+}
+
+static void pool_free(struct tier_pool *pool)
+{
+	unsigned int i;
+
+	if (pool->va_len)
+		munmap((void *)pool->va_base, pool->va_len);
+	free(pool->gtab);
+	free(pool->gmap);
+	free(pool->resident);
+	tier_layout_free(&pool->layout);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_mutex_destroy(&pool->ctx_lock);
+	for (i = 0; i < NR_CLASSES; i++)
+		pthread_mutex_destroy(&pool->cls[i].lock);
+	tier_ctx_put(pool->ctx);
+	free(pool);
+}
+
+TIER_EXPORT int tier_pool_create(struct tier_ctx *ctx,
+				 const struct tier_policy *policy,
+				 const struct tier_pool_opts *opts,
+				 struct tier_pool **out)
+{
+	struct tier_pool *pool;
+	struct tier_buf *probe;
+	unsigned int i;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if (!ctx || !policy || !out)
+		return -EINVAL;
+	err = check_opts(opts);
+	if (err)
+		return err;
+	pthread_once(&classes_once, init_classes);
+
+	/* the policy, as the backend takes it, with its errno */
+	err = tier_buf_create(ctx, (size_t)1 << ctx->page_shift, policy, &probe);
+	if (err)
+		return err;
+
+	if (posix_memalign((void **)&pool, 64, sizeof(*pool)))
+		pool = NULL;
+	if (pool)
+		memset(pool, 0, sizeof(*pool));
+	if (!pool) {
+		tier_buf_destroy(probe);
+		return -ENOMEM;
+	}
+	tier_ctx_get(ctx);
+	pool->ctx = ctx;
+	pool->policy = probe->policy;
+	pool->page_shift = probe->page_shift;
+	tier_buf_destroy(probe);
+	pool->id = __atomic_fetch_add(&next_pool_id, 1, __ATOMIC_RELAXED);
+	pool->large_threshold = opts && opts->large_threshold ?
+				(size_t)opts->large_threshold :
+				TIER_POOL_SMALL_MAX + 1;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_mutex_init(&pool->ctx_lock, NULL);
+	for (i = 0; i < NR_CLASSES; i++)
+		pthread_mutex_init(&pool->cls[i].lock, NULL);
+
+	/* where each unit of a slab lives, for exact small residency */
+	err = tier_layout_init(&pool->layout, &pool->policy,
+			       GRAN_SIZE >> pool->page_shift, pool->page_shift);
+	if (err)
+		goto fail_nokey;
+	if (pool->policy.mode == CXLTIER_MODE_PREFERRED ||
+	    (pool->policy.flags & CXLTIER_CREATE_FALLBACK))
+		pool->layout.nr_units = 0;	/* homes say nothing there */
+
+	err = reserve_va(pool, opts && opts->va_reserve ? opts->va_reserve :
+			 DEFAULT_VA, opts && opts->va_reserve);
+	if (err)
+		goto fail_nokey;
+	pool->gtab = calloc(pool->nr_gran, sizeof(*pool->gtab));
+	pool->gmap = calloc((pool->nr_gran + BITS - 1) / BITS, sizeof(uint64_t));
+	if (!pool->gtab || !pool->gmap) {
+		err = -ENOMEM;
+		goto fail_nokey;
+	}
+	err = -pthread_key_create(&pool->key, cache_destructor);
+	if (err)
+		goto fail_nokey;
+	*out = pool;
+	tier_dbg(ctx, "pool %llu: %zu bytes of address space at %#lx",
+		 (unsigned long long)pool->id, pool->va_len,
+		 (unsigned long)pool->va_base);
+	return 0;
+fail_nokey:
+	pool_free(pool);
+	return err;
+}
+
+TIER_EXPORT void tier_pool_destroy(struct tier_pool *pool)
+{
+	struct tcache *tc;
+	struct region *r;
+
+	if (!pool)
+		return;
+	pthread_key_delete(pool->key);
+	while ((tc = pool->caches)) {
+		pool->caches = tc->next;
+		free(tc);
+	}
+	if (tls_last.pool_id == pool->id) {
+		tls_last.pool_id = 0;
+		tls_last.tc = NULL;
+	}
+	while ((r = pool->regions)) {
+		region_release(pool, r);
+		free(r);	/* the region is the first member of both kinds */
+	}
+	pool_free(pool);
+}
+
+/* ------------------------------------------------------------------------ */
+/* fork(2), for the LD_PRELOAD library (libtier-private.h)                    */
+
+void tier_pool_fork_prepare(struct tier_pool *pool)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&pool->ctx_lock);
+	for (i = 0; i < NR_CLASSES; i++)
+		pthread_mutex_lock(&pool->cls[i].lock);
+	pthread_mutex_lock(&pool->lock);
+}
+
+void tier_pool_fork_parent(struct tier_pool *pool)
+{
+	unsigned int i;
+
+	pthread_mutex_unlock(&pool->lock);
+	for (i = NR_CLASSES; i-- > 0;)
+		pthread_mutex_unlock(&pool->cls[i].lock);
+	pthread_mutex_unlock(&pool->ctx_lock);
+}
+
+/*
+ * In the child: the slabs are MAP_SHARED with the parent, which goes on
+ * allocating from them.  The child must never hand out an object of them:
+ * every slab is retired (no refill from it; released when it empties), the
+ * thread caches are forgotten (the parent holds the same objects in its own)
+ * and the other threads' caches with them (those threads are gone).
+ */
+void tier_pool_fork_child(struct tier_pool *pool)
+{
+	struct tcache *tc, *self;
+	struct region *r;
+	unsigned int i;
+
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_mutex_init(&pool->ctx_lock, NULL);
+	for (i = 0; i < NR_CLASSES; i++) {
+		pthread_mutex_init(&pool->cls[i].lock, NULL);
+		pool->cls[i].partial = NULL;
+		pool->cls[i].nr_empty = 0;
+	}
+	for (r = pool->regions; r; r = r->next) {
+		if (r->kind == REGION_SLAB) {
+			((struct slab *)r)->retired = 1;
+			((struct slab *)r)->on_partial = 0;
+		}
+	}
+	/* the other threads are gone: their caches are garbage */
+	self = pthread_getspecific(pool->key);
+	while ((tc = pool->caches)) {
+		pool->caches = tc->next;
+		if (tc != self)
+			free(tc);
+	}
+	if (self) {
+		self->next = self->prev = NULL;
+		pool->caches = self;
+	}
+	pool->epoch++;
+}
