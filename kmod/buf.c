@@ -496,7 +496,8 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		u64_to_user_ptr(st->policy_nodes);
 	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
 	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
-	u32 nr_res = 0;
+	u32 nr_res = 0, pol_n;
+	struct cxltier_node_weight *pol = NULL;
 	u64 *per_node, total = 0;
 	unsigned long i;
 	int nid, ret = 0;
@@ -538,18 +539,20 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		nr_res++;
 	}
 
-	/* MIGRATE may replace the policy: read all of it under policy_sem */
-	down_read(&buf->policy_sem);
-	if (pol_cap) {
-		size_t n = min(pol_cap, buf->nr_policy_nodes);
-
-		if (copy_to_user(upol, buf->policy, n * sizeof(*buf->policy))) {
-			up_read(&buf->policy_sem);
-			ret = -EFAULT;
-			goto out;
-		}
+	/*
+	 * MIGRATE may replace the policy: take a copy under policy_sem, and
+	 * copy it out after.  Not under it: the user's array may be a mapping
+	 * of this very buffer, whose fault takes policy_sem again, which a
+	 * waiting MIGRATE would turn into a deadlock.
+	 */
+	pol = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*pol), GFP_KERNEL);
+	if (!pol) {
+		ret = -ENOMEM;
+		goto out;
 	}
-
+	down_read(&buf->policy_sem);
+	pol_n = buf->nr_policy_nodes;
+	memcpy(pol, buf->policy, pol_n * sizeof(*pol));
 	st->id = buf->id;
 	st->length = buf->length;
 	st->mode = buf->mode;
@@ -561,12 +564,18 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 	st->spilled_bytes = (u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
 	st->chunk_shift = buf->chunk_shift;
 	up_read(&buf->policy_sem);
+	if (pol_cap &&
+	    copy_to_user(upol, pol, min(pol_cap, pol_n) * sizeof(*pol))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	cxltier_migrate_stat(buf, st);
 	ret = cxltier_ucmd_respond(ucmd, sizeof(*st));
 	if (!ret && ((nr_res > res_cap && (res_cap || ures)) ||
-		     (buf->nr_policy_nodes > pol_cap && (pol_cap || upol))))
+		     (pol_n > pol_cap && (pol_cap || upol))))
 		ret = -EMSGSIZE;
 out:
+	kfree(pol);
 	kfree(per_node);
 	return ret;
 }

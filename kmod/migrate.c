@@ -543,6 +543,14 @@ int cxltier_migrate(struct cxltier_ucmd *ucmd)
 	ret = cxltier_mig_load_policy(buf, mg, &tmp);
 	if (ret)
 		return ret;
+	/*
+	 * The struct goes back at the end, after pages moved: make sure it
+	 * can, while a failure still changes nothing (it only fails later if
+	 * the user unmaps it meanwhile).
+	 */
+	ret = cxltier_ucmd_respond(ucmd, sizeof(*mg));
+	if (ret)
+		goto out_policy;
 	if (!(mg->flags & CXLTIER_MIGRATE_ASYNC)) {
 		r = kvzalloc(sizeof(*r), GFP_KERNEL);
 		if (!r) {
@@ -566,6 +574,11 @@ int cxltier_migrate(struct cxltier_ucmd *ucmd)
 	WRITE_ONCE(m->state, CXLTIER_MIGRATE_STATE_RUNNING);
 
 	if (mg->flags & CXLTIER_MIGRATE_ASYNC) {
+		/* nothing moved yet: the out fields say so */
+		mg->out_moved_pages = mg->out_moved_bytes = 0;
+		mg->out_skipped_pages = mg->out_skipped_bytes = 0;
+		mg->out_failed_pages = mg->out_failed_bytes = 0;
+		mg->out_elapsed_ns = 0;
 		m->file = get_file(ucmd->file);
 		m->flags = mg->flags;
 		m->rate = mg->rate_bytes;

@@ -411,8 +411,10 @@ struct cxltier_buf_stat {
  *
  * Errors: those of CREATE's policy checks (-EINVAL, -EFAULT, -ENODEV,
  * -EXDEV, -EFBIG) with the buffer unchanged; -EINVAL also for unknown
- * @flags or non-zero @__reserved; -EBUSY; -ENOMEM for metadata; -EINTR as
- * above.  Pages that cannot move never fail the call: they are counted.
+ * @flags or non-zero @__reserved; -EFAULT also for a struct that cannot be
+ * written back (checked before anything changes); -EBUSY; -ENOMEM for
+ * metadata; -EINTR as above.  Pages that cannot move never fail the call:
+ * they are counted.
  */
 struct cxltier_migrate {
 	__u32 size;
