@@ -909,6 +909,74 @@ TEST_F_TIMEOUT(mig, offline_race, 300)
 	close(fd);
 }
 
+struct stat_race {
+	int fd;
+	struct preq a, c;
+	volatile int stop;
+	unsigned int migs;
+};
+
+static void *stat_race_migrator(void *arg)
+{
+	struct stat_race *sr = arg;
+
+	while (!sr->stop) {
+		if (!mig_ex(sr->fd, sr->migs & 1 ? &sr->a : &sr->c, 0, 0, NULL))
+			sr->migs++;
+	}
+	return NULL;
+}
+
+/*
+ * BUF_STAT writing its policy array into a not-yet-touched page of the
+ * same buffer, while MIGRATEs of it run: the fault that write takes reads
+ * the policy too, so the policy must not be held while copying out (a
+ * waiting MIGRATE would deadlock the two).  Everything completes and the
+ * array holds the policy.
+ */
+TEST_F_TIMEOUT(mig, stat_into_own_mapping, 300)
+{
+	const size_t np = 4096;
+	struct stat_race sr;
+	struct cxltier_buf_stat st;
+	pthread_t th;
+	unsigned int i;
+	char *p;
+
+	NEED_MIG(self);
+	memset(&sr, 0, sizeof(sr));
+	sr.a = bind1(self->dram->node, np * pgsz, 0);
+	sr.c = bind1(self->cxl->node, np * pgsz, 0);
+	sr.fd = preq_create(self->c.dev, &sr.a, NULL);
+	ASSERT_OK(sr.fd);
+	p = map_buf(sr.fd, np * pgsz, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, 64, 0xee);	/* something to move */
+	ASSERT_EQ(0, pthread_create(&th, NULL, stat_race_migrator, &sr));
+	/*
+	 * At least 200 calls, and on until 4 migrations ran beside them
+	 * (each moves every page touched so far, so they get slower).
+	 */
+	for (i = 0; 64 + i < np && (i < 200 || sr.migs < 4); i++) {
+		struct cxltier_node_weight *pw =
+			(void *)(p + (64 + i) * pgsz);	/* untouched page */
+
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.nr_policy_nodes = 1;
+		st.policy_nodes = (uintptr_t)pw;
+		ASSERT_OK(xioctl(sr.fd, CXLTIER_IOC_BUF_STAT, &st));
+		EXPECT_TRUE(pw->node == sr.a.node[0] || pw->node == sr.c.node[0]);
+	}
+	sr.stop = 1;
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	TH_LOG("%u migrations ran beside %u BUF_STATs", sr.migs, i);
+	EXPECT_LE(4U, sr.migs);
+	EXPECT_EQ(-1, check_pages(p, 0, 64, 0xee));
+	munmap(p, np * pgsz);
+	close(sr.fd);
+}
+
 /* ======================================================================== */
 /* mig_pin: long-term pinned pages are skipped                              */
 
