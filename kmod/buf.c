@@ -65,17 +65,21 @@ static const struct movable_operations cxltier_mops;
  * migration that replaces it; the check after lock_page() catches one that
  * replaced it while we waited for the lock.
  */
-static struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf,
-					  pgoff_t idx)
+struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf, pgoff_t idx)
 {
 	struct page *page;
+	bool frozen;
 
 	for (;;) {
 		spin_lock(&buf->lock);
 		page = buf->pages[idx];
-		if (page)
-			get_page(page);
+		/* a zero count: migrate.c froze it for a moment; ask again */
+		frozen = page && !get_page_unless_zero(page);
 		spin_unlock(&buf->lock);
+		if (frozen) {
+			cond_resched();
+			continue;
+		}
 		if (!page)
 			return NULL;
 
@@ -164,6 +168,7 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 		if (!pages)
 			return -ENOMEM;
 	}
+	down_read(&buf->policy_sem);	/* MIGRATE may replace the policy */
 
 	/*
 	 * Home first, then the rest of the list in order.  With somewhere to
@@ -220,6 +225,7 @@ got:
 			atomic_long_add(n, &buf->nr_spilled);
 	}
 out:
+	up_read(&buf->policy_sem);
 	if (pages != &one)
 		kfree(pages);
 	return ret;
@@ -326,6 +332,12 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	set_page_private(src, 0);
 	put_page(src);			/* the slot's old reference */
 	return MIGRATEPAGE_SUCCESS;
+}
+
+/* For migrate.c: register a locked destination page as ours. */
+void cxltier_buf_set_movable(struct page *page)
+{
+	__SetPageMovable(page, &cxltier_mops);
 }
 
 static void cxltier_putback_page(struct page *page)
@@ -463,6 +475,7 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 		cxltier_buf_free_pages(buf);
 		kvfree(buf->pages);
 	}
+	cxltier_migrate_buf_free(buf);
 	kfree(buf->split_end);
 	kfree(buf->policy);
 	kfree(buf);
@@ -483,7 +496,8 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		u64_to_user_ptr(st->policy_nodes);
 	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
 	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
-	u32 nr_res = 0;
+	u32 nr_res = 0, pol_n;
+	struct cxltier_node_weight *pol = NULL;
 	u64 *per_node, total = 0;
 	unsigned long i;
 	int nid, ret = 0;
@@ -525,15 +539,20 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		nr_res++;
 	}
 
-	if (pol_cap) {
-		size_t n = min(pol_cap, buf->nr_policy_nodes);
-
-		if (copy_to_user(upol, buf->policy, n * sizeof(*buf->policy))) {
-			ret = -EFAULT;
-			goto out;
-		}
+	/*
+	 * MIGRATE may replace the policy: take a copy under policy_sem, and
+	 * copy it out after.  Not under it: the user's array may be a mapping
+	 * of this very buffer, whose fault takes policy_sem again, which a
+	 * waiting MIGRATE would turn into a deadlock.
+	 */
+	pol = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*pol), GFP_KERNEL);
+	if (!pol) {
+		ret = -ENOMEM;
+		goto out;
 	}
-
+	down_read(&buf->policy_sem);
+	pol_n = buf->nr_policy_nodes;
+	memcpy(pol, buf->policy, pol_n * sizeof(*pol));
 	st->id = buf->id;
 	st->length = buf->length;
 	st->mode = buf->mode;
@@ -544,11 +563,19 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 	st->resident_bytes = total;
 	st->spilled_bytes = (u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
 	st->chunk_shift = buf->chunk_shift;
+	up_read(&buf->policy_sem);
+	if (pol_cap &&
+	    copy_to_user(upol, pol, min(pol_cap, pol_n) * sizeof(*pol))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	cxltier_migrate_stat(buf, st);
 	ret = cxltier_ucmd_respond(ucmd, sizeof(*st));
 	if (!ret && ((nr_res > res_cap && (res_cap || ures)) ||
-		     (buf->nr_policy_nodes > pol_cap && (pol_cap || upol))))
+		     (pol_n > pol_cap && (pol_cap || upol))))
 		ret = -EMSGSIZE;
 out:
+	kfree(pol);
 	kfree(per_node);
 	return ret;
 }
@@ -556,6 +583,8 @@ out:
 const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS] = {
 	CXLTIER_IOCTL_OP(CXLTIER_CMD_BUF_STAT, cxltier_buf_stat,
 			 struct cxltier_buf_stat, resident_bytes),
+	CXLTIER_IOCTL_OP(CXLTIER_CMD_MIGRATE, cxltier_migrate,
+			 struct cxltier_migrate, rate_bytes),
 };
 
 static long cxltier_buf_ioctl(struct file *file, unsigned int cmd,
@@ -568,6 +597,7 @@ static const struct file_operations cxltier_buf_fops = {
 	.owner = THIS_MODULE,
 	.release = cxltier_buf_release,
 	.mmap = cxltier_buf_mmap,
+	.poll = cxltier_migrate_poll,
 	.unlocked_ioctl = cxltier_buf_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
@@ -677,6 +707,7 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	if (!buf)
 		return -ENOMEM;
 	spin_lock_init(&buf->lock);
+	init_rwsem(&buf->policy_sem);
 	atomic_long_set(&buf->nr_resident, 0);
 	atomic_long_set(&buf->nr_spilled, 0);
 
@@ -693,6 +724,9 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN;
 
 	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
+	if (ret)
+		goto err_free;
+	ret = cxltier_migrate_buf_init(buf);
 	if (ret)
 		goto err_free;
 

@@ -13,6 +13,8 @@
 #include <linux/mm_types.h>
 #include <linux/spinlock.h>
 #include <linux/atomic.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
 #include <linux/cxltier.h>
 
 #include "compat.h"
@@ -96,6 +98,15 @@ struct cxltier_buf {
 	struct page **pages;
 	atomic_long_t nr_resident;	/* pages */
 	atomic_long_t nr_spilled;	/* pages away from their home node */
+
+	/*
+	 * The placement fields above (mode, policy, nr_policy_nodes,
+	 * weight_sum, split_end, chunk_*) change only under @policy_sem held
+	 * for write (CXLTIER_IOC_MIGRATE); cxltier_buf_fill_unit() and
+	 * BUF_STAT read them under it held for read.
+	 */
+	struct rw_semaphore policy_sem;
+	struct cxltier_buf_migration *mig;	/* migrate.c */
 };
 
 /* policy.c */
@@ -109,6 +120,19 @@ int cxltier_create(struct cxltier_ucmd *ucmd);
 int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
 int cxltier_fs_init(void);
 void cxltier_fs_exit(void);
+
+/* buf.c, for migrate.c */
+struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
+void cxltier_buf_set_movable(struct page *page);
+
+/* migrate.c */
+int cxltier_migrate_buf_init(struct cxltier_buf *buf);
+void cxltier_migrate_buf_free(struct cxltier_buf *buf);
+int cxltier_migrate(struct cxltier_ucmd *ucmd);
+__poll_t cxltier_migrate_poll(struct file *file, struct poll_table_struct *pt);
+void cxltier_migrate_stat(struct cxltier_buf *buf, struct cxltier_buf_stat *st);
+int cxltier_migrate_init(void);
+void cxltier_migrate_exit(void);
 
 /* populate.c */
 int cxltier_populate(struct cxltier_buf *buf);

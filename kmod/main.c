@@ -31,6 +31,7 @@ long cxltier_ioctl_dispatch(struct file *file, unsigned int cmd,
 		struct cxltier_info info;
 		struct cxltier_create create;
 		struct cxltier_buf_stat stat;
+		struct cxltier_migrate migrate;
 	} buf;
 	const struct cxltier_ioctl_op *op;
 	struct cxltier_ucmd ucmd = {};
@@ -103,9 +104,12 @@ static int __init cxltier_init(void)
 {
 	int ret;
 
-	ret = cxltier_fs_init();
+	ret = cxltier_migrate_init();
 	if (ret)
 		return ret;
+	ret = cxltier_fs_init();
+	if (ret)
+		goto err_migrate;
 
 	/* Register the device last: it is how userspace reaches us. */
 	ret = misc_register(&cxltier_misc);
@@ -118,6 +122,8 @@ static int __init cxltier_init(void)
 
 err_fs:
 	cxltier_fs_exit();
+err_migrate:
+	cxltier_migrate_exit();
 	return ret;
 }
 
@@ -126,6 +132,7 @@ static void __exit cxltier_exit(void)
 	/* Buffers hold a module reference, so none exists any more. */
 	misc_deregister(&cxltier_misc);
 	cxltier_fs_exit();
+	cxltier_migrate_exit();		/* waits for the last work item */
 	pr_info("unloaded\n");
 }
 

@@ -152,3 +152,87 @@ TIER_EXPORT void tier_buf_destroy(struct tier_buf *buf)
 	tier_ctx_put(buf->ctx);
 	free(buf);
 }
+
+TIER_EXPORT int tier_buf_migrate(struct tier_buf *buf,
+				 const struct tier_policy *policy,
+				 uint32_t flags, uint64_t rate_bytes,
+				 struct tier_migrate_result *res)
+{
+	int err;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (!buf || !policy)
+		return -EINVAL;
+	if (policy->nr_nodes > TIER_MAX_POLICY_NODES ||
+	    policy->__reserved[0] || policy->__reserved[1] ||
+	    policy->__reserved[2])
+		return -EINVAL;
+	/* a buffer's page size and create flags are its own for life */
+	if ((policy->page_shift && policy->page_shift != buf->page_shift) ||
+	    (policy->flags && policy->flags != buf->policy.flags))
+		return -EINVAL;
+	if (!buf->ctx->ops->buf_migrate)
+		return -EOPNOTSUPP;
+	err = buf->ctx->ops->buf_migrate(buf, policy, flags, rate_bytes, res);
+	if (!err || err == -EINTR) {
+		/* the new policy is installed even when interrupted */
+		uint32_t keep_flags = buf->policy.flags;
+		uint32_t keep_shift = buf->policy.page_shift;
+
+		buf->policy = *policy;
+		buf->policy.flags = keep_flags;
+		buf->policy.page_shift = keep_shift;
+		memset(buf->policy.nodes + policy->nr_nodes, 0,
+		       sizeof(buf->policy.nodes) -
+		       policy->nr_nodes * sizeof(buf->policy.nodes[0]));
+	}
+	return err;
+}
+
+TIER_EXPORT int tier_buf_migrate_status(struct tier_buf *buf,
+					struct tier_migrate_result *res)
+{
+	if (!buf || !res)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	if (!buf->ctx->ops->buf_migrate_status)
+		return -EOPNOTSUPP;
+	return buf->ctx->ops->buf_migrate_status(buf, res);
+}
+
+TIER_EXPORT int tier_buf_from_fd(struct tier_ctx *ctx, int fd,
+				 struct tier_buf **out)
+{
+	struct tier_buf *buf;
+	int err;
+
+	if (out)
+		*out = NULL;
+	if (!ctx || fd < 0 || !out) {
+		if (fd >= 0)
+			close(fd);
+		return -EINVAL;
+	}
+	if (!ctx->ops->buf_from_fd) {
+		close(fd);
+		return -EOPNOTSUPP;
+	}
+	buf = calloc(1, sizeof(*buf));
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	buf->fd = fd;
+	buf->ctx = ctx;		/* for the backend's messages */
+	err = ctx->ops->buf_from_fd(buf);
+	if (err) {
+		close(fd);
+		free(buf->resident);
+		free(buf);
+		return err;
+	}
+	tier_ctx_get(ctx);
+	*out = buf;
+	return 0;
+}

@@ -56,6 +56,14 @@ struct tier_backend_ops {
 	 * counts in buf->resident / buf->nr_resident.
 	 */
 	int (*buf_stat)(struct tier_buf *buf, struct tier_buf_stat *st);
+	/* Optional (NULL: -EOPNOTSUPP): CXLTIER_IOC_MIGRATE and its status. */
+	int (*buf_migrate)(struct tier_buf *buf, const struct tier_policy *p,
+			   uint32_t flags, uint64_t rate,
+			   struct tier_migrate_result *res);
+	int (*buf_migrate_status)(struct tier_buf *buf,
+				  struct tier_migrate_result *res);
+	/* Optional: fill buf->id, ->length, ->page_shift, ->map_length, ->policy */
+	int (*buf_from_fd)(struct tier_buf *buf);
 };
 
 extern const struct tier_backend_ops tier_module_ops;

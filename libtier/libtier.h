@@ -1114,6 +1114,83 @@ int tier_pool_trim(struct tier_pool *pool);
  */
 void tier_pool_destroy(struct tier_pool *pool);
 
+/* ------------------------------------------------------------------------ */
+/* Migration (LIBTIER_1.1)                                                    */
+
+/**
+ * struct tier_migrate_result - what a migration did
+ * @state: CXLTIER_MIGRATE_STATE_* (tier_buf_migrate_status() only;
+ *         tier_buf_migrate() leaves DONE, or RUNNING when it started an
+ *         asynchronous one)
+ * @error: 0, or how the migration ended: -EINTR (interrupted), -ECANCELED
+ *         (async, the buffer was closed everywhere)
+ * @seq: migrations started on the buffer (tier_buf_migrate_status() only)
+ * @moved_bytes: bytes moved to the node the new policy names
+ * @skipped_bytes: bytes left in place because they are long-term pinned
+ * @failed_bytes: bytes left in place for another reason (no memory on the
+ *                target, a reference that did not go away)
+ * @elapsed_ns: time the moves took (tier_buf_migrate(), synchronous only)
+ * @__reserved: zero
+ */
+struct tier_migrate_result {
+	uint32_t state;
+	int32_t error;
+	uint64_t seq;
+	uint64_t moved_bytes;
+	uint64_t skipped_bytes;
+	uint64_t failed_bytes;
+	uint64_t elapsed_ns;
+	uint64_t __reserved[4];
+};
+
+/**
+ * tier_buf_migrate() - give a live buffer a new policy and move its pages
+ * @buf: the buffer
+ * @policy: the new policy: mode, nodes, weights and chunk_shift are used;
+ *          @policy->page_shift and @policy->flags must be 0 or the buffer's
+ *          own (the page size and create flags of a buffer never change)
+ * @flags: CXLTIER_MIGRATE_* (ASYNC: start it and return; SPLIT_HUGE: move
+ *         a 2 MiB unit as 4 KiB pages when the target has no free 2 MiB)
+ * @rate_bytes: at most this many bytes per second; 0 = no limit
+ * @res: out (may be NULL): the counts, also filled when the call fails with
+ *       -EINTR (what moved before the signal)
+ *
+ * Module backend: CXLTIER_IOC_MIGRATE (see <linux/cxltier.h>: the buffer
+ * stays usable throughout, pages that cannot move are counted, not fatal).
+ * mbind backend: -EOPNOTSUPP (mbind(MPOL_MF_MOVE) cannot keep the module's
+ * guarantees: it fails silently on busy pages and has no rate or async).
+ *
+ * Return: 0; -EINVAL for NULL @buf or @policy, or a policy the buffer
+ * cannot take; -EBUSY while another migration of the buffer runs; -EINTR;
+ * the kernel's policy errors (-ENODEV, -EXDEV, -EFBIG); -EOPNOTSUPP.
+ */
+int tier_buf_migrate(struct tier_buf *buf, const struct tier_policy *policy,
+		     uint32_t flags, uint64_t rate_bytes,
+		     struct tier_migrate_result *res);
+
+/**
+ * tier_buf_migrate_status() - the state and counts of the buffer's last
+ * migration (running or finished), from CXLTIER_IOC_BUF_STAT
+ *
+ * Return: 0; -EINVAL for NULL; -EOPNOTSUPP (mbind backend); the kernel's
+ * -errno.
+ */
+int tier_buf_migrate_status(struct tier_buf *buf,
+			    struct tier_migrate_result *res);
+
+/**
+ * tier_buf_from_fd() - a handle for an existing module buffer fd
+ * @ctx: a module-backend context
+ * @fd: a cxltier buffer fd (e.g. one taken from another process with
+ *      pidfd_getfd(2)); the handle owns it from now on and closes it in
+ *      tier_buf_destroy(), also when this call fails
+ * @out: out: the handle
+ *
+ * Return: 0; -EINVAL for bad arguments; -EOPNOTSUPP (mbind backend);
+ * -ENOTTY when @fd is not a cxltier buffer; -ENOMEM.
+ */
+int tier_buf_from_fd(struct tier_ctx *ctx, int fd, struct tier_buf **out);
+
 #ifdef __cplusplus
 }
 #endif

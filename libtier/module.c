@@ -251,9 +251,117 @@ static int module_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 	return 0;
 }
 
+static int module_buf_migrate(struct tier_buf *buf, const struct tier_policy *p,
+			      uint32_t flags, uint64_t rate,
+			      struct tier_migrate_result *res)
+{
+	struct cxltier_node_weight nw[TIER_MAX_POLICY_NODES];
+	struct cxltier_migrate m;
+	uint32_t i;
+	int err = 0;
+
+	if (p->mode < CXLTIER_NR_MODES &&
+	    !(buf->ctx->info.supported_modes & (1ULL << p->mode))) {
+		tier_err(buf->ctx, "the module does not support mode %u",
+			 p->mode);
+		return -EOPNOTSUPP;
+	}
+	memset(nw, 0, sizeof(nw));
+	for (i = 0; i < p->nr_nodes; i++) {
+		nw[i].node = p->nodes[i].node;
+		nw[i].weight = p->nodes[i].weight;
+	}
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.flags = flags;
+	m.mode = p->mode;
+	m.nr_nodes = p->nr_nodes;
+	m.nodes = (uintptr_t)nw;
+	m.chunk_shift = p->chunk_shift;
+	m.rate_bytes = rate;
+	if (ioctl(buf->fd, CXLTIER_IOC_MIGRATE, &m) < 0) {
+		err = -errno;
+		if (err == -ENOTTY)
+			err = -EOPNOTSUPP;	/* a module from before MIGRATE */
+		if (err != -EINTR) {
+			tier_err(buf->ctx, "buffer %llu: MIGRATE(mode %u, %u nodes, first %u, flags 0x%x): %s",
+				 (unsigned long long)buf->id, p->mode,
+				 p->nr_nodes,
+				 p->nr_nodes ? p->nodes[0].node : 0, flags,
+				 strerror(-err));
+			return err;
+		}
+	}
+	if (res) {
+		res->state = (flags & CXLTIER_MIGRATE_ASYNC) && !err ?
+			     CXLTIER_MIGRATE_STATE_RUNNING :
+			     CXLTIER_MIGRATE_STATE_DONE;
+		res->error = err;
+		res->moved_bytes = m.out_moved_bytes;
+		res->skipped_bytes = m.out_skipped_bytes;
+		res->failed_bytes = m.out_failed_bytes;
+		res->elapsed_ns = m.out_elapsed_ns;
+	}
+	return err;
+}
+
+/* BUF_STAT with no arrays: the fixed fields only. */
+static int module_stat_fixed(struct tier_buf *buf, struct cxltier_buf_stat *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	if (ioctl(buf->fd, CXLTIER_IOC_BUF_STAT, s) < 0)
+		return -errno;
+	return 0;
+}
+
+static int module_buf_migrate_status(struct tier_buf *buf,
+				     struct tier_migrate_result *res)
+{
+	struct cxltier_buf_stat s;
+	int err = module_stat_fixed(buf, &s);
+
+	if (err) {
+		tier_err(buf->ctx, "buffer %llu: BUF_STAT: %s",
+			 (unsigned long long)buf->id, strerror(-err));
+		return err;
+	}
+	res->state = s.migrate_state;
+	res->error = s.migrate_error;
+	res->seq = s.migrate_seq;
+	res->moved_bytes = s.migrate_moved_bytes;
+	res->skipped_bytes = s.migrate_skipped_bytes;
+	res->failed_bytes = s.migrate_failed_bytes;
+	return 0;
+}
+
+static int module_buf_from_fd(struct tier_buf *buf)
+{
+	struct cxltier_buf_stat s;
+	struct tier_buf_stat st;
+	int err = module_stat_fixed(buf, &s);
+
+	if (err)
+		return err;
+	buf->id = s.id;
+	buf->length = s.length;
+	buf->page_shift = s.page_shift;
+	buf->map_length = tier_round_up(s.length, s.page_shift);
+	buf->policy.page_shift = s.page_shift == buf->ctx->page_shift ?
+				 0 : s.page_shift;
+	err = module_buf_stat(buf, &st);
+	if (err)
+		return err;
+	buf->policy = st.policy;
+	return 0;
+}
+
 const struct tier_backend_ops tier_module_ops = {
 	.name = CXLTIER_DEVICE_NAME,
 	.topo_read = module_topo_read,
 	.buf_create = module_buf_create,
 	.buf_stat = module_buf_stat,
+	.buf_migrate = module_buf_migrate,
+	.buf_migrate_status = module_buf_migrate_status,
+	.buf_from_fd = module_buf_from_fd,
 };

@@ -11,6 +11,9 @@
  *   alloc   small-allocation throughput: alloc/free pairs per second of a
  *           tier_pool against glibc malloc, 1 and 2 threads, fixed size
  *           streams.
+ *   migrate CXLTIER_IOC_MIGRATE of a written buffer (4 KiB and 2 MiB pages)
+ *           from node A to B and back, beside move_pages(2) of an anonymous
+ *           mapping between the same nodes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1195,6 +1198,438 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------------ */
+/* bench migrate                                                              */
+
+enum mig_row_id {
+	MROW_TIER_4K_AB, MROW_TIER_4K_BA,
+	MROW_TIER_2M_AB, MROW_TIER_2M_BA,
+	MROW_ANON_AB, MROW_ANON_BA,
+	NR_MROWS
+};
+
+static struct row mrows[NR_MROWS] = {
+	[MROW_TIER_4K_AB] = ROW("cxltier_4k_migrate_ab",
+				"cxltier MIGRATE, 4 KiB pages, A->B", true,
+				false, MROW_ANON_AB),
+	[MROW_TIER_4K_BA] = ROW("cxltier_4k_migrate_ba",
+				"cxltier MIGRATE, 4 KiB pages, B->A", true,
+				false, MROW_ANON_BA),
+	[MROW_TIER_2M_AB] = ROW("cxltier_2m_migrate_ab",
+				"cxltier MIGRATE, 2 MiB pages, A->B", true,
+				false, MROW_ANON_AB),
+	[MROW_TIER_2M_BA] = ROW("cxltier_2m_migrate_ba",
+				"cxltier MIGRATE, 2 MiB pages, B->A", true,
+				false, MROW_ANON_BA),
+	[MROW_ANON_AB] = ROW("anon_move_pages_ab",
+			     "anon + move_pages(2), 4 KiB pages, A->B", false,
+			     false, -1),
+	[MROW_ANON_BA] = ROW("anon_move_pages_ba",
+			     "anon + move_pages(2), 4 KiB pages, B->A", false,
+			     false, -1),
+};
+
+/* Moves the whole buffer to @node, timed; checks where it all went. */
+static int mig_timed(struct bench *b, struct tier_buf *buf, uint32_t node,
+		     struct row *r)
+{
+	struct tier_migrate_result res;
+	struct tier_buf_stat st;
+	struct tier_policy p;
+	double t0, ms;
+	int err;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = CXLTIER_MODE_BIND;
+	p.nr_nodes = 1;
+	p.nodes[0].node = node;
+	t0 = now_ms();
+	err = tier_buf_migrate(buf, &p, 0, 0, &res);
+	ms = now_ms() - t0;
+	if (err) {
+		tc_error(b->cmd, "migrate", err);
+		return -1;
+	}
+	err = tier_buf_stat(buf, &st);
+	if (err) {
+		tc_error(b->cmd, "stat buffer", err);
+		return -1;
+	}
+	if (res.moved_bytes != r->bytes || st.nr_resident != 1 ||
+	    st.resident[0].node != node || st.resident_bytes != r->bytes) {
+		tc_errorf(b->cmd, "%s: moved %llu of %llu bytes (skipped %llu, failed %llu); %u nodes resident, first %u, expected all on node %u",
+			  r->label, (unsigned long long)res.moved_bytes,
+			  (unsigned long long)r->bytes,
+			  (unsigned long long)res.skipped_bytes,
+			  (unsigned long long)res.failed_bytes, st.nr_resident,
+			  st.nr_resident ? st.resident[0].node : 0, node);
+		return -1;
+	}
+	r->ms[r->n++] = ms;
+	return 0;
+}
+
+/* A cxltier buffer filled on A, moved to B and back, both timed. */
+static int run_tier_migrate(struct bench *b, uint32_t node_b,
+			    unsigned int shift, struct row *ab, struct row *ba)
+{
+	struct tier_buf *buf;
+	void *addr;
+	int err, ret = -1;
+
+	if (create_buf(b, ab->bytes, shift, 0, &buf, ab->label))
+		return -1;
+	err = tier_buf_map(buf, &addr);
+	if (err) {
+		tc_error(b->cmd, "map buffer", err);
+		goto out;
+	}
+	memset(addr, 0x5a, ab->bytes);
+	if (mig_timed(b, buf, node_b, ab) || mig_timed(b, buf, b->node, ba))
+		goto out;
+	ret = 0;
+out:
+	tier_buf_destroy(buf);
+	return ret;
+}
+
+/* move_pages(2) of every page of @p to @node, timed, and checked. */
+static int move_all(struct bench *b, char *p, uint64_t len, int node,
+		    struct row *r)
+{
+	size_t n = len / b->page, i;
+	void **pages = malloc(n * sizeof(*pages));
+	int *nodes = malloc(n * sizeof(*nodes));
+	int *status = malloc(n * sizeof(*status));
+	uint32_t saved = b->node;
+	double t0, ms;
+	int ret = -1;
+	long rc;
+
+	if (!pages || !nodes || !status) {
+		tc_error(b->cmd, "move_pages arrays", -ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		pages[i] = p + i * b->page;
+		nodes[i] = node;
+		status[i] = INT32_MIN;
+	}
+	t0 = now_ms();
+	rc = syscall(SYS_move_pages, 0, (unsigned long)n, pages, nodes, status,
+		     MPOL_MF_MOVE);
+	ms = now_ms() - t0;
+	if (rc < 0) {
+		tc_error(b->cmd, "move_pages", -errno);
+		goto out;
+	}
+	if (rc > 0) {
+		tc_errorf(b->cmd, "move_pages: %ld pages not moved", rc);
+		goto out;
+	}
+	b->node = (uint32_t)node;
+	if (anon_check(b, p, len, r->label))
+		goto out;
+	r->ms[r->n++] = ms;
+	ret = 0;
+out:
+	b->node = saved;
+	free(pages);
+	free(nodes);
+	free(status);
+	return ret;
+}
+
+static int run_anon_migrate(struct bench *b, uint32_t node_b)
+{
+	struct row *ab = &mrows[MROW_ANON_AB], *ba = &mrows[MROW_ANON_BA];
+	char *p = anon_map(b, ab->bytes);
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	memset(p, 0x5a, ab->bytes);
+	if (anon_check(b, p, ab->bytes, "anonymous mapping"))
+		goto out;
+	if (move_all(b, p, ab->bytes, (int)node_b, ab) ||
+	    move_all(b, p, ab->bytes, (int)b->node, ba))
+		goto out;
+	ret = 0;
+out:
+	munmap(p, ab->bytes);
+	return ret;
+}
+
+static void mig_report_table(const struct bench *b, uint32_t node_b,
+			     const struct env *e, unsigned int runs,
+			     const char *skipped)
+{
+	static const char *const hdr[] = {
+		"WORKLOAD", "GB/s MEDIAN", "MIN", "MAX", "ms MEDIAN", "MIN", "MAX",
+		"VS move_pages",
+	};
+	struct tier_node na, nb;
+	char sz[SIZE_STRLEN];
+	struct table t;
+	int i;
+
+	tc_print_backend(stdout, b->ctx);
+	printf("bench migrate: A = node %u (%s), B = node %u (%s), %s, %u runs each, interleaved; kernel %s, %ld CPUs\n",
+	       b->node, tier_node_by_id(b->ctx, (int)b->node, &na) ? "?" :
+	       tc_tier_name(na.tier), node_b,
+	       tier_node_by_id(b->ctx, (int)node_b, &nb) ? "?" :
+	       tc_tier_name(nb.tier),
+	       format_size(mrows[MROW_ANON_AB].bytes, sz, sizeof(sz)), runs,
+	       e->kernel, e->cpus);
+	printf("GB/s = 10^9 bytes/s moved; every page written before the move and found on the target after it; VS move_pages = median GB/s / the anon row's of the same direction\n");
+	if (skipped)
+		printf("cxltier rows skipped: %s\n", skipped);
+	table_init(&t, 8, hdr, 0xfe);
+	for (i = 0; i < NR_MROWS; i++) {
+		const struct row *r = &mrows[i];
+		struct stats s, base;
+
+		if (!r->n)
+			continue;
+		row_stats(r, &s);
+		table_add(&t, "%s", r->label);
+		table_add(&t, "%.2f", s.med_gbps);
+		table_add(&t, "%.2f", s.min_gbps);
+		table_add(&t, "%.2f", s.max_gbps);
+		table_add(&t, "%.1f", s.med_ms);
+		table_add(&t, "%.1f", s.min_ms);
+		table_add(&t, "%.1f", s.max_ms);
+		if (r->baseline >= 0 && mrows[r->baseline].n) {
+			row_stats(&mrows[r->baseline], &base);
+			table_add(&t, "%.2fx", s.med_gbps / base.med_gbps);
+		} else {
+			table_add(&t, "%s", "1.00x (base)");
+		}
+	}
+	printf("\n");
+	table_print(&t, stdout);
+	table_free(&t);
+}
+
+static void mig_report_json(const struct bench *b, uint32_t node_b,
+			    const struct env *e, unsigned int runs,
+			    const char *skipped)
+{
+	struct json j;
+	unsigned int i, k;
+
+	json_init(&j, stdout);
+	json_obj_open(&j, NULL);
+	tc_json_backend(&j, b->ctx);
+	json_str(&j, "bench", "migrate");
+	json_u64(&j, "node_a", b->node);
+	json_u64(&j, "node_b", node_b);
+	json_str(&j, "kernel", e->kernel);
+	json_i64(&j, "cpus", e->cpus);
+	json_u64(&j, "runs", runs);
+	json_u64(&j, "bytes", mrows[MROW_ANON_AB].bytes);
+	json_str(&j, "cxltier_skipped", skipped);
+	json_arr_open(&j, "results");
+	for (i = 0; i < NR_MROWS; i++) {
+		const struct row *r = &mrows[i];
+		struct stats s, base;
+
+		if (!r->n)
+			continue;
+		row_stats(r, &s);
+		json_obj_open(&j, NULL);
+		json_str(&j, "name", r->name);
+		json_u64(&j, "bytes", r->bytes);
+		json_arr_open(&j, "ms");
+		for (k = 0; k < r->n; k++)
+			json_f64(&j, NULL, r->ms[k]);
+		json_arr_close(&j);
+		json_f64(&j, "median_ms", s.med_ms);
+		json_f64(&j, "min_ms", s.min_ms);
+		json_f64(&j, "max_ms", s.max_ms);
+		json_f64(&j, "median_gbps", s.med_gbps);
+		json_f64(&j, "min_gbps", s.min_gbps);
+		json_f64(&j, "max_gbps", s.max_gbps);
+		if (r->baseline >= 0 && mrows[r->baseline].n) {
+			row_stats(&mrows[r->baseline], &base);
+			json_str(&j, "baseline", mrows[r->baseline].name);
+			json_f64(&j, "ratio", s.med_gbps / base.med_gbps);
+		} else {
+			json_null(&j, "baseline");
+			json_null(&j, "ratio");
+		}
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_obj_close(&j);
+}
+
+static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	enum { OPT_FROM = 256, OPT_TO, OPT_SIZE, OPT_RUNS, OPT_JSON,
+	       OPT_QUIET };
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t node_a = 0, node_b = 0, runs = DEFAULT_RUNS, size = 0;
+	bool json = false, quiet = false, have_a = false, have_b = false;
+	const char *skipped = NULL;
+	char skip_msg[256], s1[SIZE_STRLEN], s2[SIZE_STRLEN];
+	struct bench b = { .cmd = cmd };
+	struct tier_node ta, tb;
+	struct env e;
+	unsigned int run;
+	int c, err, ret = 1, i;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FROM:
+		case OPT_TO:
+			if (parse_uint(optarg, NODE_ID_LIMIT - 1,
+				       c == OPT_FROM ? &node_a : &node_b)) {
+				tc_errorf(cmd, "--%s %s: not a node number",
+					  c == OPT_FROM ? "from" : "to", optarg);
+				return 1;
+			}
+			*(c == OPT_FROM ? &have_a : &have_b) = true;
+			break;
+		case OPT_SIZE:
+			if (parse_bench_size(cmd, "--size", optarg, &size))
+				return 1;
+			break;
+		case OPT_RUNS:
+			if (parse_uint(optarg, MAX_RUNS, &runs) || !runs) {
+				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
+					  optarg, MAX_RUNS);
+				return 1;
+			}
+			break;
+		case OPT_JSON: json = true; break;
+		case OPT_QUIET: quiet = true; break;
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+	}
+	if (optind < argc) {
+		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+		tc_usage(cmd, 0);
+		return 1;
+	}
+
+	if (tc_open(cmd, &b.ctx))
+		return 1;
+	b.page = (size_t)sysconf(_SC_PAGESIZE);
+	b.module = tier_backend(b.ctx) == TIER_BACKEND_MODULE;
+	/* defaults: A the first node with CPUs, B the first CXL node */
+	for (i = 0; i < tier_nr_nodes(b.ctx); i++) {
+		if (tier_node(b.ctx, i, &ta))
+			continue;
+		if (!have_a && (ta.flags & CXLTIER_NODE_HAS_CPUS)) {
+			node_a = ta.node;
+			have_a = true;
+		}
+	}
+	for (i = 0; i < tier_nr_nodes(b.ctx) && !have_b; i++) {
+		if (tier_node(b.ctx, i, &tb) || tb.node == node_a)
+			continue;
+		if (tb.tier == CXLTIER_TIER_CXL) {
+			node_b = tb.node;
+			have_b = true;
+		}
+	}
+	for (i = 0; i < tier_nr_nodes(b.ctx) && !have_b; i++) {
+		if (!tier_node(b.ctx, i, &tb) && tb.node != node_a) {
+			node_b = tb.node;
+			have_b = true;
+		}
+	}
+	if (!have_a || !have_b || node_a == node_b) {
+		tc_errorf(cmd, "needs two different nodes with memory (--from, --to)");
+		goto out;
+	}
+	b.node = (uint32_t)node_a;
+	err = tier_node_by_id(b.ctx, (int)node_a, &ta);
+	if (!err)
+		err = tier_node_by_id(b.ctx, (int)node_b, &tb);
+	if (err) {
+		tc_errorf(cmd, "node %llu or %llu: %s", (unsigned long long)node_a,
+			  (unsigned long long)node_b, err == -ENODEV ?
+			  "offline or without memory" : strerror(-err));
+		goto out;
+	}
+	if (!size) {
+		uint64_t f = ta.free_bytes < tb.free_bytes ? ta.free_bytes :
+			     tb.free_bytes;
+
+		/* two buffers may be alive on a node at once (freed lazily) */
+		size = fit_size(DEFAULT_FAULT_SIZE, f / 2);
+		if (size != DEFAULT_FAULT_SIZE)
+			fprintf(stderr, "tierctl bench: size %s: 256M does not fit twice beside the nodes' free %s\n",
+				format_size(size, s1, sizeof(s1)),
+				format_size(f, s2, sizeof(s2)));
+	}
+	if (!b.module) {
+		int merr = tier_module_error(b.ctx);
+
+		snprintf(skip_msg, sizeof(skip_msg),
+			 "the backend is mbind, not the cxltier module%s%s",
+			 merr ? ": " CXLTIER_DEVICE_PATH ": " : "",
+			 merr ? strerror(-merr) : "");
+		skipped = skip_msg;
+		fprintf(stderr, "tierctl bench: cxltier rows skipped: %s\n", skipped);
+	}
+	for (i = 0; i < NR_MROWS; i++) {
+		mrows[i].n = 0;
+		mrows[i].bytes = size;
+	}
+
+	for (run = 1; run <= runs; run++) {
+		progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
+		if (b.module) {
+			progress(!quiet, " cxltier-4K");
+			if (run_tier_migrate(&b, (uint32_t)node_b, 0,
+					     &mrows[MROW_TIER_4K_AB],
+					     &mrows[MROW_TIER_4K_BA]))
+				goto fail;
+			progress(!quiet, " cxltier-2M");
+			if (run_tier_migrate(&b, (uint32_t)node_b, 21,
+					     &mrows[MROW_TIER_2M_AB],
+					     &mrows[MROW_TIER_2M_BA]))
+				goto fail;
+		}
+		progress(!quiet, " move_pages");
+		if (run_anon_migrate(&b, (uint32_t)node_b))
+			goto fail;
+		progress(!quiet, "\n");
+	}
+
+	read_env(&e);
+	if (json)
+		mig_report_json(&b, (uint32_t)node_b, &e, (unsigned int)runs,
+				skipped);
+	else
+		mig_report_table(&b, (uint32_t)node_b, &e, (unsigned int)runs,
+				 skipped);
+	ret = 0;
+	goto out;
+fail:
+	progress(!quiet, "\n");
+out:
+	tier_close(b.ctx);
+	return ret;
+}
+
 /* Benchmarks, by name: "tierctl bench NAME ...". */
 static const struct {
 	const char *name;
@@ -1202,6 +1637,7 @@ static const struct {
 } benches[] = {
 	{ "fault", bench_fault },
 	{ "alloc", bench_alloc },
+	{ "migrate", bench_migrate },
 };
 
 int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
@@ -1209,7 +1645,7 @@ int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		tc_errorf(cmd, "which benchmark? (fault, alloc)");
+		tc_errorf(cmd, "which benchmark? (fault, alloc, migrate)");
 		tc_usage(cmd, 0);
 		return 1;
 	}
@@ -1220,6 +1656,6 @@ int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].fn(cmd, argc - 1, argv + 1);
-	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc)", argv[1]);
+	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc, migrate)", argv[1]);
 	return 1;
 }

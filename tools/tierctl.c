@@ -63,8 +63,8 @@ static const struct tc_cmd cmds[] = {
 	},
 	{
 		.name = "bench", .fn = cmd_bench,
-		.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput)",
-		.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json]",
+		.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate",
+		.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json]",
 		.help =
 "fault: in one run, on one node, side by side:\n"
 "  - first-touch fault-in (one write per 4 KiB page) of a cxltier buffer\n"
@@ -103,7 +103,21 @@ static const struct tc_cmd cmds[] = {
 "  --threads T           up to T threads, 1 or 2 (default 2)\n"
 "  --runs R              runs (default 5)\n"
 "  --quiet               no progress on stderr\n"
-"  --json                JSON: every run's rate, medians and ratios\n",
+"  --json                JSON: every run's rate, medians and ratios\n"
+"\n"
+"migrate: in one run, between node A and node B, side by side: a written\n"
+"cxltier buffer with 4 KiB pages moved by CXLTIER_IOC_MIGRATE from A to B\n"
+"and back, the same with 2 MiB pages, and an anonymous mapping (4 KiB\n"
+"pages) moved by move_pages(2) from A to B and back, the baseline.  Every\n"
+"move is checked (all bytes moved, all on the target).  Medians, min/max\n"
+"over R runs, GB/s and ms, and the ratio to move_pages in the same\n"
+"direction.\n"
+"\n"
+"  --from N              node A (default: the first node with CPUs)\n"
+"  --to N                node B (default: the first CXL node, else another)\n"
+"  --size SIZE           bytes moved (default 256M, halved until it fits\n"
+"                        twice in both nodes' free memory)\n"
+"  --runs R              runs (default 5)\n",
 	},
 	{
 		.name = "run", .fn = cmd_run,
@@ -195,6 +209,32 @@ static const struct tc_cmd cmds[] = {
 "  --place '*=POLICY'    every class not placed otherwise\n"
 "                        (a class file's policy= places its class too)\n"
 "  --json                JSON\n",
+	},
+	{
+		.name = "migrate", .fn = cmd_migrate,
+		.summary = "move a live buffer of one of your processes to a new policy",
+		.usage = "tierctl migrate --buffer ID --policy POLICY [--rate BYTES/s] [--async] [--split-huge] [--pid PID] [--quiet] [--json]",
+		.help =
+"Gives the cxltier buffer ID (BUF_STAT's id, as tierctl alloc prints it)\n"
+"a new policy and moves its pages to match while its owner keeps using it\n"
+"(CXLTIER_IOC_MIGRATE).  The buffer is found among the open files of your\n"
+"processes (root: all processes) and taken with pidfd_getfd(2), which\n"
+"needs ptrace rights over the holder.  Prints the pages and bytes moved,\n"
+"skipped (long-term pinned: they stay) and failed (no memory on the\n"
+"target, or busy), and the time.  Exit status 1 when the migration could\n"
+"not start or was interrupted (Ctrl-C stops it between 2 MiB batches; the\n"
+"new policy stays, so running it again finishes the job).\n"
+"\n"
+"  --buffer ID       the buffer's id\n"
+"  --policy POLICY   the new placement, as for tierctl alloc (page= and the\n"
+"                    flags cannot change and may be left out)\n"
+"  --rate BYTES/s    at most this many bytes per second, e.g. 100M\n"
+"  --async           start it and return; BUF_STAT and poll() report the end\n"
+"  --split-huge      2 MiB units may move as 4 KiB pages when the target has\n"
+"                    no free 2 MiB block (else they are counted as failed)\n"
+"  --pid PID         look only in this process\n"
+"  --quiet           no progress on stderr (shown on a terminal only)\n"
+"  --json            JSON, sizes in exact bytes\n",
 	},
 	{
 		.name = "help", .fn = cmd_help,

@@ -748,6 +748,81 @@ TEST_F(lib, topology_matches_libnuma)
 
 #define TEST_LEN	((size_t)(4 << 20) + 123)	/* not page-aligned */
 
+/*
+ * tier_buf_migrate(): the module moves every page to the new node and the
+ * handle's policy follows; tier_buf_from_fd() of a dup sees the same
+ * buffer; the mbind backend says -EOPNOTSUPP.
+ */
+TEST_F(lib, buffer_migrate)
+{
+	struct tier_migrate_result r;
+	struct tier_buf_stat st;
+	struct tier_policy p, q;
+	struct tier_buf *buf, *other;
+	struct tier_node n2;
+	void *addr;
+	int i, nr = tier_nr_nodes(self->ctx);
+
+	bind_policy(&p, self->first.node);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, TEST_LEN, &p, &buf));
+	ASSERT_EQ(0, tier_buf_map(buf, &addr));
+	fill(addr, round_up(TEST_LEN), 7);
+	EXPECT_EQ(-EINVAL, tier_buf_migrate(NULL, &p, 0, 0, &r));
+	EXPECT_EQ(-EINVAL, tier_buf_migrate(buf, NULL, 0, 0, &r));
+	q = p;
+	q.page_shift = 21;
+	EXPECT_EQ(-EINVAL, tier_buf_migrate(buf, &q, 0, 0, &r));
+	EXPECT_EQ(-EINVAL, tier_buf_migrate_status(buf, NULL));
+	if (variant->backend == TIER_BACKEND_MBIND) {
+		EXPECT_EQ(-EOPNOTSUPP, tier_buf_migrate(buf, &p, 0, 0, &r));
+		EXPECT_EQ(-EOPNOTSUPP, tier_buf_migrate_status(buf, &r));
+		EXPECT_EQ(-EOPNOTSUPP, tier_buf_from_fd(self->ctx,
+						dup(tier_buf_fd(buf)), &other));
+		tier_buf_destroy(buf);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		ASSERT_EQ(0, tier_node(self->ctx, i, &n2));
+		if (n2.node != self->first.node &&
+		    n2.free_bytes > 8 * round_up(TEST_LEN))
+			break;
+	}
+	if (i == nr) {
+		tier_buf_destroy(buf);
+		SKIP(return, "needs a second node with memory");
+	}
+	bind_policy(&q, n2.node);
+	ASSERT_EQ(0, tier_buf_migrate(buf, &q, 0, 0, &r));
+	EXPECT_EQ(round_up(TEST_LEN), r.moved_bytes);
+	EXPECT_EQ(0, r.skipped_bytes);
+	EXPECT_EQ(0, r.failed_bytes);
+	EXPECT_EQ(CXLTIER_MIGRATE_STATE_DONE, r.state);
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	ASSERT_EQ(1, st.nr_resident);
+	EXPECT_EQ(n2.node, st.resident[0].node);
+	EXPECT_EQ(n2.node, st.policy.nodes[0].node);
+	EXPECT_EQ(SIZE_MAX, check(addr, round_up(TEST_LEN), 7));
+
+	ASSERT_EQ(0, tier_buf_migrate_status(buf, &r));
+	EXPECT_EQ(CXLTIER_MIGRATE_STATE_DONE, r.state);
+	EXPECT_EQ(1, r.seq);
+	EXPECT_EQ(round_up(TEST_LEN), r.moved_bytes);
+
+	ASSERT_EQ(0, tier_buf_from_fd(self->ctx, dup(tier_buf_fd(buf)), &other));
+	EXPECT_EQ(tier_buf_id(buf), tier_buf_id(other));
+	EXPECT_EQ(TEST_LEN, tier_buf_length(other));
+	ASSERT_EQ(0, tier_buf_migrate(other, &p, 0, 0, &r));
+	EXPECT_EQ(round_up(TEST_LEN), r.moved_bytes);
+	ASSERT_EQ(0, tier_buf_stat(buf, &st));
+	EXPECT_EQ(self->first.node, st.resident[0].node);
+	EXPECT_EQ(SIZE_MAX, check(addr, round_up(TEST_LEN), 7));
+	tier_buf_destroy(other);
+	tier_buf_destroy(buf);
+	/* not a buffer fd */
+	EXPECT_EQ(-ENOTTY, tier_buf_from_fd(self->ctx, open("/dev/null",
+							O_RDONLY), &other));
+}
+
 /* Every node: create, map, zero on first touch, pattern, all pages there. */
 TEST_F(lib, buffer_on_every_node)
 {

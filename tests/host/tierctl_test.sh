@@ -248,8 +248,8 @@ then ok "bench fault: table and progress"; else nok "bench fault: table and prog
 if [ $module = 0 ]; then
 	grep -q "^cxltier rows skipped: the backend is mbind" "$out" && ok "bench fault: says why cxltier rows are skipped" || nok "bench fault: says why cxltier rows are skipped"
 fi
-expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc\)$" bench
-expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc\)$" bench bogus
+expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc, migrate\)$" bench
+expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate\)$" bench bogus
 expect_fail "bench fault --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench fault --runs 0
 expect_fail "bench fault --size 3M" "^tierctl bench: --size 3M: must be a multiple of 2M, at least 2M$" bench fault --size 3M
 expect_fail "bench fault --populate-size x" "^tierctl bench: --populate-size x: not a size" bench fault --populate-size x
@@ -261,6 +261,51 @@ expect_json "bench alloc --json: both allocators, 1 and 2 threads, both workload
 expect_fail "bench alloc --threads 3" "^tierctl bench: --threads 3: 1 or 2" bench alloc --threads 3
 expect_fail "bench alloc --ops 10" "^tierctl bench: --ops 10: a number from 256" bench alloc --ops 10
 expect_fail "bench alloc: absent node" "^tierctl bench: pool with policy bind:999: No such device$" bench alloc --policy bind:999 --quiet
+
+# ---------------------------------------------------------------------------
+# migrate and bench migrate
+expect_ok "help migrate" help migrate
+grep -q "^usage: tierctl migrate --buffer ID --policy POLICY" "$out" && ok "help migrate shows usage" || nok "help migrate shows usage"
+expect_fail "migrate: no arguments" "^tierctl migrate: --buffer and --policy are required$" migrate
+expect_fail "migrate --buffer x" "^tierctl migrate: --buffer x: not a buffer id" migrate --buffer x --policy "bind:$N"
+expect_fail "migrate --policy bogus" "^tierctl migrate: --policy bogus:1: not a policy" migrate --buffer 1 --policy bogus:1
+expect_fail "migrate --rate x" "^tierctl migrate: --rate x: not bytes per second" migrate --buffer 1 --policy "bind:$N" --rate x
+set -- $(nodes_with_memory)
+if [ $module = 0 ]; then
+	expect_fail "migrate: needs the module" "^tierctl migrate: needs the cxltier module \(backend is mbind\)" migrate --buffer 1 --policy "bind:$N"
+elif [ $# -ge 2 ]; then
+	# a process of ours holds a buffer; tierctl migrate finds and moves it
+	hold_out=$(mktemp)
+	"$TIERCTL" alloc --node "$1" --size 8M --hold 60 --json > "$hold_out" 2> /dev/null &
+	holder=$!
+	id=
+	for _ in $(seq 50); do
+		id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$hold_out" 2> /dev/null) && [ -n "$id" ] && break
+		sleep 0.2
+	done
+	expect_json "migrate --json moves a held buffer" \
+		"d['buffer'] == $id and d['pid'] == $holder and d['moved_bytes'] == 8388608 and d['moved_pages'] == 2048 and d['skipped_bytes'] == 0 and d['failed_bytes'] == 0 and d['state'] == 'done' and d['policy'] == 'bind:$2' and d['policy_before'] == 'bind:$1'" \
+		migrate --buffer "$id" --policy "bind:$2" --json
+	if run migrate --buffer "$id" --policy "bind:$1" --rate 64M --pid "$holder" &&
+	   grep -q "^buffer $id (pid $holder, fd [0-9]*): bind:$2 -> bind:$1, at most 64M/s$" "$out" &&
+	   grep -Eq "^ *2048 +8388608 +8M +moved" "$out"
+	then ok "migrate table, --rate, --pid"; else nok "migrate table, --rate, --pid"; fi
+	expect_json "migrate --async" "d['state'] == 'running' and d['async'] is True and d['moved_bytes'] == 0" \
+		migrate --buffer "$id" --policy "bind:$2" --async --json
+	kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+	rm -f "$hold_out"
+	expect_fail "migrate: no such buffer" "^tierctl migrate: buffer 999999: no process of yours holds it$" migrate --buffer 999999 --policy "bind:$1"
+	names="['cxltier_4k_migrate_ab', 'cxltier_4k_migrate_ba', 'cxltier_2m_migrate_ab', 'cxltier_2m_migrate_ba', 'anon_move_pages_ab', 'anon_move_pages_ba']"
+	expect_json "bench migrate --json" \
+		"[r['name'] for r in d['results']] == $names and d['node_a'] == $1 and d['node_b'] == $2 and d['bytes'] == 4194304 and all(len(r['ms']) == 2 and r['median_gbps'] > 0 for r in d['results']) and [r['ratio'] is None for r in d['results']].count(False) == 4" \
+		bench migrate --from "$1" --to "$2" --size 4M --runs 2 --json --quiet
+else
+	skip "migrate of a held buffer" "fewer than two nodes with memory"
+fi
+if [ $# -lt 2 ]; then
+	expect_fail "bench migrate: one node" "^tierctl bench: needs two different nodes with memory" bench migrate --runs 1
+fi
+expect_fail "bench migrate --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench migrate --runs 0
 
 LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open libtier: LIBTIER_BACKEND=bogus: Invalid argument$" topo
 if [ -e /dev/cxltier ]; then

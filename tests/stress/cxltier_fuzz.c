@@ -71,6 +71,7 @@
 #include "common.h"
 
 #include <getopt.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 
@@ -102,6 +103,7 @@
 #define INFO_V0 offsetofend(struct cxltier_info, nodes)
 #define CREATE_V0 offsetofend(struct cxltier_create, out_id)
 #define STAT_V0 offsetofend(struct cxltier_buf_stat, resident_bytes)
+#define MIGRATE_V0 offsetofend(struct cxltier_migrate, rate_bytes)
 
 static struct {
 	uint64_t iterations;
@@ -242,6 +244,9 @@ static const int doc_errnos[] = {
 	ENFILE, ENOMEM,
 #if defined(CXLTIER_MAX_CHUNK_SHIFT)	/* the header with pinnable/populate */
 	EXDEV, EINTR,
+#endif
+#ifdef CXLTIER_IOC_MIGRATE
+	EBUSY,
 #endif
 };
 
@@ -402,6 +407,7 @@ struct fbuf {
 	uint64_t nr_touched;	/* units */
 	uint32_t *gen;		/* last generation written, first pages */
 	unsigned int nmaps;
+	bool migrated;		/* a MIGRATE may have left pages off-policy */
 };
 
 struct fmap {
@@ -672,7 +678,8 @@ static void pick_cmd(struct call *c)
 				      rnd_range(&R, 48, 96));
 	}
 	if (clean) {
-		nr = c->fdk == FD_BUF ? CXLTIER_CMD_BUF_STAT :
+		nr = c->fdk == FD_BUF ? (one_in(&R, 3) ? CXLTIER_CMD_MIGRATE :
+					 CXLTIER_CMD_BUF_STAT) :
 		     one_in(&R, 3) ? CXLTIER_CMD_GET_INFO : CXLTIER_CMD_CREATE;
 		type = CXLTIER_TYPE;
 		dir = size = 0;
@@ -683,7 +690,8 @@ static void pick_cmd(struct call *c)
 		if (c->fdk == FD_DEV && (nr == CXLTIER_CMD_GET_INFO ||
 					 nr == CXLTIER_CMD_CREATE))
 			c->known = nr;
-		if (c->fdk == FD_BUF && nr == CXLTIER_CMD_BUF_STAT)
+		if (c->fdk == FD_BUF && (nr == CXLTIER_CMD_BUF_STAT ||
+					 nr == CXLTIER_CMD_MIGRATE))
 			c->known = nr;
 	}
 }
@@ -1251,16 +1259,17 @@ static int reference_stat(struct fbuf *b, struct stat_plan *sp)
 
 		for (j = 0; j < b->nr_pol; j++)
 			in_pol |= b->pol[j].node == sp->ref[i].node;
-		ok &= in_pol && sp->ref[i].bytes && !sp->ref[i].__reserved &&
+		ok &= (in_pol || b->migrated) && sp->ref[i].bytes &&
+		      !sp->ref[i].__reserved &&
 		      (!i || sp->ref[i].node > sp->ref[i - 1].node);
 		sum += sp->ref[i].bytes;
 	}
-	check(ok && st.nr_resident <= b->nr_pol &&
+	check(ok && (st.nr_resident <= b->nr_pol || b->migrated) &&
 	      sum == st.resident_bytes &&
 	      st.resident_bytes == b->nr_touched * unit_bytes(b) &&
 	      st.spilled_bytes <= st.resident_bytes &&
 	      (st.spilled_bytes == 0 || b->mode == CXLTIER_MODE_PREFERRED ||
-	       (b->flags & CXLTIER_CREATE_FALLBACK)),
+	       (b->flags & CXLTIER_CREATE_FALLBACK) || b->migrated),
 	      "BUF_STAT of buffer id %" PRIu64 " (mode %u, flags %#x, %u "
 	      "policy nodes from node %u, %" PRIu64 " units of %" PRIu64
 	      " bytes touched): %u resident entries%s summing to %" PRIu64
@@ -1424,6 +1433,133 @@ static void check_buf_stat(struct call *c, const struct stat_plan *sp)
 /* ---- the call ---- */
 
 /* The lowest free fd number (what a new fd would get). */
+/* ---- MIGRATE ---- */
+
+/*
+ * The new policy is built by build_create() (the same encoding, the same
+ * defects), on the buffer's own length, page size and flags, and judged by
+ * judge_create(): one validator on both sides, as in the module.
+ */
+struct migrate_plan {
+	struct create_plan cp;
+	struct cxltier_create as_create;
+};
+
+static void build_migrate(struct call *c, struct cxltier_migrate *m,
+			  struct migrate_plan *mp)
+{
+	const struct fbuf *b = c->b;
+	struct cxltier_create *cr = &mp->as_create;
+
+	build_create(c, cr, &mp->cp);
+	memset(m, 0, sizeof(*m));
+	m->mode = cr->mode;
+	m->nr_nodes = cr->nr_nodes;
+	m->nodes = cr->nodes;
+	m->chunk_shift = cr->chunk_shift;
+	if (clean && m->chunk_shift &&
+	    (m->chunk_shift < (b->page_shift ? b->page_shift : pgshift) ||
+	     !mode_chunks(m->mode)))
+		m->chunk_shift = 0;
+	if (one_in(&R, 4))
+		m->flags |= CXLTIER_MIGRATE_ASYNC;
+	if (one_in(&R, 2))
+		m->flags |= CXLTIER_MIGRATE_SPLIT_HUGE;
+	if (!clean && one_in(&R, 12))
+		m->flags |= 1U << rnd(&R, 32);
+	m->__reserved = maybe_junk32(16);
+	/* never so slow that a synchronous call sleeps for long */
+	m->rate_bytes = one_in(&R, 4) ? (256 * MiB) << rnd(&R, 8) : 0;
+	m->out_moved_pages = junk_out();
+	m->out_moved_bytes = junk_out();
+	m->out_skipped_pages = junk_out();
+	m->out_skipped_bytes = junk_out();
+	m->out_failed_pages = junk_out();
+	m->out_failed_bytes = junk_out();
+	m->out_elapsed_ns = junk_out();
+}
+
+/* The header's MIGRATE rules, on the struct as the kernel sees it. */
+static void judge_migrate(struct call *c, const struct cxltier_migrate *m,
+			  struct migrate_plan *mp)
+{
+	const struct fbuf *b = c->b;
+	struct cxltier_create *cr = &mp->as_create;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->size = sizeof(*cr);
+	cr->flags = b->flags;
+	cr->length = b->len;
+	cr->page_shift = b->page_shift;
+	cr->mode = m->mode;
+	cr->nr_nodes = m->nr_nodes;
+	cr->nodes = m->nodes;
+	cr->chunk_shift = m->chunk_shift;
+	mp->cp.nodes = m->nodes;
+	if (m->flags & ~(uint32_t)(CXLTIER_MIGRATE_ASYNC |
+				   CXLTIER_MIGRATE_SPLIT_HUGE))
+		defect(c, EINVAL, "migrate-flags");
+	if (m->__reserved)
+		defect(c, EINVAL, "migrate-reserved");
+	judge_create(c, cr, &mp->cp);
+	/* an async migration of this buffer may still run; signals */
+	c->allowed |= EB(EBUSY) | EB(EINTR);
+}
+
+/* A successful MIGRATE: the counts add up; the new policy is recorded. */
+static void check_migrate(struct call *c, const struct cxltier_migrate *in,
+			  const struct migrate_plan *mp)
+{
+	const struct cxltier_migrate *m = (const void *)(uintptr_t)c->arg;
+	struct fbuf *b = c->b;
+	uint32_t i;
+
+	if (in->flags & CXLTIER_MIGRATE_ASYNC) {
+		struct pollfd pfd = { .fd = b->fd, .events = POLLIN | POLLPRI };
+		int pr;
+
+		if (c->size >= sizeof(*m))
+			check(!m->out_moved_pages && !m->out_skipped_pages &&
+			      !m->out_failed_pages && !m->out_elapsed_ns,
+			      "async MIGRATE of buffer id %" PRIu64 " returned "
+			      "counts %llu/%llu/%llu, %llu ns", b->id,
+			      (unsigned long long)m->out_moved_pages,
+			      (unsigned long long)m->out_skipped_pages,
+			      (unsigned long long)m->out_failed_pages,
+			      (unsigned long long)m->out_elapsed_ns);
+		/*
+		 * Wait for it (poll() reports the end), so that what the
+		 * other checks compare does not move under them.
+		 */
+		pr = poll(&pfd, 1, 60 * 1000);
+		check(pr == 1 && (pfd.revents & (POLLIN | POLLPRI)) ==
+		      (POLLIN | POLLPRI), "async MIGRATE of buffer id %" PRIu64
+		      ": poll() gave %d, revents %#x, within 60 s", b->id, pr,
+		      pfd.revents);
+	} else if (c->size >= sizeof(*m)) {
+		check(!m->out_skipped_pages &&
+		      m->out_moved_pages + m->out_failed_pages <=
+		      b->nr_touched << b->uorder &&
+		      m->out_moved_bytes == m->out_moved_pages * pgsz &&
+		      m->out_failed_bytes == m->out_failed_pages * pgsz &&
+		      m->out_skipped_bytes == 0,
+		      "MIGRATE of buffer id %" PRIu64 " (%" PRIu64 " units of "
+		      "%u pages touched): moved %llu (%llu bytes), skipped "
+		      "%llu, failed %llu (%llu bytes)", b->id, b->nr_touched,
+		      1U << b->uorder, (unsigned long long)m->out_moved_pages,
+		      (unsigned long long)m->out_moved_bytes,
+		      (unsigned long long)m->out_skipped_pages,
+		      (unsigned long long)m->out_failed_pages,
+		      (unsigned long long)m->out_failed_bytes);
+	}
+	b->mode = in->mode;
+	b->chunk_shift = in->chunk_shift;
+	b->nr_pol = in->nr_nodes;
+	for (i = 0; i < in->nr_nodes && i < CXLTIER_MAX_POLICY_NODES; i++)
+		b->pol[i] = mp->cp.nw[i];
+	b->migrated = true;
+}
+
 static int lowest_free_fd(void)
 {
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1591,7 +1727,9 @@ static void do_ioctl(void)
 		struct cxltier_info info;
 		struct cxltier_create create;
 		struct cxltier_buf_stat stat;
+		struct cxltier_migrate migrate;
 	} k, in, eff;
+	struct migrate_plan mp;
 	struct getinfo_plan gp;
 	struct create_plan cp;
 	struct stat_plan sp;
@@ -1624,7 +1762,8 @@ static void do_ioctl(void)
 	/* the struct as a valid call would have it */
 	type = c.known ? c.known : (unsigned int)rnd_range(&R,
 				CXLTIER_CMD_BASE, CXLTIER_CMD_LAST - 1);
-	if (type == CXLTIER_CMD_BUF_STAT && !c.b)
+	if ((type == CXLTIER_CMD_BUF_STAT || type == CXLTIER_CMD_MIGRATE) &&
+	    !c.b)
 		type = CXLTIER_CMD_GET_INFO;
 	switch (type) {
 	case CXLTIER_CMD_GET_INFO:
@@ -1636,6 +1775,11 @@ static void do_ioctl(void)
 		ks = sizeof(k.create);
 		v0 = CREATE_V0;
 		build_create(&c, &k.create, &cp);
+		break;
+	case CXLTIER_CMD_MIGRATE:
+		ks = sizeof(k.migrate);
+		v0 = MIGRATE_V0;
+		build_migrate(&c, &k.migrate, &mp);
 		break;
 	default:
 		ks = sizeof(k.stat);
@@ -1772,6 +1916,9 @@ static void do_ioctl(void)
 			case CXLTIER_CMD_CREATE:
 				judge_create(&c, &eff.create, &cp);
 				break;
+			case CXLTIER_CMD_MIGRATE:
+				judge_migrate(&c, &eff.migrate, &mp);
+				break;
 			default:
 				judge_buf_stat(&c, &eff.stat, &sp);
 				break;
@@ -1868,6 +2015,9 @@ static void do_ioctl(void)
 		break;
 	case CXLTIER_CMD_BUF_STAT:
 		check_buf_stat(&c, &sp);
+		break;
+	case CXLTIER_CMD_MIGRATE:
+		check_migrate(&c, &eff.migrate, &mp);
 		break;
 	}
 	/* nothing written past what the size gave, nor in a zero tail */
@@ -2380,7 +2530,8 @@ int main(int argc, char **argv)
 		close(kfd);
 	for (i = 0; i < ARRAY_SIZE(results); i++) {
 		static const char *const names[] = { "other-cmd", "GET_INFO",
-						     "CREATE", "BUF_STAT" };
+						     "CREATE", "BUF_STAT",
+						     "MIGRATE" };
 		char line[512];
 		size_t o = 0;
 		unsigned int e;

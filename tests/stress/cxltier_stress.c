@@ -116,7 +116,8 @@ enum cnt {
 	C_PAGES_BUSY, C_OFFLINE_OK, C_OFFLINE_EBUSY, C_OFFLINE_TIMEOUT,
 	C_OFFLINE_OTHER, C_ONLINE, C_COMPACT, C_FINAL_PAGES,
 	C_CR_MULTI, C_CR_MODE, C_CR_HUGE, C_CR_FALLBACK, C_CR_POPULATE,
-	C_CR_PINNABLE, NR_CNT
+	C_CR_PINNABLE, C_MIGRATE, C_MIGRATE_ASYNC, C_MIGRATE_BUSY,
+	C_PAGES_MIGRATED, NR_CNT
 };
 
 static const char *const cnt_name[NR_CNT] = {
@@ -146,6 +147,10 @@ static const char *const cnt_name[NR_CNT] = {
 	[C_CR_FALLBACK] = "created:fallback",
 	[C_CR_POPULATE] = "created:populate",
 	[C_CR_PINNABLE] = "created:pinnable",
+	[C_MIGRATE] = "migrate",
+	[C_MIGRATE_ASYNC] = "migrate:async",
+	[C_MIGRATE_BUSY] = "migrate:ebusy",
+	[C_PAGES_MIGRATED] = "pages-migrated",
 };
 
 struct shared {
@@ -348,6 +353,8 @@ struct sbuf {
 	int refs;		/* under table_lock */
 	bool dead;		/* removed from the table */
 	bool released;		/* budget given back */
+	int migrating;		/* MIGRATEs between ioctl and record */
+	bool migrated;		/* may hold pages a migration left behind */
 };
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -632,7 +639,9 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 	uint64_t lo, hi, sum = 0, rounded = b->np * pgsz;
 	uint64_t ub = (uint64_t)b->unit_pages * pgsz;
 	bool may_spill = b->mode == CXLTIER_MODE_PREFERRED ||
-			 (b->flags & CXLTIER_CREATE_FALLBACK);
+			 (b->flags & CXLTIER_CREATE_FALLBACK) ||
+			 __atomic_load_n(&b->migrated, __ATOMIC_SEQ_CST);
+	bool migrating;
 	bool pol_ok = true;
 	struct bstat s;
 	unsigned int i;
@@ -641,6 +650,12 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 	lo = __atomic_load_n(&b->nr_done, __ATOMIC_SEQ_CST);
 	r = buf_stat(b->fd, &s);
 	hi = __atomic_load_n(&b->nr_intent, __ATOMIC_SEQ_CST);
+	/*
+	 * A MIGRATE in flight may have replaced the policy we recorded: its
+	 * count goes up before the ioctl and down only once the record is
+	 * updated, under the write lock we keep out.
+	 */
+	migrating = __atomic_load_n(&b->migrating, __ATOMIC_SEQ_CST);
 	count(C_STAT, 1);
 	if (r < 0) {
 		fail("%s: BUF_STAT on buffer id %" PRIu64 ": %s", op, b->id,
@@ -651,11 +666,15 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 		pol_ok &= s.pol[i].node == b->pol[i].node &&
 			  s.pol[i].weight == b->pol[i].weight &&
 			  !s.pol[i].flags && !s.pol[i].__reserved;
+	if (migrating)
+		pol_ok = true;		/* not comparable this time */
 	check(s.st.id == b->id && s.st.length == b->len &&
-	      s.st.mode == b->mode && s.st.page_shift == b->page_shift &&
+	      (s.st.mode == b->mode || migrating) &&
+	      s.st.page_shift == b->page_shift &&
 	      s.st.create_flags == b->flags &&
-	      s.st.nr_policy_nodes == b->nr_pol && pol_ok &&
-	      s.st.chunk_shift == b->chunk_shift && !s.st.__reserved2,
+	      (s.st.nr_policy_nodes == b->nr_pol || migrating) && pol_ok &&
+	      (s.st.chunk_shift == b->chunk_shift || migrating) &&
+	      !s.st.__reserved2,
 	      "%s: BUF_STAT of buffer id %" PRIu64 " (len %" PRIu64 ", mode "
 	      "%u, %u nodes from node %u, page_shift %u, flags %#x, chunk "
 	      "%u) says id %" PRIu64 " len %" PRIu64 " mode %u page_shift %u "
@@ -1172,6 +1191,128 @@ static void op_stat(struct worker *w)
 }
 
 /*
+ * MIGRATE a buffer to a new policy over the same nodes (so the per-node
+ * budget stays right): the list rotated, any supported mode, new weights
+ * and chunk; sometimes async, rate-limited or allowed to split 2 MiB units.
+ * Runs concurrently with every other operation on the buffer, including
+ * another MIGRATE (-EBUSY), accesses, forks and closes.  Nothing is pinned
+ * here, so nothing may be skipped.
+ */
+static void op_migrate(struct worker *w)
+{
+	struct cxltier_node_weight nw[MAX_POL];
+	struct cxltier_migrate m = { .size = sizeof(m) };
+	unsigned int i, rot, slot[MAX_POL];
+	struct sbuf *b = buf_get(&w->r);
+	uint32_t mode;
+	int r;
+
+	if (!b)
+		return;
+	pthread_rwlock_rdlock(&b->rw);
+	if (b->dead || b->fd < 0) {
+		pthread_rwlock_unlock(&b->rw);
+		buf_put(b);
+		return;
+	}
+	mode = (uint32_t)rnd(&w->r, CXLTIER_NR_MODES);
+	if (!(topo.info.supported_modes >> mode & 1))
+		mode = CXLTIER_MODE_BIND;
+	rot = (unsigned int)rnd(&w->r, b->nr_pol);
+	memset(nw, 0, sizeof(nw));
+	for (i = 0; i < b->nr_pol; i++) {
+		slot[i] = b->slot[(i + rot) % b->nr_pol];
+		nw[i].node = topo.nodes[slot[i]].node;
+		if (mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT)
+			nw[i].weight = (uint32_t)rnd_range(&w->r, 1, 10);
+	}
+	m.mode = mode;
+	m.nr_nodes = b->nr_pol;
+	m.nodes = (uintptr_t)nw;
+	if ((mode == CXLTIER_MODE_INTERLEAVE || mode == CXLTIER_MODE_WEIGHTED) &&
+	    one_in(&w->r, 2))
+		m.chunk_shift = b->page_shift + (uint32_t)rnd(&w->r, 4);
+	if (one_in(&w->r, 4))
+		m.flags |= CXLTIER_MIGRATE_ASYNC;
+	if (one_in(&w->r, 2))
+		m.flags |= CXLTIER_MIGRATE_SPLIT_HUGE;
+	if (one_in(&w->r, 5))
+		m.rate_bytes = 256 * MiB;
+
+	__atomic_add_fetch(&b->migrating, 1, __ATOMIC_SEQ_CST);
+	r = ioctl(b->fd, CXLTIER_IOC_MIGRATE, &m) ? -errno : 0;
+	if (r == -EBUSY) {
+		count(C_MIGRATE_BUSY, 1);
+		pass();
+	} else if (r) {
+		fail("migrate buffer id %" PRIu64 " to mode %u over %u nodes "
+		     "(flags %#x): %s", b->id, mode, b->nr_pol, m.flags,
+		     errname(r));
+	} else {
+		count(m.flags & CXLTIER_MIGRATE_ASYNC ? C_MIGRATE_ASYNC :
+			C_MIGRATE, 1);
+		count(C_PAGES_MIGRATED, m.out_moved_pages);
+		check(!m.out_skipped_pages &&
+		      m.out_moved_pages + m.out_failed_pages <= b->np &&
+		      m.out_moved_bytes == m.out_moved_pages * pgsz &&
+		      m.out_failed_bytes == m.out_failed_pages * pgsz,
+		      "migrate buffer id %" PRIu64 " (%zu pages): moved %llu "
+		      "(%llu bytes), skipped %llu, failed %llu (%llu bytes)",
+		      b->id, b->np, (unsigned long long)m.out_moved_pages,
+		      (unsigned long long)m.out_moved_bytes,
+		      (unsigned long long)m.out_skipped_pages,
+		      (unsigned long long)m.out_failed_pages,
+		      (unsigned long long)m.out_failed_bytes);
+	}
+	pthread_rwlock_unlock(&b->rw);
+	if (!r) {
+		struct bstat s;
+		bool alone, same = true;
+
+		/*
+		 * Record the policy the kernel has now.  Under the write lock
+		 * no MIGRATE is in its ioctl (they hold the read lock), so it
+		 * is the last one that succeeded: ours, unless another thread
+		 * also succeeded and has not recorded yet.
+		 */
+		pthread_rwlock_wrlock(&b->rw);
+		alone = __atomic_load_n(&b->migrating, __ATOMIC_SEQ_CST) == 1;
+		if (b->fd >= 0 && !buf_stat(b->fd, &s)) {
+			same = s.st.mode == mode &&
+			       s.st.chunk_shift == m.chunk_shift &&
+			       s.st.nr_policy_nodes == b->nr_pol;
+			for (i = 0; i < b->nr_pol && same; i++)
+				same = s.pol[i].node == nw[i].node &&
+				       s.pol[i].weight == nw[i].weight;
+			b->mode = s.st.mode;
+			b->chunk_shift = s.st.chunk_shift;
+			for (i = 0; i < b->nr_pol; i++) {
+				unsigned int k;
+
+				for (k = 0; k < b->nr_pol; k++)
+					if (topo.nodes[slot[k]].node ==
+					    s.pol[i].node)
+						b->slot[i] = slot[k];
+				b->pol[i] = s.pol[i];
+			}
+			b->node = b->pol[0].node;
+			check(same || !alone,
+			      "migrate buffer id %" PRIu64 ": BUF_STAT after it "
+			      "says mode %u chunk %u first node %u, asked for "
+			      "mode %u chunk %u first node %u", b->id,
+			      s.st.mode, s.st.chunk_shift, s.pol[0].node, mode,
+			      m.chunk_shift, nw[0].node);
+		}
+		__atomic_store_n(&b->migrated, true, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&b->migrating, 1, __ATOMIC_SEQ_CST);
+		pthread_rwlock_unlock(&b->rw);
+	} else {
+		__atomic_sub_fetch(&b->migrating, 1, __ATOMIC_SEQ_CST);
+	}
+	buf_put(b);
+}
+
+/*
  * The child of op_fork: verifies the owned pages through @v (inherited) or
  * through its own fresh mapping, writes the next generation, verifies it.
  * Exit status: 0 ok, 2 data mismatch, 3 fault, 4 mmap failed.
@@ -1358,6 +1499,7 @@ static const struct {
 	{ op_fork, 4 },
 	{ op_close_early, 3 },
 	{ op_close, 7 },
+	{ op_migrate, 6 },
 };
 
 static void run_op(struct worker *w)

@@ -50,6 +50,7 @@ enum {
 	CXLTIER_CMD_GET_INFO = CXLTIER_CMD_BASE,	/* on /dev/cxltier */
 	CXLTIER_CMD_CREATE,				/* on /dev/cxltier */
 	CXLTIER_CMD_BUF_STAT,				/* on a buffer fd */
+	CXLTIER_CMD_MIGRATE,				/* on a buffer fd */
 	CXLTIER_CMD_LAST				/* not a command */
 };
 
@@ -300,6 +301,14 @@ struct cxltier_node_bytes {
  * @spilled_bytes: out: bytes placed on a node other than their home
  * @chunk_shift: out: interleave chunk, as created
  * @__reserved2: must be 0
+ * @migrate_state: out: CXLTIER_MIGRATE_STATE_* of the last migration
+ * @migrate_error: out: how the last finished migration ended: 0, -EINTR
+ *                 (interrupted), -ECANCELED (an async one whose buffer was
+ *                 closed by everyone), -ENOMEM (no memory for its metadata)
+ * @migrate_seq: out: migrations started on this buffer so far
+ * @migrate_moved_bytes, @migrate_skipped_bytes, @migrate_failed_bytes: out:
+ *        the last migration's counts (see struct cxltier_migrate), so far
+ *        while it runs
  *
  * Fails with -EMSGSIZE (after filling what fits and storing both counts)
  * when a capacity is too small.
@@ -321,7 +330,109 @@ struct cxltier_buf_stat {
 	__aligned_u64 spilled_bytes;
 	__u32 chunk_shift;
 	__u32 __reserved2;
+	/* appended with CXLTIER_IOC_MIGRATE; see there */
+	__u32 migrate_state;
+	__s32 migrate_error;
+	__aligned_u64 migrate_seq;
+	__aligned_u64 migrate_moved_bytes;
+	__aligned_u64 migrate_skipped_bytes;
+	__aligned_u64 migrate_failed_bytes;
 };
 #define CXLTIER_IOC_BUF_STAT	_IO(CXLTIER_TYPE, CXLTIER_CMD_BUF_STAT)
+
+/* struct cxltier_buf_stat.migrate_state */
+#define CXLTIER_MIGRATE_STATE_NONE	0U	/* never migrated */
+#define CXLTIER_MIGRATE_STATE_RUNNING	1U
+#define CXLTIER_MIGRATE_STATE_DONE	2U	/* see migrate_error */
+
+/*
+ * CXLTIER_IOC_MIGRATE flags.
+ * ASYNC: check the request, install the new policy, start the moves on a
+ * workqueue and return at once (all out counts 0).  Completion shows in
+ * BUF_STAT (migrate_state DONE, the counts) and as EPOLLIN | EPOLLPRI on the
+ * buffer fd.
+ * SPLIT_HUGE: with 2 MiB pages, a unit for which the target node has no free
+ * 2 MiB block is moved as 512 separate 4 KiB pages (no longer physically
+ * contiguous) instead of being reported as failed.
+ */
+#define CXLTIER_MIGRATE_ASYNC		(1U << 0)
+#define CXLTIER_MIGRATE_SPLIT_HUGE	(1U << 1)
+
+/**
+ * struct cxltier_migrate - CXLTIER_IOC_MIGRATE, on a buffer fd
+ * @size: sizeof(struct cxltier_migrate)
+ * @flags: CXLTIER_MIGRATE_*
+ * @mode: in: the new CXLTIER_MODE_*
+ * @nr_nodes: in: entries in @nodes, as for CXLTIER_IOC_CREATE
+ * @nodes: in: user pointer to @nr_nodes struct cxltier_node_weight, checked
+ *         exactly as CREATE checks them (same errors)
+ * @chunk_shift: in: as for CXLTIER_IOC_CREATE
+ * @__reserved: must be 0
+ * @rate_bytes: in: at most this many bytes moved per second, by sleeping
+ *              between batches; 0 = no limit
+ * @out_moved_pages, @out_moved_bytes: out: pages moved to the node the new
+ *              policy names for them
+ * @out_skipped_pages, @out_skipped_bytes: out: pages left where they are
+ *              because they are long-term pinned (FOLL_LONGTERM: io_uring
+ *              fixed buffers, RDMA, AF_XDP; only CXLTIER_CREATE_PINNABLE
+ *              buffers can be pinned)
+ * @out_failed_pages, @out_failed_bytes: out: pages left where they are for
+ *              any other reason: no free memory on the target (nor, where
+ *              the policy falls back, on a listed node ahead of the page's
+ *              current one), or a transient reference (short-term GUP of a
+ *              pinnable page) still held after 3 retries
+ * @out_elapsed_ns: out: time the moves took, rate-limit sleeps included
+ *
+ * Gives the buffer a new policy (mode, nodes, weights, chunk; page size and
+ * create flags are kept) and moves the pages it already has to match: each
+ * unit to its new home node (CXLTIER_MODE_PREFERRED and
+ * CXLTIER_CREATE_FALLBACK buffers fall back along the list as a fault
+ * would).  Units never touched are not allocated; they follow the new policy
+ * when first touched.  BUF_STAT's spilled_bytes is recounted against the new
+ * policy.  The owner may keep reading and writing the buffer throughout: a
+ * page is copied only while no mapping of it exists and faults on it wait
+ * for the copy; no write is lost.
+ *
+ * 2 MiB units move whole into a free 2 MiB block of the target node (see
+ * CXLTIER_MIGRATE_SPLIT_HUGE); a unit whose pages are partly pinned moves
+ * the rest page by page.
+ *
+ * Pages move in batches of 2 MiB.  A pending signal stops a synchronous
+ * migration between batches: the call fails with -EINTR after storing the
+ * out fields (what moved so far); the new policy stays installed, so the
+ * same call again finishes the job (pages already in place cost nothing).
+ * A fatal signal ends it the same way.  An asynchronous migration cannot be
+ * interrupted; it ends early (-ECANCELED in BUF_STAT) when no fd or mapping
+ * of the buffer is left, and holds the buffer (and so the module) until it
+ * ends.
+ *
+ * One migration per buffer at a time: a second MIGRATE while one runs
+ * (synchronous or not) fails with -EBUSY and changes nothing.
+ *
+ * Errors: those of CREATE's policy checks (-EINVAL, -EFAULT, -ENODEV,
+ * -EXDEV, -EFBIG) with the buffer unchanged; -EINVAL also for unknown
+ * @flags or non-zero @__reserved; -EFAULT also for a struct that cannot be
+ * written back (checked before anything changes); -EBUSY; -ENOMEM for
+ * metadata; -EINTR as above.  Pages that cannot move never fail the call:
+ * they are counted.
+ */
+struct cxltier_migrate {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 nr_nodes;
+	__aligned_u64 nodes;
+	__u32 chunk_shift;
+	__u32 __reserved;
+	__aligned_u64 rate_bytes;
+	__aligned_u64 out_moved_pages;
+	__aligned_u64 out_moved_bytes;
+	__aligned_u64 out_skipped_pages;
+	__aligned_u64 out_skipped_bytes;
+	__aligned_u64 out_failed_pages;
+	__aligned_u64 out_failed_bytes;
+	__aligned_u64 out_elapsed_ns;
+};
+#define CXLTIER_IOC_MIGRATE	_IO(CXLTIER_TYPE, CXLTIER_CMD_MIGRATE)
 
 #endif /* _UAPI_LINUX_CXLTIER_H */
