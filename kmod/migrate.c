@@ -543,6 +543,11 @@ int cxltier_migrate(struct cxltier_ucmd *ucmd)
 	ret = cxltier_mig_load_policy(buf, mg, &tmp);
 	if (ret)
 		return ret;
+	/* pool pages never move, and nothing moves into a pool */
+	if (buf->pool || tmp.pool) {
+		ret = -EOPNOTSUPP;
+		goto out_policy;
+	}
 	if (!(mg->flags & CXLTIER_MIGRATE_ASYNC)) {
 		r = kvzalloc(sizeof(*r), GFP_KERNEL);
 		if (!r) {
