@@ -24,6 +24,7 @@ struct tc_cmd {
 int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv);
+int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv);
 
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
 void tc_error(const struct tc_cmd *cmd, const char *what, int err);
