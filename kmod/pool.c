@@ -314,6 +314,12 @@ int cxltier_pool_add(struct cxltier_ucmd *ucmd)
 		return -EINVAL;
 	if (a->node >= MAX_NUMNODES || !node_possible(a->node))
 		return -EINVAL;
+	/*
+	 * A policy naming the node would take pool pages instead of the
+	 * node's own memory: keep pools to nodes without any.
+	 */
+	if (node_state(a->node, N_MEMORY))
+		return -EINVAL;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)

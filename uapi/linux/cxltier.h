@@ -499,7 +499,8 @@ struct cxltier_migrate {
  *
  * Errors: -EPERM without CAP_SYS_ADMIN; -EINVAL for unknown @flags,
  * non-zero reserved fields, a bad @name, an unaligned or zero @start or
- * @length, a range that wraps, or a @node that is not a possible node;
+ * @length, a range that wraps, a @node that is not a possible node or that
+ * has memory of its own (buddy memory: a pool would shadow it);
  * -EEXIST for a name already in use or a range overlapping a pool;
  * -ENXIO for a range that is not (all) device memory; -EBUSY for a range
  * claimed by someone else (disable its dax device first); -ENOMEM.
