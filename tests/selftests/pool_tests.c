@@ -12,6 +12,7 @@
  */
 #include "cxltier_test.h"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <linux/if_xdp.h>
 
@@ -567,6 +568,10 @@ TEST_F(pool, hostile_input)
 	EXPECT_ERRNO(EINVAL, xioctl(dev, CXLTIER_IOC_POOL_ADD, &a), "wrap");
 	ADD_INIT(a); a.node = kernel_max_numnodes();
 	EXPECT_ERRNO(EINVAL, xioctl(dev, CXLTIER_IOC_POOL_ADD, &a), "node");
+	/* node 0 has memory of its own (GET_INFO lists it) */
+	ASSERT_NE(NULL, topo_find(&self->c.topo, 0));
+	ADD_INIT(a); a.node = 0;
+	EXPECT_ERRNO(EINVAL, xioctl(dev, CXLTIER_IOC_POOL_ADD, &a), "node 0");
 	/* ordinary RAM (the first 2 MiB block above 1 GiB is node 0's) */
 	ADD_INIT(a); a.start = 1 * GiB; a.length = HUGE_SZ;
 	EXPECT_ERRNO(ENXIO, xioctl(dev, CXLTIER_IOC_POOL_ADD, &a), "RAM");
@@ -623,4 +628,90 @@ TEST_F(pool, hostile_input)
 	EXPECT_ERRNO(ENOTTY, xioctl(dev, _IO(CXLTIER_TYPE, CXLTIER_CMD_LAST),
 				    &pl), "");
 #undef ADD_INIT
+}
+
+/*
+ * Remove and add again while other processes create, populate, map and
+ * check pool buffers: each create or populate either works (and the data
+ * is right) or fails with the pool's absence (ENODEV) or fullness (ENOMEM);
+ * removal either works or is refused (EBUSY); nothing else, no kernel
+ * report.
+ */
+TEST_F_TIMEOUT(pool, race_add_remove_alloc, 180)
+{
+	const int nproc = 2, tries = 2000, want = 5;
+	int i, removed = 0, busy = 0, st;
+	volatile int *stop;
+	pid_t pids[2];
+
+	stop = mmap(NULL, pgsz, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stop);
+	POOL_ADD(self);
+	for (i = 0; i < nproc; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i]) {
+			struct cxltier_node_weight nw = {
+				.node = (uint32_t)self->node };
+			int bad = 0, ok = 0;
+
+			/* a parent that dies of a failed assertion stops us */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			while (!*stop && bad < 100) {
+				struct cxltier_create c = {
+					.size = sizeof(c), .length = 2 * MiB,
+					.mode = CXLTIER_MODE_BIND, .nr_nodes = 1,
+					.nodes = (uintptr_t)&nw,
+					.flags = CXLTIER_CREATE_POPULATE,
+					.page_shift = (ok & 1) ? HUGE_SHIFT : 0,
+				};
+				int r = xioctl(self->c.dev, CXLTIER_IOC_CREATE,
+					       &c);
+				void *p;
+
+				if (r == -ENODEV || r == -ENOMEM)
+					continue;
+				if (r < 0) {
+					bad++;
+					continue;
+				}
+				p = map_buf(c.out_fd, 2 * MiB, 0);
+				if (p == MAP_FAILED) {
+					bad++;
+				} else {
+					bad += check_zero(p, 2 * MiB / pgsz) != -1;
+					fill_pages(p, 0, 2 * MiB / pgsz, (uint64_t)ok);
+					bad += check_pages(p, 0, 2 * MiB / pgsz,
+							   (uint64_t)ok) != -1;
+					munmap(p, 2 * MiB);
+				}
+				close(c.out_fd);
+				ok++;
+				usleep(5000);	/* a window for the removal */
+			}
+			_exit(bad ? 1 : ok ? 0 : 2);
+		}
+	}
+	for (i = 0; i < tries && removed < want; i++) {
+		int r = pool_remove(self->c.dev, self->id);
+
+		if (r == -EBUSY) {
+			busy++;
+			usleep(2000);
+			continue;
+		}
+		ASSERT_EQ(0, r);
+		removed++;
+		self->id = 0;
+		POOL_ADD(self);
+		usleep(20000);
+	}
+	*stop = 1;
+	for (i = 0; i < nproc; i++) {
+		st = wait_child(pids[i]);
+		EXPECT_EQ(0, st);
+	}
+	TH_LOG("%d removals, %d refused (busy)", removed, busy);
+	EXPECT_EQ(want, removed);
 }
