@@ -91,6 +91,15 @@ struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf, pgoff_t idx)
 	}
 }
 
+/* Drop a slot's reference: a pool page goes back to its pool. */
+static void cxltier_buf_put_page(struct page *page)
+{
+	if (cxltier_is_pool_page(page))
+		cxltier_pool_put_page(page);
+	else
+		put_page(page);
+}
+
 /*
  * 2^@order zeroed pages on @nid into @pages: one physically contiguous run,
  * split so that each page has its own refcount (and can migrate alone).
@@ -101,7 +110,13 @@ static int cxltier_alloc_run(struct cxltier_buf *buf, int nid, bool reclaim,
 	gfp_t gfp = reclaim ? buf->gfp : buf->gfp & ~__GFP_DIRECT_RECLAIM;
 	struct page *page;
 	unsigned int i;
+	int ret;
 
+	/* A node with a pool gives pool pages, never its buddy memory. */
+	if (buf->pool && node_isset(nid, buf->pool_nodes)) {
+		ret = cxltier_pool_alloc(nid, order, pages);
+		return ret == -ENOENT ? -ENODEV : ret;	/* pool removed */
+	}
 	/*
 	 * The node was checked at create time; memory hot-remove can empty it
 	 * since.  Never ask the allocator for a node without memory.
@@ -136,7 +151,7 @@ static int cxltier_alloc_unit_on(struct cxltier_buf *buf, int nid,
 		ret = cxltier_alloc_run(buf, nid, reclaim, 0, &pages[i]);
 		if (ret) {
 			while (i--)
-				put_page(pages[i]);
+				cxltier_buf_put_page(pages[i]);
 			return ret;
 		}
 	}
@@ -217,7 +232,7 @@ got:
 			unlock_page(pages[i]);
 		}
 		if (raced)
-			put_page(pages[i]);
+			cxltier_buf_put_page(pages[i]);
 	}
 	if (!raced) {
 		atomic_long_add(n, &buf->nr_resident);
@@ -278,7 +293,7 @@ static void cxltier_buf_free_pages(struct cxltier_buf *buf)
 		set_page_private(page, 0);
 		unlock_page(page);
 		put_page(page);		/* ours, from cxltier_buf_lock_slot() */
-		put_page(page);		/* the slot's */
+		cxltier_buf_put_page(page);	/* the slot's */
 	}
 	atomic_long_set(&buf->nr_resident, 0);
 }
@@ -362,6 +377,14 @@ static vm_fault_t cxltier_insert(struct cxltier_buf *buf,
 				 struct vm_area_struct *vma, unsigned long addr,
 				 struct page *page)
 {
+	/*
+	 * Pool pages: device-map PTEs, which GUP and long-term pins accept
+	 * (through the page's pgmap) and which hold no page reference.
+	 */
+	if (cxltier_is_pool_page(page))
+		return vmf_insert_mixed(vma, addr,
+					__pfn_to_pfn_t(page_to_pfn(page),
+						       PFN_DEV | PFN_MAP));
 	if (buf->pinnable)
 		return vmf_insert_page(vma, addr, page);
 	return vmf_insert_mixed(vma, addr, page_to_pfn_t(page));
@@ -517,7 +540,7 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		spin_lock(&buf->lock);
 		for (; i < end; i++)
 			if (buf->pages[i])
-				per_node[page_to_nid(buf->pages[i])]++;
+				per_node[cxltier_page_nid(buf->pages[i])]++;
 		spin_unlock(&buf->lock);
 		i--;
 		cond_resched();

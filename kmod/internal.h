@@ -15,6 +15,7 @@
 #include <linux/atomic.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
+#include <linux/nodemask.h>
 #include <linux/cxltier.h>
 
 #include "compat.h"
@@ -107,6 +108,10 @@ struct cxltier_buf {
 	 */
 	struct rw_semaphore policy_sem;
 	struct cxltier_buf_migration *mig;	/* migrate.c */
+
+	/* pool.c: policy nodes that had a pool at create time */
+	bool pool;
+	nodemask_t pool_nodes;
 };
 
 /* policy.c */
@@ -133,6 +138,16 @@ __poll_t cxltier_migrate_poll(struct file *file, struct poll_table_struct *pt);
 void cxltier_migrate_stat(struct cxltier_buf *buf, struct cxltier_buf_stat *st);
 int cxltier_migrate_init(void);
 void cxltier_migrate_exit(void);
+
+/* pool.c */
+int cxltier_pool_add(struct cxltier_ucmd *ucmd);
+int cxltier_pool_remove(struct cxltier_ucmd *ucmd);
+int cxltier_pool_list(struct cxltier_ucmd *ucmd);
+u64 cxltier_pool_node_pages(int nid);
+int cxltier_pool_alloc(int nid, unsigned int order, struct page **pages);
+void cxltier_pool_put_page(struct page *page);
+bool cxltier_is_pool_page(struct page *page);
+int cxltier_page_nid(struct page *page);
 
 /* populate.c */
 int cxltier_populate(struct cxltier_buf *buf);

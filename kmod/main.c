@@ -32,6 +32,9 @@ long cxltier_ioctl_dispatch(struct file *file, unsigned int cmd,
 		struct cxltier_create create;
 		struct cxltier_buf_stat stat;
 		struct cxltier_migrate migrate;
+		struct cxltier_pool_add pool_add;
+		struct cxltier_pool_remove pool_remove;
+		struct cxltier_pool_list pool_list;
 	} buf;
 	const struct cxltier_ioctl_op *op;
 	struct cxltier_ucmd ucmd = {};
@@ -76,6 +79,12 @@ static const struct cxltier_ioctl_op cxltier_dev_ioctl_ops[CXLTIER_NR_CMDS] = {
 			 struct cxltier_info, nodes),
 	CXLTIER_IOCTL_OP(CXLTIER_CMD_CREATE, cxltier_create,
 			 struct cxltier_create, out_id),
+	CXLTIER_IOCTL_OP(CXLTIER_CMD_POOL_ADD, cxltier_pool_add,
+			 struct cxltier_pool_add, __reserved2),
+	CXLTIER_IOCTL_OP(CXLTIER_CMD_POOL_REMOVE, cxltier_pool_remove,
+			 struct cxltier_pool_remove, __reserved),
+	CXLTIER_IOCTL_OP(CXLTIER_CMD_POOL_LIST, cxltier_pool_list,
+			 struct cxltier_pool_list, pools),
 };
 
 static long cxltier_dev_ioctl(struct file *file, unsigned int cmd,
@@ -129,7 +138,10 @@ err_migrate:
 
 static void __exit cxltier_exit(void)
 {
-	/* Buffers hold a module reference, so none exists any more. */
+	/*
+	 * Buffers and pools hold a module reference, so none exists any
+	 * more: no pgmap can be freed under live pages.
+	 */
 	misc_deregister(&cxltier_misc);
 	cxltier_fs_exit();
 	cxltier_migrate_exit();		/* waits for the last work item */

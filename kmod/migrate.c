@@ -543,6 +543,12 @@ int cxltier_migrate(struct cxltier_ucmd *ucmd)
 	ret = cxltier_mig_load_policy(buf, mg, &tmp);
 	if (ret)
 		return ret;
+	/* pool pages never move, and nothing moves into a pool */
+	if (buf->pool || tmp.pool) {
+		ret = -EOPNOTSUPP;
+		goto out_policy;
+	}
+
 	/*
 	 * The struct goes back at the end, after pages moved: make sure it
 	 * can, while a failure still changes nothing (it only fails later if

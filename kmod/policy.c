@@ -50,6 +50,14 @@ u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit)
 	}
 }
 
+/* Pages a policy entry can give: its pools', or its buddy memory's. */
+static u64 cxltier_policy_capacity(const struct cxltier_buf *buf, int nid)
+{
+	if (node_isset(nid, buf->pool_nodes))
+		return cxltier_pool_node_pages(nid);
+	return cxltier_node_capacity_pages(nid, buf->pinnable);
+}
+
 static bool cxltier_mode_weighs(u32 mode)
 {
 	return mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT;
@@ -104,7 +112,25 @@ int cxltier_policy_load(const struct cxltier_create *c,
 			goto err;
 		}
 	}
+	/*
+	 * A node with a pool names the pool (uapi: device-dax pools): its
+	 * pages are pinnable, so the whole buffer is.
+	 */
+	nodes_clear(buf->pool_nodes);
+	buf->pool = false;
 	for (i = 0; i < c->nr_nodes; i++) {
+		if (cxltier_pool_node_pages(nw[i].node)) {
+			node_set(nw[i].node, buf->pool_nodes);
+			buf->pool = true;
+		}
+	}
+	if (buf->pool && !buf->pinnable) {
+		buf->pinnable = true;
+		buf->gfp &= ~__GFP_MOVABLE;
+	}
+	for (i = 0; i < c->nr_nodes; i++) {
+		if (node_isset(nw[i].node, buf->pool_nodes))
+			continue;
 		if (!node_online(nw[i].node) ||
 		    !node_state(nw[i].node, N_MEMORY)) {
 			ret = -ENODEV;
@@ -139,16 +165,14 @@ int cxltier_policy_load(const struct cxltier_create *c,
 			split_end[i] = (mul_u64_u64_div_u64(2 * nr_units, prefix,
 							    sum) + 1) >> 1;
 			pages = (split_end[i] - start) << buf->unit_order;
-			if (pages > cxltier_node_capacity_pages(nw[i].node,
-								buf->pinnable)) {
+			if (pages > cxltier_policy_capacity(buf, nw[i].node)) {
 				ret = -EFBIG;
 				goto err;
 			}
 		}
 	} else {
 		for (i = 0; i < c->nr_nodes; i++)
-			capacity += cxltier_node_capacity_pages(nw[i].node,
-								buf->pinnable);
+			capacity += cxltier_policy_capacity(buf, nw[i].node);
 		if (buf->nr_pages > capacity) {
 			ret = -EFBIG;
 			goto err;

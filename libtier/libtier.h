@@ -1191,6 +1191,72 @@ int tier_buf_migrate_status(struct tier_buf *buf,
  */
 int tier_buf_from_fd(struct tier_ctx *ctx, int fd, struct tier_buf **out);
 
+/* ------------------------------------------------------------------------ */
+/* Device-dax pools (module backend only; see <linux/cxltier.h>)              */
+
+/*
+ * A pool as CXLTIER_IOC_POOL_LIST reports it.  A policy names a pool by
+ * naming its @node ("bind:4").
+ */
+struct tier_daxpool {
+	uint32_t id;
+	uint32_t node;			/* target node */
+	char name[32];			/* the dax device, e.g. "dax0.0" */
+	uint64_t start;			/* physical address; 0 unless root */
+	uint64_t length;
+	uint64_t free_bytes;
+	uint64_t largest_free_bytes;	/* longest free run */
+	uint64_t used_pages;		/* held by buffers */
+	uint64_t busy_pages;		/* released but still pinned */
+	uint64_t pinned_pages;
+	uint64_t free_huge_blocks;	/* wholly free 2 MiB blocks */
+};
+
+/**
+ * tier_daxpool_add() - hand a device-dax device to the module as a pool
+ * @ctx: a context on the module backend
+ * @dax: the dax device's name, e.g. "dax0.0"
+ * @id: out (may be NULL): the pool's id
+ *
+ * Unbinds @dax from device_dax (what `daxctl disable-device` does) if it is
+ * bound, reads its range and target node from sysfs and adds the pool; on
+ * failure the device is bound again.  Needs root.
+ *
+ * Return: 0; -EOPNOTSUPP without the module backend; -EINVAL for a bad
+ * name; -ENODEV for no such dax device; -EBUSY when it is bound to another
+ * driver (kmem: onlined as system RAM) or its range is claimed; the
+ * module's errors (CXLTIER_IOC_POOL_ADD), sysfs errors (-EACCES, ...).
+ */
+int tier_daxpool_add(struct tier_ctx *ctx, const char *dax, uint32_t *id);
+
+/**
+ * tier_daxpool_remove() - remove the pool named @name, then bind the dax
+ * device of that name to device_dax again
+ *
+ * Return: 0; 1 when the pool was removed but the device could not be bound
+ * again; -ENOENT for no such pool; -EBUSY while any of its pages is in use
+ * (a buffer, or a pin not yet released); -EOPNOTSUPP, -EINVAL, -EPERM.
+ */
+int tier_daxpool_remove(struct tier_ctx *ctx, const char *name);
+
+/**
+ * tier_daxpool_list() - the pools, in the order they were added
+ * @out: room for @cap entries (may be NULL when @cap is 0)
+ *
+ * Return: the number of pools (may exceed @cap: only @cap are filled), or
+ * -errno.
+ */
+int tier_daxpool_list(struct tier_ctx *ctx, struct tier_daxpool *out,
+		      unsigned int cap);
+
+/**
+ * tier_daxpool_driver() - the driver a dax device is bound to, in @drv
+ * ("device_dax", "kmem"; "" when unbound)
+ *
+ * Return: 0; -EINVAL for a bad name; -ENODEV for no such device.
+ */
+int tier_daxpool_driver(const char *dax, char *drv, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

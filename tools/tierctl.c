@@ -237,6 +237,25 @@ static const struct tc_cmd cmds[] = {
 "  --json            JSON, sizes in exact bytes\n",
 	},
 	{
+		.name = "pool", .fn = cmd_pool,
+		.summary = "device-dax pools: add, list, remove",
+		.usage = "tierctl pool {add DAX | list [--json] | remove DAX}",
+		.help =
+"Device memory left in devdax mode (CXL memory not onlined as system RAM)\n"
+"can be owned by cxltier as a pool of pages that can be pinned in place\n"
+"and never move.  A policy names a pool by naming its target node, e.g.\n"
+"`tierctl alloc --policy bind:4 --size 64M`.  Adding and removing need root.\n"
+"\n"
+"  add DAX      disable the dax device DAX (as `daxctl disable-device`)\n"
+"               and claim its range; it must be in devdax mode\n"
+"  list         pools: size, free bytes, largest free run, wholly free\n"
+"               2 MiB blocks, pages used by buffers, busy (released but\n"
+"               still pinned) and pinned\n"
+"  remove DAX   give the range back and enable the dax device again;\n"
+"               refused while any page is in use\n"
+"  --json       JSON, sizes in exact bytes\n",
+	},
+	{
 		.name = "help", .fn = cmd_help,
 		.summary = "show the commands, or one command's options",
 		.usage = "tierctl help [COMMAND]",

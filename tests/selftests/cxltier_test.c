@@ -110,6 +110,7 @@ TEST_F(kmsg, reader)
 #include "migration_tests.c"
 #include "policy_tests.c"
 #include "migrate_tests.c"
+#include "pool_tests.c"
 #include "unload_tests.c"
 
 /* As TEST_HARNESS_MAIN, with a whole-suite skip when there is no device. */

@@ -51,6 +51,9 @@ enum {
 	CXLTIER_CMD_CREATE,				/* on /dev/cxltier */
 	CXLTIER_CMD_BUF_STAT,				/* on a buffer fd */
 	CXLTIER_CMD_MIGRATE,				/* on a buffer fd */
+	CXLTIER_CMD_POOL_ADD,				/* on /dev/cxltier */
+	CXLTIER_CMD_POOL_REMOVE,			/* on /dev/cxltier */
+	CXLTIER_CMD_POOL_LIST,				/* on /dev/cxltier */
 	CXLTIER_CMD_LAST				/* not a command */
 };
 
@@ -251,7 +254,8 @@ struct cxltier_node_weight {
  * CXLTIER_MAX_POLICY_NODES, a node id not below MAX_NUMNODES, non-zero
  * reserved fields, a weight out of range for the mode, a node named twice);
  * -EFAULT for a bad @nodes pointer; -ENODEV for a node that is offline or
- * has no memory; -EXDEV for CXLTIER_CREATE_PINNABLE on a node without
+ * has no memory (a node with a device-dax pool has the pool's: see
+ * CXLTIER_IOC_POOL_ADD); -EXDEV for CXLTIER_CREATE_PINNABLE on a node without
  * non-movable memory; -EFBIG for a @length larger than the policy's nodes
  * can ever hold (for CXLTIER_MODE_SPLIT, larger than a node can hold of its
  * share); -EMFILE/-ENFILE when no fd is free; -ENOMEM when the kernel cannot
@@ -412,9 +416,10 @@ struct cxltier_buf_stat {
  * Errors: those of CREATE's policy checks (-EINVAL, -EFAULT, -ENODEV,
  * -EXDEV, -EFBIG) with the buffer unchanged; -EINVAL also for unknown
  * @flags or non-zero @__reserved; -EFAULT also for a struct that cannot be
- * written back (checked before anything changes); -EBUSY; -ENOMEM for
- * metadata; -EINTR as above.  Pages that cannot move never fail the call:
- * they are counted.
+ * written back (checked before anything changes); -EOPNOTSUPP for a buffer
+ * whose policy names a device-dax pool, or a new policy that does (pool
+ * pages never move); -EBUSY; -ENOMEM for metadata; -EINTR as above.  Pages
+ * that cannot move never fail the call: they are counted.
  */
 struct cxltier_migrate {
 	__u32 size;
@@ -434,5 +439,160 @@ struct cxltier_migrate {
 	__aligned_u64 out_elapsed_ns;
 };
 #define CXLTIER_IOC_MIGRATE	_IO(CXLTIER_TYPE, CXLTIER_CMD_MIGRATE)
+
+/* ------------------------------------------------------------------------ */
+/* Device-dax pools                                                           */
+
+/*
+ * A pool is a physical range of device memory (CXL or persistent memory
+ * left in devdax mode, its dax device disabled: `daxctl disable-device
+ * daxX.Y`) that the module claims (request_mem_region) and turns into
+ * ZONE_DEVICE pages of its own (memremap_pages, MEMORY_DEVICE_GENERIC) on
+ * the range's target node.  The buddy allocator never sees these pages:
+ * compaction, reclaim and memory offline never touch them, and they never
+ * move (CXLTIER_IOC_MIGRATE refuses pool buffers: -EOPNOTSUPP).
+ *
+ * A policy names a pool by naming its target node: on a node that has a
+ * pool, every unit comes from the node's pools (first pool with room, in
+ * the order they were added), never from the node's buddy memory.  Such a
+ * buffer is pinnable whether or not CXLTIER_CREATE_PINNABLE is given (its
+ * pool pages are mapped with ordinary device-map PTEs, so get_user_pages()
+ * and FOLL_LONGTERM pins work and keep the same physical pages); its other
+ * nodes, if any, must be able to hold pinnable pages (-EXDEV otherwise).
+ * A 2 MiB unit is one 2 MiB-aligned run of the pool.  Pool pages are zeroed
+ * when a buffer gets them.
+ *
+ * A pool page is in use from the moment a buffer takes it until its buffer
+ * is freed and every other reference (a pin: io_uring, RDMA, AF_XDP umem,
+ * released asynchronously) is gone; only then is it free again.  A pool
+ * cannot be removed while any of its pages is in use (-EBUSY), and each
+ * pool holds a reference on the module, so the module cannot be unloaded
+ * while a pool exists (delete_module() fails with EWOULDBLOCK): remove the
+ * pools first.
+ *
+ * Adding and removing pools needs CAP_SYS_ADMIN (-EPERM); listing does not,
+ * but @start reads 0 without it.
+ */
+
+/* Longest pool name, with its terminating NUL. */
+#define CXLTIER_POOL_NAME_LEN	32
+/* Pool ranges are made of whole, aligned 2 MiB blocks. */
+#define CXLTIER_POOL_ALIGN_SHIFT 21
+
+/**
+ * struct cxltier_pool_add - CXLTIER_IOC_POOL_ADD, on /dev/cxltier
+ * @size: sizeof(struct cxltier_pool_add)
+ * @flags: must be 0
+ * @start: in: physical address of the range, 2 MiB aligned
+ * @length: in: bytes, a non-zero multiple of 2 MiB
+ * @node: in: the range's target NUMA node (a dax device's target_node);
+ *        the pages are created on it
+ * @__reserved: must be 0
+ * @name: in: a label, unique among pools, normally the dax device's name
+ *        ("dax0.0"): 1 to CXLTIER_POOL_NAME_LEN - 1 characters from
+ *        [A-Za-z0-9._:-], NUL-terminated, the rest of the array zero
+ * @out_id: out: the pool's id, unique while the module is loaded
+ * @__reserved2: must be 0
+ *
+ * The range must lie wholly in device memory that the firmware described
+ * (an iomem resource of persistent memory, soft-reserved or CXL memory) and
+ * nobody may have claimed it: a dax device still enabled on it, or another
+ * driver, holds it.
+ *
+ * Errors: -EPERM without CAP_SYS_ADMIN; -EINVAL for unknown @flags,
+ * non-zero reserved fields, a bad @name, an unaligned or zero @start or
+ * @length, a range that wraps, a @node that is not a possible node or that
+ * has memory of its own (buddy memory: a pool would shadow it);
+ * -EEXIST for a name already in use or a range overlapping a pool;
+ * -ENXIO for a range that is not (all) device memory; -EBUSY for a range
+ * claimed by someone else (disable its dax device first); -ENOMEM.
+ */
+struct cxltier_pool_add {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__u32 node;
+	__u32 __reserved;
+	char name[CXLTIER_POOL_NAME_LEN];
+	__u32 out_id;
+	__u32 __reserved2;
+};
+#define CXLTIER_IOC_POOL_ADD	_IO(CXLTIER_TYPE, CXLTIER_CMD_POOL_ADD)
+
+/**
+ * struct cxltier_pool_remove - CXLTIER_IOC_POOL_REMOVE, on /dev/cxltier
+ * @size: sizeof(struct cxltier_pool_remove)
+ * @flags: must be 0
+ * @id: in: the pool's id (struct cxltier_pool_add.out_id)
+ * @__reserved: must be 0
+ *
+ * Gives the range back (memunmap_pages, release_mem_region); the dax
+ * device can then be enabled again.
+ *
+ * Errors: -EPERM without CAP_SYS_ADMIN; -EINVAL for unknown @flags or
+ * non-zero @__reserved; -ENOENT for no such pool; -EBUSY while any of its
+ * pages is in use (held by a buffer, or still referenced by a pin after its
+ * buffer went away): the pool is unchanged.
+ */
+struct cxltier_pool_remove {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 __reserved;
+};
+#define CXLTIER_IOC_POOL_REMOVE	_IO(CXLTIER_TYPE, CXLTIER_CMD_POOL_REMOVE)
+
+/**
+ * struct cxltier_pool_info - one pool, as CXLTIER_IOC_POOL_LIST sees it
+ * @id: the pool's id
+ * @node: its target node
+ * @name: its name, NUL-terminated
+ * @start: physical address (0 unless the caller has CAP_SYS_ADMIN)
+ * @length: bytes
+ * @free_bytes: bytes free to allocate now
+ * @largest_free_bytes: the longest run of free pages, in bytes
+ * @used_pages: pages held by buffers
+ * @busy_pages: pages their buffer released that are still referenced
+ *              (a pin not yet dropped): neither used nor free
+ * @pinned_pages: pages, used or busy, that are pinned (FOLL_PIN)
+ * @free_huge_blocks: wholly free 2 MiB blocks (each can hold a 2 MiB unit)
+ */
+struct cxltier_pool_info {
+	__u32 id;
+	__u32 node;
+	char name[CXLTIER_POOL_NAME_LEN];
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 free_bytes;
+	__aligned_u64 largest_free_bytes;
+	__aligned_u64 used_pages;
+	__aligned_u64 busy_pages;
+	__aligned_u64 pinned_pages;
+	__aligned_u64 free_huge_blocks;
+};
+#define CXLTIER_POOL_INFO_SIZE_VER0	104	/* first published size */
+#define CXLTIER_POOL_INFO_MAX_SIZE	4096	/* largest stride accepted */
+
+/**
+ * struct cxltier_pool_list - CXLTIER_IOC_POOL_LIST, on /dev/cxltier
+ * @size: sizeof(struct cxltier_pool_list)
+ * @flags: must be 0
+ * @nr_pools: in: capacity of @pools; out: number of pools
+ * @entry_size: in: stride of @pools, as struct cxltier_info.node_entry_size
+ *              (checked only when @nr_pools is not 0)
+ * @pools: in: user pointer to @nr_pools entries of @entry_size bytes
+ *
+ * Pools in the order they were added.  Fails with -EMSGSIZE (after filling
+ * what fits) when @nr_pools is too small.
+ */
+struct cxltier_pool_list {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_pools;
+	__u32 entry_size;
+	__aligned_u64 pools;
+};
+#define CXLTIER_IOC_POOL_LIST	_IO(CXLTIER_TYPE, CXLTIER_CMD_POOL_LIST)
 
 #endif /* _UAPI_LINUX_CXLTIER_H */
