@@ -97,7 +97,7 @@ step module-suite make -s -C tests/selftests run
 step module-suite-cxl-normal make -s -C tests/selftests run-cxl-normal
 step libtier-vm libtier_vm
 step python make -s -C tests/python check
-step python-vm vm_run -- /usr/bin/python3 tests/python/run.py
+step python-vm make -s -C tests/python check-vm
 step stress-fuzz stress_fuzz
 step dkms tests/dkms/check.sh
 

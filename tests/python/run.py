@@ -4,7 +4,7 @@
 "python: N passed, N failed, N skipped" (the line tests/check.sh counts).
 
     /usr/bin/python3 tests/python/run.py [--backend all|auto|mbind|module]
-                                         [-k SUBSTRING]
+                                         [-k SUBSTRING[,SUBSTRING...]]
 
 all (the default): the mbind backend, and the module backend where
 /dev/cxltier exists (else its tests are reported as skipped, not passed).
@@ -82,7 +82,7 @@ def child(backend, pattern):
     sys.path.insert(0, HERE)
     loader = unittest.TestLoader()
     if pattern:
-        loader.testNamePatterns = ["*%s*" % pattern]
+        loader.testNamePatterns = ["*%s*" % k for k in pattern.split(",")]
     suite = loader.loadTestsFromName("test_cxltier")
     res = _Result(backend)
     suite.run(res)
@@ -96,7 +96,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="all",
                     choices=("all", "auto", "mbind", "module"))
-    ap.add_argument("-k", dest="pattern", default="")
+    ap.add_argument("-k", dest="pattern", default="",
+                    help="only tests whose names contain one of these "
+                    "comma-separated substrings")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -112,16 +114,18 @@ def main():
         print("# backend %s" % b, flush=True)
         cmd = [sys.executable, os.path.abspath(__file__), "--child",
                "--backend", b, "-k", a.pattern]
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         counted = False
-        for line in p.stdout.splitlines():
-            print(line)
+        for line in p.stdout:       # as it comes: the VM is slow
+            line = line.rstrip("\n")
+            print(line, flush=True)
             if line.startswith("python-%s: " % b):
                 f = line.split(": ", 1)[1].replace(",", "").split()
                 tot["pass"] += int(f[0])
                 tot["fail"] += int(f[2])
                 tot["skip"] += int(f[4])
                 counted = True
+        p.wait()
         if p.returncode and not counted:
             print("not ok - backend %s: the test process died (exit %d)"
                   % (b, p.returncode))

@@ -466,3 +466,48 @@ class Example(unittest.TestCase):
             self.assertGreaterEqual(k["resident_bytes"], k["bytes"], k)
         self.assertTrue(out["step"]["loss_finite"])
         self.assertTrue(out["step"]["matches_reference"])
+
+    def test_plan_json(self):
+        # the shape of `tierctl plan --json`: strategies[].classes[].policy
+        import json
+        d, c = _pick_nodes()
+        far = c if c is not None else d
+        pols = {"adam-m": "bind:%d" % d, "adam-v": "bind:%d" % d,
+                "master-grads": "bind:%d" % d,
+                "master-weights": "bind:%d" % d,
+                "compute-weights": "bind:%d" % far,
+                "activations": "preferred:%d" % far,
+                "compute-grads": "split:%d=100%%" % d if c is None else
+                "split:%d=50%%,%d=50%%" % (d, c)}
+        plan = {"strategies": [
+            {"name": "greedy", "feasible": True, "classes": [
+                {"name": k, "policy": "bind:999"} for k in pols]},
+            {"name": "cxltier", "feasible": True, "classes": [
+                {"name": k, "policy": v, "bytes": 1} for k, v in pols.items()]}]}
+        ex = os.path.join(REPO, "python/examples/zero_offload_step.py")
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump(plan, f)
+            f.flush()
+            r = subprocess.run([sys.executable, ex, "--params", "256K",
+                                "--seq", "64", "--plan", f.name, "--json"],
+                               capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+            out = json.loads(r.stdout)
+            for k in out["classes"]:
+                self.assertEqual(k["source"], "plan:cxltier")
+                self.assertEqual(k["policy"], pols[k["name"]])
+                self.assertTrue(k["placed_as_planned"], k)
+                self.assertEqual(set(int(n) for n in k["resident"]),
+                                 {n for n, _w in cxltier.parse_policy(
+                                     pols[k["name"]])["nodes"]}, k)
+            # the greedy strategy names a node that does not exist
+            r = subprocess.run([sys.executable, ex, "--params", "256K",
+                                "--plan", f.name, "--strategy", "greedy"],
+                               capture_output=True, text=True, timeout=600)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("bind:999", r.stderr)
+            r = subprocess.run([sys.executable, ex, "--plan", f.name,
+                                "--strategy", "nope"],
+                               capture_output=True, text=True, timeout=600)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("no strategy 'nope'", r.stderr)
