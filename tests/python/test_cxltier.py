@@ -268,8 +268,14 @@ class Placement(unittest.TestCase):
             for t in ts:
                 self.assertEqual(cxltier.allocation(t)["kind"], "small")
                 res = cxltier.residency(t)
-                self.assertEqual(set(res), {node})
-                self.assertGreaterEqual(res.total, t.numel() * 4)
+                if res.exact:
+                    self.assertEqual(set(res), {node})
+                    self.assertGreaterEqual(res.total, t.numel() * 4)
+                else:
+                    # module backend, slab partly resident: the slab's
+                    # bytes pro rata (tier_pool_residency()), which may
+                    # round to nothing; never another node
+                    self.assertLessEqual(set(res), {node})
 
     def test_views_keep_memory(self):
         d, _c = _pick_nodes()
@@ -407,8 +413,11 @@ class Optimizer(unittest.TestCase):
                                 # the optimizer kept our tensors
                                 self.assertTrue(cxltier.is_cxltier(sb[k]), k)
                                 res = cxltier.residency(sb[k])
-                                self.assertEqual(
-                                    set(res), {int(spol.split(":")[1])})
+                                want = {int(spol.split(":")[1])}
+                                if res.exact:
+                                    self.assertEqual(set(res), want)
+                                else:   # a pro-rata estimate, see above
+                                    self.assertLessEqual(set(res), want)
 
     def test_place_adam_state_refuses(self):
         p = torch.nn.Parameter(torch.zeros(3))
