@@ -8,7 +8,8 @@ build_pkgs=(build-essential pkg-config g++ kmod linux-headers-amd64
 	    libmnl-dev libnuma-dev)
 vm_pkgs=(linux-image-amd64 linux-source-6.1 qemu-system-x86 busybox-static
 	 cpio dkms numactl ndctl daxctl valgrind python3 xz-utils
-	 flex bison bc libelf-dev libssl-dev)
+	 flex bison bc libelf-dev libssl-dev
+	 python3-torch python3-numpy)
 
 case "${1:-all}" in
 build) want=("${build_pkgs[@]}") ;;

@@ -133,6 +133,8 @@ step module-suite make -s -C tests/selftests run
 step module-suite-cxl-normal make -s -C tests/selftests run-cxl-normal
 step module-suite-debug module_suite_debug
 step libtier-vm libtier_vm
+step python make -s -C tests/python check
+step python-vm make -s -C tests/python check-vm
 step stress-fuzz-debug stress_fuzz
 step faultinj-debug make -s -C tests/faultinj run
 step privilege make -s -C tests/privilege run
