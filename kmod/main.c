@@ -103,29 +103,45 @@ static int __init cxltier_init(void)
 {
 	int ret;
 
-	ret = cxltier_fs_init();
+	ret = cxltier_quota_init();
 	if (ret)
 		return ret;
+	ret = cxltier_fs_init();
+	if (ret)
+		goto err_quota;
 
-	/* Register the device last: it is how userspace reaches us. */
+	/*
+	 * Register the device last: it is how userspace reaches us.  Its
+	 * sysfs directory (quotas) exists only from here; the quotas behind it
+	 * (unlimited) exist already.
+	 */
 	ret = misc_register(&cxltier_misc);
 	if (ret)
 		goto err_fs;
+	ret = cxltier_sysfs_init(&cxltier_misc.this_device->kobj);
+	if (ret)
+		goto err_misc;
 
 	pr_info("version %s loaded, api %d\n", CXLTIER_VERSION,
 		CXLTIER_API_VERSION);
 	return 0;
 
+err_misc:
+	misc_deregister(&cxltier_misc);
 err_fs:
 	cxltier_fs_exit();
+err_quota:
+	cxltier_quota_exit();
 	return ret;
 }
 
 static void __exit cxltier_exit(void)
 {
 	/* Buffers hold a module reference, so none exists any more. */
+	cxltier_sysfs_exit();
 	misc_deregister(&cxltier_misc);
 	cxltier_fs_exit();
+	cxltier_quota_exit();
 	pr_info("unloaded\n");
 }
 

@@ -182,6 +182,23 @@ struct cxltier_info {
  * node is made of 4 KiB pages instead of failing.
  */
 #define CXLTIER_CREATE_HUGE_FALLBACK	(1U << 3)
+/*
+ * Reserve the buffer's bytes at create time against the per-node quotas
+ * (sysfs: /sys/class/misc/cxltier/nodes/nodeN/quota_bytes, default
+ * unlimited), so that no touch of it ever fails because of a quota.
+ * CXLTIER_CREATE_POPULATE implies it.  When a quota cannot hold the
+ * reservation the create fails with -ENOSPC and leaves nothing behind.
+ * Per mode: bind, interleave, weighted and split place units by index, so
+ * each node reserves exactly the units whose home it is; preferred reserves
+ * in list order, as much as each node's quota has room for, the rest on the
+ * next node.  A unit that spills (CXLTIER_CREATE_FALLBACK, a home node out
+ * of memory) is charged to the node it lands on as an unreserved one; its
+ * reservation on the home node stays held until the buffer dies.
+ * A buffer without a reservation is charged page by page as it faults: a
+ * unit that would take a node over its quota is treated as if that node
+ * were out of memory (SIGBUS, or the next listed node with fallback).
+ */
+#define CXLTIER_CREATE_RESERVE		(1U << 4)
 
 /* Largest number of entries in a policy's node list. */
 #define CXLTIER_MAX_POLICY_NODES 64
@@ -254,8 +271,19 @@ struct cxltier_node_weight {
  * non-movable memory; -EFBIG for a @length larger than the policy's nodes
  * can ever hold (for CXLTIER_MODE_SPLIT, larger than a node can hold of its
  * share); -EMFILE/-ENFILE when no fd is free; -ENOMEM when the kernel cannot
- * allocate the buffer's metadata, or a populate cannot get a page; -EINTR
- * when a populate was killed.
+ * allocate the buffer's metadata, or a populate cannot get a page (the
+ * node is full, or the creator's memory cgroup is at its memory.max);
+ * -EINTR when a populate was killed; -ENOSPC when CXLTIER_CREATE_RESERVE
+ * or CXLTIER_CREATE_POPULATE cannot reserve the buffer within a node's
+ * quota.
+ *
+ * Accounting: every page a buffer holds counts in its node's used_bytes
+ * (/sys/class/misc/cxltier/nodes/nodeN/), and is charged to the memory
+ * cgroup of the task that created the buffer, whoever touches it (a forked
+ * child, a populate worker); at the cgroup's memory.max the touch gets
+ * SIGBUS, never the OOM killer.  Migration moves a page's quota and cgroup
+ * charge with it: memory offline may take a node over its quota, never
+ * the other way round (an offline is never refused because of a quota).
  */
 struct cxltier_create {
 	__u32 size;
@@ -323,5 +351,34 @@ struct cxltier_buf_stat {
 	__u32 __reserved2;
 };
 #define CXLTIER_IOC_BUF_STAT	_IO(CXLTIER_TYPE, CXLTIER_CMD_BUF_STAT)
+
+/* ------------------------------------------------------------------------ */
+/* sysfs                                                                      */
+
+/*
+ * /sys/class/misc/cxltier/nodes/nodeN/, one directory per possible NUMA
+ * node (created at load, so a node whose memory comes online later already
+ * has one), one value per file, each ending in a newline:
+ *
+ *  quota_bytes     rw (root): the most cxltier may hold on the node, in
+ *                  bytes, or CXLTIER_SYSFS_UNLIMITED (the default).  A
+ *                  write takes a decimal byte count or "max"; anything else
+ *                  is -EINVAL and changes nothing; a writer without
+ *                  CAP_SYS_ADMIN gets -EPERM (the file is 0644, root's).
+ *                  Lowering it below what is used or reserved takes nothing
+ *                  away: only new charges are refused.
+ *  used_bytes      ro: bytes of pages cxltier holds on the node now.
+ *  reserved_bytes  ro: bytes reserved (CXLTIER_CREATE_RESERVE) on the node
+ *                  and not yet allocated.  A charge is refused when
+ *                  used + reserved + its size would exceed the quota.
+ *  tier            ro: CXLTIER_SYSFS_TIER_DRAM or CXLTIER_SYSFS_TIER_CXL as
+ *                  in struct cxltier_node_info.tier, or
+ *                  CXLTIER_SYSFS_TIER_NONE while the node has no memory.
+ */
+#define CXLTIER_SYSFS_NODES_DIR		"/sys/class/misc/cxltier/nodes"
+#define CXLTIER_SYSFS_UNLIMITED		"max"
+#define CXLTIER_SYSFS_TIER_DRAM		"dram"
+#define CXLTIER_SYSFS_TIER_CXL		"cxl"
+#define CXLTIER_SYSFS_TIER_NONE		"none"
 
 #endif /* _UAPI_LINUX_CXLTIER_H */
