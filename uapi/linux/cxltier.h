@@ -167,6 +167,8 @@ struct cxltier_info {
  * Allocate and zero every page at create time, in parallel inside the
  * kernel.  A fatal signal stops it: the create fails with -EINTR and leaves
  * nothing allocated.  A page that cannot be had fails it with -ENOMEM.
+ * The buffer is first reserved against the quotas, as with
+ * CXLTIER_CREATE_RESERVE (-ENOSPC).
  */
 #define CXLTIER_CREATE_POPULATE		(1U << 1)
 /*
