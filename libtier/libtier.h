@@ -136,7 +136,7 @@ int tier_module_error(const struct tier_ctx *ctx);
  *
  * The module backend reports what the module's GET_INFO says.  The mbind
  * backend: TIER_MAX_POLICY_NODES nodes, every mode, CXLTIER_CREATE_FALLBACK,
- * _POPULATE and _HUGE_FALLBACK (not _PINNABLE), the base page size only
+ * _POPULATE and _HUGE_FALLBACK (not _PINNABLE nor _RESERVE), the base page size only
  * (it also takes 2 MiB pages together with CXLTIER_CREATE_HUGE_FALLBACK,
  * see tier_buf_create()).
  */
@@ -432,6 +432,8 @@ struct tier_buf;
  *  - CXLTIER_CREATE_PINNABLE: -EOPNOTSUPP.  shmem pages on a movable node
  *    are migrated away by a long-term pin, so "pinned in place" cannot be
  *    promised.
+ *  - CXLTIER_CREATE_RESERVE: -EOPNOTSUPP.  Linux has no per-node quota to
+ *    reserve against.
  *  - 2 MiB pages: -EOPNOTSUPP, unless CXLTIER_CREATE_HUGE_FALLBACK is set;
  *    then units (and runs) are 2 MiB, and mappings get MADV_HUGEPAGE: the
  *    kernel uses huge pages where its shmem THP setting allows
