@@ -37,6 +37,7 @@
 #include <linux/module.h>
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
 #include <linux/memcontrol.h>
 #include <linux/migrate.h>
@@ -54,6 +55,24 @@
 #define CXLTIER_FS_MAGIC 0x63786c74	/* "cxlt" */
 
 static struct vfsmount *cxltier_mnt;
+
+/*
+ * Fills of one unit are serialised by a mutex picked by hashing the buffer
+ * and the unit: the second of two racing faults waits for the first and
+ * finds the unit filled, instead of charging it again (which, at a quota
+ * or reservation edge, would fail: SIGBUS on a reserved buffer) and zeroing
+ * pages it then throws away.  Different units rarely share one.
+ */
+#define CXLTIER_FILL_LOCK_BITS	10
+static struct mutex cxltier_fill_locks[1 << CXLTIER_FILL_LOCK_BITS];
+
+static struct mutex *cxltier_fill_lock(struct cxltier_buf *buf,
+				       unsigned long unit)
+{
+	return &cxltier_fill_locks[hash_64((u64)(uintptr_t)buf ^
+					   (unit * GOLDEN_RATIO_64),
+					   CXLTIER_FILL_LOCK_BITS)];
+}
 static atomic64_t cxltier_next_id = ATOMIC64_INIT(0);
 
 static const struct movable_operations cxltier_mops;
@@ -214,6 +233,7 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 	struct page *one, **pages = &one;
 	bool raced, from_resv = false;
 	int nid = NUMA_NO_NODE, ret = -ENOSPC, err;
+	struct mutex *fill_lock;
 	u32 j = home;
 
 	if (READ_ONCE(buf->pages[first]))
@@ -222,6 +242,15 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 		pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
 		if (!pages)
 			return -ENOMEM;
+	}
+	fill_lock = cxltier_fill_lock(buf, unit);
+	if (mutex_lock_killable(fill_lock)) {
+		ret = -EINTR;
+		goto out_free;
+	}
+	if (READ_ONCE(buf->pages[first])) {	/* filled while we waited */
+		ret = 0;
+		goto out;
 	}
 
 	/*
@@ -285,6 +314,8 @@ got:
 		cxltier_buf_uncharge(buf, j, n, from_resv);
 	}
 out:
+	mutex_unlock(fill_lock);
+out_free:
 	if (pages != &one)
 		kfree(pages);
 	return ret;
@@ -713,6 +744,10 @@ static struct file_system_type cxltier_fs_type = {
 
 int cxltier_fs_init(void)
 {
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cxltier_fill_locks); i++)
+		mutex_init(&cxltier_fill_locks[i]);
 	cxltier_mnt = kern_mount(&cxltier_fs_type);
 	return PTR_ERR_OR_ZERO(cxltier_mnt);
 }
