@@ -1137,3 +1137,64 @@ out:
 	EXPECT_GE(cur0 + (long long)MiB, cur3);
 	EXPECT_LE(0LL, cur3);
 }
+
+/*
+ * Two processes touching the same 2 MiB unit of a reserved buffer at once,
+ * under a quota that holds exactly that unit: both race to fill it, one
+ * wins, and neither may get SIGBUS (the loser finds the reservation taken
+ * by the winner, and the quota full).  Twenty rounds, a fresh buffer each.
+ */
+TEST_F_TIMEOUT(quota, reserved_racing_faults, 180)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .flags = CXLTIER_CREATE_RESERVE,
+			  .page_shift = HUGE_SHIFT, .length = HUGE_SZ };
+	int round, bad = 0;
+	uint64_t used0;
+
+	NEED_QX(self);
+	NEED_HUGE(&self->c.topo);
+	q.node[0] = self->x->node;
+	used0 = qget(self->x->node, "used_bytes");
+	ASSERT_EQ(0, qset(self->x->node, used0 +
+			  qget(self->x->node, "reserved_bytes") + HUGE_SZ));
+	for (round = 0; round < 20; round++) {
+		volatile int *go;
+		pid_t pid[2];
+		char *p;
+		int fd, k;
+
+		fd = preq_create(self->c.dev, &q, NULL);
+		ASSERT_OK(fd);
+		p = map_buf(fd, HUGE_SZ, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		go = mmap(NULL, pgsz, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, (void *)go);
+		*go = 0;
+		for (k = 0; k < 2; k++) {
+			pid[k] = fork();
+			ASSERT_LE(0, pid[k]);
+			if (!pid[k]) {
+				__atomic_add_fetch(go, 1, __ATOMIC_SEQ_CST);
+				while (__atomic_load_n(go, __ATOMIC_SEQ_CST) < 2)
+					;
+				_exit(probe(p + (size_t)k * 4096 * 7, true,
+					    NULL));
+			}
+		}
+		for (k = 0; k < 2; k++) {
+			int st = wait_child(pid[k]);
+
+			if (st)
+				TH_LOG("round %d: child %d: %s", round, k,
+				       st == SIGBUS ? "SIGBUS" : "failed");
+			bad += st != 0;
+		}
+		munmap((void *)go, pgsz);
+		munmap(p, HUGE_SZ);
+		close(fd);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(used0, qget(self->x->node, "used_bytes"));
+}
