@@ -37,7 +37,9 @@
 #include <linux/module.h>
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/hash.h>
 #include <linux/highmem.h>
+#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
@@ -45,6 +47,7 @@
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -52,6 +55,24 @@
 #define CXLTIER_FS_MAGIC 0x63786c74	/* "cxlt" */
 
 static struct vfsmount *cxltier_mnt;
+
+/*
+ * Fills of one unit are serialised by a mutex picked by hashing the buffer
+ * and the unit: the second of two racing faults waits for the first and
+ * finds the unit filled, instead of charging it again (which, at a quota
+ * or reservation edge, would fail: SIGBUS on a reserved buffer) and zeroing
+ * pages it then throws away.  Different units rarely share one.
+ */
+#define CXLTIER_FILL_LOCK_BITS	10
+static struct mutex cxltier_fill_locks[1 << CXLTIER_FILL_LOCK_BITS];
+
+static struct mutex *cxltier_fill_lock(struct cxltier_buf *buf,
+				       unsigned long unit)
+{
+	return &cxltier_fill_locks[hash_64((u64)(uintptr_t)buf ^
+					   (unit * GOLDEN_RATIO_64),
+					   CXLTIER_FILL_LOCK_BITS)];
+}
 static atomic64_t cxltier_next_id = ATOMIC64_INIT(0);
 
 static const struct movable_operations cxltier_mops;
@@ -108,6 +129,7 @@ static int cxltier_alloc_run(struct cxltier_buf *buf, int nid, bool reclaim,
 			     unsigned int order, struct page **pages)
 {
 	gfp_t gfp = reclaim ? buf->gfp : buf->gfp & ~__GFP_DIRECT_RECLAIM;
+	struct mem_cgroup *old_memcg;
 	struct page *page;
 	unsigned int i;
 	int ret;
@@ -126,7 +148,19 @@ static int cxltier_alloc_run(struct cxltier_buf *buf, int nid, bool reclaim,
 	if (order && reclaim)
 		gfp |= (buf->create_flags & CXLTIER_CREATE_HUGE_FALLBACK) ?
 			__GFP_NORETRY : __GFP_RETRY_MAYFAIL;
+	/*
+	 * A memory cgroup at its limit fails the charge instead of running
+	 * its OOM killer: the touch gets SIGBUS, a populate -ENOMEM.
+	 */
+	if (!(gfp & __GFP_NORETRY))
+		gfp |= __GFP_RETRY_MAYFAIL;
+	/*
+	 * Charged (__GFP_ACCOUNT) to the creator's memory cgroup, whoever
+	 * faults: a forked child, ptrace, a populate worker.
+	 */
+	old_memcg = set_active_memcg(buf->memcg);
 	page = alloc_pages_node(nid, gfp, order);
+	set_active_memcg(old_memcg);
 	if (!page)
 		return -ENOMEM;
 	if (order)
@@ -159,10 +193,53 @@ static int cxltier_alloc_unit_on(struct cxltier_buf *buf, int nid,
 }
 
 /*
+ * Charge the @n pages of a unit to be allocated on policy entry @j: from
+ * the buffer's reservation there while it has some, else against the
+ * node's quota.  0 (*@from_resv says which), or -ENOSPC.
+ */
+static int cxltier_buf_charge(struct cxltier_buf *buf, u32 j, unsigned long n,
+			      bool *from_resv)
+{
+	int nid = buf->policy[j].node;
+
+	*from_resv = false;
+	if (buf->resv) {
+		spin_lock(&buf->lock);
+		if (buf->resv[j] >= n) {
+			buf->resv[j] -= n;
+			*from_resv = true;
+		}
+		spin_unlock(&buf->lock);
+		if (*from_resv) {
+			cxltier_quota_convert(nid, n, true);
+			return 0;
+		}
+	}
+	return cxltier_quota_charge(nid, n, false);
+}
+
+static void cxltier_buf_uncharge(struct cxltier_buf *buf, u32 j,
+				 unsigned long n, bool from_resv)
+{
+	int nid = buf->policy[j].node;
+
+	if (!from_resv) {
+		cxltier_quota_uncharge(nid, n, false);
+		return;
+	}
+	cxltier_quota_convert(nid, n, false);
+	spin_lock(&buf->lock);
+	buf->resv[j] += n;
+	spin_unlock(&buf->lock);
+}
+
+/*
  * Give @unit its pages, unless it has them: from its home node, else (with
  * CXLTIER_CREATE_FALLBACK, or in preferred mode) from the other listed
- * nodes in list order.  Units are filled whole and stay filled until the
- * buffer is freed.  Returns 0 or -errno; never allocates off the list.
+ * nodes in list order.  A node whose quota cannot take the unit is passed
+ * over as a full one is.  Units are filled whole and stay filled until the
+ * buffer is freed.  Returns 0 or -errno (-ENOSPC when only quotas stood in
+ * the way); never allocates off the list.
  */
 int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 {
@@ -173,8 +250,10 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 			(buf->create_flags & CXLTIER_CREATE_FALLBACK);
 	int pass;
 	struct page *one, **pages = &one;
-	bool raced;
-	int nid = NUMA_NO_NODE, ret = -ENOMEM;
+	bool raced, from_resv = false;
+	int nid = NUMA_NO_NODE, ret = -ENOSPC, err;
+	struct mutex *fill_lock;
+	u32 j = home;
 
 	if (READ_ONCE(buf->pages[first]))
 		return 0;
@@ -184,6 +263,15 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 			return -ENOMEM;
 	}
 	down_read(&buf->policy_sem);	/* MIGRATE may replace the policy */
+	fill_lock = cxltier_fill_lock(buf, unit);
+	if (mutex_lock_killable(fill_lock)) {
+		ret = -EINTR;
+		goto out_sem;
+	}
+	if (READ_ONCE(buf->pages[first])) {	/* filled while we waited */
+		ret = 0;
+		goto out;
+	}
 
 	/*
 	 * Home first, then the rest of the list in order.  With somewhere to
@@ -196,13 +284,17 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 	tries = fallback ? buf->nr_policy_nodes : 1;
 	for (pass = tries > 1 ? 0 : 1; pass < 2; pass++) {
 		for (k = 0; k < tries; k++) {
-			u32 j = !k ? home : (k - 1 < home ? k - 1 : k);
-
+			j = !k ? home : (k - 1 < home ? k - 1 : k);
 			nid = buf->policy[j].node;
-			ret = cxltier_alloc_unit_on(buf, nid,
-						    pass, pages);
-			if (!ret)
+			if (cxltier_buf_charge(buf, j, n, &from_resv))
+				continue;	/* over quota: as if full */
+			err = cxltier_alloc_unit_on(buf, nid, pass, pages);
+			if (!err) {
+				ret = 0;
 				goto got;
+			}
+			cxltier_buf_uncharge(buf, j, n, from_resv);
+			ret = err;
 		}
 	}
 	goto out;
@@ -238,8 +330,12 @@ got:
 		atomic_long_add(n, &buf->nr_resident);
 		if (nid != buf->policy[home].node)
 			atomic_long_add(n, &buf->nr_spilled);
+	} else {
+		cxltier_buf_uncharge(buf, j, n, from_resv);
 	}
 out:
+	mutex_unlock(fill_lock);
+out_sem:
 	up_read(&buf->policy_sem);
 	if (pages != &one)
 		kfree(pages);
@@ -265,7 +361,8 @@ static struct page *cxltier_buf_get_page(struct cxltier_buf *buf, pgoff_t idx)
 
 static void cxltier_buf_free_pages(struct cxltier_buf *buf)
 {
-	unsigned long i;
+	unsigned long i, run = 0;
+	int run_nid = NUMA_NO_NODE;
 
 	for (i = 0; i < buf->nr_pages; i++) {
 		/*
@@ -291,10 +388,20 @@ static void cxltier_buf_free_pages(struct cxltier_buf *buf)
 		if (!buf->pinnable)
 			__ClearPageMovable(page);
 		set_page_private(page, 0);
+		/* no longer movable: its node, and its charge there, are fixed */
+		if (cxltier_page_nid(page) != run_nid) {
+			if (run)
+				cxltier_quota_uncharge(run_nid, run, false);
+			run_nid = cxltier_page_nid(page);
+			run = 0;
+		}
+		run++;
 		unlock_page(page);
 		put_page(page);		/* ours, from cxltier_buf_lock_slot() */
 		cxltier_buf_put_page(page);	/* the slot's */
 	}
+	if (run)
+		cxltier_quota_uncharge(run_nid, run, false);
 	atomic_long_set(&buf->nr_resident, 0);
 }
 
@@ -338,6 +445,13 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	set_page_private(dst, (unsigned long)buf);
 	get_page(dst);			/* the slot's reference */
 	__SetPageMovable(dst, &cxltier_mops);
+	/*
+	 * The charges follow the page: to the node it lands on, whatever that
+	 * node's quota (memory offline must not fail because of us), and the
+	 * memory cgroup charge, which the core moves for LRU pages only.
+	 */
+	cxltier_quota_move(page_to_nid(src), page_to_nid(dst), 1);
+	cxltier_move_memcg_charge(dst, src);
 
 	spin_lock(&buf->lock);
 	WRITE_ONCE(buf->pages[idx], dst);
@@ -494,11 +608,22 @@ static int cxltier_buf_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void cxltier_buf_free(struct cxltier_buf *buf)
 {
+	u32 j;
+
 	if (buf->pages) {
 		cxltier_buf_free_pages(buf);
 		kvfree(buf->pages);
 	}
 	cxltier_migrate_buf_free(buf);
+	/* what the buffer reserved and never used */
+	if (buf->resv) {
+		for (j = 0; j < buf->nr_policy_nodes; j++)
+			if (buf->resv[j])
+				cxltier_quota_uncharge(buf->policy[j].node,
+						       buf->resv[j], true);
+		kfree(buf->resv);
+	}
+	mem_cgroup_put(buf->memcg);
 	kfree(buf->split_end);
 	kfree(buf->policy);
 	kfree(buf);
@@ -672,6 +797,10 @@ static struct file_system_type cxltier_fs_type = {
 
 int cxltier_fs_init(void)
 {
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cxltier_fill_locks); i++)
+		mutex_init(&cxltier_fill_locks[i]);
 	cxltier_mnt = kern_mount(&cxltier_fs_type);
 	return PTR_ERR_OR_ZERO(cxltier_mnt);
 }
@@ -679,6 +808,49 @@ int cxltier_fs_init(void)
 void cxltier_fs_exit(void)
 {
 	kern_unmount(cxltier_mnt);
+}
+
+/*
+ * CXLTIER_CREATE_RESERVE: reserve the buffer's pages against the quotas of
+ * the nodes its policy will use (uapi/linux/cxltier.h says how, per mode).
+ * On -ENOSPC buf->resv holds what was reserved, which cxltier_buf_free()
+ * gives back.
+ */
+static int cxltier_buf_reserve(struct cxltier_buf *buf)
+{
+	u32 n = buf->nr_policy_nodes, j;
+	unsigned long unit_pages = 1UL << buf->unit_order, left, cap;
+
+	buf->resv = kcalloc(n, sizeof(*buf->resv),
+			    GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
+	if (!buf->resv)
+		return -ENOMEM;
+
+	if (buf->mode == CXLTIER_MODE_PREFERRED) {
+		/* in list order, never more than a node could ever hold */
+		left = buf->nr_pages;
+		for (j = 0; j < n && left; j++) {
+			cap = min_t(u64, left, cxltier_node_capacity_pages(
+				buf->policy[j].node, buf->pinnable));
+			buf->resv[j] = cxltier_quota_reserve_upto(
+				buf->policy[j].node, cap, unit_pages);
+			left -= buf->resv[j];
+		}
+		return left ? -ENOSPC : 0;
+	}
+
+	cxltier_policy_home_units(buf, buf->resv);
+	for (j = 0; j < n; j++) {
+		buf->resv[j] <<= buf->unit_order;
+		if (buf->resv[j] &&
+		    cxltier_quota_charge(buf->policy[j].node, buf->resv[j],
+					 true)) {
+			/* keep only what was reserved, for the caller to free */
+			memset(&buf->resv[j], 0, (n - j) * sizeof(*buf->resv));
+			return -ENOSPC;
+		}
+	}
+	return 0;
 }
 
 static struct file *cxltier_buf_file(struct cxltier_buf *buf)
@@ -726,7 +898,12 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	if (page_shift != PAGE_SHIFT && page_shift != CXLTIER_HUGE_SHIFT)
 		return -EINVAL;
 
-	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	/*
+	 * The buffer's metadata is charged to the creator's memory cgroup
+	 * too; at its limit the create fails with -ENOMEM (RETRY_MAYFAIL:
+	 * no OOM kill).
+	 */
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL);
 	if (!buf)
 		return -ENOMEM;
 	spin_lock_init(&buf->lock);
@@ -744,7 +921,9 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	buf->create_flags = c->flags;
 	buf->pinnable = c->flags & CXLTIER_CREATE_PINNABLE;
 	buf->gfp = (buf->pinnable ? GFP_HIGHUSER : GFP_HIGHUSER_MOVABLE) |
-		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN;
+		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN | __GFP_ACCOUNT;
+	/* the memory cgroup every page is charged to (NULL: memcg is off) */
+	buf->memcg = get_mem_cgroup_from_mm(current->mm);
 
 	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
 	if (ret)
@@ -753,8 +932,15 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	if (ret)
 		goto err_free;
 
+	if (c->flags & (CXLTIER_CREATE_RESERVE | CXLTIER_CREATE_POPULATE)) {
+		ret = cxltier_buf_reserve(buf);		/* -ENOSPC */
+		if (ret)
+			goto err_free;
+	}
+
 	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages),
-			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
+			      __GFP_RETRY_MAYFAIL);
 	if (!buf->pages) {
 		ret = -ENOMEM;
 		goto err_free;

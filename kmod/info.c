@@ -65,7 +65,7 @@ u64 cxltier_node_capacity_pages(int nid, bool pinnable)
 	return pages;
 }
 
-static void cxltier_node_fill(int nid, struct cxltier_node_info *ni)
+void cxltier_node_fill(int nid, struct cxltier_node_info *ni)
 {
 	pg_data_t *pgdat = NODE_DATA(nid);
 	u64 total = 0, free = 0, movable = 0;

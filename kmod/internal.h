@@ -50,7 +50,8 @@ struct cxltier_ioctl_op {
 
 #define CXLTIER_CREATE_FLAGS (CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE | \
 			      CXLTIER_CREATE_PINNABLE |                            \
-			      CXLTIER_CREATE_HUGE_FALLBACK)
+			      CXLTIER_CREATE_HUGE_FALLBACK |                       \
+			      CXLTIER_CREATE_RESERVE)
 /* the one huge page size: a PMD's worth */
 #define CXLTIER_HUGE_SHIFT 21
 
@@ -63,6 +64,25 @@ int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size);
 extern unsigned int cxltier_cxl_distance;
 int cxltier_get_info(struct cxltier_ucmd *ucmd);
 u64 cxltier_node_capacity_pages(int nid, bool pinnable);
+void cxltier_node_fill(int nid, struct cxltier_node_info *ni);
+
+/* quota.c: per-node quotas, used and reserved pages */
+int cxltier_quota_init(void);
+void cxltier_quota_exit(void);
+int cxltier_quota_charge(int nid, unsigned long pages, bool reserve);
+unsigned long cxltier_quota_reserve_upto(int nid, unsigned long pages,
+					 unsigned long granule);
+void cxltier_quota_uncharge(int nid, unsigned long pages, bool reserved);
+void cxltier_quota_convert(int nid, unsigned long pages, bool to_used);
+void cxltier_quota_move(int from, int to, unsigned long pages);
+void cxltier_quota_read(int nid, u64 *quota, u64 *used_bytes,
+			u64 *reserved_bytes);
+void cxltier_quota_set(int nid, u64 quota);
+
+/* sysfs.c: /sys/class/misc/cxltier/nodes */
+struct kobject;
+int cxltier_sysfs_init(struct kobject *parent);
+void cxltier_sysfs_exit(void);
 
 /*
  * A buffer: a file on the module's pseudo filesystem whose pages come from
@@ -94,8 +114,15 @@ struct cxltier_buf {
 	unsigned long *split_end;	/* CXLTIER_MODE_SPLIT: end unit per node */
 	gfp_t gfp;
 	struct inode *inode;		/* owns the address_space we zap */
+	struct mem_cgroup *memcg;	/* the creator's: charged for pages */
 
-	spinlock_t lock;		/* protects pages[] */
+	spinlock_t lock;		/* protects pages[] and resv[] */
+	/*
+	 * With CXLTIER_CREATE_RESERVE: pages still reserved on each policy
+	 * node (indexed like @policy), NULL otherwise.  A unit allocated on a
+	 * node with some left takes them; the rest is given back at free.
+	 */
+	unsigned long *resv;
 	struct page **pages;
 	atomic_long_t nr_resident;	/* pages */
 	atomic_long_t nr_spilled;	/* pages away from their home node */
@@ -118,6 +145,8 @@ struct cxltier_buf {
 int cxltier_policy_load(const struct cxltier_create *c,
 			struct cxltier_buf *buf);
 u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
+void cxltier_policy_home_units(const struct cxltier_buf *buf,
+			       unsigned long *units);
 
 /* buf.c */
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];

@@ -113,26 +113,40 @@ static int __init cxltier_init(void)
 {
 	int ret;
 
-	ret = cxltier_migrate_init();
+	ret = cxltier_quota_init();
 	if (ret)
 		return ret;
+	ret = cxltier_migrate_init();
+	if (ret)
+		goto err_quota;
 	ret = cxltier_fs_init();
 	if (ret)
 		goto err_migrate;
 
-	/* Register the device last: it is how userspace reaches us. */
+	/*
+	 * Register the device last: it is how userspace reaches us.  Its
+	 * sysfs directory (quotas) exists only from here; the quotas behind it
+	 * (unlimited) exist already.
+	 */
 	ret = misc_register(&cxltier_misc);
 	if (ret)
 		goto err_fs;
+	ret = cxltier_sysfs_init(&cxltier_misc.this_device->kobj);
+	if (ret)
+		goto err_misc;
 
 	pr_info("version %s loaded, api %d\n", CXLTIER_VERSION,
 		CXLTIER_API_VERSION);
 	return 0;
 
+err_misc:
+	misc_deregister(&cxltier_misc);
 err_fs:
 	cxltier_fs_exit();
 err_migrate:
 	cxltier_migrate_exit();
+err_quota:
+	cxltier_quota_exit();
 	return ret;
 }
 
@@ -142,9 +156,11 @@ static void __exit cxltier_exit(void)
 	 * Buffers and pools hold a module reference, so none exists any
 	 * more: no pgmap can be freed under live pages.
 	 */
+	cxltier_sysfs_exit();
 	misc_deregister(&cxltier_misc);
 	cxltier_fs_exit();
 	cxltier_migrate_exit();		/* waits for the last work item */
+	cxltier_quota_exit();
 	pr_info("unloaded\n");
 }
 

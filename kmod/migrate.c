@@ -96,7 +96,7 @@ struct cxltier_mig_run {
 	u8 busy[CXLTIER_MIG_BATCH];
 };
 
-enum { CXLTIER_MIG_MOVED, CXLTIER_MIG_PINNED, CXLTIER_MIG_BUSY };
+enum { CXLTIER_MIG_MOVED, CXLTIER_MIG_PINNED, CXLTIER_MIG_BUSY, CXLTIER_MIG_QUOTA };
 
 /* ------------------------------------------------------------------------ */
 /* Moving pages                                                               */
@@ -114,7 +114,8 @@ static int cxltier_mig_alloc(struct cxltier_buf *buf, u32 home, int cur,
 {
 	bool fallback = buf->mode == CXLTIER_MODE_PREFERRED ||
 			(buf->create_flags & CXLTIER_CREATE_FALLBACK);
-	gfp_t gfp = (buf->gfp & ~__GFP_ZERO) | __GFP_NORETRY;
+	/* uncharged: the page's memcg charge moves over with its data */
+	gfp_t gfp = (buf->gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NORETRY;
 	u32 k, tries = fallback ? buf->nr_policy_nodes : 1;
 	struct page *page;
 	unsigned int i;
@@ -148,15 +149,27 @@ static int cxltier_mig_alloc(struct cxltier_buf *buf, u32 home, int cur,
 static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 				 struct page *src, struct page *dst)
 {
+	int from = page_to_nid(src), to = page_to_nid(dst);
+
+	/* the target's quota, as for a fault: a page it cannot take stays */
+	if (cxltier_quota_charge(to, 1, false))
+		return CXLTIER_MIG_QUOTA;
 	if (buf->pinnable) {
-		if (page_maybe_dma_pinned(src))
+		if (page_maybe_dma_pinned(src)) {
+			cxltier_quota_uncharge(to, 1, false);
 			return CXLTIER_MIG_PINNED;
+		}
 		/* slot + ours, and no GUP reference may appear while we copy */
-		if (!page_ref_freeze(src, 2))
+		if (!page_ref_freeze(src, 2)) {
+			cxltier_quota_uncharge(to, 1, false);
 			return CXLTIER_MIG_BUSY;
+		}
 	}
 
 	copy_highpage(dst, src);
+	/* the creator's memory cgroup keeps the charge; the quota moves */
+	cxltier_move_memcg_charge(dst, src);
+	cxltier_quota_uncharge(from, 1, false);
 	dst->index = idx;
 	set_page_private(dst, (unsigned long)buf);
 	if (!buf->pinnable) {
@@ -303,7 +316,13 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 			unlock_page(r->src[i]);
 			put_page(r->src[i]);
 			r->src[i] = NULL;
-			if (res == CXLTIER_MIG_PINNED) {
+			if (res == CXLTIER_MIG_QUOTA) {
+				r->failed++;
+				put_page(r->dst[i]);
+				r->dst[i] = NULL;
+				if (r->busy[i])
+					nr_busy--;
+			} else if (res == CXLTIER_MIG_PINNED) {
 				r->skipped++;
 				put_page(r->dst[i]);
 				r->dst[i] = NULL;
@@ -514,11 +533,27 @@ static int cxltier_mig_load_policy(struct cxltier_buf *buf,
 	return cxltier_policy_load(&c, tmp);
 }
 
-/* Install @tmp's policy in @buf; @tmp gets the old one, to be freed. */
-static void cxltier_mig_swap_policy(struct cxltier_buf *buf,
-				    struct cxltier_buf *tmp)
+/*
+ * Install @tmp's policy in @buf; @tmp gets the old one, to be freed.
+ * -EOPNOTSUPP, changing nothing, while the buffer holds a reservation that
+ * its units have not used yet: it was made for the old policy's nodes.
+ */
+static int cxltier_mig_swap_policy(struct cxltier_buf *buf,
+				   struct cxltier_buf *tmp)
 {
-	down_write(&buf->policy_sem);
+	u32 j;
+
+	down_write(&buf->policy_sem);	/* no fill_unit() meanwhile */
+	if (buf->resv) {
+		for (j = 0; j < buf->nr_policy_nodes; j++)
+			if (buf->resv[j]) {
+				up_write(&buf->policy_sem);
+				return -EOPNOTSUPP;
+			}
+		/* indexed by the old policy's entries: no use any more */
+		kfree(buf->resv);
+		buf->resv = NULL;
+	}
 	swap(buf->policy, tmp->policy);
 	swap(buf->nr_policy_nodes, tmp->nr_policy_nodes);
 	swap(buf->mode, tmp->mode);
@@ -527,6 +562,7 @@ static void cxltier_mig_swap_policy(struct cxltier_buf *buf,
 	swap(buf->chunk_shift, tmp->chunk_shift);
 	swap(buf->chunk_units_shift, tmp->chunk_units_shift);
 	up_write(&buf->policy_sem);
+	return 0;
 }
 
 int cxltier_migrate(struct cxltier_ucmd *ucmd)
@@ -570,7 +606,11 @@ int cxltier_migrate(struct cxltier_ucmd *ucmd)
 	}
 
 	/* From here the buffer changes: new policy, a new migration. */
-	cxltier_mig_swap_policy(buf, &tmp);
+	ret = cxltier_mig_swap_policy(buf, &tmp);
+	if (ret) {
+		atomic_set_release(&m->running, 0);
+		goto out_policy;
+	}
 	atomic_long_set(&m->moved, 0);
 	atomic_long_set(&m->skipped, 0);
 	atomic_long_set(&m->failed, 0);

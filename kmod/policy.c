@@ -58,6 +58,48 @@ static u64 cxltier_policy_capacity(const struct cxltier_buf *buf, int nid)
 	return cxltier_node_capacity_pages(nid, buf->pinnable);
 }
 
+/*
+ * How many units have each policy entry as their home, into @units[]
+ * (indexed like buf->policy), without walking the units: bind, interleave
+ * and weighted deal chunks of 2^chunk_units_shift units (one unit for
+ * bind) round-robin over a round of R positions, entry i owning w_i of
+ * them (w = 1 each and R = nr_policy_nodes, or w = weight, R = weight_sum);
+ * split counts each range; preferred homes every unit on its first entry.
+ */
+void cxltier_policy_home_units(const struct cxltier_buf *buf,
+			       unsigned long *units)
+{
+	u64 nr = buf->nr_units, csz = 1ULL << buf->chunk_units_shift;
+	u64 full = nr >> buf->chunk_units_shift, part = nr & (csz - 1);
+	u64 rsize, rounds, rem, start = 0, w, in_rem;
+	u32 i, n = buf->nr_policy_nodes;
+
+	switch (buf->mode) {
+	case CXLTIER_MODE_SPLIT:
+		for (i = 0; i < n; i++)
+			units[i] = buf->split_end[i] -
+				   (i ? buf->split_end[i - 1] : 0);
+		return;
+	case CXLTIER_MODE_PREFERRED:
+		for (i = 0; i < n; i++)
+			units[i] = i ? 0 : nr;
+		return;
+	}
+
+	rsize = buf->mode == CXLTIER_MODE_WEIGHTED ? buf->weight_sum : n;
+	rounds = div64_u64_rem(full, rsize, &rem);
+	for (i = 0; i < n; i++) {
+		w = buf->mode == CXLTIER_MODE_WEIGHTED ? buf->policy[i].weight : 1;
+		/* positions [start, start + w) of the last, partial round */
+		in_rem = rem > start ? min(rem - start, w) : 0;
+		units[i] = (rounds * w + in_rem) * csz;
+		/* the last, partial chunk sits at position rem */
+		if (rem >= start && rem < start + w)
+			units[i] += part;
+		start += w;
+	}
+}
+
 static bool cxltier_mode_weighs(u32 mode)
 {
 	return mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT;

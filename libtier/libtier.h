@@ -136,7 +136,7 @@ int tier_module_error(const struct tier_ctx *ctx);
  *
  * The module backend reports what the module's GET_INFO says.  The mbind
  * backend: TIER_MAX_POLICY_NODES nodes, every mode, CXLTIER_CREATE_FALLBACK,
- * _POPULATE and _HUGE_FALLBACK (not _PINNABLE), the base page size only
+ * _POPULATE and _HUGE_FALLBACK (not _PINNABLE nor _RESERVE), the base page size only
  * (it also takes 2 MiB pages together with CXLTIER_CREATE_HUGE_FALLBACK,
  * see tier_buf_create()).
  */
@@ -217,6 +217,42 @@ int tier_node(const struct tier_ctx *ctx, int idx, struct tier_node *out);
  */
 int tier_node_by_id(const struct tier_ctx *ctx, int node, struct tier_node *out);
 
+/* struct tier_quota.quota_bytes of a node without a limit */
+#define TIER_QUOTA_UNLIMITED	UINT64_MAX
+
+/**
+ * struct tier_quota - the module's per-node quota and accounting
+ * @quota_bytes: the most cxltier may hold on the node, in bytes, or
+ *               TIER_QUOTA_UNLIMITED (the default)
+ * @used_bytes: bytes of pages cxltier holds on the node now
+ * @reserved_bytes: bytes reserved on the node by CXLTIER_CREATE_RESERVE
+ *                  (or _POPULATE) buffers and not yet allocated
+ * @__reserved: zero
+ *
+ * Root sets a quota by writing a byte count or "max" to
+ * CXLTIER_SYSFS_NODES_DIR/nodeN/quota_bytes (see <linux/cxltier.h>).
+ */
+struct tier_quota {
+	uint64_t quota_bytes;
+	uint64_t used_bytes;
+	uint64_t reserved_bytes;
+	uint64_t __reserved[5];
+};
+
+/**
+ * tier_node_quota() - node @node's quota and usage, read now
+ *
+ * Reads the module's sysfs files (not the snapshot: they change with every
+ * buffer).  Since LIBTIER_1.1.
+ * Return: 0; -EINVAL for NULL arguments or a negative @node; -EOPNOTSUPP
+ * with the mbind backend (Linux has no per-node quota); -ENODEV when the
+ * module has no directory for @node (not a possible node, or a module
+ * without quotas); -EIO for a value that does not parse; or the -errno of
+ * reading a file.
+ */
+int tier_node_quota(const struct tier_ctx *ctx, int node,
+		    struct tier_quota *out);
+
 /* ------------------------------------------------------------------------ */
 /* Policies                                                                   */
 
@@ -238,7 +274,8 @@ struct tier_policy_node {
  * struct tier_policy - where a buffer's pages may come from
  * @mode: CXLTIER_MODE_*: which listed node is each unit's home (see
  *        <linux/cxltier.h>)
- * @flags: CXLTIER_CREATE_* (fallback, populate, pinnable, huge fallback)
+ * @flags: CXLTIER_CREATE_* (fallback, populate, pinnable, huge fallback,
+ *         reserve)
  * @page_shift: log2 of the page size, the allocation unit; 0 for the
  *              system's base page; 21 for 2 MiB pages
  * @nr_nodes: used entries of @nodes
@@ -296,6 +333,9 @@ struct tier_policy {
  *   pinnable        CXLTIER_CREATE_PINNABLE: pages that may be pinned in place
  *   huge-fallback   CXLTIER_CREATE_HUGE_FALLBACK: 4 KiB pages where no
  *                   2 MiB page is free
+ *   reserve         CXLTIER_CREATE_RESERVE: reserve the buffer's bytes
+ *                   against the nodes' quotas at create (see
+ *                   tier_node_quota())
  *
  * Nodes and options may come in any order; nodes keep theirs (it matters
  * to every mode but bind's set).  Weights are 1 .. CXLTIER_MAX_WEIGHT; in a
@@ -327,7 +367,7 @@ int tier_policy_parse(const char *s, struct tier_policy *p);
  *
  * Canonical form: the mode, the nodes in list order, then page=, chunk=
  * and the flags in the order of their bits (fallback, populate, pinnable,
- * huge-fallback).  Sizes use the largest unit that divides them (4K, 2M,
+ * huge-fallback, reserve).  Sizes use the largest unit that divides them (4K, 2M,
  * 1G).  A split whose weights sum to 100 is written with '%'.
  * tier_policy_parse() of the result gives @p back, field for field.
  *
@@ -392,6 +432,8 @@ struct tier_buf;
  *  - CXLTIER_CREATE_PINNABLE: -EOPNOTSUPP.  shmem pages on a movable node
  *    are migrated away by a long-term pin, so "pinned in place" cannot be
  *    promised.
+ *  - CXLTIER_CREATE_RESERVE: -EOPNOTSUPP.  Linux has no per-node quota to
+ *    reserve against.
  *  - 2 MiB pages: -EOPNOTSUPP, unless CXLTIER_CREATE_HUGE_FALLBACK is set;
  *    then units (and runs) are 2 MiB, and mappings get MADV_HUGEPAGE: the
  *    kernel uses huge pages where its shmem THP setting allows
@@ -417,6 +459,8 @@ struct tier_buf;
  *          node's share larger than the node);
  * -ENOMEM: no memory for the buffer, or a populate could not get a page;
  * -EINTR:  a populate was killed;
+ * -ENOSPC: (module) CXLTIER_CREATE_RESERVE or _POPULATE cannot reserve
+ *          the buffer within a node's quota;
  * -EMFILE/-ENFILE, or another -errno of the backend.
  */
 int tier_buf_create(struct tier_ctx *ctx, size_t length,

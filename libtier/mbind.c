@@ -112,6 +112,10 @@ static int check_request(struct tier_ctx *ctx, const struct tier_policy *p,
 		tier_err(ctx, "mbind backend: pinnable pages cannot be promised (a long-term pin migrates shmem pages off movable memory)");
 		return -EOPNOTSUPP;
 	}
+	if (p->flags & CXLTIER_CREATE_RESERVE) {
+		tier_err(ctx, "mbind backend: no per-node quotas to reserve against (reserve needs the cxltier module)");
+		return -EOPNOTSUPP;
+	}
 	if (*shift != ctx->page_shift &&
 	    !(p->flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
 		tier_err(ctx, "mbind backend: 2 MiB pages only with huge-fallback (best effort through shmem THP)");

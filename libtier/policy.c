@@ -51,6 +51,7 @@ static const struct {
 	{ "populate",		CXLTIER_CREATE_POPULATE },
 	{ "pinnable",		CXLTIER_CREATE_PINNABLE },
 	{ "huge-fallback",	CXLTIER_CREATE_HUGE_FALLBACK },
+	{ "reserve",		CXLTIER_CREATE_RESERVE },
 };
 
 /* Page sizes a policy string may name: 4 KiB .. 1 TiB; chunks up to 1 GiB. */

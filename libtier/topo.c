@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Topology snapshot: the backend reads it, these calls look it up. */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "libtier-private.h"
 
@@ -75,5 +80,66 @@ TIER_EXPORT int tier_node_by_id(const struct tier_ctx *ctx, int node,
 	if (!n)
 		return -ENODEV;
 	*out = *n;
+	return 0;
+}
+
+/* One value of CXLTIER_SYSFS_NODES_DIR/nodeN/@file: a byte count or "max". */
+static int read_quota_file(int node, const char *file, uint64_t *v)
+{
+	char path[128], buf[64], *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/node%d/%s", CXLTIER_SYSFS_NODES_DIR,
+		 node, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (!strcmp(buf, CXLTIER_SYSFS_UNLIMITED "\n")) {
+		*v = TIER_QUOTA_UNLIMITED;
+		return 0;
+	}
+	if (buf[0] < '0' || buf[0] > '9')
+		return -EIO;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno || strcmp(end, "\n"))
+		return -EIO;
+	return 0;
+}
+
+TIER_EXPORT int tier_node_quota(const struct tier_ctx *ctx, int node,
+				struct tier_quota *out)
+{
+	struct tier_quota q;
+	int err;
+
+	if (!ctx || !out || node < 0)
+		return -EINVAL;
+	if (ctx->backend != TIER_BACKEND_MODULE)
+		return -EOPNOTSUPP;
+	memset(&q, 0, sizeof(q));
+	err = read_quota_file(node, "quota_bytes", &q.quota_bytes);
+	if (!err)
+		err = read_quota_file(node, "used_bytes", &q.used_bytes);
+	if (!err)
+		err = read_quota_file(node, "reserved_bytes", &q.reserved_bytes);
+	if (err) {
+		tier_err((struct tier_ctx *)ctx, "read %s/node%d: %s",
+			 CXLTIER_SYSFS_NODES_DIR, node, strerror(-err));
+		return err;
+	}
+	*out = q;
 	return 0;
 }

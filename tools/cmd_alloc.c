@@ -124,6 +124,7 @@ static const struct {
 	{ CXLTIER_CREATE_POPULATE, "populate" },
 	{ CXLTIER_CREATE_PINNABLE, "pinnable" },
 	{ CXLTIER_CREATE_HUGE_FALLBACK, "huge-fallback" },
+	{ CXLTIER_CREATE_RESERVE, "reserve" },
 };
 
 #define NR_FLAGS	(sizeof(flag_names) / sizeof(flag_names[0]))
@@ -346,7 +347,7 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 
 enum {
 	OPT_NODE = 256, OPT_SIZE, OPT_POLICY, OPT_PAGE_SIZE, OPT_CHUNK,
-	OPT_POPULATE, OPT_PINNABLE, OPT_FALLBACK, OPT_HUGE_FALLBACK, OPT_HOLD,
+	OPT_POPULATE, OPT_PINNABLE, OPT_FALLBACK, OPT_HUGE_FALLBACK, OPT_RESERVE, OPT_HOLD,
 	OPT_JSON,
 };
 
@@ -403,6 +404,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "pinnable", no_argument, NULL, OPT_PINNABLE },
 		{ "fallback", no_argument, NULL, OPT_FALLBACK },
 		{ "huge-fallback", no_argument, NULL, OPT_HUGE_FALLBACK },
+		{ "reserve", no_argument, NULL, OPT_RESERVE },
 		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
@@ -442,6 +444,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		case OPT_HUGE_FALLBACK:
 			want_flags |= CXLTIER_CREATE_HUGE_FALLBACK;
 			break;
+		case OPT_RESERVE: want_flags |= CXLTIER_CREATE_RESERVE; break;
 		case OPT_HOLD:
 			err = parse_uint(optarg, 365ULL * 24 * 3600, &hold);
 			if (err) {
@@ -535,7 +538,12 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	if (err) {
 		snprintf(what, sizeof(what), "create %s buffer, policy %s",
 			 format_size(size, s1, sizeof(s1)), policy_str);
-		tc_error(cmd, what, err);
+		if (err == -ENOSPC)
+			tc_errorf(cmd, "%s: %s (more than a node's quota "
+				  "leaves room for: see tierctl topo)", what,
+				  strerror(-err));
+		else
+			tc_error(cmd, what, err);
 		goto out;
 	}
 	err = tier_buf_map(buf, &addr);

@@ -35,6 +35,30 @@ static const char *zones_str(unsigned int zones, char *buf, size_t len)
 	return buf[0] ? buf : "-";
 }
 
+/*
+ * "quota": {"quota_bytes": N or null (unlimited), "used_bytes": N,
+ * "reserved_bytes": N}, or null where the backend has no quotas (mbind)
+ * or they cannot be read.
+ */
+static void topo_json_quota(struct json *j, const struct tier_ctx *ctx,
+			    unsigned int node)
+{
+	struct tier_quota q;
+
+	if (tier_node_quota(ctx, (int)node, &q)) {
+		json_null(j, "quota");
+		return;
+	}
+	json_obj_open(j, "quota");
+	if (q.quota_bytes == TIER_QUOTA_UNLIMITED)
+		json_null(j, "quota_bytes");
+	else
+		json_u64(j, "quota_bytes", q.quota_bytes);
+	json_u64(j, "used_bytes", q.used_bytes);
+	json_u64(j, "reserved_bytes", q.reserved_bytes);
+	json_obj_close(j);
+}
+
 static void topo_json(const struct tier_ctx *ctx)
 {
 	struct json j;
@@ -65,6 +89,7 @@ static void topo_json(const struct tier_ctx *ctx)
 		json_u64(&j, "movable_bytes", n.movable_bytes);
 		json_u64(&j, "nearest_cpu_node", n.nearest_cpu_node);
 		json_u64(&j, "distance", n.distance);
+		topo_json_quota(&j, ctx, n.node);
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
@@ -75,14 +100,18 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 {
 	static const char *const hdr[] = {
 		"NODE", "TIER", "CPUS", "ZONES", "TOTAL", "FREE", "MOVABLE",
-		"NEAREST", "DISTANCE",
+		"NEAREST", "DISTANCE", "QUOTA", "USED", "RESERVED",
 	};
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN], s3[SIZE_STRLEN], zs[64];
+	/* quotas are the module's: the mbind backend shows none */
+	unsigned int cols = tier_backend(ctx) == TIER_BACKEND_MODULE ? 12 : 9;
 	struct table t;
 	int i, nr = tier_nr_nodes(ctx), err;
 
-	table_init(&t, 9, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(4) | TABLE_RIGHT(5) |
-		   TABLE_RIGHT(6) | TABLE_RIGHT(7) | TABLE_RIGHT(8));
+	table_init(&t, cols, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(4) |
+		   TABLE_RIGHT(5) | TABLE_RIGHT(6) | TABLE_RIGHT(7) |
+		   TABLE_RIGHT(8) | TABLE_RIGHT(9) | TABLE_RIGHT(10) |
+		   TABLE_RIGHT(11));
 	for (i = 0; i < nr; i++) {
 		struct tier_node n;
 
@@ -97,6 +126,25 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 		table_add(&t, "%s", format_size(n.movable_bytes, s3, sizeof(s3)));
 		table_add(&t, "%u", n.nearest_cpu_node);
 		table_add(&t, "%u", n.distance);
+		if (cols > 9) {
+			struct tier_quota q;
+
+			if (tier_node_quota(ctx, (int)n.node, &q)) {
+				table_add(&t, "?");
+				table_add(&t, "?");
+				table_add(&t, "?");
+				continue;
+			}
+			if (q.quota_bytes == TIER_QUOTA_UNLIMITED)
+				table_add(&t, "max");
+			else
+				table_add(&t, "%s", format_size(q.quota_bytes,
+								s1, sizeof(s1)));
+			table_add(&t, "%s", format_size(q.used_bytes, s2,
+							sizeof(s2)));
+			table_add(&t, "%s", format_size(q.reserved_bytes, s3,
+							sizeof(s3)));
+		}
 	}
 	tc_print_backend(stdout, ctx);
 	err = table_print(&t, stdout);

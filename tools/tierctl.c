@@ -29,6 +29,9 @@ static const struct tc_cmd cmds[] = {
 "and movable-only or at distance >= 30 from the nearest CPU node), whether\n"
 "it has CPUs, its zones, total/free/movable memory, and the nearest node\n"
 "with CPUs with its distance.  The first line names the libtier backend.\n"
+"With the module: each node's quota (\"max\": none; root sets it in\n"
+"/sys/class/misc/cxltier/nodes/nodeN/quota_bytes), and the bytes cxltier\n"
+"holds (used) and has reserved there.\n"
 "\n"
 "  --json    JSON, sizes in exact bytes\n",
 	},
@@ -58,6 +61,8 @@ static const struct tc_cmd cmds[] = {
 "  --fallback        take a page from the other listed nodes when its home\n"
 "                    node has none, counted as spilled (fallback)\n"
 "  --huge-fallback   4 KiB pages where a 2 MiB one is not free (huge-fallback)\n"
+"  --reserve         reserve the size against the nodes' quotas at create,\n"
+"                    so no touch fails on a quota (reserve; module only)\n"
 "  --hold SECONDS    keep the buffer alive that long before exiting\n"
 "  --json            JSON, sizes in exact bytes, shares as fractions\n",
 	},

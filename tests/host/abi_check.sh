@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # symbols named in the map's global: sections
 sed -e 's,/\*.*\*/,,g' -e '/^\s*\//d' -e '/^\s*\*/d' "$map" |
-	awk '/global:/ { g = 1; next } /local:/ || /^}/ { g = 0 } g && /;/ { gsub(/[ \t;]/, ""); print }' |
+	awk '/global:/ { g = 1; next } /local:/ || /^[ \t]*}/ { g = 0 } g && /;/ { gsub(/[ \t;]/, ""); print }' |
 	sort -u > "$tmp/map"
 # defined dynamic symbols, without the version node entries
 nm -D --defined-only "$so" | awk '$2 != "A" { print $3 }' | sort -u > "$tmp/so.v"

@@ -310,6 +310,10 @@ TEST(policy_parse_options)
 	ASSERT_EQ(0, tier_policy_parse("bind:0,page=2M,huge-fallback", &p));
 	EXPECT_EQ(CXLTIER_CREATE_HUGE_FALLBACK, p.flags);
 	EXPECT_EQ(21, p.page_shift);
+	ASSERT_EQ(0, tier_policy_parse("bind:0,reserve", &p));
+	EXPECT_EQ(CXLTIER_CREATE_RESERVE, p.flags);
+	EXPECT_EQ(-EINVAL, tier_policy_parse("bind:0,reserve,reserve", &p));
+	EXPECT_EQ(-EINVAL, tier_policy_parse("bind:0,reserve=1", &p));
 
 	/* anywhere among the nodes, in any order */
 	ASSERT_EQ(0, tier_policy_parse("interleave:huge-fallback,1,pinnable,chunk=4M,0,fallback,page=2M,populate", &p));
@@ -344,8 +348,9 @@ TEST(policy_round_trip)
 		"split:0=30%,2=70%", "split:0=1,2=2", "split:2=100%",
 		"split:0=33%,1=33%,2=34%", "split:0=99,1=2",
 		"bind:0,fallback", "bind:0,populate", "bind:0,pinnable",
-		"bind:0,huge-fallback",
+		"bind:0,huge-fallback", "bind:0,reserve",
 		"split:0=30%,2=70%,page=2M,fallback,populate,pinnable,huge-fallback",
+		"split:0=30%,2=70%,page=2M,fallback,populate,pinnable,huge-fallback,reserve",
 		"weighted:3=2,2=1,page=2M,chunk=4M,populate,huge-fallback",
 	};
 	char out[TIER_POLICY_STRLEN];
@@ -373,6 +378,7 @@ TEST(policy_canonical_form)
 		  "interleave:1,0,page=4K,chunk=64K,fallback,populate" },
 		{ "weighted:huge-fallback,pinnable,0=2,chunk=1024M",
 		  "weighted:0=2,chunk=1G,pinnable,huge-fallback" },
+		{ "preferred:reserve,2,populate,0", "preferred:2,0,populate,reserve" },
 	};
 	char out[TIER_POLICY_STRLEN];
 	struct tier_policy p;
@@ -410,11 +416,11 @@ TEST(policy_max_nodes)
 					i ? "," : "", 4294967295U - (unsigned int)i,
 					CXLTIER_MAX_WEIGHT);
 	snprintf(s + pos, sizeof(s) - pos,
-		 ",page=1024G,chunk=1G,fallback,populate,pinnable,huge-fallback");
+		 ",page=1024G,chunk=1G,fallback,populate,pinnable,huge-fallback,reserve");
 	ASSERT_EQ(-EINVAL, tier_policy_parse(s, &p));	/* chunk below page */
-	pos = strlen(s) - strlen(",page=1024G,chunk=1G,fallback,populate,pinnable,huge-fallback");
+	pos = strlen(s) - strlen(",page=1024G,chunk=1G,fallback,populate,pinnable,huge-fallback,reserve");
 	snprintf(s + pos, sizeof(s) - pos,
-		 ",page=1G,chunk=1G,fallback,populate,pinnable,huge-fallback");
+		 ",page=1G,chunk=1G,fallback,populate,pinnable,huge-fallback,reserve");
 	ASSERT_EQ(0, tier_policy_parse(s, &p));
 	ASSERT_EQ((int)strlen(s), tier_policy_format(&p, out, sizeof(out)));
 	EXPECT_STREQ(s, out);
@@ -519,7 +525,7 @@ TEST(policy_format_rejects)
 	p.nr_nodes = TIER_MAX_POLICY_NODES + 1;
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 	bind_policy(&p, 0);
-	p.flags = CXLTIER_CREATE_HUGE_FALLBACK << 1;	/* unknown flag */
+	p.flags = CXLTIER_CREATE_RESERVE << 1;	/* unknown flag */
 	EXPECT_EQ(-EINVAL, tier_policy_format(&p, out, sizeof(out)));
 	bind_policy(&p, 0);
 	p.__reserved[2] = 1;
@@ -640,8 +646,8 @@ TEST_F(lib, info)
 		EXPECT_GE(info.api_version, CXLTIER_API_VERSION);
 		/* what the module of this API version implements */
 		EXPECT_EQ(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE |
-			  CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK,
-			  info.supported_create_flags);
+			  CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK |
+			  CXLTIER_CREATE_RESERVE, info.supported_create_flags);
 		EXPECT_EQ(page_size() | (2ULL << 20), info.supported_page_sizes);
 	} else {
 		EXPECT_EQ(0, info.api_version);
@@ -1074,7 +1080,7 @@ TEST_F(lib, create_unknown_flag)
 	struct tier_policy p;
 
 	bind_policy(&p, self->first.node);
-	p.flags = CXLTIER_CREATE_HUGE_FALLBACK << 1;
+	p.flags = CXLTIER_CREATE_RESERVE << 1;
 	EXPECT_CREATE_FAILS(-EINVAL, 4096, &p);
 }
 
@@ -1251,6 +1257,52 @@ TEST_F(lib, create_pinnable)
 		}
 		tier_buf_destroy(buf);
 	}
+}
+
+/*
+ * reserve: mbind has no quotas to reserve against (-EOPNOTSUPP); the
+ * module reserves and counts it in the node's reserved_bytes.
+ */
+TEST_F(lib, create_reserve)
+{
+	struct tier_quota q0, q1;
+	struct tier_policy p;
+	struct tier_buf *buf = NULL;
+	int ret;
+
+	bind_policy(&p, self->first.node);
+	p.flags = CXLTIER_CREATE_RESERVE;
+	if (variant->backend == TIER_BACKEND_MBIND) {
+		EXPECT_CREATE_FAILS(-EOPNOTSUPP, 1 << 20, &p);
+		return;
+	}
+	ASSERT_EQ(0, tier_node_quota(self->ctx, (int)self->first.node, &q0));
+	ret = tier_buf_create(self->ctx, 1 << 20, &p, &buf);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tier_node_quota(self->ctx, (int)self->first.node, &q1));
+	EXPECT_EQ(q0.reserved_bytes + (1 << 20), q1.reserved_bytes);
+	tier_buf_destroy(buf);
+	ASSERT_EQ(0, tier_node_quota(self->ctx, (int)self->first.node, &q1));
+	EXPECT_EQ(q0.reserved_bytes, q1.reserved_bytes);
+}
+
+TEST_F(lib, node_quota)
+{
+	struct tier_quota q;
+
+	EXPECT_EQ(-EINVAL, tier_node_quota(NULL, 0, &q));
+	EXPECT_EQ(-EINVAL, tier_node_quota(self->ctx, 0, NULL));
+	EXPECT_EQ(-EINVAL, tier_node_quota(self->ctx, -1, &q));
+	if (variant->backend == TIER_BACKEND_MBIND) {
+		EXPECT_EQ(-EOPNOTSUPP, tier_node_quota(self->ctx,
+						       (int)self->first.node,
+						       &q));
+		return;
+	}
+	ASSERT_EQ(0, tier_node_quota(self->ctx, (int)self->first.node, &q));
+	EXPECT_EQ(0ULL, q.__reserved[0]);
+	/* no node has that id: TIER_NODE_ID_LIMIT is beyond MAX_NUMNODES */
+	EXPECT_EQ(-ENODEV, tier_node_quota(self->ctx, 1 << 20, &q));
 }
 
 /* 2 MiB pages: module yes; mbind only with huge-fallback */

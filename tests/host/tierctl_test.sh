@@ -164,7 +164,33 @@ print(next((str(n["node"]) for n in d["nodes"] if n["movable_only"]), ""))')
 			"^tierctl alloc: create 1M buffer, policy bind:$cxl_movable,pinnable: Invalid cross-device link$" \
 			alloc --node "$cxl_movable" --size 1M --pinnable
 	fi
+	# quotas (root in the VM): topo shows them; --reserve beyond one fails
+	q=/sys/class/misc/cxltier/nodes/node$N/quota_bytes
+	expect_json "topo --json: quotas (module)" \
+		"all(n['quota']['quota_bytes'] is None and n['quota']['used_bytes'] >= 0 and n['quota']['reserved_bytes'] >= 0 for n in d['nodes'])" \
+		topo --json
+	run topo && head -n 2 "$out" | tail -n 1 | grep -q "QUOTA  USED  RESERVED$" &&
+		ok "topo: quota columns (module)" || nok "topo: quota columns (module)"
+	expect_json "alloc --reserve (module)" \
+		"d['flags'] == ['reserve'] and d['policy'] == 'bind:$N,reserve' and d['resident_bytes'] == 1048576" \
+		alloc --node "$N" --size 1M --reserve --json
+	if [ -w "$q" ] && echo 1048576 > "$q"; then
+		expect_json "topo --json: a quota set (module)" \
+			"[n['quota']['quota_bytes'] for n in d['nodes'] if n['node'] == $N] == [1048576]" \
+			topo --json
+		expect_fail "alloc --reserve beyond the quota (module)" \
+			"^tierctl alloc: create 2M buffer, policy bind:$N,reserve: No space left on device \(more than a node's quota leaves room for: see tierctl topo\)$" \
+			alloc --node "$N" --size 2M --reserve
+		echo max > "$q"
+	else
+		skip "alloc --reserve beyond the quota (module)" "cannot write $q"
+	fi
 else
+	expect_fail "alloc --reserve (mbind)" \
+		"^tierctl alloc: create 1M buffer, policy bind:$N,reserve: Operation not supported$" \
+		alloc --node "$N" --size 1M --reserve
+	expect_json "topo --json: no quotas (mbind)" \
+		"all(n['quota'] is None for n in d['nodes'])" topo --json
 	expect_fail "alloc --page-size 2M (mbind)" \
 		"^tierctl alloc: create 1M buffer, policy bind:$N,page=2M: Operation not supported$" \
 		alloc --node "$N" --size 1M --page-size 2M

@@ -109,6 +109,7 @@ TEST_F(kmsg, reader)
 #include "memory_tests.c"
 #include "migration_tests.c"
 #include "policy_tests.c"
+#include "quota_tests.c"
 #include "migrate_tests.c"
 #include "pool_tests.c"
 #include "unload_tests.c"

@@ -548,7 +548,8 @@ TEST_F(info, capabilities_known)
 	const uint64_t flags = CXLTIER_CREATE_FALLBACK |
 			       CXLTIER_CREATE_POPULATE |
 			       CXLTIER_CREATE_PINNABLE |
-			       CXLTIER_CREATE_HUGE_FALLBACK;
+			       CXLTIER_CREATE_HUGE_FALLBACK |
+			       CXLTIER_CREATE_RESERVE;
 
 	TH_LOG("modes %#llx, create flags %#llx, page sizes %#llx, "
 	       "max_policy_nodes %u",

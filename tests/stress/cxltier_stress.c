@@ -817,7 +817,7 @@ static bool slot_pinnable(unsigned int i)
  * (with CXLTIER_CREATE_HUGE_FALLBACK: a 2 MiB page may be missing on a
  * node whose blocks go offline or that is fragmented, and a SIGBUS for
  * that would be the contract, not a bug), fallback, populate (small
- * buffers only), pinnable (nodes with non-movable memory only).
+ * buffers only), reserve, pinnable (nodes with non-movable memory only).
  */
 static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 {
@@ -867,6 +867,12 @@ static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 	if ((in->supported_create_flags & CXLTIER_CREATE_POPULATE) &&
 	    one_in(&w->r, 5) && *len <= 8 * MiB)
 		b->flags |= CXLTIER_CREATE_POPULATE;
+#ifdef CXLTIER_CREATE_RESERVE
+	/* reserved against the (unlimited) quotas: the accounting under load */
+	if ((in->supported_create_flags & CXLTIER_CREATE_RESERVE) &&
+	    one_in(&w->r, 4))
+		b->flags |= CXLTIER_CREATE_RESERVE;
+#endif
 	pin = (in->supported_create_flags & CXLTIER_CREATE_PINNABLE) &&
 	      one_in(&w->r, 6);
 	for (i = 0; pin && i < b->nr_pol; i++)
@@ -2301,6 +2307,35 @@ reaped:
 		      "(%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
 		      base[i].info, f.info, (f.info - base[i].info) / 1024,
 		      base[i].sys, f.sys, (f.sys - base[i].sys) / 1024);
+	}
+	/*
+	 * Every buffer is gone: the module's per-node accounting must be back
+	 * to nothing used and nothing reserved (pages moved by offline and
+	 * compaction carried their charge; a lost or doubled one shows here).
+	 */
+	for (i = 0; i < topo.nr; i++) {
+		static const char *const files[] = { "used_bytes",
+						     "reserved_bytes" };
+		unsigned int k;
+
+		for (k = 0; k < 2; k++) {
+			char path[160], txt[64];
+			int fd2;
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/sys/class/misc/cxltier/"
+				 "nodes/node%u/%s", topo.nodes[i].node,
+				 files[k]);
+			fd2 = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd2 < 0)	/* a module without quotas */
+				continue;
+			n = read(fd2, txt, sizeof(txt) - 1);
+			close(fd2);
+			txt[n > 0 ? n : 0] = 0;
+			check(n > 0 && !strcmp(txt, "0\n"),
+			      "node %u %s is %s after every buffer is gone",
+			      topo.nodes[i].node, files[k], n > 0 ? txt : "?");
+		}
 	}
 	close(dev);
 	{

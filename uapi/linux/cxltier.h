@@ -171,6 +171,8 @@ struct cxltier_info {
  * Allocate and zero every page at create time, in parallel inside the
  * kernel.  A fatal signal stops it: the create fails with -EINTR and leaves
  * nothing allocated.  A page that cannot be had fails it with -ENOMEM.
+ * The buffer is first reserved against the quotas, as with
+ * CXLTIER_CREATE_RESERVE (-ENOSPC).
  */
 #define CXLTIER_CREATE_POPULATE		(1U << 1)
 /*
@@ -186,6 +188,23 @@ struct cxltier_info {
  * node is made of 4 KiB pages instead of failing.
  */
 #define CXLTIER_CREATE_HUGE_FALLBACK	(1U << 3)
+/*
+ * Reserve the buffer's bytes at create time against the per-node quotas
+ * (sysfs: /sys/class/misc/cxltier/nodes/nodeN/quota_bytes, default
+ * unlimited), so that no touch of it ever fails because of a quota.
+ * CXLTIER_CREATE_POPULATE implies it.  When a quota cannot hold the
+ * reservation the create fails with -ENOSPC and leaves nothing behind.
+ * Per mode: bind, interleave, weighted and split place units by index, so
+ * each node reserves exactly the units whose home it is; preferred reserves
+ * in list order, as much as each node's quota has room for, the rest on the
+ * next node.  A unit that spills (CXLTIER_CREATE_FALLBACK, a home node out
+ * of memory) is charged to the node it lands on as an unreserved one; its
+ * reservation on the home node stays held until the buffer dies.
+ * A buffer without a reservation is charged page by page as it faults: a
+ * unit that would take a node over its quota is treated as if that node
+ * were out of memory (SIGBUS, or the next listed node with fallback).
+ */
+#define CXLTIER_CREATE_RESERVE		(1U << 4)
 
 /* Largest number of entries in a policy's node list. */
 #define CXLTIER_MAX_POLICY_NODES 64
@@ -259,8 +278,19 @@ struct cxltier_node_weight {
  * non-movable memory; -EFBIG for a @length larger than the policy's nodes
  * can ever hold (for CXLTIER_MODE_SPLIT, larger than a node can hold of its
  * share); -EMFILE/-ENFILE when no fd is free; -ENOMEM when the kernel cannot
- * allocate the buffer's metadata, or a populate cannot get a page; -EINTR
- * when a populate was killed.
+ * allocate the buffer's metadata, or a populate cannot get a page (the
+ * node is full, or the creator's memory cgroup is at its memory.max);
+ * -EINTR when a populate was killed; -ENOSPC when CXLTIER_CREATE_RESERVE
+ * or CXLTIER_CREATE_POPULATE cannot reserve the buffer within a node's
+ * quota.
+ *
+ * Accounting: every page a buffer holds counts in its node's used_bytes
+ * (/sys/class/misc/cxltier/nodes/nodeN/), and is charged to the memory
+ * cgroup of the task that created the buffer, whoever touches it (a forked
+ * child, a populate worker); at the cgroup's memory.max the touch gets
+ * SIGBUS, never the OOM killer.  Migration moves a page's quota and cgroup
+ * charge with it: memory offline may take a node over its quota, never
+ * the other way round (an offline is never refused because of a quota).
  */
 struct cxltier_create {
 	__u32 size;
@@ -410,6 +440,12 @@ struct cxltier_buf_stat {
  * of the buffer is left, and holds the buffer (and so the module) until it
  * ends.
  *
+ * Charges follow the pages: a page moves only if the target node's quota
+ * can take it (else it stays and counts as failed), and it stays charged to
+ * the memory cgroup of the buffer's creator.  A buffer that still holds an
+ * unused reservation (CXLTIER_CREATE_RESERVE, made for its old policy's
+ * nodes) cannot be migrated: -EOPNOTSUPP, nothing changes.
+ *
  * One migration per buffer at a time: a second MIGRATE while one runs
  * (synchronous or not) fails with -EBUSY and changes nothing.
  *
@@ -418,7 +454,7 @@ struct cxltier_buf_stat {
  * @flags or non-zero @__reserved; -EFAULT also for a struct that cannot be
  * written back (checked before anything changes); -EOPNOTSUPP for a buffer
  * whose policy names a device-dax pool, or a new policy that does (pool
- * pages never move); -EBUSY; -ENOMEM for metadata; -EINTR as above.  Pages
+ * pages never move), and for an unused reservation (above); -EBUSY; -ENOMEM for metadata; -EINTR as above.  Pages
  * that cannot move never fail the call: they are counted.
  */
 struct cxltier_migrate {
@@ -594,5 +630,34 @@ struct cxltier_pool_list {
 	__aligned_u64 pools;
 };
 #define CXLTIER_IOC_POOL_LIST	_IO(CXLTIER_TYPE, CXLTIER_CMD_POOL_LIST)
+
+/* ------------------------------------------------------------------------ */
+/* sysfs                                                                      */
+
+/*
+ * /sys/class/misc/cxltier/nodes/nodeN/, one directory per possible NUMA
+ * node (created at load, so a node whose memory comes online later already
+ * has one), one value per file, each ending in a newline:
+ *
+ *  quota_bytes     rw (root): the most cxltier may hold on the node, in
+ *                  bytes, or CXLTIER_SYSFS_UNLIMITED (the default).  A
+ *                  write takes a decimal byte count or "max"; anything else
+ *                  is -EINVAL and changes nothing; a writer without
+ *                  CAP_SYS_ADMIN gets -EPERM (the file is 0644, root's).
+ *                  Lowering it below what is used or reserved takes nothing
+ *                  away: only new charges are refused.
+ *  used_bytes      ro: bytes of pages cxltier holds on the node now.
+ *  reserved_bytes  ro: bytes reserved (CXLTIER_CREATE_RESERVE) on the node
+ *                  and not yet allocated.  A charge is refused when
+ *                  used + reserved + its size would exceed the quota.
+ *  tier            ro: CXLTIER_SYSFS_TIER_DRAM or CXLTIER_SYSFS_TIER_CXL as
+ *                  in struct cxltier_node_info.tier, or
+ *                  CXLTIER_SYSFS_TIER_NONE while the node has no memory.
+ */
+#define CXLTIER_SYSFS_NODES_DIR		"/sys/class/misc/cxltier/nodes"
+#define CXLTIER_SYSFS_UNLIMITED		"max"
+#define CXLTIER_SYSFS_TIER_DRAM		"dram"
+#define CXLTIER_SYSFS_TIER_CXL		"cxl"
+#define CXLTIER_SYSFS_TIER_NONE		"none"
 
 #endif /* _UAPI_LINUX_CXLTIER_H */
