@@ -534,9 +534,10 @@ static int cxltier_mig_load_policy(struct cxltier_buf *buf,
 }
 
 /*
- * Install @tmp's policy in @buf; @tmp gets the old one, to be freed.
- * -EOPNOTSUPP, changing nothing, while the buffer holds a reservation that
- * its units have not used yet: it was made for the old policy's nodes.
+ * Install @tmp's policy in @buf; @tmp gets the old one, to be freed.  What
+ * is left of a reservation (CXLTIER_CREATE_RESERVE) was made for the old
+ * policy's nodes: it is given back, and units not yet filled are charged
+ * when they are, against the new nodes' quotas.
  */
 static int cxltier_mig_swap_policy(struct cxltier_buf *buf,
 				   struct cxltier_buf *tmp)
@@ -546,11 +547,9 @@ static int cxltier_mig_swap_policy(struct cxltier_buf *buf,
 	down_write(&buf->policy_sem);	/* no fill_unit() meanwhile */
 	if (buf->resv) {
 		for (j = 0; j < buf->nr_policy_nodes; j++)
-			if (buf->resv[j]) {
-				up_write(&buf->policy_sem);
-				return -EOPNOTSUPP;
-			}
-		/* indexed by the old policy's entries: no use any more */
+			if (buf->resv[j])
+				cxltier_quota_uncharge(buf->policy[j].node,
+						       buf->resv[j], true);
 		kfree(buf->resv);
 		buf->resv = NULL;
 	}

@@ -442,9 +442,10 @@ struct cxltier_buf_stat {
  *
  * Charges follow the pages: a page moves only if the target node's quota
  * can take it (else it stays and counts as failed), and it stays charged to
- * the memory cgroup of the buffer's creator.  A buffer that still holds an
- * unused reservation (CXLTIER_CREATE_RESERVE, made for its old policy's
- * nodes) cannot be migrated: -EOPNOTSUPP, nothing changes.
+ * the memory cgroup of the buffer's creator.  What is left of a buffer's
+ * reservation (CXLTIER_CREATE_RESERVE, made for the old policy's nodes) is
+ * given back: units not yet touched are charged when they are, against the
+ * new nodes' quotas, as for a buffer created without a reservation.
  *
  * One migration per buffer at a time: a second MIGRATE while one runs
  * (synchronous or not) fails with -EBUSY and changes nothing.
@@ -454,7 +455,7 @@ struct cxltier_buf_stat {
  * @flags or non-zero @__reserved; -EFAULT also for a struct that cannot be
  * written back (checked before anything changes); -EOPNOTSUPP for a buffer
  * whose policy names a device-dax pool, or a new policy that does (pool
- * pages never move), and for an unused reservation (above); -EBUSY; -ENOMEM for metadata; -EINTR as above.  Pages
+ * pages never move); -EBUSY; -ENOMEM for metadata; -EINTR as above.  Pages
  * that cannot move never fail the call: they are counted.
  */
 struct cxltier_migrate {
