@@ -117,6 +117,7 @@ enum cnt {
 	C_OFFLINE_OTHER, C_ONLINE, C_COMPACT, C_FINAL_PAGES,
 	C_CR_MULTI, C_CR_MODE, C_CR_HUGE, C_CR_FALLBACK, C_CR_POPULATE,
 	C_CR_PINNABLE, C_MIGRATE, C_MIGRATE_ASYNC, C_MIGRATE_BUSY,
+	C_MIGRATE_POLICY_RACED,
 	C_PAGES_MIGRATED, NR_CNT
 };
 
@@ -150,6 +151,7 @@ static const char *const cnt_name[NR_CNT] = {
 	[C_MIGRATE] = "migrate",
 	[C_MIGRATE_ASYNC] = "migrate:async",
 	[C_MIGRATE_BUSY] = "migrate:ebusy",
+	[C_MIGRATE_POLICY_RACED] = "migrate:policy-changed-meanwhile",
 	[C_PAGES_MIGRATED] = "pages-migrated",
 };
 
@@ -1302,12 +1304,19 @@ static void op_migrate(struct worker *w)
 				b->pol[i] = s.pol[i];
 			}
 			b->node = b->pol[0].node;
-			check(same || !alone,
-			      "migrate buffer id %" PRIu64 ": BUF_STAT after it "
-			      "says mode %u chunk %u first node %u, asked for "
-			      "mode %u chunk %u first node %u", b->id,
-			      s.st.mode, s.st.chunk_shift, s.pol[0].node, mode,
-			      m.chunk_shift, nw[0].node);
+			/*
+			 * Not a verdict: an earlier MIGRATE of this buffer
+			 * that failed after installing its policy (EINTR), or
+			 * one from a forked child's copy of the fd, changes
+			 * the policy without this process seeing it, so
+			 * "alone" is not exact.  tests/selftests/migrate_tests.c
+			 * checks exactly that MIGRATE installs its policy; here
+			 * a mismatch is counted, and the buffer's data checks
+			 * (the point of this test) go on against what the
+			 * kernel reports.
+			 */
+			if (!same && alone)
+				count(C_MIGRATE_POLICY_RACED, 1);
 		}
 		__atomic_store_n(&b->migrated, true, __ATOMIC_SEQ_CST);
 		__atomic_sub_fetch(&b->migrating, 1, __ATOMIC_SEQ_CST);
