@@ -139,3 +139,14 @@ step stress-fuzz-debug stress_fuzz
 step faultinj-debug make -s -C tests/faultinj run
 step privilege make -s -C tests/privilege run
 step dkms tests/dkms/check.sh
+
+echo
+if [[ ${#failed_steps[@]} -gt 0 ]]; then
+	echo "failed steps: ${failed_steps[*]} (logs in build/check/)"
+fi
+if [[ $skip -gt 0 ]]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[[ $fail -eq 0 ]]
