@@ -79,6 +79,20 @@ void cxltier_quota_read(int nid, u64 *quota, u64 *used_bytes,
 			u64 *reserved_bytes);
 void cxltier_quota_set(int nid, u64 quota);
 
+/* stats.c: per-node counters, read by sysfs.c and netlink.c */
+enum cxltier_counter {
+	CXLTIER_CNT_ALLOC,		/* alloc_pages */
+	CXLTIER_CNT_SPILL,		/* spill_pages, counted on the home */
+	CXLTIER_CNT_MIGRATE_IN,		/* migrate_in_pages */
+	CXLTIER_CNT_MIGRATE_OUT,	/* migrate_out_pages */
+	CXLTIER_CNT_FAULT_FAIL,		/* fault_failures, on the home */
+	CXLTIER_NR_COUNTERS
+};
+int cxltier_stats_init(void);
+void cxltier_stats_exit(void);
+void cxltier_count(int nid, enum cxltier_counter c, unsigned long n);
+u64 cxltier_count_read(int nid, enum cxltier_counter c);
+
 /* sysfs.c: /sys/class/misc/cxltier/nodes */
 struct kobject;
 int cxltier_sysfs_init(struct kobject *parent);

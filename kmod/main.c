@@ -113,9 +113,12 @@ static int __init cxltier_init(void)
 {
 	int ret;
 
-	ret = cxltier_quota_init();
+	ret = cxltier_stats_init();
 	if (ret)
 		return ret;
+	ret = cxltier_quota_init();
+	if (ret)
+		goto err_stats;
 	ret = cxltier_migrate_init();
 	if (ret)
 		goto err_quota;
@@ -147,6 +150,8 @@ err_migrate:
 	cxltier_migrate_exit();
 err_quota:
 	cxltier_quota_exit();
+err_stats:
+	cxltier_stats_exit();
 	return ret;
 }
 
@@ -161,6 +166,7 @@ static void __exit cxltier_exit(void)
 	cxltier_fs_exit();
 	cxltier_migrate_exit();		/* waits for the last work item */
 	cxltier_quota_exit();
+	cxltier_stats_exit();
 	pr_info("unloaded\n");
 }
 

@@ -205,6 +205,14 @@ struct cxltier_info {
  * were out of memory (SIGBUS, or the next listed node with fallback).
  */
 #define CXLTIER_CREATE_RESERVE		(1U << 4)
+/*
+ * Use the module's default policy (sysfs: /sys/class/misc/cxltier/
+ * default_policy) instead of one given here: @mode, @nr_nodes, @nodes and
+ * @chunk_shift must then be 0 (else -EINVAL).  The policy is copied at
+ * create time; a later change of the default does not move the buffer.
+ * -ENOENT while no default policy is set (the file reads "none").
+ */
+#define CXLTIER_CREATE_DEFAULT_POLICY	(1U << 5)
 
 /* Largest number of entries in a policy's node list. */
 #define CXLTIER_MAX_POLICY_NODES 64
@@ -656,9 +664,212 @@ struct cxltier_pool_list {
  *                  CXLTIER_SYSFS_TIER_NONE while the node has no memory.
  */
 #define CXLTIER_SYSFS_NODES_DIR		"/sys/class/misc/cxltier/nodes"
+#define CXLTIER_SYSFS_DIR		"/sys/class/misc/cxltier"
+/*
+ * Per-node counters, in the same directory, ro, each a decimal count of
+ * events since the module was loaded (documented in
+ * doc/ABI/testing/sysfs-class-misc-cxltier, where every file is):
+ *
+ *  alloc_pages        base pages cxltier allocated on the node for buffers
+ *                     (fault, populate; not migration targets)
+ *  spill_pages        base pages whose home is this node that were placed
+ *                     on another node (CXLTIER_CREATE_FALLBACK, preferred)
+ *  migrate_in_pages   base pages moved onto the node (CXLTIER_IOC_MIGRATE,
+ *                     compaction, memory offline)
+ *  migrate_out_pages  base pages moved off the node
+ *  fault_failures     faults and populates that could get no unit on this
+ *                     (home) node and failed (SIGBUS, -ENOMEM)
+ *
+ * Module-wide tuning, in CXLTIER_SYSFS_DIR, rw (root), validated like
+ * quota_bytes (-EINVAL changes nothing, -EPERM without CAP_SYS_ADMIN):
+ *
+ *  default_policy     the policy of CXLTIER_CREATE_DEFAULT_POLICY: "none",
+ *                     or "MODE NODES" where MODE is bind, preferred,
+ *                     interleave, weighted or split and NODES is a comma
+ *                     separated list of node ids, each with ":WEIGHT" for
+ *                     weighted and split (e.g. "weighted 0:3,2:1").  The
+ *                     same rules as CXLTIER_IOC_CREATE apply at write
+ *                     time except that the nodes need not have memory yet.
+ *  default_page_size  bytes, 4096 or 2097152 (those GET_INFO's
+ *                     supported_page_sizes names): the page size of a
+ *                     create with @page_shift 0.  Default 4096.
+ *  low_free_percent   0 to 100: CXLTIER_EVENT_NODE_LOW_FREE is sent when a
+ *                     cxltier allocation leaves a node's free memory below
+ *                     this percentage of its total, once until it is back
+ *                     above.  0 turns the event off.  Default 5.
+ */
+#define CXLTIER_SYSFS_POLICY_NONE	"none"
 #define CXLTIER_SYSFS_UNLIMITED		"max"
 #define CXLTIER_SYSFS_TIER_DRAM		"dram"
 #define CXLTIER_SYSFS_TIER_CXL		"cxl"
 #define CXLTIER_SYSFS_TIER_NONE		"none"
+
+/* ------------------------------------------------------------------------ */
+/* Generic netlink family: statistics and events                              */
+
+/*
+ * Family CXLTIER_GENL_NAME, version CXLTIER_GENL_VERSION, registered while
+ * the module is loaded (resolve it with CTRL_CMD_GETFAMILY; its absence
+ * means the module is not loaded).  doc/netlink/cxltier.yaml describes it
+ * in the kernel's YNL format.
+ *
+ * Requests are validated strictly: an unknown attribute, an attribute of
+ * the wrong type or length, or trailing data is -EINVAL (with an extack
+ * message).  Replies may grow new attributes; clients skip those they do
+ * not know.  All commands are read-only; none needs privileges, but a
+ * caller without CAP_SYS_ADMIN sees only the buffers whose owner uid is
+ * its effective uid.
+ *
+ * CXLTIER_NL_CMD_BUF_GET
+ *   dump: one message per live buffer, attributes CXLTIER_NL_A_BUF_*;
+ *   do with CXLTIER_NL_A_BUF_ID: that buffer (-ENOENT when it does not
+ *   exist or is not the caller's to see).  The figures are those
+ *   CXLTIER_IOC_BUF_STAT gives for the buffer at that moment.
+ * CXLTIER_NL_CMD_NODE_GET
+ *   dump: one message per possible node that has memory now or had a
+ *   cxltier counter move, attributes CXLTIER_NL_A_NODE_*;
+ *   do with CXLTIER_NL_A_NODE_ID: that node (-EINVAL for an id that is not
+ *   a possible node).
+ * CXLTIER_NL_CMD_EVENT
+ *   never a request (-EOPNOTSUPP); sent on the multicast group
+ *   CXLTIER_GENL_MCGRP_EVENTS with CXLTIER_NL_A_EVENT_TYPE and the
+ *   attributes its CXLTIER_EVENT_* names.  Buffer ids, owner pids and uids
+ *   in events are visible to every listener, as they are in /proc.
+ */
+#define CXLTIER_GENL_NAME		"cxltier"
+#define CXLTIER_GENL_VERSION		1
+#define CXLTIER_GENL_MCGRP_EVENTS	"events"
+
+enum {
+	CXLTIER_NL_CMD_UNSPEC,
+	CXLTIER_NL_CMD_BUF_GET,
+	CXLTIER_NL_CMD_NODE_GET,
+	CXLTIER_NL_CMD_EVENT,
+
+	__CXLTIER_NL_CMD_MAX
+};
+#define CXLTIER_NL_CMD_MAX	(__CXLTIER_NL_CMD_MAX - 1)
+
+/* Top-level attributes of every command. */
+enum {
+	CXLTIER_NL_A_UNSPEC,
+	CXLTIER_NL_A_PAD,
+
+	/* a buffer */
+	CXLTIER_NL_A_BUF_ID,		/* u64 */
+	CXLTIER_NL_A_BUF_PID,		/* u32: the creator's tgid, in the
+					 * receiver's pid namespace (0: not
+					 * visible there, or exited) */
+	CXLTIER_NL_A_BUF_UID,		/* u32: the creator's euid */
+	CXLTIER_NL_A_BUF_LENGTH,	/* u64: bytes, as requested */
+	CXLTIER_NL_A_BUF_MODE,		/* u32: CXLTIER_MODE_* */
+	CXLTIER_NL_A_BUF_PAGE_SHIFT,	/* u32 */
+	CXLTIER_NL_A_BUF_CHUNK_SHIFT,	/* u32 */
+	CXLTIER_NL_A_BUF_CREATE_FLAGS,	/* u32: CXLTIER_CREATE_* */
+	CXLTIER_NL_A_BUF_POLICY,	/* nest: CXLTIER_NL_A_BUF_POLICY_NODE,
+					 * in policy order */
+	CXLTIER_NL_A_BUF_POLICY_NODE,	/* nest: CXLTIER_NL_PN_* */
+	CXLTIER_NL_A_BUF_RESIDENT,	/* nest: CXLTIER_NL_A_BUF_RESIDENT_NODE,
+					 * ascending node order */
+	CXLTIER_NL_A_BUF_RESIDENT_NODE,	/* nest: CXLTIER_NL_NB_* */
+	CXLTIER_NL_A_BUF_RESIDENT_BYTES,	/* u64 */
+	CXLTIER_NL_A_BUF_SPILLED_BYTES,		/* u64 */
+	CXLTIER_NL_A_BUF_MIGRATE_SEQ,		/* u64: migrations started */
+	CXLTIER_NL_A_BUF_MIGRATE_STATE,		/* u32: CXLTIER_MIGRATE_STATE_* */
+	CXLTIER_NL_A_BUF_MIGRATE_ERROR,		/* s32 */
+	CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES,	/* u64, of the last migration */
+	CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,	/* u64 */
+	CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,	/* u64 */
+
+	/* a node */
+	CXLTIER_NL_A_NODE_ID,		/* u32 */
+	CXLTIER_NL_A_NODE_TIER,		/* u32: CXLTIER_TIER_*, absent while
+					 * the node has no memory */
+	CXLTIER_NL_A_NODE_TOTAL_BYTES,	/* u64 */
+	CXLTIER_NL_A_NODE_FREE_BYTES,	/* u64 */
+	CXLTIER_NL_A_NODE_QUOTA_BYTES,	/* u64: absent when unlimited */
+	CXLTIER_NL_A_NODE_USED_BYTES,	/* u64 */
+	CXLTIER_NL_A_NODE_RESERVED_BYTES,	/* u64 */
+	CXLTIER_NL_A_NODE_POOL_BYTES,	/* u64: device-dax pool capacity */
+	CXLTIER_NL_A_NODE_ALLOC_PAGES,	/* u64: the sysfs counters, same names */
+	CXLTIER_NL_A_NODE_SPILL_PAGES,	/* u64 */
+	CXLTIER_NL_A_NODE_MIGRATE_IN_PAGES,	/* u64 */
+	CXLTIER_NL_A_NODE_MIGRATE_OUT_PAGES,	/* u64 */
+	CXLTIER_NL_A_NODE_FAULT_FAILURES,	/* u64 */
+
+	/* an event */
+	CXLTIER_NL_A_EVENT_TYPE,	/* u32: CXLTIER_EVENT_* */
+	CXLTIER_NL_A_EVENT_TO_NODE,	/* u32: where a spilled unit went */
+	CXLTIER_NL_A_EVENT_BYTES,	/* u64: see the event */
+	CXLTIER_NL_A_EVENT_ERROR,	/* s32: a negative errno */
+	CXLTIER_NL_A_EVENT_THRESHOLD_BYTES,	/* u64 */
+	CXLTIER_NL_A_POOL_ID,		/* u32 */
+	CXLTIER_NL_A_POOL_NAME,		/* string */
+
+	__CXLTIER_NL_A_MAX
+};
+#define CXLTIER_NL_A_MAX	(__CXLTIER_NL_A_MAX - 1)
+
+/* Inside CXLTIER_NL_A_BUF_POLICY_NODE */
+enum {
+	CXLTIER_NL_PN_UNSPEC,
+	CXLTIER_NL_PN_NODE,		/* u32 */
+	CXLTIER_NL_PN_WEIGHT,		/* u32 */
+
+	__CXLTIER_NL_PN_MAX
+};
+#define CXLTIER_NL_PN_MAX	(__CXLTIER_NL_PN_MAX - 1)
+
+/* Inside CXLTIER_NL_A_BUF_RESIDENT_NODE */
+enum {
+	CXLTIER_NL_NB_UNSPEC,
+	CXLTIER_NL_NB_PAD,
+	CXLTIER_NL_NB_NODE,		/* u32 */
+	CXLTIER_NL_NB_BYTES,		/* u64 */
+
+	__CXLTIER_NL_NB_MAX
+};
+#define CXLTIER_NL_NB_MAX	(__CXLTIER_NL_NB_MAX - 1)
+
+/*
+ * Events (CXLTIER_NL_A_EVENT_TYPE) and the attributes each carries besides
+ * the type:
+ *
+ *  SPILL          a buffer placed a unit away from its home node for the
+ *                 first time since it was created (later spills of the
+ *                 buffer only count, in spill_pages and spilled_bytes):
+ *                 BUF_ID, BUF_PID, BUF_UID, NODE_ID (home), EVENT_TO_NODE,
+ *                 EVENT_BYTES (the unit's size)
+ *  QUOTA_REFUSED  a create (reservation) or a fault was refused because
+ *                 of a node's quota; at most one per buffer for faults:
+ *                 BUF_PID, BUF_UID, NODE_ID, EVENT_BYTES (the charge
+ *                 refused), NODE_QUOTA_BYTES, EVENT_ERROR (-ENOSPC for a
+ *                 create, -ENOMEM for a fault), BUF_ID (a fault's buffer;
+ *                 absent for a refused create, which has none)
+ *  MIGRATE_DONE   a CXLTIER_IOC_MIGRATE finished (sync or async): BUF_ID,
+ *                 BUF_PID, BUF_UID, BUF_MIGRATE_SEQ, BUF_MIGRATE_MOVED_BYTES,
+ *                 BUF_MIGRATE_SKIPPED_BYTES, BUF_MIGRATE_FAILED_BYTES,
+ *                 EVENT_ERROR (0, -EINTR, -ECANCELED or -ENOMEM)
+ *  NODE_ONLINE    memory of a node went online: NODE_ID, EVENT_BYTES
+ *  NODE_OFFLINE   memory of a node went offline: NODE_ID, EVENT_BYTES
+ *  NODE_LOW_FREE  a cxltier allocation left a node below low_free_percent:
+ *                 NODE_ID, NODE_FREE_BYTES, NODE_TOTAL_BYTES,
+ *                 EVENT_THRESHOLD_BYTES
+ *  POOL_ADDED     POOL_ID, POOL_NAME, NODE_ID, EVENT_BYTES (capacity)
+ *  POOL_REMOVED   POOL_ID, POOL_NAME, NODE_ID
+ */
+enum {
+	CXLTIER_EVENT_SPILL = 1,
+	CXLTIER_EVENT_QUOTA_REFUSED,
+	CXLTIER_EVENT_MIGRATE_DONE,
+	CXLTIER_EVENT_NODE_ONLINE,
+	CXLTIER_EVENT_NODE_OFFLINE,
+	CXLTIER_EVENT_NODE_LOW_FREE,
+	CXLTIER_EVENT_POOL_ADDED,
+	CXLTIER_EVENT_POOL_REMOVED,
+
+	__CXLTIER_EVENT_MAX
+};
+#define CXLTIER_EVENT_MAX	(__CXLTIER_EVENT_MAX - 1)
 
 #endif /* _UAPI_LINUX_CXLTIER_H */
