@@ -92,6 +92,8 @@ int cxltier_stats_init(void);
 void cxltier_stats_exit(void);
 void cxltier_count(int nid, enum cxltier_counter c, unsigned long n);
 u64 cxltier_count_read(int nid, enum cxltier_counter c);
+/* low_free_percent (sysfs.c writes it, netlink.c's low-free event reads it) */
+extern unsigned int cxltier_low_free_percent;
 
 /* sysfs.c: /sys/class/misc/cxltier/nodes */
 struct kobject;

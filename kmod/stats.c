@@ -10,6 +10,8 @@
 #include <linux/percpu.h>
 #include <linux/cpumask.h>
 
+unsigned int cxltier_low_free_percent = 5;
+
 /* nr_node_ids * CXLTIER_NR_COUNTERS counters per CPU */
 static u64 __percpu *cxltier_counters;
 
