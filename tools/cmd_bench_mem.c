@@ -466,7 +466,8 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 	memset(&p, 0, sizeof(p));
 	p.mode = CXLTIER_MODE_BIND;
 	p.page_shift = 21;	/* fewer TLB misses in the chase */
-	p.flags = CXLTIER_CREATE_HUGE_FALLBACK;
+	/* populated: a node out of pages is -ENOMEM here, not a SIGBUS */
+	p.flags = CXLTIER_CREATE_HUGE_FALLBACK | CXLTIER_CREATE_POPULATE;
 	p.nr_nodes = 1;
 	p.nodes[0].node = node;
 	err = tier_buf_create(a->ctx, (size_t)m->bytes, &p, &buf);
@@ -498,8 +499,8 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		tc_error(a->cmd, msg, err);
 		goto out;
 	}
-	/* first touch by the workers themselves, not counted */
-	mem_progress(!a->quiet, "tierctl bench: node %u: fill", node);
+	/* a first pass by the workers themselves, not counted */
+	mem_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
 	pool_pass(&pool, OP_WRITE, 0);
 	if (mem_check_buf(a, buf, node)) {
 		pool_stop(&pool, m->threads);
