@@ -324,16 +324,18 @@ static int pool_start(struct mem_pool *pool, unsigned int nr, const int *cpus,
 	return 0;
 }
 
+/* ms of one pass; never 0, so that a rate is finite even for 2 MiB */
 static double pool_pass(struct mem_pool *pool, enum mem_op op, uint64_t pattern)
 {
-	double t0;
+	double t0, ms;
 
 	pool->op = op;
 	pool->pattern = pattern;
 	pthread_barrier_wait(&pool->go);
 	t0 = mem_now_ms();
 	pthread_barrier_wait(&pool->done);
-	return mem_now_ms() - t0;
+	ms = mem_now_ms() - t0;
+	return ms > 1e-6 ? ms : 1e-6;
 }
 
 static void pool_stop(struct mem_pool *pool, unsigned int want)
