@@ -77,6 +77,7 @@ libtier_vm() {
 		build/tests/host/libtier_test || rc=1
 		tests/host/tierctl_test.sh build/bin/tierctl || rc=1
 		tests/host/plan_test.sh build/bin/tierctl || rc=1
+		tests/host/bench_mem_test.sh build/bin/tierctl || rc=1
 		build/tests/host/pool_test || rc=1
 		tests/host/preload_test.sh build/bin/tierctl build/tests/host/preload_prog || rc=1
 		exit $rc'

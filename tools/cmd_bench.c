@@ -14,6 +14,8 @@
  *   migrate CXLTIER_IOC_MIGRATE of a written buffer (4 KiB and 2 MiB pages)
  *           from node A to B and back, beside move_pages(2) of an anonymous
  *           mapping between the same nodes.
+ *   mem     per node, CPU read and write bandwidth and load latency: the
+ *           cost model's tier figures (cmd_bench_mem.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -1638,6 +1640,7 @@ static const struct {
 	{ "fault", bench_fault },
 	{ "alloc", bench_alloc },
 	{ "migrate", bench_migrate },
+	{ "mem", bench_mem },
 };
 
 int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
@@ -1645,7 +1648,7 @@ int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		tc_errorf(cmd, "which benchmark? (fault, alloc, migrate)");
+		tc_errorf(cmd, "which benchmark? (fault, alloc, migrate, mem)");
 		tc_usage(cmd, 0);
 		return 1;
 	}
@@ -1656,6 +1659,6 @@ int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].fn(cmd, argc - 1, argv + 1);
-	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc, migrate)", argv[1]);
+	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc, migrate, mem)", argv[1]);
 	return 1;
 }

@@ -68,8 +68,8 @@ static const struct tc_cmd cmds[] = {
 	},
 	{
 		.name = "bench", .fn = cmd_bench,
-		.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate",
-		.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json]",
+		.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate, mem (tier figures)",
+		.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json] | mem [--node N]... [--size SIZE] [--threads T] [--runs R] [--quiet] [--json | --tiers]",
 		.help =
 "fault: in one run, on one node, side by side:\n"
 "  - first-touch fault-in (one write per 4 KiB page) of a cxltier buffer\n"
@@ -122,7 +122,29 @@ static const struct tc_cmd cmds[] = {
 "  --to N                node B (default: the first CXL node, else another)\n"
 "  --size SIZE           bytes moved (default 256M, halved until it fits\n"
 "                        twice in both nodes' free memory)\n"
-"  --runs R              runs (default 5)\n",
+"  --runs R              runs (default 5)\n"
+"\n"
+"mem: the cost model's tier figures (doc/cost-model.md), per node: CPU\n"
+"read and write bandwidth of T threads together over a buffer bound to the\n"
+"node (2 MiB pages where they can be had), and the load-to-use latency of\n"
+"one thread chasing pointers through a random cycle of the buffer's 64-byte\n"
+"lines (at most its first 256M).  Threads are pinned to the CPUs of the\n"
+"node's nearest node with CPUs.  Writes are non-temporal stores on x86-64:\n"
+"write traffic without read-for-ownership, as the optimizer's writes to\n"
+"lines it has just read.  Medians, min/max over R runs; placement checked.\n"
+"GPU copy figures (dma-h2d, dma-d2h) are not measured: they need a GPU.\n"
+"\n"
+"  --node N              a node, repeatable (default: every node with memory)\n"
+"  --size SIZE           buffer per node, a multiple of 2M (default 1G,\n"
+"                        halved until it fits the node's free memory)\n"
+"  --threads T           threads for the bandwidths (default: every CPU of\n"
+"                        the nearest CPU node this process may use)\n"
+"  --runs R              runs (default 5)\n"
+"  --quiet               no progress on stderr\n"
+"  --json                JSON: every run's figures, the statistics\n"
+"  --tiers               a tier file for 'tierctl plan --tiers FILE': one\n"
+"                        'node ID cpu-read= cpu-write= latency=' line per\n"
+"                        node, the medians (also --format table|json|tiers)\n",
 	},
 	{
 		.name = "run", .fn = cmd_run,
@@ -192,7 +214,8 @@ static const struct tc_cmd cmds[] = {
 "             [pinned] [policy=POLICY]      (per step; h2d/d2h all GPUs)\n"
 "  gpus N\n"
 "  gpu-flops FLOPS\n"
-"Tier file, one line each (bandwidths in GB/s):\n"
+"Tier file, one line each (bandwidths in GB/s; 'tierctl bench mem --tiers'\n"
+"measures this host's cpu-read, cpu-write and latency):\n"
 "  node ID [dram|cxl] [capacity=SIZE] [cpu-read=] [cpu-write=] [dma-h2d=]\n"
 "          [dma-d2h=] [latency=NS] [local] [movable]\n"
 "  host [link-h2d=] [link-d2h=] [llc=SIZE] [llc-bw=] [llc-miss=FRACTION]\n"

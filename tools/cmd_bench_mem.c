@@ -1,0 +1,975 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tierctl bench mem: what each node's memory gives the CPUs, measured the
+ * way the cost model uses it (doc/cost-model.md): streaming read and write
+ * bandwidth of all threads together and the load-to-use latency, per node,
+ * on a buffer bound to the node (tier_buf_create(), so the cxltier module
+ * where it is loaded and mbind(2) on shmem where it is not).  --tiers
+ * prints the figures as a tier file for tierctl plan --tiers.
+ *
+ *   read    T threads, each a contiguous share of the buffer, 32-byte loads
+ *           XORed into four accumulators;
+ *   write   the same shares, non-temporal 16-byte stores where the CPU has
+ *           them (x86-64), so the figure is write traffic without the
+ *           read-for-ownership an ordinary store of a cold line costs: the
+ *           optimizer writes lines it has just read, which need none;
+ *   latency one thread, a chain of dependent loads through a random cyclic
+ *           permutation (Sattolo's algorithm) of the first LAT_MAX_BYTES of
+ *           the buffer's 64-byte lines.
+ *
+ * Workers are pinned to the CPUs of the node's nearest node with CPUs (the
+ * node itself when it has some), round-robin.  GPU copies (dma-h2d,
+ * dma-d2h) are not measured: that needs a GPU.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "table.h"
+#include "tierctl.h"
+#include "util.h"
+
+#define MEM_MAX_RUNS		101
+#define MEM_DEFAULT_RUNS	5
+#define MEM_DEFAULT_SIZE	(1ULL << 30)
+#define MEM_MIN_SIZE		(2ULL << 20)
+#define MEM_MAX_THREADS		1024
+#define MEM_MAX_NODES		TIER_MODEL_MAX_NODES
+#define LAT_MAX_BYTES		(256ULL << 20)	/* chased region, at most */
+#define LAT_MAX_STEPS		(1U << 22)	/* dependent loads per run */
+#define LINE			64
+#define SHARE_ALIGN		4096		/* a thread's share of the buffer */
+
+#ifdef __SSE2__
+#define WRITE_METHOD	"non-temporal stores"
+#else
+#define WRITE_METHOD	"stores"
+#endif
+
+static const char dma_note[] =
+	"not measured: GPU copies need a GPU; the planner keeps its figures or a tier file's dma-h2d=/dma-d2h=";
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                              */
+
+static double mem_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int mem_dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+struct figure {
+	double v[MEM_MAX_RUNS];
+	unsigned int n;
+	double med, min, max;
+};
+
+static void figure_stats(struct figure *f)
+{
+	double s[MEM_MAX_RUNS];
+
+	memcpy(s, f->v, f->n * sizeof(s[0]));
+	qsort(s, f->n, sizeof(s[0]), mem_dbl_cmp);
+	f->min = s[0];
+	f->max = s[f->n - 1];
+	f->med = f->n % 2 ? s[f->n / 2] : (s[f->n / 2 - 1] + s[f->n / 2]) / 2;
+}
+
+static void mem_progress(bool on, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void mem_progress(bool on, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!on)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+/* The selected word of a sysfs "a [b] c" file, or "?". */
+static void mem_read_bracketed(const char *path, char *out, size_t len)
+{
+	char line[256], *a, *z;
+	FILE *f = fopen(path, "r");
+
+	snprintf(out, len, "?");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) &&
+	    (z = strchr(a, ']'))) {
+		*z = '\0';
+		snprintf(out, len, "%s", a + 1);
+	}
+	fclose(f);
+}
+
+/*
+ * The CPUs of @node we may run on, as a list of CPU numbers: its sysfs
+ * cpulist ("0-3,8") within our affinity mask.  0 or -errno.
+ */
+static int node_cpus(uint32_t node, const cpu_set_t *allowed, int *cpus,
+		     unsigned int max, unsigned int *nr)
+{
+	char path[96], line[4096], *p, *end;
+	FILE *f;
+
+	*nr = 0;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/cpulist",
+		 node);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	for (p = line; *p && *p != '\n';) {
+		long lo, hi, c;
+
+		errno = 0;
+		lo = strtol(p, &end, 10);
+		if (end == p || errno || lo < 0)
+			return -EINVAL;
+		hi = lo;
+		p = end;
+		if (*p == '-') {
+			hi = strtol(p + 1, &end, 10);
+			if (end == p + 1 || hi < lo)
+				return -EINVAL;
+			p = end;
+		}
+		for (c = lo; c <= hi && c < CPU_SETSIZE; c++)
+			if (CPU_ISSET((int)c, allowed) && *nr < max)
+				cpus[(*nr)++] = (int)c;
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* A compact "0-3,8" form of a sorted CPU list. */
+static void format_cpus(const int *cpus, unsigned int nr, char *out, size_t len)
+{
+	size_t used = 0;
+	unsigned int i = 0;
+
+	out[0] = '\0';
+	while (i < nr && used < len) {
+		unsigned int k = i;
+
+		while (k + 1 < nr && cpus[k + 1] == cpus[k] + 1)
+			k++;
+		if (k == i)
+			used += snprintf(out + used, len - used, "%s%d",
+					 used ? "," : "", cpus[i]);
+		else
+			used += snprintf(out + used, len - used, "%s%d-%d",
+					 used ? "," : "", cpus[i], cpus[k]);
+		i = k + 1;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernels                                                                    */
+
+typedef uint64_t v4u64 __attribute__((vector_size(32)));
+
+/* XOR of every 32-byte word of [p, p + len); len a multiple of 128. */
+static __attribute__((noinline)) uint64_t read_kernel(const char *p, size_t len)
+{
+	const v4u64 *v = (const v4u64 *)(const void *)p;
+	v4u64 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
+	size_t i, n = len / sizeof(v4u64);
+
+	for (i = 0; i + 4 <= n; i += 4) {
+		a0 ^= v[i];
+		a1 ^= v[i + 1];
+		a2 ^= v[i + 2];
+		a3 ^= v[i + 3];
+	}
+	a0 ^= a1 ^ a2 ^ a3;
+	return a0[0] ^ a0[1] ^ a0[2] ^ a0[3];
+}
+
+/* @pattern into every 64-bit word of [p, p + len); len a multiple of 128. */
+static __attribute__((noinline)) void write_kernel(char *p, size_t len,
+						   uint64_t pattern)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_set1_epi64x((long long)pattern);
+	__m128i *q = (__m128i *)(void *)p;
+	size_t i, n = len / sizeof(__m128i);
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		_mm_stream_si128(q + i, v);
+		_mm_stream_si128(q + i + 1, v);
+		_mm_stream_si128(q + i + 2, v);
+		_mm_stream_si128(q + i + 3, v);
+		_mm_stream_si128(q + i + 4, v);
+		_mm_stream_si128(q + i + 5, v);
+		_mm_stream_si128(q + i + 6, v);
+		_mm_stream_si128(q + i + 7, v);
+	}
+	_mm_sfence();
+#else
+	v4u64 v = { pattern, pattern, pattern, pattern };
+	v4u64 *q = (v4u64 *)(void *)p;
+	size_t i, n = len / sizeof(v4u64);
+
+	for (i = 0; i < n; i++)
+		q[i] = v;
+#endif
+}
+
+/* ------------------------------------------------------------------------ */
+/* Workers: one pass of the current operation per start barrier             */
+
+enum mem_op { OP_READ, OP_WRITE, OP_EXIT };
+
+struct mem_pool;
+
+struct mem_worker {
+	struct mem_pool *pool;
+	pthread_t tid;
+	int cpu;
+	char *start;
+	size_t len;
+	uint64_t sum;		/* keeps the reads alive */
+};
+
+struct mem_pool {
+	pthread_barrier_t go, done;
+	enum mem_op op;
+	uint64_t pattern;
+	unsigned int nr;
+	struct mem_worker w[MEM_MAX_THREADS];
+};
+
+static void *mem_worker_fn(void *arg)
+{
+	struct mem_worker *w = arg;
+	struct mem_pool *pool = w->pool;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	/* best effort: a CPU taken offline meanwhile leaves it unpinned */
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (;;) {
+		pthread_barrier_wait(&pool->go);
+		if (pool->op == OP_EXIT)
+			return NULL;
+		if (pool->op == OP_READ)
+			w->sum ^= read_kernel(w->start, w->len);
+		else
+			write_kernel(w->start, w->len, pool->pattern);
+		pthread_barrier_wait(&pool->done);
+	}
+}
+
+/* Start @nr workers on @cpus (round-robin), shares of [buf, buf + len). */
+static int pool_start(struct mem_pool *pool, unsigned int nr, const int *cpus,
+		      unsigned int nr_cpus, char *buf, size_t len)
+{
+	size_t share = len / nr / SHARE_ALIGN * SHARE_ALIGN;
+	unsigned int i;
+	int err;
+
+	pool->nr = nr;
+	pthread_barrier_init(&pool->go, NULL, nr + 1);
+	pthread_barrier_init(&pool->done, NULL, nr + 1);
+	for (i = 0; i < nr; i++) {
+		struct mem_worker *w = &pool->w[i];
+
+		w->pool = pool;
+		w->cpu = cpus[i % nr_cpus];
+		w->start = buf + i * share;
+		w->len = i == nr - 1 ? len - i * share : share;
+		w->sum = 0;
+		err = pthread_create(&w->tid, NULL, mem_worker_fn, w);
+		if (err) {
+			/* the barriers count nr + 1: let the started ones out */
+			pool->nr = i;
+			return -err;
+		}
+	}
+	return 0;
+}
+
+/* ms of one pass; never 0, so that a rate is finite even for 2 MiB */
+static double pool_pass(struct mem_pool *pool, enum mem_op op, uint64_t pattern)
+{
+	double t0, ms;
+
+	pool->op = op;
+	pool->pattern = pattern;
+	pthread_barrier_wait(&pool->go);
+	t0 = mem_now_ms();
+	pthread_barrier_wait(&pool->done);
+	ms = mem_now_ms() - t0;
+	return ms > 1e-6 ? ms : 1e-6;
+}
+
+static void pool_stop(struct mem_pool *pool, unsigned int want)
+{
+	unsigned int i;
+
+	if (pool->nr < want) {
+		/*
+		 * Some threads could not start: the barriers wait for more
+		 * than there are.  Nothing has waited on them yet, so start
+		 * the missing ones as exit-only and go through "go" once.
+		 */
+		for (i = pool->nr; i < want; i++) {
+			pool->w[i] = pool->w[0];
+			if (pthread_create(&pool->w[i].tid, NULL, mem_worker_fn,
+					   &pool->w[i]))
+				abort();	/* cannot release the barrier */
+		}
+		pool->nr = want;
+	}
+	pool->op = OP_EXIT;
+	pthread_barrier_wait(&pool->go);
+	for (i = 0; i < pool->nr; i++)
+		pthread_join(pool->w[i].tid, NULL);
+	pthread_barrier_destroy(&pool->go);
+	pthread_barrier_destroy(&pool->done);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Latency                                                                    */
+
+static uint64_t mem_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * One random cycle through all @n lines at @base (Sattolo's algorithm, in
+ * place: first the successor's index, then its address), the same for a
+ * given @n.
+ */
+static void chain_build(char *base, size_t n)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL, tmp;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		*(uint64_t *)(void *)(base + i * LINE) = i;
+	for (i = n - 1; i > 0; i--) {
+		j = (size_t)(mem_xorshift(&seed) % i);
+		tmp = *(uint64_t *)(void *)(base + i * LINE);
+		*(uint64_t *)(void *)(base + i * LINE) =
+			*(uint64_t *)(void *)(base + j * LINE);
+		*(uint64_t *)(void *)(base + j * LINE) = tmp;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t next = *(uint64_t *)(void *)(base + i * LINE);
+
+		*(char **)(void *)(base + i * LINE) = base + next * LINE;
+	}
+}
+
+static __attribute__((noinline)) char *chase(char *p, unsigned int steps)
+{
+	while (steps--)
+		p = *(char *volatile *)(void *)p;
+	return p;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One node                                                                   */
+
+struct mem_node {
+	struct tier_node tn;
+	int cpus[CPU_SETSIZE];
+	unsigned int nr_cpus, threads;
+	uint32_t cpu_node;
+	char cpu_str[256];
+	uint64_t bytes, lat_bytes;
+	unsigned int lat_steps, page_shift;
+	struct figure read, write, lat;	/* GB/s, GB/s, ns */
+};
+
+struct mem_args {
+	const struct tc_cmd *cmd;
+	struct tier_ctx *ctx;
+	unsigned int runs;
+	bool quiet;
+};
+
+/* Every page of @buf is on @node. */
+static int mem_check_buf(const struct mem_args *a, struct tier_buf *buf,
+			 uint32_t node)
+{
+	struct tier_buf_stat st;
+	int err = tier_buf_stat(buf, &st);
+
+	if (err) {
+		tc_error(a->cmd, "stat buffer", err);
+		return -1;
+	}
+	if (st.resident_bytes != st.map_length || st.nr_resident != 1 ||
+	    st.resident[0].node != node) {
+		tc_errorf(a->cmd, "node %u: placement: %llu of %llu bytes resident, on %u nodes, first %u; expected all on node %u",
+			  node, (unsigned long long)st.resident_bytes,
+			  (unsigned long long)st.map_length, st.nr_resident,
+			  st.nr_resident ? st.resident[0].node : 0, node);
+		return -1;
+	}
+	return 0;
+}
+
+static int bench_node(const struct mem_args *a, struct mem_node *m)
+{
+	static struct mem_pool pool;
+	struct tier_policy p;
+	struct tier_buf *buf = NULL;
+	uint32_t node = m->tn.node;
+	char msg[128], s1[SIZE_STRLEN];
+	unsigned int run;
+	size_t lines;
+	char *addr;
+	void *map;
+	double ms;
+	int err, ret = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.mode = CXLTIER_MODE_BIND;
+	p.page_shift = 21;	/* fewer TLB misses in the chase */
+	/* populated: a node out of pages is -ENOMEM here, not a SIGBUS */
+	p.flags = CXLTIER_CREATE_HUGE_FALLBACK | CXLTIER_CREATE_POPULATE;
+	p.nr_nodes = 1;
+	p.nodes[0].node = node;
+	err = tier_buf_create(a->ctx, (size_t)m->bytes, &p, &buf);
+	if (err) {
+		snprintf(msg, sizeof(msg), "node %u: create a %s buffer", node,
+			 format_size(m->bytes, s1, sizeof(s1)));
+		tc_error(a->cmd, msg, err);
+		return -1;
+	}
+	err = tier_buf_map(buf, &map);
+	if (err) {
+		snprintf(msg, sizeof(msg), "node %u: map the buffer", node);
+		tc_error(a->cmd, msg, err);
+		goto out;
+	}
+	addr = map;
+	{
+		struct tier_buf_stat st;
+
+		m->page_shift = tier_buf_stat(buf, &st) ? 0 : st.page_shift;
+	}
+
+	err = pool_start(&pool, m->threads, m->cpus, m->nr_cpus, addr,
+			 (size_t)m->bytes);
+	if (err) {
+		pool_stop(&pool, m->threads);
+		snprintf(msg, sizeof(msg), "node %u: start %u threads", node,
+			 m->threads);
+		tc_error(a->cmd, msg, err);
+		goto out;
+	}
+	/* a first pass by the workers themselves, not counted */
+	mem_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
+	pool_pass(&pool, OP_WRITE, 0);
+	if (mem_check_buf(a, buf, node)) {
+		pool_stop(&pool, m->threads);
+		mem_progress(!a->quiet, "\n");
+		goto out;
+	}
+	for (run = 1; run <= a->runs; run++) {
+		mem_progress(!a->quiet, "; run %u/%u: read", run, a->runs);
+		ms = pool_pass(&pool, OP_READ, 0);
+		m->read.v[m->read.n++] = (double)m->bytes / (ms * 1e6);
+		mem_progress(!a->quiet, " write");
+		ms = pool_pass(&pool, OP_WRITE, run);
+		m->write.v[m->write.n++] = (double)m->bytes / (ms * 1e6);
+	}
+	pool_stop(&pool, m->threads);
+	/* the last pass wrote run number a->runs everywhere: spot checks */
+	if (*(volatile uint64_t *)(void *)addr != a->runs ||
+	    *(volatile uint64_t *)(void *)(addr + m->bytes - 8) != a->runs) {
+		mem_progress(!a->quiet, "\n");
+		tc_errorf(a->cmd, "node %u: the buffer does not hold what the write pass wrote",
+			  node);
+		goto out;
+	}
+
+	/* latency: one thread on the first CPU, a chain through the lines */
+	{
+		cpu_set_t set, old;
+
+		m->lat_bytes = m->bytes < LAT_MAX_BYTES ? m->bytes : LAT_MAX_BYTES;
+		lines = (size_t)(m->lat_bytes / LINE);
+		m->lat_steps = lines < LAT_MAX_STEPS ? (unsigned int)lines :
+						       LAT_MAX_STEPS;
+		mem_progress(!a->quiet, "; latency: chain");
+		sched_getaffinity(0, sizeof(old), &old);
+		CPU_ZERO(&set);
+		CPU_SET(m->cpus[0], &set);
+		(void)sched_setaffinity(0, sizeof(set), &set);
+		chain_build(addr, lines);
+		{
+			char *cur = addr;
+
+			for (run = 1; run <= a->runs; run++) {
+				double t0;
+
+				mem_progress(!a->quiet, " %u/%u", run, a->runs);
+				t0 = mem_now_ms();
+				cur = chase(cur, m->lat_steps);
+				m->lat.v[m->lat.n++] =
+					(mem_now_ms() - t0) * 1e6 / m->lat_steps;
+			}
+			if (cur < addr || cur >= addr + m->lat_bytes) {
+				(void)sched_setaffinity(0, sizeof(old), &old);
+				mem_progress(!a->quiet, "\n");
+				tc_errorf(a->cmd, "node %u: the pointer chain left the buffer",
+					  node);
+				goto out;
+			}
+		}
+		(void)sched_setaffinity(0, sizeof(old), &old);
+	}
+	mem_progress(!a->quiet, "\n");
+	if (mem_check_buf(a, buf, node))
+		goto out;
+	figure_stats(&m->read);
+	figure_stats(&m->write);
+	figure_stats(&m->lat);
+	ret = 0;
+out:
+	tier_buf_destroy(buf);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                     */
+
+struct mem_env {
+	char kernel[128], thp_shmem[32], date[32];
+	long cpus;
+};
+
+static void mem_read_env(struct mem_env *e)
+{
+	struct utsname u;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "?" : u.release);
+	mem_read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+			   e->thp_shmem, sizeof(e->thp_shmem));
+	e->cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (gmtime_r(&t, &tm))
+		strftime(e->date, sizeof(e->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(e->date, sizeof(e->date), "?");
+}
+
+static const char *tier_word(uint32_t tier)
+{
+	return tier == CXLTIER_TIER_DRAM ? "DRAM" : "CXL";
+}
+
+static void report_table(const struct mem_args *a, const struct mem_env *e,
+			 const struct mem_node *m, unsigned int nr)
+{
+	static const char *const hdr[] = {
+		"NODE", "TIER", "CPUS", "THREADS", "SIZE", "READ GB/s", "MIN",
+		"MAX", "WRITE GB/s", "MIN", "MAX", "LATENCY ns", "MIN", "MAX",
+	};
+	char s1[SIZE_STRLEN];
+	struct table t;
+	unsigned int i;
+	int err;
+
+	tc_print_backend(stdout, a->ctx);
+	printf("bench mem: %u node%s, %u run%s each (medians, min, max); kernel %s, %ld CPUs, THP shmem [%s]\n",
+	       nr, nr == 1 ? "" : "s", a->runs, a->runs == 1 ? "" : "s",
+	       e->kernel, e->cpus, e->thp_shmem);
+	printf("GB/s = 10^9 bytes/s, all threads together, one pass over the buffer; write: %s; latency: dependent loads through a random cycle of 64-byte lines, one thread\n",
+	       WRITE_METHOD);
+	printf("CPUS: where the threads ran (the node's nearest node with CPUs); DMA (dma-h2d, dma-d2h): %s\n",
+	       dma_note);
+	if (tier_backend(a->ctx) != TIER_BACKEND_MODULE)
+		printf("mbind backend: 2 MiB pages only where THP shmem [%s] gives them, else 4 KiB pages (more TLB misses in the latency)\n",
+		       e->thp_shmem);
+	printf("\n");
+	table_init(&t, 14, hdr, 0x3ff9);
+	for (i = 0; i < nr; i++) {
+		table_add(&t, "%u", m[i].tn.node);
+		table_add(&t, "%s", tier_word(m[i].tn.tier));
+		table_add(&t, "%s", m[i].cpu_str);
+		table_add(&t, "%u", m[i].threads);
+		table_add(&t, "%s", format_size(m[i].bytes, s1, sizeof(s1)));
+		table_add(&t, "%.2f", m[i].read.med);
+		table_add(&t, "%.2f", m[i].read.min);
+		table_add(&t, "%.2f", m[i].read.max);
+		table_add(&t, "%.2f", m[i].write.med);
+		table_add(&t, "%.2f", m[i].write.min);
+		table_add(&t, "%.2f", m[i].write.max);
+		table_add(&t, "%.1f", m[i].lat.med);
+		table_add(&t, "%.1f", m[i].lat.min);
+		table_add(&t, "%.1f", m[i].lat.max);
+	}
+	err = table_print(&t, stdout);
+	table_free(&t);
+	if (err)
+		tc_error(a->cmd, "print table", err);
+	for (i = 0; i < nr; i++)
+		if (m[i].lat_bytes < MEM_DEFAULT_SIZE / 4)
+			break;
+	if (i < nr)
+		printf("(a chase over %s or less may be served by the caches: a latency for memory needs a larger --size)\n",
+		       format_size(m[i].lat_bytes, s1, sizeof(s1)));
+}
+
+static void json_figure(struct json *j, const char *key, const char *unit,
+			const struct figure *f)
+{
+	char k[64];
+	unsigned int i;
+
+	snprintf(k, sizeof(k), "%s_%s", key, unit);
+	json_arr_open(j, k);
+	for (i = 0; i < f->n; i++)
+		json_f64(j, NULL, f->v[i]);
+	json_arr_close(j);
+	snprintf(k, sizeof(k), "median_%s_%s", key, unit);
+	json_f64(j, k, f->med);
+	snprintf(k, sizeof(k), "min_%s_%s", key, unit);
+	json_f64(j, k, f->min);
+	snprintf(k, sizeof(k), "max_%s_%s", key, unit);
+	json_f64(j, k, f->max);
+}
+
+static void report_json(const struct mem_args *a, const struct mem_env *e,
+			const struct mem_node *m, unsigned int nr)
+{
+	struct json j;
+	unsigned int i;
+
+	json_init(&j, stdout);
+	json_obj_open(&j, NULL);
+	tc_json_backend(&j, a->ctx);
+	json_str(&j, "bench", "mem");
+	json_str(&j, "kernel", e->kernel);
+	json_i64(&j, "cpus", e->cpus);
+	json_str(&j, "thp_shmem", e->thp_shmem);
+	json_u64(&j, "runs", a->runs);
+	json_str(&j, "write_method", WRITE_METHOD);
+	json_str(&j, "dma", dma_note);
+	json_arr_open(&j, "nodes");
+	for (i = 0; i < nr; i++) {
+		json_obj_open(&j, NULL);
+		json_u64(&j, "node", m[i].tn.node);
+		json_str(&j, "tier", tier_word(m[i].tn.tier));
+		json_u64(&j, "cpu_node", m[i].cpu_node);
+		json_str(&j, "cpus_used", m[i].cpu_str);
+		json_u64(&j, "threads", m[i].threads);
+		json_u64(&j, "bytes", m[i].bytes);
+		/* the buffer's unit; mbind backend: huge pages as THP shmem allows */
+		json_u64(&j, "unit_size", m[i].page_shift ? 1ULL << m[i].page_shift : 0);
+		json_figure(&j, "read", "gbps", &m[i].read);
+		json_figure(&j, "write", "gbps", &m[i].write);
+		json_u64(&j, "latency_bytes", m[i].lat_bytes);
+		json_u64(&j, "latency_loads", m[i].lat_steps);
+		json_figure(&j, "latency", "ns", &m[i].lat);
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_obj_close(&j);
+}
+
+/*
+ * The tier file tierctl plan --tiers reads (cmd_plan.c's tier_line()): one
+ * "node ID cpu-read= cpu-write= latency=" line per node, the medians.  The
+ * node's tier, capacity and flags are left to the host the plan describes
+ * or reads; the DMA figures too.
+ */
+static void report_tiers(FILE *f, const struct mem_args *a,
+			 const struct mem_env *e, const struct mem_node *m,
+			 unsigned int nr)
+{
+	char s1[SIZE_STRLEN];
+	unsigned int i;
+
+	fprintf(f, "# tierctl bench mem --tiers, %s: kernel %s, %s backend, %u run%s, medians\n",
+	       e->date, e->kernel, tier_backend_name(a->ctx), a->runs,
+	       a->runs == 1 ? "" : "s");
+	fprintf(f, "# cpu-read/cpu-write: GB/s (10^9 B/s) of all threads together (write: %s);\n",
+	       WRITE_METHOD);
+	fprintf(f, "# latency: ns per dependent load.  dma-h2d/dma-d2h are %s\n",
+	       dma_note);
+	for (i = 0; i < nr; i++)
+		fprintf(f, "node %u cpu-read=%.6g cpu-write=%.6g latency=%.6g\t# %s, %u threads on CPUs %s, %s buffer\n",
+		       m[i].tn.node, m[i].read.med, m[i].write.med, m[i].lat.med,
+		       tier_word(m[i].tn.tier), m[i].threads, m[i].cpu_str,
+		       format_size(m[i].bytes, s1, sizeof(s1)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The command                                                                */
+
+/* A default size that fits: @want, halved until the node keeps 1/8 free. */
+static uint64_t mem_fit_size(uint64_t want, uint64_t free_bytes)
+{
+	uint64_t keep = free_bytes / 8 > (64ULL << 20) ? free_bytes / 8 : 64ULL << 20;
+	uint64_t room = free_bytes > keep ? free_bytes - keep : 0;
+
+	while (want > MEM_MIN_SIZE && want > room)
+		want /= 2;
+	return want;
+}
+
+int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	enum { OPT_NODE = 256, OPT_SIZE, OPT_THREADS, OPT_RUNS, OPT_JSON,
+	       OPT_TIERS, OPT_FORMAT, OPT_QUIET };
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "runs", required_argument, NULL, OPT_RUNS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "tiers", optional_argument, NULL, OPT_TIERS },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum { FMT_TABLE, FMT_JSON, FMT_TIERS } fmt = FMT_TABLE;
+	static struct mem_node nodes[MEM_MAX_NODES];
+	uint64_t ids[MEM_MAX_NODES], v, size = 0, threads = 0;
+	uint64_t runs = MEM_DEFAULT_RUNS;
+	unsigned int nr = 0, i, k;
+	struct mem_args a = { .cmd = cmd };
+	const char *tiers_path = NULL;
+	FILE *tiers_file = NULL;
+	bool fmt_given = false;
+	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
+	cpu_set_t allowed;
+	struct mem_env e;
+	int c, err, ret = 1;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		int want = -1;
+
+		switch (c) {
+		case OPT_NODE:
+			if (parse_uint(optarg, INT32_MAX, &v)) {
+				tc_errorf(cmd, "--node %s: not a node number", optarg);
+				return 1;
+			}
+			for (i = 0; i < nr; i++)
+				if (ids[i] == v) {
+					tc_errorf(cmd, "--node %s: given twice", optarg);
+					return 1;
+				}
+			if (nr == MEM_MAX_NODES) {
+				tc_errorf(cmd, "--node %s: at most %d nodes", optarg,
+					  MEM_MAX_NODES);
+				return 1;
+			}
+			ids[nr++] = v;
+			break;
+		case OPT_SIZE:
+			err = parse_size(optarg, &size);
+			if (err || size < MEM_MIN_SIZE || size % MEM_MIN_SIZE ||
+			    size > SIZE_MAX / 2) {
+				tc_errorf(cmd, "--size %s: %s", optarg, err == -EINVAL ?
+					  "not a size (e.g. 64M, 1G)" :
+					  "must be a multiple of 2M, at least 2M");
+				return 1;
+			}
+			break;
+		case OPT_THREADS:
+			if (parse_uint(optarg, MEM_MAX_THREADS, &threads) || !threads) {
+				tc_errorf(cmd, "--threads %s: a number from 1 to %d",
+					  optarg, MEM_MAX_THREADS);
+				return 1;
+			}
+			break;
+		case OPT_RUNS:
+			if (parse_uint(optarg, MEM_MAX_RUNS, &runs) || !runs) {
+				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
+					  optarg, MEM_MAX_RUNS);
+				return 1;
+			}
+			break;
+		case OPT_JSON: want = FMT_JSON; break;
+		case OPT_TIERS:
+			/* --tiers=FILE: the tier file there, any format on stdout */
+			if (optarg)
+				tiers_path = optarg;
+			else
+				want = FMT_TIERS;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "table")) {
+				want = FMT_TABLE;
+			} else if (!strcmp(optarg, "json")) {
+				want = FMT_JSON;
+			} else if (!strcmp(optarg, "tiers")) {
+				want = FMT_TIERS;
+			} else {
+				tc_errorf(cmd, "--format %s: unknown (table, json, tiers)",
+					  optarg);
+				return 1;
+			}
+			break;
+		case OPT_QUIET: a.quiet = true; break;
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+		if (want >= 0) {
+			if (fmt_given && (int)fmt != want) {
+				tc_errorf(cmd, "one output format: --json (--format json), --tiers (--format tiers) or the table");
+				return 1;
+			}
+			fmt = want;
+			fmt_given = true;
+		}
+	}
+	if (optind < argc) {
+		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+		tc_usage(cmd, 0);
+		return 1;
+	}
+	a.runs = (unsigned int)runs;
+	if (tiers_path) {
+		/* now, not after minutes of measuring */
+		tiers_file = fopen(tiers_path, "w");
+		if (!tiers_file) {
+			tc_errorf(cmd, "--tiers=%s: %s", tiers_path, strerror(errno));
+			return 1;
+		}
+	}
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		tc_error(cmd, "sched_getaffinity", -errno);
+		goto out_file;
+	}
+	if (tc_open(cmd, &a.ctx))
+		goto out_file;
+	if (!nr) {
+		/* every node with memory, up to the model's limit */
+		for (c = 0; c < tier_nr_nodes(a.ctx) && nr < MEM_MAX_NODES; c++) {
+			struct tier_node tn;
+
+			if (!tier_node(a.ctx, c, &tn))
+				ids[nr++] = tn.node;
+		}
+		if (tier_nr_nodes(a.ctx) > MEM_MAX_NODES)
+			fprintf(stderr, "tierctl bench: the first %d of %d nodes (the planner's limit); --node for others\n",
+				MEM_MAX_NODES, tier_nr_nodes(a.ctx));
+	}
+	for (i = 0; i < nr; i++) {
+		struct mem_node *m = &nodes[i];
+
+		memset(m, 0, sizeof(*m));
+		err = ids[i] > INT32_MAX ? -ENODEV :
+		      tier_node_by_id(a.ctx, (int)ids[i], &m->tn);
+		if (err) {
+			tc_errorf(cmd, "node %llu: %s", (unsigned long long)ids[i],
+				  err == -ENODEV ? "offline or without memory" :
+				  strerror(-err));
+			goto out;
+		}
+		m->cpu_node = m->tn.nearest_cpu_node;
+		err = node_cpus(m->cpu_node, &allowed, m->cpus, CPU_SETSIZE,
+				&m->nr_cpus);
+		if (err || !m->nr_cpus) {
+			/* no CPU of that node is ours: wherever we may run */
+			m->nr_cpus = 0;
+			for (k = 0; k < CPU_SETSIZE; k++)
+				if (CPU_ISSET((int)k, &allowed))
+					m->cpus[m->nr_cpus++] = (int)k;
+			fprintf(stderr, "tierctl bench: node %u: %s; threads on the CPUs this process may use\n",
+				m->tn.node, err ? "no CPU list for its nearest CPU node" :
+				"none of its nearest CPU node's CPUs is in this process's affinity mask");
+		}
+		format_cpus(m->cpus, m->nr_cpus, m->cpu_str, sizeof(m->cpu_str));
+		m->threads = threads ? (unsigned int)threads : m->nr_cpus;
+		if (size) {
+			m->bytes = size;
+		} else {
+			m->bytes = mem_fit_size(MEM_DEFAULT_SIZE, m->tn.free_bytes);
+			if (m->bytes != MEM_DEFAULT_SIZE)
+				fprintf(stderr, "tierctl bench: node %u: size %s: 1G does not fit beside its free %s\n",
+					m->tn.node,
+					format_size(m->bytes, s1, sizeof(s1)),
+					format_size(m->tn.free_bytes, s2, sizeof(s2)));
+		}
+		if (m->bytes / m->threads < SHARE_ALIGN) {
+			tc_errorf(cmd, "--threads %u: more than one thread per 4 KiB of the %s buffer",
+				  m->threads, format_size(m->bytes, s1, sizeof(s1)));
+			goto out;
+		}
+	}
+	for (i = 0; i < nr; i++)
+		if (bench_node(&a, &nodes[i]))
+			goto out;
+
+	mem_read_env(&e);
+	if (fmt == FMT_JSON)
+		report_json(&a, &e, nodes, nr);
+	else if (fmt == FMT_TIERS)
+		report_tiers(stdout, &a, &e, nodes, nr);
+	else
+		report_table(&a, &e, nodes, nr);
+	ret = 0;
+	if (tiers_file) {
+		report_tiers(tiers_file, &a, &e, nodes, nr);
+		if (fflush(tiers_file) || ferror(tiers_file)) {
+			tc_errorf(cmd, "--tiers=%s: write: %s", tiers_path,
+				  strerror(errno));
+			ret = 1;
+		}
+	}
+out:
+	tier_close(a.ctx);
+out_file:
+	if (tiers_file && fclose(tiers_file) && !ret) {
+		tc_errorf(cmd, "--tiers=%s: close: %s", tiers_path, strerror(errno));
+		ret = 1;
+	}
+	return ret;
+}
