@@ -37,6 +37,11 @@
  *              fd, no module reference, the node's free memory back; with
  *              HUGE_FALLBACK the buffer is populated with 4 KiB pages.
  *   stat.*     CXLTIER_IOC_BUF_STAT fails with -ENOMEM and changes nothing.
+ *   migrate.*  CXLTIER_IOC_MIGRATE (synchronous) fails with -ENOMEM or
+ *              counts the pages it could not move as failed; no byte is
+ *              lost, each node's used_bytes follows its resident bytes, no
+ *              fd or module reference is left behind, and the same call
+ *              without injection finishes the move.
  *   offline.*  memory offline of the CXL node's block holding a buffer,
  *              while the offlining task (whose context allocates the
  *              migration targets) gets allocation failures: offline
@@ -1645,6 +1650,210 @@ static void access_sweep(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* migrate.*                                                                  */
+
+/* A node with memory other than @not, preferring one of the same tier. */
+static int other_node(int not)
+{
+	struct cxltier_node_info ni[64];
+	struct cxltier_info info;
+	uint32_t i, tier = ~0U;
+	int any = -1;
+
+	memset(&info, 0, sizeof(info));
+	memset(ni, 0, sizeof(ni));
+	info.size = sizeof(info);
+	info.nr_nodes = 64;
+	info.node_entry_size = sizeof(ni[0]);
+	info.nodes = (uintptr_t)ni;
+	if (xioctl(dev_fd, CXLTIER_IOC_GET_INFO, &info))
+		return -1;
+	for (i = 0; i < info.nr_nodes && i < 64; i++)
+		if ((int)ni[i].node == not)
+			tier = ni[i].tier;
+	for (i = 0; i < info.nr_nodes && i < 64; i++) {
+		if ((int)ni[i].node == not || ni[i].total_bytes < 256ULL << 20)
+			continue;
+		if (ni[i].tier == tier)
+			return (int)ni[i].node;
+		if (any < 0)
+			any = (int)ni[i].node;
+	}
+	return any;
+}
+
+/* nodes/nodeN/used_bytes, or -1 */
+static long long used_bytes(int n)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), CXLTIER_SYSFS_NODES_DIR "/node%d/used_bytes", n);
+	return read_ll(path, -1);
+}
+
+static int migrate_to(int fd, int to, struct cxltier_migrate *m)
+{
+	struct cxltier_node_weight nw = { .node = (uint32_t)to };
+
+	memset(m, 0, sizeof(*m));
+	m->size = sizeof(*m);
+	m->mode = CXLTIER_MODE_BIND;
+	m->nr_nodes = 1;
+	m->nodes = (uintptr_t)&nw;
+	return xioctl(fd, CXLTIER_IOC_MIGRATE, m);
+}
+
+#define MIG_PAGES 24
+
+/*
+ * CXLTIER_IOC_MIGRATE (synchronous) with its N-th allocation failing, for
+ * N = 1, 2, ...: the call fails with ENOMEM (metadata) or succeeds with
+ * the pages that could not get a target counted as failed; either way
+ * every byte of the buffer is intact, no page is lost or doubled (the
+ * resident bytes stay the buffer's, and each node's used_bytes moves with
+ * its resident bytes), nothing is left behind, and once injection stops
+ * the same call moves what is left.  Each point starts from the buffer
+ * wholly on the first node.
+ */
+static void migrate_sweep(void)
+{
+	const char *name = "migrate.nth";
+	const size_t len = MIG_PAGES * pgsz;
+	char pts[1024], why[512] = "", *p;
+	long long base_a, base_b;
+	struct cxltier_migrate m;
+	struct snap before, after;
+	int fd, n, r, to, nenomem = 0, npartial = 0, nabsorbed = 0;
+	bool done = false, ok = true;
+	struct bstat b;
+	long left, bad;
+
+	to = other_node(node);
+	if (to < 0) {
+		result(-1, name, "no second node with memory");
+		return;
+	}
+	base_a = used_bytes(node);
+	base_b = used_bytes(to);
+	fd = buf_create(len);
+	p = fd >= 0 ? map_buf(fd, len) : NULL;
+	if (!p || base_a < 0 || base_b < 0) {
+		result(0, name, "CREATE/mmap/used_bytes: %s", errname(fd < 0 ? fd : -errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	fill(p, 0, MIG_PAGES, 7);
+	for (n = 1; n <= max_points && !done && ok; n++) {
+		r = migrate_to(fd, node, &m);	/* all back home, no injection */
+		if (r || buf_stat(fd, &b) || resident_on(&b, node) != len) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: moving back to node %d: %s", n, node, errname(r));
+			break;
+		}
+		take_snap(&before);
+		tr_clear();
+		nth_set((unsigned int)n);
+		r = migrate_to(fd, to, &m);
+		left = nth_left();
+		nth_set(0);
+		take_snap(&after);
+		if (left != 0)
+			done = true;
+		else
+			tr_points(getpid(), pts, sizeof(pts));
+		if (r == -ENOMEM && !done) {
+			nenomem++;
+			note("point %d: ENOMEM: %s", n, pts[0] ? pts : "?");
+		} else if (!r) {
+			uint64_t sum = m.out_moved_bytes + m.out_failed_bytes + m.out_skipped_bytes;
+
+			if (sum != len) {
+				ok = false;
+				snprintf(why, sizeof(why), "point %d: moved %llu + failed %llu + skipped %llu bytes, want %zu",
+					 n, (unsigned long long)m.out_moved_bytes, (unsigned long long)m.out_failed_bytes,
+					 (unsigned long long)m.out_skipped_bytes, len);
+			} else if (done && m.out_moved_bytes != len) {
+				ok = false;
+				snprintf(why, sizeof(why), "without injection only %llu of %zu bytes moved",
+					 (unsigned long long)m.out_moved_bytes, len);
+			}
+			if (m.out_failed_bytes)
+				npartial++;
+			else if (!done)
+				nabsorbed++;
+			if (!done)
+				note("point %d: %llu bytes failed: %s", n, (unsigned long long)m.out_failed_bytes,
+				     pts[0] ? pts : "?");
+		} else {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: MIGRATE: %s, want ENOMEM or success", n, errname(r));
+		}
+		if (!done)
+			cover_add("migrate", pts[0] ? pts : "?");
+		bad = check(p, 0, MIG_PAGES, 7);
+		if (ok && bad >= 0) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d (%s): page %ld lost its contents", n, errname(r), bad);
+		}
+		if (ok && (r = buf_stat(fd, &b))) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: BUF_STAT: %s", n, errname(r));
+		}
+		if (ok && (b.st.resident_bytes != len ||
+			   resident_on(&b, node) + resident_on(&b, to) != len)) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: resident %llu bytes (node %d: %llu, node %d: %llu), want %zu",
+				 n, (unsigned long long)b.st.resident_bytes, node,
+				 (unsigned long long)resident_on(&b, node), to,
+				 (unsigned long long)resident_on(&b, to), len);
+		}
+		if (ok && (used_bytes(node) - base_a != (long long)resident_on(&b, node) ||
+			   used_bytes(to) - base_b != (long long)resident_on(&b, to))) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: used_bytes moved by %lld on node %d and %lld on node %d; resident there %llu and %llu",
+				 n, used_bytes(node) - base_a, node, used_bytes(to) - base_b, to,
+				 (unsigned long long)resident_on(&b, node),
+				 (unsigned long long)resident_on(&b, to));
+		}
+		if (ok && *snap_diff(&before, &after)) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d (%s): left behind: %s", n, errname(r), snap_diff(&before, &after));
+		}
+		/* what injection left where it was moves now */
+		if (ok && !done && (r = migrate_to(fd, to, &m))) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: MIGRATE again without injection: %s", n, errname(r));
+		}
+		if (ok && !done && (buf_stat(fd, &b) || resident_on(&b, to) != len)) {
+			ok = false;
+			snprintf(why, sizeof(why), "point %d: after a MIGRATE without injection %llu of %zu bytes on node %d",
+				 n, (unsigned long long)resident_on(&b, to), len, to);
+		}
+	}
+	if (!done && ok) {
+		ok = false;
+		snprintf(why, sizeof(why), "still failing after %d points (CXLTIER_FAULTINJ_MAX)", max_points);
+	}
+	if (ok && check(p, 0, MIG_PAGES, 7) >= 0) {
+		ok = false;
+		snprintf(why, sizeof(why), "contents lost at the end");
+	}
+	munmap(p, len);
+	close(fd);
+	if (ok && (used_bytes(node) != base_a || used_bytes(to) != base_b)) {
+		ok = false;
+		snprintf(why, sizeof(why), "used_bytes not back after close: node %d %lld -> %lld, node %d %lld -> %lld",
+			 node, base_a, used_bytes(node), to, base_b, used_bytes(to));
+	}
+	if (ok)
+		result(1, name, "node %d -> %d, %d points: %d ENOMEM, %d with pages failed, %d absorbed; data, quota and resident bytes right; all moves at point %d",
+		       node, to, n - 2, nenomem, npartial, nabsorbed, n - 1);
+	else
+		result(0, name, "%s", why);
+}
+
+/* ------------------------------------------------------------------------ */
 /* stat.*                                                                     */
 
 static void stat_sweep(void)
@@ -2342,6 +2551,8 @@ int main(int argc, char **argv)
 		access_sweep();
 	if (want("stat.nth"))
 		stat_sweep();
+	if (want("migrate.nth"))
+		migrate_sweep();
 	if (want("stat.failslab_times"))
 		stat_prob();
 	offline_cases(want);
