@@ -462,11 +462,8 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 	if (!size_arg || (!node_arg && !policy_arg)) {
 		tc_errorf(cmd, "%s is required", !size_arg ? "--size" : "--node or --policy");
 		tc_usage(cmd, 0);

@@ -23,7 +23,6 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@
 #include <sys/utsname.h>
 #include <linux/mempolicy.h>
 
+#include "bench.h"
 #include "table.h"
 #include "tierctl.h"
 #include "util.h"
@@ -107,19 +107,6 @@ struct stats {
 	double med_gbps, min_gbps, max_gbps;
 };
 
-static int dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), dbl_cmp);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* GB/s are 10^9 bytes per second; the median of the runs' own rates. */
 static void row_stats(const struct row *r, struct stats *s)
 {
@@ -130,24 +117,16 @@ static void row_stats(const struct row *r, struct stats *s)
 		ms[i] = r->ms[i];
 		gbps[i] = r->ms[i] > 0 ? (double)r->bytes / (r->ms[i] * 1e6) : NAN;
 	}
-	s->med_ms = median(ms, r->n);
+	s->med_ms = bench_median(ms, r->n);
 	s->min_ms = ms[0];
 	s->max_ms = ms[r->n - 1];
-	s->med_gbps = median(gbps, r->n);
+	s->med_gbps = bench_median(gbps, r->n);
 	s->min_gbps = gbps[0];
 	s->max_gbps = gbps[r->n - 1];
 }
 
 /* ------------------------------------------------------------------------ */
 /* Workloads                                                                  */
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static sigjmp_buf bus_env;
 
@@ -177,12 +156,12 @@ static int guarded_touch(char *p, size_t len, size_t pg, double *ms)
 	sa.sa_handler = on_sigbus;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, &old);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if (sigsetjmp(bus_env, 1) == 0)
 		touch_pages(p, len, pg);
 	else
 		ret = -EFAULT;
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	sigaction(SIGBUS, &old, NULL);
 	return ret;
 }
@@ -277,11 +256,11 @@ static int run_tier_populate(struct bench *b)
 	double t0;
 	int err, ret = -1;
 
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	if (create_buf(b, pop->bytes, 0, CXLTIER_CREATE_POPULATE, &buf,
 		       "populated buffer"))
 		return -1;
-	pop->ms[pop->n] = now_ms() - t0;
+	pop->ms[pop->n] = bench_now_ms() - t0;
 	if (check_buf(b, buf, "populated buffer"))
 		goto out;
 	err = tier_buf_map(buf, &addr);
@@ -388,9 +367,9 @@ static int run_memset(struct bench *b)
 
 	if (!p)
 		return -1;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	memset(p, 0, r->bytes);
-	r->ms[r->n] = now_ms() - t0;
+	r->ms[r->n] = bench_now_ms() - t0;
 	if (anon_check(b, p, r->bytes, "memset mapping"))
 		goto out;
 	r->n++;
@@ -402,23 +381,6 @@ out:
 
 /* ------------------------------------------------------------------------ */
 /* Output                                                                     */
-
-/* The selected word of a sysfs "a [b] c" file, or "?". */
-static void read_bracketed(const char *path, char *out, size_t len)
-{
-	char line[256], *a, *z;
-	FILE *f = fopen(path, "r");
-
-	snprintf(out, len, "?");
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) &&
-	    (z = strchr(a, ']'))) {
-		*z = '\0';
-		snprintf(out, len, "%s", a + 1);
-	}
-	fclose(f);
-}
 
 struct env {
 	char kernel[128];
@@ -432,9 +394,9 @@ static void read_env(struct env *e)
 
 	snprintf(e->kernel, sizeof(e->kernel), "%s",
 		 uname(&u) ? "?" : u.release);
-	read_bracketed("/sys/kernel/mm/transparent_hugepage/enabled", e->thp,
+	bench_read_bracketed("/sys/kernel/mm/transparent_hugepage/enabled", e->thp,
 		       sizeof(e->thp));
-	read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+	bench_read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
 		       e->thp_shmem, sizeof(e->thp_shmem));
 	e->cpus = sysconf(_SC_NPROCESSORS_ONLN);
 }
@@ -587,19 +549,6 @@ static int parse_bench_size(const struct tc_cmd *cmd, const char *opt,
 	return 0;
 }
 
-static void progress(bool on, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void progress(bool on, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!on)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
-
 static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	enum { OPT_NODE = 256, OPT_SIZE, OPT_POP_SIZE, OPT_RUNS, OPT_JSON,
@@ -658,11 +607,8 @@ static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 
 	if (tc_open(cmd, &b.ctx))
 		return 1;
@@ -718,28 +664,28 @@ static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 
 	/* Rows interleave within each run, so drift hits them alike. */
 	for (run = 1; run <= runs; run++) {
-		progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
+		bench_progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
 		if (b.module) {
-			progress(!quiet, " cxltier-4K");
+			bench_progress(!quiet, " cxltier-4K");
 			if (run_tier_fault(&b, &rows[ROW_TIER_4K], 0, "4 KiB-page buffer"))
 				goto fail;
-			progress(!quiet, " cxltier-2M");
+			bench_progress(!quiet, " cxltier-2M");
 			if (run_tier_fault(&b, &rows[ROW_TIER_2M], 21, "2 MiB-page buffer"))
 				goto fail;
 		}
-		progress(!quiet, " anon");
+		bench_progress(!quiet, " anon");
 		if (run_anon_fault(&b))
 			goto fail;
 		if (b.module) {
-			progress(!quiet, " populate-%s",
+			bench_progress(!quiet, " populate-%s",
 				 format_size(psize, s1, sizeof(s1)));
 			if (run_tier_populate(&b))
 				goto fail;
 		}
-		progress(!quiet, " memset-%s", format_size(psize, s1, sizeof(s1)));
+		bench_progress(!quiet, " memset-%s", format_size(psize, s1, sizeof(s1)));
 		if (run_memset(&b))
 			goto fail;
-		progress(!quiet, "\n");
+		bench_progress(!quiet, "\n");
 	}
 
 	read_env(&e);
@@ -750,7 +696,7 @@ static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 	ret = 0;
 	goto out;
 fail:
-	progress(!quiet, "\n");
+	bench_progress(!quiet, "\n");
 out:
 	tier_close(b.ctx);
 	return ret;
@@ -800,14 +746,6 @@ struct alloc_thread {
 	pthread_t tid;
 };
 
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* The size stream of thread @t: the same in every run, for both allocators. */
 static size_t *alloc_sizes(const struct alloc_workload *w, unsigned int t,
 			   uint64_t ops)
@@ -823,7 +761,7 @@ static size_t *alloc_sizes(const struct alloc_workload *w, unsigned int t,
 	for (span = 0; (w->lo << span) < w->hi; span++)
 		;
 	for (i = 0; i < ops; i++) {
-		uint64_t r = xorshift(&s);
+		uint64_t r = bench_xorshift(&s);
 		/* a power of two in [lo, hi], then anywhere up to the next */
 		unsigned int k = (unsigned int)(r % (span + 1));
 		size_t base = (size_t)1 << (lo_shift + k);
@@ -899,13 +837,13 @@ static int alloc_run(struct tier_pool *pool, size_t *const *sizes,
 		err = -EAGAIN;
 	}
 	pthread_barrier_wait(&start);
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(t[i].tid, NULL);
 		if (t[i].err && !err)
 			err = t[i].err;
 	}
-	*ms = now_ms() - t0;
+	*ms = bench_now_ms() - t0;
 	pthread_barrier_destroy(&start);
 	return err;
 }
@@ -939,15 +877,15 @@ static int alloc_check_placement(const struct tc_cmd *cmd,
 
 static double row_median(const struct alloc_row *r, double *min, double *max)
 {
-	double v[MAX_RUNS];
+	double v[MAX_RUNS], med;
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++)
 		v[i] = r->mops[i];
-	qsort(v, r->n, sizeof(v[0]), dbl_cmp);
+	med = bench_median(v, r->n);
 	*min = v[0];
 	*max = v[r->n - 1];
-	return r->n % 2 ? v[r->n / 2] : (v[r->n / 2 - 1] + v[r->n / 2]) / 2;
+	return med;
 }
 
 static void alloc_report(const struct tier_ctx *ctx, const char *policy,
@@ -1107,11 +1045,8 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 	if (tc_open(cmd, &ctx))
 		return 1;
 	if (!policy_arg) {
@@ -1158,22 +1093,22 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	/* a warm-up of each, not counted: first touches, glibc's arenas */
 	for (run = 0; run <= runs; run++) {
 		if (run)
-			progress(!quiet, "tierctl bench: run %u/%u:", run,
+			bench_progress(!quiet, "tierctl bench: run %u/%u:", run,
 				 (unsigned int)runs);
 		else
-			progress(!quiet, "tierctl bench: warm-up:");
+			bench_progress(!quiet, "tierctl bench: warm-up:");
 		for (w = 0; w < NR_WORKLOADS; w++) {
 			for (t = 1; t <= maxt; t++) {
 				for (i = 0; i < NR_IMPLS; i++) {
 					struct alloc_row *r = &alloc_rows[w][t - 1][i];
 					double ms;
 
-					progress(!quiet, " %s/%s/%ut", impl_name[i],
+					bench_progress(!quiet, " %s/%s/%ut", impl_name[i],
 						 alloc_workloads[w].name, t);
 					err = alloc_run(i == IMPL_POOL ? pool : NULL,
 							sizes[w], t, ops, &ms);
 					if (err) {
-						progress(!quiet, "\n");
+						bench_progress(!quiet, "\n");
 						snprintf(what, sizeof(what), "%s, %u threads",
 							 impl_label[i], t);
 						tc_error(cmd, what, err);
@@ -1184,7 +1119,7 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				}
 			}
 		}
-		progress(!quiet, "\n");
+		bench_progress(!quiet, "\n");
 	}
 	if (alloc_check_placement(cmd, pool, &policy))
 		goto out;
@@ -1245,9 +1180,9 @@ static int mig_timed(struct bench *b, struct tier_buf *buf, uint32_t node,
 	p.mode = CXLTIER_MODE_BIND;
 	p.nr_nodes = 1;
 	p.nodes[0].node = node;
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	err = tier_buf_migrate(buf, &p, 0, 0, &res);
-	ms = now_ms() - t0;
+	ms = bench_now_ms() - t0;
 	if (err) {
 		tc_error(b->cmd, "migrate", err);
 		return -1;
@@ -1317,10 +1252,10 @@ static int move_all(struct bench *b, char *p, uint64_t len, int node,
 		nodes[i] = node;
 		status[i] = INT32_MIN;
 	}
-	t0 = now_ms();
+	t0 = bench_now_ms();
 	rc = syscall(SYS_move_pages, 0, (unsigned long)n, pages, nodes, status,
 		     MPOL_MF_MOVE);
-	ms = now_ms() - t0;
+	ms = bench_now_ms() - t0;
 	if (rc < 0) {
 		tc_error(b->cmd, "move_pages", -errno);
 		goto out;
@@ -1523,11 +1458,8 @@ static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 
 	if (tc_open(cmd, &b.ctx))
 		return 1;
@@ -1597,23 +1529,23 @@ static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 	}
 
 	for (run = 1; run <= runs; run++) {
-		progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
+		bench_progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
 		if (b.module) {
-			progress(!quiet, " cxltier-4K");
+			bench_progress(!quiet, " cxltier-4K");
 			if (run_tier_migrate(&b, (uint32_t)node_b, 0,
 					     &mrows[MROW_TIER_4K_AB],
 					     &mrows[MROW_TIER_4K_BA]))
 				goto fail;
-			progress(!quiet, " cxltier-2M");
+			bench_progress(!quiet, " cxltier-2M");
 			if (run_tier_migrate(&b, (uint32_t)node_b, 21,
 					     &mrows[MROW_TIER_2M_AB],
 					     &mrows[MROW_TIER_2M_BA]))
 				goto fail;
 		}
-		progress(!quiet, " move_pages");
+		bench_progress(!quiet, " move_pages");
 		if (run_anon_migrate(&b, (uint32_t)node_b))
 			goto fail;
-		progress(!quiet, "\n");
+		bench_progress(!quiet, "\n");
 	}
 
 	read_env(&e);
@@ -1626,7 +1558,7 @@ static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 	ret = 0;
 	goto out;
 fail:
-	progress(!quiet, "\n");
+	bench_progress(!quiet, "\n");
 out:
 	tier_close(b.ctx);
 	return ret;

@@ -26,7 +26,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "bench.h"
 #include "table.h"
 #include "tierctl.h"
 #include "util.h"
@@ -65,21 +65,6 @@ static const char dma_note[] =
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                              */
 
-static double mem_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int mem_dbl_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 struct figure {
 	double v[MEM_MAX_RUNS];
 	unsigned int n;
@@ -91,41 +76,9 @@ static void figure_stats(struct figure *f)
 	double s[MEM_MAX_RUNS];
 
 	memcpy(s, f->v, f->n * sizeof(s[0]));
-	qsort(s, f->n, sizeof(s[0]), mem_dbl_cmp);
+	f->med = bench_median(s, f->n);
 	f->min = s[0];
 	f->max = s[f->n - 1];
-	f->med = f->n % 2 ? s[f->n / 2] : (s[f->n / 2 - 1] + s[f->n / 2]) / 2;
-}
-
-static void mem_progress(bool on, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void mem_progress(bool on, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!on)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fflush(stderr);
-}
-
-/* The selected word of a sysfs "a [b] c" file, or "?". */
-static void mem_read_bracketed(const char *path, char *out, size_t len)
-{
-	char line[256], *a, *z;
-	FILE *f = fopen(path, "r");
-
-	snprintf(out, len, "?");
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) &&
-	    (z = strchr(a, ']'))) {
-		*z = '\0';
-		snprintf(out, len, "%s", a + 1);
-	}
-	fclose(f);
 }
 
 /*
@@ -332,9 +285,9 @@ static double pool_pass(struct mem_pool *pool, enum mem_op op, uint64_t pattern)
 	pool->op = op;
 	pool->pattern = pattern;
 	pthread_barrier_wait(&pool->go);
-	t0 = mem_now_ms();
+	t0 = bench_now_ms();
 	pthread_barrier_wait(&pool->done);
-	ms = mem_now_ms() - t0;
+	ms = bench_now_ms() - t0;
 	return ms > 1e-6 ? ms : 1e-6;
 }
 
@@ -367,14 +320,6 @@ static void pool_stop(struct mem_pool *pool, unsigned int want)
 /* ------------------------------------------------------------------------ */
 /* Latency                                                                    */
 
-static uint64_t mem_xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /*
  * One random cycle through all @n lines at @base (Sattolo's algorithm, in
  * place: first the successor's index, then its address), the same for a
@@ -388,7 +333,7 @@ static void chain_build(char *base, size_t n)
 	for (i = 0; i < n; i++)
 		*(uint64_t *)(void *)(base + i * LINE) = i;
 	for (i = n - 1; i > 0; i--) {
-		j = (size_t)(mem_xorshift(&seed) % i);
+		j = (size_t)(bench_xorshift(&seed) % i);
 		tmp = *(uint64_t *)(void *)(base + i * LINE);
 		*(uint64_t *)(void *)(base + i * LINE) =
 			*(uint64_t *)(void *)(base + j * LINE);
@@ -502,18 +447,18 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		goto out;
 	}
 	/* a first pass by the workers themselves, not counted */
-	mem_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
+	bench_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
 	pool_pass(&pool, OP_WRITE, 0);
 	if (mem_check_buf(a, buf, node)) {
 		pool_stop(&pool, m->threads);
-		mem_progress(!a->quiet, "\n");
+		bench_progress(!a->quiet, "\n");
 		goto out;
 	}
 	for (run = 1; run <= a->runs; run++) {
-		mem_progress(!a->quiet, "; run %u/%u: read", run, a->runs);
+		bench_progress(!a->quiet, "; run %u/%u: read", run, a->runs);
 		ms = pool_pass(&pool, OP_READ, 0);
 		m->read.v[m->read.n++] = (double)m->bytes / (ms * 1e6);
-		mem_progress(!a->quiet, " write");
+		bench_progress(!a->quiet, " write");
 		ms = pool_pass(&pool, OP_WRITE, run);
 		m->write.v[m->write.n++] = (double)m->bytes / (ms * 1e6);
 	}
@@ -521,7 +466,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 	/* the last pass wrote run number a->runs everywhere: spot checks */
 	if (*(volatile uint64_t *)(void *)addr != a->runs ||
 	    *(volatile uint64_t *)(void *)(addr + m->bytes - 8) != a->runs) {
-		mem_progress(!a->quiet, "\n");
+		bench_progress(!a->quiet, "\n");
 		tc_errorf(a->cmd, "node %u: the buffer does not hold what the write pass wrote",
 			  node);
 		goto out;
@@ -535,7 +480,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		lines = (size_t)(m->lat_bytes / LINE);
 		m->lat_steps = lines < LAT_MAX_STEPS ? (unsigned int)lines :
 						       LAT_MAX_STEPS;
-		mem_progress(!a->quiet, "; latency: chain");
+		bench_progress(!a->quiet, "; latency: chain");
 		sched_getaffinity(0, sizeof(old), &old);
 		CPU_ZERO(&set);
 		CPU_SET(m->cpus[0], &set);
@@ -547,15 +492,15 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 			for (run = 1; run <= a->runs; run++) {
 				double t0;
 
-				mem_progress(!a->quiet, " %u/%u", run, a->runs);
-				t0 = mem_now_ms();
+				bench_progress(!a->quiet, " %u/%u", run, a->runs);
+				t0 = bench_now_ms();
 				cur = chase(cur, m->lat_steps);
 				m->lat.v[m->lat.n++] =
-					(mem_now_ms() - t0) * 1e6 / m->lat_steps;
+					(bench_now_ms() - t0) * 1e6 / m->lat_steps;
 			}
 			if (cur < addr || cur >= addr + m->lat_bytes) {
 				(void)sched_setaffinity(0, sizeof(old), &old);
-				mem_progress(!a->quiet, "\n");
+				bench_progress(!a->quiet, "\n");
 				tc_errorf(a->cmd, "node %u: the pointer chain left the buffer",
 					  node);
 				goto out;
@@ -563,7 +508,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		}
 		(void)sched_setaffinity(0, sizeof(old), &old);
 	}
-	mem_progress(!a->quiet, "\n");
+	bench_progress(!a->quiet, "\n");
 	if (mem_check_buf(a, buf, node))
 		goto out;
 	figure_stats(&m->read);
@@ -590,7 +535,7 @@ static void mem_read_env(struct mem_env *e)
 	struct tm tm;
 
 	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "?" : u.release);
-	mem_read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+	bench_read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
 			   e->thp_shmem, sizeof(e->thp_shmem));
 	e->cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (gmtime_r(&t, &tm))
@@ -868,11 +813,8 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			fmt_given = true;
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 	a.runs = (unsigned int)runs;
 	if (tiers_path) {
 		/* now, not after minutes of measuring */

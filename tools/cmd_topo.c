@@ -180,11 +180,8 @@ int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 	if (tc_open(cmd, &ctx))
 		return 1;
 	if (json) {

@@ -343,6 +343,15 @@ int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c)
 	return 1;
 }
 
+int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+	tc_usage(cmd, 0);
+	return 1;
+}
+
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx)
 {
 	int err = tier_open(ctx, 0);

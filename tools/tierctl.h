@@ -45,6 +45,12 @@ void tc_usage(const struct tc_cmd *cmd, int to_stdout);
  */
 int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
 
+/*
+ * After getopt_long(): 0 when no operand is left, else report the first
+ * one (and the usage) and return 1, the exit status.
+ */
+int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv);
+
 /* Open a libtier context, reporting failures as CMD errors. */
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx);
 /* The "backend: ..." line of human output. */
