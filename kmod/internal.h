@@ -158,8 +158,13 @@ struct cxltier_buf {
 };
 
 /* policy.c */
+int cxltier_policy_check(u32 mode, const struct cxltier_node_weight *nw,
+			 u32 nr_nodes, u64 *weight_sum);
 int cxltier_policy_load(const struct cxltier_create *c,
 			struct cxltier_buf *buf);
+int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
+			      u32 nr_nodes, u32 chunk_shift,
+			      struct cxltier_buf *buf);
 u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
 void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
