@@ -173,6 +173,8 @@ void cxltier_policy_home_units(const struct cxltier_buf *buf,
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
 int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
+void cxltier_buf_count_fail(struct cxltier_buf *buf, unsigned long unit,
+			    int err);
 int cxltier_fs_init(void);
 void cxltier_fs_exit(void);
 

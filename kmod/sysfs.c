@@ -3,7 +3,11 @@
  * cxltier: the module's sysfs directory, under its misc device:
  *
  *   /sys/class/misc/cxltier/nodes/nodeN/{quota_bytes,used_bytes,
- *                                        reserved_bytes,tier}
+ *                                        reserved_bytes,tier,
+ *                                        alloc_pages,spill_pages,
+ *                                        migrate_in_pages,
+ *                                        migrate_out_pages,
+ *                                        fault_failures}
  *
  * (uapi/linux/cxltier.h documents each file).  One directory per possible
  * node, made at load: a node whose memory is hot-added later (dax kmem
@@ -100,6 +104,23 @@ static ssize_t tier_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  CXLTIER_SYSFS_TIER_CXL : CXLTIER_SYSFS_TIER_DRAM);
 }
 
+/* The per-node counters (stats.c), one read-only file each. */
+#define CXLTIER_COUNTER_ATTR(_name, _cnt)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  cxltier_count_read(cxltier_kobj_nid(kobj),	\
+					     _cnt));			\
+}									\
+static struct kobj_attribute cxltier_attr_##_name = __ATTR_RO(_name)
+
+CXLTIER_COUNTER_ATTR(alloc_pages, CXLTIER_CNT_ALLOC);
+CXLTIER_COUNTER_ATTR(spill_pages, CXLTIER_CNT_SPILL);
+CXLTIER_COUNTER_ATTR(migrate_in_pages, CXLTIER_CNT_MIGRATE_IN);
+CXLTIER_COUNTER_ATTR(migrate_out_pages, CXLTIER_CNT_MIGRATE_OUT);
+CXLTIER_COUNTER_ATTR(fault_failures, CXLTIER_CNT_FAULT_FAIL);
+
 static struct kobj_attribute cxltier_attr_quota_bytes = __ATTR_RW(quota_bytes);
 static struct kobj_attribute cxltier_attr_used_bytes = __ATTR_RO(used_bytes);
 static struct kobj_attribute cxltier_attr_reserved_bytes =
@@ -111,6 +132,11 @@ static struct attribute *cxltier_node_attrs[] = {
 	&cxltier_attr_used_bytes.attr,
 	&cxltier_attr_reserved_bytes.attr,
 	&cxltier_attr_tier.attr,
+	&cxltier_attr_alloc_pages.attr,
+	&cxltier_attr_spill_pages.attr,
+	&cxltier_attr_migrate_in_pages.attr,
+	&cxltier_attr_migrate_out_pages.attr,
+	&cxltier_attr_fault_failures.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(cxltier_node);
