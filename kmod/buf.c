@@ -908,15 +908,21 @@ static struct file *cxltier_buf_file(struct cxltier_buf *buf)
 int cxltier_create(struct cxltier_ucmd *ucmd)
 {
 	struct cxltier_create *c = ucmd->cmd;
+	struct cxltier_node_weight *dflt = NULL;
+	u32 dflt_mode = 0, dflt_nr = 0;
 	struct cxltier_buf *buf;
 	struct file *file;
-	u32 page_shift = c->page_shift ?: PAGE_SHIFT;
+	u32 page_shift = c->page_shift ?: cxltier_default_page_shift();
 	int fd, ret;
 
 	/* out_fd and out_id are outputs: whatever they hold is ignored */
 	if ((c->flags & ~CXLTIER_CREATE_FLAGS) || c->__reserved2)
 		return -EINVAL;
 	if (!c->length)
+		return -EINVAL;
+	/* the default policy, or one given here: not both */
+	if ((c->flags & CXLTIER_CREATE_DEFAULT_POLICY) &&
+	    (c->mode || c->nr_nodes || c->nodes || c->chunk_shift))
 		return -EINVAL;
 	if (page_shift != PAGE_SHIFT && page_shift != CXLTIER_HUGE_SHIFT)
 		return -EINVAL;
@@ -948,7 +954,17 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	/* the memory cgroup every page is charged to (NULL: memcg is off) */
 	buf->memcg = get_mem_cgroup_from_mm(current->mm);
 
-	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
+	if (c->flags & CXLTIER_CREATE_DEFAULT_POLICY) {
+		/* a copy, taken now: a later change does not move the buffer */
+		ret = cxltier_default_policy_get(&dflt_mode, &dflt, &dflt_nr);
+		if (ret)	/* -ENOENT: none set */
+			goto err_free;
+		/* the create-time checks (-ENODEV, -EFBIG); frees dflt */
+		ret = cxltier_policy_load_nodes(dflt_mode, dflt, dflt_nr, 0,
+						buf);
+	} else {
+		ret = cxltier_policy_load(c, buf);	/* -EFBIG: too large */
+	}
 	if (ret)
 		goto err_free;
 	ret = cxltier_migrate_buf_init(buf);

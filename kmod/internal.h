@@ -51,7 +51,8 @@ struct cxltier_ioctl_op {
 #define CXLTIER_CREATE_FLAGS (CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE | \
 			      CXLTIER_CREATE_PINNABLE |                            \
 			      CXLTIER_CREATE_HUGE_FALLBACK |                       \
-			      CXLTIER_CREATE_RESERVE)
+			      CXLTIER_CREATE_RESERVE |                             \
+			      CXLTIER_CREATE_DEFAULT_POLICY)
 /* the one huge page size: a PMD's worth */
 #define CXLTIER_HUGE_SHIFT 21
 
@@ -95,10 +96,15 @@ u64 cxltier_count_read(int nid, enum cxltier_counter c);
 /* low_free_percent (sysfs.c writes it, netlink.c's low-free event reads it) */
 extern unsigned int cxltier_low_free_percent;
 
-/* sysfs.c: /sys/class/misc/cxltier/nodes */
+/* sysfs.c: /sys/class/misc/cxltier/nodes and the module-wide defaults */
 struct kobject;
+struct attribute_group;
 int cxltier_sysfs_init(struct kobject *parent);
 void cxltier_sysfs_exit(void);
+extern const struct attribute_group *cxltier_dev_groups[];
+int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
+			       u32 *nr_nodes);
+u32 cxltier_default_page_shift(void);
 
 /*
  * A buffer: a file on the module's pseudo filesystem whose pages come from
