@@ -328,8 +328,12 @@ got:
 	}
 	if (!raced) {
 		atomic_long_add(n, &buf->nr_resident);
-		if (nid != buf->policy[home].node)
+		cxltier_count(nid, CXLTIER_CNT_ALLOC, n);
+		if (nid != buf->policy[home].node) {
 			atomic_long_add(n, &buf->nr_spilled);
+			cxltier_count(buf->policy[home].node, CXLTIER_CNT_SPILL,
+				      n);
+		}
 	} else {
 		cxltier_buf_uncharge(buf, j, n, from_resv);
 	}
@@ -340,6 +344,22 @@ out_sem:
 	if (pages != &one)
 		kfree(pages);
 	return ret;
+}
+
+/*
+ * fault_failures: a fault or populate that got no page for @unit (@err
+ * from cxltier_buf_fill_unit()), counted on the unit's home node.  A
+ * fill interrupted by a fatal signal is no failure of the node.
+ */
+void cxltier_buf_count_fail(struct cxltier_buf *buf, unsigned long unit,
+			    int err)
+{
+	if (err == -EINTR)
+		return;
+	down_read(&buf->policy_sem);	/* MIGRATE may replace the policy */
+	cxltier_count(buf->policy[cxltier_unit_home(buf, unit)].node,
+		      CXLTIER_CNT_FAULT_FAIL, 1);
+	up_read(&buf->policy_sem);
 }
 
 /*
@@ -452,6 +472,8 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	 */
 	cxltier_quota_move(page_to_nid(src), page_to_nid(dst), 1);
 	cxltier_move_memcg_charge(dst, src);
+	cxltier_count(page_to_nid(src), CXLTIER_CNT_MIGRATE_OUT, 1);
+	cxltier_count(page_to_nid(dst), CXLTIER_CNT_MIGRATE_IN, 1);
 
 	spin_lock(&buf->lock);
 	WRITE_ONCE(buf->pages[idx], dst);
@@ -520,6 +542,7 @@ static vm_fault_t cxltier_buf_fault(struct vm_fault *vmf)
 	if (err) {
 		pr_debug_ratelimited("buffer %llu: no unit %lu: %d\n",
 				     buf->id, unit, err);
+		cxltier_buf_count_fail(buf, unit, err);
 		/* Never VM_FAULT_OOM: that would run the OOM killer. */
 		return VM_FAULT_SIGBUS;
 	}
@@ -885,15 +908,21 @@ static struct file *cxltier_buf_file(struct cxltier_buf *buf)
 int cxltier_create(struct cxltier_ucmd *ucmd)
 {
 	struct cxltier_create *c = ucmd->cmd;
+	struct cxltier_node_weight *dflt = NULL;
+	u32 dflt_mode = 0, dflt_nr = 0;
 	struct cxltier_buf *buf;
 	struct file *file;
-	u32 page_shift = c->page_shift ?: PAGE_SHIFT;
+	u32 page_shift = c->page_shift ?: cxltier_default_page_shift();
 	int fd, ret;
 
 	/* out_fd and out_id are outputs: whatever they hold is ignored */
 	if ((c->flags & ~CXLTIER_CREATE_FLAGS) || c->__reserved2)
 		return -EINVAL;
 	if (!c->length)
+		return -EINVAL;
+	/* the default policy, or one given here: not both */
+	if ((c->flags & CXLTIER_CREATE_DEFAULT_POLICY) &&
+	    (c->mode || c->nr_nodes || c->nodes || c->chunk_shift))
 		return -EINVAL;
 	if (page_shift != PAGE_SHIFT && page_shift != CXLTIER_HUGE_SHIFT)
 		return -EINVAL;
@@ -925,7 +954,17 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	/* the memory cgroup every page is charged to (NULL: memcg is off) */
 	buf->memcg = get_mem_cgroup_from_mm(current->mm);
 
-	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
+	if (c->flags & CXLTIER_CREATE_DEFAULT_POLICY) {
+		/* a copy, taken now: a later change does not move the buffer */
+		ret = cxltier_default_policy_get(&dflt_mode, &dflt, &dflt_nr);
+		if (ret)	/* -ENOENT: none set */
+			goto err_free;
+		/* the create-time checks (-ENODEV, -EFBIG); frees dflt */
+		ret = cxltier_policy_load_nodes(dflt_mode, dflt, dflt_nr, 0,
+						buf);
+	} else {
+		ret = cxltier_policy_load(c, buf);	/* -EFBIG: too large */
+	}
 	if (ret)
 		goto err_free;
 	ret = cxltier_migrate_buf_init(buf);

@@ -51,7 +51,8 @@ struct cxltier_ioctl_op {
 #define CXLTIER_CREATE_FLAGS (CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE | \
 			      CXLTIER_CREATE_PINNABLE |                            \
 			      CXLTIER_CREATE_HUGE_FALLBACK |                       \
-			      CXLTIER_CREATE_RESERVE)
+			      CXLTIER_CREATE_RESERVE |                             \
+			      CXLTIER_CREATE_DEFAULT_POLICY)
 /* the one huge page size: a PMD's worth */
 #define CXLTIER_HUGE_SHIFT 21
 
@@ -95,10 +96,15 @@ u64 cxltier_count_read(int nid, enum cxltier_counter c);
 /* low_free_percent (sysfs.c writes it, netlink.c's low-free event reads it) */
 extern unsigned int cxltier_low_free_percent;
 
-/* sysfs.c: /sys/class/misc/cxltier/nodes */
+/* sysfs.c: /sys/class/misc/cxltier/nodes and the module-wide defaults */
 struct kobject;
+struct attribute_group;
 int cxltier_sysfs_init(struct kobject *parent);
 void cxltier_sysfs_exit(void);
+extern const struct attribute_group *cxltier_dev_groups[];
+int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
+			       u32 *nr_nodes);
+u32 cxltier_default_page_shift(void);
 
 /*
  * A buffer: a file on the module's pseudo filesystem whose pages come from
@@ -158,8 +164,13 @@ struct cxltier_buf {
 };
 
 /* policy.c */
+int cxltier_policy_check(u32 mode, const struct cxltier_node_weight *nw,
+			 u32 nr_nodes, u64 *weight_sum);
 int cxltier_policy_load(const struct cxltier_create *c,
 			struct cxltier_buf *buf);
+int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
+			      u32 nr_nodes, u32 chunk_shift,
+			      struct cxltier_buf *buf);
 u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
 void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
@@ -168,6 +179,8 @@ void cxltier_policy_home_units(const struct cxltier_buf *buf,
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
 int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
+void cxltier_buf_count_fail(struct cxltier_buf *buf, unsigned long unit,
+			    int err);
 int cxltier_fs_init(void);
 void cxltier_fs_exit(void);
 

@@ -107,6 +107,8 @@ static struct miscdevice cxltier_misc = {
 	.fops = &cxltier_dev_fops,
 	/* root only; a udev rule may widen it */
 	.mode = 0600,
+	/* default_policy, default_page_size, low_free_percent (sysfs.c) */
+	.groups = cxltier_dev_groups,
 };
 
 static int __init cxltier_init(void)

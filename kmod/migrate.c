@@ -170,6 +170,8 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	/* the creator's memory cgroup keeps the charge; the quota moves */
 	cxltier_move_memcg_charge(dst, src);
 	cxltier_quota_uncharge(from, 1, false);
+	cxltier_count(from, CXLTIER_CNT_MIGRATE_OUT, 1);
+	cxltier_count(to, CXLTIER_CNT_MIGRATE_IN, 1);
 	dst->index = idx;
 	set_page_private(dst, (unsigned long)buf);
 	if (!buf->pinnable) {

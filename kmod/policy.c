@@ -111,6 +111,55 @@ static bool cxltier_mode_chunks(u32 mode)
 }
 
 /*
+ * An interleave chunk: 0 (one unit), or from the page size to 1 GiB for
+ * the modes that deal chunks.
+ */
+static bool cxltier_chunk_ok(u32 mode, u32 chunk_shift, u32 page_shift)
+{
+	return !chunk_shift ||
+	       (cxltier_mode_chunks(mode) && chunk_shift >= page_shift &&
+		chunk_shift <= CXLTIER_MAX_CHUNK_SHIFT);
+}
+
+/*
+ * The rules a policy's node list must follow whatever the machine holds:
+ * a known @mode, 1 to CXLTIER_MAX_POLICY_NODES entries, each node below
+ * MAX_NUMNODES and named once, flags and reserved fields zero, weights 1
+ * to CXLTIER_MAX_WEIGHT for weighted and split and 0 for the others.
+ * CXLTIER_IOC_CREATE, MIGRATE and the default_policy sysfs file all check
+ * with this.  0 or -EINVAL; the sum of the weights into *@weight_sum.
+ */
+int cxltier_policy_check(u32 mode, const struct cxltier_node_weight *nw,
+			 u32 nr_nodes, u64 *weight_sum)
+{
+	nodemask_t seen = NODE_MASK_NONE;
+	u64 sum = 0;
+	u32 i;
+
+	if (mode >= CXLTIER_NR_MODES)
+		return -EINVAL;
+	if (!nr_nodes || nr_nodes > CXLTIER_MAX_POLICY_NODES)
+		return -EINVAL;
+	for (i = 0; i < nr_nodes; i++) {
+		if (nw[i].flags || nw[i].__reserved ||
+		    nw[i].node >= MAX_NUMNODES ||
+		    node_isset(nw[i].node, seen))
+			return -EINVAL;
+		node_set(nw[i].node, seen);
+		if (cxltier_mode_weighs(mode)) {
+			if (!nw[i].weight || nw[i].weight > CXLTIER_MAX_WEIGHT)
+				return -EINVAL;
+			sum += nw[i].weight;
+		} else if (nw[i].weight) {
+			return -EINVAL;
+		}
+	}
+	if (weight_sum)
+		*weight_sum = sum;
+	return 0;
+}
+
+/*
  * Check a create request's policy against the machine and fill in the
  * buffer's placement fields.  buf->length, page_shift and create_flags are
  * set by the caller.  On error nothing is kept.
@@ -119,48 +168,47 @@ int cxltier_policy_load(const struct cxltier_create *c,
 			struct cxltier_buf *buf)
 {
 	struct cxltier_node_weight *nw;
-	nodemask_t seen = NODE_MASK_NONE;
-	u64 capacity = 0, sum = 0, nr_units;
-	unsigned long *split_end = NULL;
-	u32 i;
-	int ret;
 
 	if (c->mode >= CXLTIER_NR_MODES)
 		return -EINVAL;
 	if (!c->nr_nodes || c->nr_nodes > CXLTIER_MAX_POLICY_NODES)
 		return -EINVAL;
-	if (c->chunk_shift && (!cxltier_mode_chunks(c->mode) ||
-			       c->chunk_shift < buf->page_shift ||
-			       c->chunk_shift > CXLTIER_MAX_CHUNK_SHIFT))
+	if (!cxltier_chunk_ok(c->mode, c->chunk_shift, buf->page_shift))
 		return -EINVAL;
-
 	nw = memdup_user(u64_to_user_ptr(c->nodes),
 			 sizeof(*nw) * c->nr_nodes);
 	if (IS_ERR(nw))
 		return PTR_ERR(nw);
+	return cxltier_policy_load_nodes(c->mode, nw, c->nr_nodes,
+					 c->chunk_shift, buf);
+}
+
+/*
+ * As cxltier_policy_load(), from a kernel array @nw (kmalloc'ed), which
+ * the buffer takes over on success and which is freed on error.
+ */
+int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
+			      u32 nr_nodes, u32 chunk_shift,
+			      struct cxltier_buf *buf)
+{
+	u64 capacity = 0, sum = 0, nr_units;
+	unsigned long *split_end = NULL;
+	u32 i;
+	int ret;
 
 	ret = -EINVAL;
-	for (i = 0; i < c->nr_nodes; i++) {
-		if (nw[i].flags || nw[i].__reserved ||
-		    nw[i].node >= MAX_NUMNODES ||
-		    node_isset(nw[i].node, seen))
-			goto err;
-		node_set(nw[i].node, seen);
-		if (cxltier_mode_weighs(c->mode)) {
-			if (!nw[i].weight || nw[i].weight > CXLTIER_MAX_WEIGHT)
-				goto err;
-			sum += nw[i].weight;
-		} else if (nw[i].weight) {
-			goto err;
-		}
-	}
+	if (!cxltier_chunk_ok(mode, chunk_shift, buf->page_shift))
+		goto err;
+	ret = cxltier_policy_check(mode, nw, nr_nodes, &sum);
+	if (ret)
+		goto err;
 	/*
 	 * A node with a pool names the pool (uapi: device-dax pools): its
 	 * pages are pinnable, so the whole buffer is.
 	 */
 	nodes_clear(buf->pool_nodes);
 	buf->pool = false;
-	for (i = 0; i < c->nr_nodes; i++) {
+	for (i = 0; i < nr_nodes; i++) {
 		if (cxltier_pool_node_pages(nw[i].node)) {
 			node_set(nw[i].node, buf->pool_nodes);
 			buf->pool = true;
@@ -170,7 +218,7 @@ int cxltier_policy_load(const struct cxltier_create *c,
 		buf->pinnable = true;
 		buf->gfp &= ~__GFP_MOVABLE;
 	}
-	for (i = 0; i < c->nr_nodes; i++) {
+	for (i = 0; i < nr_nodes; i++) {
 		if (node_isset(nw[i].node, buf->pool_nodes))
 			continue;
 		if (!node_online(nw[i].node) ||
@@ -186,10 +234,10 @@ int cxltier_policy_load(const struct cxltier_create *c,
 	}
 
 	nr_units = buf->nr_units;
-	if (c->mode == CXLTIER_MODE_SPLIT) {
+	if (mode == CXLTIER_MODE_SPLIT) {
 		u64 prefix = 0;
 
-		split_end = kcalloc(c->nr_nodes, sizeof(*split_end),
+		split_end = kcalloc(nr_nodes, sizeof(*split_end),
 				    GFP_KERNEL);
 		ret = -ENOMEM;
 		if (!split_end)
@@ -198,7 +246,7 @@ int cxltier_policy_load(const struct cxltier_create *c,
 		 * Boundaries rounded to the nearest unit: each node's range
 		 * differs from its exact share by less than one unit.
 		 */
-		for (i = 0; i < c->nr_nodes; i++) {
+		for (i = 0; i < nr_nodes; i++) {
 			u64 start = i ? split_end[i - 1] : 0;
 			u64 pages;
 
@@ -213,7 +261,7 @@ int cxltier_policy_load(const struct cxltier_create *c,
 			}
 		}
 	} else {
-		for (i = 0; i < c->nr_nodes; i++)
+		for (i = 0; i < nr_nodes; i++)
 			capacity += cxltier_policy_capacity(buf, nw[i].node);
 		if (buf->nr_pages > capacity) {
 			ret = -EFBIG;
@@ -222,13 +270,13 @@ int cxltier_policy_load(const struct cxltier_create *c,
 	}
 
 	buf->policy = nw;
-	buf->nr_policy_nodes = c->nr_nodes;
-	buf->mode = c->mode;
+	buf->nr_policy_nodes = nr_nodes;
+	buf->mode = mode;
 	buf->weight_sum = sum;
 	buf->split_end = split_end;
-	buf->chunk_shift = c->chunk_shift;
-	buf->chunk_units_shift = c->chunk_shift ?
-		c->chunk_shift - buf->page_shift : 0;
+	buf->chunk_shift = chunk_shift;
+	buf->chunk_units_shift = chunk_shift ?
+		chunk_shift - buf->page_shift : 0;
 	return 0;
 
 err:

@@ -30,6 +30,7 @@ struct cxltier_populate {
 	unsigned long batch;		/* units per take */
 	atomic_t stop;			/* error or kill: take no more */
 	atomic_t err;			/* first error */
+	unsigned long err_unit;		/* the unit that failed first */
 	atomic_t running;		/* workers not finished */
 	struct completion done;
 	struct cxltier_populate_worker worker[CXLTIER_POPULATE_MAX_WORKERS];
@@ -51,7 +52,8 @@ static void cxltier_populate_work(struct work_struct *work)
 		for (; u < end; u++) {
 			ret = cxltier_buf_fill_unit(buf, u);
 			if (ret) {
-				atomic_cmpxchg(&pop->err, 0, ret);
+				if (!atomic_cmpxchg(&pop->err, 0, ret))
+					pop->err_unit = u;
 				atomic_set(&pop->stop, 1);
 				break;
 			}
@@ -101,6 +103,9 @@ int cxltier_populate(struct cxltier_buf *buf)
 		ret = -EINTR;
 	} else {
 		ret = atomic_read(&pop->err);
+		/* one failure per populate, on the home of its first unit */
+		if (ret)
+			cxltier_buf_count_fail(buf, pop->err_unit, ret);
 	}
 	kfree(pop);
 	return ret;

@@ -3,7 +3,13 @@
  * cxltier: the module's sysfs directory, under its misc device:
  *
  *   /sys/class/misc/cxltier/nodes/nodeN/{quota_bytes,used_bytes,
- *                                        reserved_bytes,tier}
+ *                                        reserved_bytes,tier,
+ *                                        alloc_pages,spill_pages,
+ *                                        migrate_in_pages,
+ *                                        migrate_out_pages,
+ *                                        fault_failures}
+ *   /sys/class/misc/cxltier/{default_policy,default_page_size,
+ *                            low_free_percent}
  *
  * (uapi/linux/cxltier.h documents each file).  One directory per possible
  * node, made at load: a node whose memory is hot-added later (dax kmem
@@ -11,13 +17,17 @@
  * the memory arrives if need be, so no hotplug notifier is needed.
  *
  * To add a per-node file: a show (and store) function and an entry in
- * cxltier_node_attrs[].  Module-wide files (global defaults) go in a group
- * of their own on the device's kobject, created in cxltier_sysfs_init().
+ * cxltier_node_attrs[].  Module-wide files are device attributes of the
+ * misc device (cxltier_dev_groups, which misc_register() creates with the
+ * device, before its uevent, so udev never sees the directory without
+ * them); doc/ABI/testing/sysfs-class-misc-cxltier documents every file.
  */
 #include "internal.h"
 
 #include <linux/capability.h>
 #include <linux/ctype.h>
+#include <linux/device.h>
+#include <linux/mutex.h>
 #include <linux/kobject.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
@@ -100,6 +110,23 @@ static ssize_t tier_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  CXLTIER_SYSFS_TIER_CXL : CXLTIER_SYSFS_TIER_DRAM);
 }
 
+/* The per-node counters (stats.c), one read-only file each. */
+#define CXLTIER_COUNTER_ATTR(_name, _cnt)				\
+static ssize_t _name##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  cxltier_count_read(cxltier_kobj_nid(kobj),	\
+					     _cnt));			\
+}									\
+static struct kobj_attribute cxltier_attr_##_name = __ATTR_RO(_name)
+
+CXLTIER_COUNTER_ATTR(alloc_pages, CXLTIER_CNT_ALLOC);
+CXLTIER_COUNTER_ATTR(spill_pages, CXLTIER_CNT_SPILL);
+CXLTIER_COUNTER_ATTR(migrate_in_pages, CXLTIER_CNT_MIGRATE_IN);
+CXLTIER_COUNTER_ATTR(migrate_out_pages, CXLTIER_CNT_MIGRATE_OUT);
+CXLTIER_COUNTER_ATTR(fault_failures, CXLTIER_CNT_FAULT_FAIL);
+
 static struct kobj_attribute cxltier_attr_quota_bytes = __ATTR_RW(quota_bytes);
 static struct kobj_attribute cxltier_attr_used_bytes = __ATTR_RO(used_bytes);
 static struct kobj_attribute cxltier_attr_reserved_bytes =
@@ -111,9 +138,289 @@ static struct attribute *cxltier_node_attrs[] = {
 	&cxltier_attr_used_bytes.attr,
 	&cxltier_attr_reserved_bytes.attr,
 	&cxltier_attr_tier.attr,
+	&cxltier_attr_alloc_pages.attr,
+	&cxltier_attr_spill_pages.attr,
+	&cxltier_attr_migrate_in_pages.attr,
+	&cxltier_attr_migrate_out_pages.attr,
+	&cxltier_attr_fault_failures.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(cxltier_node);
+
+/* ------------------------------------------------------------------------ */
+/* Module-wide defaults                                                       */
+
+static const char *const cxltier_mode_names[CXLTIER_NR_MODES] = {
+	[CXLTIER_MODE_BIND] = "bind",
+	[CXLTIER_MODE_PREFERRED] = "preferred",
+	[CXLTIER_MODE_INTERLEAVE] = "interleave",
+	[CXLTIER_MODE_WEIGHTED] = "weighted",
+	[CXLTIER_MODE_SPLIT] = "split",
+};
+
+/*
+ * The longest default_policy a store accepts: the canonical text of the
+ * longest valid policy ("interleave ", 64 times "NNNN:1000000,") fits well
+ * within it; anything longer is -EINVAL before it is looked at.
+ */
+#define CXLTIER_POLICY_TEXT_MAX	2048
+
+struct cxltier_default_policy {
+	bool set;			/* false: "none" */
+	u32 mode;
+	u32 nr_nodes;
+	struct cxltier_node_weight nodes[CXLTIER_MAX_POLICY_NODES];
+};
+
+/* Protects cxltier_dflt: a store replaces it whole, a create copies it. */
+static DEFINE_MUTEX(cxltier_dflt_lock);
+static struct cxltier_default_policy cxltier_dflt;
+
+/* log2 of default_page_size: PAGE_SHIFT or CXLTIER_HUGE_SHIFT */
+static u32 cxltier_dflt_page_shift = PAGE_SHIFT;
+
+u32 cxltier_default_page_shift(void)
+{
+	return READ_ONCE(cxltier_dflt_page_shift);
+}
+
+/*
+ * A copy of the default policy for CXLTIER_CREATE_DEFAULT_POLICY: 0 with
+ * *@nw kmalloc'ed (the caller owns it), -ENOENT while none is set, or
+ * -ENOMEM.
+ */
+int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
+			       u32 *nr_nodes)
+{
+	struct cxltier_node_weight *copy;
+	int ret = 0;
+
+	copy = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*copy),
+			     GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	mutex_lock(&cxltier_dflt_lock);
+	if (!cxltier_dflt.set) {
+		ret = -ENOENT;
+	} else {
+		*mode = cxltier_dflt.mode;
+		*nr_nodes = cxltier_dflt.nr_nodes;
+		memcpy(copy, cxltier_dflt.nodes,
+		       cxltier_dflt.nr_nodes * sizeof(*copy));
+	}
+	mutex_unlock(&cxltier_dflt_lock);
+	if (ret)
+		kfree(copy);
+	else
+		*nw = copy;
+	return ret;
+}
+
+/*
+ * A decimal u32 of at most 10 digits, nothing else: no sign, no "0x", no
+ * spaces.  0, or -EINVAL (also for a value above U32_MAX).
+ */
+static int cxltier_parse_u32(const char *s, size_t len, u32 *out)
+{
+	char tok[11];
+
+	if (!len || len >= sizeof(tok))
+		return -EINVAL;
+	memcpy(tok, s, len);
+	tok[len] = '\0';
+	while (len--)
+		if (!isdigit(tok[len]))
+			return -EINVAL;
+	return kstrtou32(tok, 10, out) ? -EINVAL : 0;
+}
+
+/*
+ * Parse "none" or "MODE N[:W],N[:W],..." (one space after MODE, nothing
+ * else around the numbers, one trailing newline allowed) into @p, and
+ * check it with the rules of CXLTIER_IOC_CREATE (cxltier_policy_check():
+ * the weights, nodes named once, at most CXLTIER_MAX_POLICY_NODES), plus
+ * one of its own: each node must be a possible node of this machine.
+ * Whether the nodes have memory is checked at create time instead.  0 or
+ * -EINVAL; @p is scratch until 0 is returned.
+ */
+static int cxltier_parse_policy(const char *buf, size_t count,
+				struct cxltier_default_policy *p)
+{
+	const char *s = buf, *end, *sp, *tok, *colon, *comma;
+	u32 mode, node, weight;
+	bool weighs;
+
+	memset(p, 0, sizeof(*p));
+	/* too long to be a policy, or with a NUL inside */
+	if (count > CXLTIER_POLICY_TEXT_MAX || strnlen(buf, count) != count)
+		return -EINVAL;
+	end = buf + count;
+	if (end > s && end[-1] == '\n')
+		end--;
+	if (end - s == strlen(CXLTIER_SYSFS_POLICY_NONE) &&
+	    !memcmp(s, CXLTIER_SYSFS_POLICY_NONE, end - s))
+		return 0;		/* p->set is false */
+
+	sp = memchr(s, ' ', end - s);
+	if (!sp)
+		return -EINVAL;
+	for (mode = 0; mode < CXLTIER_NR_MODES; mode++)
+		if (sp - s == strlen(cxltier_mode_names[mode]) &&
+		    !memcmp(s, cxltier_mode_names[mode], sp - s))
+			break;
+	if (mode == CXLTIER_NR_MODES)
+		return -EINVAL;
+	weighs = mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT;
+
+	for (tok = sp + 1; ; tok = comma + 1) {
+		comma = memchr(tok, ',', end - tok) ?: end;
+		colon = memchr(tok, ':', comma - tok);
+		if (p->nr_nodes == CXLTIER_MAX_POLICY_NODES)
+			return -EINVAL;
+		if (cxltier_parse_u32(tok, (colon ?: comma) - tok, &node))
+			return -EINVAL;
+		weight = 0;
+		if (colon) {
+			/* a weight only where the mode has weights */
+			if (!weighs ||
+			    cxltier_parse_u32(colon + 1, comma - colon - 1,
+					      &weight))
+				return -EINVAL;
+		}
+		/* not a node this machine can ever have */
+		if (node >= nr_node_ids || !node_possible(node))
+			return -EINVAL;
+		p->nodes[p->nr_nodes].node = node;
+		p->nodes[p->nr_nodes].weight = weight;
+		p->nr_nodes++;
+		if (comma == end)
+			break;
+	}
+	if (cxltier_policy_check(mode, p->nodes, p->nr_nodes, NULL))
+		return -EINVAL;
+	p->mode = mode;
+	p->set = true;
+	return 0;
+}
+
+static ssize_t default_policy_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	ssize_t len;
+	u32 i;
+
+	mutex_lock(&cxltier_dflt_lock);
+	if (!cxltier_dflt.set) {
+		len = sysfs_emit(buf, "%s\n", CXLTIER_SYSFS_POLICY_NONE);
+	} else {
+		len = sysfs_emit(buf, "%s ",
+				 cxltier_mode_names[cxltier_dflt.mode]);
+		for (i = 0; i < cxltier_dflt.nr_nodes; i++) {
+			len += sysfs_emit_at(buf, len, "%s%u", i ? "," : "",
+					     cxltier_dflt.nodes[i].node);
+			if (cxltier_dflt.nodes[i].weight)
+				len += sysfs_emit_at(buf, len, ":%u",
+						cxltier_dflt.nodes[i].weight);
+		}
+		len += sysfs_emit_at(buf, len, "\n");
+	}
+	mutex_unlock(&cxltier_dflt_lock);
+	return len;
+}
+
+/*
+ * Root only (0644, and CAP_SYS_ADMIN for a writer that was handed an fd
+ * root opened); a value that does not parse or break the rules is -EINVAL
+ * and leaves the default as it was.
+ */
+static ssize_t default_policy_store(struct device *dev,
+				    struct device_attribute *attr,
+				    const char *buf, size_t count)
+{
+	struct cxltier_default_policy *p;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	ret = cxltier_parse_policy(buf, count, p);
+	if (!ret) {
+		mutex_lock(&cxltier_dflt_lock);
+		cxltier_dflt = *p;
+		mutex_unlock(&cxltier_dflt_lock);
+	}
+	kfree(p);
+	return ret ?: count;
+}
+
+static ssize_t default_page_size_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", 1ULL << cxltier_default_page_shift());
+}
+
+/* The page sizes GET_INFO's supported_page_sizes names, in bytes. */
+static ssize_t default_page_size_store(struct device *dev,
+				       struct device_attribute *attr,
+				       const char *buf, size_t count)
+{
+	u64 size;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!isdigit(buf[0]) || kstrtou64(buf, 10, &size))
+		return -EINVAL;
+	if (size == 1ULL << PAGE_SHIFT)
+		WRITE_ONCE(cxltier_dflt_page_shift, PAGE_SHIFT);
+	else if (size == 1ULL << CXLTIER_HUGE_SHIFT)
+		WRITE_ONCE(cxltier_dflt_page_shift, CXLTIER_HUGE_SHIFT);
+	else
+		return -EINVAL;
+	return count;
+}
+
+static ssize_t low_free_percent_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(cxltier_low_free_percent));
+}
+
+static ssize_t low_free_percent_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	u32 pct;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!isdigit(buf[0]) || kstrtou32(buf, 10, &pct) || pct > 100)
+		return -EINVAL;
+	WRITE_ONCE(cxltier_low_free_percent, pct);
+	return count;
+}
+
+static DEVICE_ATTR_RW(default_policy);
+static DEVICE_ATTR_RW(default_page_size);
+static DEVICE_ATTR_RW(low_free_percent);
+
+static struct attribute *cxltier_dev_attrs[] = {
+	&dev_attr_default_policy.attr,
+	&dev_attr_default_page_size.attr,
+	&dev_attr_low_free_percent.attr,
+	NULL,
+};
+
+static const struct attribute_group cxltier_dev_group = {
+	.attrs = cxltier_dev_attrs,
+};
+
+/* misc_register() creates these with the device (main.c) */
+const struct attribute_group *cxltier_dev_groups[] = {
+	&cxltier_dev_group,
+	NULL,
+};
 
 static void cxltier_node_kobj_release(struct kobject *kobj)
 {

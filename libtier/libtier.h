@@ -1301,6 +1301,73 @@ int tier_daxpool_list(struct tier_ctx *ctx, struct tier_daxpool *out,
  */
 int tier_daxpool_driver(const char *dax, char *drv, size_t len);
 
+/* ------------------------------------------------------------------------ */
+/* Tunables and counters (LIBTIER_1.2)                                        */
+
+/*
+ * The cxltier module's sysfs files (<linux/cxltier.h>,
+ * doc/ABI/testing/sysfs-class-misc-cxltier) by key:
+ *
+ *   default_policy, default_page_size, low_free_percent    (rw, root)
+ *   node.N.quota_bytes                                      (rw, root)
+ *   node.N.used_bytes, node.N.reserved_bytes, node.N.tier,
+ *   node.N.alloc_pages, node.N.spill_pages, node.N.migrate_in_pages,
+ *   node.N.migrate_out_pages, node.N.fault_failures         (ro)
+ *
+ * N is a decimal node id without leading zeros.  These work whatever the
+ * backend and need no context: they read and write the files.
+ */
+
+/**
+ * tier_tune_path() - the sysfs file behind @key, into @path
+ *
+ * Return: 0; -EINVAL for a key that is not one of the above (or a NULL
+ * argument); -ENAMETOOLONG when @len is too small.
+ */
+int tier_tune_path(const char *key, char *path, size_t len);
+
+/**
+ * tier_tune_writable() - whether @key can be set
+ *
+ * Return: 1 (root may write it), 0 (read-only), or -EINVAL for an unknown
+ * key.
+ */
+int tier_tune_writable(const char *key);
+
+/**
+ * tier_tune_get() - the value of @key as the module gives it, without the
+ * trailing newline, into @value (NUL-terminated)
+ *
+ * Return: its length; -EINVAL for an unknown key; -ENODEV when the module
+ * is not loaded (no CXLTIER_SYSFS_DIR); -ENOENT when it has no such file
+ * (not a possible node, or an older module); -ERANGE when @len is too
+ * small; or the -errno of reading the file.
+ */
+int tier_tune_get(const char *key, char *value, size_t len);
+
+/**
+ * tier_tune_set() - write @value to @key's file, in one write()
+ *
+ * The module validates it: a value it refuses changes nothing.
+ * Return: 0; -EINVAL for an unknown key or a value the module refused;
+ * -EROFS for a read-only key; -EACCES or -EPERM for a caller other than
+ * root; -ENODEV, -ENOENT as tier_tune_get().
+ */
+int tier_tune_set(const char *key, const char *value);
+
+/**
+ * tier_tune_foreach() - call @fn for every key with its value: the
+ * module-wide ones first, then each node's, by ascending node id
+ *
+ * @fn gets @value NULL and @err the -errno when a file could not be read,
+ * and returns 0 to go on; anything else stops the walk and is returned.
+ * Return: 0, @fn's non-zero return, -ENODEV when the module is not loaded,
+ * -ENOMEM, or -EINVAL for a NULL @fn.
+ */
+int tier_tune_foreach(int (*fn)(const char *key, const char *value, int err,
+				void *arg),
+		      void *arg);
+
 #ifdef __cplusplus
 }
 #endif

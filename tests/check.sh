@@ -80,6 +80,7 @@ libtier_vm() {
 		tests/host/bench_mem_test.sh build/bin/tierctl || rc=1
 		build/tests/host/pool_test || rc=1
 		tests/host/preload_test.sh build/bin/tierctl build/tests/host/preload_prog || rc=1
+		tests/selftests/tune_tierctl.sh || rc=1
 		exit $rc'
 }
 

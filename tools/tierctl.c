@@ -284,6 +284,41 @@ static const struct tc_cmd cmds[] = {
 "  --json       JSON, sizes in exact bytes\n",
 	},
 	{
+		.name = "get", .fn = cmd_get,
+		.summary = "show the module's tunables and per-node counters (sysfs)",
+		.usage = "tierctl get [KEY] [--json]",
+		.help =
+"Prints KEY's value, or with no KEY a table of every key, its value and\n"
+"whether root may set it.  Keys (uapi/linux/cxltier.h and\n"
+"doc/ABI/testing/sysfs-class-misc-cxltier describe them):\n"
+"\n"
+"  default_policy          policy of CXLTIER_CREATE_DEFAULT_POLICY: \"none\"\n"
+"                          or \"MODE NODES\", e.g. \"bind 2\", \"weighted 0:3,2:1\"\n"
+"  default_page_size       page size of a create with page_shift 0 (bytes)\n"
+"  low_free_percent        node-low-free event threshold, 0 (off) to 100\n"
+"  node.N.quota_bytes      node N's quota, bytes or \"max\"\n"
+"  node.N.used_bytes, node.N.reserved_bytes, node.N.tier (read-only)\n"
+"  node.N.alloc_pages, node.N.spill_pages, node.N.migrate_in_pages,\n"
+"  node.N.migrate_out_pages, node.N.fault_failures\n"
+"                          counters since the module was loaded (read-only)\n"
+"\n"
+"  --json    JSON; numbers as numbers\n",
+	},
+	{
+		.name = "set", .fn = cmd_set,
+		.summary = "set a module tunable or a node's quota (sysfs, root)",
+		.usage = "tierctl set KEY VALUE",
+		.help =
+"Writes VALUE to KEY's sysfs file (see `tierctl help get` for the keys):\n"
+"default_policy, default_page_size, low_free_percent, node.N.quota_bytes.\n"
+"The module checks the value; one it refuses changes nothing and is\n"
+"reported with what the key expects.  Needs root.\n"
+"\n"
+"  tierctl set default_policy \"weighted 0:3,2:1\"\n"
+"  tierctl set default_page_size 2097152\n"
+"  tierctl set node.2.quota_bytes 1073741824\n",
+	},
+	{
 		.name = "help", .fn = cmd_help,
 		.summary = "show the commands, or one command's options",
 		.usage = "tierctl help [COMMAND]",

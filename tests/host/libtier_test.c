@@ -593,6 +593,65 @@ TEST(policy_format_short_buffer)
 /* ------------------------------------------------------------------------ */
 /* Per-backend fixture                                                        */
 
+/* Keys name exactly the module's files; anything else is -EINVAL. */
+TEST(tune_keys_and_paths)
+{
+	static const struct { const char *key, *path; int rw; } good[] = {
+		{ "default_policy", CXLTIER_SYSFS_DIR "/default_policy", 1 },
+		{ "default_page_size", CXLTIER_SYSFS_DIR "/default_page_size", 1 },
+		{ "low_free_percent", CXLTIER_SYSFS_DIR "/low_free_percent", 1 },
+		{ "node.0.quota_bytes", CXLTIER_SYSFS_NODES_DIR "/node0/quota_bytes", 1 },
+		{ "node.12.used_bytes", CXLTIER_SYSFS_NODES_DIR "/node12/used_bytes", 0 },
+		{ "node.3.tier", CXLTIER_SYSFS_NODES_DIR "/node3/tier", 0 },
+		{ "node.1023.alloc_pages", CXLTIER_SYSFS_NODES_DIR "/node1023/alloc_pages", 0 },
+		{ "node.2.spill_pages", CXLTIER_SYSFS_NODES_DIR "/node2/spill_pages", 0 },
+		{ "node.2.migrate_in_pages", CXLTIER_SYSFS_NODES_DIR "/node2/migrate_in_pages", 0 },
+		{ "node.2.migrate_out_pages", CXLTIER_SYSFS_NODES_DIR "/node2/migrate_out_pages", 0 },
+		{ "node.2.fault_failures", CXLTIER_SYSFS_NODES_DIR "/node2/fault_failures", 0 },
+	};
+	static const char *const bad[] = {
+		"", "default", "default_policy ", "nodes", "node.", "node..tier",
+		"node.x.tier", "node.-1.tier", "node.+1.tier", "node.01.tier",
+		"node.12345678.tier", "node.1.", "node.1.tierx", "node.1.dev",
+		"node.1.uevent", "node.1.../../x", "../default_policy",
+		"node.1.quota_bytes/", "uevent", "dev",
+	};
+	char path[256], v[16];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		EXPECT_EQ(0, tier_tune_path(good[i].key, path, sizeof(path)))
+			TH_LOG("%s", good[i].key);
+		EXPECT_STREQ(good[i].path, path);
+		EXPECT_EQ(good[i].rw, tier_tune_writable(good[i].key));
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, tier_tune_path(bad[i], path, sizeof(path)))
+			TH_LOG("\"%s\"", bad[i]);
+		EXPECT_EQ(-EINVAL, tier_tune_writable(bad[i]));
+		EXPECT_EQ(-EINVAL, tier_tune_get(bad[i], v, sizeof(v)));
+		EXPECT_EQ(-EINVAL, tier_tune_set(bad[i], "1"));
+	}
+	EXPECT_EQ(-ENAMETOOLONG, tier_tune_path("default_policy", path, 10));
+	EXPECT_EQ(-EINVAL, tier_tune_path(NULL, path, sizeof(path)));
+	EXPECT_EQ(-EINVAL, tier_tune_get("default_policy", NULL, 4));
+	EXPECT_EQ(-EINVAL, tier_tune_set("default_policy", NULL));
+	EXPECT_EQ(-EROFS, tier_tune_set("node.0.alloc_pages", "0"));
+	EXPECT_EQ(-EINVAL, tier_tune_foreach(NULL, NULL));
+}
+
+/* Without the module: -ENODEV, said apart from a missing node. */
+TEST(tune_without_module)
+{
+	char v[64];
+
+	if (!access(CXLTIER_SYSFS_DIR, F_OK))
+		SKIP(return, "the module is loaded here");
+	EXPECT_EQ(-ENODEV, tier_tune_get("default_policy", v, sizeof(v)));
+	EXPECT_EQ(-ENODEV, tier_tune_get("node.0.alloc_pages", v, sizeof(v)));
+	EXPECT_EQ(-ENODEV, tier_tune_set("low_free_percent", "5"));
+}
+
 FIXTURE(lib) {
 	struct tier_ctx *ctx;
 	struct tier_node first;		/* first node of the topology */

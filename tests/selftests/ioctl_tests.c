@@ -549,7 +549,8 @@ TEST_F(info, capabilities_known)
 			       CXLTIER_CREATE_POPULATE |
 			       CXLTIER_CREATE_PINNABLE |
 			       CXLTIER_CREATE_HUGE_FALLBACK |
-			       CXLTIER_CREATE_RESERVE;
+			       CXLTIER_CREATE_RESERVE |
+			       CXLTIER_CREATE_DEFAULT_POLICY;
 
 	TH_LOG("modes %#llx, create flags %#llx, page sizes %#llx, "
 	       "max_policy_nodes %u",

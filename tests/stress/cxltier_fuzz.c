@@ -203,6 +203,9 @@ static const uint32_t header_create_flags = 0
 #ifdef CXLTIER_CREATE_HUGE_FALLBACK
 	| CXLTIER_CREATE_HUGE_FALLBACK
 #endif
+#ifdef CXLTIER_CREATE_DEFAULT_POLICY
+	| CXLTIER_CREATE_DEFAULT_POLICY
+#endif
 #ifdef CXLTIER_CREATE_RESERVE
 	| CXLTIER_CREATE_RESERVE
 #endif
@@ -1128,6 +1131,19 @@ static void judge_create(struct call *c, const struct cxltier_create *cr,
 
 	if (cr->flags & ~(uint32_t)in->supported_create_flags)
 		defect(c, EINVAL, "flags");
+#ifdef CXLTIER_CREATE_DEFAULT_POLICY
+	/*
+	 * The module's default policy instead of one given here: with a
+	 * policy given too, -EINVAL; else -ENOENT, as the fuzzer never sets
+	 * default_policy (it reads "none").
+	 */
+	if (cr->flags & CXLTIER_CREATE_DEFAULT_POLICY) {
+		if (cr->mode || cr->nr_nodes || cr->nodes || cr->chunk_shift)
+			defect(c, EINVAL, "default-policy-and-a-policy");
+		else
+			defect(c, ENOENT, "default-policy-none");
+	}
+#endif
 	if (cr->__reserved2)
 		defect(c, EINVAL, "reserved");
 	if (!cr->length)

@@ -689,7 +689,9 @@ struct cxltier_pool_list {
  *                     separated list of node ids, each with ":WEIGHT" for
  *                     weighted and split (e.g. "weighted 0:3,2:1").  The
  *                     same rules as CXLTIER_IOC_CREATE apply at write
- *                     time except that the nodes need not have memory yet.
+ *                     time except that the nodes need not have memory yet;
+ *                     each must be a possible node of the machine (a write
+ *                     naming another can never be used: -EINVAL).
  *  default_page_size  bytes, 4096 or 2097152 (those GET_INFO's
  *                     supported_page_sizes names): the page size of a
  *                     create with @page_shift 0.  Default 4096.

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tierctl get / set: the cxltier module's sysfs tunables and counters by
+ * key (libtier's tier_tune_*).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "table.h"
+#include "tierctl.h"
+
+/* A decimal number that fits a u64: shown as a JSON number. */
+static bool is_count(const char *v)
+{
+	const char *p = v;
+
+	if (!*p || strlen(p) > 19)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static void json_value(struct json *j, const char *key, const char *v)
+{
+	if (v && is_count(v))
+		json_u64(j, key, strtoull(v, NULL, 10));
+	else
+		json_str(j, key, v);
+}
+
+/* Why a key's file could not be read or written, said for a human. */
+static const char *tune_why(int err)
+{
+	switch (err) {
+	case -ENODEV:
+		return " (is the cxltier module loaded?)";
+	case -ENOENT:
+		return " (no such node, or a module without this file)";
+	case -EACCES:
+	case -EPERM:
+		return " (only root can change it)";
+	case -EROFS:
+		return " (a read-only counter)";
+	default:
+		return "";
+	}
+}
+
+/*
+ * What the module would have refused in @value for @key: a hint after
+ * EINVAL.  The module is the judge; this only says what it expects.
+ */
+static void einval_hint(const char *key, const char *value, char *buf,
+			size_t len)
+{
+	static const char *const weighted[] = { "weighted", "split" };
+	static const char *const plain[] = { "bind", "preferred", "interleave" };
+	const char *sp;
+	size_t i, ml;
+
+	if (!strcmp(key, "default_page_size")) {
+		snprintf(buf, len, "the page size in bytes: 4096 or 2097152");
+		return;
+	}
+	if (!strcmp(key, "low_free_percent")) {
+		snprintf(buf, len, "a percentage from 0 to 100 (0: no event)");
+		return;
+	}
+	if (strcmp(key, "default_policy")) {	/* node.N.quota_bytes */
+		snprintf(buf, len, "a byte count or \"max\"");
+		return;
+	}
+	sp = strchr(value, ' ');
+	ml = sp ? (size_t)(sp - value) : strlen(value);
+	for (i = 0; i < 2; i++)
+		if (ml == strlen(weighted[i]) && !strncmp(value, weighted[i], ml)) {
+			snprintf(buf, len, "%s needs node:weight for each node, "
+				 "weights 1 to %u, e.g. \"%s 0:3,2:1\"",
+				 weighted[i], CXLTIER_MAX_WEIGHT, weighted[i]);
+			return;
+		}
+	for (i = 0; i < 3; i++)
+		if (ml == strlen(plain[i]) && !strncmp(value, plain[i], ml)) {
+			snprintf(buf, len, "%s takes node ids without weights, "
+				 "each a possible node named once, at most %u, "
+				 "e.g. \"%s 0,2\"", plain[i],
+				 CXLTIER_MAX_POLICY_NODES, plain[i]);
+			return;
+		}
+	snprintf(buf, len, "\"none\" or \"MODE NODES\", MODE one of bind, "
+		 "preferred, interleave, weighted, split");
+}
+
+static int get_one(const struct tc_cmd *cmd, const char *key, bool json)
+{
+	char value[4096], path[256];
+	int n;
+
+	n = tier_tune_get(key, value, sizeof(value));
+	if (n < 0) {
+		if (n == -EINVAL)
+			tc_errorf(cmd, "%s: unknown key (see `tierctl help get`)",
+				  key);
+		else if (tier_tune_path(key, path, sizeof(path)) == 0)
+			tc_errorf(cmd, "%s: read %s: %s%s", key, path,
+				  strerror(-n), tune_why(n));
+		else
+			tc_error(cmd, key, n);
+		return 1;
+	}
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_str(&j, "key", key);
+		json_value(&j, "value", value);
+		json_bool(&j, "writable", tier_tune_writable(key) == 1);
+		json_obj_close(&j);
+		fputc('\n', stdout);
+	} else {
+		printf("%s\n", value);
+	}
+	return 0;
+}
+
+struct get_all {
+	struct table t;
+	struct json j;
+	bool json;
+	int failed;
+};
+
+static int get_all_one(const char *key, const char *value, int err, void *arg)
+{
+	struct get_all *g = arg;
+	char path[256] = "?";
+
+	if (err) {
+		tier_tune_path(key, path, sizeof(path));
+		fprintf(stderr, "tierctl get: %s: read %s: %s\n", key, path,
+			strerror(-err));
+		g->failed = 1;
+	}
+	if (g->json) {
+		json_obj_open(&g->j, NULL);
+		json_str(&g->j, "key", key);
+		json_value(&g->j, "value", value);
+		json_bool(&g->j, "writable", tier_tune_writable(key) == 1);
+		json_obj_close(&g->j);
+	} else {
+		table_add(&g->t, "%s", key);
+		table_add(&g->t, "%s", value ? value : "?");
+		table_add(&g->t, "%s", tier_tune_writable(key) == 1 ? "rw" : "ro");
+	}
+	return 0;
+}
+
+static int get_all(const struct tc_cmd *cmd, bool json)
+{
+	static const char *const hdr[] = { "KEY", "VALUE", "ACCESS" };
+	struct get_all g;
+	int err;
+
+	memset(&g, 0, sizeof(g));
+	g.json = json;
+	if (json) {
+		json_init(&g.j, stdout);
+		json_obj_open(&g.j, NULL);
+		json_arr_open(&g.j, "tunables");
+	} else {
+		table_init(&g.t, 3, hdr, 0);
+	}
+	err = tier_tune_foreach(get_all_one, &g);
+	if (json) {
+		json_arr_close(&g.j);
+		json_obj_close(&g.j);
+		fputc('\n', stdout);
+	} else {
+		if (!err && table_print(&g.t, stdout))
+			err = -ENOMEM;
+		table_free(&g.t);
+	}
+	if (err) {
+		tc_errorf(cmd, "read %s: %s%s", CXLTIER_SYSFS_DIR,
+			  strerror(-err), tune_why(err));
+		return 1;
+	}
+	return g.failed;
+}
+
+int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+	}
+	if (argc - optind > 1) {
+		tc_errorf(cmd, "one KEY at most");
+		tc_usage(cmd, 0);
+		return 1;
+	}
+	if (argc - optind == 1)
+		return get_one(cmd, argv[optind], json);
+	return get_all(cmd, json);
+}
+
+int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key, *value;
+	char path[256], hint[256];
+	int c, err;
+
+	/* "+": options end at KEY, so a VALUE such as "-1" reaches the module */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			tc_usage(cmd, 1);
+			return 0;
+		default:
+			return tc_bad_option(cmd, argv, c);
+		}
+	}
+	if (argc - optind != 2) {
+		tc_errorf(cmd, "KEY and VALUE expected");
+		tc_usage(cmd, 0);
+		return 1;
+	}
+	key = argv[optind];
+	value = argv[optind + 1];
+	if (tier_tune_writable(key) < 0) {
+		tc_errorf(cmd, "%s: unknown key (see `tierctl help set`)", key);
+		return 1;
+	}
+	err = tier_tune_set(key, value);
+	if (!err)
+		return 0;
+	if (tier_tune_path(key, path, sizeof(path)))
+		snprintf(path, sizeof(path), "?");
+	if (err == -EINVAL) {
+		einval_hint(key, value, hint, sizeof(hint));
+		tc_errorf(cmd, "%s: %s (the module refused \"%s\": %s)", key,
+			  strerror(-err), value, hint);
+	} else {
+		tc_errorf(cmd, "%s: write %s: %s%s", key, path, strerror(-err),
+			  tune_why(err));
+	}
+	return 1;
+}
