@@ -33,12 +33,13 @@
  * pool buffers that may hold pages and retries until REMOVE succeeds,
  * leaves the pool absent a while (workers' creates on its node get ENODEV,
  * touches of the pool buffers never touched before get SIGBUS) and adds it
- * again (a new id; those buffers then get the new pool's pages).  Sometimes it holds a populated pool buffer of its own across a
- * REMOVE, which must be EBUSY.  At the stop the pool is added again if
- * absent, the workers' final sweep runs, and once every buffer is closed
- * the pool is removed and the dax device bound to device_dax again, as it
- * was.  Without such a device the pool parts are skipped ("pool:
- * SKIPPED" line), nothing of them counted.
+ * again (a new id; those buffers then get the new pool's pages).
+ * Sometimes it holds a populated pool buffer of its own across a REMOVE,
+ * which must be EBUSY.  At the stop the pool is added again if absent, the
+ * workers' final sweep runs, and once every buffer is closed the pool is
+ * removed and the dax device bound to device_dax again, as it was.
+ * Without such a device the pool parts are skipped ("pool: SKIPPED"
+ * line), nothing of them counted.
  *
  * What makes a migration bug visible: every buffer keeps long-lived
  * mappings besides the short-lived ones; data written through one mapping
