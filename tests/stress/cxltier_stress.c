@@ -4,7 +4,8 @@
  *
  *   cxltier_stress [--duration S] [--seed N] [--procs P] [--threads T]
  *                  [--offline-node N | --no-offline] [--no-compact]
- *                  [--basic] [--exclude-flags M] [--hang-timeout S] ...
+ *                  [--no-pool] [--basic] [--exclude-flags M]
+ *                  [--hang-timeout S] ...
  *   (--help lists them all)
  *
  * P worker processes with T threads each (2 x 4 by default) do random
@@ -19,6 +20,26 @@
  * Meanwhile a thread of the main process offlines and onlines memory blocks
  * of one CXL node (migrating the pages in them to other nodes, with their
  * contents) and another triggers compaction (moving pages within a node).
+ *
+ * Device-dax pools (unless --no-pool): when a dax device is in devdax mode
+ * (bound to device_dax; the VM's node 4) and its target node has no memory
+ * of its own, the main process unbinds it (what `daxctl disable-device`
+ * does) and adds its range as a pool (CXLTIER_IOC_POOL_ADD) before the
+ * workers start.  Workers then sometimes create buffers on the pool's node
+ * (bind, 4 KiB or 2 MiB pages, sometimes populated, reserved or pinnable),
+ * budgeted like any node, and use them like any buffer.  A pool thread
+ * keeps removing the pool (CXLTIER_IOC_POOL_REMOVE: EBUSY while buffers
+ * hold its pages); every other time it asks the workers to close their
+ * pool buffers that may hold pages and retries until REMOVE succeeds,
+ * leaves the pool absent a while (workers' creates on its node get ENODEV,
+ * touches of the pool buffers never touched before get SIGBUS) and adds it
+ * again (a new id; those buffers then get the new pool's pages).
+ * Sometimes it holds a populated pool buffer of its own across a REMOVE,
+ * which must be EBUSY.  At the stop the pool is added again if absent, the
+ * workers' final sweep runs, and once every buffer is closed the pool is
+ * removed and the dax device bound to device_dax again, as it was.
+ * Without such a device the pool parts are skipped ("pool: SKIPPED"
+ * line), nothing of them counted.
  *
  * What makes a migration bug visible: every buffer keeps long-lived
  * mappings besides the short-lived ones; data written through one mapping
@@ -45,6 +66,28 @@
  *   - no unexpected SIGBUS/SIGSEGV, no process dies; no worker, compaction
  *     or offline write without progress for --hang-timeout (kernel stacks
  *     of the stuck tasks are printed);
+ *   - pool buffers: as any buffer (data through every mapping, forks,
+ *     BUF_STAT), their pages resident on the pool's node only; CREATE
+ *     failing with ENODEV (or a populate with ENOMEM), a touch with SIGBUS,
+ *     MIGRATE with ENODEV are counted outcomes only when the pool was
+ *     absent at some moment of the operation (a REMOVE or ADD succeeded
+ *     meanwhile, or it is absent now), or (ENOMEM, SIGBUS) when POOL_LIST
+ *     shows too little free for the buffer or unit; MIGRATE otherwise
+ *     fails with EOPNOTSUPP; a pool buffer with resident pages means the
+ *     pool cannot have been removed (BUF_STAT, then the pool's state);
+ *     before a fork the parent touches the child's pages, so a child never
+ *     meets an absent pool;
+ *   - the pool thread: REMOVE succeeds or is EBUSY (nothing else), and
+ *     EBUSY while a populated buffer of its own is open; POOL_LIST after
+ *     every add, remove and EBUSY, and in between: the pool listed exactly
+ *     when it was added (by name; its id not listed once removed), with
+ *     the dax device's node, start and length, free bytes = length -
+ *     (used + busy) pages, the longest free run and the free 2 MiB blocks
+ *     within the free bytes, pinned pages among the used and busy; after a
+ *     remove the range is gone from /proc/iomem and CREATE on the node is
+ *     ENODEV; each ADD gives an id no pool had before; at the end, every
+ *     buffer closed: nothing used or busy, the node's used_bytes and
+ *     reserved_bytes 0, REMOVE succeeds, the device is bound again;
  *   - memory offline: success or EBUSY (counted), or a timeout (counted;
  *     a failure only when every attempt of the run timed out: a hang);
  *     onlining always works and every block is online at the end;
@@ -61,7 +104,8 @@
  * 160 MiB) and a sixteenth of a node with CPUs (at most 96 MiB), so that
  * node 0, which runs everything and receives the pages that memory offline
  * moves away, keeps plenty.  At most two of the CXL node's memory blocks
- * (a quarter) are offline at once.
+ * (a quarter) are offline at once.  The pool's node is budgeted like a node
+ * without CPUs (a sixth of the pool, at most 160 MiB), so it rarely fills.
  *
  * Ends with the operation counts per kind and "stress: N passed, N failed";
  * exit status 0 when nothing failed, 1 otherwise.  The seed makes the
@@ -90,7 +134,7 @@ static struct {
 	uint64_t seed;
 	unsigned int procs, threads;
 	int offline_node;	/* -1: none */
-	bool no_offline, no_compact, verbose, basic;
+	bool no_offline, no_compact, verbose, basic, no_pool;
 	uint32_t exclude_flags;	/* create flags never to use */
 	unsigned int offline_timeout;
 	unsigned int hang_timeout;	/* no progress for this long: a hang */
@@ -118,7 +162,13 @@ enum cnt {
 	C_CR_MULTI, C_CR_MODE, C_CR_HUGE, C_CR_FALLBACK, C_CR_POPULATE,
 	C_CR_PINNABLE, C_MIGRATE, C_MIGRATE_ASYNC, C_MIGRATE_BUSY,
 	C_MIGRATE_POLICY_RACED,
-	C_PAGES_MIGRATED, NR_CNT
+	C_PAGES_MIGRATED,
+	C_POOL_ADD, C_POOL_REMOVE, C_POOL_REMOVE_EBUSY, C_POOL_HELD_EBUSY,
+	C_POOL_DRAIN, C_POOL_DRAIN_GAVE_UP, C_POOL_LIST, C_POOL_ABSENT_ENODEV,
+	C_POOL_CREATE, C_POOL_CR_HUGE, C_POOL_CR_POPULATE,
+	C_POOL_CREATE_ENODEV, C_POOL_CREATE_ENOMEM, C_POOL_SIGBUS_ABSENT,
+	C_POOL_SIGBUS_FULL, C_POOL_MIGRATE_REFUSED, C_POOL_FORK_SKIPPED,
+	NR_CNT
 };
 
 static const char *const cnt_name[NR_CNT] = {
@@ -153,10 +203,43 @@ static const char *const cnt_name[NR_CNT] = {
 	[C_MIGRATE_BUSY] = "migrate:ebusy",
 	[C_MIGRATE_POLICY_RACED] = "migrate:policy-changed-meanwhile",
 	[C_PAGES_MIGRATED] = "pages-migrated",
+	[C_POOL_ADD] = "pool:add",
+	[C_POOL_REMOVE] = "pool:remove-ok",
+	[C_POOL_REMOVE_EBUSY] = "pool:remove-ebusy",
+	[C_POOL_HELD_EBUSY] = "pool:remove-ebusy(own)",
+	[C_POOL_DRAIN] = "pool:drains",
+	[C_POOL_DRAIN_GAVE_UP] = "pool:drain-gave-up",
+	[C_POOL_LIST] = "pool:list-checked",
+	[C_POOL_ABSENT_ENODEV] = "pool:absent-create-enodev",
+	[C_POOL_CREATE] = "pool:buffers-created",
+	[C_POOL_CR_HUGE] = "pool:created:2MiB-pages",
+	[C_POOL_CR_POPULATE] = "pool:created:populate",
+	[C_POOL_CREATE_ENODEV] = "pool:create-failed(absent)",
+	[C_POOL_CREATE_ENOMEM] = "pool:create-enomem(full)",
+	[C_POOL_SIGBUS_ABSENT] = "pool:sigbus(absent)",
+	[C_POOL_SIGBUS_FULL] = "pool:sigbus(full)",
+	[C_POOL_MIGRATE_REFUSED] = "pool:migrate-eopnotsupp",
+	[C_POOL_FORK_SKIPPED] = "pool:fork-skipped(absent)",
 };
+
+/* struct shared.pool_state: only the pool thread changes it */
+enum { POOL_PRESENT, POOL_REMOVING, POOL_ABSENT, POOL_ADDING };
 
 struct shared {
 	volatile int stop;
+	/*
+	 * The device-dax pool.  pool_gen counts the REMOVEs and ADDs that
+	 * succeeded; the pool thread bumps it when such an ioctl returned,
+	 * before it sets pool_state, which says REMOVING or ADDING while its
+	 * ioctl is in flight.  A worker that gets ENODEV or SIGBUS on a pool
+	 * buffer compares pool_gen with what it read before its operation
+	 * (see pool_was_absent()).
+	 */
+	int pool_state;
+	uint64_t pool_gen;
+	uint32_t pool_id;		/* the pool's current id */
+	int pool_drain;			/* workers: close your pool buffers */
+	int pool_final;			/* 1: present for the sweep, 2: gone */
 	uint64_t cnt[NR_CNT];
 	uint64_t passed, failed, fail_printed;
 	int64_t budget_used[MAX_TNODES];	/* bytes, per table slot */
@@ -165,6 +248,16 @@ struct shared {
 
 static struct shared *sh;
 static unsigned long long budget_cap[MAX_TNODES];
+
+/* The dax device turned into a pool, set before the workers are forked. */
+static struct {
+	bool on;
+	char dax[64];
+	uint64_t start, len;
+	unsigned int node;
+	unsigned int slot;	/* its budget slot: topo.nr, past the table */
+	bool unbound;		/* we unbound it from device_dax */
+} pool;
 
 static inline void count(enum cnt c, uint64_t n)
 {
@@ -317,6 +410,87 @@ static void install_fault_handler(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The device-dax pool, as workers see it                                   */
+
+#define MAX_POOLS 8
+#define POOL_BLOCK (2 * MiB)	/* 1 << CXLTIER_POOL_ALIGN_SHIFT */
+
+static inline uint64_t pool_gen_now(void)
+{
+	return __atomic_load_n(&sh->pool_gen, __ATOMIC_SEQ_CST);
+}
+
+/* The pool's state once no REMOVE or ADD is in flight; -1 if one hangs. */
+static int pool_state_settled(void)
+{
+	double end = now_s() + cfg.hang_timeout;
+	int st;
+
+	for (;;) {
+		st = __atomic_load_n(&sh->pool_state, __ATOMIC_SEQ_CST);
+		if (st != POOL_REMOVING && st != POOL_ADDING)
+			return st;
+		if (now_s() > end)
+			return -1;	/* the pool thread's hang is reported */
+		sleep_ms(1);
+	}
+}
+
+/*
+ * Whether the pool may have been absent (removed, not yet added again) at
+ * some moment since pool_gen read @g0, the caller's operation having
+ * ended: waits out a REMOVE or ADD in flight, then true when one succeeded
+ * since (pool_gen moved) or the pool is absent now.  An ENODEV or SIGBUS
+ * of a pool buffer is the contract then; otherwise the pool was there all
+ * along and it is a failure.
+ */
+static bool pool_was_absent(uint64_t g0)
+{
+	int st = pool_state_settled();
+
+	return st < 0 || pool_gen_now() != g0 || st == POOL_ABSENT;
+}
+
+/* POOL_LIST into @pi (MAX_POOLS entries): their number, or -errno. */
+static int pool_list(struct cxltier_pool_info *pi)
+{
+	struct cxltier_pool_list l = {
+		.size = sizeof(l),
+		.nr_pools = MAX_POOLS,
+		.entry_size = sizeof(*pi),
+		.pools = (uintptr_t)pi,
+	};
+
+	memset(pi, 0xa5, sizeof(*pi) * MAX_POOLS);
+	if (ioctl(dev, CXLTIER_IOC_POOL_LIST, &l) < 0)
+		return -errno;
+	return (int)l.nr_pools;
+}
+
+/* Our pool's entry (by name) in @pi, or NULL. */
+static const struct cxltier_pool_info *
+pool_find(const struct cxltier_pool_info *pi, int n)
+{
+	int i;
+
+	for (i = 0; i < n && i < MAX_POOLS; i++)
+		if (!strncmp(pi[i].name, pool.dax, sizeof(pi[i].name)))
+			return &pi[i];
+	return NULL;
+}
+
+/* Free bytes of our pool now, or -1 when it is not listed. */
+static long long pool_free_bytes(void)
+{
+	struct cxltier_pool_info pi[MAX_POOLS];
+	const struct cxltier_pool_info *p;
+	int n = pool_list(pi);
+
+	p = n > 0 ? pool_find(pi, n) : NULL;
+	return p ? (long long)p->free_bytes : -1;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Buffers of a worker process                                              */
 
 /* A mapping of buffer pages [pgoff, pgoff + npages) at addr. */
@@ -357,6 +531,7 @@ struct sbuf {
 	bool released;		/* budget given back */
 	int migrating;		/* MIGRATEs between ioctl and record */
 	bool migrated;		/* may hold pages a migration left behind */
+	bool pool;		/* bound to the device-dax pool's node */
 };
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -510,16 +685,42 @@ static void mark(struct sbuf *b, uint64_t page, uint8_t bit)
 static void describe_resident(struct sbuf *b, char *s, size_t len);
 
 /*
+ * A SIGBUS touching pool buffer @b, in an access that began when pool_gen
+ * was @g0: the contract when the pool was absent meanwhile (a touch of a
+ * unit not yet allocated gets no page), or when the pool has no room for
+ * a unit (with CXLTIER_CREATE_HUGE_FALLBACK, which every 2 MiB pool buffer
+ * here has, a unit needs its bytes free in any shape).  Counted; false
+ * when neither holds.
+ */
+static bool pool_sigbus_ok(struct sbuf *b, uint64_t g0)
+{
+	long long free_b;
+
+	if (pool_was_absent(g0)) {
+		count(C_POOL_SIGBUS_ABSENT, 1);
+		return true;
+	}
+	free_b = pool_free_bytes();
+	if (free_b >= 0 && free_b < (long long)b->unit_pages * (long long)pgsz) {
+		count(C_POOL_SIGBUS_FULL, 1);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Verifies (or, with @write, first writes generation gen+1 and commits it)
  * buffer pages [first, first + n) of which the caller owns those in @own,
  * through @v.  Returns the number of failures (0 or 1: it stops at the
- * first).
+ * first), or 2 for a SIGBUS of a pool buffer that pool_sigbus_ok() excuses
+ * (the page was never allocated: its generation stays what it was).
  */
 static int access_pages(struct sbuf *b, const struct view *v, uint64_t first,
 			size_t n, const bool *own, bool write, const char *op)
 {
 	sigjmp_buf jb;
 	volatile size_t i = 0, done = 0;
+	uint64_t g0 = pool_gen_now();
 
 	if (first < v->pgoff || first + n > v->pgoff + v->npages) {
 		fail("test bug: pages %" PRIu64 "+%zu outside view %" PRIu64
@@ -531,6 +732,11 @@ static int access_pages(struct sbuf *b, const struct view *v, uint64_t first,
 		char res[256];
 
 		fault_jb = NULL;
+		if (b->pool && fault_sig == SIGBUS && pool_sigbus_ok(b, g0)) {
+			if (write)	/* the store that faulted stored nothing */
+				b->gen[first + i]--;
+			return 2;
+		}
 		describe_resident(b, res, sizeof(res));
 		fail("%s: %s at %p touching buffer id %" PRIu64 " (node %u, "
 		     "len %" PRIu64 ", fd %s) page %" PRIu64 " through a %s "
@@ -693,8 +899,12 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 	      b->flags, (uint64_t)s.st.spilled_bytes,
 	      (uint64_t)s.st.resident_bytes);
 	for (i = 0; i < s.st.nr_resident && i < MAX_TNODES; i++) {
+		/* a pool buffer's pages are on the pool's node, and only there */
+		bool node_ok = b->pool ? s.res[i].node == pool.node :
+				node_in_table(s.res[i].node);
+
 		sum += s.res[i].bytes;
-		if (!node_in_table(s.res[i].node) || !s.res[i].bytes ||
+		if (!node_ok || !s.res[i].bytes ||
 		    s.res[i].__reserved ||
 		    (i && s.res[i].node <= s.res[i - 1].node)) {
 			fail("%s: BUF_STAT of buffer id %" PRIu64 ": resident "
@@ -726,6 +936,16 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 		      "%s: buffer id %" PRIu64 ": every page touched, "
 		      "resident_bytes %" PRIu64 " != rounded length %" PRIu64,
 		      op, b->id, (uint64_t)s.st.resident_bytes, rounded);
+	/*
+	 * Pool pages held by a buffer we hold keep the pool from going: a
+	 * REMOVE that succeeded after this BUF_STAT would have taken pages in
+	 * use (it must be EBUSY until the buffer is gone).
+	 */
+	if (b->pool && s.st.resident_bytes)
+		check(pool_state_settled() != POOL_ABSENT,
+		      "%s: pool buffer id %" PRIu64 " has %" PRIu64 " bytes "
+		      "resident, yet a REMOVE of the pool succeeded", op, b->id,
+		      (uint64_t)s.st.resident_bytes);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -835,6 +1055,37 @@ static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 	b->chunk_shift = 0;
 	b->nr_pol = 1;
 	b->slot[0] = (unsigned int)rnd(&w->r, topo.nr);
+	/*
+	 * Sometimes the device-dax pool's node, in bind mode, alone (other
+	 * nodes beside it would have to take pinnable pages): 4 KiB or 2 MiB
+	 * pages, sometimes populated, reserved or asking for pinnable pages
+	 * (which pool pages are anyway).  Not while the pool thread waits for
+	 * the pool's pages to be given back.
+	 */
+	if (pool.on && !__atomic_load_n(&sh->pool_drain, __ATOMIC_RELAXED) &&
+	    one_in(&w->r, 6)) {
+		b->pool = true;
+		b->slot[0] = pool.slot;
+		if (cfg.basic)
+			goto done;
+		if ((in->supported_page_sizes >> 21 & 1) && one_in(&w->r, 3) &&
+		    (in->supported_create_flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
+			b->page_shift = 21;
+			b->flags |= CXLTIER_CREATE_HUGE_FALLBACK;
+		}
+		if ((in->supported_create_flags & CXLTIER_CREATE_POPULATE) &&
+		    one_in(&w->r, 4) && *len <= 8 * MiB)
+			b->flags |= CXLTIER_CREATE_POPULATE;
+#ifdef CXLTIER_CREATE_RESERVE
+		if ((in->supported_create_flags & CXLTIER_CREATE_RESERVE) &&
+		    one_in(&w->r, 4))
+			b->flags |= CXLTIER_CREATE_RESERVE;
+#endif
+		if ((in->supported_create_flags & CXLTIER_CREATE_PINNABLE) &&
+		    one_in(&w->r, 4))
+			b->flags |= CXLTIER_CREATE_PINNABLE;
+		goto done;
+	}
 	if (cfg.basic)
 		goto done;
 
@@ -899,7 +1150,7 @@ static void op_create(struct worker *w)
 {
 	struct cxltier_create c = { .size = sizeof(c) };
 	unsigned int lg, i;
-	uint64_t pages, len, ub;
+	uint64_t pages, len, ub, g0;
 	struct sbuf *b;
 	struct bstat s;
 	int fl, r;
@@ -942,13 +1193,34 @@ static void op_create(struct worker *w)
 	c.page_shift = one_in(&w->r, 2) && b->page_shift == pgshift ? 0 :
 		       b->page_shift;
 	c.chunk_shift = b->chunk_shift;
+	g0 = pool_gen_now();
 	r = ioctl(dev, CXLTIER_IOC_CREATE, &c);
 	count(C_CREATE, 1);
 	if (r < 0) {
-		fail("CREATE of %" PRIu64 " bytes, mode %u, %u nodes from node "
-		     "%u, flags %#x, page_shift %u, chunk_shift %u: %s", len,
-		     b->mode, b->nr_pol, b->node, b->flags, c.page_shift,
-		     c.chunk_shift, errname(errno));
+		int e = errno;
+		long long free_b;
+
+		/*
+		 * The pool's node has no memory but the pool's: -ENODEV while
+		 * it is absent, and a populate that races with its removal
+		 * fails as a unit that cannot be had (-ENOMEM, or the -ENODEV
+		 * the allocation saw).  A populate may also find it full.
+		 */
+		if (b->pool && (e == ENODEV || e == ENOMEM) &&
+		    pool_was_absent(g0))
+			count(C_POOL_CREATE_ENODEV, 1);
+		else if (b->pool && e == ENOMEM &&
+			 (b->flags & CXLTIER_CREATE_POPULATE) &&
+			 (free_b = pool_free_bytes()) >= 0 &&
+			 free_b < (long long)(b->np * pgsz))
+			count(C_POOL_CREATE_ENOMEM, 1);
+		else
+			fail("CREATE of %" PRIu64 " bytes, mode %u, %u nodes "
+			     "from node %u%s, flags %#x, page_shift %u, "
+			     "chunk_shift %u: %s", len, b->mode, b->nr_pol,
+			     b->node, b->pool ? " (the pool's, present "
+			     "throughout)" : "", b->flags, c.page_shift,
+			     c.chunk_shift, errname(e));
 		b->released = false;
 		budget_release(b);
 		free(b);
@@ -960,6 +1232,10 @@ static void op_create(struct worker *w)
 	count(C_CR_FALLBACK, !!(b->flags & CXLTIER_CREATE_FALLBACK));
 	count(C_CR_POPULATE, !!(b->flags & CXLTIER_CREATE_POPULATE));
 	count(C_CR_PINNABLE, !!(b->flags & CXLTIER_CREATE_PINNABLE));
+	count(C_POOL_CREATE, b->pool);
+	count(C_POOL_CR_HUGE, b->pool && b->page_shift != pgshift);
+	count(C_POOL_CR_POPULATE,
+	      b->pool && (b->flags & CXLTIER_CREATE_POPULATE));
 	fl = fcntl(c.out_fd, F_GETFD);
 	check(c.out_fd >= 0 && fl >= 0 && (fl & FD_CLOEXEC) && c.out_id,
 	      "CREATE on node %u returned fd %d (F_GETFD %d) id %" PRIu64,
@@ -1213,6 +1489,7 @@ static void op_migrate(struct worker *w)
 	unsigned int i, rot, slot[MAX_POL];
 	struct sbuf *b = buf_get(&w->r);
 	uint32_t mode;
+	uint64_t g0;
 	int r;
 
 	if (!b)
@@ -1248,8 +1525,22 @@ static void op_migrate(struct worker *w)
 		m.rate_bytes = 256 * MiB;
 
 	__atomic_add_fetch(&b->migrating, 1, __ATOMIC_SEQ_CST);
+	g0 = pool_gen_now();
 	r = ioctl(b->fd, CXLTIER_IOC_MIGRATE, &m) ? -errno : 0;
-	if (r == -EBUSY) {
+	if (b->pool) {
+		/*
+		 * Pool pages never move: -EOPNOTSUPP, the buffer unchanged;
+		 * while the pool is absent its node fails the policy check
+		 * first (-ENODEV).
+		 */
+		if (r == -EOPNOTSUPP || (r == -ENODEV && pool_was_absent(g0))) {
+			count(C_POOL_MIGRATE_REFUSED, 1);
+			pass();
+		} else {
+			fail("migrate pool buffer id %" PRIu64 " to mode %u: %s, "
+			     "not EOPNOTSUPP", b->id, mode, errname(r));
+		}
+	} else if (r == -EBUSY) {
 		count(C_MIGRATE_BUSY, 1);
 		pass();
 	} else if (r) {
@@ -1435,6 +1726,29 @@ static void op_fork(struct worker *w)
 	pick_range(&w->r, &v, &first, &n);
 	if (!lock_pages(b, first, n, own))
 		goto out;
+	/*
+	 * A pool buffer's pages are allocated (and verified) by the parent
+	 * first: pool pages in use keep the pool from going, so the child
+	 * cannot meet an absent pool, and a SIGBUS in it stays a failure.
+	 */
+	if (b->pool) {
+		struct view pv;
+		bool pfresh;
+		int pr = 1;
+
+		if (second_view(w, b, first, n, &(struct view){ .addr = NULL },
+				&pv, &pfresh) >= 0) {
+			pr = access_pages(b, &pv, first, n, own, false,
+					  "verify-before-fork");
+			if (pfresh)
+				unmap_view(&pv);
+		}
+		if (pr) {
+			count(C_POOL_FORK_SKIPPED, pr == 2);
+			unlock_pages(b, first, n, own);
+			goto out;
+		}
+	}
 	for (i = 0; i < n; i++)
 		if (own[i])
 			mark(b, first + i, PS_INTENT);
@@ -1541,13 +1855,47 @@ static void run_op(struct worker *w)
 		ops[i].fn(w);
 }
 
+/*
+ * While the pool thread waits for the pool's pages to come back (to see a
+ * REMOVE succeed), the workers close their pool buffers that may hold
+ * pages (a touch began): one here.  Those never touched stay, to outlive
+ * the pool: their touches get SIGBUS while it is absent and pages of the
+ * next pool once it is added again.
+ */
+static bool op_close_pool_buf(void)
+{
+	struct sbuf *b = NULL;
+	unsigned int i;
+
+	pthread_mutex_lock(&table_lock);
+	for (i = 0; i < MAX_BUFS && !b; i++)
+		if (table[i] && table[i]->pool &&
+		    __atomic_load_n(&table[i]->nr_intent, __ATOMIC_SEQ_CST)) {
+			b = table[i];
+			b->refs++;
+		}
+	pthread_mutex_unlock(&table_lock);
+	if (!b)
+		return false;
+	if (buf_unlink(b)) {
+		pthread_rwlock_wrlock(&b->rw);
+		buf_teardown(b);
+		pthread_rwlock_unlock(&b->rw);
+	}
+	buf_put(b);
+	return true;
+}
+
 static void *worker_thread(void *arg)
 {
 	struct worker *w = arg;
 
 	snprintf(who, sizeof(who), "p%d.t%d", w->proc, w->thread);
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) {
-		run_op(w);
+		if (!pool.on ||
+		    !__atomic_load_n(&sh->pool_drain, __ATOMIC_RELAXED) ||
+		    !op_close_pool_buf())
+			run_op(w);
 		__atomic_fetch_add(&sh->heartbeat[w->widx], 1,
 				   __ATOMIC_RELAXED);
 	}
@@ -1577,6 +1925,13 @@ static void final_sweep(void)
 		if (!b)
 			continue;
 		table[i] = NULL;
+		if (b->pool && __atomic_load_n(&sh->pool_final,
+					       __ATOMIC_SEQ_CST) != 1) {
+			/* no pool to touch it in (a failure, reported) */
+			buf_teardown(b);
+			buf_free(b);
+			continue;
+		}
 		if (b->fd >= 0 && !map_view(NULL, b, 0, b->np, "fresh(final)",
 					    &v)) {
 			access_pages(b, &v, 0, b->np, own, false, "final");
@@ -1624,6 +1979,18 @@ static int worker_process(int proc)
 	}
 	for (t = 0; t < cfg.threads; t++)
 		pthread_join(th[t], NULL);
+	/* the sweep touches every page: the pool must be there for it */
+	if (pool.on) {
+		double end = now_s() + cfg.hang_timeout;
+
+		while (!__atomic_load_n(&sh->pool_final, __ATOMIC_SEQ_CST) &&
+		       now_s() < end)
+			sleep_ms(20);
+		if (__atomic_load_n(&sh->pool_final, __ATOMIC_SEQ_CST) != 1)
+			fail("the pool is not there for the final sweep (%s)",
+			     sh->pool_final ? "adding it failed" :
+			     "the pool thread did not finish");
+	}
 	final_sweep();
 	free(w);
 	return 0;
@@ -1842,6 +2209,538 @@ static void *compactor(void *arg)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The device-dax pool: setup, the pool thread, teardown                    */
+
+#define DAX_BUS "/sys/bus/dax"
+
+/* The first dax device bound to device_dax (devdax mode), into pool.dax. */
+static int devdax_find(void)
+{
+	DIR *d = opendir(DAX_BUS "/devices");
+	char path[512], link[512];
+	struct dirent *e;
+	int r = -ENODEV;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		const char *drv;
+		ssize_t n;
+
+		if (e->d_name[0] == '.' ||
+		    strlen(e->d_name) >= sizeof(pool.dax))
+			continue;
+		snprintf(path, sizeof(path), DAX_BUS "/devices/%s/driver",
+			 e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = 0;
+		drv = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+		if (strcmp(drv, "device_dax"))
+			continue;
+		strcpy(pool.dax, e->d_name);
+		r = 0;
+		break;
+	}
+	closedir(d);
+	return r;
+}
+
+static bool devdax_bound(void)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
+		 pool.dax);
+	return !access(path, F_OK);
+}
+
+/*
+ * Unbinds the device from device_dax (what `daxctl disable-device` does:
+ * the range becomes free for a driver to claim) or binds it again (what
+ * `daxctl enable-device` does).  0 or -errno.
+ */
+static int devdax_bind(bool bind)
+{
+	char path[512];
+
+	if (devdax_bound() == bind)
+		return 0;
+	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
+		 bind ? "bind" : "unbind");
+	return write_text(path, pool.dax);
+}
+
+static int devdax_u64(const char *attr, uint64_t *v)
+{
+	char path[512], text[64];
+	int r;
+
+	snprintf(path, sizeof(path), DAX_BUS "/devices/%s/%s", pool.dax, attr);
+	r = read_text(path, text, sizeof(text));
+	if (r < 0)
+		return r;
+	errno = 0;
+	*v = strtoull(text, NULL, 0);
+	return errno ? -errno : 0;
+}
+
+static bool iomem_has(const char *name)
+{
+	FILE *f = fopen("/proc/iomem", "re");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, name))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* POOL_ADD of the dax device's range: 0 (id in *@id) or -errno. */
+static int pool_add_ioctl(uint32_t *id)
+{
+	struct cxltier_pool_add a = {
+		.size = sizeof(a),
+		.start = pool.start,
+		.length = pool.len,
+		.node = pool.node,
+	};
+
+	memcpy(a.name, pool.dax, strlen(pool.dax));
+	if (ioctl(dev, CXLTIER_IOC_POOL_ADD, &a) < 0)
+		return -errno;
+	*id = a.out_id;
+	return 0;
+}
+
+static int pool_remove_ioctl(uint32_t id)
+{
+	struct cxltier_pool_remove rm = { .size = sizeof(rm), .id = id };
+
+	return ioctl(dev, CXLTIER_IOC_POOL_REMOVE, &rm) < 0 ? -errno : 0;
+}
+
+/*
+ * POOL_LIST against what sysfs said of the dax device: with @present, our
+ * pool listed once, with its current id, node, range and length, and its
+ * page counts adding up (free bytes = length - used and busy pages, the
+ * longest free run and the free 2 MiB blocks within the free bytes, pinned
+ * pages among the used and busy ones); without, no pool of our name and
+ * none with the id it had.  @idle: no buffer may hold its pages (nothing
+ * used, nothing busy, all of it free).  One check.
+ */
+static void pool_check_list(const char *when, bool present, bool idle)
+{
+	struct cxltier_pool_info pi[MAX_POOLS];
+	const struct cxltier_pool_info *p;
+	int n = pool_list(pi), i, named = 0, same_id = 0;
+	uint32_t id = __atomic_load_n(&sh->pool_id, __ATOMIC_SEQ_CST);
+
+	count(C_POOL_LIST, 1);
+	if (n < 0) {
+		fail("POOL_LIST %s: %s", when, errname(n));
+		return;
+	}
+	for (i = 0; i < n && i < MAX_POOLS; i++) {
+		named += !strncmp(pi[i].name, pool.dax, sizeof(pi[i].name));
+		same_id += pi[i].id == id;
+	}
+	p = pool_find(pi, n);
+	if (!present) {
+		check(!named && !same_id,
+		      "POOL_LIST %s: %d pools named %s, %d with id %u, after "
+		      "the pool was removed", when, named, pool.dax, same_id,
+		      id);
+		return;
+	}
+	if (named != 1 || !p) {
+		fail("POOL_LIST %s: %d pools named %s (of %d), expected 1",
+		     when, named, pool.dax, n);
+		return;
+	}
+	check(p->id == id && p->node == pool.node && p->start == pool.start &&
+	      p->length == pool.len && p->used_pages + p->busy_pages <=
+	      pool.len / pgsz &&
+	      p->free_bytes == pool.len - (p->used_pages + p->busy_pages) *
+	      pgsz && p->largest_free_bytes <= p->free_bytes &&
+	      p->free_huge_blocks * POOL_BLOCK <= p->free_bytes &&
+	      (!p->free_huge_blocks || p->largest_free_bytes >= POOL_BLOCK) &&
+	      p->pinned_pages <= p->used_pages + p->busy_pages &&
+	      (!idle || (!p->used_pages && !p->busy_pages &&
+			 p->free_bytes == pool.len &&
+			 p->largest_free_bytes == pool.len &&
+			 p->free_huge_blocks == pool.len / POOL_BLOCK)),
+	      "POOL_LIST %s: pool id %u node %u start %#llx length %llu "
+	      "free %llu largest free %llu used %llu busy %llu pinned %llu "
+	      "free 2 MiB blocks %llu; expected id %u node %u start %#llx "
+	      "length %llu%s", when, p->id, p->node,
+	      (unsigned long long)p->start, (unsigned long long)p->length,
+	      (unsigned long long)p->free_bytes,
+	      (unsigned long long)p->largest_free_bytes,
+	      (unsigned long long)p->used_pages,
+	      (unsigned long long)p->busy_pages,
+	      (unsigned long long)p->pinned_pages,
+	      (unsigned long long)p->free_huge_blocks, id, pool.node,
+	      (unsigned long long)pool.start, (unsigned long long)pool.len,
+	      idle ? ", all of it free" : "");
+}
+
+static void pool_set_state(int st)
+{
+	__atomic_store_n(&sh->pool_state, st, __ATOMIC_SEQ_CST);
+}
+
+/* A bind CREATE on the pool's node: the fd, or -errno. */
+static int pool_node_create(uint64_t len, uint32_t flags)
+{
+	struct cxltier_node_weight nw = { .node = pool.node };
+	struct cxltier_create c = {
+		.size = sizeof(c),
+		.flags = flags,
+		.length = len,
+		.mode = CXLTIER_MODE_BIND,
+		.nr_nodes = 1,
+		.nodes = (uintptr_t)&nw,
+	};
+
+	return ioctl(dev, CXLTIER_IOC_CREATE, &c) < 0 ? -errno : c.out_fd;
+}
+
+/*
+ * REMOVE, as the pool thread does it: EBUSY changes nothing (the pool is
+ * listed as before); success takes it out of POOL_LIST and /proc/iomem
+ * and makes its node refuse buffers (-ENODEV: it has no memory of its
+ * own).  Returns what REMOVE returned.
+ */
+static int pool_do_remove(void)
+{
+	uint32_t id = sh->pool_id;
+	int r, fd;
+
+	pool_set_state(POOL_REMOVING);
+	r = pool_remove_ioctl(id);
+	if (r) {
+		pool_set_state(POOL_PRESENT);
+		if (r == -EBUSY) {
+			count(C_POOL_REMOVE_EBUSY, 1);
+			pool_check_list("after an EBUSY remove", true, false);
+		} else {
+			fail("POOL_REMOVE of pool %u (%s): %s", id, pool.dax,
+			     errname(r));
+		}
+		return r;
+	}
+	__atomic_add_fetch(&sh->pool_gen, 1, __ATOMIC_SEQ_CST);
+	pool_set_state(POOL_ABSENT);
+	count(C_POOL_REMOVE, 1);
+	pass();
+	pool_check_list("after a remove", false, false);
+	check(!iomem_has(pool.dax), "/proc/iomem still has %s after pool %u "
+	      "was removed", pool.dax, id);
+	fd = pool_node_create(4 * MiB, 0);
+	if (fd >= 0)
+		close(fd);
+	count(C_POOL_ABSENT_ENODEV, fd == -ENODEV);
+	check(fd == -ENODEV, "CREATE on node %u after its pool was removed: "
+	      "%s, expected ENODEV", pool.node, fd >= 0 ? "success" :
+	      errname(fd));
+	return 0;
+}
+
+/* ADD again: a new id (ids are unique while the module is loaded). */
+static int pool_do_add(uint32_t **ids, size_t *nr_ids)
+{
+	uint32_t id = 0;
+	size_t i;
+	int r;
+
+	pool_set_state(POOL_ADDING);
+	r = pool_add_ioctl(&id);
+	if (r) {
+		pool_set_state(POOL_ABSENT);
+		fail("POOL_ADD of %s (%#llx, %llu bytes, node %u) again: %s",
+		     pool.dax, (unsigned long long)pool.start,
+		     (unsigned long long)pool.len, pool.node, errname(r));
+		return r;
+	}
+	__atomic_store_n(&sh->pool_id, id, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sh->pool_gen, 1, __ATOMIC_SEQ_CST);
+	pool_set_state(POOL_PRESENT);
+	count(C_POOL_ADD, 1);
+	for (i = 0; i < *nr_ids && (*ids)[i] != id; i++)
+		;
+	check(id && i == *nr_ids, "POOL_ADD of %s again gave id %u, %s",
+	      pool.dax, id, id ? "an id a pool had before" : "zero");
+	*ids = realloc(*ids, (*nr_ids + 1) * sizeof(**ids));
+	if (!*ids)
+		abort();
+	(*ids)[(*nr_ids)++] = id;
+	pool_check_list("after an add", true, false);
+	return 0;
+}
+
+/*
+ * A buffer of our own holding pool pages (populated): REMOVE must be EBUSY
+ * and change nothing, POOL_LIST must count its pages as used.
+ */
+static void pool_held_remove(void)
+{
+	struct cxltier_pool_info pi[MAX_POOLS];
+	const struct cxltier_pool_info *p;
+	uint64_t len = 64 * KiB;
+	int fd = pool_node_create(len, CXLTIER_CREATE_POPULATE), r, n;
+
+	if (fd == -ENOMEM && pool_free_bytes() < (long long)len) {
+		count(C_POOL_CREATE_ENOMEM, 1);
+		return;
+	}
+	if (fd < 0) {
+		fail("populated CREATE of %llu bytes on the pool's node %u: %s",
+		     (unsigned long long)len, pool.node, errname(fd));
+		return;
+	}
+	n = pool_list(pi);
+	p = n > 0 ? pool_find(pi, n) : NULL;
+	check(p && p->used_pages >= len / pgsz, "POOL_LIST with a populated "
+	      "%llu KiB pool buffer: %s %llu used pages",
+	      (unsigned long long)len / 1024, p ? "" : "no pool,",
+	      p ? (unsigned long long)p->used_pages : 0ULL);
+	pool_set_state(POOL_REMOVING);
+	r = pool_remove_ioctl(sh->pool_id);
+	if (!r) {
+		__atomic_add_fetch(&sh->pool_gen, 1, __ATOMIC_SEQ_CST);
+		pool_set_state(POOL_ABSENT);
+	} else {
+		pool_set_state(POOL_PRESENT);
+	}
+	count(C_POOL_HELD_EBUSY, r == -EBUSY);
+	check(r == -EBUSY, "POOL_REMOVE of pool %u while a buffer of ours "
+	      "holds %llu KiB of it: %s, expected EBUSY", sh->pool_id,
+	      (unsigned long long)len / 1024, errname(r));
+	if (r == -EBUSY)
+		pool_check_list("after an EBUSY remove (own buffer)", true,
+				false);
+	close(fd);
+}
+
+/* Sleeps @ms in steps, returning early (true) on the stop. */
+static bool sleep_or_stop(unsigned int ms)
+{
+	while (ms && !__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) {
+		unsigned int step = ms < 50 ? ms : 50;
+
+		sleep_ms(step);
+		ms -= step;
+	}
+	return __atomic_load_n(&sh->stop, __ATOMIC_RELAXED);
+}
+
+/*
+ * The pool thread: the pool is there for a while (workers use it), then a
+ * REMOVE (EBUSY while any pool buffer holds pages); every other time the
+ * workers are asked to close their pool buffers and REMOVE is retried
+ * until it succeeds (up to 10 s); the pool stays away for a while (workers'
+ * creates get ENODEV) and is added again.  At the stop it is added again
+ * if absent, for the workers' final sweep.
+ */
+static void *pooler(void *arg)
+{
+	uint32_t *ids = NULL;
+	size_t nr_ids = 0;
+	struct rng r;
+	int e;
+
+	(void)arg;
+	snprintf(who, sizeof(who), "pool");
+	rng_seed(&r, cfg.seed ^ 0xDA0D);
+	ids = malloc(sizeof(*ids));
+	if (!ids)
+		abort();
+	ids[nr_ids++] = sh->pool_id;
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_RELAXED)) {
+		if (sh->pool_state == POOL_ABSENT) {
+			if (sleep_or_stop((unsigned int)rnd_range(&r, 100, 800)))
+				break;
+			if (pool_do_add(&ids, &nr_ids))
+				sleep_or_stop(1000);
+			continue;
+		}
+		if (sleep_or_stop((unsigned int)rnd_range(&r, 200, 1500)))
+			break;
+		pool_check_list("while in use", true, false);
+		if (one_in(&r, 3)) {
+			pool_held_remove();
+			if (sh->pool_state == POOL_ABSENT)
+				continue;
+		}
+		e = pool_do_remove();
+		if (e != -EBUSY || one_in(&r, 2))
+			continue;
+		/* drain: the workers close their pool buffers */
+		count(C_POOL_DRAIN, 1);
+		__atomic_store_n(&sh->pool_drain, 1, __ATOMIC_SEQ_CST);
+		{
+			double end = now_s() + 10;
+
+			while (e == -EBUSY && now_s() < end &&
+			       !sleep_or_stop((unsigned int)rnd_range(&r, 20,
+								      100)))
+				e = pool_do_remove();
+		}
+		__atomic_store_n(&sh->pool_drain, 0, __ATOMIC_SEQ_CST);
+		count(C_POOL_DRAIN_GAVE_UP, e == -EBUSY &&
+		      !__atomic_load_n(&sh->stop, __ATOMIC_RELAXED));
+	}
+	if (sh->pool_state == POOL_ABSENT)
+		pool_do_add(&ids, &nr_ids);
+	__atomic_store_n(&sh->pool_final,
+			 sh->pool_state == POOL_PRESENT ? 1 : 2,
+			 __ATOMIC_SEQ_CST);
+	free(ids);
+	return NULL;
+}
+
+/*
+ * Before the workers: the dax device, if there is one in devdax mode whose
+ * target node has no memory of its own, unbound from device_dax and added
+ * as a pool.  Without one the pool parts are skipped (and say so).
+ */
+static void pool_setup(void)
+{
+	const char *why = NULL;
+	uint64_t node = 0;
+	int r;
+
+	if (cfg.no_pool) {
+		out("stress: pool: off (--no-pool)");
+		return;
+	}
+	r = devdax_find();
+	if (r) {
+		out("stress: pool: SKIPPED: no dax device in devdax mode "
+		    "(bound to device_dax): %s; no pool operations",
+		    errname(r));
+		return;
+	}
+	if (devdax_u64("resource", &pool.start) ||
+	    devdax_u64("size", &pool.len) ||
+	    devdax_u64("target_node", &node)) {
+		fail("pool: cannot read %s's resource, size or target_node",
+		     pool.dax);
+		return;
+	}
+	pool.node = (unsigned int)node;
+	if (node_in_table(pool.node))
+		why = "its target node has memory of its own";
+	else if ((pool.start | pool.len) % POOL_BLOCK || !pool.len)
+		why = "its range is not made of whole 2 MiB blocks";
+	else if (topo.nr + 1 > MAX_TNODES)
+		why = "too many nodes";
+	if (why) {
+		out("stress: pool: SKIPPED: %s (node %u): %s; no pool "
+		    "operations", pool.dax, pool.node, why);
+		return;
+	}
+	r = devdax_bind(false);
+	if (r || devdax_bound()) {
+		fail("pool: unbinding %s from device_dax: %s", pool.dax,
+		     errname(r));
+		return;
+	}
+	pool.unbound = true;
+	r = pool_add_ioctl(&sh->pool_id);
+	check(!r, "POOL_ADD of %s (%#llx, %llu bytes, node %u): %s", pool.dax,
+	      (unsigned long long)pool.start, (unsigned long long)pool.len,
+	      pool.node, errname(r));
+	if (r) {
+		r = devdax_bind(true);
+		if (r)
+			fail("pool: binding %s to device_dax again: %s",
+			     pool.dax, errname(r));
+		pool.unbound = false;
+		return;
+	}
+	count(C_POOL_ADD, 1);
+	sh->pool_state = POOL_PRESENT;
+	pool.on = true;
+	pool_check_list("after the first add", true, true);
+
+	/* a table entry past the end, for pick_policy() and op_migrate() */
+	topo.nodes = realloc(topo.nodes, (topo.nr + 1) * sizeof(*topo.nodes));
+	if (!topo.nodes)
+		abort();
+	memset(&topo.nodes[topo.nr], 0, sizeof(topo.nodes[0]));
+	topo.nodes[topo.nr].node = pool.node;
+	topo.nodes[topo.nr].total_bytes = pool.len;
+	pool.slot = topo.nr;
+	budget_cap[pool.slot] = pool.len / 6 > 160 * MiB ? 160 * MiB :
+				pool.len / 6;
+	if (cfg.node_budget)
+		budget_cap[pool.slot] = cfg.node_budget;
+	out("stress: pool: %s, node %u, %llu MiB at %#llx: pool id %u, "
+	    "budget %llu MiB; removed and added again during the run",
+	    pool.dax, pool.node, (unsigned long long)pool.len / MiB,
+	    (unsigned long long)pool.start, sh->pool_id,
+	    budget_cap[pool.slot] / MiB);
+}
+
+/*
+ * After the workers (every buffer closed): nothing of the pool used, its
+ * node's cxltier accounting back to nothing, REMOVE succeeds (retried
+ * briefly: nothing here pins, but give a straggling reference time), and
+ * the dax device is bound to device_dax again, as it was.
+ */
+static void pool_teardown(void)
+{
+	double end = now_s() + 10;
+	int r = 0, k;
+
+	if (!pool.unbound)
+		return;
+	if (pool.on && sh->pool_state == POOL_PRESENT) {
+		pool_check_list("after every buffer was closed", true, true);
+		for (k = 0; k < 2; k++) {
+			static const char *const files[] = { "used_bytes",
+							     "reserved_bytes" };
+			char path[160], txt[64];
+			int n;
+
+			snprintf(path, sizeof(path), "/sys/class/misc/cxltier/"
+				 "nodes/node%u/%s", pool.node, files[k]);
+			n = read_text(path, txt, sizeof(txt));
+			if (n == -ENOENT)	/* a module without quotas */
+				continue;
+			check(n > 0 && !strcmp(txt, "0\n"),
+			      "pool node %u %s is %s after every buffer is gone",
+			      pool.node, files[k], n > 0 ? txt : errname(n));
+		}
+		while ((r = pool_remove_ioctl(sh->pool_id)) == -EBUSY &&
+		       now_s() < end)
+			sleep_ms(50);
+		check(!r, "POOL_REMOVE of pool %u (%s) after every buffer was "
+		      "closed: %s", sh->pool_id, pool.dax, errname(r));
+		if (!r) {
+			count(C_POOL_REMOVE, 1);
+			pool_set_state(POOL_ABSENT);
+			pool_check_list("at the end", false, false);
+		}
+	}
+	if (!r) {
+		r = devdax_bind(true);
+		check(!r && devdax_bound(), "binding %s to device_dax again "
+		      "(as it was): %s", pool.dax, errname(r));
+	} else {
+		fail("%s left unbound from device_dax: its pool is still "
+		     "there", pool.dax);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Main                                                                     */
 
 static void usage(FILE *f)
@@ -1856,6 +2755,8 @@ static void usage(FILE *f)
 "                       (default: the first movable-only CXL node)\n"
 "  --no-offline         no memory offline/online\n"
 "  --no-compact         no compaction\n"
+"  --no-pool            leave the devdax device alone (default: add it as a\n"
+"                       device-dax pool, remove and re-add it meanwhile)\n"
 "  --offline-timeout S  alarm for one offline attempt (default 30)\n"
 "  --node-budget-mib M  buffer bytes per node (default: 1/6 of a node\n"
 "                       without CPUs, max 160 MiB; 1/16 with, max 96 MiB)\n"
@@ -1879,6 +2780,7 @@ static void parse_args(int argc, char **argv)
 		{ "offline-node", required_argument, NULL, 'o' },
 		{ "no-offline", no_argument, NULL, 'O' },
 		{ "no-compact", no_argument, NULL, 'C' },
+		{ "no-pool", no_argument, NULL, 'P' },
 		{ "offline-timeout", required_argument, NULL, 'T' },
 		{ "node-budget-mib", required_argument, NULL, 'b' },
 		{ "hang-timeout", required_argument, NULL, 'H' },
@@ -1914,6 +2816,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'C':
 			cfg.no_compact = true;
+			break;
+		case 'P':
+			cfg.no_pool = true;
 			break;
 		case 'T':
 			cfg.offline_timeout =
@@ -2040,8 +2945,8 @@ static void join_or_report(pthread_t th, const char *name)
 int main(int argc, char **argv)
 {
 	struct node_free base[MAX_TNODES];
-	pthread_t off_th, cmp_th;
-	bool off_on = false, cmp_on = false;
+	pthread_t off_th, cmp_th, pool_th;
+	bool off_on = false, cmp_on = false, pool_th_on = false;
 	pid_t pids[64];
 	double t0, t_end, last_progress;
 	unsigned int i, p;
@@ -2122,6 +3027,8 @@ int main(int argc, char **argv)
 		out("stress: node %d: %u memory blocks, up to %u offline at "
 		    "once", offnode, nr_blocks,
 		    nr_blocks / 4 ? nr_blocks / 4 : 1);
+	/* before the free memory baseline: the pool's memmap is allocated */
+	pool_setup();
 
 	settle_memory();
 	for (i = 0; i < topo.nr; i++)
@@ -2164,6 +3071,13 @@ int main(int argc, char **argv)
 		cmp_on = !pthread_create(&cmp_th, NULL, compactor, NULL);
 		if (!cmp_on)
 			fail("pthread_create: compactor");
+	}
+	if (pool.on) {
+		pool_th_on = !pthread_create(&pool_th, NULL, pooler, NULL);
+		if (!pool_th_on) {
+			fail("pthread_create: pool thread");
+			sh->pool_final = 1;	/* the pool stays, unmoved */
+		}
 	}
 
 	t_end = t0 + cfg.duration;
@@ -2217,10 +3131,12 @@ int main(int argc, char **argv)
 			out("stress: %.0f s: %" PRIu64 " creates, %" PRIu64
 			    " pages written, %" PRIu64 " verified, %" PRIu64
 			    " offlines, %" PRIu64 " compactions, %" PRIu64
+			    " pool removes (%" PRIu64 " EBUSY), %" PRIu64
 			    " failed", last_progress - t0,
 			    sh->cnt[C_CREATE], sh->cnt[C_PAGES_WRITTEN],
 			    sh->cnt[C_PAGES_VERIFIED], sh->cnt[C_OFFLINE_OK],
-			    sh->cnt[C_COMPACT], sh->failed);
+			    sh->cnt[C_COMPACT], sh->cnt[C_POOL_REMOVE],
+			    sh->cnt[C_POOL_REMOVE_EBUSY], sh->failed);
 		}
 	}
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
@@ -2273,6 +3189,9 @@ reaped:
 		join_or_report(off_th, "offline");
 	if (cmp_on && !cmp_hung)
 		join_or_report(cmp_th, "compaction");
+	if (pool_th_on)
+		join_or_report(pool_th, "pool");
+	pool_teardown();
 
 	/* memory blocks all back online */
 	if (offnode >= 0) {
