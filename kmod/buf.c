@@ -636,26 +636,27 @@ static int cxltier_buf_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
+/*
+ * What CXLTIER_IOC_BUF_STAT and the netlink BUF_GET report, taken once for
+ * both (one function, so the two can never disagree): @s->st gets every
+ * out field but the two capacities, @s->per_node the pages on each node
+ * (nr_node_ids entries), @s->pol a copy of the policy (@s->st.nr_policy_
+ * nodes entries) and @s->nr_res the number of nodes holding pages.
+ * Sleeps; free with cxltier_buf_snapshot_free().
+ */
+int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 {
-	struct cxltier_buf *buf = ucmd->file->private_data;
-	struct cxltier_buf_stat *st = ucmd->cmd;
-	struct cxltier_node_weight __user *upol =
-		u64_to_user_ptr(st->policy_nodes);
-	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
-	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
-	u32 nr_res = 0, pol_n;
-	struct cxltier_node_weight *pol = NULL;
-	u64 *per_node, total = 0;
 	unsigned long i;
-	int nid, ret = 0;
+	int nid;
 
-	if (st->flags || st->__reserved || st->__reserved2)
-		return -EINVAL;
-
-	per_node = kcalloc(nr_node_ids, sizeof(*per_node), GFP_KERNEL);
-	if (!per_node)
+	memset(s, 0, sizeof(*s));
+	s->per_node = kcalloc(nr_node_ids, sizeof(*s->per_node), GFP_KERNEL);
+	s->pol = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*s->pol),
+			       GFP_KERNEL);
+	if (!s->per_node || !s->pol) {
+		cxltier_buf_snapshot_free(s);
 		return -ENOMEM;
+	}
 
 	/* A snapshot: pages may migrate while we count. */
 	for (i = 0; i < buf->nr_pages; i++) {
@@ -665,20 +666,70 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		spin_lock(&buf->lock);
 		for (; i < end; i++)
 			if (buf->pages[i])
-				per_node[cxltier_page_nid(buf->pages[i])]++;
+				s->per_node[cxltier_page_nid(buf->pages[i])]++;
 		spin_unlock(&buf->lock);
 		i--;
 		cond_resched();
 	}
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!s->per_node[nid])
+			continue;
+		s->st.resident_bytes += (u64)s->per_node[nid] << PAGE_SHIFT;
+		s->nr_res++;
+	}
+
+	/* MIGRATE may replace the policy: copy it under policy_sem */
+	down_read(&buf->policy_sem);
+	memcpy(s->pol, buf->policy, buf->nr_policy_nodes * sizeof(*s->pol));
+	s->st.id = buf->id;
+	s->st.length = buf->length;
+	s->st.mode = buf->mode;
+	s->st.page_shift = buf->page_shift;
+	s->st.create_flags = buf->create_flags;
+	s->st.nr_policy_nodes = buf->nr_policy_nodes;
+	s->st.nr_resident = s->nr_res;
+	s->st.spilled_bytes =
+		(u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
+	s->st.chunk_shift = buf->chunk_shift;
+	up_read(&buf->policy_sem);
+	cxltier_migrate_stat(buf, &s->st);
+	return 0;
+}
+
+void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s)
+{
+	kfree(s->pol);
+	kfree(s->per_node);
+	s->pol = NULL;
+	s->per_node = NULL;
+}
+
+static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
+{
+	struct cxltier_buf *buf = ucmd->file->private_data;
+	struct cxltier_buf_stat *st = ucmd->cmd;
+	struct cxltier_node_weight __user *upol =
+		u64_to_user_ptr(st->policy_nodes);
+	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
+	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
+	u32 nr_res = 0, pol_n;
+	struct cxltier_buf_snap s;
+	int nid, ret = 0;
+
+	if (st->flags || st->__reserved || st->__reserved2)
+		return -EINVAL;
+
+	ret = cxltier_buf_snapshot(buf, &s);
+	if (ret)
+		return ret;
 
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		struct cxltier_node_bytes nb = {};
 
-		if (!per_node[nid])
+		if (!s.per_node[nid])
 			continue;
 		nb.node = nid;
-		nb.bytes = per_node[nid] << PAGE_SHIFT;
-		total += nb.bytes;
+		nb.bytes = (u64)s.per_node[nid] << PAGE_SHIFT;
 		if (nr_res < res_cap &&
 		    copy_to_user(&ures[nr_res], &nb, sizeof(nb))) {
 			ret = -EFAULT;
@@ -688,43 +739,28 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 	}
 
 	/*
-	 * MIGRATE may replace the policy: take a copy under policy_sem, and
-	 * copy it out after.  Not under it: the user's array may be a mapping
-	 * of this very buffer, whose fault takes policy_sem again, which a
-	 * waiting MIGRATE would turn into a deadlock.
+	 * The policy goes out from the snapshot's copy, not under
+	 * policy_sem: the user's array may be a mapping of this very buffer,
+	 * whose fault takes policy_sem again, which a waiting MIGRATE would
+	 * turn into a deadlock.
 	 */
-	pol = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*pol), GFP_KERNEL);
-	if (!pol) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	down_read(&buf->policy_sem);
-	pol_n = buf->nr_policy_nodes;
-	memcpy(pol, buf->policy, pol_n * sizeof(*pol));
-	st->id = buf->id;
-	st->length = buf->length;
-	st->mode = buf->mode;
-	st->page_shift = buf->page_shift;
-	st->create_flags = buf->create_flags;
-	st->nr_policy_nodes = buf->nr_policy_nodes;
-	st->nr_resident = nr_res;
-	st->resident_bytes = total;
-	st->spilled_bytes = (u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
-	st->chunk_shift = buf->chunk_shift;
-	up_read(&buf->policy_sem);
+	pol_n = s.st.nr_policy_nodes;
 	if (pol_cap &&
-	    copy_to_user(upol, pol, min(pol_cap, pol_n) * sizeof(*pol))) {
+	    copy_to_user(upol, s.pol, min(pol_cap, pol_n) * sizeof(*s.pol))) {
 		ret = -EFAULT;
 		goto out;
 	}
-	cxltier_migrate_stat(buf, st);
+	/* the out fields; the pointers the user gave stay as they were */
+	s.st.size = st->size;
+	s.st.policy_nodes = st->policy_nodes;
+	s.st.resident = st->resident;
+	*st = s.st;
 	ret = cxltier_ucmd_respond(ucmd, sizeof(*st));
 	if (!ret && ((nr_res > res_cap && (res_cap || ures)) ||
 		     (pol_n > pol_cap && (pol_cap || upol))))
 		ret = -EMSGSIZE;
 out:
-	kfree(pol);
-	kfree(per_node);
+	cxltier_buf_snapshot_free(&s);
 	return ret;
 }
 

@@ -165,6 +165,15 @@ void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
 
 /* buf.c */
+/* what BUF_STAT and netlink BUF_GET report: cxltier_buf_snapshot() */
+struct cxltier_buf_snap {
+	struct cxltier_buf_stat st;	/* every out field but the pointers */
+	unsigned long *per_node;	/* pages per node, nr_node_ids */
+	struct cxltier_node_weight *pol;	/* st.nr_policy_nodes */
+	u32 nr_res;			/* nodes with pages */
+};
+int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s);
+void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
 int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
