@@ -45,6 +45,8 @@
 #include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/cred.h>
+#include <linux/pid.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
@@ -253,6 +255,8 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 	bool raced, from_resv = false;
 	int nid = NUMA_NO_NODE, ret = -ENOSPC, err;
 	struct mutex *fill_lock;
+	bool filled = false, spilled = false;
+	int home_nid = NUMA_NO_NODE;
 	u32 j = home;
 
 	if (READ_ONCE(buf->pages[first]))
@@ -326,19 +330,35 @@ got:
 		if (raced)
 			cxltier_buf_put_page(pages[i]);
 	}
+	home_nid = buf->policy[home].node;
 	if (!raced) {
 		atomic_long_add(n, &buf->nr_resident);
-		if (nid != buf->policy[home].node)
+		if (nid != home_nid) {
 			atomic_long_add(n, &buf->nr_spilled);
+			spilled = true;
+		}
+		filled = true;
 	} else {
 		cxltier_buf_uncharge(buf, j, n, from_resv);
 	}
 out:
+	if (ret == -ENOSPC)
+		home_nid = buf->policy[home].node;
 	mutex_unlock(fill_lock);
 out_sem:
 	up_read(&buf->policy_sem);
 	if (pages != &one)
 		kfree(pages);
+	/* events, with none of our locks held (netlink.c) */
+	if (filled) {
+		if (spilled)
+			cxltier_nl_spill(buf, home_nid, nid, n);
+		/* pool pages are not the buddy allocator's: no low-free */
+		if (!(buf->pool && node_isset(nid, buf->pool_nodes)))
+			cxltier_nl_check_low_free(nid);
+	} else if (ret == -ENOSPC) {
+		cxltier_nl_quota_refused(buf, home_nid, n);
+	}
 	return ret;
 }
 
@@ -610,6 +630,9 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 {
 	u32 j;
 
+	/* no new netlink reference to the file from here */
+	cxltier_nl_unregister_buf(buf);
+
 	if (buf->pages) {
 		cxltier_buf_free_pages(buf);
 		kvfree(buf->pages);
@@ -624,6 +647,7 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 		kfree(buf->resv);
 	}
 	mem_cgroup_put(buf->memcg);
+	put_pid(buf->owner_pid);
 	kfree(buf->split_end);
 	kfree(buf->policy);
 	kfree(buf);
@@ -852,7 +876,8 @@ void cxltier_fs_exit(void)
  * On -ENOSPC buf->resv holds what was reserved, which cxltier_buf_free()
  * gives back.
  */
-static int cxltier_buf_reserve(struct cxltier_buf *buf)
+static int cxltier_buf_reserve(struct cxltier_buf *buf, int *refused_nid,
+			       unsigned long *refused_pages)
 {
 	u32 n = buf->nr_policy_nodes, j;
 	unsigned long unit_pages = 1UL << buf->unit_order, left, cap;
@@ -871,7 +896,11 @@ static int cxltier_buf_reserve(struct cxltier_buf *buf)
 			buf->resv[j] = cxltier_quota_reserve_upto(
 				buf->policy[j].node, cap, unit_pages);
 			left -= buf->resv[j];
+			/* the first node whose quota cut the reservation */
+			if (buf->resv[j] < cap && *refused_nid == NUMA_NO_NODE)
+				*refused_nid = buf->policy[j].node;
 		}
+		*refused_pages = left;	/* no quota in the way: no event */
 		return left ? -ENOSPC : 0;
 	}
 
@@ -881,6 +910,8 @@ static int cxltier_buf_reserve(struct cxltier_buf *buf)
 		if (buf->resv[j] &&
 		    cxltier_quota_charge(buf->policy[j].node, buf->resv[j],
 					 true)) {
+			*refused_nid = buf->policy[j].node;
+			*refused_pages = buf->resv[j];
 			/* keep only what was reserved, for the caller to free */
 			memset(&buf->resv[j], 0, (n - j) * sizeof(*buf->resv));
 			return -ENOSPC;
@@ -924,6 +955,8 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	struct cxltier_buf *buf;
 	struct file *file;
 	u32 page_shift = c->page_shift ?: PAGE_SHIFT;
+	int refused_nid = NUMA_NO_NODE;
+	unsigned long refused_pages = 0;
 	int fd, ret;
 
 	/* out_fd and out_id are outputs: whatever they hold is ignored */
@@ -960,6 +993,9 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN | __GFP_ACCOUNT;
 	/* the memory cgroup every page is charged to (NULL: memcg is off) */
 	buf->memcg = get_mem_cgroup_from_mm(current->mm);
+	/* the owner netlink reports, and whose buffers a user may list */
+	buf->owner_pid = get_task_pid(current, PIDTYPE_TGID);
+	buf->owner_uid = current_euid();
 
 	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
 	if (ret)
@@ -969,7 +1005,8 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		goto err_free;
 
 	if (c->flags & (CXLTIER_CREATE_RESERVE | CXLTIER_CREATE_POPULATE)) {
-		ret = cxltier_buf_reserve(buf);		/* -ENOSPC */
+		ret = cxltier_buf_reserve(buf, &refused_nid,
+					  &refused_pages);	/* -ENOSPC */
 		if (ret)
 			goto err_free;
 	}
@@ -1000,6 +1037,10 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 			goto err_file;
 	}
 
+	/* listed (netlink BUF_GET) from here until its release */
+	ret = cxltier_nl_register_buf(buf, file);
+	if (ret)
+		goto err_file;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
@@ -1020,5 +1061,7 @@ err_file:
 	return ret;
 err_free:
 	cxltier_buf_free(buf);
+	if (ret == -ENOSPC && refused_nid != NUMA_NO_NODE)
+		cxltier_nl_quota_refused(NULL, refused_nid, refused_pages);
 	return ret;
 }
