@@ -819,6 +819,80 @@ TEST_F(netlink, buf_dump_many)
 		close(fd[i]);
 }
 
+/*
+ * Dumps and gets while another process creates, touches and closes buffers
+ * as fast as it can: every dump completes, in ascending id order, every get
+ * finds its buffer or says ENOENT (on the debug kernel KASAN watches the
+ * buffers being freed under the dumps).
+ */
+TEST_F_TIMEOUT(netlink, buf_dump_races_close, 120)
+{
+	const struct cxltier_node_info *a;
+	unsigned int node, i, dumps = 0, gets = 0, listed = 0;
+	volatile uint64_t *last_id;
+	struct nlbufs l;
+	struct nlbuf one;
+	double end;
+	pid_t pid;
+	int r;
+
+	a = topo_pick(&self->c.topo, NK_DRAM, 64 * MiB);
+	ASSERT_NE(NULL, a);
+	node = a->node;
+	last_id = mmap(NULL, pgsz, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, (void *)last_id);
+	*last_id = 0;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+		uint64_t id;
+
+		end = now_s() + 4;
+		for (i = 0; now_s() < end; i++) {
+			if (fd[i % 8] >= 0)
+				close(fd[i % 8]);
+			fd[i % 8] = create_nodes(self->c.dev, 64 * KiB,
+						 CXLTIER_MODE_BIND, 0, &node,
+						 1, &id);
+			if (fd[i % 8] < 0)
+				_exit(10);
+			touch(fd[i % 8], 0, 64 * KiB);
+			*last_id = id;
+		}
+		_exit(0);
+	}
+	end = now_s() + 4;
+	while (now_s() < end) {
+		uint64_t id = *last_id;
+
+		r = nl_buf_dump(&self->nl, &l);
+		EXPECT_EQ(0, r);
+		if (r)
+			break;
+		dumps++;
+		listed += l.n;
+		for (i = 1; i < l.n; i++)
+			EXPECT_LT(l.v[i - 1].id, l.v[i].id);
+		free(l.v);
+		if (id) {
+			r = nl_buf_get(&self->nl, id, &one);
+			if (r != -ENOENT)
+				EXPECT_EQ(0, r);
+			if (!r)
+				EXPECT_EQ(id, one.id);
+			gets++;
+		}
+	}
+	EXPECT_EQ(0, wait_child(pid));
+	TH_LOG("%u dumps (%u buffers listed), %u gets while buffers came "
+	       "and went", dumps, listed, gets);
+	EXPECT_LT(0U, dumps);
+	EXPECT_LT(0U, listed);
+	munmap((void *)last_id, pgsz);
+}
+
 TEST_F(netlink, buf_get_unknown_id)
 {
 	struct nlbuf b;
