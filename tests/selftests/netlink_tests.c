@@ -995,6 +995,129 @@ TEST_F(netlink, nonroot_sees_own_only)
 	close(rfd);
 }
 
+/* Send @fd over the unix socket @sock; 0 or -errno. */
+static int send_fd(int sock, int fd)
+{
+	char c = 0, cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * BUF_PID is the creator's tgid in the requester's pid namespace: 0 for a
+ * creator that namespace cannot see, and 0 once the creator has exited
+ * (its number may be someone else's by then).
+ */
+TEST_F(netlink, owner_pid_translation)
+{
+	const struct cxltier_node_info *a;
+	uint64_t root_id, gone_id;
+	unsigned int node;
+	struct nlbuf b;
+	int sv[2], fd, gone_fd, st;
+	pid_t pid;
+
+	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
+	ASSERT_NE(NULL, a);
+	node = a->node;
+	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
+			  1, &root_id);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, nl_buf_get(&self->nl, root_id, &b));
+	EXPECT_EQ((uint32_t)getpid(), b.pid);
+
+	/* a creator that has exited, its buffer kept alive by us */
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint64_t id;
+		int f = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND,
+				     0, &node, 1, &id);
+
+		if (f < 0 || write(sv[1], &id, sizeof(id)) != sizeof(id) ||
+		    send_fd(sv[1], f))
+			_exit(10);
+		_exit(0);
+	}
+	ASSERT_EQ((ssize_t)sizeof(gone_id), read(sv[0], &gone_id,
+						 sizeof(gone_id)));
+	gone_fd = recv_fd(sv[0]);
+	ASSERT_LE(0, gone_fd);
+	ASSERT_EQ(0, wait_child(pid));
+	ASSERT_EQ(0, nl_buf_get(&self->nl, gone_id, &b));
+	EXPECT_EQ(0U, b.pid);
+	close(gone_fd);
+
+	/* from a new pid namespace: own buffer as pid 1, root's as 0 */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t inner;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(20);
+		inner = fork();
+		if (inner < 0)
+			_exit(21);
+		if (!inner) {
+			struct nl n;
+			uint64_t my;
+			int f;
+
+			f = create_nodes(self->c.dev, 64 * KiB,
+					 CXLTIER_MODE_BIND, 0, &node, 1, &my);
+			if (f < 0)
+				_exit(22);
+			if (nl_open(&n))
+				_exit(23);
+			if (nl_buf_get(&n, my, &b) || b.pid != 1)
+				_exit(24);
+			if (nl_buf_get(&n, root_id, &b) || b.pid != 0)
+				_exit(25);
+			_exit(0);
+		}
+		_exit(wait_child(inner));
+	}
+	st = wait_child(pid);
+	if (st)
+		TH_LOG("pid namespace child: %d (20 unshare, 21 fork, "
+		       "22 create, 23 family, 24 own pid not 1, 25 root's "
+		       "pid not 0)", st);
+	EXPECT_EQ(0, st);
+	close(sv[0]);
+	close(sv[1]);
+	close(fd);
+}
+
 /* ------------------------------------------------------------------------ */
 
 struct nlnode {
