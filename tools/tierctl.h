@@ -29,6 +29,8 @@ int cmd_model(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_run(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv);
+int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv);
+int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv);
 
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
 void tc_error(const struct tc_cmd *cmd, const char *what, int err);
