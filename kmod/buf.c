@@ -45,6 +45,8 @@
 #include <linux/mount.h>
 #include <linux/nodemask.h>
 #include <linux/pagemap.h>
+#include <linux/cred.h>
+#include <linux/pid.h>
 #include <linux/pfn_t.h>
 #include <linux/pseudo_fs.h>
 #include <linux/sched/mm.h>
@@ -253,6 +255,8 @@ int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 	bool raced, from_resv = false;
 	int nid = NUMA_NO_NODE, ret = -ENOSPC, err;
 	struct mutex *fill_lock;
+	bool filled = false, spilled = false;
+	int home_nid = NUMA_NO_NODE;
 	u32 j = home;
 
 	if (READ_ONCE(buf->pages[first]))
@@ -326,19 +330,35 @@ got:
 		if (raced)
 			cxltier_buf_put_page(pages[i]);
 	}
+	home_nid = buf->policy[home].node;
 	if (!raced) {
 		atomic_long_add(n, &buf->nr_resident);
-		if (nid != buf->policy[home].node)
+		if (nid != home_nid) {
 			atomic_long_add(n, &buf->nr_spilled);
+			spilled = true;
+		}
+		filled = true;
 	} else {
 		cxltier_buf_uncharge(buf, j, n, from_resv);
 	}
 out:
+	if (ret == -ENOSPC)
+		home_nid = buf->policy[home].node;
 	mutex_unlock(fill_lock);
 out_sem:
 	up_read(&buf->policy_sem);
 	if (pages != &one)
 		kfree(pages);
+	/* events, with none of our locks held (netlink.c) */
+	if (filled) {
+		if (spilled)
+			cxltier_nl_spill(buf, home_nid, nid, n);
+		/* pool pages are not the buddy allocator's: no low-free */
+		if (!(buf->pool && node_isset(nid, buf->pool_nodes)))
+			cxltier_nl_check_low_free(nid);
+	} else if (ret == -ENOSPC) {
+		cxltier_nl_quota_refused(buf, home_nid, n);
+	}
 	return ret;
 }
 
@@ -610,6 +630,9 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 {
 	u32 j;
 
+	/* no new netlink reference to the file from here */
+	cxltier_nl_unregister_buf(buf);
+
 	if (buf->pages) {
 		cxltier_buf_free_pages(buf);
 		kvfree(buf->pages);
@@ -624,6 +647,7 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 		kfree(buf->resv);
 	}
 	mem_cgroup_put(buf->memcg);
+	put_pid(buf->owner_pid);
 	kfree(buf->split_end);
 	kfree(buf->policy);
 	kfree(buf);
@@ -636,26 +660,27 @@ static int cxltier_buf_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
+/*
+ * What CXLTIER_IOC_BUF_STAT and the netlink BUF_GET report, taken once for
+ * both (one function, so the two can never disagree): @s->st gets every
+ * out field but the two capacities, @s->per_node the pages on each node
+ * (nr_node_ids entries), @s->pol a copy of the policy (@s->st.nr_policy_
+ * nodes entries) and @s->nr_res the number of nodes holding pages.
+ * Sleeps; free with cxltier_buf_snapshot_free().
+ */
+int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 {
-	struct cxltier_buf *buf = ucmd->file->private_data;
-	struct cxltier_buf_stat *st = ucmd->cmd;
-	struct cxltier_node_weight __user *upol =
-		u64_to_user_ptr(st->policy_nodes);
-	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
-	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
-	u32 nr_res = 0, pol_n;
-	struct cxltier_node_weight *pol = NULL;
-	u64 *per_node, total = 0;
 	unsigned long i;
-	int nid, ret = 0;
+	int nid;
 
-	if (st->flags || st->__reserved || st->__reserved2)
-		return -EINVAL;
-
-	per_node = kcalloc(nr_node_ids, sizeof(*per_node), GFP_KERNEL);
-	if (!per_node)
+	memset(s, 0, sizeof(*s));
+	s->per_node = kcalloc(nr_node_ids, sizeof(*s->per_node), GFP_KERNEL);
+	s->pol = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*s->pol),
+			       GFP_KERNEL);
+	if (!s->per_node || !s->pol) {
+		cxltier_buf_snapshot_free(s);
 		return -ENOMEM;
+	}
 
 	/* A snapshot: pages may migrate while we count. */
 	for (i = 0; i < buf->nr_pages; i++) {
@@ -665,20 +690,70 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 		spin_lock(&buf->lock);
 		for (; i < end; i++)
 			if (buf->pages[i])
-				per_node[cxltier_page_nid(buf->pages[i])]++;
+				s->per_node[cxltier_page_nid(buf->pages[i])]++;
 		spin_unlock(&buf->lock);
 		i--;
 		cond_resched();
 	}
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!s->per_node[nid])
+			continue;
+		s->st.resident_bytes += (u64)s->per_node[nid] << PAGE_SHIFT;
+		s->nr_res++;
+	}
+
+	/* MIGRATE may replace the policy: copy it under policy_sem */
+	down_read(&buf->policy_sem);
+	memcpy(s->pol, buf->policy, buf->nr_policy_nodes * sizeof(*s->pol));
+	s->st.id = buf->id;
+	s->st.length = buf->length;
+	s->st.mode = buf->mode;
+	s->st.page_shift = buf->page_shift;
+	s->st.create_flags = buf->create_flags;
+	s->st.nr_policy_nodes = buf->nr_policy_nodes;
+	s->st.nr_resident = s->nr_res;
+	s->st.spilled_bytes =
+		(u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
+	s->st.chunk_shift = buf->chunk_shift;
+	up_read(&buf->policy_sem);
+	cxltier_migrate_stat(buf, &s->st);
+	return 0;
+}
+
+void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s)
+{
+	kfree(s->pol);
+	kfree(s->per_node);
+	s->pol = NULL;
+	s->per_node = NULL;
+}
+
+static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
+{
+	struct cxltier_buf *buf = ucmd->file->private_data;
+	struct cxltier_buf_stat *st = ucmd->cmd;
+	struct cxltier_node_weight __user *upol =
+		u64_to_user_ptr(st->policy_nodes);
+	struct cxltier_node_bytes __user *ures = u64_to_user_ptr(st->resident);
+	u32 pol_cap = st->nr_policy_nodes, res_cap = st->nr_resident;
+	u32 nr_res = 0, pol_n;
+	struct cxltier_buf_snap s;
+	int nid, ret = 0;
+
+	if (st->flags || st->__reserved || st->__reserved2)
+		return -EINVAL;
+
+	ret = cxltier_buf_snapshot(buf, &s);
+	if (ret)
+		return ret;
 
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		struct cxltier_node_bytes nb = {};
 
-		if (!per_node[nid])
+		if (!s.per_node[nid])
 			continue;
 		nb.node = nid;
-		nb.bytes = per_node[nid] << PAGE_SHIFT;
-		total += nb.bytes;
+		nb.bytes = (u64)s.per_node[nid] << PAGE_SHIFT;
 		if (nr_res < res_cap &&
 		    copy_to_user(&ures[nr_res], &nb, sizeof(nb))) {
 			ret = -EFAULT;
@@ -688,43 +763,28 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 	}
 
 	/*
-	 * MIGRATE may replace the policy: take a copy under policy_sem, and
-	 * copy it out after.  Not under it: the user's array may be a mapping
-	 * of this very buffer, whose fault takes policy_sem again, which a
-	 * waiting MIGRATE would turn into a deadlock.
+	 * The policy goes out from the snapshot's copy, not under
+	 * policy_sem: the user's array may be a mapping of this very buffer,
+	 * whose fault takes policy_sem again, which a waiting MIGRATE would
+	 * turn into a deadlock.
 	 */
-	pol = kmalloc_array(CXLTIER_MAX_POLICY_NODES, sizeof(*pol), GFP_KERNEL);
-	if (!pol) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	down_read(&buf->policy_sem);
-	pol_n = buf->nr_policy_nodes;
-	memcpy(pol, buf->policy, pol_n * sizeof(*pol));
-	st->id = buf->id;
-	st->length = buf->length;
-	st->mode = buf->mode;
-	st->page_shift = buf->page_shift;
-	st->create_flags = buf->create_flags;
-	st->nr_policy_nodes = buf->nr_policy_nodes;
-	st->nr_resident = nr_res;
-	st->resident_bytes = total;
-	st->spilled_bytes = (u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
-	st->chunk_shift = buf->chunk_shift;
-	up_read(&buf->policy_sem);
+	pol_n = s.st.nr_policy_nodes;
 	if (pol_cap &&
-	    copy_to_user(upol, pol, min(pol_cap, pol_n) * sizeof(*pol))) {
+	    copy_to_user(upol, s.pol, min(pol_cap, pol_n) * sizeof(*s.pol))) {
 		ret = -EFAULT;
 		goto out;
 	}
-	cxltier_migrate_stat(buf, st);
+	/* the out fields; the pointers the user gave stay as they were */
+	s.st.size = st->size;
+	s.st.policy_nodes = st->policy_nodes;
+	s.st.resident = st->resident;
+	*st = s.st;
 	ret = cxltier_ucmd_respond(ucmd, sizeof(*st));
 	if (!ret && ((nr_res > res_cap && (res_cap || ures)) ||
 		     (pol_n > pol_cap && (pol_cap || upol))))
 		ret = -EMSGSIZE;
 out:
-	kfree(pol);
-	kfree(per_node);
+	cxltier_buf_snapshot_free(&s);
 	return ret;
 }
 
@@ -816,7 +876,8 @@ void cxltier_fs_exit(void)
  * On -ENOSPC buf->resv holds what was reserved, which cxltier_buf_free()
  * gives back.
  */
-static int cxltier_buf_reserve(struct cxltier_buf *buf)
+static int cxltier_buf_reserve(struct cxltier_buf *buf, int *refused_nid,
+			       unsigned long *refused_pages)
 {
 	u32 n = buf->nr_policy_nodes, j;
 	unsigned long unit_pages = 1UL << buf->unit_order, left, cap;
@@ -835,7 +896,11 @@ static int cxltier_buf_reserve(struct cxltier_buf *buf)
 			buf->resv[j] = cxltier_quota_reserve_upto(
 				buf->policy[j].node, cap, unit_pages);
 			left -= buf->resv[j];
+			/* the first node whose quota cut the reservation */
+			if (buf->resv[j] < cap && *refused_nid == NUMA_NO_NODE)
+				*refused_nid = buf->policy[j].node;
 		}
+		*refused_pages = left;	/* no quota in the way: no event */
 		return left ? -ENOSPC : 0;
 	}
 
@@ -845,6 +910,8 @@ static int cxltier_buf_reserve(struct cxltier_buf *buf)
 		if (buf->resv[j] &&
 		    cxltier_quota_charge(buf->policy[j].node, buf->resv[j],
 					 true)) {
+			*refused_nid = buf->policy[j].node;
+			*refused_pages = buf->resv[j];
 			/* keep only what was reserved, for the caller to free */
 			memset(&buf->resv[j], 0, (n - j) * sizeof(*buf->resv));
 			return -ENOSPC;
@@ -888,6 +955,8 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	struct cxltier_buf *buf;
 	struct file *file;
 	u32 page_shift = c->page_shift ?: PAGE_SHIFT;
+	int refused_nid = NUMA_NO_NODE;
+	unsigned long refused_pages = 0;
 	int fd, ret;
 
 	/* out_fd and out_id are outputs: whatever they hold is ignored */
@@ -924,6 +993,9 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN | __GFP_ACCOUNT;
 	/* the memory cgroup every page is charged to (NULL: memcg is off) */
 	buf->memcg = get_mem_cgroup_from_mm(current->mm);
+	/* the owner netlink reports, and whose buffers a user may list */
+	buf->owner_pid = get_task_pid(current, PIDTYPE_TGID);
+	buf->owner_uid = current_euid();
 
 	ret = cxltier_policy_load(c, buf);	/* also -EFBIG for too large */
 	if (ret)
@@ -933,7 +1005,8 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		goto err_free;
 
 	if (c->flags & (CXLTIER_CREATE_RESERVE | CXLTIER_CREATE_POPULATE)) {
-		ret = cxltier_buf_reserve(buf);		/* -ENOSPC */
+		ret = cxltier_buf_reserve(buf, &refused_nid,
+					  &refused_pages);	/* -ENOSPC */
 		if (ret)
 			goto err_free;
 	}
@@ -964,6 +1037,10 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 			goto err_file;
 	}
 
+	/* listed (netlink BUF_GET) from here until its release */
+	ret = cxltier_nl_register_buf(buf, file);
+	if (ret)
+		goto err_file;
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
@@ -984,5 +1061,7 @@ err_file:
 	return ret;
 err_free:
 	cxltier_buf_free(buf);
+	if (ret == -ENOSPC && refused_nid != NUMA_NO_NODE)
+		cxltier_nl_quota_refused(NULL, refused_nid, refused_pages);
 	return ret;
 }

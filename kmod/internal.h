@@ -155,7 +155,17 @@ struct cxltier_buf {
 	/* pool.c: policy nodes that had a pool at create time */
 	bool pool;
 	nodemask_t pool_nodes;
+
+	/* netlink.c: the registry and events */
+	struct file *file;		/* ours; in the registry while set */
+	struct pid *owner_pid;		/* the creator's tgid */
+	kuid_t owner_uid;		/* the creator's euid */
+	unsigned long nl_flags;		/* CXLTIER_BUF_NL_* bits */
 };
+
+/* cxltier_buf.nl_flags: events sent once per buffer (netlink.c) */
+#define CXLTIER_BUF_NL_SPILLED		0
+#define CXLTIER_BUF_NL_QUOTA_REFUSED	1
 
 /* policy.c */
 int cxltier_policy_load(const struct cxltier_create *c,
@@ -165,6 +175,15 @@ void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
 
 /* buf.c */
+/* what BUF_STAT and netlink BUF_GET report: cxltier_buf_snapshot() */
+struct cxltier_buf_snap {
+	struct cxltier_buf_stat st;	/* every out field but the pointers */
+	unsigned long *per_node;	/* pages per node, nr_node_ids */
+	struct cxltier_node_weight *pol;	/* st.nr_policy_nodes */
+	u32 nr_res;			/* nodes with pages */
+};
+int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s);
+void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
 int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
@@ -196,5 +215,20 @@ int cxltier_page_nid(struct page *page);
 
 /* populate.c */
 int cxltier_populate(struct cxltier_buf *buf);
+
+/* netlink.c: the generic netlink family, the buffer registry, events */
+int cxltier_nl_init(void);
+void cxltier_nl_exit(void);
+int cxltier_nl_register_buf(struct cxltier_buf *buf, struct file *file);
+void cxltier_nl_unregister_buf(struct cxltier_buf *buf);
+void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
+		      unsigned long pages);
+void cxltier_nl_quota_refused(struct cxltier_buf *buf, int nid,
+			      unsigned long pages);
+void cxltier_nl_migrate_done(struct cxltier_buf *buf, u64 seq, u64 moved,
+			     u64 skipped, u64 failed, int error);
+void cxltier_nl_check_low_free(int nid);
+void cxltier_nl_pool(bool added, u32 id, const char *name, int nid,
+		     u64 bytes);
 
 #endif /* CXLTIER_INTERNAL_H */

@@ -125,6 +125,14 @@ static int __init cxltier_init(void)
 	ret = cxltier_fs_init();
 	if (ret)
 		goto err_migrate;
+	/*
+	 * The netlink family before the device: whatever a user does through
+	 * the device may send an event, and nothing can fail once userspace
+	 * holds buffers.
+	 */
+	ret = cxltier_nl_init();
+	if (ret)
+		goto err_fs_unmount;
 
 	/*
 	 * Register the device last: it is how userspace reaches us.  Its
@@ -133,7 +141,7 @@ static int __init cxltier_init(void)
 	 */
 	ret = misc_register(&cxltier_misc);
 	if (ret)
-		goto err_fs;
+		goto err_nl;
 	ret = cxltier_sysfs_init(&cxltier_misc.this_device->kobj);
 	if (ret)
 		goto err_misc;
@@ -144,7 +152,9 @@ static int __init cxltier_init(void)
 
 err_misc:
 	misc_deregister(&cxltier_misc);
-err_fs:
+err_nl:
+	cxltier_nl_exit();
+err_fs_unmount:
 	cxltier_fs_exit();
 err_migrate:
 	cxltier_migrate_exit();
@@ -159,8 +169,10 @@ static void __exit cxltier_exit(void)
 {
 	/*
 	 * Buffers and pools hold a module reference, so none exists any
-	 * more: no pgmap can be freed under live pages.
+	 * more: no pgmap can be freed under live pages.  The netlink family
+	 * goes first: a dump in progress holds a module reference, so none is.
 	 */
+	cxltier_nl_exit();
 	cxltier_sysfs_exit();
 	misc_deregister(&cxltier_misc);
 	cxltier_fs_exit();

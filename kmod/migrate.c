@@ -463,10 +463,21 @@ static int cxltier_mig_run(struct cxltier_mig_run *r)
 
 static void cxltier_mig_finish(struct cxltier_buf_migration *m, int error)
 {
+	/* what the event says: the next migration may start at once */
+	u64 seq = m->seq, moved = atomic_long_read(&m->moved);
+	u64 skipped = atomic_long_read(&m->skipped);
+	u64 failed = atomic_long_read(&m->failed);
+
 	m->error = error;
 	smp_wmb();		/* counts and error before the state */
 	WRITE_ONCE(m->state, CXLTIER_MIGRATE_STATE_DONE);
 	atomic_set_release(&m->running, 0);
+	/*
+	 * The event before the wake-up, so that whoever polls the buffer fd
+	 * finds it on its event socket already.  The buffer lives on: the
+	 * ioctl's file, or the async run's reference, holds it.
+	 */
+	cxltier_nl_migrate_done(m->buf, seq, moved, skipped, failed, error);
 	wake_up_interruptible_poll(&m->wait, EPOLLIN | EPOLLPRI);
 }
 

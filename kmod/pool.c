@@ -383,10 +383,12 @@ int cxltier_pool_add(struct cxltier_ucmd *ucmd)
 	p->id = ++cxltier_pool_next_id;
 	list_add_tail(&p->list, &cxltier_pools);
 	a->out_id = p->id;
-	up_write(&cxltier_pools_sem);
 	pr_info("pool %u (%s): %#llx-%#llx, %llu MiB on node %d\n", p->id,
 		p->name, p->start, p->start + p->length - 1, p->length >> 20,
 		p->nid);
+	up_write(&cxltier_pools_sem);
+	/* from the request (a REMOVE may free p the moment the lock goes) */
+	cxltier_nl_pool(true, a->out_id, a->name, a->node, a->length);
 	/* the pool exists whatever the copy-out does: its id is in LIST */
 	return cxltier_ucmd_respond(ucmd, sizeof(*a));
 
@@ -439,6 +441,7 @@ int cxltier_pool_remove(struct cxltier_ucmd *ucmd)
 	memunmap_pages(&p->pgmap);
 	release_mem_region(p->start, p->length);
 	pr_info("pool %u (%s) removed\n", p->id, p->name);
+	cxltier_nl_pool(false, p->id, p->name, p->nid, 0);
 	cxltier_pool_free(p);
 	module_put(THIS_MODULE);
 	return 0;

@@ -112,6 +112,7 @@ TEST_F(kmsg, reader)
 #include "quota_tests.c"
 #include "migrate_tests.c"
 #include "pool_tests.c"
+#include "netlink_tests.c"
 #include "unload_tests.c"
 
 /* As TEST_HARNESS_MAIN, with a whole-suite skip when there is no device. */

@@ -1,0 +1,787 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier: the generic netlink family CXLTIER_GENL_NAME (statistics and
+ * events; uapi/linux/cxltier.h describes the protocol) and the registry of
+ * live buffers it dumps.
+ *
+ * Registry.  Every buffer that has a file is in an xarray keyed by its id
+ * (cxltier_nl_register_buf() at create, just before its fd is installed;
+ * cxltier_nl_unregister_buf() at the start of its free, from the file's
+ * release).  A lookup takes a reference on the buffer's file under the
+ * xarray's lock: the file cannot have been freed while the buffer is still
+ * in the xarray (release, which erases it, runs before the file is freed),
+ * and a file whose count already dropped to zero is skipped
+ * (get_file_rcu()).  With that reference the buffer stays alive while its
+ * figures are taken, which sleeps (cxltier_buf_snapshot(), the very function
+ * CXLTIER_IOC_BUF_STAT uses).  A dump spans several recvmsg() calls: it
+ * keeps only the next id to look at in cb->args[0], never a pointer, so a
+ * buffer freed between two calls is simply not found.  Ids only grow, so a
+ * dump sees every buffer that lived from its start to its end once, and
+ * buffers created meanwhile maybe.
+ *
+ * Visibility.  The owner (creator's tgid as a struct pid, creator's euid)
+ * is recorded at create.  A requester without CAP_SYS_ADMIN (checked with
+ * netlink_capable(), which also looks at the opener of the socket) sees
+ * only buffers whose owner uid is its euid; a do on another one is -ENOENT,
+ * the same as an id that does not exist, so ids of others cannot be probed.
+ * Pids are translated into the requester's pid namespace, uids into its
+ * user namespace.  Events go to init_net's listeners only
+ * (genlmsg_multicast()) and carry init-namespace pids and uids.
+ *
+ * Locking.  The xarray's own spinlock, held only to find an entry and take
+ * its file reference (never while anything sleeps).  No other lock of ours
+ * is taken here; events are built and sent from process context with no
+ * lock of ours held (the hooks in buf.c run after its fill lock, policy_sem
+ * and buf->lock are dropped), so GFP_KERNEL is safe everywhere; the memory
+ * hotplug notifier runs with the hotplug lock held, which allocation does
+ * not take.  An event that cannot be allocated or sent is dropped: the
+ * operation that caused it never fails because of it.
+ *
+ * Cost of the hooks when nobody listens: genl_has_listeners() (a bit test)
+ * before anything is built.  The fill path (a fault, a populate worker)
+ * pays for SPILL and QUOTA_REFUSED only when a unit spilled or failed, and
+ * for NODE_LOW_FREE a sum of the node's zones' free and managed page
+ * counters (a handful of atomic reads, no lock) per unit filled.
+ *
+ * Why once per buffer.  A buffer that spills usually spills many units in a
+ * row (its home node is full); a buffer over quota faults again and again
+ * (each fault a SIGBUS the program may catch and retry).  An event per unit
+ * would flood listeners with messages that say nothing new; the per-node
+ * counters (spill_pages, fault_failures) and the buffer's spilled_bytes give
+ * the amounts.  NODE_LOW_FREE, likewise, is sent once when a node falls
+ * below the threshold and again only after a later check found it above.
+ */
+#include "internal.h"
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/memory.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/uidgid.h>
+#include <linux/vmstat.h>
+#include <linux/xarray.h>
+#include <net/genetlink.h>
+
+/* live buffers by id; the xarray's lock protects the entries */
+static DEFINE_XARRAY(cxltier_bufs);
+
+/* nodes below low_free_percent at their last check (one event each) */
+static DECLARE_BITMAP(cxltier_low_free, MAX_NUMNODES);
+
+/* set while the family is registered: events before or after are dropped */
+static bool cxltier_nl_ready;
+
+static struct genl_family cxltier_genl_family;
+
+enum { CXLTIER_MCGRP_EVENTS };
+
+/* ------------------------------------------------------------------------ */
+/* Registry                                                                   */
+
+int cxltier_nl_register_buf(struct cxltier_buf *buf, struct file *file)
+{
+	int ret;
+
+	buf->file = file;
+	ret = xa_insert(&cxltier_bufs, buf->id, buf, GFP_KERNEL);
+	if (ret)
+		buf->file = NULL;
+	return ret;
+}
+
+void cxltier_nl_unregister_buf(struct cxltier_buf *buf)
+{
+	if (buf->file) {
+		xa_erase(&cxltier_bufs, buf->id);
+		buf->file = NULL;
+	}
+}
+
+/*
+ * The first live buffer with id >= *@id, its file referenced (fput() when
+ * done); *@id is its id.  NULL when there is none.
+ */
+static struct cxltier_buf *cxltier_nl_buf_get(unsigned long *id, bool exact)
+{
+	struct cxltier_buf *buf;
+	unsigned long start = *id;
+
+	xa_lock(&cxltier_bufs);
+	for (;;) {
+		buf = xa_find(&cxltier_bufs, id, exact ? start : ULONG_MAX,
+			      XA_PRESENT);
+		if (!buf)
+			break;
+		/* a file already on its way to release: gone */
+		if (get_file_rcu(buf->file))
+			break;
+		if (exact || *id == ULONG_MAX) {
+			buf = NULL;
+			break;
+		}
+		(*id)++;
+	}
+	xa_unlock(&cxltier_bufs);
+	return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Message helpers                                                            */
+
+static int cxltier_nl_put_u64(struct sk_buff *skb, int attr, u64 v)
+{
+	return nla_put_u64_64bit(skb, attr, v, CXLTIER_NL_A_PAD);
+}
+
+/* 0 once the process exited: its number may belong to another one now */
+static u32 cxltier_nl_pid(struct pid *pid, struct pid_namespace *ns)
+{
+	u32 nr = 0;
+
+	if (!pid)
+		return 0;
+	rcu_read_lock();
+	if (pid_has_task(pid, PIDTYPE_TGID))
+		nr = pid_nr_ns(pid, ns);
+	rcu_read_unlock();
+	return nr;
+}
+
+/* The owner of @buf, as the requester (@ns, @uns) sees it. */
+static int cxltier_nl_put_owner(struct sk_buff *skb, struct cxltier_buf *buf,
+				struct pid_namespace *ns,
+				struct user_namespace *uns)
+{
+	if (nla_put_u32(skb, CXLTIER_NL_A_BUF_PID,
+			cxltier_nl_pid(buf->owner_pid, ns)) ||
+	    nla_put_u32(skb, CXLTIER_NL_A_BUF_UID,
+			from_kuid_munged(uns, buf->owner_uid)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Everything BUF_GET says about a buffer, after the genl header. */
+static int cxltier_nl_fill_buf(struct sk_buff *skb, struct cxltier_buf *buf,
+			       const struct cxltier_buf_snap *s)
+{
+	const struct cxltier_buf_stat *st = &s->st;
+	struct nlattr *nest, *inner;
+	u32 j;
+	int nid;
+
+	if (cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_ID, st->id) ||
+	    cxltier_nl_put_owner(skb, buf, task_active_pid_ns(current),
+				 current_user_ns()) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_LENGTH, st->length) ||
+	    nla_put_u32(skb, CXLTIER_NL_A_BUF_MODE, st->mode) ||
+	    nla_put_u32(skb, CXLTIER_NL_A_BUF_PAGE_SHIFT, st->page_shift) ||
+	    nla_put_u32(skb, CXLTIER_NL_A_BUF_CHUNK_SHIFT, st->chunk_shift) ||
+	    nla_put_u32(skb, CXLTIER_NL_A_BUF_CREATE_FLAGS, st->create_flags))
+		return -EMSGSIZE;
+
+	nest = nla_nest_start(skb, CXLTIER_NL_A_BUF_POLICY);
+	if (!nest)
+		return -EMSGSIZE;
+	for (j = 0; j < st->nr_policy_nodes; j++) {
+		inner = nla_nest_start(skb, CXLTIER_NL_A_BUF_POLICY_NODE);
+		if (!inner ||
+		    nla_put_u32(skb, CXLTIER_NL_PN_NODE, s->pol[j].node) ||
+		    nla_put_u32(skb, CXLTIER_NL_PN_WEIGHT, s->pol[j].weight))
+			return -EMSGSIZE;
+		nla_nest_end(skb, inner);
+	}
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, CXLTIER_NL_A_BUF_RESIDENT);
+	if (!nest)
+		return -EMSGSIZE;
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!s->per_node[nid])
+			continue;
+		inner = nla_nest_start(skb, CXLTIER_NL_A_BUF_RESIDENT_NODE);
+		if (!inner ||
+		    nla_put_u32(skb, CXLTIER_NL_NB_NODE, nid) ||
+		    nla_put_u64_64bit(skb, CXLTIER_NL_NB_BYTES,
+				      (u64)s->per_node[nid] << PAGE_SHIFT,
+				      CXLTIER_NL_NB_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, inner);
+	}
+	nla_nest_end(skb, nest);
+
+	if (cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_RESIDENT_BYTES,
+			       st->resident_bytes) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_SPILLED_BYTES,
+			       st->spilled_bytes) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_MIGRATE_SEQ,
+			       st->migrate_seq) ||
+	    nla_put_u32(skb, CXLTIER_NL_A_BUF_MIGRATE_STATE,
+			st->migrate_state) ||
+	    nla_put_s32(skb, CXLTIER_NL_A_BUF_MIGRATE_ERROR,
+			st->migrate_error) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES,
+			       st->migrate_moved_bytes) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,
+			       st->migrate_skipped_bytes) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
+			       st->migrate_failed_bytes))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Room a buffer's message needs, generously. */
+static size_t cxltier_nl_buf_size(const struct cxltier_buf_snap *s)
+{
+	return NLMSG_ALIGN(GENL_HDRLEN) + 512 +
+	       s->st.nr_policy_nodes * 3 * nla_total_size(sizeof(u32)) +
+	       s->nr_res * (nla_total_size(0) + nla_total_size(sizeof(u32)) +
+			    nla_total_size_64bit(sizeof(u64)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* CXLTIER_NL_CMD_BUF_GET                                                     */
+
+/* May the requester see @buf? */
+static bool cxltier_nl_visible(struct cxltier_buf *buf, bool admin, kuid_t uid)
+{
+	return admin || uid_eq(buf->owner_uid, uid);
+}
+
+static int cxltier_nl_buf_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	bool admin = netlink_capable(skb, CAP_SYS_ADMIN);
+	struct cxltier_buf_snap s;
+	struct cxltier_buf *buf;
+	struct sk_buff *msg;
+	unsigned long id;
+	void *hdr;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, CXLTIER_NL_A_BUF_ID))
+		return -EINVAL;
+	id = nla_get_u64(info->attrs[CXLTIER_NL_A_BUF_ID]);
+	buf = cxltier_nl_buf_get(&id, true);
+	if (!buf) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[CXLTIER_NL_A_BUF_ID],
+				    "no such buffer");
+		return -ENOENT;
+	}
+	if (!cxltier_nl_visible(buf, admin, current_euid())) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[CXLTIER_NL_A_BUF_ID],
+				    "no such buffer");
+		ret = -ENOENT;
+		goto out_file;
+	}
+	ret = cxltier_buf_snapshot(buf, &s);
+	if (ret)
+		goto out_file;
+	msg = genlmsg_new(cxltier_nl_buf_size(&s), GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out_snap;
+	}
+	hdr = genlmsg_put_reply(msg, info, &cxltier_genl_family, 0,
+				CXLTIER_NL_CMD_BUF_GET);
+	if (!hdr || cxltier_nl_fill_buf(msg, buf, &s)) {
+		nlmsg_free(msg);
+		ret = -EMSGSIZE;
+		goto out_snap;
+	}
+	genlmsg_end(msg, hdr);
+	ret = genlmsg_reply(msg, info);
+out_snap:
+	cxltier_buf_snapshot_free(&s);
+out_file:
+	fput(buf->file);
+	return ret;
+}
+
+/*
+ * Dump state in cb->args: [0] the next id to look at, [1] the requester
+ * may see every buffer, [2] its euid (as seen from init_user_ns).
+ */
+static int cxltier_nl_buf_start(struct netlink_callback *cb)
+{
+	cb->args[0] = 0;
+	cb->args[1] = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+	cb->args[2] = from_kuid(&init_user_ns, current_euid());
+	return 0;
+}
+
+static int cxltier_nl_buf_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	kuid_t uid = make_kuid(&init_user_ns, cb->args[2]);
+	unsigned long id = cb->args[0];
+	struct cxltier_buf_snap s;
+	struct cxltier_buf *buf;
+	int ret = 0;
+	void *hdr;
+
+	for (; (buf = cxltier_nl_buf_get(&id, false)); id++) {
+		struct file *file = buf->file;
+
+		if (!cxltier_nl_visible(buf, cb->args[1], uid)) {
+			fput(file);
+			continue;
+		}
+		ret = cxltier_buf_snapshot(buf, &s);
+		if (ret) {
+			fput(file);
+			break;
+		}
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &cxltier_genl_family,
+				  NLM_F_MULTI, CXLTIER_NL_CMD_BUF_GET);
+		ret = hdr ? cxltier_nl_fill_buf(skb, buf, &s) : -EMSGSIZE;
+		cxltier_buf_snapshot_free(&s);
+		fput(file);
+		if (ret) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		if (id == ULONG_MAX) {
+			id = 0;		/* never: ids are 1..2^63 */
+			break;
+		}
+	}
+	cb->args[0] = id;
+	/* a buffer that does not fit an empty message is an error */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CXLTIER_NL_CMD_NODE_GET                                                    */
+
+static bool cxltier_nl_node_has_counters(int nid)
+{
+	int c;
+
+	for (c = 0; c < CXLTIER_NR_COUNTERS; c++)
+		if (cxltier_count_read(nid, c))
+			return true;
+	return false;
+}
+
+static int cxltier_nl_fill_node(struct sk_buff *skb, int nid)
+{
+	struct cxltier_node_info ni = {};
+	u64 quota, used, reserved;
+
+	/* a possible node has its pgdat on 6.1, memoryless or not */
+	if (NODE_DATA(nid))
+		cxltier_node_fill(nid, &ni);
+	cxltier_quota_read(nid, &quota, &used, &reserved);
+
+	if (nla_put_u32(skb, CXLTIER_NL_A_NODE_ID, nid) ||
+	    (node_state(nid, N_MEMORY) && ni.total_bytes &&
+	     nla_put_u32(skb, CXLTIER_NL_A_NODE_TIER, ni.tier)) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_TOTAL_BYTES,
+			       ni.total_bytes) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_FREE_BYTES,
+			       ni.free_bytes) ||
+	    (quota != U64_MAX &&
+	     cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_QUOTA_BYTES, quota)) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_USED_BYTES, used) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_RESERVED_BYTES,
+			       reserved) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_POOL_BYTES,
+			       cxltier_pool_node_pages(nid) << PAGE_SHIFT) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_ALLOC_PAGES,
+			       cxltier_count_read(nid, CXLTIER_CNT_ALLOC)) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_SPILL_PAGES,
+			       cxltier_count_read(nid, CXLTIER_CNT_SPILL)) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_MIGRATE_IN_PAGES,
+			       cxltier_count_read(nid,
+						  CXLTIER_CNT_MIGRATE_IN)) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_MIGRATE_OUT_PAGES,
+			       cxltier_count_read(nid,
+						  CXLTIER_CNT_MIGRATE_OUT)) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_NODE_FAULT_FAILURES,
+			       cxltier_count_read(nid,
+						  CXLTIER_CNT_FAULT_FAIL)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int cxltier_nl_node_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	u32 nid;
+	void *hdr;
+
+	if (GENL_REQ_ATTR_CHECK(info, CXLTIER_NL_A_NODE_ID))
+		return -EINVAL;
+	nid = nla_get_u32(info->attrs[CXLTIER_NL_A_NODE_ID]);
+	if (nid >= nr_node_ids || !node_possible(nid)) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[CXLTIER_NL_A_NODE_ID],
+				    "not a possible node");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &cxltier_genl_family, 0,
+				CXLTIER_NL_CMD_NODE_GET);
+	if (!hdr || cxltier_nl_fill_node(msg, nid)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the next node id to look at */
+static int cxltier_nl_node_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	int nid;
+	void *hdr;
+
+	for (nid = cb->args[0]; nid < nr_node_ids; nid++) {
+		u64 quota, used, reserved;
+
+		if (!node_possible(nid))
+			continue;
+		cxltier_quota_read(nid, &quota, &used, &reserved);
+		if (!node_state(nid, N_MEMORY) && !used && !reserved &&
+		    !cxltier_pool_node_pages(nid) &&
+		    !cxltier_nl_node_has_counters(nid))
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &cxltier_genl_family,
+				  NLM_F_MULTI, CXLTIER_NL_CMD_NODE_GET);
+		if (!hdr)
+			break;
+		if (cxltier_nl_fill_node(skb, nid)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = nid;
+	return skb->len;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CXLTIER_NL_CMD_EVENT                                                       */
+
+static int cxltier_nl_event_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack,
+		       "events are sent on the \"" CXLTIER_GENL_MCGRP_EVENTS
+		       "\" group, never asked for");
+	return -EOPNOTSUPP;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The family                                                                 */
+
+static const struct nla_policy cxltier_nl_buf_policy[CXLTIER_NL_A_BUF_ID + 1] = {
+	[CXLTIER_NL_A_BUF_ID] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy cxltier_nl_node_policy[CXLTIER_NL_A_NODE_ID + 1] = {
+	[CXLTIER_NL_A_NODE_ID] = { .type = NLA_U32 },
+};
+
+/*
+ * Every op below resv_start_op is validated strictly all the same: no
+ * GENL_DONT_VALIDATE_* flag, so an unknown attribute (beyond the op's
+ * maxattr, or one of ours the op does not take: NLA_UNSPEC), a wrong length
+ * or trailing bytes is -EINVAL with an extack message.
+ */
+static const struct genl_ops cxltier_nl_ops[] = {
+	{
+		.cmd = CXLTIER_NL_CMD_BUF_GET,
+		.doit = cxltier_nl_buf_doit,
+		.start = cxltier_nl_buf_start,
+		.dumpit = cxltier_nl_buf_dumpit,
+		.policy = cxltier_nl_buf_policy,
+		.maxattr = CXLTIER_NL_A_BUF_ID,
+	},
+	{
+		.cmd = CXLTIER_NL_CMD_NODE_GET,
+		.doit = cxltier_nl_node_doit,
+		.dumpit = cxltier_nl_node_dumpit,
+		.policy = cxltier_nl_node_policy,
+		.maxattr = CXLTIER_NL_A_NODE_ID,
+	},
+	{
+		.cmd = CXLTIER_NL_CMD_EVENT,
+		.doit = cxltier_nl_event_doit,
+	},
+};
+
+static const struct genl_multicast_group cxltier_nl_mcgrps[] = {
+	[CXLTIER_MCGRP_EVENTS] = { .name = CXLTIER_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family cxltier_genl_family __ro_after_init = {
+	.name = CXLTIER_GENL_NAME,
+	.version = CXLTIER_GENL_VERSION,
+	.module = THIS_MODULE,
+	/* requests only read; pids and uids are translated per requester */
+	.netnsok = true,
+	.parallel_ops = true,
+	.ops = cxltier_nl_ops,
+	.n_ops = ARRAY_SIZE(cxltier_nl_ops),
+	.resv_start_op = CXLTIER_NL_CMD_EVENT + 1,
+	.mcgrps = cxltier_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(cxltier_nl_mcgrps),
+};
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                     */
+
+/* A new event message, or NULL (nobody listens, or no memory). */
+static struct sk_buff *cxltier_nl_event_new(u32 type, void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!READ_ONCE(cxltier_nl_ready) ||
+	    !genl_has_listeners(&cxltier_genl_family, &init_net,
+				CXLTIER_MCGRP_EVENTS))
+		return NULL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &cxltier_genl_family, 0,
+			   CXLTIER_NL_CMD_EVENT);
+	if (!*hdr || nla_put_u32(msg, CXLTIER_NL_A_EVENT_TYPE, type)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* Send it, or drop it if a put failed (@err). */
+static void cxltier_nl_event_send(struct sk_buff *msg, void *hdr, int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	/* -ESRCH: the last listener left meanwhile */
+	genlmsg_multicast(&cxltier_genl_family, msg, 0, CXLTIER_MCGRP_EVENTS,
+			  GFP_KERNEL);
+}
+
+static int cxltier_nl_put_buf_ref(struct sk_buff *msg, struct cxltier_buf *buf)
+{
+	if (cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_ID, buf->id))
+		return -EMSGSIZE;
+	return cxltier_nl_put_owner(msg, buf, &init_pid_ns, &init_user_ns);
+}
+
+void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
+		      unsigned long pages)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (test_and_set_bit(CXLTIER_BUF_NL_SPILLED, &buf->nl_flags))
+		return;
+	msg = cxltier_nl_event_new(CXLTIER_EVENT_SPILL, &hdr);
+	if (!msg)
+		return;
+	cxltier_nl_event_send(msg, hdr,
+		cxltier_nl_put_buf_ref(msg, buf) ||
+		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, home) ||
+		nla_put_u32(msg, CXLTIER_NL_A_EVENT_TO_NODE, to) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+				   (u64)pages << PAGE_SHIFT));
+}
+
+/*
+ * A charge of @pages on @nid refused by its quota: for a fault of @buf
+ * (once per buffer), or, with @buf NULL, for a create by current.
+ */
+void cxltier_nl_quota_refused(struct cxltier_buf *buf, int nid,
+			      unsigned long pages)
+{
+	u64 quota, used, reserved;
+	struct sk_buff *msg;
+	int err;
+	void *hdr;
+
+	if (buf && test_and_set_bit(CXLTIER_BUF_NL_QUOTA_REFUSED,
+				    &buf->nl_flags))
+		return;
+	msg = cxltier_nl_event_new(CXLTIER_EVENT_QUOTA_REFUSED, &hdr);
+	if (!msg)
+		return;
+	cxltier_quota_read(nid, &quota, &used, &reserved);
+	if (buf)
+		err = cxltier_nl_put_buf_ref(msg, buf);
+	else
+		err = nla_put_u32(msg, CXLTIER_NL_A_BUF_PID,
+				  task_tgid_nr_ns(current, &init_pid_ns)) ||
+		      nla_put_u32(msg, CXLTIER_NL_A_BUF_UID,
+				  from_kuid_munged(&init_user_ns,
+						   current_euid()));
+	cxltier_nl_event_send(msg, hdr, err ||
+		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+				   (u64)pages << PAGE_SHIFT) ||
+		(quota != U64_MAX &&
+		 cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_QUOTA_BYTES,
+				    quota)) ||
+		nla_put_s32(msg, CXLTIER_NL_A_EVENT_ERROR,
+			    buf ? -ENOMEM : -ENOSPC));
+}
+
+/* Counts in pages, as the migration keeps them. */
+void cxltier_nl_migrate_done(struct cxltier_buf *buf, u64 seq, u64 moved,
+			     u64 skipped, u64 failed, int error)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = cxltier_nl_event_new(CXLTIER_EVENT_MIGRATE_DONE, &hdr);
+	if (!msg)
+		return;
+	cxltier_nl_event_send(msg, hdr,
+		cxltier_nl_put_buf_ref(msg, buf) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_SEQ, seq) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES,
+				   moved << PAGE_SHIFT) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,
+				   skipped << PAGE_SHIFT) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
+				   failed << PAGE_SHIFT) ||
+		nla_put_s32(msg, CXLTIER_NL_A_EVENT_ERROR, error));
+}
+
+void cxltier_nl_pool(bool added, u32 id, const char *name, int nid,
+		     u64 bytes)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = cxltier_nl_event_new(added ? CXLTIER_EVENT_POOL_ADDED :
+				   CXLTIER_EVENT_POOL_REMOVED, &hdr);
+	if (!msg)
+		return;
+	cxltier_nl_event_send(msg, hdr,
+		nla_put_u32(msg, CXLTIER_NL_A_POOL_ID, id) ||
+		nla_put_string(msg, CXLTIER_NL_A_POOL_NAME, name) ||
+		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
+		(added && cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+					     bytes)));
+}
+
+/*
+ * After cxltier allocated on @nid: below low_free_percent of the node's
+ * managed pages?  Lock-free; free and managed come from the zones'
+ * counters, which may be a little behind (per-CPU deltas).
+ */
+void cxltier_nl_check_low_free(int nid)
+{
+	unsigned int percent = READ_ONCE(cxltier_low_free_percent);
+	u64 free = 0, total = 0, threshold;
+	pg_data_t *pgdat = NODE_DATA(nid);
+	struct sk_buff *msg;
+	void *hdr;
+	int z;
+
+	if (!percent || !pgdat)
+		return;
+	for (z = 0; z < MAX_NR_ZONES; z++) {
+		struct zone *zone = &pgdat->node_zones[z];
+
+		total += zone_managed_pages(zone);
+		free += zone_page_state(zone, NR_FREE_PAGES);
+	}
+	threshold = div_u64(total * min(percent, 100U), 100);
+	if (free >= threshold) {
+		if (test_bit(nid, cxltier_low_free))
+			clear_bit(nid, cxltier_low_free);	/* re-arm */
+		return;
+	}
+	if (test_bit(nid, cxltier_low_free) ||
+	    test_and_set_bit(nid, cxltier_low_free))
+		return;
+	msg = cxltier_nl_event_new(CXLTIER_EVENT_NODE_LOW_FREE, &hdr);
+	if (!msg)
+		return;
+	cxltier_nl_event_send(msg, hdr,
+		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_FREE_BYTES,
+				   free << PAGE_SHIFT) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_TOTAL_BYTES,
+				   total << PAGE_SHIFT) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_THRESHOLD_BYTES,
+				   threshold << PAGE_SHIFT));
+}
+
+/* Memory of a node went online or offline (dax kmem, sysfs, hot-remove). */
+static int cxltier_nl_memory_cb(struct notifier_block *nb,
+				unsigned long action, void *arg)
+{
+	struct memory_notify *mn = arg;
+	struct sk_buff *msg;
+	void *hdr;
+	int nid;
+
+	if (action != MEM_ONLINE && action != MEM_OFFLINE)
+		return NOTIFY_OK;
+	/* struct pages of the range are initialised in both cases */
+	nid = page_to_nid(pfn_to_page(mn->start_pfn));
+	msg = cxltier_nl_event_new(action == MEM_ONLINE ?
+				   CXLTIER_EVENT_NODE_ONLINE :
+				   CXLTIER_EVENT_NODE_OFFLINE, &hdr);
+	if (!msg)
+		return NOTIFY_OK;
+	cxltier_nl_event_send(msg, hdr,
+		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+				   (u64)mn->nr_pages << PAGE_SHIFT));
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cxltier_nl_memory_nb = {
+	.notifier_call = cxltier_nl_memory_cb,
+};
+
+int cxltier_nl_init(void)
+{
+	int ret;
+
+	ret = genl_register_family(&cxltier_genl_family);
+	if (ret)
+		return ret;
+	WRITE_ONCE(cxltier_nl_ready, true);
+	ret = register_memory_notifier(&cxltier_nl_memory_nb);
+	if (ret) {
+		WRITE_ONCE(cxltier_nl_ready, false);
+		genl_unregister_family(&cxltier_genl_family);
+	}
+	return ret;
+}
+
+/*
+ * No buffer and no pool is left (each holds a module reference): the
+ * memory notifier was the last source of events.
+ */
+void cxltier_nl_exit(void)
+{
+	unregister_memory_notifier(&cxltier_nl_memory_nb);
+	WRITE_ONCE(cxltier_nl_ready, false);
+	genl_unregister_family(&cxltier_genl_family);
+	WARN_ON_ONCE(!xa_empty(&cxltier_bufs));
+}
