@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <libmnl/libmnl.h>
 
@@ -472,6 +473,58 @@ TEST(open_family)
 	tier_nl_close(nl);
 }
 
+static int count_event(void *priv, const struct tier_nl_event *ev)
+{
+	(*(int *)priv)++;
+	return 0;
+}
+
+/*
+ * With the module (the VM): the requests against the real family.  A dump
+ * of nodes names node 0 with its memory, a do for an id that no buffer has
+ * is -ENOENT, a request on an events handle is refused, and a
+ * non-blocking events handle with nothing to read says -EAGAIN.
+ */
+TEST(requests_with_module)
+{
+	struct tier_nl_node *nodes = NULL;
+	struct tier_nl_buf *bufs = NULL;
+	struct tier_nl *nl, *ev;
+	int n, i, calls = 0, found0 = 0;
+
+	if (access("/sys/module/cxltier", F_OK))
+		SKIP(return, "cxltier module not loaded");
+	ASSERT_EQ(0, tier_nl_open(&nl, 0));
+	n = tier_nl_node_list(nl, &nodes);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		if (i)
+			EXPECT_LT(nodes[i - 1].node, nodes[i].node);
+		if (nodes[i].node == 0) {
+			found0 = 1;
+			EXPECT_LT(0, nodes[i].total_bytes);
+			EXPECT_LE(nodes[i].free_bytes, nodes[i].total_bytes);
+			EXPECT_NE(TIER_NL_TIER_NONE, nodes[i].tier);
+		}
+	}
+	EXPECT_TRUE(found0);
+	free(nodes);
+	n = tier_nl_buf_list(nl, &bufs);
+	EXPECT_LE(0, n);
+	tier_nl_bufs_free(bufs, n);
+	EXPECT_EQ(-ENOENT, tier_nl_buf_get(nl, UINT64_MAX - 1, &bufs));
+	EXPECT_EQ(NULL, bufs);
+
+	ASSERT_EQ(0, tier_nl_open(&ev, TIER_NL_EVENTS | TIER_NL_NONBLOCK));
+	EXPECT_LE(0, tier_nl_fd(ev));
+	EXPECT_EQ(-EINVAL, tier_nl_buf_list(ev, &bufs));
+	EXPECT_EQ(-EINVAL, tier_nl_node_list(ev, &nodes));
+	EXPECT_EQ(-EAGAIN, tier_nl_event_read(ev, count_event, &calls));
+	EXPECT_EQ(0, calls);
+	tier_nl_close(ev);
+	tier_nl_close(nl);
+}
+
 TEST(open_bad_flags)
 {
 	struct tier_nl *nl;
@@ -479,6 +532,80 @@ TEST(open_bad_flags)
 	EXPECT_EQ(-EINVAL, tier_nl_open(&nl, 1U << 7));
 	EXPECT_EQ(-EINVAL, tier_nl_open(NULL, 0));
 	EXPECT_STREQ(strerror(EPROTO), tier_nl_strerror(-EPROTO));
+}
+
+struct lost_count {
+	int lost, quota;
+};
+
+static int count_lost(void *priv, const struct tier_nl_event *ev)
+{
+	struct lost_count *c = priv;
+
+	if (ev->type == TIER_NL_EVENT_LOST)
+		c->lost++;
+	else if (ev->type == CXLTIER_EVENT_QUOTA_REFUSED)
+		c->quota++;
+	return 0;
+}
+
+static int write_str(const char *path, const char *v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fputs(v, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -EIO;
+}
+
+/*
+ * An overrun is an event, not an error: with the smallest receive buffer,
+ * 64 refused creates (one QUOTA_REFUSED each) overflow the socket; reading
+ * gives a "lost" event and then what was kept, and the handle goes on.
+ * Root and the module only (the VM).
+ */
+TEST(overrun_is_lost_event)
+{
+	char q[128], used[32], v[48];
+	struct tier_policy pol;
+	struct lost_count c = { 0 };
+	struct tier_ctx *ctx;
+	struct tier_buf *buf;
+	struct tier_nl *ev;
+	int i, r, one = 1;
+	FILE *f;
+
+	if (access("/sys/module/cxltier", F_OK) || geteuid())
+		SKIP(return, "needs root and the cxltier module");
+	snprintf(q, sizeof(q), "%s/node0/used_bytes", CXLTIER_SYSFS_NODES_DIR);
+	f = fopen(q, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(used, sizeof(used), f));
+	fclose(f);
+	snprintf(v, sizeof(v), "%llu", strtoull(used, NULL, 10) + 4096);
+	snprintf(q, sizeof(q), "%s/node0/quota_bytes", CXLTIER_SYSFS_NODES_DIR);
+
+	ASSERT_EQ(0, tier_nl_open(&ev, TIER_NL_EVENTS | TIER_NL_NONBLOCK));
+	ASSERT_EQ(0, setsockopt(tier_nl_fd(ev), SOL_SOCKET, SO_RCVBUF, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, tier_open(&ctx, TIER_OPEN_MODULE));
+	ASSERT_EQ(0, tier_policy_parse("bind:0,reserve", &pol));
+	ASSERT_EQ(0, write_str(q, v));
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(-ENOSPC, tier_buf_create(ctx, 1 << 20, &pol, &buf));
+	EXPECT_EQ(0, write_str(q, CXLTIER_SYSFS_UNLIMITED));
+	while ((r = tier_nl_event_read(ev, count_lost, &c)) > 0)
+		;
+	EXPECT_EQ(-EAGAIN, r);
+	EXPECT_LE(1, c.lost);
+	EXPECT_LE(1, c.quota);
+	EXPECT_GT(64, c.quota);
+	TH_LOG("64 refused creates: %d events kept, %d lost indication(s)",
+	       c.quota, c.lost);
+	tier_close(ctx);
+	tier_nl_close(ev);
 }
 
 TEST_HARNESS_MAIN
