@@ -409,6 +409,29 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * A reply callback's failure does not end the exchange: the rest of the
+ * reply (the dump's later parts, the ack) is read and dropped, so that the
+ * next request on the socket does not meet it.
+ */
+struct exchange {
+	mnl_cb_t cb;
+	void *data;
+	int err;	/* first -errno of @cb */
+};
+
+static int exchange_cb(const struct nlmsghdr *nlh, void *p)
+{
+	struct exchange *x = p;
+
+	if (x->err)
+		return MNL_CB_OK;
+	errno = 0;
+	if (x->cb(nlh, x->data) == MNL_CB_ERROR)
+		x->err = errno ? -errno : -EPROTO;
+	return MNL_CB_OK;
+}
+
+/*
  * Send @nlh and run @cb on each reply message until the ack or NLMSG_DONE.
  * @cb returns MNL_CB_OK, or MNL_CB_ERROR with errno set.
  */
@@ -418,6 +441,7 @@ static int transact(struct tier_nl *nl, struct nlmsghdr *nlh,
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = error_cb, [NLMSG_DONE] = done_cb,
 	};
+	struct exchange x = { .cb = cb, .data = data };
 	uint32_t seq = nlh->nlmsg_seq;
 	ssize_t n;
 	int ret;
@@ -427,11 +451,13 @@ static int transact(struct tier_nl *nl, struct nlmsghdr *nlh,
 	do {
 		n = mnl_socket_recvfrom(nl->sock, nl->buf, TIER_NL_BUFSZ);
 		if (n < 0)
-			return errno_or(-EIO);
+			return x.err ? x.err : errno_or(-EIO);
 		errno = 0;
-		ret = mnl_cb_run2(nl->buf, (size_t)n, seq, nl->portid, cb, data,
-				  ctl, NLMSG_MIN_TYPE);
+		ret = mnl_cb_run2(nl->buf, (size_t)n, seq, nl->portid,
+				  exchange_cb, &x, ctl, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
+	if (x.err)
+		return x.err;
 	return ret < 0 ? errno_or(-EPROTO) : 0;
 }
 
