@@ -1368,6 +1368,224 @@ int tier_tune_foreach(int (*fn)(const char *key, const char *value, int err,
 				void *arg),
 		      void *arg);
 
+/* ------------------------------------------------------------------------ */
+/* Statistics and events over generic netlink (LIBTIER_1.2)                   */
+
+/*
+ * The module's generic netlink family CXLTIER_GENL_NAME (<linux/cxltier.h>
+ * describes it, doc/netlink/cxltier.yaml too), through libmnl.  A handle is
+ * independent of struct tier_ctx: it needs no /dev/cxltier access.
+ *
+ * The structs below are filled from the attributes of one message; their
+ * @attrs field has bit (1ULL << CXLTIER_NL_A_x) set for each top-level
+ * attribute the message carried, so a caller can tell "absent" from 0.
+ * Attributes this version of libtier does not know are skipped; a known
+ * attribute of the wrong length makes the message -EPROTO.  Fields not
+ * named in a message are 0 except where said otherwise.
+ */
+struct tier_nl;
+
+/* tier_nl_open() flags */
+#define TIER_NL_EVENTS		(1U << 0)	/* join the "events" group */
+#define TIER_NL_NONBLOCK	(1U << 1)	/* tier_nl_event_read() does not
+						 * wait: -EAGAIN when no event */
+
+/* The bit of struct tier_nl_{buf,node,event}.attrs for attribute @a */
+#define TIER_NL_HAS(s, a)	((a) < 64 && ((s)->attrs >> (a)) & 1)
+
+/**
+ * tier_nl_open() - a netlink socket, the family resolved on it
+ * @out: out: the handle, NULL on failure
+ * @flags: TIER_NL_*.  With TIER_NL_EVENTS the handle receives events and
+ *         is used with tier_nl_fd() and tier_nl_event_read() only (requests
+ *         on it are -EINVAL: replies and events would interleave)
+ *
+ * Return: 0; -ENOENT when there is no family CXLTIER_GENL_NAME (the module
+ * is not loaded: tier_nl_strerror() says so); -EPROTO when the family has
+ * no "events" group or an older version; -EINVAL for unknown flags;
+ * -ENOMEM; the -errno of socket(2), bind(2) or a request.
+ */
+int tier_nl_open(struct tier_nl **out, unsigned int flags);
+
+/** tier_nl_close() - close the socket and free the handle; NULL is a no-op */
+void tier_nl_close(struct tier_nl *nl);
+
+/**
+ * tier_nl_strerror() - a message for an error of the tier_nl_* calls:
+ * "cxltier module not loaded (no generic netlink family "cxltier")" for
+ * -ENOENT of tier_nl_open(), strerror() of the errno otherwise
+ */
+const char *tier_nl_strerror(int err);
+
+/* struct tier_nl_node.tier when the message had no CXLTIER_NL_A_NODE_TIER */
+#define TIER_NL_TIER_NONE	UINT32_MAX
+/* an absent node id (struct tier_nl_event.node, .to_node) */
+#define TIER_NL_NODE_NONE	UINT32_MAX
+
+/**
+ * struct tier_nl_buf - one buffer, as CXLTIER_NL_CMD_BUF_GET reports it
+ * @attrs: attributes present (TIER_NL_HAS())
+ * @id, @pid, @uid, @length, @resident_bytes, @spilled_bytes: as their
+ *      CXLTIER_NL_A_BUF_* attributes (@pid 0: not visible in the caller's
+ *      pid namespace, or exited)
+ * @policy: mode, create flags, page and chunk shift and the node list
+ * @nr_resident: entries of @resident
+ * @resident: bytes per node holding pages, ascending node order; owned by
+ *            the array tier_nl_buf_list() returned
+ * @migrate_state, @migrate_error, @migrate_seq, @migrate_moved_bytes,
+ * @migrate_skipped_bytes, @migrate_failed_bytes: the last migration's, as
+ *      in struct cxltier_buf_stat
+ */
+struct tier_nl_buf {
+	uint64_t attrs;
+	uint64_t id;
+	uint32_t pid;
+	uint32_t uid;
+	uint64_t length;
+	struct tier_policy policy;
+	uint32_t nr_resident;
+	uint32_t migrate_state;
+	struct tier_node_bytes *resident;
+	uint64_t resident_bytes;
+	uint64_t spilled_bytes;
+	int32_t migrate_error;
+	uint32_t __reserved32;
+	uint64_t migrate_seq;
+	uint64_t migrate_moved_bytes;
+	uint64_t migrate_skipped_bytes;
+	uint64_t migrate_failed_bytes;
+	uint64_t __reserved[6];
+};
+
+/**
+ * tier_nl_buf_list() - every buffer the caller may see (a dump)
+ * @bufs: out: an array of the buffers, free it with tier_nl_bufs_free();
+ *        NULL when there are none
+ *
+ * Without CAP_SYS_ADMIN the caller sees only the buffers of its euid.
+ * Return: the number of buffers, or -errno (-EINVAL for an events handle
+ * or NULL arguments, -EPROTO for a malformed reply).
+ */
+int tier_nl_buf_list(struct tier_nl *nl, struct tier_nl_buf **bufs);
+
+/**
+ * tier_nl_buf_get() - one buffer by id, as an array of one
+ *
+ * Return: 1; -ENOENT when it does not exist or is not the caller's to see;
+ * the errors of tier_nl_buf_list().
+ */
+int tier_nl_buf_get(struct tier_nl *nl, uint64_t id, struct tier_nl_buf **buf);
+
+/** tier_nl_bufs_free() - free what tier_nl_buf_list/get() returned (@nr entries) */
+void tier_nl_bufs_free(struct tier_nl_buf *bufs, int nr);
+
+/**
+ * struct tier_nl_node - one node, as CXLTIER_NL_CMD_NODE_GET reports it
+ * @attrs: attributes present (TIER_NL_HAS())
+ * @node: the node id
+ * @tier: CXLTIER_TIER_*, TIER_NL_TIER_NONE while the node has no memory
+ * @quota_bytes: TIER_QUOTA_UNLIMITED when the node has no quota
+ * the rest: the CXLTIER_NL_A_NODE_* attribute of the same name
+ */
+struct tier_nl_node {
+	uint64_t attrs;
+	uint32_t node;
+	uint32_t tier;
+	uint64_t total_bytes;
+	uint64_t free_bytes;
+	uint64_t quota_bytes;
+	uint64_t used_bytes;
+	uint64_t reserved_bytes;
+	uint64_t pool_bytes;
+	uint64_t alloc_pages;
+	uint64_t spill_pages;
+	uint64_t migrate_in_pages;
+	uint64_t migrate_out_pages;
+	uint64_t fault_failures;
+	uint64_t __reserved[8];
+};
+
+/**
+ * tier_nl_node_list() - the module's nodes (a dump), ascending node order
+ * @nodes: out: an array to free with free(3); NULL when there are none
+ * Return: the number of nodes or -errno, as tier_nl_buf_list().
+ */
+int tier_nl_node_list(struct tier_nl *nl, struct tier_nl_node **nodes);
+
+/* struct tier_nl_event.type of the "events were lost" indication */
+#define TIER_NL_EVENT_LOST	0U
+
+/**
+ * struct tier_nl_event - one event of the "events" group
+ * @attrs: attributes present (TIER_NL_HAS())
+ * @type: CXLTIER_EVENT_*, or TIER_NL_EVENT_LOST: the socket's buffer
+ *        overflowed (ENOBUFS) and an unknown number of events is lost
+ * @node: CXLTIER_NL_A_NODE_ID, TIER_NL_NODE_NONE when absent
+ * @to_node: CXLTIER_NL_A_EVENT_TO_NODE, TIER_NL_NODE_NONE when absent
+ * @error: CXLTIER_NL_A_EVENT_ERROR (a negative errno)
+ * @pool_name: CXLTIER_NL_A_POOL_NAME, NUL-terminated (truncated if longer)
+ * the rest: the attribute of the same name (CXLTIER_NL_A_BUF_*,
+ *      _NODE_*, _EVENT_*, _POOL_ID)
+ *
+ * <linux/cxltier.h> lists the attributes each event type carries.
+ */
+struct tier_nl_event {
+	uint64_t attrs;
+	uint32_t type;
+	uint32_t node;
+	uint32_t to_node;
+	int32_t error;
+	uint64_t buf_id;
+	uint32_t pid;
+	uint32_t uid;
+	uint64_t bytes;
+	uint64_t quota_bytes;
+	uint64_t free_bytes;
+	uint64_t total_bytes;
+	uint64_t threshold_bytes;
+	uint64_t migrate_seq;
+	uint64_t migrate_moved_bytes;
+	uint64_t migrate_skipped_bytes;
+	uint64_t migrate_failed_bytes;
+	uint32_t pool_id;
+	char pool_name[36];
+	uint64_t __reserved[6];
+};
+
+/**
+ * tier_nl_event_name() - "spill", "quota-refused", "migrate-done",
+ * "node-online", "node-offline", "node-low-free", "pool-added",
+ * "pool-removed", "lost" (TIER_NL_EVENT_LOST); NULL for an unknown type
+ */
+const char *tier_nl_event_name(uint32_t type);
+
+/**
+ * tier_nl_fd() - the handle's socket, to poll(2) for POLLIN; -EINVAL for NULL
+ */
+int tier_nl_fd(const struct tier_nl *nl);
+
+/**
+ * typedef tier_nl_event_fn - called once per event
+ * Return: 0 to go on; anything else stops tier_nl_event_read(), which
+ * returns it.
+ */
+typedef int (*tier_nl_event_fn)(void *priv, const struct tier_nl_event *ev);
+
+/**
+ * tier_nl_event_read() - receive what the socket has, call @fn per event
+ * @nl: a handle opened with TIER_NL_EVENTS
+ *
+ * Waits for a datagram unless the handle is TIER_NL_NONBLOCK, then parses
+ * every event in it.  Overruns (ENOBUFS) are not errors: @fn gets an event
+ * of type TIER_NL_EVENT_LOST and reading goes on.  Messages of another
+ * command and malformed events are skipped (a malformed one logs nothing:
+ * the library never prints).
+ * Return: the number of calls of @fn; @fn's non-zero return; -EAGAIN
+ * (TIER_NL_NONBLOCK, nothing to read); -EINTR; -EINVAL for a handle without
+ * TIER_NL_EVENTS or NULL arguments; the -errno of recv(2).
+ */
+int tier_nl_event_read(struct tier_nl *nl, tier_nl_event_fn fn, void *priv);
+
 #ifdef __cplusplus
 }
 #endif

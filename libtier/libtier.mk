@@ -30,4 +30,8 @@ endif
 LIBTIER_CPPFLAGS := -I$(TOP)/libtier -I$(TOP)/uapi
 LIBTIER_LIBDIR   := $(BUILD)/lib
 LIBTIER_A        := $(LIBTIER_LIBDIR)/libtier.a
+
+# libmnl: libtier's netlink client (nl.c).  Linking libtier.a needs it too.
+LIBMNL_CFLAGS := $(shell pkg-config --cflags libmnl 2>/dev/null)
+LIBMNL_LIBS   := $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl)
 LIBTIER_SO       := $(LIBTIER_LIBDIR)/libtier.so

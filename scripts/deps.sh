@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config g++ kmod linux-headers-amd64
-	    libmnl-dev libnuma-dev)
+	    libmnl-dev libnuma-dev python3-yaml)
 vm_pkgs=(linux-image-amd64 linux-source-6.1 qemu-system-x86 busybox-static
 	 cpio dkms numactl ndctl daxctl valgrind python3 xz-utils
 	 flex bison bc libelf-dev libssl-dev

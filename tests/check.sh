@@ -79,6 +79,7 @@ libtier_vm() {
 		tests/host/plan_test.sh build/bin/tierctl || rc=1
 		tests/host/bench_mem_test.sh build/bin/tierctl || rc=1
 		build/tests/host/pool_test || rc=1
+		build/tests/host/nl_test || rc=1
 		tests/host/preload_test.sh build/bin/tierctl build/tests/host/preload_prog || rc=1
 		tests/selftests/tune_tierctl.sh || rc=1
 		exit $rc'
@@ -133,6 +134,7 @@ step vm-runner-debug env CXLTIER_VM_SELFTEST_ONLY="clean kmemleak lockdep" \
 	tests/vm/selftest.sh --kernel debug
 step module-suite make -s -C tests/selftests run
 step module-suite-cxl-normal make -s -C tests/selftests run-cxl-normal
+step monitor-tierctl make -s -C tests/selftests run-monitor-tierctl
 step module-suite-debug module_suite_debug
 step libtier-vm libtier_vm
 step python make -s -C tests/python check

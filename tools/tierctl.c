@@ -319,6 +319,45 @@ static const struct tc_cmd cmds[] = {
 "  tierctl set node.2.quota_bytes 1073741824\n",
 	},
 	{
+		.name = "stat", .fn = cmd_stat,
+		.summary = "cxltier buffers and per-node figures, from the module",
+		.usage = "tierctl stat [--buffers] [--nodes] [--pid PID] [--json]",
+		.help =
+"Asks the cxltier module (its generic netlink family) for every live\n"
+"buffer you may see (root, CAP_SYS_ADMIN: all; others: their own) and\n"
+"for each node's figures.  Buffers: id, creator pid and uid, size, mode,\n"
+"policy, bytes resident per node (NODE:SIZE), bytes spilled off their\n"
+"home node, migrations started.  Nodes: tier, total and free memory,\n"
+"quota (\"max\": none), bytes cxltier uses and has reserved, device-dax\n"
+"pool capacity, and the counters since the module was loaded, in base\n"
+"pages: allocated, spilled, migrated in and out, failed faults.  The\n"
+"figures are those CXLTIER_IOC_BUF_STAT and the sysfs files give.\n"
+"\n"
+"  --buffers   only the buffers\n"
+"  --nodes     only the nodes\n"
+"  --pid PID   only the buffers created by process PID\n"
+"  --json      JSON, sizes in exact bytes\n",
+	},
+	{
+		.name = "monitor", .fn = cmd_monitor,
+		.summary = "print the module's events as they happen",
+		.usage = "tierctl monitor [--count N] [--timeout SEC] [--json]",
+		.help =
+"Listens on the cxltier module's \"events\" multicast group and prints\n"
+"one line per event with its UTC time and the fields it carries\n"
+"(<linux/cxltier.h> lists them): spill (a buffer placed a unit off its\n"
+"home node for the first time), quota-refused, migrate-done, node-online,\n"
+"node-offline, node-low-free (below low_free_percent), pool-added,\n"
+"pool-removed.  When events come faster than they are read, a \"lost\"\n"
+"line says some were dropped and listening goes on.  Anyone may listen;\n"
+"the events name buffer ids, pids and uids as /proc does.  Ends on\n"
+"Ctrl-C, after N events or SEC seconds (exit status 0).\n"
+"\n"
+"  --count N       exit after N events\n"
+"  --timeout SEC   exit after SEC seconds\n"
+"  --json          one JSON object per line, the same fields\n",
+	},
+	{
 		.name = "help", .fn = cmd_help,
 		.summary = "show the commands, or one command's options",
 		.usage = "tierctl help [COMMAND]",

@@ -29,6 +29,8 @@ int cmd_model(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_run(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv);
+int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv);
+int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_get(const struct tc_cmd *cmd, int argc, char **argv);
 int cmd_set(const struct tc_cmd *cmd, int argc, char **argv);
 /* tierctl bench mem (cmd_bench_mem.c), called by cmd_bench() */

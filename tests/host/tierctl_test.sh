@@ -333,6 +333,22 @@ if [ $# -lt 2 ]; then
 fi
 expect_fail "bench migrate --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench migrate --runs 0
 
+# stat and monitor: options, and the module's absence said plainly
+expect_fail "stat --pid not a number" "^tierctl stat: --pid x: not a process id$" stat --pid x
+expect_fail "stat --nodes --pid" "^tierctl stat: --pid selects buffers" stat --nodes --pid 1
+expect_fail "monitor --count 0" "^tierctl monitor: --count 0: not a positive number$" monitor --count 0
+expect_fail "monitor --timeout x" "^tierctl monitor: --timeout x: not a positive number of seconds$" monitor --timeout x
+expect_fail "monitor extra argument" "^tierctl monitor: unexpected argument 'x'$" monitor x
+if [ ! -e /sys/module/cxltier ]; then
+	expect_fail "stat without the module" \
+		'^tierctl stat: cxltier module not loaded \(no generic netlink family "cxltier"\)$' stat
+	expect_fail "monitor without the module" \
+		'^tierctl monitor: cxltier module not loaded \(no generic netlink family "cxltier"\)$' monitor --timeout 1
+else
+	expect_json "stat --json (module): nodes and buffers" \
+		"isinstance(d['buffers'], list) and len(d['nodes']) >= 1 and all(x['total_bytes'] >= x['free_bytes'] for x in d['nodes'])" stat --json
+fi
+
 LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open libtier: LIBTIER_BACKEND=bogus: Invalid argument$" topo
 if [ -e /dev/cxltier ]; then
 	LIBTIER_BACKEND=module expect_ok "LIBTIER_BACKEND=module with the module" topo
