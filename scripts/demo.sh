@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cxltier demo, run inside the emulated DRAM+CXL host by `make demo`:
 # show the topology, then place a buffer on a DRAM node and one on a CXL
-# node and show where their pages really are.
+# node and show where their pages really are, then what the module lists
+# and counts over netlink.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tierctl=build/bin/tierctl
@@ -21,3 +22,19 @@ $tierctl alloc --node "$cxl" --size 256M
 echo
 echo "### the same, as JSON"
 $tierctl alloc --node "$cxl" --size 16M --json
+echo
+echo "### A buffer held by another process, as the module lists it (tierctl stat)"
+$tierctl alloc --node "$cxl" --size 32M --hold 30 >/dev/null &
+holder=$!
+# wait until it has its buffer (seconds under TCG)
+for _ in $(seq 60); do
+	$tierctl stat --buffers --pid "$holder" --json | python3 -c \
+		'import json,sys; sys.exit(0 if json.load(sys.stdin)["buffers"] else 1)' && break
+	sleep 1
+done
+$tierctl stat --buffers --pid "$holder"
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
+echo
+echo "### What the module counted per node since it was loaded"
+$tierctl stat --nodes
