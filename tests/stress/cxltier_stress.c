@@ -5,7 +5,7 @@
  *   cxltier_stress [--duration S] [--seed N] [--procs P] [--threads T]
  *                  [--offline-node N | --no-offline] [--no-compact]
  *                  [--no-pool] [--basic] [--exclude-flags M]
- *                  [--hang-timeout S] ...
+ *                  [--no-netlink] [--hang-timeout S] ...
  *   (--help lists them all)
  *
  * P worker processes with T threads each (2 x 4 by default) do random
@@ -40,6 +40,17 @@
  * removed and the dax device bound to device_dax again, as it was.
  * Without such a device the pool parts are skipped ("pool: SKIPPED"
  * line), nothing of them counted.
+ *
+ * Generic netlink (unless --no-netlink; stress_nl.c, libmnl): when the
+ * family resolves, a requester thread of the main process dumps BUF_GET
+ * and NODE_GET and asks BUF_GET for a few ids, over and over, while the
+ * workers create, map, fork and close buffers and the other threads
+ * migrate, offline memory and remove the pool; a listener thread joined
+ * to the "events" group counts events per type.  Both run until every
+ * buffer is closed and every memory block is online again.  A shared
+ * registry (struct reg_slot) tells which buffers were open throughout a
+ * request and which were gone before it.  When the family does not
+ * resolve: a "netlink: SKIPPED" line, nothing counted.
  *
  * What makes a migration bug visible: every buffer keeps long-lived
  * mappings besides the short-lived ones; data written through one mapping
@@ -95,6 +106,31 @@
  *     free memory (GET_INFO free_bytes and nodeN/meminfo MemFree, both plus
  *     the per-CPU free lists) is back to its starting value within
  *     FREE_SLACK_* (common.h: 4 MiB on a node without CPUs, 16 MiB with);
+ *   - netlink, each BUF_GET dump (one pass per clean dump): every
+ *     entry has id, length > 0, uid 0 (all runs as root), resident bytes
+ *     at most the length rounded to its page size, resident entries in
+ *     ascending node order summing to it, spilled at most resident, a
+ *     non-empty policy; ids strictly ascending (so unique); every buffer
+ *     of the workers open from before the dump's request to after its
+ *     end is listed, with the length, mode, page size and creator pid it
+ *     was created with;
+ *   - netlink BUF_GET by id: a buffer open throughout the request is
+ *     found, sane and as created; one gone before it (fd closed, every
+ *     mapping unmapped, no forked child alive that could hold it, never
+ *     an async MIGRATE) is ENOENT; others either, and sane if found; an
+ *     id no buffer can have (2^62 and up) is ENOENT;
+ *   - netlink NODE_GET dump: every GET_INFO node listed, node ids below
+ *     the possible nodes and listed once, the counters (alloc_pages,
+ *     spill_pages, migrate_in/out_pages, fault_failures) never lower
+ *     than in the previous dump, a node with counters never unlisted;
+ *   - netlink events (ENOBUFS counted as lost): each well formed (a known
+ *     type, the attributes its type names, node ids below the possible
+ *     nodes, buffer and pool ids >= 1, errors <= 0); no event names a
+ *     buffer id above the largest id CREATE returned plus the CREATEs that
+ *     failed (checked at the end, when every id is known); when nothing
+ *     was lost: a pool REMOVE (ADD) that succeeded while listening means
+ *     at least one POOL_REMOVED (POOL_ADDED) event, a memory offline that
+ *     succeeded at least one NODE_OFFLINE and one NODE_ONLINE;
  *   - nothing in the kernel log (/dev/kmsg) that reports a problem (BUG,
  *     WARNING, Oops, lockdep, ...), printed with the test's output.
  *
@@ -134,7 +170,7 @@ static struct {
 	uint64_t seed;
 	unsigned int procs, threads;
 	int offline_node;	/* -1: none */
-	bool no_offline, no_compact, verbose, basic, no_pool;
+	bool no_offline, no_compact, verbose, basic, no_pool, no_netlink;
 	uint32_t exclude_flags;	/* create flags never to use */
 	unsigned int offline_timeout;
 	unsigned int hang_timeout;	/* no progress for this long: a hang */
@@ -168,6 +204,10 @@ enum cnt {
 	C_POOL_CREATE, C_POOL_CR_HUGE, C_POOL_CR_POPULATE,
 	C_POOL_CREATE_ENODEV, C_POOL_CREATE_ENOMEM, C_POOL_SIGBUS_ABSENT,
 	C_POOL_SIGBUS_FULL, C_POOL_MIGRATE_REFUSED, C_POOL_FORK_SKIPPED,
+	C_NL_BUF_DUMP, C_NL_BUF_SEEN, C_NL_KNOWN, C_NL_NODE_DUMP, C_NL_BUF_DO,
+	C_NL_DO_KNOWN, C_NL_DO_GONE, C_NL_EV_SPILL, C_NL_EV_QUOTA,
+	C_NL_EV_MIGRATE, C_NL_EV_ONLINE, C_NL_EV_OFFLINE, C_NL_EV_LOW_FREE,
+	C_NL_EV_POOL_ADDED, C_NL_EV_POOL_REMOVED, C_NL_EV_LOST,
 	NR_CNT
 };
 
@@ -220,6 +260,49 @@ static const char *const cnt_name[NR_CNT] = {
 	[C_POOL_SIGBUS_FULL] = "pool:sigbus(full)",
 	[C_POOL_MIGRATE_REFUSED] = "pool:migrate-eopnotsupp",
 	[C_POOL_FORK_SKIPPED] = "pool:fork-skipped(absent)",
+	[C_NL_BUF_DUMP] = "nl:buf-dumps",
+	[C_NL_BUF_SEEN] = "nl:buf-dump-entries",
+	[C_NL_KNOWN] = "nl:dumped-known-alive",
+	[C_NL_NODE_DUMP] = "nl:node-dumps",
+	[C_NL_BUF_DO] = "nl:buf-get-by-id",
+	[C_NL_DO_KNOWN] = "nl:buf-get-known-alive",
+	[C_NL_DO_GONE] = "nl:buf-get-known-gone",
+	[C_NL_EV_SPILL] = "nl:event:spill",
+	[C_NL_EV_QUOTA] = "nl:event:quota-refused",
+	[C_NL_EV_MIGRATE] = "nl:event:migrate-done",
+	[C_NL_EV_ONLINE] = "nl:event:node-online",
+	[C_NL_EV_OFFLINE] = "nl:event:node-offline",
+	[C_NL_EV_LOW_FREE] = "nl:event:node-low-free",
+	[C_NL_EV_POOL_ADDED] = "nl:event:pool-added",
+	[C_NL_EV_POOL_REMOVED] = "nl:event:pool-removed",
+	[C_NL_EV_LOST] = "nl:events-lost(ENOBUFS)",
+};
+
+/*
+ * What the netlink thread needs to know of the workers' buffers, race-free
+ * (struct shared.reg, a ring of slots a buffer keeps from its create on):
+ * the buffer as created and three moments on a clock every process ticks
+ * (shared.nl_clock): opened (CREATE returned), closing (just before its fd
+ * is closed: from then on it may go) and gone (its fd closed, every mapping
+ * of it unmapped, no forked child that may hold either alive, no async
+ * MIGRATE ever queued on it: nothing refers to the file any more, so it is
+ * out of the module's registry).  The netlink thread ticks the clock before
+ * a request and after its answer: a buffer opened before and not closing
+ * by the end must be listed; one gone before the request must be ENOENT.
+ * Writers take the slot's lock (a buffer marks only a slot whose id is
+ * still its own: the ring may have handed it to a newer buffer); readers
+ * use the sequence count (odd while written) and retry.
+ */
+#define REG_SLOTS 2048
+
+struct reg_slot {
+	uint32_t lock, seq;
+	uint64_t id, len;
+	uint32_t mode, page_shift;
+	int32_t pid;
+	uint64_t opened, closing, gone;
+	uint64_t migrate;	/* just before its first MIGRATE: the mode
+				 * may change from then on */
 };
 
 /* struct shared.pool_state: only the pool thread changes it */
@@ -244,6 +327,11 @@ struct shared {
 	uint64_t passed, failed, fail_printed;
 	int64_t budget_used[MAX_TNODES];	/* bytes, per table slot */
 	uint64_t heartbeat[64];			/* ops done, per worker */
+	/* netlink checks: see struct reg_slot */
+	uint64_t nl_clock, reg_next;
+	uint64_t max_id;		/* the largest id a CREATE returned */
+	uint64_t create_failed;		/* CREATEs that failed (ids maybe used) */
+	struct reg_slot reg[REG_SLOTS];
 };
 
 static struct shared *sh;
@@ -532,6 +620,9 @@ struct sbuf {
 	int migrating;		/* MIGRATEs between ioctl and record */
 	bool migrated;		/* may hold pages a migration left behind */
 	bool pool;		/* bound to the device-dax pool's node */
+	bool async;		/* an async MIGRATE was queued: it holds the
+				 * file for a while, never known gone */
+	unsigned int reg;	/* its slot in sh->reg */
 };
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -644,6 +735,124 @@ static unsigned int table_count(void)
 		n += table[i] != NULL;
 	pthread_mutex_unlock(&table_lock);
 	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* What the netlink thread knows of the buffers (struct reg_slot)            */
+
+static int live_children;	/* forked, not yet reaped (this process) */
+
+static inline uint64_t nl_tick(void)
+{
+	return __atomic_add_fetch(&sh->nl_clock, 1, __ATOMIC_SEQ_CST);
+}
+
+static void note_max(uint64_t *p, uint64_t v)
+{
+	uint64_t cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+
+	while (cur < v && !__atomic_compare_exchange_n(p, &cur, v, false,
+						       __ATOMIC_SEQ_CST,
+						       __ATOMIC_RELAXED))
+		;
+}
+
+static void reg_lock(struct reg_slot *r)
+{
+	while (__atomic_exchange_n(&r->lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void reg_write_begin(struct reg_slot *r)
+{
+	__atomic_add_fetch(&r->seq, 1, __ATOMIC_SEQ_CST);
+}
+
+static void reg_write_end(struct reg_slot *r)
+{
+	__atomic_add_fetch(&r->seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* A consistent copy of slot @i; false when it keeps changing. */
+static bool reg_read(unsigned int i, struct reg_slot *c)
+{
+	struct reg_slot *r = &sh->reg[i];
+	int tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		uint32_t s0 = __atomic_load_n(&r->seq, __ATOMIC_SEQ_CST);
+
+		if (s0 & 1)
+			continue;
+		c->id = __atomic_load_n(&r->id, __ATOMIC_RELAXED);
+		c->len = __atomic_load_n(&r->len, __ATOMIC_RELAXED);
+		c->mode = __atomic_load_n(&r->mode, __ATOMIC_RELAXED);
+		c->page_shift = __atomic_load_n(&r->page_shift,
+						__ATOMIC_RELAXED);
+		c->pid = __atomic_load_n(&r->pid, __ATOMIC_RELAXED);
+		c->opened = __atomic_load_n(&r->opened, __ATOMIC_RELAXED);
+		c->closing = __atomic_load_n(&r->closing, __ATOMIC_RELAXED);
+		c->gone = __atomic_load_n(&r->gone, __ATOMIC_RELAXED);
+		c->migrate = __atomic_load_n(&r->migrate, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r->seq, __ATOMIC_SEQ_CST) == s0)
+			return true;
+	}
+	return false;
+}
+
+/* @b was just created (CREATE returned). */
+static void reg_open(struct sbuf *b)
+{
+	uint64_t t = nl_tick();
+	unsigned int i = (unsigned int)(__atomic_fetch_add(&sh->reg_next, 1,
+						__ATOMIC_RELAXED) % REG_SLOTS);
+	struct reg_slot *r = &sh->reg[i];
+
+	b->reg = i;
+	note_max(&sh->max_id, b->id);
+	reg_lock(r);
+	reg_write_begin(r);
+	__atomic_store_n(&r->id, b->id, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->len, b->len, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->mode, b->mode, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->page_shift, b->page_shift, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&r->opened, t, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->closing, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->gone, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->migrate, 0, __ATOMIC_RELAXED);
+	reg_write_end(r);
+}
+
+enum { REG_CLOSING, REG_GONE, REG_MIGRATE };
+
+/* Sets one of @b's moments (REG_*), the first time. */
+static void reg_mark(struct sbuf *b, int what)
+{
+	struct reg_slot *r = &sh->reg[b->reg];
+	uint64_t t = nl_tick();
+	uint64_t *f = what == REG_GONE ? &r->gone :
+		      what == REG_CLOSING ? &r->closing : &r->migrate;
+
+	reg_lock(r);
+	if (r->id == b->id && !*f) {
+		reg_write_begin(r);
+		__atomic_store_n(f, t, __ATOMIC_RELAXED);
+		reg_write_end(r);
+	} else {
+		__atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+	}
+}
+
+/* @b's fd is closed and its last mapping unmapped: gone, if nothing else
+ * may hold it (a child forked meanwhile, an async migration). */
+static void reg_gone(struct sbuf *b)
+{
+	if (!__atomic_load_n(&b->async, __ATOMIC_SEQ_CST) &&
+	    !__atomic_load_n(&live_children, __ATOMIC_SEQ_CST))
+		reg_mark(b, REG_GONE);
 }
 
 /* Page locks: try to own each page of [first, first + n); the owned in @own. */
@@ -1017,12 +1226,14 @@ static void buf_teardown(struct sbuf *b)
 	while (b->nmaps > 0)
 		unmap_view(&b->maps[--b->nmaps]);
 	if (b->fd >= 0) {
+		reg_mark(b, REG_CLOSING);
 		if (close(b->fd))
 			fail("close buffer id %" PRIu64 ": %s", b->id,
 			     errname(errno));
 		b->fd = -1;
 		count(C_CLOSE, 1);
 	}
+	reg_gone(b);
 	budget_release(b);
 }
 
@@ -1224,6 +1435,7 @@ static void op_create(struct worker *w)
 		b->released = false;
 		budget_release(b);
 		free(b);
+		__atomic_fetch_add(&sh->create_failed, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	count(C_CR_MULTI, b->nr_pol > 1);
@@ -1242,6 +1454,7 @@ static void op_create(struct worker *w)
 	      b->node, c.out_fd, fl, (uint64_t)c.out_id);
 	b->fd = c.out_fd;
 	b->id = c.out_id;
+	reg_open(b);
 	b->gen = calloc(b->np, sizeof(*b->gen));
 	b->ps = calloc(b->np, 1);
 	b->us = calloc(b->nu, 1);
@@ -1319,6 +1532,7 @@ static void op_munmap(struct worker *w)
 		b->maps[i] = b->maps[--b->nmaps];
 		if (b->fd < 0 && !b->nmaps) {
 			/* the last mapping of a closed buffer: it is gone */
+			reg_gone(b);
 			budget_release(b);
 			gone = true;
 		}
@@ -1337,6 +1551,7 @@ static void op_close_early(struct worker *w)
 		return;
 	pthread_rwlock_wrlock(&b->rw);
 	if (!b->dead && b->fd >= 0 && b->nmaps > 0) {
+		reg_mark(b, REG_CLOSING);
 		if (close(b->fd))
 			fail("close buffer id %" PRIu64 ": %s", b->id,
 			     errname(errno));
@@ -1517,14 +1732,18 @@ static void op_migrate(struct worker *w)
 	if ((mode == CXLTIER_MODE_INTERLEAVE || mode == CXLTIER_MODE_WEIGHTED) &&
 	    one_in(&w->r, 2))
 		m.chunk_shift = b->page_shift + (uint32_t)rnd(&w->r, 4);
-	if (one_in(&w->r, 4))
+	if (one_in(&w->r, 4)) {
 		m.flags |= CXLTIER_MIGRATE_ASYNC;
+		/* before the ioctl: never known gone */
+		__atomic_store_n(&b->async, true, __ATOMIC_SEQ_CST);
+	}
 	if (one_in(&w->r, 2))
 		m.flags |= CXLTIER_MIGRATE_SPLIT_HUGE;
 	if (one_in(&w->r, 5))
 		m.rate_bytes = 256 * MiB;
 
 	__atomic_add_fetch(&b->migrating, 1, __ATOMIC_SEQ_CST);
+	reg_mark(b, REG_MIGRATE);	/* the mode may change from now on */
 	g0 = pool_gen_now();
 	r = ioctl(b->fd, CXLTIER_IOC_MIGRATE, &m) ? -errno : 0;
 	if (b->pool) {
@@ -1752,9 +1971,12 @@ static void op_fork(struct worker *w)
 	for (i = 0; i < n; i++)
 		if (own[i])
 			mark(b, first + i, PS_INTENT);
+	__atomic_add_fetch(&live_children, 1, __ATOMIC_SEQ_CST);
 	pid = fork();
 	if (pid == 0)
 		fork_child(b, &v, own_map, first, n, own);
+	if (pid < 0)
+		__atomic_sub_fetch(&live_children, 1, __ATOMIC_SEQ_CST);
 	count(C_FORK, 1);
 	if (pid < 0) {
 		fail("fork: %s", errname(errno));
@@ -1763,6 +1985,7 @@ static void op_fork(struct worker *w)
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	__atomic_sub_fetch(&live_children, 1, __ATOMIC_SEQ_CST);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		size_t nw = 0;
 
@@ -2408,7 +2631,14 @@ static int pool_node_create(uint64_t len, uint32_t flags)
 		.nodes = (uintptr_t)&nw,
 	};
 
-	return ioctl(dev, CXLTIER_IOC_CREATE, &c) < 0 ? -errno : c.out_fd;
+	if (ioctl(dev, CXLTIER_IOC_CREATE, &c) < 0) {
+		int e = errno;
+
+		__atomic_fetch_add(&sh->create_failed, 1, __ATOMIC_RELAXED);
+		return -e;
+	}
+	note_max(&sh->max_id, c.out_id);
+	return c.out_fd;
 }
 
 /*
@@ -2766,6 +2996,8 @@ static void usage(FILE *f)
 "  --exclude-flags M    never use these CXLTIER_CREATE_* bits (e.g. 0x2:\n"
 "                       no CXLTIER_CREATE_POPULATE)\n"
 "  --hang-timeout S     no progress for this long is a hang (default 120)\n"
+"  --no-netlink         no generic netlink dumps, requests and event\n"
+"                       listener (default: on when the family resolves)\n"
 "  --verbose            more output\n"
 "Exit status 0 when every check passed, 1 otherwise.\n");
 }
@@ -2787,6 +3019,7 @@ static void parse_args(int argc, char **argv)
 		{ "exclude-flags", required_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "basic", no_argument, NULL, 'B' },
+		{ "no-netlink", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2838,6 +3071,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'B':
 			cfg.basic = true;
+			break;
+		case 'N':
+			cfg.no_netlink = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -2941,6 +3177,8 @@ static void join_or_report(pthread_t th, const char *name)
 		dump_stacks(getpid());
 	}
 }
+
+#include "stress_nl.c"
 
 int main(int argc, char **argv)
 {
@@ -3062,6 +3300,8 @@ int main(int argc, char **argv)
 		}
 		alive[p] = true;
 	}
+	/* listening before the pool thread and the offliner start */
+	nl_start();
 	if (offnode >= 0) {
 		off_on = !pthread_create(&off_th, NULL, offliner, NULL);
 		if (!off_on)
@@ -3218,6 +3458,9 @@ reaped:
 		      offnode, sh->cnt[C_OFFLINE_TIMEOUT],
 		      cfg.offline_timeout);
 	}
+
+	/* every buffer closed, every block online: stop listening */
+	nl_stop();
 
 	/* free memory back on every node */
 	for (i = 0; i < topo.nr; i++) {
