@@ -434,7 +434,11 @@ static void nl_buf_do_checks(struct nlc *n, char *buf, struct rng *rg)
 	int r;
 
 	for (k = 0; k < 4; k++) {
-		unsigned int i = (unsigned int)rnd(rg, REG_SLOTS);
+		/* mostly among the latest buffers: more of them still open */
+		uint64_t next = __atomic_load_n(&sh->reg_next, __ATOMIC_RELAXED);
+		unsigned int i = (unsigned int)(one_in(rg, 4) ?
+			rnd(rg, REG_SLOTS) :
+			(next + REG_SLOTS - 1 - rnd(rg, 64)) % REG_SLOTS);
 		struct reg_slot c, c2;
 		uint64_t t0, t1;
 
