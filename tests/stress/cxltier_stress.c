@@ -3372,11 +3372,14 @@ int main(int argc, char **argv)
 			    " pages written, %" PRIu64 " verified, %" PRIu64
 			    " offlines, %" PRIu64 " compactions, %" PRIu64
 			    " pool removes (%" PRIu64 " EBUSY), %" PRIu64
-			    " failed", last_progress - t0,
+			    " netlink dumps, %" PRIu64 " failed",
+			    last_progress - t0,
 			    sh->cnt[C_CREATE], sh->cnt[C_PAGES_WRITTEN],
 			    sh->cnt[C_PAGES_VERIFIED], sh->cnt[C_OFFLINE_OK],
 			    sh->cnt[C_COMPACT], sh->cnt[C_POOL_REMOVE],
-			    sh->cnt[C_POOL_REMOVE_EBUSY], sh->failed);
+			    sh->cnt[C_POOL_REMOVE_EBUSY],
+			    sh->cnt[C_NL_BUF_DUMP] + sh->cnt[C_NL_NODE_DUMP],
+			    sh->failed);
 		}
 	}
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_SEQ_CST);
