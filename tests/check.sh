@@ -38,7 +38,7 @@ step() {
 			f=$((f + BASH_REMATCH[2] + BASH_REMATCH[4] + BASH_REMATCH[6]))
 			s=$((s + BASH_REMATCH[5]))
 			found=1
-		elif [[ $line =~ ^([A-Za-z-]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?(\ .*)?$ ]]; then
+		elif [[ $line =~ ^([A-Za-z_-]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?(\ .*)?$ ]]; then
 			p=$((p + BASH_REMATCH[2]))
 			f=$((f + BASH_REMATCH[3]))
 			s=$((s + ${BASH_REMATCH[5]:-0}))
