@@ -706,7 +706,8 @@ TEST_F(lib, info)
 		/* what the module of this API version implements */
 		EXPECT_EQ(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE |
 			  CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK |
-			  CXLTIER_CREATE_RESERVE, info.supported_create_flags);
+			  CXLTIER_CREATE_RESERVE | CXLTIER_CREATE_DEFAULT_POLICY,
+			  info.supported_create_flags);
 		EXPECT_EQ(page_size() | (2ULL << 20), info.supported_page_sizes);
 	} else {
 		EXPECT_EQ(0, info.api_version);
