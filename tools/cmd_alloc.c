@@ -103,19 +103,6 @@ static bool in_policy(const struct tier_policy *p, uint32_t node)
 	return false;
 }
 
-static const char *mode_name(uint32_t mode)
-{
-	static const char *const names[] = {
-		[CXLTIER_MODE_BIND] = "bind",
-		[CXLTIER_MODE_PREFERRED] = "preferred",
-		[CXLTIER_MODE_INTERLEAVE] = "interleave",
-		[CXLTIER_MODE_WEIGHTED] = "weighted",
-		[CXLTIER_MODE_SPLIT] = "split",
-	};
-
-	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
-}
-
 static const struct {
 	uint32_t flag;
 	const char *name;
@@ -242,7 +229,7 @@ static void report_json(const struct tier_ctx *ctx, const struct tier_buf_stat *
 	json_u64(&j, "length", st->length);
 	json_u64(&j, "map_length", st->map_length);
 	json_str(&j, "policy", r->policy);
-	json_str(&j, "mode", mode_name(st->mode));
+	json_str(&j, "mode", tc_mode_name(st->mode));
 	json_arr_open(&j, "flags");
 	for (i = 0; i < NR_FLAGS; i++)
 		if (st->create_flags & flag_names[i].flag)

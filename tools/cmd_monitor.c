@@ -226,11 +226,8 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "unexpected argument '%s'", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 
 	err = tier_nl_open(&nl, TIER_NL_EVENTS | TIER_NL_NONBLOCK);
 	if (err) {

@@ -15,19 +15,6 @@
 #include "tierctl.h"
 #include "util.h"
 
-static const char *stat_mode_name(uint32_t mode)
-{
-	static const char *const names[] = {
-		[CXLTIER_MODE_BIND] = "bind",
-		[CXLTIER_MODE_PREFERRED] = "preferred",
-		[CXLTIER_MODE_INTERLEAVE] = "interleave",
-		[CXLTIER_MODE_WEIGHTED] = "weighted",
-		[CXLTIER_MODE_SPLIT] = "split",
-	};
-
-	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
-}
-
 static const char *stat_tier_name(uint32_t tier)
 {
 	return tier == TIER_NL_TIER_NONE ? "none" : tc_tier_name(tier);
@@ -54,7 +41,7 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 		json_u64(j, "pid", b[i].pid);
 		json_u64(j, "uid", b[i].uid);
 		json_u64(j, "length", b[i].length);
-		json_str(j, "mode", stat_mode_name(b[i].policy.mode));
+		json_str(j, "mode", tc_mode_name(b[i].policy.mode));
 		json_str(j, "policy", pol);
 		json_u64(j, "page_size", 1ULL << b[i].policy.page_shift);
 		json_u64(j, "create_flags", b[i].policy.flags);
@@ -135,7 +122,7 @@ static int buffers_table(const struct tier_nl_buf *b, int nr)
 		table_add(&t, "%u", b[i].pid);
 		table_add(&t, "%u", b[i].uid);
 		table_add(&t, "%s", format_size(b[i].length, s1, sizeof(s1)));
-		table_add(&t, "%s", stat_mode_name(b[i].policy.mode));
+		table_add(&t, "%s", tc_mode_name(b[i].policy.mode));
 		table_add(&t, "%s", pol);
 		table_add(&t, "%s", res[0] ? res : "-");
 		table_add(&t, "%s", format_size(b[i].spilled_bytes, s2, sizeof(s2)));
@@ -219,11 +206,8 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 			return tc_bad_option(cmd, argv, c);
 		}
 	}
-	if (optind < argc) {
-		tc_errorf(cmd, "unexpected argument '%s'", argv[optind]);
-		tc_usage(cmd, 0);
+	if (tc_extra_args(cmd, argc, argv))
 		return 1;
-	}
 	if (!want_bufs && !want_nodes)
 		want_bufs = want_nodes = true;
 	if (pid_set && !want_bufs) {

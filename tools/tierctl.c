@@ -475,6 +475,19 @@ void tc_json_backend(struct json *j, const struct tier_ctx *ctx)
 	json_str(j, "module_error", merr ? strerror(-merr) : NULL);
 }
 
+const char *tc_mode_name(uint32_t mode)
+{
+	static const char *const names[] = {
+		[CXLTIER_MODE_BIND] = "bind",
+		[CXLTIER_MODE_PREFERRED] = "preferred",
+		[CXLTIER_MODE_INTERLEAVE] = "interleave",
+		[CXLTIER_MODE_WEIGHTED] = "weighted",
+		[CXLTIER_MODE_SPLIT] = "split",
+	};
+
+	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
 const char *tc_tier_name(unsigned int tier)
 {
 	switch (tier) {

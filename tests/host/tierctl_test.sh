@@ -338,7 +338,7 @@ expect_fail "stat --pid not a number" "^tierctl stat: --pid x: not a process id$
 expect_fail "stat --nodes --pid" "^tierctl stat: --pid selects buffers" stat --nodes --pid 1
 expect_fail "monitor --count 0" "^tierctl monitor: --count 0: not a positive number$" monitor --count 0
 expect_fail "monitor --timeout x" "^tierctl monitor: --timeout x: not a positive number of seconds$" monitor --timeout x
-expect_fail "monitor extra argument" "^tierctl monitor: unexpected argument 'x'$" monitor x
+expect_fail "monitor extra argument" "^tierctl monitor: x: unexpected argument$" monitor x
 if [ ! -e /sys/module/cxltier ]; then
 	expect_fail "stat without the module" \
 		'^tierctl stat: cxltier module not loaded \(no generic netlink family "cxltier"\)$' stat
