@@ -442,11 +442,8 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			break;
 		case OPT_JSON: json = true; break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))

@@ -600,11 +600,8 @@ static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 			break;
 		case OPT_JSON: json = true; break;
 		case OPT_QUIET: quiet = true; break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))
@@ -1038,11 +1035,8 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 			break;
 		case OPT_JSON: json = true; break;
 		case OPT_QUIET: quiet = true; break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))
@@ -1451,11 +1445,8 @@ static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 			break;
 		case OPT_JSON: json = true; break;
 		case OPT_QUIET: quiet = true; break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))

@@ -798,11 +798,8 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			break;
 		case OPT_QUIET: a.quiet = true; break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 		if (want >= 0) {
 			if (fmt_given && (int)fmt != want) {

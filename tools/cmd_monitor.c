@@ -180,7 +180,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { OPT_JSON = 256, OPT_COUNT, OPT_TIMEOUT, OPT_HELP };
+enum { OPT_JSON = 256, OPT_COUNT, OPT_TIMEOUT };
 
 int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 {
@@ -188,7 +188,7 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mon m = { 0 };
@@ -199,7 +199,7 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			m.json = true;
@@ -219,11 +219,8 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 				return 1;
 			}
 			break;
-		case OPT_HELP:
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))

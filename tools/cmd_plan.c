@@ -1041,11 +1041,9 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 			}
 			a->place[a->nr_place++] = optarg;
 			break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return -1;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			/* -1: --help, printed */
+			return tc_other_option(cmd, argv, c) ? 1 : -1;
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))

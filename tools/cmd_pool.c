@@ -123,30 +123,16 @@ static int pool_list_cmd(const struct tc_cmd *cmd, struct tier_ctx *ctx,
 
 int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tier_ctx *ctx;
 	const char *sub, *name = NULL;
-	bool json = false;
 	uint32_t id = 0;
-	int c, ret = 0, err;
+	int ret, err;
+	bool json;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
-		default:
-			return tc_bad_option(cmd, argv, c);
-		}
-	}
+	ret = tc_json_only_options(cmd, argc, argv, &json);
+	if (ret >= 0)
+		return ret;
+	ret = 0;
 	if (optind >= argc) {
 		tc_errorf(cmd, "missing subcommand: add, list or remove");
 		tc_usage(cmd, 0);

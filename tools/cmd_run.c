@@ -97,11 +97,8 @@ int cmd_run(const struct tc_cmd *cmd, int argc, char **argv)
 			break;
 		case OPT_STRICT: strict = true; break;
 		case OPT_REPORT: report = true; break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (!policy_arg) {

@@ -165,7 +165,7 @@ static int nodes_table(const struct tier_nl_node *n, int nr)
 	return err;
 }
 
-enum { OPT_JSON = 256, OPT_BUFFERS, OPT_NODES, OPT_PID, OPT_HELP };
+enum { OPT_JSON = 256, OPT_BUFFERS, OPT_NODES, OPT_PID };
 
 int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 {
@@ -174,7 +174,7 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "buffers", no_argument, NULL, OPT_BUFFERS },
 		{ "nodes", no_argument, NULL, OPT_NODES },
 		{ "pid", required_argument, NULL, OPT_PID },
-		{ "help", no_argument, NULL, OPT_HELP },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, want_bufs = false, want_nodes = false, pid_set = false;
@@ -185,7 +185,7 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 	uint64_t pid = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON:		json = true; break;
 		case OPT_BUFFERS:	want_bufs = true; break;
@@ -199,11 +199,8 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			pid_set = true;
 			break;
-		case OPT_HELP:
-			tc_usage(cmd, 1);
-			return 0;
 		default:
-			return tc_bad_option(cmd, argv, c);
+			return tc_other_option(cmd, argv, c);
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* tierctl topo: the node table. */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,28 +157,13 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 
 int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tier_ctx *ctx;
-	bool json = false;
-	int c, ret;
+	bool json;
+	int ret;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
-		default:
-			return tc_bad_option(cmd, argv, c);
-		}
-	}
+	ret = tc_json_only_options(cmd, argc, argv, &json);
+	if (ret >= 0)
+		return ret;
 	if (tc_extra_args(cmd, argc, argv))
 		return 1;
 	if (tc_open(cmd, &ctx))

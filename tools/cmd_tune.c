@@ -198,27 +198,12 @@ static int get_all(const struct tc_cmd *cmd, bool json)
 
 int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool json = false;
-	int c;
+	bool json;
+	int ret;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
-		default:
-			return tc_bad_option(cmd, argv, c);
-		}
-	}
+	ret = tc_json_only_options(cmd, argc, argv, &json);
+	if (ret >= 0)
+		return ret;
 	if (argc - optind > 1) {
 		tc_errorf(cmd, "one KEY at most");
 		tc_usage(cmd, 0);
@@ -239,17 +224,14 @@ int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
 	char path[256], hint[256];
 	int c, err;
 
-	/* "+": options end at KEY, so a VALUE such as "-1" reaches the module */
+	/*
+	 * --help is the only option; "+": options end at KEY, so a VALUE such
+	 * as "-1" reaches the module
+	 */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			tc_usage(cmd, 1);
-			return 0;
-		default:
-			return tc_bad_option(cmd, argv, c);
-		}
-	}
+	c = getopt_long(argc, argv, "+:h", opts, NULL);
+	if (c != -1)
+		return tc_other_option(cmd, argv, c);
 	if (argc - optind != 2) {
 		tc_errorf(cmd, "KEY and VALUE expected");
 		tc_usage(cmd, 0);

@@ -417,6 +417,35 @@ int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c)
 	return 1;
 }
 
+int tc_other_option(const struct tc_cmd *cmd, char **argv, int c)
+{
+	if (c == 'h') {
+		tc_usage(cmd, 1);
+		return 0;
+	}
+	return tc_bad_option(cmd, argv, c);
+}
+
+int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
+			 bool *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*json = false;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c != 'j')
+			return tc_other_option(cmd, argv, c);
+		*json = true;
+	}
+	return -1;
+}
+
 int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	if (optind >= argc)

@@ -3,6 +3,7 @@
 #ifndef TIERCTL_H
 #define TIERCTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "libtier.h"
@@ -48,6 +49,19 @@ void tc_usage(const struct tc_cmd *cmd, int to_stdout);
  * option at argv[optind - 1]; returns 1, the exit status.
  */
 int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
+/*
+ * The default: of a command's getopt_long() switch (optstring ":h", the
+ * "help" option's value 'h'): for 'h' the usage and help on stdout, exit
+ * status 0; else tc_bad_option().  Returns the exit status.
+ */
+int tc_other_option(const struct tc_cmd *cmd, char **argv, int c);
+/*
+ * The options of a command whose only ones are --json and --help (or -h),
+ * anywhere on the line.  Returns -1 when the command goes on (its operands
+ * from optind), else the exit status.
+ */
+int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
+			 bool *json);
 
 /*
  * After getopt_long(): 0 when no operand is left, else report the first
