@@ -39,20 +39,9 @@
 #include "tierctl.h"
 #include "util.h"
 
-#define MAX_RUNS		101
-#define DEFAULT_RUNS		5
 #define DEFAULT_FAULT_SIZE	(256ULL << 20)
 #define DEFAULT_POPULATE_SIZE	(1ULL << 30)
-#define HUGE_SIZE		(2ULL << 20)
 #define NODE_ID_LIMIT		1024	/* nodemask bits passed to mbind */
-
-/* What a default size must leave free on the node: 1/8, at least 64 MiB. */
-static uint64_t headroom(uint64_t free_bytes)
-{
-	uint64_t h = free_bytes / 8;
-
-	return h > (64ULL << 20) ? h : 64ULL << 20;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Rows                                                                       */
@@ -75,7 +64,7 @@ struct row {
 	bool populate;		/* second group, else fault-in */
 	int baseline;		/* row to compare with, -1: none */
 	uint64_t bytes;
-	double ms[MAX_RUNS];
+	double ms[BENCH_MAX_RUNS];
 	unsigned int n;
 };
 
@@ -110,7 +99,7 @@ struct stats {
 /* GB/s are 10^9 bytes per second; the median of the runs' own rates. */
 static void row_stats(const struct row *r, struct stats *s)
 {
-	double ms[MAX_RUNS], gbps[MAX_RUNS];
+	double ms[BENCH_MAX_RUNS], gbps[BENCH_MAX_RUNS];
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++) {
@@ -522,51 +511,106 @@ static void report_json(const struct bench *b, const struct env *e,
 /* The command                                                                */
 
 /*
- * A default size that fits the node: @want, halved until the node's free
- * memory leaves headroom() beside it; an explicit size is taken as given.
+ * The options fault, alloc and migrate share: OPT_RUNS, OPT_JSON and
+ * OPT_QUIET, then each one's own from OPT_OWN; COMMON_OPTS ends their
+ * tables.
  */
-static uint64_t fit_size(uint64_t want, uint64_t free_bytes)
-{
-	uint64_t room = free_bytes > headroom(free_bytes) ?
-			free_bytes - headroom(free_bytes) : 0;
+enum { OPT_RUNS = 256, OPT_JSON, OPT_QUIET, OPT_OWN };
+#define COMMON_OPTS \
+	{ "runs", required_argument, NULL, OPT_RUNS }, \
+	{ "json", no_argument, NULL, OPT_JSON }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
 
-	while (want > HUGE_SIZE && want > room)
-		want /= 2;
-	return want;
+struct common_opts {
+	uint64_t runs;
+	bool json, quiet;
+};
+
+/*
+ * Option @c, not one of the benchmark's own: a common one, else --help or
+ * a bad option.  Returns -1 when parsing goes on, else the exit status.
+ */
+static int common_option(const struct tc_cmd *cmd, char **argv, int c,
+			 struct common_opts *o)
+{
+	switch (c) {
+	case OPT_RUNS:
+		return bench_parse_runs(cmd, optarg, &o->runs) ? 1 : -1;
+	case OPT_JSON:
+		o->json = true;
+		return -1;
+	case OPT_QUIET:
+		o->quiet = true;
+		return -1;
+	default:
+		return tc_other_option(cmd, argv, c);
+	}
 }
 
-static int parse_bench_size(const struct tc_cmd *cmd, const char *opt,
-			    const char *arg, uint64_t *out)
+/* The first node with CPUs: local DRAM (else the first node listed). */
+static uint32_t first_cpu_node(struct tier_ctx *ctx)
 {
-	int err = parse_size(arg, out);
+	struct tier_node tn;
+	uint32_t node = 0;
+	int i;
 
-	if (err || *out < HUGE_SIZE || *out % HUGE_SIZE || *out > SIZE_MAX / 2) {
-		tc_errorf(cmd, "%s %s: %s", opt, arg, err == -EINVAL ?
-			  "not a size (e.g. 64M, 1G)" :
-			  "must be a multiple of 2M, at least 2M");
-		return 1;
+	for (i = 0; i < tier_nr_nodes(ctx); i++) {
+		if (tier_node(ctx, i, &tn))
+			continue;
+		if (i == 0 || (tn.flags & CXLTIER_NODE_HAS_CPUS)) {
+			node = tn.node;
+			if (tn.flags & CXLTIER_NODE_HAS_CPUS)
+				break;
+		}
 	}
+	return node;
+}
+
+/*
+ * After the options of fault or migrate: no operand left, a libtier
+ * context in @b.  Returns 0, or 1 (the exit status).
+ */
+static int bench_open(struct bench *b, int argc, char **argv)
+{
+	if (tc_extra_args(b->cmd, argc, argv) || tc_open(b->cmd, &b->ctx))
+		return 1;
+	b->page = (size_t)sysconf(_SC_PAGESIZE);
+	b->module = tier_backend(b->ctx) == TIER_BACKEND_MODULE;
 	return 0;
+}
+
+/*
+ * Why the cxltier rows are skipped, said on stderr and written to @msg:
+ * @msg, or NULL when the backend is the module and nothing is skipped.
+ */
+static const char *skip_reason(const struct bench *b, char *msg, size_t len)
+{
+	int merr = tier_module_error(b->ctx);
+
+	if (b->module)
+		return NULL;
+	snprintf(msg, len, "the backend is mbind, not the cxltier module%s%s",
+		 merr ? ": " CXLTIER_DEVICE_PATH ": " : "",
+		 merr ? strerror(-merr) : "");
+	fprintf(stderr, "tierctl bench: cxltier rows skipped: %s\n", msg);
+	return msg;
 }
 
 static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	enum { OPT_NODE = 256, OPT_SIZE, OPT_POP_SIZE, OPT_RUNS, OPT_JSON,
-	       OPT_QUIET };
+	enum { OPT_NODE = OPT_OWN, OPT_SIZE, OPT_POP_SIZE };
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, OPT_NODE },
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "populate-size", required_argument, NULL, OPT_POP_SIZE },
-		{ "runs", required_argument, NULL, OPT_RUNS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		COMMON_OPTS,
 	};
-	uint64_t node = 0, runs = DEFAULT_RUNS, fsize = 0, psize = 0;
-	const char *node_arg = NULL, *skipped = NULL;
+	struct common_opts o = { .runs = BENCH_DEFAULT_RUNS };
+	uint64_t node = 0, fsize = 0, psize = 0;
 	char skip_msg[256], s1[SIZE_STRLEN], s2[SIZE_STRLEN];
-	bool json = false, quiet = false;
+	const char *node_arg = NULL, *skipped;
 	struct bench b = { .cmd = cmd };
 	struct tier_node tn;
 	struct env e;
@@ -584,46 +628,22 @@ static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			break;
 		case OPT_SIZE:
-			if (parse_bench_size(cmd, "--size", optarg, &fsize))
+			if (bench_parse_size(cmd, "--size", optarg, &fsize))
 				return 1;
 			break;
 		case OPT_POP_SIZE:
-			if (parse_bench_size(cmd, "--populate-size", optarg, &psize))
+			if (bench_parse_size(cmd, "--populate-size", optarg, &psize))
 				return 1;
 			break;
-		case OPT_RUNS:
-			if (parse_uint(optarg, MAX_RUNS, &runs) || !runs) {
-				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
-					  optarg, MAX_RUNS);
-				return 1;
-			}
-			break;
-		case OPT_JSON: json = true; break;
-		case OPT_QUIET: quiet = true; break;
 		default:
-			return tc_other_option(cmd, argv, c);
+			err = common_option(cmd, argv, c, &o);
+			if (err >= 0)
+				return err;
 		}
 	}
-	if (tc_extra_args(cmd, argc, argv))
+	if (bench_open(&b, argc, argv))
 		return 1;
-
-	if (tc_open(cmd, &b.ctx))
-		return 1;
-	b.page = (size_t)sysconf(_SC_PAGESIZE);
-	b.module = tier_backend(b.ctx) == TIER_BACKEND_MODULE;
-	if (!node_arg) {
-		/* the first node with CPUs: local DRAM */
-		for (i = 0; i < tier_nr_nodes(b.ctx); i++) {
-			if (tier_node(b.ctx, i, &tn))
-				continue;
-			if (i == 0 || (tn.flags & CXLTIER_NODE_HAS_CPUS)) {
-				node = tn.node;
-				if (tn.flags & CXLTIER_NODE_HAS_CPUS)
-					break;
-			}
-		}
-	}
-	b.node = (uint32_t)node;
+	b.node = node_arg ? (uint32_t)node : first_cpu_node(b.ctx);
 	err = tier_node_by_id(b.ctx, (int)b.node, &tn);
 	if (err) {
 		tc_errorf(cmd, "node %u: %s", b.node, err == -ENODEV ?
@@ -631,69 +651,60 @@ static int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	if (!fsize) {
-		fsize = fit_size(DEFAULT_FAULT_SIZE, tn.free_bytes);
+		fsize = bench_fit_size(DEFAULT_FAULT_SIZE, tn.free_bytes);
 		if (fsize != DEFAULT_FAULT_SIZE)
 			fprintf(stderr, "tierctl bench: fault size %s: 256M does not fit beside node %u's free %s\n",
 				format_size(fsize, s1, sizeof(s1)), b.node,
 				format_size(tn.free_bytes, s2, sizeof(s2)));
 	}
 	if (!psize) {
-		psize = fit_size(DEFAULT_POPULATE_SIZE, tn.free_bytes);
+		psize = bench_fit_size(DEFAULT_POPULATE_SIZE, tn.free_bytes);
 		if (psize != DEFAULT_POPULATE_SIZE)
 			fprintf(stderr, "tierctl bench: populate size %s: 1G does not fit beside node %u's free %s\n",
 				format_size(psize, s1, sizeof(s1)), b.node,
 				format_size(tn.free_bytes, s2, sizeof(s2)));
 	}
-	if (!b.module) {
-		int merr = tier_module_error(b.ctx);
-
-		snprintf(skip_msg, sizeof(skip_msg),
-			 "the backend is mbind, not the cxltier module%s%s",
-			 merr ? ": " CXLTIER_DEVICE_PATH ": " : "",
-			 merr ? strerror(-merr) : "");
-		skipped = skip_msg;
-		fprintf(stderr, "tierctl bench: cxltier rows skipped: %s\n", skipped);
-	}
+	skipped = skip_reason(&b, skip_msg, sizeof(skip_msg));
 	for (i = 0; i < NR_ROWS; i++) {
 		rows[i].n = 0;
 		rows[i].bytes = rows[i].populate ? psize : fsize;
 	}
 
 	/* Rows interleave within each run, so drift hits them alike. */
-	for (run = 1; run <= runs; run++) {
-		bench_progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
+	for (run = 1; run <= o.runs; run++) {
+		bench_progress(!o.quiet, "tierctl bench: run %u/%u:", run, (unsigned int)o.runs);
 		if (b.module) {
-			bench_progress(!quiet, " cxltier-4K");
+			bench_progress(!o.quiet, " cxltier-4K");
 			if (run_tier_fault(&b, &rows[ROW_TIER_4K], 0, "4 KiB-page buffer"))
 				goto fail;
-			bench_progress(!quiet, " cxltier-2M");
+			bench_progress(!o.quiet, " cxltier-2M");
 			if (run_tier_fault(&b, &rows[ROW_TIER_2M], 21, "2 MiB-page buffer"))
 				goto fail;
 		}
-		bench_progress(!quiet, " anon");
+		bench_progress(!o.quiet, " anon");
 		if (run_anon_fault(&b))
 			goto fail;
 		if (b.module) {
-			bench_progress(!quiet, " populate-%s",
+			bench_progress(!o.quiet, " populate-%s",
 				 format_size(psize, s1, sizeof(s1)));
 			if (run_tier_populate(&b))
 				goto fail;
 		}
-		bench_progress(!quiet, " memset-%s", format_size(psize, s1, sizeof(s1)));
+		bench_progress(!o.quiet, " memset-%s", format_size(psize, s1, sizeof(s1)));
 		if (run_memset(&b))
 			goto fail;
-		bench_progress(!quiet, "\n");
+		bench_progress(!o.quiet, "\n");
 	}
 
 	read_env(&e);
-	if (json)
-		report_json(&b, &e, (unsigned int)runs, skipped);
+	if (o.json)
+		report_json(&b, &e, (unsigned int)o.runs, skipped);
 	else
-		report_table(&b, &e, (unsigned int)runs, skipped);
+		report_table(&b, &e, (unsigned int)o.runs, skipped);
 	ret = 0;
 	goto out;
 fail:
-	bench_progress(!quiet, "\n");
+	bench_progress(!o.quiet, "\n");
 out:
 	tier_close(b.ctx);
 	return ret;
@@ -727,7 +738,7 @@ static const struct alloc_workload alloc_workloads[] = {
 #define NR_WORKLOADS	(sizeof(alloc_workloads) / sizeof(alloc_workloads[0]))
 
 struct alloc_row {
-	double mops[MAX_RUNS];	/* million pairs per second, all threads */
+	double mops[BENCH_MAX_RUNS];	/* million pairs per second, all threads */
 	unsigned int n;
 };
 
@@ -874,7 +885,7 @@ static int alloc_check_placement(const struct tc_cmd *cmd,
 
 static double row_median(const struct alloc_row *r, double *min, double *max)
 {
-	double v[MAX_RUNS], med;
+	double v[BENCH_MAX_RUNS], med;
 	unsigned int i;
 
 	for (i = 0; i < r->n; i++)
@@ -984,27 +995,21 @@ static void alloc_report(const struct tier_ctx *ctx, const char *policy,
 
 static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	enum { OPT_POLICY = 256, OPT_OPS, OPT_RUNS, OPT_THREADS, OPT_JSON,
-	       OPT_QUIET };
+	enum { OPT_POLICY = OPT_OWN, OPT_OPS, OPT_THREADS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "ops", required_argument, NULL, OPT_OPS },
-		{ "runs", required_argument, NULL, OPT_RUNS },
 		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		COMMON_OPTS,
 	};
-	uint64_t ops = ALLOC_DEFAULT_OPS, runs = DEFAULT_RUNS, maxt = 2;
+	struct common_opts o = { .runs = BENCH_DEFAULT_RUNS };
+	uint64_t ops = ALLOC_DEFAULT_OPS, maxt = 2;
 	size_t *sizes[NR_WORKLOADS][ALLOC_MAX_THREADS] = { { NULL } };
 	char policy_str[TIER_POLICY_STRLEN], what[TIER_POLICY_STRLEN + 32];
 	const char *policy_arg = NULL;
-	bool json = false, quiet = false;
 	struct tier_pool *pool = NULL;
 	struct tier_policy policy;
 	struct tier_ctx *ctx;
-	struct tier_node tn;
 	unsigned int run, w, t, i;
 	int c, err, ret = 1;
 
@@ -1019,13 +1024,6 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				return 1;
 			}
 			break;
-		case OPT_RUNS:
-			if (parse_uint(optarg, MAX_RUNS, &runs) || !runs) {
-				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
-					  optarg, MAX_RUNS);
-				return 1;
-			}
-			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, ALLOC_MAX_THREADS, &maxt) || !maxt) {
 				tc_errorf(cmd, "--threads %s: 1 or 2 (runs 1 up to it)",
@@ -1033,10 +1031,10 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				return 1;
 			}
 			break;
-		case OPT_JSON: json = true; break;
-		case OPT_QUIET: quiet = true; break;
 		default:
-			return tc_other_option(cmd, argv, c);
+			err = common_option(cmd, argv, c, &o);
+			if (err >= 0)
+				return err;
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))
@@ -1044,19 +1042,8 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tc_open(cmd, &ctx))
 		return 1;
 	if (!policy_arg) {
-		/* the first node with CPUs: local DRAM */
-		uint32_t node = 0;
-
-		for (c = 0; c < tier_nr_nodes(ctx); c++) {
-			if (tier_node(ctx, c, &tn))
-				continue;
-			if (c == 0 || (tn.flags & CXLTIER_NODE_HAS_CPUS)) {
-				node = tn.node;
-				if (tn.flags & CXLTIER_NODE_HAS_CPUS)
-					break;
-			}
-		}
-		snprintf(policy_str, sizeof(policy_str), "bind:%u", node);
+		snprintf(policy_str, sizeof(policy_str), "bind:%u",
+			 first_cpu_node(ctx));
 		policy_arg = policy_str;
 	}
 	err = tier_policy_parse(policy_arg, &policy);
@@ -1085,24 +1072,24 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	memset(alloc_rows, 0, sizeof(alloc_rows));
 
 	/* a warm-up of each, not counted: first touches, glibc's arenas */
-	for (run = 0; run <= runs; run++) {
+	for (run = 0; run <= o.runs; run++) {
 		if (run)
-			bench_progress(!quiet, "tierctl bench: run %u/%u:", run,
-				 (unsigned int)runs);
+			bench_progress(!o.quiet, "tierctl bench: run %u/%u:", run,
+				 (unsigned int)o.runs);
 		else
-			bench_progress(!quiet, "tierctl bench: warm-up:");
+			bench_progress(!o.quiet, "tierctl bench: warm-up:");
 		for (w = 0; w < NR_WORKLOADS; w++) {
 			for (t = 1; t <= maxt; t++) {
 				for (i = 0; i < NR_IMPLS; i++) {
 					struct alloc_row *r = &alloc_rows[w][t - 1][i];
 					double ms;
 
-					bench_progress(!quiet, " %s/%s/%ut", impl_name[i],
+					bench_progress(!o.quiet, " %s/%s/%ut", impl_name[i],
 						 alloc_workloads[w].name, t);
 					err = alloc_run(i == IMPL_POOL ? pool : NULL,
 							sizes[w], t, ops, &ms);
 					if (err) {
-						bench_progress(!quiet, "\n");
+						bench_progress(!o.quiet, "\n");
 						snprintf(what, sizeof(what), "%s, %u threads",
 							 impl_label[i], t);
 						tc_error(cmd, what, err);
@@ -1113,12 +1100,12 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				}
 			}
 		}
-		bench_progress(!quiet, "\n");
+		bench_progress(!o.quiet, "\n");
 	}
 	if (alloc_check_placement(cmd, pool, &policy))
 		goto out;
-	alloc_report(ctx, policy_str, (unsigned int)runs, ops,
-		     (unsigned int)maxt, json);
+	alloc_report(ctx, policy_str, (unsigned int)o.runs, ops,
+		     (unsigned int)maxt, o.json);
 	ret = 0;
 out:
 	for (w = 0; w < NR_WORKLOADS; w++)
@@ -1397,21 +1384,17 @@ static void mig_report_json(const struct bench *b, uint32_t node_b,
 
 static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	enum { OPT_FROM = 256, OPT_TO, OPT_SIZE, OPT_RUNS, OPT_JSON,
-	       OPT_QUIET };
+	enum { OPT_FROM = OPT_OWN, OPT_TO, OPT_SIZE };
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "runs", required_argument, NULL, OPT_RUNS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		COMMON_OPTS,
 	};
-	uint64_t node_a = 0, node_b = 0, runs = DEFAULT_RUNS, size = 0;
-	bool json = false, quiet = false, have_a = false, have_b = false;
-	const char *skipped = NULL;
+	struct common_opts o = { .runs = BENCH_DEFAULT_RUNS };
+	uint64_t node_a = 0, node_b = 0, size = 0;
+	bool have_a = false, have_b = false;
+	const char *skipped;
 	char skip_msg[256], s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	struct bench b = { .cmd = cmd };
 	struct tier_node ta, tb;
@@ -1433,29 +1416,17 @@ static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 			*(c == OPT_FROM ? &have_a : &have_b) = true;
 			break;
 		case OPT_SIZE:
-			if (parse_bench_size(cmd, "--size", optarg, &size))
+			if (bench_parse_size(cmd, "--size", optarg, &size))
 				return 1;
 			break;
-		case OPT_RUNS:
-			if (parse_uint(optarg, MAX_RUNS, &runs) || !runs) {
-				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
-					  optarg, MAX_RUNS);
-				return 1;
-			}
-			break;
-		case OPT_JSON: json = true; break;
-		case OPT_QUIET: quiet = true; break;
 		default:
-			return tc_other_option(cmd, argv, c);
+			err = common_option(cmd, argv, c, &o);
+			if (err >= 0)
+				return err;
 		}
 	}
-	if (tc_extra_args(cmd, argc, argv))
+	if (bench_open(&b, argc, argv))
 		return 1;
-
-	if (tc_open(cmd, &b.ctx))
-		return 1;
-	b.page = (size_t)sysconf(_SC_PAGESIZE);
-	b.module = tier_backend(b.ctx) == TIER_BACKEND_MODULE;
 	/* defaults: A the first node with CPUs, B the first CXL node */
 	for (i = 0; i < tier_nr_nodes(b.ctx); i++) {
 		if (tier_node(b.ctx, i, &ta))
@@ -1498,58 +1469,49 @@ static int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 			     tb.free_bytes;
 
 		/* two buffers may be alive on a node at once (freed lazily) */
-		size = fit_size(DEFAULT_FAULT_SIZE, f / 2);
+		size = bench_fit_size(DEFAULT_FAULT_SIZE, f / 2);
 		if (size != DEFAULT_FAULT_SIZE)
 			fprintf(stderr, "tierctl bench: size %s: 256M does not fit twice beside the nodes' free %s\n",
 				format_size(size, s1, sizeof(s1)),
 				format_size(f, s2, sizeof(s2)));
 	}
-	if (!b.module) {
-		int merr = tier_module_error(b.ctx);
-
-		snprintf(skip_msg, sizeof(skip_msg),
-			 "the backend is mbind, not the cxltier module%s%s",
-			 merr ? ": " CXLTIER_DEVICE_PATH ": " : "",
-			 merr ? strerror(-merr) : "");
-		skipped = skip_msg;
-		fprintf(stderr, "tierctl bench: cxltier rows skipped: %s\n", skipped);
-	}
+	skipped = skip_reason(&b, skip_msg, sizeof(skip_msg));
 	for (i = 0; i < NR_MROWS; i++) {
 		mrows[i].n = 0;
 		mrows[i].bytes = size;
 	}
 
-	for (run = 1; run <= runs; run++) {
-		bench_progress(!quiet, "tierctl bench: run %u/%u:", run, (unsigned int)runs);
+	for (run = 1; run <= o.runs; run++) {
+		bench_progress(!o.quiet, "tierctl bench: run %u/%u:", run, (unsigned int)o.runs);
 		if (b.module) {
-			bench_progress(!quiet, " cxltier-4K");
+			bench_progress(!o.quiet, " cxltier-4K");
 			if (run_tier_migrate(&b, (uint32_t)node_b, 0,
 					     &mrows[MROW_TIER_4K_AB],
 					     &mrows[MROW_TIER_4K_BA]))
 				goto fail;
-			bench_progress(!quiet, " cxltier-2M");
+			bench_progress(!o.quiet, " cxltier-2M");
 			if (run_tier_migrate(&b, (uint32_t)node_b, 21,
 					     &mrows[MROW_TIER_2M_AB],
 					     &mrows[MROW_TIER_2M_BA]))
 				goto fail;
 		}
-		bench_progress(!quiet, " move_pages");
+		bench_progress(!o.quiet, " move_pages");
 		if (run_anon_migrate(&b, (uint32_t)node_b))
 			goto fail;
-		bench_progress(!quiet, "\n");
+		bench_progress(!o.quiet, "\n");
 	}
 
 	read_env(&e);
-	if (json)
-		mig_report_json(&b, (uint32_t)node_b, &e, (unsigned int)runs,
+	if (o.json)
+		mig_report_json(&b, (uint32_t)node_b, &e, (unsigned int)o.runs,
 				skipped);
 	else
-		mig_report_table(&b, (uint32_t)node_b, &e, (unsigned int)runs,
+		mig_report_table(&b, (uint32_t)node_b, &e, (unsigned int)o.runs,
 				 skipped);
 	ret = 0;
 	goto out;
 fail:
-	bench_progress(!quiet, "\n");
+	bench_progress(!o.quiet, "\n");
 out:
 	tier_close(b.ctx);
 	return ret;

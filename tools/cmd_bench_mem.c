@@ -42,10 +42,7 @@
 #include "tierctl.h"
 #include "util.h"
 
-#define MEM_MAX_RUNS		101
-#define MEM_DEFAULT_RUNS	5
 #define MEM_DEFAULT_SIZE	(1ULL << 30)
-#define MEM_MIN_SIZE		(2ULL << 20)
 #define MEM_MAX_THREADS		1024
 #define MEM_MAX_NODES		TIER_MODEL_MAX_NODES
 #define LAT_MAX_BYTES		(256ULL << 20)	/* chased region, at most */
@@ -66,14 +63,14 @@ static const char dma_note[] =
 /* Small helpers                                                              */
 
 struct figure {
-	double v[MEM_MAX_RUNS];
+	double v[BENCH_MAX_RUNS];
 	unsigned int n;
 	double med, min, max;
 };
 
 static void figure_stats(struct figure *f)
 {
-	double s[MEM_MAX_RUNS];
+	double s[BENCH_MAX_RUNS];
 
 	memcpy(s, f->v, f->n * sizeof(s[0]));
 	f->med = bench_median(s, f->n);
@@ -689,17 +686,6 @@ static void report_tiers(FILE *f, const struct mem_args *a,
 /* ------------------------------------------------------------------------ */
 /* The command                                                                */
 
-/* A default size that fits: @want, halved until the node keeps 1/8 free. */
-static uint64_t mem_fit_size(uint64_t want, uint64_t free_bytes)
-{
-	uint64_t keep = free_bytes / 8 > (64ULL << 20) ? free_bytes / 8 : 64ULL << 20;
-	uint64_t room = free_bytes > keep ? free_bytes - keep : 0;
-
-	while (want > MEM_MIN_SIZE && want > room)
-		want /= 2;
-	return want;
-}
-
 int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	enum { OPT_NODE = 256, OPT_SIZE, OPT_THREADS, OPT_RUNS, OPT_JSON,
@@ -719,7 +705,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	enum { FMT_TABLE, FMT_JSON, FMT_TIERS } fmt = FMT_TABLE;
 	static struct mem_node nodes[MEM_MAX_NODES];
 	uint64_t ids[MEM_MAX_NODES], v, size = 0, threads = 0;
-	uint64_t runs = MEM_DEFAULT_RUNS;
+	uint64_t runs = BENCH_DEFAULT_RUNS;
 	unsigned int nr = 0, i, k;
 	struct mem_args a = { .cmd = cmd };
 	const char *tiers_path = NULL;
@@ -753,14 +739,8 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			ids[nr++] = v;
 			break;
 		case OPT_SIZE:
-			err = parse_size(optarg, &size);
-			if (err || size < MEM_MIN_SIZE || size % MEM_MIN_SIZE ||
-			    size > SIZE_MAX / 2) {
-				tc_errorf(cmd, "--size %s: %s", optarg, err == -EINVAL ?
-					  "not a size (e.g. 64M, 1G)" :
-					  "must be a multiple of 2M, at least 2M");
+			if (bench_parse_size(cmd, "--size", optarg, &size))
 				return 1;
-			}
 			break;
 		case OPT_THREADS:
 			if (parse_uint(optarg, MEM_MAX_THREADS, &threads) || !threads) {
@@ -770,11 +750,8 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			break;
 		case OPT_RUNS:
-			if (parse_uint(optarg, MEM_MAX_RUNS, &runs) || !runs) {
-				tc_errorf(cmd, "--runs %s: a number from 1 to %d",
-					  optarg, MEM_MAX_RUNS);
+			if (bench_parse_runs(cmd, optarg, &runs))
 				return 1;
-			}
 			break;
 		case OPT_JSON: want = FMT_JSON; break;
 		case OPT_TIERS:
@@ -870,7 +847,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 		if (size) {
 			m->bytes = size;
 		} else {
-			m->bytes = mem_fit_size(MEM_DEFAULT_SIZE, m->tn.free_bytes);
+			m->bytes = bench_fit_size(MEM_DEFAULT_SIZE, m->tn.free_bytes);
 			if (m->bytes != MEM_DEFAULT_SIZE)
 				fprintf(stderr, "tierctl bench: node %u: size %s: 1G does not fit beside its free %s\n",
 					m->tn.node,
