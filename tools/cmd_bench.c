@@ -114,6 +114,63 @@ static void row_stats(const struct row *r, struct stats *s)
 	s->max_gbps = gbps[r->n - 1];
 }
 
+/*
+ * A table row's figures for row @r of @set: GB/s and ms (median, min,
+ * max), then the median GB/s over its baseline's, or @no_base.
+ */
+static void table_add_figures(struct table *t, const struct row *set,
+			      const struct row *r, const char *no_base)
+{
+	struct stats s, base;
+
+	row_stats(r, &s);
+	table_add(t, "%.2f", s.med_gbps);
+	table_add(t, "%.2f", s.min_gbps);
+	table_add(t, "%.2f", s.max_gbps);
+	table_add(t, "%.1f", s.med_ms);
+	table_add(t, "%.1f", s.min_ms);
+	table_add(t, "%.1f", s.max_ms);
+	if (r->baseline >= 0 && set[r->baseline].n) {
+		row_stats(&set[r->baseline], &base);
+		table_add(t, "%.2fx", s.med_gbps / base.med_gbps);
+	} else {
+		table_add(t, "%s", no_base);
+	}
+}
+
+/*
+ * The JSON members of row @r of @set from "bytes" on: each run's ms, the
+ * figures, the baseline and the ratio of the median GB/s (null, null
+ * without a baseline).
+ */
+static void json_figures(struct json *j, const struct row *set,
+			 const struct row *r)
+{
+	struct stats s, base;
+	unsigned int k;
+
+	row_stats(r, &s);
+	json_u64(j, "bytes", r->bytes);
+	json_arr_open(j, "ms");
+	for (k = 0; k < r->n; k++)
+		json_f64(j, NULL, r->ms[k]);
+	json_arr_close(j);
+	json_f64(j, "median_ms", s.med_ms);
+	json_f64(j, "min_ms", s.min_ms);
+	json_f64(j, "max_ms", s.max_ms);
+	json_f64(j, "median_gbps", s.med_gbps);
+	json_f64(j, "min_gbps", s.min_gbps);
+	json_f64(j, "max_gbps", s.max_gbps);
+	if (r->baseline >= 0 && set[r->baseline].n) {
+		row_stats(&set[r->baseline], &base);
+		json_str(j, "baseline", set[r->baseline].name);
+		json_f64(j, "ratio", s.med_gbps / base.med_gbps);
+	} else {
+		json_null(j, "baseline");
+		json_null(j, "ratio");
+	}
+}
+
 /* ------------------------------------------------------------------------ */
 /* Workloads                                                                  */
 
@@ -403,25 +460,12 @@ static void print_group(bool populate)
 	table_init(&t, 8, hdr, 0xfe);
 	for (i = 0; i < NR_ROWS; i++) {
 		const struct row *r = &rows[i];
-		struct stats s, base;
 
 		if (r->populate != populate || !r->n)
 			continue;
-		row_stats(r, &s);
 		table_add(&t, "%s", r->label);
-		table_add(&t, "%.2f", s.med_gbps);
-		table_add(&t, "%.2f", s.min_gbps);
-		table_add(&t, "%.2f", s.max_gbps);
-		table_add(&t, "%.1f", s.med_ms);
-		table_add(&t, "%.1f", s.min_ms);
-		table_add(&t, "%.1f", s.max_ms);
-		if (r->baseline >= 0 && rows[r->baseline].n) {
-			row_stats(&rows[r->baseline], &base);
-			table_add(&t, "%.2fx", s.med_gbps / base.med_gbps);
-		} else {
-			table_add(&t, "%s", i == ROW_ANON || i == ROW_MEMSET ?
+		table_add_figures(&t, rows, r, i == ROW_ANON || i == ROW_MEMSET ?
 				  "1.00x (base)" : "-");
-		}
 	}
 	format_size(rows[populate ? ROW_MEMSET : ROW_ANON].bytes, sz, sizeof(sz));
 	if (populate)
@@ -454,7 +498,7 @@ static void report_json(const struct bench *b, const struct env *e,
 {
 	struct tier_node n;
 	struct json j;
-	unsigned int i, k;
+	unsigned int i;
 
 	json_init(&j, stdout);
 	json_obj_open(&j, NULL);
@@ -474,33 +518,13 @@ static void report_json(const struct bench *b, const struct env *e,
 	json_arr_open(&j, "results");
 	for (i = 0; i < NR_ROWS; i++) {
 		const struct row *r = &rows[i];
-		struct stats s, base;
 
 		if (!r->n)
 			continue;
-		row_stats(r, &s);
 		json_obj_open(&j, NULL);
 		json_str(&j, "name", r->name);
 		json_str(&j, "group", r->populate ? "populate" : "fault");
-		json_u64(&j, "bytes", r->bytes);
-		json_arr_open(&j, "ms");
-		for (k = 0; k < r->n; k++)
-			json_f64(&j, NULL, r->ms[k]);
-		json_arr_close(&j);
-		json_f64(&j, "median_ms", s.med_ms);
-		json_f64(&j, "min_ms", s.min_ms);
-		json_f64(&j, "max_ms", s.max_ms);
-		json_f64(&j, "median_gbps", s.med_gbps);
-		json_f64(&j, "min_gbps", s.min_gbps);
-		json_f64(&j, "max_gbps", s.max_gbps);
-		if (r->baseline >= 0 && rows[r->baseline].n) {
-			row_stats(&rows[r->baseline], &base);
-			json_str(&j, "baseline", rows[r->baseline].name);
-			json_f64(&j, "ratio", s.med_gbps / base.med_gbps);
-		} else {
-			json_null(&j, "baseline");
-			json_null(&j, "ratio");
-		}
+		json_figures(&j, rows, r);
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
@@ -1305,24 +1329,11 @@ static void mig_report_table(const struct bench *b, uint32_t node_b,
 	table_init(&t, 8, hdr, 0xfe);
 	for (i = 0; i < NR_MROWS; i++) {
 		const struct row *r = &mrows[i];
-		struct stats s, base;
 
 		if (!r->n)
 			continue;
-		row_stats(r, &s);
 		table_add(&t, "%s", r->label);
-		table_add(&t, "%.2f", s.med_gbps);
-		table_add(&t, "%.2f", s.min_gbps);
-		table_add(&t, "%.2f", s.max_gbps);
-		table_add(&t, "%.1f", s.med_ms);
-		table_add(&t, "%.1f", s.min_ms);
-		table_add(&t, "%.1f", s.max_ms);
-		if (r->baseline >= 0 && mrows[r->baseline].n) {
-			row_stats(&mrows[r->baseline], &base);
-			table_add(&t, "%.2fx", s.med_gbps / base.med_gbps);
-		} else {
-			table_add(&t, "%s", "1.00x (base)");
-		}
+		table_add_figures(&t, mrows, r, "1.00x (base)");
 	}
 	printf("\n");
 	table_print(&t, stdout);
@@ -1334,7 +1345,7 @@ static void mig_report_json(const struct bench *b, uint32_t node_b,
 			    const char *skipped)
 {
 	struct json j;
-	unsigned int i, k;
+	unsigned int i;
 
 	json_init(&j, stdout);
 	json_obj_open(&j, NULL);
@@ -1350,32 +1361,12 @@ static void mig_report_json(const struct bench *b, uint32_t node_b,
 	json_arr_open(&j, "results");
 	for (i = 0; i < NR_MROWS; i++) {
 		const struct row *r = &mrows[i];
-		struct stats s, base;
 
 		if (!r->n)
 			continue;
-		row_stats(r, &s);
 		json_obj_open(&j, NULL);
 		json_str(&j, "name", r->name);
-		json_u64(&j, "bytes", r->bytes);
-		json_arr_open(&j, "ms");
-		for (k = 0; k < r->n; k++)
-			json_f64(&j, NULL, r->ms[k]);
-		json_arr_close(&j);
-		json_f64(&j, "median_ms", s.med_ms);
-		json_f64(&j, "min_ms", s.min_ms);
-		json_f64(&j, "max_ms", s.max_ms);
-		json_f64(&j, "median_gbps", s.med_gbps);
-		json_f64(&j, "min_gbps", s.min_gbps);
-		json_f64(&j, "max_gbps", s.max_gbps);
-		if (r->baseline >= 0 && mrows[r->baseline].n) {
-			row_stats(&mrows[r->baseline], &base);
-			json_str(&j, "baseline", mrows[r->baseline].name);
-			json_f64(&j, "ratio", s.med_gbps / base.med_gbps);
-		} else {
-			json_null(&j, "baseline");
-			json_null(&j, "ratio");
-		}
+		json_figures(&j, mrows, r);
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
