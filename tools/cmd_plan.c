@@ -907,6 +907,25 @@ static void print_workload(const struct plan_input *in)
 		       format_size(total, s, sizeof(s)));
 }
 
+/* What plan and model show first: the host, the workload, a blank line. */
+static int print_input(const struct tc_cmd *cmd, const struct plan_input *in)
+{
+	if (print_host(cmd, in))
+		return -1;
+	print_workload(in);
+	printf("\n");
+	return 0;
+}
+
+/* What plan's and model's JSON object starts with: the host, the workload. */
+static void json_open_input(struct json *j, const struct plan_input *in)
+{
+	json_init(j, stdout);
+	json_obj_open(j, NULL);
+	json_host(j, in);
+	json_workload(j, in);
+}
+
 /* One placement's class table. */
 static int print_classes(const struct tc_cmd *cmd, const struct plan_input *in,
 			 const struct tier_placement *pl,
@@ -1051,6 +1070,24 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * The start of plan and model: the command line into @a, the workload and
+ * the host into @in.  Returns -1 when the command goes on, else its exit
+ * status.
+ */
+static int plan_start(const struct tc_cmd *cmd, int argc, char **argv,
+		      struct plan_args *a, struct plan_input *in, bool plan)
+{
+	int ret = parse_args(cmd, argc, argv, a, plan);
+
+	if (ret)
+		return ret < 0 ? 0 : 1;
+	memset(in, 0, sizeof(*in));
+	if (get_workload(cmd, a, in) || get_host(cmd, a, in))
+		return 1;
+	return -1;
+}
+
 int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	static struct plan_input in;
@@ -1058,14 +1095,12 @@ int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
 	struct tier_model_result r[TIER_PLAN_NR];
 	int err[TIER_PLAN_NR], s, ret;
 	struct plan_args a;
+	bool vs_greedy;
 	uint32_t i;
 
-	ret = parse_args(cmd, argc, argv, &a, true);
-	if (ret)
-		return ret < 0 ? 0 : 1;
-	memset(&in, 0, sizeof(in));
-	if (get_workload(cmd, &a, &in) || get_host(cmd, &a, &in))
-		return 1;
+	ret = plan_start(cmd, argc, argv, &a, &in, true);
+	if (ret >= 0)
+		return ret;
 	if (!a.strategies)
 		a.strategies = (1U << TIER_PLAN_NR) - 1;
 	for (s = 0; s < TIER_PLAN_NR; s++) {
@@ -1080,14 +1115,14 @@ int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
 			return 1;
 		}
 	}
+	/* a VS-GREEDY ratio when greedy was asked for and fits */
+	vs_greedy = (a.strategies & (1U << TIER_PLAN_GREEDY)) &&
+		    !err[TIER_PLAN_GREEDY];
 
 	if (a.json) {
 		struct json j;
 
-		json_init(&j, stdout);
-		json_obj_open(&j, NULL);
-		json_host(&j, &in);
-		json_workload(&j, &in);
+		json_open_input(&j, &in);
 		json_arr_open(&j, "strategies");
 		for (s = 0; s < TIER_PLAN_NR; s++) {
 			if (!(a.strategies & (1U << s)))
@@ -1097,8 +1132,7 @@ int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
 			json_bool(&j, "feasible", !err[s]);
 			json_str(&j, "error", err[s] ? plan_error(err[s]) : NULL);
 			if (!err[s]) {
-				if (!err[TIER_PLAN_GREEDY] &&
-				    (a.strategies & (1U << TIER_PLAN_GREEDY)))
+				if (vs_greedy)
 					json_f64(&j, "vs_greedy",
 						 r[s].step_s / r[TIER_PLAN_GREEDY].step_s);
 				else
@@ -1112,10 +1146,8 @@ int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
 		return 0;
 	}
 
-	if (print_host(cmd, &in))
+	if (print_input(cmd, &in))
 		return 1;
-	print_workload(&in);
-	printf("\n");
 	{
 		static const char *const hdr[] = {
 			"STRATEGY", "STEP-S", "OPTIMIZER-S", "COPIES-S",
@@ -1149,8 +1181,7 @@ int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
 			table_add(&t, "%.3f", r[s].step_s);
 			table_add(&t, "%.3f", r[s].cpu_s);
 			table_add(&t, "%.3f", r[s].dma_s);
-			if (!err[TIER_PLAN_GREEDY] &&
-			    (a.strategies & (1U << TIER_PLAN_GREEDY)))
+			if (vs_greedy)
 				table_add(&t, "%.3f", r[s].step_s / r[TIER_PLAN_GREEDY].step_s);
 			else
 				table_add(&t, "-");
@@ -1262,12 +1293,10 @@ int cmd_model(const struct tc_cmd *cmd, int argc, char **argv)
 	struct plan_args a;
 	int ret, err;
 
-	ret = parse_args(cmd, argc, argv, &a, false);
-	if (ret)
-		return ret < 0 ? 0 : 1;
-	memset(&in, 0, sizeof(in));
-	if (get_workload(cmd, &a, &in) || get_host(cmd, &a, &in) ||
-	    apply_places(cmd, &a, &in, &pl))
+	ret = plan_start(cmd, argc, argv, &a, &in, false);
+	if (ret >= 0)
+		return ret;
+	if (apply_places(cmd, &a, &in, &pl))
 		return 1;
 	err = tier_model_eval(&in.host, &in.w, &pl, &r);
 	if (err) {
@@ -1277,20 +1306,15 @@ int cmd_model(const struct tc_cmd *cmd, int argc, char **argv)
 	if (a.json) {
 		struct json j;
 
-		json_init(&j, stdout);
-		json_obj_open(&j, NULL);
-		json_host(&j, &in);
-		json_workload(&j, &in);
+		json_open_input(&j, &in);
 		json_obj_open(&j, "prediction");
 		json_prediction(&j, &in, &pl, &r);
 		json_obj_close(&j);
 		json_obj_close(&j);
 		return 0;
 	}
-	if (print_host(cmd, &in))
+	if (print_input(cmd, &in))
 		return 1;
-	print_workload(&in);
-	printf("\n");
 	if (print_classes(cmd, &in, &pl, &r))
 		return 1;
 	printf("\noptimizer step (CPU): %.3f ms, LLC serves %.1f%% of its traffic\n",
