@@ -87,16 +87,25 @@ static int module_topo_read(struct tier_ctx *ctx, struct tier_node **out,
  * -EOPNOTSUPP (an older module); what the uapi does not define goes to the
  * kernel, whose answer for it is -EINVAL.
  */
+static int module_supports_mode(struct tier_ctx *ctx, uint32_t mode)
+{
+	if (mode < CXLTIER_NR_MODES &&
+	    !(ctx->info.supported_modes & (1ULL << mode))) {
+		tier_err(ctx, "the module does not support mode %u", mode);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* module_supports_mode(), and the same for the create flags, page size. */
 static int module_supports(struct tier_ctx *ctx, const struct tier_policy *p)
 {
 	const struct tier_info *info = &ctx->info;
 	uint32_t known = p->flags & TIER_KNOWN_FLAGS;
+	int err = module_supports_mode(ctx, p->mode);
 
-	if (p->mode < CXLTIER_NR_MODES &&
-	    !(info->supported_modes & (1ULL << p->mode))) {
-		tier_err(ctx, "the module does not support mode %u", p->mode);
-		return -EOPNOTSUPP;
-	}
+	if (err)
+		return err;
 	if (known & ~info->supported_create_flags) {
 		tier_err(ctx, "the module does not support create flags 0x%x",
 			 known & ~(uint32_t)info->supported_create_flags);
@@ -110,23 +119,31 @@ static int module_supports(struct tier_ctx *ctx, const struct tier_policy *p)
 	return 0;
 }
 
+/* @p's nodes and weights as the uapi's array, unused entries zero. */
+static void module_node_weights(const struct tier_policy *p,
+				struct cxltier_node_weight *nw)
+{
+	uint32_t i;
+
+	memset(nw, 0, TIER_MAX_POLICY_NODES * sizeof(*nw));
+	for (i = 0; i < p->nr_nodes; i++) {
+		nw[i].node = p->nodes[i].node;
+		nw[i].weight = p->nodes[i].weight;
+	}
+}
+
 static int module_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 			     size_t length, const struct tier_policy *p)
 {
 	struct cxltier_node_weight nw[TIER_MAX_POLICY_NODES];
 	struct cxltier_create c;
 	unsigned int shift;
-	uint32_t i;
 	int err;
 
 	err = module_supports(ctx, p);
 	if (err)
 		return err;
-	memset(nw, 0, sizeof(nw));
-	for (i = 0; i < p->nr_nodes; i++) {
-		nw[i].node = p->nodes[i].node;
-		nw[i].weight = p->nodes[i].weight;
-	}
+	module_node_weights(p, nw);
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.flags = p->flags;
@@ -257,20 +274,12 @@ static int module_buf_migrate(struct tier_buf *buf, const struct tier_policy *p,
 {
 	struct cxltier_node_weight nw[TIER_MAX_POLICY_NODES];
 	struct cxltier_migrate m;
-	uint32_t i;
 	int err = 0;
 
-	if (p->mode < CXLTIER_NR_MODES &&
-	    !(buf->ctx->info.supported_modes & (1ULL << p->mode))) {
-		tier_err(buf->ctx, "the module does not support mode %u",
-			 p->mode);
-		return -EOPNOTSUPP;
-	}
-	memset(nw, 0, sizeof(nw));
-	for (i = 0; i < p->nr_nodes; i++) {
-		nw[i].node = p->nodes[i].node;
-		nw[i].weight = p->nodes[i].weight;
-	}
+	err = module_supports_mode(buf->ctx, p->mode);
+	if (err)
+		return err;
+	module_node_weights(p, nw);
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
 	m.flags = flags;
