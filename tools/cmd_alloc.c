@@ -468,12 +468,8 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		}
 	}
 	if (policy_arg) {
-		err = tier_policy_parse(policy_arg, &policy);
-		if (err) {
-			snprintf(what, sizeof(what), "--policy %s", policy_arg);
-			tc_error(cmd, what, err);
+		if (tc_parse_policy(cmd, "--policy", policy_arg, &policy, NULL, 0))
 			return 1;
-		}
 		if (node_arg && !(policy.nr_nodes == 1 && policy.nodes[0].node == node)) {
 			tc_errorf(cmd, "--node %s conflicts with --policy %s",
 				  node_arg, policy_arg);
@@ -500,14 +496,9 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		    !(policy.flags & flag_names[i].flag))
 			snprintf(full + strlen(full), sizeof(full) - strlen(full),
 				 ",%s", flag_names[i].name);
-	err = tier_policy_parse(full, &policy);
-	if (err) {
-		snprintf(what, sizeof(what), "policy %s", full);
-		tc_error(cmd, what, err);
+	if (tc_parse_policy(cmd, "policy", full, &policy, policy_str,
+			    sizeof(policy_str)))
 		return 1;
-	}
-	if (tier_policy_format(&policy, policy_str, sizeof(policy_str)) < 0)
-		snprintf(policy_str, sizeof(policy_str), "%s", full);
 	res.policy = policy_str;
 	res.pol = &policy;
 

@@ -1070,14 +1070,9 @@ static int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 			 first_cpu_node(ctx));
 		policy_arg = policy_str;
 	}
-	err = tier_policy_parse(policy_arg, &policy);
-	if (err) {
-		snprintf(what, sizeof(what), "--policy %s", policy_arg);
-		tc_error(cmd, what, err);
+	if (tc_parse_policy(cmd, "--policy", policy_arg, &policy, policy_str,
+			    sizeof(policy_str)))
 		goto out;
-	}
-	if (tier_policy_format(&policy, policy_str, sizeof(policy_str)) < 0)
-		snprintf(policy_str, sizeof(policy_str), "%s", policy_arg);
 	err = tier_pool_create(ctx, &policy, NULL, &pool);
 	if (err) {
 		snprintf(what, sizeof(what), "pool with policy %s", policy_str);

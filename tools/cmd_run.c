@@ -111,14 +111,9 @@ int cmd_run(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 0);
 		return 1;
 	}
-	err = tier_policy_parse(policy_arg, &p);
-	if (err) {
-		snprintf(what, sizeof(what), "--policy %s", policy_arg);
-		tc_error(cmd, what, err);
+	if (tc_parse_policy(cmd, "--policy", policy_arg, &p, canon,
+			    sizeof(canon)))
 		return 1;
-	}
-	if (tier_policy_format(&p, canon, sizeof(canon)) < 0)
-		snprintf(canon, sizeof(canon), "%s", policy_arg);
 	/* what the program's pool will do, tried here, where errors are clear */
 	if (tc_open(cmd, &ctx))
 		return 1;

@@ -455,6 +455,28 @@ int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv)
 	return 1;
 }
 
+int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
+		    const char *arg, struct tier_policy *p, char *canon,
+		    size_t len)
+{
+	int err = tier_policy_parse(arg, p);
+
+	if (err) {
+		tc_errorf(cmd, "%s %s: %s", what, arg, strerror(-err));
+		return 1;
+	}
+	if (canon) {
+		/* @canon may be @arg */
+		char tmp[TIER_POLICY_STRLEN];
+
+		if (tier_policy_format(p, tmp, sizeof(tmp)) >= 0)
+			snprintf(canon, len, "%s", tmp);
+		else if (canon != arg)
+			snprintf(canon, len, "%s", arg);
+	}
+	return 0;
+}
+
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx)
 {
 	int err = tier_open(ctx, 0);

@@ -69,6 +69,15 @@ int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
  */
 int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv);
 
+/*
+ * Policy string @arg into *@p and, when @canon is not NULL, its canonical
+ * spelling into @canon (@arg where it has none).  A bad one is reported as
+ * "@what @arg: error".  Returns 0, or 1 (the exit status).
+ */
+int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
+		    const char *arg, struct tier_policy *p, char *canon,
+		    size_t len);
+
 /* Open a libtier context, reporting failures as CMD errors. */
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx);
 /* The "backend: ..." line of human output. */
