@@ -171,6 +171,23 @@ static void split_kv(char *tok, char **val)
  * "FILE:LINE: message".
  */
 #define MAX_WORDS	32
+/*
+ * The index of a "KEY=VALUE" word's @key in @keys[@n], or -1 when it is
+ * none of them or has no @val.
+ */
+static int find_key(const char *const *keys, size_t n, const char *key,
+		    const char *val)
+{
+	size_t k;
+
+	for (k = 0; val && k < n; k++)
+		if (!strcmp(key, keys[k]))
+			return (int)k;
+	return -1;
+}
+
+#define NR_KEYS(keys)	(sizeof(keys) / sizeof((keys)[0]))
+
 typedef int (*line_fn)(const struct tc_cmd *cmd, const char *where,
 		       char **words, int n, void *priv);
 
@@ -299,7 +316,7 @@ static int class_line(const struct tc_cmd *cmd, const char *where,
 			&c->bytes, &c->cpu_read, &c->cpu_write, &c->h2d, &c->d2h,
 		};
 		char *val;
-		size_t k;
+		int k;
 
 		split_kv(words[i], &val);
 		if (!strcmp(words[i], "pinned") && !val) {
@@ -319,10 +336,8 @@ static int class_line(const struct tc_cmd *cmd, const char *where,
 				 sizeof(in->file_policy[0]), "%s", val);
 			continue;
 		}
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strcmp(words[i], keys[k]))
-				break;
-		if (k == sizeof(keys) / sizeof(keys[0]) || !val) {
+		k = find_key(keys, NR_KEYS(keys), words[i], val);
+		if (k < 0) {
 			tc_errorf(cmd, "%s: %s: unknown (bytes=, cpu-read=, cpu-write=, h2d=, d2h=, pinned, policy=)",
 				  where, words[i]);
 			return -1;
@@ -387,7 +402,7 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 
 		for (i = 1; i < n; i++) {
 			char *val;
-			size_t k;
+			int k;
 
 			split_kv(words[i], &val);
 			if (!strcmp(words[i], "llc") && val) {
@@ -400,10 +415,8 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 				h->llc_bytes = (double)b;
 				continue;
 			}
-			for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-				if (!strcmp(words[i], keys[k]))
-					break;
-			if (k == sizeof(keys) / sizeof(keys[0]) || !val) {
+			k = find_key(keys, NR_KEYS(keys), words[i], val);
+			if (k < 0) {
 				tc_errorf(cmd, "%s: %s: unknown host key (link-h2d=, link-d2h=, llc=, llc-bw=, llc-miss=, overhead=, gpu-tflops=, cpu-max=)",
 					  where, words[i]);
 				return -1;
@@ -479,7 +492,7 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			&nd->dma_d2h_gbps, &nd->latency_ns,
 		};
 		char *val;
-		size_t k;
+		int k;
 
 		if (i == 2 && (!strcmp(words[i], "dram") || !strcmp(words[i], "cxl"))) {
 			nd->tier = !strcmp(words[i], "dram") ? CXLTIER_TIER_DRAM :
@@ -502,10 +515,8 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			}
 			continue;
 		}
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strcmp(words[i], keys[k]))
-				break;
-		if (k == sizeof(keys) / sizeof(keys[0]) || !val) {
+		k = find_key(keys, NR_KEYS(keys), words[i], val);
+		if (k < 0) {
 			tc_errorf(cmd, "%s: %s: unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, local, movable)",
 				  where, words[i]);
 			return -1;
