@@ -394,8 +394,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "reserve", no_argument, NULL, OPT_RESERVE },
 		{ "hold", required_argument, NULL, OPT_HOLD },
 		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	const char *node_arg = NULL, *size_arg = NULL, *policy_arg = NULL;
 	const char *page_arg = NULL, *chunk_arg = NULL;

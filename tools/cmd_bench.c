@@ -544,8 +544,7 @@ enum { OPT_RUNS = 256, OPT_JSON, OPT_QUIET, OPT_OWN };
 	{ "runs", required_argument, NULL, OPT_RUNS }, \
 	{ "json", no_argument, NULL, OPT_JSON }, \
 	{ "quiet", no_argument, NULL, OPT_QUIET }, \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ NULL, 0, NULL, 0 }
+	TC_OPTS_END
 
 struct common_opts {
 	uint64_t runs;

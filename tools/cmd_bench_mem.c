@@ -699,8 +699,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "tiers", optional_argument, NULL, OPT_TIERS },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	enum { FMT_TABLE, FMT_JSON, FMT_TIERS } fmt = FMT_TABLE;
 	static struct mem_node nodes[MEM_MAX_NODES];

@@ -280,8 +280,7 @@ int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "split-huge", no_argument, NULL, OPT_SPLIT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	uint64_t id = 0, rate = 0, pid = 0;
 	const char *policy_arg = NULL;

@@ -188,8 +188,7 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	struct mon m = { 0 };
 	uint64_t timeout = 0;

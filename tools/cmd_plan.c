@@ -52,8 +52,7 @@ static const struct option plan_opts[] = {
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ "place", required_argument, NULL, OPT_PLACE },
 	{ "json", no_argument, NULL, OPT_JSON },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	TC_OPTS_END,
 };
 
 #define MAX_PLACE	(TIER_MODEL_MAX_CLASSES + 1)

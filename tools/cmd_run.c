@@ -68,8 +68,7 @@ int cmd_run(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "report", no_argument, NULL, OPT_REPORT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	char lib[PATH_MAX], num[32], canon[TIER_POLICY_STRLEN];
 	char what[TIER_POLICY_STRLEN + 32], *preload;

@@ -174,8 +174,7 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 		{ "buffers", no_argument, NULL, OPT_BUFFERS },
 		{ "nodes", no_argument, NULL, OPT_NODES },
 		{ "pid", required_argument, NULL, OPT_PID },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	bool json = false, want_bufs = false, want_nodes = false, pid_set = false;
 	struct tier_nl_buf *bufs = NULL;

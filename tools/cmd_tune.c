@@ -217,8 +217,7 @@ int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
 int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	const char *key, *value;
 	char path[256], hint[256];

@@ -431,8 +431,7 @@ int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		TC_OPTS_END,
 	};
 	int c;
 

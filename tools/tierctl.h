@@ -50,8 +50,16 @@ void tc_usage(const struct tc_cmd *cmd, int to_stdout);
  */
 int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
 /*
+ * The end of every command's option table: --help, with the value 'h'
+ * that tc_other_option() answers, and the terminator.
+ */
+#define TC_OPTS_END \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
+
+/*
  * The default: of a command's getopt_long() switch (optstring ":h", the
- * "help" option's value 'h'): for 'h' the usage and help on stdout, exit
+ * table ending in TC_OPTS_END): for 'h' the usage and help on stdout, exit
  * status 0; else tc_bad_option().  Returns the exit status.
  */
 int tc_other_option(const struct tc_cmd *cmd, char **argv, int c);
