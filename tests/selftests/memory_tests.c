@@ -850,43 +850,6 @@ NODE_VARIANTS(lifetime);
 #define LEAK_SLACK (4 * MiB)		/* memory back after free */
 #define DROP_SLACK (4 * MiB)		/* memory taken by a buffer */
 
-struct node_free {
-	long long info;	/* GET_INFO free_bytes + pcp, -1 without the module */
-	long long sys;	/* nodeN/meminfo MemFree + pcp */
-	long long pcp;	/* on the per-CPU free lists */
-};
-
-static int read_node_free(int dev, unsigned int node, struct node_free *f)
-{
-	struct topo t;
-	const struct cxltier_node_info *n;
-	int r;
-
-	f->info = -1;
-	if (dev >= 0) {
-		r = topo_load(dev, &t);
-		if (r < 0)
-			return r;
-		n = topo_find(&t, node);
-		if (!n) {
-			topo_free(&t);
-			return -ENODEV;
-		}
-		f->info = (long long)n->free_bytes;
-		topo_free(&t);
-	}
-	f->pcp = node_pcp_bytes((int)node);
-	if (f->pcp < 0)
-		return (int)f->pcp;
-	if (f->info >= 0)
-		f->info += f->pcp;
-	f->sys = node_meminfo((int)node, "MemFree");
-	if (f->sys < 0)
-		return (int)f->sys;
-	f->sys += f->pcp;
-	return 0;
-}
-
 /*
  * Waits (a few seconds at most) until the node's free memory is back to
  * within @slack of @base by both measures.  true when it is.

@@ -2350,37 +2350,6 @@ static void do_touch(void)
 /* ------------------------------------------------------------------------ */
 /* Main                                                                     */
 
-static unsigned int kernel_max_numnodes(void)
-{
-	char path[256], line[256], rel[128];
-	unsigned int shift = 0;
-	bool numa = false, found = false;
-	FILE *f;
-
-	if (read_text("/proc/sys/kernel/osrelease", rel, sizeof(rel)) <= 0)
-		return 0;
-	rel[strcspn(rel, "\n")] = 0;
-	snprintf(path, sizeof(path), "/boot/config-%s", rel);
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(path, sizeof(path), "/lib/modules/%s/build/.config",
-			 rel);
-		f = fopen(path, "re");
-	}
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strcmp(line, "CONFIG_NUMA=y\n"))
-			numa = true;
-		if (sscanf(line, "CONFIG_NODES_SHIFT=%u", &shift) == 1)
-			found = true;
-	}
-	fclose(f);
-	if (!numa)
-		return 1;
-	return found && shift < 16 ? 1U << shift : 0;
-}
-
 /* A bad kernel log line: shown; the count of them is one check. */
 static void report_kmsg_line(const char *line)
 {
@@ -2410,7 +2379,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_sigaction = probe_handler,
 				.sa_flags = SA_SIGINFO | SA_NODEFER };
 	bool seeded = false;
-	int c, fds0, fds1, r, kfd, bad;
+	int c, fds0, fds1, r, bad;
+	struct kmsg kmsg;
 	unsigned int i;
 	double t0;
 
@@ -2499,7 +2469,7 @@ int main(int argc, char **argv)
 			out("fuzz: 0 passed, 1 failed");
 			return 1;
 		}
-	kfd = kmsg_mark();
+	kmsg_mark(&kmsg);
 	fds0 = count_open_fds();
 
 	t0 = now_s();
@@ -2560,13 +2530,13 @@ int main(int argc, char **argv)
 		      base[i].sys, f.sys, (f.sys - base[i].sys) / 1024);
 	}
 	close(dev);
-	bad = kmsg_scan(kfd, report_kmsg_line, 8);
+	bad = kmsg_scan(&kmsg, report_kmsg_line, 8);
 	check(!bad, "%d kernel log lines report problems", bad);
-	if (kfd < 0)
+	if (kmsg.fd < 0)
 		out("fuzz: note: /dev/kmsg not readable, kernel log not "
 		    "checked (the VM runner checks it)");
 	else
-		close(kfd);
+		close(kmsg.fd);
 	for (i = 0; i < ARRAY_SIZE(results); i++) {
 		static const char *const names[] = { "other-cmd", "GET_INFO",
 						     "CREATE", "BUF_STAT",

@@ -2434,96 +2434,6 @@ static void *compactor(void *arg)
 /* ------------------------------------------------------------------------ */
 /* The device-dax pool: setup, the pool thread, teardown                    */
 
-#define DAX_BUS "/sys/bus/dax"
-
-/* The first dax device bound to device_dax (devdax mode), into pool.dax. */
-static int devdax_find(void)
-{
-	DIR *d = opendir(DAX_BUS "/devices");
-	char path[512], link[512];
-	struct dirent *e;
-	int r = -ENODEV;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		const char *drv;
-		ssize_t n;
-
-		if (e->d_name[0] == '.' ||
-		    strlen(e->d_name) >= sizeof(pool.dax))
-			continue;
-		snprintf(path, sizeof(path), DAX_BUS "/devices/%s/driver",
-			 e->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = 0;
-		drv = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-		if (strcmp(drv, "device_dax"))
-			continue;
-		strcpy(pool.dax, e->d_name);
-		r = 0;
-		break;
-	}
-	closedir(d);
-	return r;
-}
-
-static bool devdax_bound(void)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
-		 pool.dax);
-	return !access(path, F_OK);
-}
-
-/*
- * Unbinds the device from device_dax (what `daxctl disable-device` does:
- * the range becomes free for a driver to claim) or binds it again (what
- * `daxctl enable-device` does).  0 or -errno.
- */
-static int devdax_bind(bool bind)
-{
-	char path[512];
-
-	if (devdax_bound() == bind)
-		return 0;
-	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
-		 bind ? "bind" : "unbind");
-	return write_text(path, pool.dax);
-}
-
-static int devdax_u64(const char *attr, uint64_t *v)
-{
-	char path[512], text[64];
-	int r;
-
-	snprintf(path, sizeof(path), DAX_BUS "/devices/%s/%s", pool.dax, attr);
-	r = read_text(path, text, sizeof(text));
-	if (r < 0)
-		return r;
-	errno = 0;
-	*v = strtoull(text, NULL, 0);
-	return errno ? -errno : 0;
-}
-
-static bool iomem_has(const char *name)
-{
-	FILE *f = fopen("/proc/iomem", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, name))
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /* POOL_ADD of the dax device's range: 0 (id in *@id) or -errno. */
 static int pool_add_ioctl(uint32_t *id)
 {
@@ -2850,16 +2760,16 @@ static void pool_setup(void)
 		out("stress: pool: off (--no-pool)");
 		return;
 	}
-	r = devdax_find();
+	r = devdax_find(pool.dax, sizeof(pool.dax));
 	if (r) {
 		out("stress: pool: SKIPPED: no dax device in devdax mode "
 		    "(bound to device_dax): %s; no pool operations",
 		    errname(r));
 		return;
 	}
-	if (devdax_u64("resource", &pool.start) ||
-	    devdax_u64("size", &pool.len) ||
-	    devdax_u64("target_node", &node)) {
+	if (devdax_u64(pool.dax, "resource", &pool.start) ||
+	    devdax_u64(pool.dax, "size", &pool.len) ||
+	    devdax_u64(pool.dax, "target_node", &node)) {
 		fail("pool: cannot read %s's resource, size or target_node",
 		     pool.dax);
 		return;
@@ -2876,8 +2786,8 @@ static void pool_setup(void)
 		    "operations", pool.dax, pool.node, why);
 		return;
 	}
-	r = devdax_bind(false);
-	if (r || devdax_bound()) {
+	r = devdax_bind(pool.dax, false);
+	if (r || devdax_bound(pool.dax)) {
 		fail("pool: unbinding %s from device_dax: %s", pool.dax,
 		     errname(r));
 		return;
@@ -2888,7 +2798,7 @@ static void pool_setup(void)
 	      (unsigned long long)pool.start, (unsigned long long)pool.len,
 	      pool.node, errname(r));
 	if (r) {
-		r = devdax_bind(true);
+		r = devdax_bind(pool.dax, true);
 		if (r)
 			fail("pool: binding %s to device_dax again: %s",
 			     pool.dax, errname(r));
@@ -2961,9 +2871,9 @@ static void pool_teardown(void)
 		}
 	}
 	if (!r) {
-		r = devdax_bind(true);
-		check(!r && devdax_bound(), "binding %s to device_dax again "
-		      "(as it was): %s", pool.dax, errname(r));
+		r = devdax_bind(pool.dax, true);
+		check(!r && devdax_bound(pool.dax), "binding %s to device_dax "
+		      "again (as it was): %s", pool.dax, errname(r));
 	} else {
 		fail("%s left unbound from device_dax: its pool is still "
 		     "there", pool.dax);
@@ -3191,7 +3101,8 @@ int main(int argc, char **argv)
 	bool alive[64], hung[64] = { false }, cmp_hung = false;
 	uint64_t last_beat[64] = { 0 }, last_compact = 0;
 	double beat_at[64], compact_at;
-	int offnode = -1, kfd, kbad = 0;
+	int offnode = -1, kbad = 0;
+	struct kmsg kmsg;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv);
@@ -3277,7 +3188,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 
-	kfd = kmsg_mark();
+	kmsg_mark(&kmsg);
 	t0 = now_s();
 	compact_at = t0;
 	for (p = 0; p < cfg.procs; p++) {
@@ -3351,7 +3262,7 @@ int main(int argc, char **argv)
 				fail("worker process %u (pid %d): no operation "
 				     "finished for %u s: a hang", p, pids[p],
 				     cfg.hang_timeout);
-				kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+				kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 				dump_stacks(pids[p]);
 			}
 		}
@@ -3363,7 +3274,7 @@ int main(int argc, char **argv)
 			cmp_hung = true;
 			fail("compaction: no write to a compact file finished "
 			     "for %u s: a hang", cfg.hang_timeout);
-			kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+			kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 			dump_stacks(getpid());
 		}
 		if (now_s() - last_progress >= 15) {
@@ -3413,7 +3324,7 @@ int main(int argc, char **argv)
 			fail("worker process %u (pid %d): no progress for %u s "
 			     "after the stop: a hang", p, pids[p],
 			     cfg.hang_timeout);
-			kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+			kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 			dump_stacks(pids[p]);
 		}
 		kill(pids[p], SIGKILL);
@@ -3513,9 +3424,9 @@ reaped:
 	}
 	close(dev);
 	{
-		kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+		kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 		check(!kbad, "%d kernel log lines report problems", kbad);
-		if (kfd < 0)
+		if (kmsg.fd < 0)
 			out("stress: note: /dev/kmsg not readable, kernel log "
 			    "not checked (the VM runner checks it)");
 	}

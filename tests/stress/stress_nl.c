@@ -491,8 +491,8 @@ struct nlnode {
 };
 
 struct nl_nodes {
-	bool seen[MAX_NODE_IDS];
-	uint64_t cnt[MAX_NODE_IDS][5];
+	bool seen[TOPO_MAX_NODES];
+	uint64_t cnt[TOPO_MAX_NODES][5];
 	bool bad;
 };
 
@@ -518,11 +518,11 @@ static int nl_node_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlnode x = { 0 };
 
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_node_attr_cb, &x);
-	if (!x.has_id || x.id >= nls.possible || x.id >= MAX_NODE_IDS ||
+	if (!x.has_id || x.id >= nls.possible || x.id >= TOPO_MAX_NODES ||
 	    d->seen[x.id]) {
 		fail("NODE_GET dump: node id %s%u (possible nodes: %u)%s",
 		     x.has_id ? "" : "missing, ", x.id, nls.possible,
-		     x.has_id && x.id < MAX_NODE_IDS && d->seen[x.id] ?
+		     x.has_id && x.id < TOPO_MAX_NODES && d->seen[x.id] ?
 		     ", listed twice" : "");
 		d->bad = true;
 		return MNL_CB_OK;
@@ -554,7 +554,7 @@ static void nl_node_dump(struct nlc *n, char *buf, struct nl_nodes *prev,
 			     topo.nodes[i].node);
 			cur->bad = true;
 		}
-	for (i = 0; have_prev && i < MAX_NODE_IDS; i++) {
+	for (i = 0; have_prev && i < TOPO_MAX_NODES; i++) {
 		if (!prev->seen[i])
 			continue;
 		if (!cur->seen[i]) {
@@ -826,7 +826,7 @@ static unsigned int possible_nodes(void)
 
 	if (read_text("/sys/devices/system/node/possible", txt, sizeof(txt)) <
 	    0)
-		return MAX_NODE_IDS;
+		return TOPO_MAX_NODES;
 	/* "0-3", "0,2-5": the largest number */
 	for (p = txt; *p; p++)
 		if (*p >= '0' && *p <= '9') {
