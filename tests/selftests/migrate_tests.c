@@ -30,14 +30,9 @@ static int mig_ex(int fd, const struct preq *q, uint32_t flags, uint64_t rate,
 {
 	struct cxltier_node_weight nw[CXLTIER_MAX_POLICY_NODES];
 	struct cxltier_migrate m;
-	unsigned int i;
 	int r;
 
-	memset(nw, 0, sizeof(nw));
-	for (i = 0; i < q->n && i < CXLTIER_MAX_POLICY_NODES; i++) {
-		nw[i].node = q->node[i];
-		nw[i].weight = q->weight[i];
-	}
+	preq_node_weights(q, nw);
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
 	m.flags = flags;
@@ -97,10 +92,8 @@ FIXTURE(mig) {
 FIXTURE_SETUP(mig)
 {
 	ctx_setup(&self->c, "mig", NULL);
-	self->dram = topo_pick(&self->c.topo, NK_DRAM_CPU, 128 * MiB);
-	self->cxl = topo_pick(&self->c.topo, NK_CXL, 128 * MiB);
-	self->cxl2 = topo_pick_not(&self->c.topo, NK_CXL, 128 * MiB,
-				   self->cxl ? (int)self->cxl->node : -1, -1);
+	pick_dram_cxl(&self->c.topo, NK_DRAM_CPU, &self->dram, &self->cxl,
+		      &self->cxl2);
 }
 
 FIXTURE_TEARDOWN(mig)
@@ -108,11 +101,7 @@ FIXTURE_TEARDOWN(mig)
 	ctx_teardown(&self->c);
 }
 
-#define NEED_MIG(self) do {						\
-	if (!(self)->dram || !(self)->cxl)				\
-		SKIP_TOPO(return, "needs a DRAM node with CPUs and a "	\
-			  "CXL node with 128 MiB free");		\
-} while (0)
+#define NEED_MIG(self) NEED_DRAM_CXL_KIND(self, NK_DRAM_CPU)
 
 /*
  * Creates @from, fills it, migrates it to @to, and checks: the layout
