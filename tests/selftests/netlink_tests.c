@@ -469,6 +469,27 @@ FIXTURE_TEARDOWN(netlink)
 #define EV_COUNT(type, ms) \
 	nl_ev_wait(&self->ev, type, ms, false, NULL, NULL, NULL)
 
+/*
+ * @a: a DRAM node with 16 MiB free (every topology the suite runs on has
+ * one); @b, with PICK_SECOND: another node with 16 MiB free, or a skip.
+ */
+#define PICK_DRAM(a) do {						\
+	(a) = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);		\
+	ASSERT_NE(NULL, (a));						\
+} while (0)
+#define PICK_SECOND(b, a) do {						\
+	(b) = topo_pick_not(&self->c.topo, NK_ANY, 16 * MiB,		\
+			    (a)->node, -1);				\
+	if (!(b))							\
+		SKIP_TOPO(return, "needs two nodes with memory");	\
+} while (0)
+
+/* The event names this process, running as root, as the buffer's owner. */
+#define EXPECT_EV_OWNER() do {						\
+	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));			\
+	EXPECT_EQ(0ULL, EV(BUF_UID));					\
+} while (0)
+
 /* Block a node's quota at what it holds now: nothing more fits. */
 #define QUOTA_FULL(node) do {						\
 	uint64_t __used;						\
@@ -764,8 +785,7 @@ TEST_F(netlink, nonroot_sees_own_only)
 	pid_t pid;
 	char go;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	rfd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
 			   1, &root_id);
@@ -892,8 +912,7 @@ TEST_F(netlink, owner_pid_translation)
 	int sv[2], fd, gone_fd, st;
 	pid_t pid;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
 			  1, &root_id);
@@ -1211,11 +1230,8 @@ TEST_F(netlink, event_spill)
 	uint64_t id;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
-	b = topo_pick_not(&self->c.topo, NK_ANY, 16 * MiB, a->node, -1);
-	if (!b)
-		SKIP_TOPO(return, "needs two nodes with memory");
+	PICK_DRAM(a);
+	PICK_SECOND(b, a);
 	two[0] = a->node;
 	two[1] = b->node;
 	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_PREFERRED, 0,
@@ -1227,9 +1243,8 @@ TEST_F(netlink, event_spill)
 	touch(fd, pgsz, pgsz);
 	EV_WAIT(CXLTIER_EVENT_SPILL, 5000);
 	EXPECT_EQ(id, EV(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
 	EXPECT_TRUE(EV_HAS(BUF_UID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(a->node, EV(NODE_ID));
 	EXPECT_EQ(b->node, EV(EVENT_TO_NODE));
 	EXPECT_EQ((uint64_t)pgsz, EV(EVENT_BYTES));
@@ -1249,8 +1264,7 @@ TEST_F(netlink, event_quota_refused_create)
 	unsigned int node;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	ASSERT_EQ(0, qread(node, "used_bytes", &used));
 	self->quota_node = node;
@@ -1260,8 +1274,7 @@ TEST_F(netlink, event_quota_refused_create)
 	ASSERT_EQ(-ENOSPC, fd);
 	EV_WAIT(CXLTIER_EVENT_QUOTA_REFUSED, 5000);
 	EXPECT_FALSE(EV_HAS(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(node, EV(NODE_ID));
 	EXPECT_EQ(1 * MiB, EV(EVENT_BYTES));
 	EXPECT_EQ(used + 256 * KiB, EV(NODE_QUOTA_BYTES));
@@ -1283,8 +1296,7 @@ TEST_F(netlink, event_quota_refused_fault)
 	char *p;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
 			  1, &id);
@@ -1296,8 +1308,7 @@ TEST_F(netlink, event_quota_refused_fault)
 	EXPECT_EQ(SIGBUS, probe(p, true, NULL));
 	EV_WAIT(CXLTIER_EVENT_QUOTA_REFUSED, 5000);
 	EXPECT_EQ(id, EV(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(node, EV(NODE_ID));
 	EXPECT_EQ((uint64_t)pgsz, EV(EVENT_BYTES));
 	EXPECT_EQ(used, EV(NODE_QUOTA_BYTES));
@@ -1320,11 +1331,8 @@ TEST_F(netlink, event_migrate_done)
 	uint64_t id;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
-	b = topo_pick_not(&self->c.topo, NK_ANY, 16 * MiB, a->node, -1);
-	if (!b)
-		SKIP_TOPO(return, "needs two nodes with memory");
+	PICK_DRAM(a);
+	PICK_SECOND(b, a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 2 * MiB, CXLTIER_MODE_BIND, 0, &node, 1,
 			  &id);
@@ -1334,8 +1342,7 @@ TEST_F(netlink, event_migrate_done)
 	EV_WAIT(CXLTIER_EVENT_MIGRATE_DONE, 5000);
 	ASSERT_EQ(0, buf_stat(fd, &s));
 	EXPECT_EQ(id, EV(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(1ULL, EV(BUF_MIGRATE_SEQ));
 	EXPECT_EQ(1 * MiB, EV(BUF_MIGRATE_MOVED_BYTES));
 	EXPECT_EQ(0ULL, EV(BUF_MIGRATE_SKIPPED_BYTES));
@@ -1452,8 +1459,7 @@ TEST_F_TIMEOUT(netlink, event_low_free, 300)
 	int fd, fd2;
 
 	if (!access(lf, F_OK)) {
-		a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-		ASSERT_NE(NULL, a);
+		PICK_DRAM(a);
 		node = a->node;
 		ASSERT_LT(0, read_text(lf, t, sizeof(t)));
 		snprintf(self->low_free, sizeof(self->low_free), "%s", t);
@@ -1552,8 +1558,7 @@ TEST_F(netlink, no_events_without_cause)
 	unsigned int node;
 	int fd, n;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 1 * MiB, CXLTIER_MODE_BIND, 0, &node, 1,
 			  NULL);
