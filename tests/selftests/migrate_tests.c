@@ -61,6 +61,25 @@ static struct preq bind1(unsigned int node, uint64_t len, uint32_t page_shift)
 	return q;
 }
 
+/*
+ * @from's buffer (length, page size, flags) under a new policy: @mode over
+ * {@n0 weight @w0, @n1 weight @w1}.
+ */
+static struct preq repolicy2(const struct preq *from, uint32_t mode,
+			     unsigned int n0, uint32_t w0, unsigned int n1,
+			     uint32_t w1)
+{
+	struct preq q = *from;
+
+	q.mode = mode;
+	q.n = 2;
+	q.node[0] = n0;
+	q.weight[0] = w0;
+	q.node[1] = n1;
+	q.weight[1] = w1;
+	return q;
+}
+
 /* The outputs agree with each other: bytes = pages * page size. */
 #define check_mig_out(m) __check_mig_out(_metadata, m)
 static void __check_mig_out(struct __test_metadata *_metadata,
@@ -200,10 +219,8 @@ TEST_F(mig, to_bind_two)
 
 	NEED_MIG(self);
 	from = bind1(self->dram->node, 999 * pgsz, 0);
-	to = from;
-	to.n = 2;
-	to.node[0] = self->cxl->node;
-	to.node[1] = self->dram->node;
+	to = repolicy2(&from, CXLTIER_MODE_BIND, self->cxl->node, 0,
+			self->dram->node, 0);
 	run_mig(&from, &to);
 }
 
@@ -214,11 +231,8 @@ TEST_F(mig, to_preferred)
 
 	NEED_MIG(self);
 	from = bind1(self->dram->node, 777 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_PREFERRED;
-	to.n = 2;
-	to.node[0] = self->cxl->node;
-	to.node[1] = self->dram->node;
+	to = repolicy2(&from, CXLTIER_MODE_PREFERRED, self->cxl->node, 0,
+			self->dram->node, 0);
 	run_mig(&from, &to);
 }
 
@@ -229,11 +243,8 @@ TEST_F(mig, to_interleave)
 
 	NEED_MIG(self);
 	from = bind1(self->cxl->node, 1024 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_INTERLEAVE;
-	to.n = 2;
-	to.node[0] = self->dram->node;
-	to.node[1] = self->cxl->node;
+	to = repolicy2(&from, CXLTIER_MODE_INTERLEAVE, self->dram->node, 0,
+			self->cxl->node, 0);
 	to.chunk_shift = pgshift + 4;
 	run_mig(&from, &to);
 }
@@ -246,13 +257,8 @@ TEST_F(mig, to_weighted)
 	NEED_MIG(self);
 	NEED_MODE(&self->c.topo, CXLTIER_MODE_WEIGHTED);
 	from = bind1(self->dram->node, 256 * 4 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_WEIGHTED;
-	to.n = 2;
-	to.node[0] = self->dram->node;
-	to.node[1] = self->cxl->node;
-	to.weight[0] = 1;
-	to.weight[1] = 3;
+	to = repolicy2(&from, CXLTIER_MODE_WEIGHTED, self->dram->node, 1,
+			self->cxl->node, 3);
 	run_mig(&from, &to);
 }
 
@@ -270,13 +276,8 @@ TEST_F(mig, to_split_25_75)
 	NEED_MIG(self);
 	NEED_MODE(&self->c.topo, CXLTIER_MODE_SPLIT);
 	from = bind1(self->cxl->node, 1000 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_SPLIT;
-	to.n = 2;
-	to.node[0] = self->dram->node;
-	to.node[1] = self->cxl->node;
-	to.weight[0] = 25;
-	to.weight[1] = 75;
+	to = repolicy2(&from, CXLTIER_MODE_SPLIT, self->dram->node, 25,
+			self->cxl->node, 75);
 	run_mig(&from, &to);
 
 	/* the exact figures, by BUF_STAT alone, on a fresh buffer */
