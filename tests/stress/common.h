@@ -261,4 +261,53 @@ static void __attribute__((format(printf, 1, 2))) out(const char *fmt, ...)
 	}
 }
 
+/* ------------------------------------------------------------------------ */
+/* Free memory before and after a run, every node                           */
+
+/*
+ * settle_memory(), then every node's free memory into @base[]: 0, or -1
+ * after saying which node could not be read and "@prog: 0 passed, 1
+ * failed".
+ */
+static int read_free_base(int dev, const struct topo *t,
+			  struct node_free *base, const char *prog)
+{
+	unsigned int i;
+
+	settle_memory();
+	for (i = 0; i < t->nr; i++)
+		if (read_node_free(dev, t->nodes[i].node, &base[i])) {
+			out("%s: cannot read node %u free memory", prog,
+			    t->nodes[i].node);
+			out("%s: 0 passed, 1 failed", prog);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * At the end of a run: waits for node @n's free memory to come back to
+ * @base within its slack and prints what came back.  Returns whether it
+ * did, with the failure (for the caller's check) in @why.
+ */
+static bool node_free_back(int dev, const struct cxltier_node_info *n,
+			   const struct node_free *base, const char *prog,
+			   char *why, size_t len)
+{
+	unsigned long long slack = free_slack(n);
+	struct node_free f;
+	bool ok = wait_free_back(dev, n->node, base, slack, &f);
+
+	out("%s: node %u free: GET_INFO %+lld KiB, MemFree %+lld KiB "
+	    "(per-CPU lists %lld -> %lld KiB, included), slack %llu KiB",
+	    prog, n->node, (f.info - base->info) / 1024,
+	    (f.sys - base->sys) / 1024, base->pcp / 1024, f.pcp / 1024,
+	    slack / 1024);
+	snprintf(why, len, "node %u free memory not back: GET_INFO %lld -> "
+		 "%lld (%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
+		 base->info, f.info, (f.info - base->info) / 1024, base->sys,
+		 f.sys, (f.sys - base->sys) / 1024);
+	return ok;
+}
+
 #endif /* CXLTIER_STRESS_COMMON_H */

@@ -2461,14 +2461,8 @@ int main(int argc, char **argv)
 	    (uint64_t)topo.info.supported_create_flags,
 	    (uint64_t)topo.info.supported_page_sizes,
 	    topo.info.max_policy_nodes);
-	settle_memory();
-	for (i = 0; i < topo.nr; i++)
-		if (read_node_free(dev, topo.nodes[i].node, &base[i])) {
-			out("fuzz: cannot read node %u free memory",
-			    topo.nodes[i].node);
-			out("fuzz: 0 passed, 1 failed");
-			return 1;
-		}
+	if (read_free_base(dev, &topo, base, "fuzz"))
+		return 1;
 	kmsg_mark(&kmsg);
 	fds0 = count_open_fds();
 
@@ -2514,20 +2508,11 @@ int main(int argc, char **argv)
 	      fds0);
 
 	for (i = 0; i < topo.nr; i++) {
-		const struct cxltier_node_info *n = &topo.nodes[i];
-		unsigned long long slack = free_slack(n);
-		struct node_free f;
-		bool ok = wait_free_back(dev, n->node, &base[i], slack, &f);
+		char why[256];
+		bool ok = node_free_back(dev, &topo.nodes[i], &base[i], "fuzz",
+					 why, sizeof(why));
 
-		out("fuzz: node %u free: GET_INFO %+lld KiB, MemFree %+lld KiB "
-		    "(per-CPU lists %lld -> %lld KiB, included), slack %llu KiB",
-		    n->node, (f.info - base[i].info) / 1024,
-		    (f.sys - base[i].sys) / 1024, base[i].pcp / 1024,
-		    f.pcp / 1024, slack / 1024);
-		check(ok, "node %u free memory not back: GET_INFO %lld -> %lld "
-		      "(%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
-		      base[i].info, f.info, (f.info - base[i].info) / 1024,
-		      base[i].sys, f.sys, (f.sys - base[i].sys) / 1024);
+		check(ok, "%s", why);
 	}
 	close(dev);
 	bad = kmsg_scan(&kmsg, report_kmsg_line, 8);

@@ -3179,14 +3179,8 @@ int main(int argc, char **argv)
 	/* before the free memory baseline: the pool's memmap is allocated */
 	pool_setup();
 
-	settle_memory();
-	for (i = 0; i < topo.nr; i++)
-		if (read_node_free(dev, topo.nodes[i].node, &base[i])) {
-			out("stress: cannot read node %u free memory",
-			    topo.nodes[i].node);
-			out("stress: 0 passed, 1 failed");
-			return 1;
-		}
+	if (read_free_base(dev, &topo, base, "stress"))
+		return 1;
 
 	kmsg_mark(&kmsg);
 	t0 = now_s();
@@ -3378,20 +3372,11 @@ reaped:
 
 	/* free memory back on every node */
 	for (i = 0; i < topo.nr; i++) {
-		const struct cxltier_node_info *n = &topo.nodes[i];
-		unsigned long long slack = free_slack(n);
-		struct node_free f;
-		bool ok = wait_free_back(dev, n->node, &base[i], slack, &f);
+		char why[256];
+		bool ok = node_free_back(dev, &topo.nodes[i], &base[i], "stress",
+					 why, sizeof(why));
 
-		out("stress: node %u free: GET_INFO %+lld KiB, MemFree %+lld "
-		    "KiB (per-CPU lists %lld -> %lld KiB, included), slack "
-		    "%llu KiB", n->node, (f.info - base[i].info) / 1024,
-		    (f.sys - base[i].sys) / 1024, base[i].pcp / 1024,
-		    f.pcp / 1024, slack / 1024);
-		check(ok, "node %u free memory not back: GET_INFO %lld -> %lld "
-		      "(%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
-		      base[i].info, f.info, (f.info - base[i].info) / 1024,
-		      base[i].sys, f.sys, (f.sys - base[i].sys) / 1024);
+		check(ok, "%s", why);
 	}
 	/*
 	 * Every buffer is gone: the module's per-node accounting must be back
