@@ -572,6 +572,23 @@ static void *map_buf(int fd, size_t len, off_t off)
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 }
 
+/*
+ * buf_create() of @len bytes on @node, then map_buf() of all of it:
+ * ASSERTs both.  Returns the fd, the mapping in *@p.
+ */
+#define buf_create_mapped(dev, len, node, p) \
+	__buf_create_mapped(_metadata, dev, len, node, p)
+static int __buf_create_mapped(struct __test_metadata *_metadata, int dev,
+			       uint64_t len, unsigned int node, char **p)
+{
+	int fd = buf_create(dev, len, node);
+
+	ASSERT_OK(fd);
+	*p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, *p);
+	return fd;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Contents                                                                 */
 

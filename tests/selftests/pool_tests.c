@@ -182,14 +182,11 @@ TEST_F(pool, alloc_map_data)
 	struct bstat b;
 	uint64_t pfn;
 	size_t i;
-	void *p;
+	char *p;
 	int fd;
 
 	POOL_ADD(self);
-	fd = buf_create(self->c.dev, len, (unsigned int)self->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, len, (unsigned int)self->node, &p);
 	EXPECT_EQ(-1, check_zero(p, np));
 	fill_pages(p, 0, np, 77);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 77));
@@ -327,14 +324,11 @@ TEST_F(pool, longterm_pin_compaction_remove)
 	struct cxltier_pool_info pi;
 	uint64_t *before;
 	size_t i, moved = 0;
-	void *p;
+	char *p;
 	int fd, xsk, r;
 
 	POOL_ADD(self);
-	fd = buf_create(self->c.dev, len, (unsigned int)self->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, len, (unsigned int)self->node, &p);
 	fill_pages(p, 0, np, 5);
 
 	xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);

@@ -691,10 +691,7 @@ TEST_F(quota, used_follows_lifetime)
 	NEED_QX(self);
 	used0 = qget(self->x->node, "used_bytes");
 	resv0 = qget(self->x->node, "reserved_bytes");
-	fd = buf_create(self->c.dev, np * pgsz, self->x->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->x->node, &p);
 	EXPECT_EQ(used0, qget(self->x->node, "used_bytes"));
 	ASSERT_EQ(10U, touch_all(p, 10));
 	EXPECT_EQ(used0 + 10 * pgsz, qget(self->x->node, "used_bytes"));
@@ -753,10 +750,7 @@ TEST_F_TIMEOUT(quota, offline_moves_charge, 300)
 	ASSERT_GE(64U, t->nr);
 	for (k = 0; k < t->nr; k++)
 		used0[k] = qget(t->nodes[k].node, "used_bytes");
-	fd = buf_create(self->c.dev, np * pgsz, self->x->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->x->node, &p);
 	fill_pages(p, 0, np, 0x0ff1);
 	for (k = 0; k < t->nr; k++)
 		if (t->nodes[k].node != self->x->node)
@@ -967,10 +961,7 @@ TEST_F_TIMEOUT(memcg, child_fault_charged_to_creator, 120)
 	pid_t pid;
 	int fd, pfd[2];
 
-	fd = buf_create(self->c.dev, np * pgsz, self->x->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->x->node, &p);
 	ASSERT_EQ(0, pipe(pfd));
 	a0 = cg_read(self->a, "memory.current");
 	b0 = cg_read(self->b, "memory.current");
