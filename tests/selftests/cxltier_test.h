@@ -34,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -41,10 +42,19 @@
 #include <sys/wait.h>
 
 #include <linux/futex.h>
+#include <linux/if_xdp.h>
 
 #include <linux/cxltier.h>
 
 #include "../lib/cxlt_common.h"
+
+/* AF_XDP sockets (umem registration: a long-term pin), old libc headers */
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
 
 /* The 6.1 harness has an unused parameter: not ours to fix. */
 #pragma GCC diagnostic push

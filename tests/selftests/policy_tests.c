@@ -31,17 +31,8 @@
 #include "cxltier_test.h"
 
 #include <poll.h>
-#include <sys/socket.h>
-#include <linux/if_xdp.h>
 #include <linux/io_uring.h>
 #include <linux/mempolicy.h>
-
-#ifndef AF_XDP
-#define AF_XDP 44
-#endif
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
 
 /* ======================================================================== */
 /* Helpers                                                                  */

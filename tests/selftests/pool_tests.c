@@ -13,15 +13,6 @@
 #include "cxltier_test.h"
 
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <linux/if_xdp.h>
-
-#ifndef AF_XDP
-#define AF_XDP 44
-#endif
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
 
 static int pool_add(int dev, const char *name, uint64_t start, uint64_t len,
 		    unsigned int node, uint32_t *id)
