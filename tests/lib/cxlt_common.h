@@ -3,8 +3,8 @@
  * What the test programs read from the machine, shared by the kselftest
  * suite (tests/selftests/cxltier_test.h) and the stress and fuzz programs
  * (tests/stress/common.h): small files, node memory from sysfs and
- * /proc/zoneinfo, the GET_INFO node table, the kernel log, device-dax
- * devices in sysfs.
+ * /proc/zoneinfo, the GET_INFO node table, a buffer's BUF_STAT, the kernel
+ * log, device-dax devices in sysfs.
  *
  * No kselftest harness here: the stress programs count their own checks.
  * Everything is static inline, so a program that uses a part of it does not
@@ -296,6 +296,26 @@ topo_find(const struct topo *t, unsigned int node)
 		if (t->nodes[i].node == node)
 			return &t->nodes[i];
 	return NULL;
+}
+
+/* CXLTIER_IOC_BUF_STAT with room for every policy node and resident node */
+#define STAT_MAX_RES 64
+struct bstat {
+	struct cxltier_buf_stat st;
+	struct cxltier_node_weight pol[CXLTIER_MAX_POLICY_NODES];
+	struct cxltier_node_bytes res[STAT_MAX_RES];
+};
+
+/* BUF_STAT of buffer @fd into @b; 0 or -errno. */
+static inline int buf_stat(int fd, struct bstat *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->st.size = sizeof(b->st);
+	b->st.nr_policy_nodes = CXLTIER_MAX_POLICY_NODES;
+	b->st.policy_nodes = (uintptr_t)b->pol;
+	b->st.nr_resident = STAT_MAX_RES;
+	b->st.resident = (uintptr_t)b->res;
+	return ioctl(fd, CXLTIER_IOC_BUF_STAT, &b->st) < 0 ? -errno : 0;
 }
 
 /*

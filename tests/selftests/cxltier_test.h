@@ -528,24 +528,7 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 	NEED_SUPPORT(topo, supported_page_sizes, 1ULL << HUGE_SHIFT, \
 		     "2 MiB pages")
 
-#define STAT_MAX_RES 64
-struct bstat {
-	struct cxltier_buf_stat st;
-	struct cxltier_node_weight pol[CXLTIER_MAX_POLICY_NODES];
-	struct cxltier_node_bytes res[STAT_MAX_RES];
-};
-
-/* CXLTIER_IOC_BUF_STAT with room for everything; 0 or -errno. */
-static int buf_stat(int fd, struct bstat *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->st.size = sizeof(b->st);
-	b->st.nr_policy_nodes = CXLTIER_MAX_POLICY_NODES;
-	b->st.policy_nodes = (uintptr_t)b->pol;
-	b->st.nr_resident = STAT_MAX_RES;
-	b->st.resident = (uintptr_t)b->res;
-	return xioctl(fd, CXLTIER_IOC_BUF_STAT, &b->st);
-}
+/* struct bstat and buf_stat() are in ../lib/cxlt_common.h. */
 
 /*
  * ASSERT that buffer @fd has exactly @bytes resident, all of them on @node

@@ -1005,23 +1005,6 @@ static int access_pages(struct sbuf *b, const struct view *v, uint64_t first,
 	return 0;
 }
 
-struct bstat {
-	struct cxltier_buf_stat st;
-	struct cxltier_node_weight pol[CXLTIER_MAX_POLICY_NODES];
-	struct cxltier_node_bytes res[MAX_TNODES];
-};
-
-static int buf_stat(int fd, struct bstat *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->st.size = sizeof(s->st);
-	s->st.nr_policy_nodes = CXLTIER_MAX_POLICY_NODES;
-	s->st.policy_nodes = (uintptr_t)s->pol;
-	s->st.nr_resident = MAX_TNODES;
-	s->st.resident = (uintptr_t)s->res;
-	return ioctl(fd, CXLTIER_IOC_BUF_STAT, &s->st) < 0 ? -errno : 0;
-}
-
 /* "resident: N KiB on node X, ..." for failure messages (fd must be open). */
 static void describe_resident(struct sbuf *b, char *s, size_t len)
 {
@@ -1036,7 +1019,7 @@ static void describe_resident(struct sbuf *b, char *s, size_t len)
 	o += (size_t)snprintf(s + o, len - o, "BUF_STAT: %" PRIu64
 			      " of %zu pages resident:",
 			      (uint64_t)st.st.resident_bytes / pgsz, b->np);
-	for (i = 0; i < st.st.nr_resident && i < MAX_TNODES && o < len; i++)
+	for (i = 0; i < st.st.nr_resident && i < STAT_MAX_RES && o < len; i++)
 		o += (size_t)snprintf(s + o, len - o, " %" PRIu64 " on node %u",
 				      (uint64_t)st.res[i].bytes / pgsz,
 				      st.res[i].node);
@@ -1107,7 +1090,7 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 	      PRIu64 " of %" PRIu64 " resident bytes", op, b->id, b->mode,
 	      b->flags, (uint64_t)s.st.spilled_bytes,
 	      (uint64_t)s.st.resident_bytes);
-	for (i = 0; i < s.st.nr_resident && i < MAX_TNODES; i++) {
+	for (i = 0; i < s.st.nr_resident && i < STAT_MAX_RES; i++) {
 		/* a pool buffer's pages are on the pool's node, and only there */
 		bool node_ok = b->pool ? s.res[i].node == pool.node :
 				node_in_table(s.res[i].node);
@@ -1125,7 +1108,7 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 			return;
 		}
 	}
-	check(s.st.nr_resident <= MAX_TNODES && sum == s.st.resident_bytes,
+	check(s.st.nr_resident <= STAT_MAX_RES && sum == s.st.resident_bytes,
 	      "%s: buffer id %" PRIu64 ": %u resident entries summing to %"
 	      PRIu64 ", resident_bytes %" PRIu64, op, b->id,
 	      s.st.nr_resident, sum, (uint64_t)s.st.resident_bytes);
