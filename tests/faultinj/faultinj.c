@@ -787,23 +787,31 @@ static bool page_zero(const char *p)
 	return true;
 }
 
-/* Pick the node: a movable-only CXL node when there is one, else any. */
-static int pick_node(void)
+#define MAX_NODES 64
+
+/* GET_INFO's node table into @ni: the number of nodes in it, or -1. */
+static int node_table(struct cxltier_node_info ni[MAX_NODES])
 {
-	struct cxltier_node_info ni[64];
 	struct cxltier_info info;
-	uint32_t i;
-	int any = -1;
 
 	memset(&info, 0, sizeof(info));
-	memset(ni, 0, sizeof(ni));
+	memset(ni, 0, sizeof(*ni) * MAX_NODES);
 	info.size = sizeof(info);
-	info.nr_nodes = 64;
+	info.nr_nodes = MAX_NODES;
 	info.node_entry_size = sizeof(ni[0]);
 	info.nodes = (uintptr_t)ni;
 	if (xioctl(dev_fd, CXLTIER_IOC_GET_INFO, &info))
 		return -1;
-	for (i = 0; i < info.nr_nodes && i < 64; i++) {
+	return info.nr_nodes < MAX_NODES ? (int)info.nr_nodes : MAX_NODES;
+}
+
+/* Pick the node: a movable-only CXL node when there is one, else any. */
+static int pick_node(void)
+{
+	struct cxltier_node_info ni[MAX_NODES];
+	int i, nr = node_table(ni), any = -1;
+
+	for (i = 0; i < nr; i++) {
 		if (ni[i].total_bytes < 256ULL << 20)
 			continue;
 		if (ni[i].tier == CXLTIER_TIER_CXL &&
@@ -1655,23 +1663,14 @@ static void access_sweep(void)
 /* A node with memory other than @not, preferring one of the same tier. */
 static int other_node(int not)
 {
-	struct cxltier_node_info ni[64];
-	struct cxltier_info info;
-	uint32_t i, tier = ~0U;
-	int any = -1;
+	struct cxltier_node_info ni[MAX_NODES];
+	int i, nr = node_table(ni), any = -1;
+	uint32_t tier = ~0U;
 
-	memset(&info, 0, sizeof(info));
-	memset(ni, 0, sizeof(ni));
-	info.size = sizeof(info);
-	info.nr_nodes = 64;
-	info.node_entry_size = sizeof(ni[0]);
-	info.nodes = (uintptr_t)ni;
-	if (xioctl(dev_fd, CXLTIER_IOC_GET_INFO, &info))
-		return -1;
-	for (i = 0; i < info.nr_nodes && i < 64; i++)
+	for (i = 0; i < nr; i++)
 		if ((int)ni[i].node == not)
 			tier = ni[i].tier;
-	for (i = 0; i < info.nr_nodes && i < 64; i++) {
+	for (i = 0; i < nr; i++) {
 		if ((int)ni[i].node == not || ni[i].total_bytes < 256ULL << 20)
 			continue;
 		if (ni[i].tier == tier)

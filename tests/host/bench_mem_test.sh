@@ -8,26 +8,8 @@
 # TAP output.  usage: bench_mem_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
-n=0 failed=0 skipped=0
-tmp=$(mktemp -d)
-out=$tmp/out err=$tmp/err
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tap.sh"
 
-ok()   { n=$((n + 1)); echo "ok $n - $1"; }
-nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	 sed 's/^/# stdout: /' "$out" | head -40; sed 's/^/# stderr: /' "$err" | head -20; }
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
-run()  { "$TIERCTL" "$@" > "$out" 2> "$err"; }
-
-# expect_fail NAME REGEX ARGS...: exit 1, nothing on stdout, one error line
-# matching REGEX (then at most a usage line)
-expect_fail() {
-	local name=$1 re=$2 rc; shift 2
-	run "$@"; rc=$?
-	if [ $rc = 1 ] && [ ! -s "$out" ] && head -n 1 "$err" | grep -Eq "$re" &&
-	   [ "$(grep -vc '^usage: ' "$err")" = 1 ]
-	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
-}
 # py NAME PYTHON-CODE FILE...: the code's exit status decides
 py() {
 	local name=$1 code=$2; shift 2

@@ -4,29 +4,8 @@
 # TAP output.  usage: tierctl_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
-n=0 failed=0 skipped=0 out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+. "$(dirname "$0")/tap.sh"
 
-ok()   { n=$((n + 1)); echo "ok $n - $1"; }
-nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	 sed 's/^/# stdout: /' "$out"; sed 's/^/# stderr: /' "$err"; }
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
-run()  { "$TIERCTL" "$@" > "$out" 2> "$err"; }
-
-# expect_ok NAME ARGS...: exit 0, nothing on stderr
-expect_ok() {
-	local name=$1; shift
-	if run "$@" && [ ! -s "$err" ]; then ok "$name"; else nok "$name"; fi
-}
-# expect_fail NAME REGEX ARGS...: exit 1, nothing on stdout, an error line
-# on stderr matching REGEX, then at most a usage line
-expect_fail() {
-	local name=$1 re=$2 rc; shift 2
-	run "$@"; rc=$?
-	if [ $rc = 1 ] && [ ! -s "$out" ] && head -n 1 "$err" | grep -Eq "$re" &&
-	   [ "$(grep -vc '^usage: ' "$err")" = 1 ]
-	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
-}
 # expect_json NAME PYTHON-EXPR ARGS...: exit 0, JSON on stdout, EXPR true for it (d)
 expect_json() {
 	local name=$1 expr=$2; shift 2

@@ -34,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -41,8 +42,19 @@
 #include <sys/wait.h>
 
 #include <linux/futex.h>
+#include <linux/if_xdp.h>
 
 #include <linux/cxltier.h>
+
+#include "../lib/cxlt_common.h"
+
+/* AF_XDP sockets (umem registration: a long-term pin), old libc headers */
+#ifndef AF_XDP
+#define AF_XDP 44
+#endif
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
 
 /* The 6.1 harness has an unused parameter: not ours to fix. */
 #pragma GCC diagnostic push
@@ -50,41 +62,8 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
-#define KiB (1ULL << 10)
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
-
-/* Node ids the suite can name: MAX_NUMNODES is at most 1 << 10 on x86. */
-#define TOPO_MAX_NODES 1024
-
-static size_t pgsz;		/* the base page size */
-static unsigned int pgshift;	/* log2(pgsz) */
-
-static void __attribute__((constructor)) cxlt_init_page_size(void)
-{
-	pgsz = (size_t)sysconf(_SC_PAGESIZE);
-	pgshift = (unsigned int)__builtin_ctzl(pgsz);
-}
-
-static inline uint64_t round_up_pg(uint64_t v)
-{
-	return (v + pgsz - 1) & ~(uint64_t)(pgsz - 1);
-}
-
 /* ------------------------------------------------------------------------ */
 /* errno checks                                                             */
-
-static inline const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (e == 0)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "unknown errno";
-}
 
 /* ioctl() returning its result or -errno. */
 static inline int xioctl(int fd, unsigned long cmd, void *arg)
@@ -159,50 +138,6 @@ static inline bool strict_topology(void)
 /* ------------------------------------------------------------------------ */
 /* Files                                                                    */
 
-/* Reads a small text file, NUL-terminated; returns its length or -errno. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len) {
-		n = read(fd, buf + got, len - 1 - got);
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = 0;
-	close(fd);
-	return (int)got;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	close(fd);
-	return 0;
-}
-
 /* Parses a kernel list ("0-2,4") into @set[0..max). Returns count or -1. */
 static int parse_list(const char *s, bool *set, unsigned int max)
 {
@@ -249,34 +184,6 @@ static int sys_nodes(const char *name, bool *set)
 	if (r < 0)
 		return r;
 	return parse_list(buf, set, TOPO_MAX_NODES);
-}
-
-/* A field of /sys/devices/system/node/nodeN/meminfo in bytes, or -errno. */
-static long long node_meminfo(int node, const char *key)
-{
-	char path[128], buf[8192], *p;
-	size_t klen = strlen(key);
-	int r;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
-		 node);
-	r = read_text(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	/* "Node 0 MemTotal:       2030116 kB" */
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		char *k = strchr(p, ' ');
-
-		if (!k)
-			break;
-		k = strchr(k + 1, ' ');
-		if (!k)
-			break;
-		k++;
-		if (!strncmp(k, key, klen) && k[klen] == ':')
-			return strtoll(k + klen + 1, NULL, 10) * 1024LL;
-	}
-	return -ENOENT;
 }
 
 /* Number of CPUs in /sys/devices/system/node/nodeN/cpulist, or -errno. */
@@ -370,73 +277,6 @@ static int node_zones(int node, unsigned int *zones, unsigned long long *movable
 	return 0;
 }
 
-/*
- * Bytes on the node's per-CPU free lists (/proc/zoneinfo pagesets "count"):
- * free pages that MemFree does not count.  -errno on error.
- */
-static long long node_pcp_bytes(int node)
-{
-	FILE *f = fopen("/proc/zoneinfo", "re");
-	unsigned long long pages = 0, v;
-	char line[512], name[64];
-	int cur = -1, n;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %d, zone %63s", &n, name) == 2) {
-			cur = n;
-			continue;
-		}
-		if (cur == node && sscanf(line, " count: %llu", &v) == 1)
-			pages += v;
-	}
-	fclose(f);
-	return (long long)(pages * pgsz);
-}
-
-/*
- * MAX_NUMNODES from the running kernel's config (CONFIG_NODES_SHIFT), or 0
- * when no config can be found.
- */
-static unsigned int kernel_max_numnodes(void)
-{
-	static const char *const fmt[] = {
-		"/boot/config-%s",
-		"/lib/modules/%s/build/.config",
-		"/usr/src/linux-headers-%s/.config",
-	};
-	char path[256], line[256], rel[128];
-	unsigned int i;
-	FILE *f;
-
-	if (read_text("/proc/sys/kernel/osrelease", rel, sizeof(rel)) <= 0)
-		return 0;
-	rel[strcspn(rel, "\n")] = 0;
-	for (i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
-		unsigned int shift;
-		bool numa = false, found = false;
-
-		snprintf(path, sizeof(path), fmt[i], rel);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		shift = 0;
-		while (fgets(line, sizeof(line), f)) {
-			if (!strcmp(line, "CONFIG_NUMA=y\n"))
-				numa = true;
-			if (sscanf(line, "CONFIG_NODES_SHIFT=%u", &shift) == 1)
-				found = true;
-		}
-		fclose(f);
-		if (!numa)
-			return 1;
-		if (found && shift < 16)
-			return 1U << shift;
-	}
-	return 0;
-}
-
 /* Best effort: empty the page cache and slab caches, fold vmstat counters. */
 static void settle_memory(void)
 {
@@ -463,14 +303,6 @@ static int pin_cpu(void)
 	return sched_setaffinity(0, sizeof(set), &set) ? -errno : cpu;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Lowest free fd number (what the next open would get). */
 static int lowest_free_fd(void)
 {
@@ -481,21 +313,6 @@ static int lowest_free_fd(void)
 	return fd;
 }
 
-static int count_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own fd */
-}
-
 /* ------------------------------------------------------------------------ */
 /* The kernel log (/dev/kmsg)                                               */
 
@@ -504,42 +321,9 @@ static int count_open_fds(void)
  * reader at the end of the log; kmsg_verdict() at teardown reads what came
  * after and fails the test on any line that reports a kernel problem,
  * naming it.  The VM runner scans the whole log too; this attributes a
- * splat to the test that caused it.
+ * splat to the test that caused it (struct kmsg, the patterns and the
+ * reader are in ../lib/cxlt_common.h).
  */
-struct kmsg {
-	int fd;		/* reader positioned at the mark, or -1 */
-	bool overrun;	/* the ring buffer wrapped past our position */
-};
-
-/* Lines that mean the kernel found a problem. */
-static const char *const kmsg_bad_patterns[] = {
-	"BUG:", "WARNING:", "Oops", "KASAN", "UBSAN", "kernel BUG",
-	"general protection fault", "Call Trace:", "RIP:",
-	/* lockdep and friends */
-	"lockdep", "possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "suspicious RCU usage",
-	"non-static key", "DEBUG_LOCKS_WARN_ON", "lock held when returning",
-	/* kmemleak */
-	"unreferenced object", "suspected memory leak",
-	/* stalls, mm */
-	"soft lockup", "hard LOCKUP", "blocked for more than",
-	"rcu_sched detected stall", "rcu_preempt detected stall",
-	"self-detected stall", "Bad page", "invoked oom-killer",
-	"page allocation failure", "refcount_t:", "list_add corruption",
-	"list_del corruption", "double fault",
-};
-
-/* The pattern @msg matches, or NULL when it reports nothing bad. */
-static const char *kmsg_bad(const char *msg)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(kmsg_bad_patterns) / sizeof(kmsg_bad_patterns[0]);
-	     i++)
-		if (strstr(msg, kmsg_bad_patterns[i]))
-			return kmsg_bad_patterns[i];
-	return NULL;
-}
 
 /* Writes one line to the kernel log (a fresh fd: its own rate limit). */
 static void kmsg_note(const char *fmt, ...)
@@ -563,64 +347,6 @@ static void kmsg_note(const char *fmt, ...)
 		/* nothing to do: the marker is a convenience */
 	}
 	close(fd);
-}
-
-/* Returns 0, or -errno when the log cannot be read. */
-static int kmsg_mark(struct kmsg *k)
-{
-	k->overrun = false;
-	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (k->fd < 0)
-		return -errno;
-	if (lseek(k->fd, 0, SEEK_END) < 0) {
-		int e = errno;
-
-		close(k->fd);
-		k->fd = -1;
-		return -e;
-	}
-	return 0;
-}
-
-/*
- * Next message text after the mark into @msg.  Returns 1 for a message, 0 at
- * the end of the log, -errno on error.
- */
-static int kmsg_next(struct kmsg *k, char *msg, size_t len)
-{
-	char rec[8192];
-	ssize_t n;
-	char *text, *nl;
-
-	for (;;) {
-		n = read(k->fd, rec, sizeof(rec) - 1);
-		if (n >= 0)
-			break;
-		if (errno == EPIPE) {	/* overwritten: continue after it */
-			k->overrun = true;
-			continue;
-		}
-		if (errno == EAGAIN)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		return -errno;
-	}
-	if (n == 0)
-		return 0;
-	rec[n] = 0;
-	/* "prio,seq,usec,flags[,...];text\n[ KEY=value\n...]" */
-	text = strchr(rec, ';');
-	text = text ? text + 1 : rec;
-	nl = strchr(text, '\n');
-	if (nl)
-		*nl = 0;
-	n = (ssize_t)strlen(text);
-	if ((size_t)n >= len)
-		n = (ssize_t)len - 1;
-	memcpy(msg, text, (size_t)n);
-	msg[n] = 0;
-	return 1;
 }
 
 /*
@@ -654,61 +380,7 @@ static int __kmsg_verdict(struct __test_metadata *_metadata, struct kmsg *k)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Nodes                                                                    */
-
-struct topo {
-	struct cxltier_info info;	/* as returned by the count query */
-	unsigned int nr;
-	struct cxltier_node_info *nodes;
-};
-
-/* GET_INFO count query then table; 0 or -errno. */
-static int topo_load(int dev, struct topo *t)
-{
-	int tries, r;
-
-	memset(t, 0, sizeof(*t));
-	for (tries = 0; tries < 5; tries++) {
-		struct cxltier_info q = { .size = sizeof(q) };
-
-		r = xioctl(dev, CXLTIER_IOC_GET_INFO, &q);
-		if (r < 0)
-			return r;
-		t->info = q;
-		free(t->nodes);
-		t->nodes = calloc(q.nr_nodes + 1, sizeof(*t->nodes));
-		if (!t->nodes)
-			return -ENOMEM;
-		q.nodes = (uintptr_t)t->nodes;
-		q.node_entry_size = sizeof(*t->nodes);
-		r = xioctl(dev, CXLTIER_IOC_GET_INFO, &q);
-		if (r == -EMSGSIZE)	/* a node came online meanwhile */
-			continue;
-		if (r < 0)
-			return r;
-		t->nr = q.nr_nodes;
-		return 0;
-	}
-	return -EMSGSIZE;
-}
-
-static void topo_free(struct topo *t)
-{
-	free(t->nodes);
-	t->nodes = NULL;
-	t->nr = 0;
-}
-
-static const struct cxltier_node_info *topo_find(const struct topo *t,
-						 unsigned int node)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nr; i++)
-		if (t->nodes[i].node == node)
-			return &t->nodes[i];
-	return NULL;
-}
+/* Choosing nodes from the GET_INFO table (struct topo)                    */
 
 enum node_kind {
 	NK_ANY,		/* any node; a DRAM node with CPUs first */
@@ -856,24 +528,7 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 	NEED_SUPPORT(topo, supported_page_sizes, 1ULL << HUGE_SHIFT, \
 		     "2 MiB pages")
 
-#define STAT_MAX_RES 64
-struct bstat {
-	struct cxltier_buf_stat st;
-	struct cxltier_node_weight pol[CXLTIER_MAX_POLICY_NODES];
-	struct cxltier_node_bytes res[STAT_MAX_RES];
-};
-
-/* CXLTIER_IOC_BUF_STAT with room for everything; 0 or -errno. */
-static int buf_stat(int fd, struct bstat *b)
-{
-	memset(b, 0, sizeof(*b));
-	b->st.size = sizeof(b->st);
-	b->st.nr_policy_nodes = CXLTIER_MAX_POLICY_NODES;
-	b->st.policy_nodes = (uintptr_t)b->pol;
-	b->st.nr_resident = STAT_MAX_RES;
-	b->st.resident = (uintptr_t)b->res;
-	return xioctl(fd, CXLTIER_IOC_BUF_STAT, &b->st);
-}
+/* struct bstat and buf_stat() are in ../lib/cxlt_common.h. */
 
 /*
  * ASSERT that buffer @fd has exactly @bytes resident, all of them on @node
@@ -908,6 +563,23 @@ static void __assert_resident(struct __test_metadata *_metadata, int fd,
 static void *map_buf(int fd, size_t len, off_t off)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+}
+
+/*
+ * buf_create() of @len bytes on @node, then map_buf() of all of it:
+ * ASSERTs both.  Returns the fd, the mapping in *@p.
+ */
+#define buf_create_mapped(dev, len, node, p) \
+	__buf_create_mapped(_metadata, dev, len, node, p)
+static int __buf_create_mapped(struct __test_metadata *_metadata, int dev,
+			       uint64_t len, unsigned int node, char **p)
+{
+	int fd = buf_create(dev, len, node);
+
+	ASSERT_OK(fd);
+	*p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, *p);
+	return fd;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -91,10 +91,7 @@ TEST_F(mmap, fresh_pages_zero)
 	int fd;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, np * pgsz, self->n->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->n->node, &p);
 	assert_resident(fd, self->n->node, 0);
 	bad = check_zero(p, np);
 	if (bad >= 0)
@@ -115,10 +112,7 @@ TEST_F(mmap, pattern_roundtrip)
 	int fd;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, np * pgsz, self->n->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->n->node, &p);
 	fill_pages(p, 0, np, seed);
 	bad = check_pages(p, 0, np, seed);
 	EXPECT_EQ(-1, bad);
@@ -201,10 +195,7 @@ TEST_F(mmap, offset_window)
 	int fd;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, np * pgsz, self->n->node);
-	ASSERT_OK(fd);
-	a = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, a);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->n->node, &a);
 	b = map_buf(fd, 4 * pgsz, (off_t)(2 * pgsz));	/* pages 2..5 */
 	ASSERT_NE(MAP_FAILED, b);
 	c = map_buf(fd, 2 * pgsz, (off_t)(6 * pgsz));	/* pages 6..7 */
@@ -262,10 +253,7 @@ TEST_F(mmap, read_fault_then_write)
 	int fd;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, np * pgsz, self->n->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->n->node, &p);
 	EXPECT_EQ(-1, check_zero(p, np));
 	fill_pages(p, 0, np, 3);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 3));
@@ -286,10 +274,7 @@ TEST_F(mmap, dontneed_keeps_data)
 	int fd, r;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, np * pgsz, self->n->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->n->node, &p);
 	fill_pages(p, 0, np, 4);
 	r = madvise(p, np * pgsz, MADV_DONTNEED);
 	if (r)
@@ -309,10 +294,7 @@ TEST_F(mmap, vm_flags)
 	int fd;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, 4 * pgsz, self->n->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, 4 * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, 4 * pgsz, self->n->node, &p);
 	ASSERT_EQ(0, vma_flags(p, flags, sizeof(flags)));
 	TH_LOG("VmFlags:%s", flags);
 	EXPECT_TRUE(has_vmflag(flags, "io"));
@@ -367,10 +349,7 @@ TEST_F(placement, first_touch_on_node)
 	int fd;
 
 	NEED_NODE(self, variant);
-	fd = buf_create(self->c.dev, PLACEMENT_LEN, self->n->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, PLACEMENT_LEN, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, PLACEMENT_LEN, self->n->node, &p);
 	assert_resident(fd, self->n->node, 0);
 
 	fill_pages(p, 0, half, 5);
@@ -850,43 +829,6 @@ NODE_VARIANTS(lifetime);
 #define LEAK_SLACK (4 * MiB)		/* memory back after free */
 #define DROP_SLACK (4 * MiB)		/* memory taken by a buffer */
 
-struct node_free {
-	long long info;	/* GET_INFO free_bytes + pcp, -1 without the module */
-	long long sys;	/* nodeN/meminfo MemFree + pcp */
-	long long pcp;	/* on the per-CPU free lists */
-};
-
-static int read_node_free(int dev, unsigned int node, struct node_free *f)
-{
-	struct topo t;
-	const struct cxltier_node_info *n;
-	int r;
-
-	f->info = -1;
-	if (dev >= 0) {
-		r = topo_load(dev, &t);
-		if (r < 0)
-			return r;
-		n = topo_find(&t, node);
-		if (!n) {
-			topo_free(&t);
-			return -ENODEV;
-		}
-		f->info = (long long)n->free_bytes;
-		topo_free(&t);
-	}
-	f->pcp = node_pcp_bytes((int)node);
-	if (f->pcp < 0)
-		return (int)f->pcp;
-	if (f->info >= 0)
-		f->info += f->pcp;
-	f->sys = node_meminfo((int)node, "MemFree");
-	if (f->sys < 0)
-		return (int)f->sys;
-	f->sys += f->pcp;
-	return 0;
-}
-
 /*
  * Waits (a few seconds at most) until the node's free memory is back to
  * within @slack of @base by both measures.  true when it is.
@@ -1020,10 +962,7 @@ TEST_F_TIMEOUT(lifetime, close_before_munmap, 300)
 	node = self->n->node;
 	settle_memory();
 	ASSERT_EQ(0, read_node_free(self->c.dev, node, &base));
-	fd = buf_create(self->c.dev, LEAK_LEN, node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, LEAK_LEN, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, LEAK_LEN, node, &p);
 	fill_pages(p, 0, np / 2, 12);
 	ASSERT_EQ(0, close(fd));
 
@@ -1059,10 +998,7 @@ TEST_F_TIMEOUT(lifetime, untouched_costs_nothing, 120)
 	len = round_up_pg(self->n->total_bytes / 2);
 	settle_memory();
 	ASSERT_EQ(0, read_node_free(self->c.dev, node, &base));
-	fd = buf_create(self->c.dev, len, node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, len, node, &p);
 	settle_memory();
 	ASSERT_EQ(0, read_node_free(self->c.dev, node, &f));
 	if (base.sys - f.sys > (long long)self->slack)

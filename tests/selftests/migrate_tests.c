@@ -30,14 +30,9 @@ static int mig_ex(int fd, const struct preq *q, uint32_t flags, uint64_t rate,
 {
 	struct cxltier_node_weight nw[CXLTIER_MAX_POLICY_NODES];
 	struct cxltier_migrate m;
-	unsigned int i;
 	int r;
 
-	memset(nw, 0, sizeof(nw));
-	for (i = 0; i < q->n && i < CXLTIER_MAX_POLICY_NODES; i++) {
-		nw[i].node = q->node[i];
-		nw[i].weight = q->weight[i];
-	}
+	preq_node_weights(q, nw);
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
 	m.flags = flags;
@@ -63,6 +58,25 @@ static struct preq bind1(unsigned int node, uint64_t len, uint32_t page_shift)
 	q.node[0] = node;
 	q.length = len;
 	q.page_shift = page_shift;
+	return q;
+}
+
+/*
+ * @from's buffer (length, page size, flags) under a new policy: @mode over
+ * {@n0 weight @w0, @n1 weight @w1}.
+ */
+static struct preq repolicy2(const struct preq *from, uint32_t mode,
+			     unsigned int n0, uint32_t w0, unsigned int n1,
+			     uint32_t w1)
+{
+	struct preq q = *from;
+
+	q.mode = mode;
+	q.n = 2;
+	q.node[0] = n0;
+	q.weight[0] = w0;
+	q.node[1] = n1;
+	q.weight[1] = w1;
 	return q;
 }
 
@@ -97,10 +111,8 @@ FIXTURE(mig) {
 FIXTURE_SETUP(mig)
 {
 	ctx_setup(&self->c, "mig", NULL);
-	self->dram = topo_pick(&self->c.topo, NK_DRAM_CPU, 128 * MiB);
-	self->cxl = topo_pick(&self->c.topo, NK_CXL, 128 * MiB);
-	self->cxl2 = topo_pick_not(&self->c.topo, NK_CXL, 128 * MiB,
-				   self->cxl ? (int)self->cxl->node : -1, -1);
+	pick_dram_cxl(&self->c.topo, NK_DRAM_CPU, &self->dram, &self->cxl,
+		      &self->cxl2);
 }
 
 FIXTURE_TEARDOWN(mig)
@@ -108,11 +120,7 @@ FIXTURE_TEARDOWN(mig)
 	ctx_teardown(&self->c);
 }
 
-#define NEED_MIG(self) do {						\
-	if (!(self)->dram || !(self)->cxl)				\
-		SKIP_TOPO(return, "needs a DRAM node with CPUs and a "	\
-			  "CXL node with 128 MiB free");		\
-} while (0)
+#define NEED_MIG(self) NEED_DRAM_CXL_KIND(self, NK_DRAM_CPU)
 
 /*
  * Creates @from, fills it, migrates it to @to, and checks: the layout
@@ -211,10 +219,8 @@ TEST_F(mig, to_bind_two)
 
 	NEED_MIG(self);
 	from = bind1(self->dram->node, 999 * pgsz, 0);
-	to = from;
-	to.n = 2;
-	to.node[0] = self->cxl->node;
-	to.node[1] = self->dram->node;
+	to = repolicy2(&from, CXLTIER_MODE_BIND, self->cxl->node, 0,
+			self->dram->node, 0);
 	run_mig(&from, &to);
 }
 
@@ -225,11 +231,8 @@ TEST_F(mig, to_preferred)
 
 	NEED_MIG(self);
 	from = bind1(self->dram->node, 777 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_PREFERRED;
-	to.n = 2;
-	to.node[0] = self->cxl->node;
-	to.node[1] = self->dram->node;
+	to = repolicy2(&from, CXLTIER_MODE_PREFERRED, self->cxl->node, 0,
+			self->dram->node, 0);
 	run_mig(&from, &to);
 }
 
@@ -240,11 +243,8 @@ TEST_F(mig, to_interleave)
 
 	NEED_MIG(self);
 	from = bind1(self->cxl->node, 1024 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_INTERLEAVE;
-	to.n = 2;
-	to.node[0] = self->dram->node;
-	to.node[1] = self->cxl->node;
+	to = repolicy2(&from, CXLTIER_MODE_INTERLEAVE, self->dram->node, 0,
+			self->cxl->node, 0);
 	to.chunk_shift = pgshift + 4;
 	run_mig(&from, &to);
 }
@@ -257,13 +257,8 @@ TEST_F(mig, to_weighted)
 	NEED_MIG(self);
 	NEED_MODE(&self->c.topo, CXLTIER_MODE_WEIGHTED);
 	from = bind1(self->dram->node, 256 * 4 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_WEIGHTED;
-	to.n = 2;
-	to.node[0] = self->dram->node;
-	to.node[1] = self->cxl->node;
-	to.weight[0] = 1;
-	to.weight[1] = 3;
+	to = repolicy2(&from, CXLTIER_MODE_WEIGHTED, self->dram->node, 1,
+			self->cxl->node, 3);
 	run_mig(&from, &to);
 }
 
@@ -281,13 +276,8 @@ TEST_F(mig, to_split_25_75)
 	NEED_MIG(self);
 	NEED_MODE(&self->c.topo, CXLTIER_MODE_SPLIT);
 	from = bind1(self->cxl->node, 1000 * pgsz, 0);
-	to = from;
-	to.mode = CXLTIER_MODE_SPLIT;
-	to.n = 2;
-	to.node[0] = self->dram->node;
-	to.node[1] = self->cxl->node;
-	to.weight[0] = 25;
-	to.weight[1] = 75;
+	to = repolicy2(&from, CXLTIER_MODE_SPLIT, self->dram->node, 25,
+			self->cxl->node, 75);
 	run_mig(&from, &to);
 
 	/* the exact figures, by BUF_STAT alone, on a fresh buffer */

@@ -322,10 +322,7 @@ TEST_F_TIMEOUT(exhaust, node_full_sigbus, 600)
 	ASSERT_EQ(0, read_node_free(self->c.dev, node, &base));
 	len = self->n->total_bytes & ~(uint64_t)(pgsz - 1);
 	np = len / pgsz;
-	fd = buf_create(self->c.dev, len, node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, len, node, &p);
 
 	n = touch_until_sigbus(p, np, &fault);
 	got = (uint64_t)n * pgsz;

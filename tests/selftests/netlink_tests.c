@@ -16,168 +16,15 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <libmnl/libmnl.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
 /* ======================================================================== */
 /* A small generic netlink client                                           */
 
-struct nl {
-	struct mnl_socket *s;
-	uint32_t portid;
-	uint32_t seq;
-	uint16_t family;
-	uint32_t version;
-	uint32_t events_grp;	/* 0: the family has no "events" group */
-};
+/* struct nl, nl_open(), nl_req(), nl_talk(), nl_subscribe(): */
+#include "../lib/cxlt_nl.h"
 
-#define NL_BUFSZ (64 * 1024)
-
-static void nl_close(struct nl *n)
-{
-	if (n->s)
-		mnl_socket_close(n->s);
-	n->s = NULL;
-}
-
-/* Collects CTRL_CMD_GETFAMILY's answer. */
-static int nl_ctrl_grp_cb(const struct nlattr *a, void *data)
-{
-	struct nl *n = data;
-	const struct nlattr *g;
-	const char *name = NULL;
-	uint32_t id = 0;
-
-	mnl_attr_for_each_nested(g, a) {
-		if (mnl_attr_get_type(g) == CTRL_ATTR_MCAST_GRP_NAME)
-			name = mnl_attr_get_str(g);
-		else if (mnl_attr_get_type(g) == CTRL_ATTR_MCAST_GRP_ID)
-			id = mnl_attr_get_u32(g);
-	}
-	if (name && !strcmp(name, CXLTIER_GENL_MCGRP_EVENTS))
-		n->events_grp = id;
-	return MNL_CB_OK;
-}
-
-static int nl_ctrl_attr_cb(const struct nlattr *a, void *data)
-{
-	struct nl *n = data;
-	const struct nlattr *g;
-
-	switch (mnl_attr_get_type(a)) {
-	case CTRL_ATTR_FAMILY_ID:
-		n->family = mnl_attr_get_u16(a);
-		break;
-	case CTRL_ATTR_VERSION:
-		n->version = mnl_attr_get_u32(a);
-		break;
-	case CTRL_ATTR_MCAST_GROUPS:
-		mnl_attr_for_each_nested(g, a)
-			nl_ctrl_grp_cb(g, n);
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int nl_ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_ctrl_attr_cb,
-			      data);
-}
-
-/* Send @nlh and run @cb on each answer until the ack/done; 0 or -errno. */
-static int nl_talk(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
-{
-	char *buf = malloc(NL_BUFSZ);
-	int r;
-
-	if (!buf)
-		return -ENOMEM;
-	nlh->nlmsg_seq = ++n->seq;
-	if (mnl_socket_sendto(n->s, nlh, nlh->nlmsg_len) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(n->s, buf, NL_BUFSZ);
-
-		if (len < 0) {
-			r = -errno;
-			break;
-		}
-		r = mnl_cb_run(buf, len, n->seq, n->portid, cb, data);
-		if (r < 0) {
-			r = -errno;
-			break;
-		}
-		if (r == MNL_CB_STOP) {
-			r = 0;
-			break;
-		}
-	}
-out:
-	free(buf);
-	return r;
-}
-
-/* A request header of @cmd for @family in @buf. */
-static struct nlmsghdr *nl_req(char *buf, uint16_t family, uint8_t cmd,
-			       uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = CXLTIER_GENL_VERSION;
-	return nlh;
-}
-
-/* Open, bind and resolve the family; 0 or -errno (-ENOENT: not there). */
-static int nl_open(struct nl *n)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	int one = 1, r;
-
-	memset(n, 0, sizeof(*n));
-	n->s = mnl_socket_open(NETLINK_GENERIC);
-	if (!n->s)
-		return -errno;
-	if (mnl_socket_bind(n->s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		nl_close(n);
-		return r;
-	}
-	n->portid = mnl_socket_get_portid(n->s);
-	mnl_socket_setsockopt(n->s, NETLINK_EXT_ACK, &one, sizeof(one));
-	nlh = nl_req(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, CXLTIER_GENL_NAME);
-	r = nl_talk(n, nlh, nl_ctrl_cb, n);
-	if (!r && !n->family)
-		r = -ENOENT;
-	if (r)
-		nl_close(n);
-	return r;
-}
-
-/* Join the events group; 0 or -errno. */
-static int nl_subscribe(struct nl *n)
-{
-	int big = 1 << 20;
-
-	if (!n->events_grp)
-		return -ENOENT;
-	setsockopt(mnl_socket_get_fd(n->s), SOL_SOCKET, SO_RCVBUF, &big,
-		   sizeof(big));
-	if (mnl_socket_setsockopt(n->s, NETLINK_ADD_MEMBERSHIP, &n->events_grp,
-				  sizeof(n->events_grp)) < 0)
-		return -errno;
-	return 0;
-}
+/* The events socket's receive buffer: bursts of events must fit. */
+#define NL_EV_RCVBUF (1 << 20)
 
 /* ------------------------------------------------------------------------ */
 /* Attributes                                                               */
@@ -592,7 +439,7 @@ FIXTURE_SETUP(netlink)
 	ASSERT_EQ(0, r);
 	r = nl_open(&self->ev);
 	ASSERT_EQ(0, r);
-	ASSERT_EQ(0, nl_subscribe(&self->ev));
+	ASSERT_EQ(0, nl_subscribe(&self->ev, NL_EV_RCVBUF));
 }
 
 FIXTURE_TEARDOWN(netlink)
@@ -621,6 +468,27 @@ FIXTURE_TEARDOWN(netlink)
 /* How many events of @type arrive in @ms (the test waits them out). */
 #define EV_COUNT(type, ms) \
 	nl_ev_wait(&self->ev, type, ms, false, NULL, NULL, NULL)
+
+/*
+ * @a: a DRAM node with 16 MiB free (every topology the suite runs on has
+ * one); @b, with PICK_SECOND: another node with 16 MiB free, or a skip.
+ */
+#define PICK_DRAM(a) do {						\
+	(a) = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);		\
+	ASSERT_NE(NULL, (a));						\
+} while (0)
+#define PICK_SECOND(b, a) do {						\
+	(b) = topo_pick_not(&self->c.topo, NK_ANY, 16 * MiB,		\
+			    (a)->node, -1);				\
+	if (!(b))							\
+		SKIP_TOPO(return, "needs two nodes with memory");	\
+} while (0)
+
+/* The event names this process, running as root, as the buffer's owner. */
+#define EXPECT_EV_OWNER() do {						\
+	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));			\
+	EXPECT_EQ(0ULL, EV(BUF_UID));					\
+} while (0)
 
 /* Block a node's quota at what it holds now: nothing more fits. */
 #define QUOTA_FULL(node) do {						\
@@ -917,8 +785,7 @@ TEST_F(netlink, nonroot_sees_own_only)
 	pid_t pid;
 	char go;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	rfd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
 			   1, &root_id);
@@ -1045,8 +912,7 @@ TEST_F(netlink, owner_pid_translation)
 	int sv[2], fd, gone_fd, st;
 	pid_t pid;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
 			  1, &root_id);
@@ -1364,11 +1230,8 @@ TEST_F(netlink, event_spill)
 	uint64_t id;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
-	b = topo_pick_not(&self->c.topo, NK_ANY, 16 * MiB, a->node, -1);
-	if (!b)
-		SKIP_TOPO(return, "needs two nodes with memory");
+	PICK_DRAM(a);
+	PICK_SECOND(b, a);
 	two[0] = a->node;
 	two[1] = b->node;
 	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_PREFERRED, 0,
@@ -1380,9 +1243,8 @@ TEST_F(netlink, event_spill)
 	touch(fd, pgsz, pgsz);
 	EV_WAIT(CXLTIER_EVENT_SPILL, 5000);
 	EXPECT_EQ(id, EV(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
 	EXPECT_TRUE(EV_HAS(BUF_UID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(a->node, EV(NODE_ID));
 	EXPECT_EQ(b->node, EV(EVENT_TO_NODE));
 	EXPECT_EQ((uint64_t)pgsz, EV(EVENT_BYTES));
@@ -1402,8 +1264,7 @@ TEST_F(netlink, event_quota_refused_create)
 	unsigned int node;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	ASSERT_EQ(0, qread(node, "used_bytes", &used));
 	self->quota_node = node;
@@ -1413,8 +1274,7 @@ TEST_F(netlink, event_quota_refused_create)
 	ASSERT_EQ(-ENOSPC, fd);
 	EV_WAIT(CXLTIER_EVENT_QUOTA_REFUSED, 5000);
 	EXPECT_FALSE(EV_HAS(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(node, EV(NODE_ID));
 	EXPECT_EQ(1 * MiB, EV(EVENT_BYTES));
 	EXPECT_EQ(used + 256 * KiB, EV(NODE_QUOTA_BYTES));
@@ -1436,8 +1296,7 @@ TEST_F(netlink, event_quota_refused_fault)
 	char *p;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 64 * KiB, CXLTIER_MODE_BIND, 0, &node,
 			  1, &id);
@@ -1449,8 +1308,7 @@ TEST_F(netlink, event_quota_refused_fault)
 	EXPECT_EQ(SIGBUS, probe(p, true, NULL));
 	EV_WAIT(CXLTIER_EVENT_QUOTA_REFUSED, 5000);
 	EXPECT_EQ(id, EV(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(node, EV(NODE_ID));
 	EXPECT_EQ((uint64_t)pgsz, EV(EVENT_BYTES));
 	EXPECT_EQ(used, EV(NODE_QUOTA_BYTES));
@@ -1473,11 +1331,8 @@ TEST_F(netlink, event_migrate_done)
 	uint64_t id;
 	int fd;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
-	b = topo_pick_not(&self->c.topo, NK_ANY, 16 * MiB, a->node, -1);
-	if (!b)
-		SKIP_TOPO(return, "needs two nodes with memory");
+	PICK_DRAM(a);
+	PICK_SECOND(b, a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 2 * MiB, CXLTIER_MODE_BIND, 0, &node, 1,
 			  &id);
@@ -1487,8 +1342,7 @@ TEST_F(netlink, event_migrate_done)
 	EV_WAIT(CXLTIER_EVENT_MIGRATE_DONE, 5000);
 	ASSERT_EQ(0, buf_stat(fd, &s));
 	EXPECT_EQ(id, EV(BUF_ID));
-	EXPECT_EQ((uint64_t)getpid(), EV(BUF_PID));
-	EXPECT_EQ(0ULL, EV(BUF_UID));
+	EXPECT_EV_OWNER();
 	EXPECT_EQ(1ULL, EV(BUF_MIGRATE_SEQ));
 	EXPECT_EQ(1 * MiB, EV(BUF_MIGRATE_MOVED_BYTES));
 	EXPECT_EQ(0ULL, EV(BUF_MIGRATE_SKIPPED_BYTES));
@@ -1605,8 +1459,7 @@ TEST_F_TIMEOUT(netlink, event_low_free, 300)
 	int fd, fd2;
 
 	if (!access(lf, F_OK)) {
-		a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-		ASSERT_NE(NULL, a);
+		PICK_DRAM(a);
 		node = a->node;
 		ASSERT_LT(0, read_text(lf, t, sizeof(t)));
 		snprintf(self->low_free, sizeof(self->low_free), "%s", t);
@@ -1705,8 +1558,7 @@ TEST_F(netlink, no_events_without_cause)
 	unsigned int node;
 	int fd, n;
 
-	a = topo_pick(&self->c.topo, NK_DRAM, 16 * MiB);
-	ASSERT_NE(NULL, a);
+	PICK_DRAM(a);
 	node = a->node;
 	fd = create_nodes(self->c.dev, 1 * MiB, CXLTIER_MODE_BIND, 0, &node, 1,
 			  NULL);

@@ -31,17 +31,8 @@
 #include "cxltier_test.h"
 
 #include <poll.h>
-#include <sys/socket.h>
-#include <linux/if_xdp.h>
 #include <linux/io_uring.h>
 #include <linux/mempolicy.h>
-
-#ifndef AF_XDP
-#define AF_XDP 44
-#endif
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
 
 /* ======================================================================== */
 /* Helpers                                                                  */
@@ -55,20 +46,28 @@ struct preq {
 	uint32_t weight[CXLTIER_MAX_POLICY_NODES];
 };
 
+/* The node list of @q as the uapi carries it (CREATE, MIGRATE). */
+static void preq_node_weights(const struct preq *q,
+			      struct cxltier_node_weight *nw)
+{
+	unsigned int i;
+
+	memset(nw, 0, sizeof(*nw) * CXLTIER_MAX_POLICY_NODES);
+	for (i = 0; i < q->n && i < CXLTIER_MAX_POLICY_NODES; i++) {
+		nw[i].node = q->node[i];
+		nw[i].weight = q->weight[i];
+	}
+}
+
 /* CXLTIER_IOC_CREATE of @q: the new fd or -errno; @out may be NULL. */
 static int preq_create(int dev, const struct preq *q,
 		       struct cxltier_create *out)
 {
 	struct cxltier_node_weight nw[CXLTIER_MAX_POLICY_NODES];
 	struct cxltier_create c;
-	unsigned int i;
 	int r;
 
-	memset(nw, 0, sizeof(nw));
-	for (i = 0; i < q->n && i < CXLTIER_MAX_POLICY_NODES; i++) {
-		nw[i].node = q->node[i];
-		nw[i].weight = q->weight[i];
-	}
+	preq_node_weights(q, nw);
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
 	c.flags = q->flags;
@@ -844,13 +843,35 @@ FIXTURE(policy) {
 	const struct cxltier_node_info *dram, *cxl, *cxl2;
 };
 
+/*
+ * The nodes of the policy and mig fixtures, each with 128 MiB free: a DRAM
+ * node of kind @dram_kind, a CXL node and a second CXL node; NULL where the
+ * topology has none.
+ */
+#define DRAM_CXL_FREE (128 * MiB)
+static void pick_dram_cxl(const struct topo *t, enum node_kind dram_kind,
+			  const struct cxltier_node_info **dram,
+			  const struct cxltier_node_info **cxl,
+			  const struct cxltier_node_info **cxl2)
+{
+	*dram = topo_pick(t, dram_kind, DRAM_CXL_FREE);
+	*cxl = topo_pick(t, NK_CXL, DRAM_CXL_FREE);
+	*cxl2 = topo_pick_not(t, NK_CXL, DRAM_CXL_FREE,
+			      *cxl ? (int)(*cxl)->node : -1, -1);
+}
+
+/* Skips (fails when strict) without both: a DRAM node of @dram_kind, a CXL. */
+#define NEED_DRAM_CXL_KIND(self, dram_kind) do {			\
+	if (!(self)->dram || !(self)->cxl)				\
+		SKIP_TOPO(return, "needs %s and a CXL node with "	\
+			  "128 MiB free", node_kind_name[dram_kind]);	\
+} while (0)
+
 FIXTURE_SETUP(policy)
 {
 	ctx_setup(&self->c, "policy", NULL);
-	self->dram = topo_pick(&self->c.topo, NK_DRAM, 128 * MiB);
-	self->cxl = topo_pick(&self->c.topo, NK_CXL, 128 * MiB);
-	self->cxl2 = topo_pick_not(&self->c.topo, NK_CXL, 128 * MiB,
-				   self->cxl ? (int)self->cxl->node : -1, -1);
+	pick_dram_cxl(&self->c.topo, NK_DRAM, &self->dram, &self->cxl,
+		      &self->cxl2);
 }
 
 FIXTURE_TEARDOWN(policy)
@@ -858,11 +879,7 @@ FIXTURE_TEARDOWN(policy)
 	ctx_teardown(&self->c);
 }
 
-#define NEED_DRAM_CXL(self) do {					\
-	if (!(self)->dram || !(self)->cxl)				\
-		SKIP_TOPO(return, "needs a DRAM and a CXL node with "	\
-			  "128 MiB free");				\
-} while (0)
+#define NEED_DRAM_CXL(self) NEED_DRAM_CXL_KIND(self, NK_DRAM)
 #define NEED_THIRD(self) do {						\
 	if (!(self)->cxl2)						\
 		SKIP_TOPO(return, "needs a second CXL node");		\

@@ -13,85 +13,6 @@
 #include "cxltier_test.h"
 
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <linux/if_xdp.h>
-
-#ifndef AF_XDP
-#define AF_XDP 44
-#endif
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
-
-#define DAX_BUS "/sys/bus/dax"
-
-/* The first dax device bound to device_dax, its name in @name; 0 or -errno. */
-static int devdax_find(char *name, size_t len)
-{
-	DIR *d = opendir(DAX_BUS "/devices");
-	struct dirent *e;
-	char path[1024], link[512];
-	int r = -ENODEV;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		ssize_t n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), DAX_BUS "/devices/%s/driver",
-			 e->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = 0;
-		if (strcmp(strrchr(link, '/') ? strrchr(link, '/') + 1 : link,
-			   "device_dax"))
-			continue;
-		if (strlen(e->d_name) >= len)
-			continue;
-		memcpy(name, e->d_name, strlen(e->d_name) + 1);
-		r = 0;
-		break;
-	}
-	closedir(d);
-	return r;
-}
-
-static bool devdax_bound(const char *name)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s", name);
-	return !access(path, F_OK);
-}
-
-/* Bind or unbind @name to device_dax; 0 or -errno. */
-static int devdax_bind(const char *name, bool bind)
-{
-	char path[512];
-
-	if (devdax_bound(name) == bind)
-		return 0;
-	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
-		 bind ? "bind" : "unbind");
-	return write_text(path, name);
-}
-
-static int devdax_u64(const char *name, const char *attr, uint64_t *v)
-{
-	char path[512], text[64];
-	int r;
-
-	snprintf(path, sizeof(path), DAX_BUS "/devices/%s/%s", name, attr);
-	r = read_text(path, text, sizeof(text));
-	if (r < 0)
-		return r;
-	errno = 0;
-	*v = strtoull(text, NULL, 0);
-	return errno ? -errno : 0;
-}
 
 static int pool_add(int dev, const char *name, uint64_t start, uint64_t len,
 		    unsigned int node, uint32_t *id)
@@ -157,21 +78,6 @@ static int pool_remove_wait(int dev, uint32_t id, double seconds)
 	while ((r = pool_remove(dev, id)) == -EBUSY && now_s() < end)
 		usleep(20000);
 	return r;
-}
-
-static bool iomem_has(const char *name)
-{
-	FILE *f = fopen("/proc/iomem", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, name))
-			found = true;
-	fclose(f);
-	return found;
 }
 
 FIXTURE(pool) {
@@ -267,14 +173,11 @@ TEST_F(pool, alloc_map_data)
 	struct bstat b;
 	uint64_t pfn;
 	size_t i;
-	void *p;
+	char *p;
 	int fd;
 
 	POOL_ADD(self);
-	fd = buf_create(self->c.dev, len, (unsigned int)self->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, len, (unsigned int)self->node, &p);
 	EXPECT_EQ(-1, check_zero(p, np));
 	fill_pages(p, 0, np, 77);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 77));
@@ -412,14 +315,11 @@ TEST_F(pool, longterm_pin_compaction_remove)
 	struct cxltier_pool_info pi;
 	uint64_t *before;
 	size_t i, moved = 0;
-	void *p;
+	char *p;
 	int fd, xsk, r;
 
 	POOL_ADD(self);
-	fd = buf_create(self->c.dev, len, (unsigned int)self->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, len, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, len, (unsigned int)self->node, &p);
 	fill_pages(p, 0, np, 5);
 
 	xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);

@@ -443,67 +443,43 @@ static void __check_reservation(struct __test_metadata *_metadata, int dev,
 
 TEST_F(quota, reserve_per_mode_exact)
 {
+	/* chunk: log2 of the pages per chunk, 0 for chunk_shift 0 */
+	static const struct {
+		uint32_t mode, chunk, weight[2];
+		uint64_t pages, want[2];
+	} cases[] = {
+		/* BIND, 37 pages: 19 on the first node, 18 on the second */
+		{ CXLTIER_MODE_BIND, 0, { 0, 0 }, 37, { 19, 18 } },
+		/* INTERLEAVE by 4 pages, 30 pages: 7 whole chunks and 2 pages
+		 * of an eighth, round-robin: chunks 0, 2, 4, 6 on the first;
+		 * 1, 3, 5 and the 2 pages of chunk 7 on the second */
+		{ CXLTIER_MODE_INTERLEAVE, 2, { 0, 0 }, 30, { 16, 14 } },
+		/* WEIGHTED 3:1 by page, 41 pages: 10 rounds of 4 + 1 on the
+		 * first */
+		{ CXLTIER_MODE_WEIGHTED, 0, { 3, 1 }, 41, { 31, 10 } },
+		/* WEIGHTED 1:3 by 2 pages, 15 pages: 7 chunks + 1 page; rounds
+		 * of 4 chunks: chunks 0 and 4 on the first (4 pages), 1-3 and
+		 * 5-6 and the partial chunk 7 on the second (11 pages) */
+		{ CXLTIER_MODE_WEIGHTED, 1, { 1, 3 }, 15, { 4, 11 } },
+		/* SPLIT 30:70 of 100 pages */
+		{ CXLTIER_MODE_SPLIT, 0, { 30, 70 }, 100, { 30, 70 } },
+		/* PREFERRED with room: all on the first node */
+		{ CXLTIER_MODE_PREFERRED, 0, { 0, 0 }, 20, { 20, 0 } },
+	};
 	struct preq q = { .n = 2, .flags = CXLTIER_CREATE_RESERVE };
-	uint64_t want[2];
+	size_t i;
 
 	NEED_QX(self);
 	q.node[0] = self->d->node;
 	q.node[1] = self->x->node;
-
-	/* BIND, 37 pages: 19 on the first node, 18 on the second */
-	q.mode = CXLTIER_MODE_BIND;
-	q.length = 37 * pgsz;
-	want[0] = 19;
-	want[1] = 18;
-	check_reservation(&q, want);
-
-	/* INTERLEAVE by 4 pages, 30 pages: 7 whole chunks and 2 pages of an
-	 * eighth, round-robin */
-	q.mode = CXLTIER_MODE_INTERLEAVE;
-	q.chunk_shift = pgshift + 2;
-	q.length = 30 * pgsz;
-	want[0] = 16;	/* chunks 0, 2, 4, 6 */
-	want[1] = 14;	/* chunks 1, 3, 5 and the 2 pages of chunk 7 */
-	check_reservation(&q, want);
-
-	/* WEIGHTED 3:1 by page, 41 pages: 10 rounds of 4 + 1 on the first */
-	q.mode = CXLTIER_MODE_WEIGHTED;
-	q.chunk_shift = 0;
-	q.weight[0] = 3;
-	q.weight[1] = 1;
-	q.length = 41 * pgsz;
-	want[0] = 31;
-	want[1] = 10;
-	check_reservation(&q, want);
-
-	/* WEIGHTED 1:3 by 2 pages, 15 pages: 7 chunks + 1 page; rounds of 4
-	 * chunks: chunks 0 and 4 on the first (4 pages), 1-3 and 5-6 and the
-	 * partial chunk 7 on the second (11 pages) */
-	q.weight[0] = 1;
-	q.weight[1] = 3;
-	q.chunk_shift = pgshift + 1;
-	q.length = 15 * pgsz;
-	want[0] = 4;
-	want[1] = 11;
-	check_reservation(&q, want);
-
-	/* SPLIT 30:70 of 100 pages */
-	q.mode = CXLTIER_MODE_SPLIT;
-	q.chunk_shift = 0;
-	q.weight[0] = 30;
-	q.weight[1] = 70;
-	q.length = 100 * pgsz;
-	want[0] = 30;
-	want[1] = 70;
-	check_reservation(&q, want);
-
-	/* PREFERRED with room: all on the first node */
-	q.mode = CXLTIER_MODE_PREFERRED;
-	q.weight[0] = q.weight[1] = 0;
-	q.length = 20 * pgsz;
-	want[0] = 20;
-	want[1] = 0;
-	check_reservation(&q, want);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		q.mode = cases[i].mode;
+		q.chunk_shift = cases[i].chunk ? pgshift + cases[i].chunk : 0;
+		q.weight[0] = cases[i].weight[0];
+		q.weight[1] = cases[i].weight[1];
+		q.length = cases[i].pages * pgsz;
+		check_reservation(&q, cases[i].want);
+	}
 }
 
 /*
@@ -691,10 +667,7 @@ TEST_F(quota, used_follows_lifetime)
 	NEED_QX(self);
 	used0 = qget(self->x->node, "used_bytes");
 	resv0 = qget(self->x->node, "reserved_bytes");
-	fd = buf_create(self->c.dev, np * pgsz, self->x->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->x->node, &p);
 	EXPECT_EQ(used0, qget(self->x->node, "used_bytes"));
 	ASSERT_EQ(10U, touch_all(p, 10));
 	EXPECT_EQ(used0 + 10 * pgsz, qget(self->x->node, "used_bytes"));
@@ -753,10 +726,7 @@ TEST_F_TIMEOUT(quota, offline_moves_charge, 300)
 	ASSERT_GE(64U, t->nr);
 	for (k = 0; k < t->nr; k++)
 		used0[k] = qget(t->nodes[k].node, "used_bytes");
-	fd = buf_create(self->c.dev, np * pgsz, self->x->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->x->node, &p);
 	fill_pages(p, 0, np, 0x0ff1);
 	for (k = 0; k < t->nr; k++)
 		if (t->nodes[k].node != self->x->node)
@@ -967,10 +937,7 @@ TEST_F_TIMEOUT(memcg, child_fault_charged_to_creator, 120)
 	pid_t pid;
 	int fd, pfd[2];
 
-	fd = buf_create(self->c.dev, np * pgsz, self->x->node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, np * pgsz, self->x->node, &p);
 	ASSERT_EQ(0, pipe(pfd));
 	a0 = cg_read(self->a, "memory.current");
 	b0 = cg_read(self->b, "memory.current");

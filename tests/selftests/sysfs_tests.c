@@ -536,11 +536,7 @@ TEST_F_TIMEOUT(sysfs, alloc_pages_counts, 120)
 	int fd;
 
 	NEED_XD(self);
-	memset(&q, 0, sizeof(q));
-	q.mode = CXLTIER_MODE_BIND;
-	q.n = 1;
-	q.node[0] = self->x->node;
-	q.length = 64 * pgsz;
+	q = bind1(self->x->node, 64 * pgsz, 0);
 	counters_read(&self->c.topo, &before);
 	fd = preq_create(self->c.dev, &q, NULL);
 	ASSERT_LE(0, fd);
@@ -632,11 +628,7 @@ TEST_F_TIMEOUT(sysfs, migrate_counts, 120)
 	int fd;
 
 	NEED_XD(self);
-	memset(&q, 0, sizeof(q));
-	q.mode = CXLTIER_MODE_BIND;
-	q.n = 1;
-	q.node[0] = self->d->node;
-	q.length = 64 * pgsz;
+	q = bind1(self->d->node, 64 * pgsz, 0);
 	to = q;
 	to.node[0] = self->x->node;
 	fd = preq_create(self->c.dev, &q, NULL);
@@ -668,11 +660,7 @@ TEST_F_TIMEOUT(sysfs, fault_failures_count, 120)
 	int fd;
 
 	NEED_XD(self);
-	memset(&q, 0, sizeof(q));
-	q.mode = CXLTIER_MODE_BIND;
-	q.n = 1;
-	q.node[0] = self->x->node;
-	q.length = 8 * pgsz;
+	q = bind1(self->x->node, 8 * pgsz, 0);
 	ASSERT_EQ(0, qset(self->x->node, qget(self->x->node, "used_bytes")));
 	counters_read(&self->c.topo, &before);
 	fd = preq_create(self->c.dev, &q, NULL);

@@ -113,10 +113,7 @@ TEST_F_TIMEOUT(unload, busy_while_used_then_reload, 300)
 	settle_memory();
 	ASSERT_EQ(0, read_node_free(-1, node, &base));
 
-	fd = buf_create(self->c.dev, UNLOAD_LEN, node);
-	ASSERT_OK(fd);
-	p = map_buf(fd, UNLOAD_LEN, 0);
-	ASSERT_NE(MAP_FAILED, p);
+	fd = buf_create_mapped(self->c.dev, UNLOAD_LEN, node, &p);
 	fill_pages(p, 0, np, 13);
 
 	EXPECT_BUSY("/dev/cxltier, a buffer fd and its mapping are open");

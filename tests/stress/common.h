@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by cxltier_stress.c and cxltier_fuzz.c: small files, the
- * node table, free memory per node, a random number generator.
+ * Helpers shared by cxltier_stress.c and cxltier_fuzz.c: waiting for free
+ * memory to come back, the kernel-log check, a random number generator,
+ * output.  What the kselftest suite reads from the machine too (small files,
+ * the node table, free memory per node, /dev/kmsg, device-dax devices) is in
+ * ../lib/cxlt_common.h.
  *
  * Standalone on purpose (no kselftest harness): both programs are long
  * randomised runs that count checks and print "N passed, N failed" at the
@@ -34,48 +37,7 @@
 
 #include <linux/cxltier.h>
 
-#define KiB (1ULL << 10)
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Node ids we can name: MAX_NUMNODES is at most 1 << 10 on x86. */
-#define MAX_NODE_IDS 1024
-
-static size_t pgsz;		/* the base page size */
-static unsigned int pgshift;	/* log2(pgsz) */
-
-static void __attribute__((constructor)) common_init_page_size(void)
-{
-	pgsz = (size_t)sysconf(_SC_PAGESIZE);
-	pgshift = (unsigned int)__builtin_ctzl(pgsz);
-}
-
-static inline uint64_t round_up_pg(uint64_t v)
-{
-	return (v + pgsz - 1) & ~(uint64_t)(pgsz - 1);
-}
-
-static inline const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (e == 0)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "unknown-errno";
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "../lib/cxlt_common.h"
 
 static void sleep_ms(unsigned int ms)
 {
@@ -147,182 +109,8 @@ static inline bool one_in(struct rng *r, unsigned int n)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Files                                                                    */
+/* Free memory of the nodes                                                 */
 
-/* Reads a small text file, NUL-terminated; returns its length or -errno. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (got + 1 < len) {
-		n = read(fd, buf + got, len - 1 - got);
-		if (n < 0) {
-			int e = errno;
-
-			if (e == EINTR)
-				continue;
-			close(fd);
-			return -e;
-		}
-		if (!n)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = 0;
-	close(fd);
-	return (int)got;
-}
-
-/* Writes @text to @path in one write(); 0 or -errno. */
-static int write_text(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0) {
-		int e = errno;
-
-		close(fd);
-		return -e;
-	}
-	close(fd);
-	return 0;
-}
-
-static int __attribute__((unused)) count_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;	/* the directory's own fd */
-}
-
-/* ------------------------------------------------------------------------ */
-/* Nodes                                                                    */
-
-struct topo {
-	struct cxltier_info info;	/* as the table query returned it */
-	unsigned int nr;
-	struct cxltier_node_info *nodes;
-};
-
-/* GET_INFO count query then table; 0 or -errno. */
-static int topo_load(int dev, struct topo *t)
-{
-	int tries;
-
-	memset(t, 0, sizeof(*t));
-	for (tries = 0; tries < 5; tries++) {
-		struct cxltier_info q = { .size = sizeof(q) };
-
-		if (ioctl(dev, CXLTIER_IOC_GET_INFO, &q) < 0)
-			return -errno;
-		free(t->nodes);
-		t->nodes = calloc(q.nr_nodes + 1, sizeof(*t->nodes));
-		if (!t->nodes)
-			return -ENOMEM;
-		q.nodes = (uintptr_t)t->nodes;
-		q.nr_nodes += 1;
-		q.node_entry_size = sizeof(*t->nodes);
-		if (ioctl(dev, CXLTIER_IOC_GET_INFO, &q) < 0) {
-			if (errno == EMSGSIZE)	/* a node came online */
-				continue;
-			return -errno;
-		}
-		t->info = q;
-		t->nr = q.nr_nodes;
-		return 0;
-	}
-	return -EMSGSIZE;
-}
-
-static void topo_free(struct topo *t)
-{
-	free(t->nodes);
-	t->nodes = NULL;
-	t->nr = 0;
-}
-
-static const struct cxltier_node_info *topo_find(const struct topo *t,
-						 unsigned int node)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nr; i++)
-		if (t->nodes[i].node == node)
-			return &t->nodes[i];
-	return NULL;
-}
-
-/* A field of /sys/devices/system/node/nodeN/meminfo in bytes, or -errno. */
-static long long node_meminfo(int node, const char *key)
-{
-	char path[128], buf[8192], *p;
-	size_t klen = strlen(key);
-	int r;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
-		 node);
-	r = read_text(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	/* "Node 0 MemTotal:       2030116 kB" */
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		char *k = strchr(p, ' ');
-
-		if (!k)
-			break;
-		k = strchr(k + 1, ' ');
-		if (!k)
-			break;
-		k++;
-		if (!strncmp(k, key, klen) && k[klen] == ':')
-			return strtoll(k + klen + 1, NULL, 10) * 1024LL;
-	}
-	return -ENOENT;
-}
-
-/*
- * Bytes on the node's per-CPU free lists (/proc/zoneinfo pagesets "count:",
- * all CPUs, all zones): free pages that neither MemFree nor GET_INFO
- * free_bytes counts.  -errno on error.
- */
-static long long node_pcp_bytes(int node)
-{
-	FILE *f = fopen("/proc/zoneinfo", "re");
-	unsigned long long pages = 0, v;
-	char line[512], name[64];
-	int cur = -1, n;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "Node %d, zone %63s", &n, name) == 2) {
-			cur = n;
-			continue;
-		}
-		if (cur == node && sscanf(line, " count: %llu", &v) == 1)
-			pages += v;
-	}
-	fclose(f);
-	return (long long)(pages * pgsz);
-}
-
-/* Best effort: empty the page cache and slab caches, fold vmstat counters. */
 /*
  * Shrink every slab cache (/sys/kernel/slab/NAME/shrink): on a KASAN kernel
  * this also empties its quarantine of freed objects, whose slabs otherwise
@@ -346,6 +134,7 @@ static void shrink_slabs(void)
 	closedir(d);
 }
 
+/* Best effort: empty the page cache and slab caches, fold vmstat counters. */
 static void settle_memory(void)
 {
 	sync();
@@ -353,43 +142,6 @@ static void settle_memory(void)
 	shrink_slabs();
 	write_text("/proc/sys/vm/stat_refresh", "1");
 	sleep_ms(20);
-}
-
-/*
- * Free memory of a node, two ways, both including the per-CPU lists: what
- * GET_INFO says (free_bytes) and what the core says (nodeN/meminfo MemFree).
- */
-struct node_free {
-	long long info;
-	long long sys;
-	long long pcp;
-};
-
-static int read_node_free(int dev, unsigned int node, struct node_free *f)
-{
-	const struct cxltier_node_info *n;
-	struct topo t;
-	int r;
-
-	r = topo_load(dev, &t);
-	if (r < 0)
-		return r;
-	n = topo_find(&t, node);
-	if (!n) {
-		topo_free(&t);
-		return -ENODEV;
-	}
-	f->info = (long long)n->free_bytes;
-	topo_free(&t);
-	f->pcp = node_pcp_bytes((int)node);
-	if (f->pcp < 0)
-		return (int)f->pcp;
-	f->info += f->pcp;
-	f->sys = node_meminfo((int)node, "MemFree");
-	if (f->sys < 0)
-		return (int)f->sys;
-	f->sys += f->pcp;
-	return 0;
 }
 
 /*
@@ -463,67 +215,22 @@ static bool wait_free_back(int dev, unsigned int node,
 /* The kernel log                                                           */
 
 /*
- * Lines after a mark in /dev/kmsg that report a kernel problem (the same
- * patterns as the kselftest suite's verdict): the VM runner fails the run
- * on them too, this names them next to the test's own output.
+ * Reads what was logged since kmsg_mark() (or the last call); calls @report
+ * for each line that reports a kernel problem (kmsg_bad(), the patterns of
+ * the kselftest suite's verdict; at most @max of them) and returns how many
+ * there were.  The VM runner fails the run on them too; this names them
+ * next to the test's own output.
  */
-static const char *const kmsg_bad_patterns[] = {
-	"BUG:", "WARNING:", "Oops", "KASAN", "UBSAN", "kernel BUG",
-	"general protection fault", "Call Trace:", "RIP:",
-	"lockdep", "possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "suspicious RCU usage",
-	"DEBUG_LOCKS_WARN_ON", "lock held when returning",
-	"unreferenced object", "soft lockup", "hard LOCKUP",
-	"blocked for more than", "detected stall", "Bad page",
-	"invoked oom-killer", "page allocation failure", "refcount_t:",
-	"list_add corruption", "list_del corruption", "double fault",
-};
-
-/* A reader positioned at the end of the log, or -1. */
-static int kmsg_mark(void)
+static int kmsg_scan(struct kmsg *k, void (*report)(const char *line), int max)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/*
- * Reads what was logged since the mark (or the last call); calls @report
- * for each bad line (at most @max of them) and returns how many there were.
- */
-static int kmsg_scan(int fd, void (*report)(const char *line), int max)
-{
-	char rec[8192];
+	char msg[1024];
 	int bad = 0;
 
-	if (fd < 0)
+	if (k->fd < 0)
 		return 0;
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		char *text, *nl;
-		size_t i;
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten: go on after it */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		text = strchr(rec, ';');
-		text = text ? text + 1 : rec;
-		nl = strchr(text, '\n');
-		if (nl)
-			*nl = 0;
-		for (i = 0; i < ARRAY_SIZE(kmsg_bad_patterns); i++)
-			if (strstr(text, kmsg_bad_patterns[i])) {
-				if (bad++ < max)
-					report(text);
-				break;
-			}
-	}
+	while (kmsg_next(k, msg, sizeof(msg)) > 0)
+		if (kmsg_bad(msg) && bad++ < max)
+			report(msg);
 	return bad;
 }
 
@@ -552,6 +259,55 @@ static void __attribute__((format(printf, 1, 2))) out(const char *fmt, ...)
 	if (write(STDOUT_FILENO, line, (size_t)n) < 0) {
 		/* nowhere to report it */
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Free memory before and after a run, every node                           */
+
+/*
+ * settle_memory(), then every node's free memory into @base[]: 0, or -1
+ * after saying which node could not be read and "@prog: 0 passed, 1
+ * failed".
+ */
+static int read_free_base(int dev, const struct topo *t,
+			  struct node_free *base, const char *prog)
+{
+	unsigned int i;
+
+	settle_memory();
+	for (i = 0; i < t->nr; i++)
+		if (read_node_free(dev, t->nodes[i].node, &base[i])) {
+			out("%s: cannot read node %u free memory", prog,
+			    t->nodes[i].node);
+			out("%s: 0 passed, 1 failed", prog);
+			return -1;
+		}
+	return 0;
+}
+
+/*
+ * At the end of a run: waits for node @n's free memory to come back to
+ * @base within its slack and prints what came back.  Returns whether it
+ * did, with the failure (for the caller's check) in @why.
+ */
+static bool node_free_back(int dev, const struct cxltier_node_info *n,
+			   const struct node_free *base, const char *prog,
+			   char *why, size_t len)
+{
+	unsigned long long slack = free_slack(n);
+	struct node_free f;
+	bool ok = wait_free_back(dev, n->node, base, slack, &f);
+
+	out("%s: node %u free: GET_INFO %+lld KiB, MemFree %+lld KiB "
+	    "(per-CPU lists %lld -> %lld KiB, included), slack %llu KiB",
+	    prog, n->node, (f.info - base->info) / 1024,
+	    (f.sys - base->sys) / 1024, base->pcp / 1024, f.pcp / 1024,
+	    slack / 1024);
+	snprintf(why, len, "node %u free memory not back: GET_INFO %lld -> "
+		 "%lld (%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
+		 base->info, f.info, (f.info - base->info) / 1024, base->sys,
+		 f.sys, (f.sys - base->sys) / 1024);
+	return ok;
 }
 
 #endif /* CXLTIER_STRESS_COMMON_H */

@@ -2350,37 +2350,6 @@ static void do_touch(void)
 /* ------------------------------------------------------------------------ */
 /* Main                                                                     */
 
-static unsigned int kernel_max_numnodes(void)
-{
-	char path[256], line[256], rel[128];
-	unsigned int shift = 0;
-	bool numa = false, found = false;
-	FILE *f;
-
-	if (read_text("/proc/sys/kernel/osrelease", rel, sizeof(rel)) <= 0)
-		return 0;
-	rel[strcspn(rel, "\n")] = 0;
-	snprintf(path, sizeof(path), "/boot/config-%s", rel);
-	f = fopen(path, "re");
-	if (!f) {
-		snprintf(path, sizeof(path), "/lib/modules/%s/build/.config",
-			 rel);
-		f = fopen(path, "re");
-	}
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strcmp(line, "CONFIG_NUMA=y\n"))
-			numa = true;
-		if (sscanf(line, "CONFIG_NODES_SHIFT=%u", &shift) == 1)
-			found = true;
-	}
-	fclose(f);
-	if (!numa)
-		return 1;
-	return found && shift < 16 ? 1U << shift : 0;
-}
-
 /* A bad kernel log line: shown; the count of them is one check. */
 static void report_kmsg_line(const char *line)
 {
@@ -2410,7 +2379,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_sigaction = probe_handler,
 				.sa_flags = SA_SIGINFO | SA_NODEFER };
 	bool seeded = false;
-	int c, fds0, fds1, r, kfd, bad;
+	int c, fds0, fds1, r, bad;
+	struct kmsg kmsg;
 	unsigned int i;
 	double t0;
 
@@ -2491,15 +2461,9 @@ int main(int argc, char **argv)
 	    (uint64_t)topo.info.supported_create_flags,
 	    (uint64_t)topo.info.supported_page_sizes,
 	    topo.info.max_policy_nodes);
-	settle_memory();
-	for (i = 0; i < topo.nr; i++)
-		if (read_node_free(dev, topo.nodes[i].node, &base[i])) {
-			out("fuzz: cannot read node %u free memory",
-			    topo.nodes[i].node);
-			out("fuzz: 0 passed, 1 failed");
-			return 1;
-		}
-	kfd = kmsg_mark();
+	if (read_free_base(dev, &topo, base, "fuzz"))
+		return 1;
+	kmsg_mark(&kmsg);
 	fds0 = count_open_fds();
 
 	t0 = now_s();
@@ -2544,29 +2508,20 @@ int main(int argc, char **argv)
 	      fds0);
 
 	for (i = 0; i < topo.nr; i++) {
-		const struct cxltier_node_info *n = &topo.nodes[i];
-		unsigned long long slack = free_slack(n);
-		struct node_free f;
-		bool ok = wait_free_back(dev, n->node, &base[i], slack, &f);
+		char why[256];
+		bool ok = node_free_back(dev, &topo.nodes[i], &base[i], "fuzz",
+					 why, sizeof(why));
 
-		out("fuzz: node %u free: GET_INFO %+lld KiB, MemFree %+lld KiB "
-		    "(per-CPU lists %lld -> %lld KiB, included), slack %llu KiB",
-		    n->node, (f.info - base[i].info) / 1024,
-		    (f.sys - base[i].sys) / 1024, base[i].pcp / 1024,
-		    f.pcp / 1024, slack / 1024);
-		check(ok, "node %u free memory not back: GET_INFO %lld -> %lld "
-		      "(%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
-		      base[i].info, f.info, (f.info - base[i].info) / 1024,
-		      base[i].sys, f.sys, (f.sys - base[i].sys) / 1024);
+		check(ok, "%s", why);
 	}
 	close(dev);
-	bad = kmsg_scan(kfd, report_kmsg_line, 8);
+	bad = kmsg_scan(&kmsg, report_kmsg_line, 8);
 	check(!bad, "%d kernel log lines report problems", bad);
-	if (kfd < 0)
+	if (kmsg.fd < 0)
 		out("fuzz: note: /dev/kmsg not readable, kernel log not "
 		    "checked (the VM runner checks it)");
 	else
-		close(kfd);
+		close(kmsg.fd);
 	for (i = 0; i < ARRAY_SIZE(results); i++) {
 		static const char *const names[] = { "other-cmd", "GET_INFO",
 						     "CREATE", "BUF_STAT",

@@ -1005,23 +1005,6 @@ static int access_pages(struct sbuf *b, const struct view *v, uint64_t first,
 	return 0;
 }
 
-struct bstat {
-	struct cxltier_buf_stat st;
-	struct cxltier_node_weight pol[CXLTIER_MAX_POLICY_NODES];
-	struct cxltier_node_bytes res[MAX_TNODES];
-};
-
-static int buf_stat(int fd, struct bstat *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->st.size = sizeof(s->st);
-	s->st.nr_policy_nodes = CXLTIER_MAX_POLICY_NODES;
-	s->st.policy_nodes = (uintptr_t)s->pol;
-	s->st.nr_resident = MAX_TNODES;
-	s->st.resident = (uintptr_t)s->res;
-	return ioctl(fd, CXLTIER_IOC_BUF_STAT, &s->st) < 0 ? -errno : 0;
-}
-
 /* "resident: N KiB on node X, ..." for failure messages (fd must be open). */
 static void describe_resident(struct sbuf *b, char *s, size_t len)
 {
@@ -1036,7 +1019,7 @@ static void describe_resident(struct sbuf *b, char *s, size_t len)
 	o += (size_t)snprintf(s + o, len - o, "BUF_STAT: %" PRIu64
 			      " of %zu pages resident:",
 			      (uint64_t)st.st.resident_bytes / pgsz, b->np);
-	for (i = 0; i < st.st.nr_resident && i < MAX_TNODES && o < len; i++)
+	for (i = 0; i < st.st.nr_resident && i < STAT_MAX_RES && o < len; i++)
 		o += (size_t)snprintf(s + o, len - o, " %" PRIu64 " on node %u",
 				      (uint64_t)st.res[i].bytes / pgsz,
 				      st.res[i].node);
@@ -1107,7 +1090,7 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 	      PRIu64 " of %" PRIu64 " resident bytes", op, b->id, b->mode,
 	      b->flags, (uint64_t)s.st.spilled_bytes,
 	      (uint64_t)s.st.resident_bytes);
-	for (i = 0; i < s.st.nr_resident && i < MAX_TNODES; i++) {
+	for (i = 0; i < s.st.nr_resident && i < STAT_MAX_RES; i++) {
 		/* a pool buffer's pages are on the pool's node, and only there */
 		bool node_ok = b->pool ? s.res[i].node == pool.node :
 				node_in_table(s.res[i].node);
@@ -1125,7 +1108,7 @@ static void check_stat(struct sbuf *b, const char *op, bool exact)
 			return;
 		}
 	}
-	check(s.st.nr_resident <= MAX_TNODES && sum == s.st.resident_bytes,
+	check(s.st.nr_resident <= STAT_MAX_RES && sum == s.st.resident_bytes,
 	      "%s: buffer id %" PRIu64 ": %u resident entries summing to %"
 	      PRIu64 ", resident_bytes %" PRIu64, op, b->id,
 	      s.st.nr_resident, sum, (uint64_t)s.st.resident_bytes);
@@ -2434,96 +2417,6 @@ static void *compactor(void *arg)
 /* ------------------------------------------------------------------------ */
 /* The device-dax pool: setup, the pool thread, teardown                    */
 
-#define DAX_BUS "/sys/bus/dax"
-
-/* The first dax device bound to device_dax (devdax mode), into pool.dax. */
-static int devdax_find(void)
-{
-	DIR *d = opendir(DAX_BUS "/devices");
-	char path[512], link[512];
-	struct dirent *e;
-	int r = -ENODEV;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		const char *drv;
-		ssize_t n;
-
-		if (e->d_name[0] == '.' ||
-		    strlen(e->d_name) >= sizeof(pool.dax))
-			continue;
-		snprintf(path, sizeof(path), DAX_BUS "/devices/%s/driver",
-			 e->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = 0;
-		drv = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
-		if (strcmp(drv, "device_dax"))
-			continue;
-		strcpy(pool.dax, e->d_name);
-		r = 0;
-		break;
-	}
-	closedir(d);
-	return r;
-}
-
-static bool devdax_bound(void)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
-		 pool.dax);
-	return !access(path, F_OK);
-}
-
-/*
- * Unbinds the device from device_dax (what `daxctl disable-device` does:
- * the range becomes free for a driver to claim) or binds it again (what
- * `daxctl enable-device` does).  0 or -errno.
- */
-static int devdax_bind(bool bind)
-{
-	char path[512];
-
-	if (devdax_bound() == bind)
-		return 0;
-	snprintf(path, sizeof(path), DAX_BUS "/drivers/device_dax/%s",
-		 bind ? "bind" : "unbind");
-	return write_text(path, pool.dax);
-}
-
-static int devdax_u64(const char *attr, uint64_t *v)
-{
-	char path[512], text[64];
-	int r;
-
-	snprintf(path, sizeof(path), DAX_BUS "/devices/%s/%s", pool.dax, attr);
-	r = read_text(path, text, sizeof(text));
-	if (r < 0)
-		return r;
-	errno = 0;
-	*v = strtoull(text, NULL, 0);
-	return errno ? -errno : 0;
-}
-
-static bool iomem_has(const char *name)
-{
-	FILE *f = fopen("/proc/iomem", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, name))
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /* POOL_ADD of the dax device's range: 0 (id in *@id) or -errno. */
 static int pool_add_ioctl(uint32_t *id)
 {
@@ -2850,16 +2743,16 @@ static void pool_setup(void)
 		out("stress: pool: off (--no-pool)");
 		return;
 	}
-	r = devdax_find();
+	r = devdax_find(pool.dax, sizeof(pool.dax));
 	if (r) {
 		out("stress: pool: SKIPPED: no dax device in devdax mode "
 		    "(bound to device_dax): %s; no pool operations",
 		    errname(r));
 		return;
 	}
-	if (devdax_u64("resource", &pool.start) ||
-	    devdax_u64("size", &pool.len) ||
-	    devdax_u64("target_node", &node)) {
+	if (devdax_u64(pool.dax, "resource", &pool.start) ||
+	    devdax_u64(pool.dax, "size", &pool.len) ||
+	    devdax_u64(pool.dax, "target_node", &node)) {
 		fail("pool: cannot read %s's resource, size or target_node",
 		     pool.dax);
 		return;
@@ -2876,8 +2769,8 @@ static void pool_setup(void)
 		    "operations", pool.dax, pool.node, why);
 		return;
 	}
-	r = devdax_bind(false);
-	if (r || devdax_bound()) {
+	r = devdax_bind(pool.dax, false);
+	if (r || devdax_bound(pool.dax)) {
 		fail("pool: unbinding %s from device_dax: %s", pool.dax,
 		     errname(r));
 		return;
@@ -2888,7 +2781,7 @@ static void pool_setup(void)
 	      (unsigned long long)pool.start, (unsigned long long)pool.len,
 	      pool.node, errname(r));
 	if (r) {
-		r = devdax_bind(true);
+		r = devdax_bind(pool.dax, true);
 		if (r)
 			fail("pool: binding %s to device_dax again: %s",
 			     pool.dax, errname(r));
@@ -2961,9 +2854,9 @@ static void pool_teardown(void)
 		}
 	}
 	if (!r) {
-		r = devdax_bind(true);
-		check(!r && devdax_bound(), "binding %s to device_dax again "
-		      "(as it was): %s", pool.dax, errname(r));
+		r = devdax_bind(pool.dax, true);
+		check(!r && devdax_bound(pool.dax), "binding %s to device_dax "
+		      "again (as it was): %s", pool.dax, errname(r));
 	} else {
 		fail("%s left unbound from device_dax: its pool is still "
 		     "there", pool.dax);
@@ -3191,7 +3084,8 @@ int main(int argc, char **argv)
 	bool alive[64], hung[64] = { false }, cmp_hung = false;
 	uint64_t last_beat[64] = { 0 }, last_compact = 0;
 	double beat_at[64], compact_at;
-	int offnode = -1, kfd, kbad = 0;
+	int offnode = -1, kbad = 0;
+	struct kmsg kmsg;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(argc, argv);
@@ -3268,16 +3162,10 @@ int main(int argc, char **argv)
 	/* before the free memory baseline: the pool's memmap is allocated */
 	pool_setup();
 
-	settle_memory();
-	for (i = 0; i < topo.nr; i++)
-		if (read_node_free(dev, topo.nodes[i].node, &base[i])) {
-			out("stress: cannot read node %u free memory",
-			    topo.nodes[i].node);
-			out("stress: 0 passed, 1 failed");
-			return 1;
-		}
+	if (read_free_base(dev, &topo, base, "stress"))
+		return 1;
 
-	kfd = kmsg_mark();
+	kmsg_mark(&kmsg);
 	t0 = now_s();
 	compact_at = t0;
 	for (p = 0; p < cfg.procs; p++) {
@@ -3351,7 +3239,7 @@ int main(int argc, char **argv)
 				fail("worker process %u (pid %d): no operation "
 				     "finished for %u s: a hang", p, pids[p],
 				     cfg.hang_timeout);
-				kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+				kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 				dump_stacks(pids[p]);
 			}
 		}
@@ -3363,7 +3251,7 @@ int main(int argc, char **argv)
 			cmp_hung = true;
 			fail("compaction: no write to a compact file finished "
 			     "for %u s: a hang", cfg.hang_timeout);
-			kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+			kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 			dump_stacks(getpid());
 		}
 		if (now_s() - last_progress >= 15) {
@@ -3413,7 +3301,7 @@ int main(int argc, char **argv)
 			fail("worker process %u (pid %d): no progress for %u s "
 			     "after the stop: a hang", p, pids[p],
 			     cfg.hang_timeout);
-			kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+			kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 			dump_stacks(pids[p]);
 		}
 		kill(pids[p], SIGKILL);
@@ -3467,20 +3355,11 @@ reaped:
 
 	/* free memory back on every node */
 	for (i = 0; i < topo.nr; i++) {
-		const struct cxltier_node_info *n = &topo.nodes[i];
-		unsigned long long slack = free_slack(n);
-		struct node_free f;
-		bool ok = wait_free_back(dev, n->node, &base[i], slack, &f);
+		char why[256];
+		bool ok = node_free_back(dev, &topo.nodes[i], &base[i], "stress",
+					 why, sizeof(why));
 
-		out("stress: node %u free: GET_INFO %+lld KiB, MemFree %+lld "
-		    "KiB (per-CPU lists %lld -> %lld KiB, included), slack "
-		    "%llu KiB", n->node, (f.info - base[i].info) / 1024,
-		    (f.sys - base[i].sys) / 1024, base[i].pcp / 1024,
-		    f.pcp / 1024, slack / 1024);
-		check(ok, "node %u free memory not back: GET_INFO %lld -> %lld "
-		      "(%+lld KiB), MemFree %lld -> %lld (%+lld KiB)", n->node,
-		      base[i].info, f.info, (f.info - base[i].info) / 1024,
-		      base[i].sys, f.sys, (f.sys - base[i].sys) / 1024);
+		check(ok, "%s", why);
 	}
 	/*
 	 * Every buffer is gone: the module's per-node accounting must be back
@@ -3513,9 +3392,9 @@ reaped:
 	}
 	close(dev);
 	{
-		kbad += kmsg_scan(kfd, report_kmsg_line, 8);
+		kbad += kmsg_scan(&kmsg, report_kmsg_line, 8);
 		check(!kbad, "%d kernel log lines report problems", kbad);
-		if (kfd < 0)
+		if (kmsg.fd < 0)
 			out("stress: note: /dev/kmsg not readable, kernel log "
 			    "not checked (the VM runner checks it)");
 	}

@@ -20,20 +20,12 @@
  * (ENOBUFS counted as lost) and checks that each is well formed.
  */
 #include <sys/socket.h>
-#include <libmnl/libmnl.h>
-#include <linux/genetlink.h>
-#include <linux/netlink.h>
 
-#define NL_BUFSZ (128 * 1024)
+/* struct nl, nl_open(), nl_req(), nl_talk_buf(), nl_subscribe(): */
+#include "../lib/cxlt_nl.h"
+
 #define NL_MAX_ENTRIES 8192
 #define NL_MAX_RES 64
-
-struct nlc {
-	struct mnl_socket *s;
-	uint32_t portid, seq;
-	uint16_t family;
-	uint32_t events_grp;
-};
 
 static struct {
 	bool on;
@@ -48,118 +40,6 @@ static struct {
 	uint64_t max_ev_buf_id, max_ev_pool_id;
 	uint64_t base_pool_add, base_pool_remove, base_offline_ok;
 } nls;
-
-/* ------------------------------------------------------------------------ */
-/* A small client                                                           */
-
-static int nlc_ctrl_attr_cb(const struct nlattr *a, void *data)
-{
-	struct nlc *n = data;
-	const struct nlattr *g, *ga;
-
-	switch (mnl_attr_get_type(a)) {
-	case CTRL_ATTR_FAMILY_ID:
-		n->family = mnl_attr_get_u16(a);
-		break;
-	case CTRL_ATTR_MCAST_GROUPS:
-		mnl_attr_for_each_nested(g, a) {
-			const char *name = NULL;
-			uint32_t id = 0;
-
-			mnl_attr_for_each_nested(ga, g) {
-				if (mnl_attr_get_type(ga) ==
-				    CTRL_ATTR_MCAST_GRP_NAME)
-					name = mnl_attr_get_str(ga);
-				else if (mnl_attr_get_type(ga) ==
-					 CTRL_ATTR_MCAST_GRP_ID)
-					id = mnl_attr_get_u32(ga);
-			}
-			if (name && !strcmp(name, CXLTIER_GENL_MCGRP_EVENTS))
-				n->events_grp = id;
-		}
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-static int nlc_ctrl_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nlc_ctrl_attr_cb,
-			      data);
-}
-
-static struct nlmsghdr *nlc_req(char *buf, uint16_t family, uint8_t cmd,
-				uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = CXLTIER_GENL_VERSION;
-	return nlh;
-}
-
-/* Send @nlh, run @cb on each answer until the ack or done; 0 or -errno. */
-static int nlc_talk(struct nlc *n, struct nlmsghdr *nlh, mnl_cb_t cb,
-		    void *data, char *buf)
-{
-	int r;
-
-	nlh->nlmsg_seq = ++n->seq;
-	if (mnl_socket_sendto(n->s, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(n->s, buf, NL_BUFSZ);
-
-		if (len < 0)
-			return -errno;
-		r = mnl_cb_run(buf, (size_t)len, n->seq, n->portid, cb, data);
-		if (r < 0)
-			return -errno;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static void nlc_close(struct nlc *n)
-{
-	if (n->s)
-		mnl_socket_close(n->s);
-	n->s = NULL;
-}
-
-/* Open and resolve the family; 0 or -errno (-ENOENT: the family is not
- * registered). */
-static int nlc_open(struct nlc *n)
-{
-	char *buf = malloc(NL_BUFSZ);
-	struct nlmsghdr *nlh;
-	int r, one = 1;
-
-	memset(n, 0, sizeof(*n));
-	if (!buf)
-		return -ENOMEM;
-	n->s = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
-	if (!n->s || mnl_socket_bind(n->s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		goto out;
-	}
-	n->portid = mnl_socket_get_portid(n->s);
-	mnl_socket_setsockopt(n->s, NETLINK_EXT_ACK, &one, sizeof(one));
-	nlh = nlc_req(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, CXLTIER_GENL_NAME);
-	r = nlc_talk(n, nlh, nlc_ctrl_cb, n, buf);
-	if (!r && !n->family)
-		r = -ENOENT;
-out:
-	free(buf);
-	if (r)
-		nlc_close(n);
-	return r;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Parsing a buffer                                                          */
@@ -363,7 +243,7 @@ static bool nl_known_matches(const struct nlbuf *e, const struct reg_slot *c,
 	return false;
 }
 
-static void nl_buf_dump(struct nlc *n, char *buf, struct nl_dump *d)
+static void nl_buf_dump(struct nl *n, char *buf, struct nl_dump *d)
 {
 	uint64_t t0, t1, known = 0;
 	unsigned int i;
@@ -372,7 +252,7 @@ static void nl_buf_dump(struct nlc *n, char *buf, struct nl_dump *d)
 	d->n = 0;
 	d->bad = d->overflow = false;
 	t0 = nl_tick();
-	r = nlc_talk(n, nlc_req(buf, n->family, CXLTIER_NL_CMD_BUF_GET,
+	r = nl_talk_buf(n, nl_req(buf, n->family, CXLTIER_NL_CMD_BUF_GET,
 				NLM_F_DUMP), nl_buf_dump_cb, d, buf);
 	t1 = nl_tick();
 	count(C_NL_BUF_DUMP, 1);
@@ -416,18 +296,18 @@ static int nl_one_buf_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* BUF_GET of @id: 0 or -errno, the buffer in @e. */
-static int nl_buf_do(struct nlc *n, char *buf, uint64_t id, struct nlbuf *e)
+static int nl_buf_do(struct nl *n, char *buf, uint64_t id, struct nlbuf *e)
 {
-	struct nlmsghdr *nlh = nlc_req(buf, n->family, CXLTIER_NL_CMD_BUF_GET,
+	struct nlmsghdr *nlh = nl_req(buf, n->family, CXLTIER_NL_CMD_BUF_GET,
 				       0);
 
 	memset(e, 0, sizeof(*e));
 	mnl_attr_put_u64(nlh, CXLTIER_NL_A_BUF_ID, id);
 	count(C_NL_BUF_DO, 1);
-	return nlc_talk(n, nlh, nl_one_buf_cb, e, buf);
+	return nl_talk_buf(n, nlh, nl_one_buf_cb, e, buf);
 }
 
-static void nl_buf_do_checks(struct nlc *n, char *buf, struct rng *rg)
+static void nl_buf_do_checks(struct nl *n, char *buf, struct rng *rg)
 {
 	unsigned int k;
 	struct nlbuf e;
@@ -491,8 +371,8 @@ struct nlnode {
 };
 
 struct nl_nodes {
-	bool seen[MAX_NODE_IDS];
-	uint64_t cnt[MAX_NODE_IDS][5];
+	bool seen[TOPO_MAX_NODES];
+	uint64_t cnt[TOPO_MAX_NODES][5];
 	bool bad;
 };
 
@@ -518,11 +398,11 @@ static int nl_node_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlnode x = { 0 };
 
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), nl_node_attr_cb, &x);
-	if (!x.has_id || x.id >= nls.possible || x.id >= MAX_NODE_IDS ||
+	if (!x.has_id || x.id >= nls.possible || x.id >= TOPO_MAX_NODES ||
 	    d->seen[x.id]) {
 		fail("NODE_GET dump: node id %s%u (possible nodes: %u)%s",
 		     x.has_id ? "" : "missing, ", x.id, nls.possible,
-		     x.has_id && x.id < MAX_NODE_IDS && d->seen[x.id] ?
+		     x.has_id && x.id < TOPO_MAX_NODES && d->seen[x.id] ?
 		     ", listed twice" : "");
 		d->bad = true;
 		return MNL_CB_OK;
@@ -532,7 +412,7 @@ static int nl_node_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void nl_node_dump(struct nlc *n, char *buf, struct nl_nodes *prev,
+static void nl_node_dump(struct nl *n, char *buf, struct nl_nodes *prev,
 			 struct nl_nodes *cur, bool have_prev)
 {
 	static const char *const cn[5] = { "alloc_pages", "spill_pages",
@@ -541,7 +421,7 @@ static void nl_node_dump(struct nlc *n, char *buf, struct nl_nodes *prev,
 	int r;
 
 	memset(cur, 0, sizeof(*cur));
-	r = nlc_talk(n, nlc_req(buf, n->family, CXLTIER_NL_CMD_NODE_GET,
+	r = nl_talk_buf(n, nl_req(buf, n->family, CXLTIER_NL_CMD_NODE_GET,
 				NLM_F_DUMP), nl_node_dump_cb, cur, buf);
 	count(C_NL_NODE_DUMP, 1);
 	if (r) {
@@ -554,7 +434,7 @@ static void nl_node_dump(struct nlc *n, char *buf, struct nl_nodes *prev,
 			     topo.nodes[i].node);
 			cur->bad = true;
 		}
-	for (i = 0; have_prev && i < MAX_NODE_IDS; i++) {
+	for (i = 0; have_prev && i < TOPO_MAX_NODES; i++) {
 		if (!prev->seen[i])
 			continue;
 		if (!cur->seen[i]) {
@@ -588,7 +468,7 @@ static void *nl_requester(void *arg)
 	struct nl_dump d = { .e = calloc(NL_MAX_ENTRIES, sizeof(*d.e)) };
 	char *buf = malloc(NL_BUFSZ);
 	unsigned int round = 0;
-	struct nlc n;
+	struct nl n;
 	struct rng rg;
 	int r;
 
@@ -597,7 +477,7 @@ static void *nl_requester(void *arg)
 	rng_seed(&rg, cfg.seed ^ 0x6e6c);
 	if (!nodes || !d.e || !buf)
 		abort();
-	r = nlc_open(&n);
+	r = nl_open(&n);
 	if (r) {
 		fail("netlink requester: cannot open the family: %s",
 		     errname(-r));
@@ -611,7 +491,7 @@ static void *nl_requester(void *arg)
 		round++;
 		sleep_ms(20);
 	}
-	nlc_close(&n);
+	nl_close(&n);
 out:
 	free(buf);
 	free(d.e);
@@ -755,30 +635,24 @@ static void *nl_listener(void *arg)
 {
 	char *buf = malloc(NL_BUFSZ);
 	struct timeval tv = { .tv_usec = 200000 };
-	int big = 4 << 20, fd, draining = 0;
-	struct nlc n;
+	int fd, draining = 0;
+	struct nl n;
 	int r;
 
 	(void)arg;
 	snprintf(who, sizeof(who), "nl-events");
 	if (!buf)
 		abort();
-	r = nlc_open(&n);
-	if (!r && !n.events_grp)
-		r = -ENOENT;
+	r = nl_open(&n);
+	if (!r)
+		r = nl_subscribe(&n, 4 << 20);
 	fd = r ? -1 : mnl_socket_get_fd(n.s);
-	if (!r) {
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (mnl_socket_setsockopt(n.s, NETLINK_ADD_MEMBERSHIP,
-					  &n.events_grp,
-					  sizeof(n.events_grp)) < 0)
-			r = -errno;
-	}
 	if (r) {
 		fail("netlink listener: cannot join the \"%s\" group: %s",
 		     CXLTIER_GENL_MCGRP_EVENTS, errname(-r));
-		nlc_close(&n);
+		nl_close(&n);
 		__atomic_store_n(&nls.subscribed, -1, __ATOMIC_SEQ_CST);
 		free(buf);
 		return NULL;
@@ -811,7 +685,7 @@ static void *nl_listener(void *arg)
 			fail("netlink listener: a message that does not "
 			     "parse: %s", errname(errno));
 	}
-	nlc_close(&n);
+	nl_close(&n);
 	free(buf);
 	return NULL;
 }
@@ -826,7 +700,7 @@ static unsigned int possible_nodes(void)
 
 	if (read_text("/sys/devices/system/node/possible", txt, sizeof(txt)) <
 	    0)
-		return MAX_NODE_IDS;
+		return TOPO_MAX_NODES;
 	/* "0-3", "0,2-5": the largest number */
 	for (p = txt; *p; p++)
 		if (*p >= '0' && *p <= '9') {
@@ -842,14 +716,14 @@ static unsigned int possible_nodes(void)
 /* Before the pool thread and the offliner start. */
 static void nl_start(void)
 {
-	struct nlc n;
+	struct nl n;
 	int r;
 
 	if (cfg.no_netlink) {
 		out("stress: netlink: off (--no-netlink)");
 		return;
 	}
-	r = nlc_open(&n);
+	r = nl_open(&n);
 	if (r) {
 		out("stress: netlink: SKIPPED (family \"%s\" does not resolve: "
 		    "%s), not counted", CXLTIER_GENL_NAME, errname(-r));
@@ -857,7 +731,7 @@ static void nl_start(void)
 	}
 	nls.family = n.family;
 	nls.events_grp = n.events_grp;
-	nlc_close(&n);
+	nl_close(&n);
 	nls.possible = possible_nodes();
 	nls.on = true;
 	nls.ev_on = !pthread_create(&nls.ev_th, NULL, nl_listener, NULL);
