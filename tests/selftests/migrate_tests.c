@@ -339,6 +339,57 @@ TEST_F(mig, round_trip)
 }
 
 /*
+ * Fault-around (see populate.fault_around_*) after a migration zapped the
+ * PTEs maps the window's pages where they are now: write a populated DRAM
+ * buffer, MIGRATE it to the CXL node, read one byte: the whole 2 MiB
+ * window is present again, on the CXL node by pagemap and BUF_STAT, and
+ * the contents survived.  Then back to DRAM, and a fault in the second
+ * window maps that window only.
+ */
+TEST_F(mig, fault_around_after_migrate)
+{
+	const size_t win = HUGE_SZ / pgsz;
+	struct preq q, to;
+	struct cxltier_migrate m;
+	size_t np;
+	char *p;
+	int fd;
+
+	NEED_MIG(self);
+	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_POPULATE);
+	q = bind1(self->dram->node, 4 * MiB, 0);
+	q.flags = CXLTIER_CREATE_POPULATE;
+	np = preq_pages(&q);
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_skewed(fd, np * pgsz, 0, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, np, 0x517);
+	assert_present_range(p, np, 0, np, (int)self->dram->node);
+
+	to = bind1(self->cxl->node, q.length, 0);
+	ASSERT_OK(mig_ex(fd, &to, 0, 0, &m));
+	EXPECT_EQ(np, m.out_moved_pages);
+	assert_present_range(p, np, 0, 0, -1);	/* all zapped */
+	ASSERT_EQ((char)pat(0x517, 0, 0), ((volatile char *)p)[0]);
+	assert_present_range(p, np, 0, win, (int)self->cxl->node);
+	assert_resident(fd, self->cxl->node, np * pgsz);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x517));
+	assert_present_range(p, np, 0, np, (int)self->cxl->node);
+
+	/* and back */
+	ASSERT_OK(mig_ex(fd, &q, 0, 0, &m));
+	EXPECT_EQ(np, m.out_moved_pages);
+	ASSERT_EQ((char)pat(0x517, win, 0),
+		  ((volatile char *)p)[win * pgsz]);
+	assert_present_range(p, np, win, 2 * win, (int)self->dram->node);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x517));
+	assert_resident(fd, self->dram->node, np * pgsz);
+	munmap(p, np * pgsz);
+	close(fd);
+}
+
+/*
  * Units never touched are not allocated by a migration; they follow the
  * new policy when first touched.
  */

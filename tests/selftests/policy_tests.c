@@ -14,7 +14,8 @@
  *                one fault, CXLTIER_CREATE_HUGE_FALLBACK on a fragmented
  *                node, data across compaction and memory offline.
  *  populate.*    CXLTIER_CREATE_POPULATE: resident at once, zeroed, and a
- *                killed populate leaves nothing behind.
+ *                killed populate leaves nothing behind; a fault maps the
+ *                resident pages of its 2 MiB window (fault_around_*).
  *  pinnable.*    CXLTIER_CREATE_PINNABLE: -EXDEV on movable-only nodes;
  *                ordinary PTEs, GUP and long-term pins on DRAM.
  *  longterm.*    a long-term pin of a movable buffer fails promptly.
@@ -2438,6 +2439,210 @@ TEST_F_TIMEOUT(populate, killed_midway, 300)
 	EXPECT_EQ(nfds, count_open_fds());
 	ASSERT_TRUE(wait_free_back(self->c.dev, self->mov->node, &base,
 				   LEAK_SLACK));
+}
+
+/*
+ * Fault-around: a fault also maps the buffer's resident pages in the 2 MiB
+ * virtual window around it (clipped to the mapping and the buffer), so the
+ * first touch of a populated buffer takes one fault per 2 MiB, not one per
+ * page, and never allocates a neighbour.
+ */
+
+/*
+ * @len bytes of @fd from offset @off mapped at @skew bytes past a 2 MiB
+ * boundary, so that which pages share a fault's window is known.
+ */
+static void *map_skewed(int fd, size_t len, off_t off, size_t skew)
+{
+	size_t span = len + skew + HUGE_SZ;
+	char *r, *a;
+	void *p;
+
+	r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		 MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return MAP_FAILED;
+	a = (char *)(((uintptr_t)r + HUGE_SZ - 1) & ~(uintptr_t)(HUGE_SZ - 1))
+	    + skew;
+	p = mmap(a, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 off);
+	if (p == MAP_FAILED) {
+		munmap(r, span);
+		return MAP_FAILED;
+	}
+	if (a > r)
+		munmap(r, (size_t)(a - r));
+	if (r + span > a + len)
+		munmap(a + len, (size_t)(r + span - (a + len)));
+	return p;
+}
+
+/*
+ * ASSERT that, of the @np pages at @p, exactly pages [@lo, @hi) are
+ * present by pagemap, each on @node.
+ */
+#define assert_present_range(p, np, lo, hi, node) \
+	__assert_present_range(_metadata, p, np, lo, hi, node)
+static void __assert_present_range(struct __test_metadata *_metadata,
+				   void *p, size_t np, size_t lo, size_t hi,
+				   int node)
+{
+	int *got = calloc(np, sizeof(*got));
+	size_t i, bad = 0, first = 0;
+	char b[512];
+
+	ASSERT_NE(NULL, got);
+	ASSERT_LE(0, page_nodes(p, np, got, NULL));
+	for (i = 0; i < np; i++) {
+		int want = i >= lo && i < hi ? node : -1;
+
+		if (got[i] != want && !bad++)
+			first = i;
+	}
+	if (bad) {
+		TH_LOG("%zu of %zu pages not as expected (pages %zu-%zu on "
+		       "node %d, none else); first: page %zu on node %d",
+		       bad, np, lo, hi - 1, node, first, got[first]);
+		TH_LOG("got %s", runs(got, np, b, sizeof(b)));
+	}
+	free(got);
+	ASSERT_EQ(0U, bad);
+}
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return ru.ru_minflt;
+}
+
+/*
+ * A populated 8 MiB + 1 page buffer, mapped 2 MiB-aligned: the last page's
+ * window holds one buffer page (the buffer ends there, the mapping goes on:
+ * SIGBUS past it); reading one byte of page 0 maps pages 0-511 and nothing
+ * else, one byte of page 1000 then 512-1023.  A fresh mapping is read
+ * whole in one fault per window (ru_minflt), as zeroes, then written and
+ * read back; nothing more became resident.  A mapping that starts 1 MiB
+ * into a window maps only its own part of it; one at file offset 1 MiB
+ * maps the right pages (their contents say so).
+ */
+TEST_F(populate, fault_around_window)
+{
+	const size_t win = HUGE_SZ / pgsz;
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .flags = CXLTIER_CREATE_POPULATE };
+	size_t np, maplen;
+	long f0, faults;
+	int node;
+	char *p;
+	int fd;
+
+	NEED_POPULATE(self);
+	q.node[0] = self->dram->node;
+	node = (int)self->dram->node;
+	q.length = 8 * MiB + pgsz;
+	np = preq_pages(&q);
+	maplen = 5 * HUGE_SZ;	/* a window past the buffer's end */
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	assert_resident(fd, self->dram->node, np * pgsz);
+
+	/* the last window holds one buffer page; the mapping goes on */
+	p = map_skewed(fd, maplen, 0, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, ((volatile char *)p)[np * pgsz - 1]);
+	assert_present_range(p, maplen / pgsz, np - 1, np, node);
+	EXPECT_EQ(SIGBUS, probe(p + np * pgsz, false, NULL));
+	munmap(p, maplen);
+
+	p = map_skewed(fd, np * pgsz, 0, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, ((volatile char *)p)[0]);
+	assert_present_range(p, np, 0, win, node);
+	ASSERT_EQ(0, ((volatile char *)p)[1000 * pgsz + 5]);
+	assert_present_range(p, np, 0, 2 * win, node);
+	munmap(p, np * pgsz);
+
+	/* first touch of a whole fresh mapping: a fault per window */
+	p = map_skewed(fd, np * pgsz, 0, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	f0 = minflt();
+	ASSERT_LE(0, f0);
+	EXPECT_EQ(-1, check_zero(p, np));
+	faults = minflt() - f0;
+	TH_LOG("%zu pages (%zu windows) read with %ld minor faults", np,
+	       (np + win - 1) / win, faults);
+	/* 5 windows, and a little slack for the test's own pages */
+	EXPECT_GE(5 + 4, faults);
+	EXPECT_LE(5, faults);
+	fill_pages(p, 0, np, 0xfa);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0xfa));
+	assert_resident(fd, self->dram->node, np * pgsz);
+	munmap(p, np * pgsz);
+
+	/* a mapping 1 MiB into a window: the window stops at its start */
+	p = map_skewed(fd, 2 * MiB, 0, 1 * MiB);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ((char)pat(0xfa, 0, 0), ((volatile char *)p)[0]);
+	assert_present_range(p, win, 0, win / 2, node);
+	EXPECT_EQ(-1, check_pages(p, 0, win, 0xfa));
+	munmap(p, 2 * MiB);
+
+	/* at file offset 1 MiB: buffer pages win/2.. */
+	p = map_skewed(fd, 2 * MiB, 1 * MiB, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ((char)pat(0xfa, win / 2, 0), ((volatile char *)p)[0]);
+	assert_present_range(p, win, 0, win, node);
+	EXPECT_EQ(-1, check_pages(p, win / 2, win, 0xfa));
+	munmap(p, 2 * MiB);
+	close(fd);
+}
+
+/*
+ * Fault-around maps what is resident and allocates nothing: on a buffer
+ * nobody populated, touching page 0 makes one page resident and maps one
+ * page.  Pages made resident through one mapping are mapped around the
+ * first fault of another, and only they.
+ */
+TEST_F(populate, fault_around_allocates_nothing)
+{
+	const size_t win = HUGE_SZ / pgsz;
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .length = 8 * MiB };
+	size_t np = preq_pages(&q), i;
+	char *p, *p2;
+	int node, fd;
+
+	NEED_POPULATE(self);
+	q.node[0] = self->dram->node;
+	node = (int)self->dram->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_skewed(fd, np * pgsz, 0, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, ((volatile char *)p)[0]);
+	assert_resident(fd, self->dram->node, pgsz);
+	assert_present_range(p, np, 0, 1, node);
+	for (i = 1; i < 10; i++)
+		p[i * pgsz] = (char)i;
+	assert_resident(fd, self->dram->node, 10 * pgsz);
+
+	p2 = map_skewed(fd, np * pgsz, 0, 0);
+	ASSERT_NE(MAP_FAILED, p2);
+	ASSERT_EQ(0, ((volatile char *)p2)[0]);
+	assert_present_range(p2, np, 0, 10, node);
+	for (i = 1; i < 10; i++)
+		EXPECT_EQ((char)i, p2[i * pgsz]);
+	/* a fault in another window finds nothing resident around it */
+	ASSERT_EQ(0, ((volatile char *)p2)[win * pgsz + 7]);
+	assert_present_range(p2, win, 0, 10, node);
+	assert_present_range(p2 + win * pgsz, np - win, 0, 1, node);
+	assert_resident(fd, self->dram->node, 11 * pgsz);
+	munmap(p2, np * pgsz);
+	munmap(p, np * pgsz);
+	close(fd);
 }
 
 /* ======================================================================== */

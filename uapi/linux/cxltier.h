@@ -172,7 +172,10 @@ struct cxltier_info {
  * kernel.  A fatal signal stops it: the create fails with -EINTR and leaves
  * nothing allocated.  A page that cannot be had fails it with -ENOMEM.
  * The buffer is first reserved against the quotas, as with
- * CXLTIER_CREATE_RESERVE (-ENOSPC).
+ * CXLTIER_CREATE_RESERVE (-ENOSPC).  Any fault on a buffer also maps the
+ * resident pages of the 2 MiB-aligned window of the mapping around it
+ * (never allocating them), so the first touch of a populated buffer takes
+ * one fault per 2 MiB.
  */
 #define CXLTIER_CREATE_POPULATE		(1U << 1)
 /*
