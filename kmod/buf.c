@@ -617,7 +617,6 @@ static void cxltier_buf_map_around(struct vm_fault *vmf,
 				vma->vm_end);
 	pgoff_t idx = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
 	pmd_t pmdval = READ_ONCE(*vmf->pmd);
-	pte_t *ptes, *pte;
 
 	/*
 	 * The window is the range of the page table the fault just filled
@@ -626,19 +625,25 @@ static void cxltier_buf_map_around(struct vm_fault *vmf,
 	 * an unpopulated buffer, page by page, re-inserted every page it had
 	 * touched in the window at each fault (quadratic: 7x slower on 256 MiB).
 	 * The read is lockless, a hint: a PTE zapped meanwhile is left to its
-	 * own fault, and an insert re-checks under the PTE lock.
+	 * own fault, and an insert re-checks under the PTE lock.  Each PTE
+	 * is mapped only for its read: with HIGHPTE the mapping is atomic,
+	 * and an insert may sleep.
 	 */
 	if (pmd_none(pmdval) || pmd_bad(pmdval) || pmd_trans_huge(pmdval))
 		return;
-	ptes = pte_offset_map(vmf->pmd, start);
-	for (pte = ptes; start < end && idx < buf->nr_pages;
-	     start += PAGE_SIZE, idx++, pte++) {
+	for (; start < end && idx < buf->nr_pages;
+	     start += PAGE_SIZE, idx++) {
 		struct page *page;
+		pte_t *pte;
+		bool mapped;
 		vm_fault_t r;
 
 		if (idx >= done_first && idx <= done_last)
 			continue;	/* mapped by the fault itself */
-		if (!pte_none(ptep_get(pte)))
+		pte = pte_offset_map(vmf->pmd, start);
+		mapped = !pte_none(ptep_get(pte));
+		pte_unmap(pte);
+		if (mapped)
 			continue;
 		page = cxltier_buf_trylock_slot(buf, idx);
 		if (!page)
@@ -650,7 +655,6 @@ static void cxltier_buf_map_around(struct vm_fault *vmf,
 		if (r & VM_FAULT_OOM)
 			break;	/* no page table: the neighbours can wait */
 	}
-	pte_unmap(ptes);
 }
 
 static vm_fault_t cxltier_buf_fault(struct vm_fault *vmf)
