@@ -59,6 +59,19 @@ static u64 cxltier_policy_capacity(const struct cxltier_buf *buf, int nid)
 }
 
 /*
+ * The capacity of a node the checks above found with memory (or a pool),
+ * into *@pages; -ENODEV if it has none now: its pool was removed or its
+ * memory offlined meanwhile.  Not -EFBIG, which would tell the caller that
+ * the length can never fit.
+ */
+static int cxltier_policy_capacity_now(const struct cxltier_buf *buf,
+				       int nid, u64 *pages)
+{
+	*pages = cxltier_policy_capacity(buf, nid);
+	return *pages ? 0 : -ENODEV;
+}
+
+/*
  * How many units have each policy entry as their home, into @units[]
  * (indexed like buf->policy), without walking the units: bind, interleave
  * and weighted deal chunks of 2^chunk_units_shift units (one unit for
@@ -248,21 +261,30 @@ int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
 		 */
 		for (i = 0; i < nr_nodes; i++) {
 			u64 start = i ? split_end[i - 1] : 0;
-			u64 pages;
+			u64 pages, cap;
 
 			prefix += nw[i].weight;
 			/* round(nr_units * prefix / sum), half up */
 			split_end[i] = (mul_u64_u64_div_u64(2 * nr_units, prefix,
 							    sum) + 1) >> 1;
 			pages = (split_end[i] - start) << buf->unit_order;
-			if (pages > cxltier_policy_capacity(buf, nw[i].node)) {
+			ret = cxltier_policy_capacity_now(buf, nw[i].node, &cap);
+			if (ret)
+				goto err;
+			if (pages > cap) {
 				ret = -EFBIG;
 				goto err;
 			}
 		}
 	} else {
-		for (i = 0; i < nr_nodes; i++)
-			capacity += cxltier_policy_capacity(buf, nw[i].node);
+		for (i = 0; i < nr_nodes; i++) {
+			u64 cap;
+
+			ret = cxltier_policy_capacity_now(buf, nw[i].node, &cap);
+			if (ret)
+				goto err;
+			capacity += cap;
+		}
 		if (buf->nr_pages > capacity) {
 			ret = -EFBIG;
 			goto err;
