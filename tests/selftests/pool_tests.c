@@ -584,17 +584,30 @@ TEST_F_TIMEOUT(pool, race_add_remove_alloc, 240)
 					continue;
 				}
 				if (r < 0) {
+					fprintf(stderr, "child %d: CREATE: %s\n",
+						i, errname(-r));
 					bad++;
 					continue;
 				}
 				p = map_buf(c.out_fd, 2 * MiB, 0);
 				if (p == MAP_FAILED) {
+					fprintf(stderr, "child %d: mmap: %s\n",
+						i, errname(errno));
 					bad++;
 				} else {
-					bad += check_zero(p, 2 * MiB / pgsz) != -1;
+					long z = check_zero(p, 2 * MiB / pgsz);
+					long d;
+
 					fill_pages(p, 0, 2 * MiB / pgsz, (uint64_t)ok);
-					bad += check_pages(p, 0, 2 * MiB / pgsz,
-							   (uint64_t)ok) != -1;
+					d = check_pages(p, 0, 2 * MiB / pgsz,
+							(uint64_t)ok);
+					if (z != -1 || d != -1)
+						fprintf(stderr, "child %d: buffer %d"
+							" (%s pages): page %ld not"
+							" zero, page %ld wrong\n",
+							i, ok, (ok & 1) ? "2M" : "4K",
+							z, d);
+					bad += (z != -1) + (d != -1);
 					munmap(p, 2 * MiB);
 				}
 				close(c.out_fd);
