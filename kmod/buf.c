@@ -605,6 +605,14 @@ static struct page *cxltier_buf_trylock_slot(struct cxltier_buf *buf,
  * reads and inserts.  A buffer nobody populated gains nothing it did not
  * already have resident, so a touch never makes memory resident beyond its
  * unit.
+ *
+ * Only a fault that found its own unit resident maps around.  One that had
+ * to fill its unit is a first touch, whose neighbours are most likely not
+ * resident either: scanning the window's empty slots at every such fault
+ * made the first touch of an unpopulated 4 KiB buffer about 1.5x slower
+ * (tierctl bench fault, 256 MiB: 2238-3412 ms against 1479-1561 ms).  The
+ * page cache can afford to scan at every read fault: its window is 64 KiB,
+ * 16 slots, not 512.
  */
 static void cxltier_buf_map_around(struct vm_fault *vmf,
 				   struct cxltier_buf *buf,
@@ -663,12 +671,15 @@ static vm_fault_t cxltier_buf_fault(struct vm_fault *vmf)
 	struct cxltier_buf *buf = vma->vm_private_data;
 	unsigned long unit, first, last, i;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
+	bool resident;
 	int err;
 
 	if (vmf->pgoff >= buf->nr_pages)
 		return VM_FAULT_SIGBUS;
 
 	unit = vmf->pgoff >> buf->unit_order;
+	/* a hint for fault-around, read before the fill; a race only skips it */
+	resident = READ_ONCE(buf->pages[unit << buf->unit_order]);
 	err = cxltier_buf_fill_unit(buf, unit);
 	if (err) {
 		pr_debug_ratelimited("buffer %llu: no unit %lu: %d\n",
@@ -702,7 +713,7 @@ static vm_fault_t cxltier_buf_fault(struct vm_fault *vmf)
 		else if (r & VM_FAULT_ERROR)
 			break;	/* the faulting page is what matters */
 	}
-	if (!(ret & VM_FAULT_ERROR))
+	if (resident && !(ret & VM_FAULT_ERROR))
 		cxltier_buf_map_around(vmf, buf, first, last);
 	return ret;
 }

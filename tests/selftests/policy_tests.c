@@ -2604,7 +2604,9 @@ TEST_F(populate, fault_around_window)
  * Fault-around maps what is resident and allocates nothing: on a buffer
  * nobody populated, touching page 0 makes one page resident and maps one
  * page.  Pages made resident through one mapping are mapped around the
- * first fault of another, and only they.
+ * first fault of another that finds its own page resident, and only they.
+ * A fault that has to fill its unit is a first touch and maps only that
+ * unit, even with resident pages around it.
  */
 TEST_F(populate, fault_around_allocates_nothing)
 {
@@ -2631,15 +2633,20 @@ TEST_F(populate, fault_around_allocates_nothing)
 
 	p2 = map_skewed(fd, np * pgsz, 0, 0);
 	ASSERT_NE(MAP_FAILED, p2);
+	/* page 10 is not resident: its fault fills it and maps only it */
+	ASSERT_EQ(0, ((volatile char *)p2)[10 * pgsz]);
+	assert_present_range(p2, np, 10, 11, node);
+	assert_resident(fd, self->dram->node, 11 * pgsz);
+	/* page 0 is: its fault maps the resident pages around it */
 	ASSERT_EQ(0, ((volatile char *)p2)[0]);
-	assert_present_range(p2, np, 0, 10, node);
+	assert_present_range(p2, np, 0, 11, node);
 	for (i = 1; i < 10; i++)
 		EXPECT_EQ((char)i, p2[i * pgsz]);
 	/* a fault in another window finds nothing resident around it */
 	ASSERT_EQ(0, ((volatile char *)p2)[win * pgsz + 7]);
-	assert_present_range(p2, win, 0, 10, node);
+	assert_present_range(p2, win, 0, 11, node);
 	assert_present_range(p2 + win * pgsz, np - win, 0, 1, node);
-	assert_resident(fd, self->dram->node, 11 * pgsz);
+	assert_resident(fd, self->dram->node, 12 * pgsz);
 	munmap(p2, np * pgsz);
 	munmap(p, np * pgsz);
 	close(fd);
