@@ -629,9 +629,9 @@ static void cxltier_buf_map_around(struct vm_fault *vmf,
 	/*
 	 * The window is the range of the page table the fault just filled
 	 * (vmf->pmd; under mmap_lock it stays).  A PTE already there is
-	 * skipped without a look at its slot: without that, a first touch of
-	 * an unpopulated buffer, page by page, re-inserted every page it had
-	 * touched in the window at each fault (quadratic: 7x slower on 256 MiB).
+	 * skipped without a look at its slot: the window is often mostly
+	 * mapped already (a refault after a MIGRATE zapped part of it), and
+	 * an insert would take each mapped page's lock only to find its PTE.
 	 * The read is lockless, a hint: a PTE zapped meanwhile is left to its
 	 * own fault, and an insert re-checks under the PTE lock.  Each PTE
 	 * is mapped only for its read: with HIGHPTE the mapping is atomic,
