@@ -155,6 +155,11 @@ struct cxltier_info {
 #define CXLTIER_MODE_WEIGHTED	3	/* weight[i] chunks of node i per round */
 #define CXLTIER_MODE_SPLIT	4	/* contiguous ranges, sized by weight */
 #define CXLTIER_NR_MODES	5
+/*
+ * The modes' names, indexed by mode: the spelling of the policy grammar
+ * (sysfs default_policy, tierctl, libtier, Python), written here once.
+ */
+#define CXLTIER_MODE_NAMES { "bind", "preferred", "interleave", "weighted", "split" }
 
 /*
  * What happens when the home node cannot give a unit: by default the touch
@@ -216,6 +221,12 @@ struct cxltier_info {
  * -ENOENT while no default policy is set (the file reads "none").
  */
 #define CXLTIER_CREATE_DEFAULT_POLICY	(1U << 5)
+
+/*
+ * The one huge page size (struct cxltier_create.page_shift): a PMD's worth,
+ * 2 MiB.  The other page size is the base page, page_shift 0.
+ */
+#define CXLTIER_HUGE_PAGE_SHIFT	21
 
 /* Largest number of entries in a policy's node list. */
 #define CXLTIER_MAX_POLICY_NODES 64
