@@ -136,8 +136,8 @@ uint32_t tier_layout_run(const struct tier_layout *l, uint64_t unit,
 			 uint64_t *end);
 void tier_layout_free(struct tier_layout *l);
 
-/* sysfs.c: the mbind backend's topology */
-int tier_sysfs_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
+/* numa_topo.c: the mbind backend's topology, from sysfs and procfs */
+int tier_numa_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
 			 unsigned int *nr);
 
 /* buf.c: make room for @n entries in buf->resident. */

@@ -509,7 +509,7 @@ out:
 
 const struct tier_backend_ops tier_mbind_ops = {
 	.name = "mbind",
-	.topo_read = tier_sysfs_topo_read,
+	.topo_read = tier_numa_topo_read,
 	.buf_create = mbind_buf_create,
 	.buf_stat = mbind_buf_stat,
 };
