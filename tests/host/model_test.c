@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libtier.h"
+#include "tier_plan.h"
 #include "kselftest_harness.h"
 
 /* A TAP comment line, flushed: the harness ends each test with _exit(). */

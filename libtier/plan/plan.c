@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libtier-private.h"
 #include "model.h"
 
 #define MAXN	TIER_MODEL_MAX_NODES
