@@ -26,7 +26,11 @@
  *
  * Recursion.  dlsym() may allocate: while the real functions are being
  * looked up, allocations come from a small static arena and are never
- * freed.  libtier itself allocates (the pool's bookkeeping, the context):
+ * freed.  libtier's core, linked in, allocates too (the pool's bookkeeping,
+ * the context): its own calls to the malloc family never reach this file's
+ * functions, they are renamed at build time to tier_preload_next_*() below
+ * (libtier/Makefile), which call the next allocator.  What the C library
+ * allocates on libtier's behalf (stdio, opendir, qsort) does come here:
  * while the calling thread is inside libtier, every allocation goes to the
  * real allocator.  The pool is created at the first large allocation; a
  * thread that needs it meanwhile waits for it.
@@ -117,6 +121,52 @@ static void resolve(void)
 		(void)!write(2, msg, sizeof(msg) - 1);
 		abort();
 	}
+}
+
+/*
+ * libtier's core calls these instead of malloc, calloc, realloc, free and
+ * posix_memalign (renamed in its objects when this library is linked).
+ */
+void *tier_preload_next_malloc(size_t n);
+void *tier_preload_next_calloc(size_t n, size_t m);
+void *tier_preload_next_realloc(void *ptr, size_t n);
+void tier_preload_next_free(void *ptr);
+int tier_preload_next_posix_memalign(void **out, size_t align, size_t n);
+
+void *tier_preload_next_malloc(size_t n)
+{
+	resolve();
+	return real_malloc(n);
+}
+
+void *tier_preload_next_calloc(size_t n, size_t m)
+{
+	resolve();
+	return real_calloc(n, m);
+}
+
+void *tier_preload_next_realloc(void *ptr, size_t n)
+{
+	resolve();
+	return real_realloc(ptr, n);
+}
+
+void tier_preload_next_free(void *ptr)
+{
+	resolve();
+	real_free(ptr);
+}
+
+int tier_preload_next_posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	resolve();
+	p = real_memalign(align, n);
+	if (!p && n)
+		return ENOMEM;
+	*out = p;
+	return 0;
 }
 
 static void warn(const char *what, int err)
