@@ -144,13 +144,13 @@ int tier_numa_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
 int tier_buf_resident_reserve(struct tier_buf *buf, unsigned int n);
 
 /*
- * pool.c: fork(2) handlers for a pool, for the LD_PRELOAD library (which
- * links libtier's objects in): prepare takes every lock of the pool, parent
- * drops them, child makes the pool safe in the child (see pool.c).
+ * arena.c: fork(2) handlers for an arena, for the LD_PRELOAD library (which
+ * links libtier's objects in): prepare takes every lock of the arena, parent
+ * drops them, child makes the arena safe in the child (see arena.c).
  */
-void tier_pool_fork_prepare(struct tier_pool *pool);
-void tier_pool_fork_parent(struct tier_pool *pool);
-void tier_pool_fork_child(struct tier_pool *pool);
+void tier_arena_fork_prepare(struct tier_arena *arena);
+void tier_arena_fork_parent(struct tier_arena *arena);
+void tier_arena_fork_child(struct tier_arena *arena);
 
 /* Round @len up to 2^@shift; 0 on overflow. */
 static inline size_t tier_round_up(size_t len, unsigned int shift)

@@ -573,56 +573,56 @@ size_t tier_buf_length(const struct tier_buf *buf);
 void tier_buf_destroy(struct tier_buf *buf);
 
 /* ------------------------------------------------------------------------ */
-/* Pools: a tiered allocator                                                  */
+/* Arenas: a tiered allocator                                               */
 
 /*
- * A pool hands out memory of any size from cxltier buffers that all follow
+ * An arena hands out memory of any size from cxltier buffers that all follow
  * one policy: many small allocations share 2 MiB slabs by size class, each
  * large one gets a buffer of its own, rounded only to the policy's page
  * size.  doc/allocator.md explains the design and why it is shaped so.
  *
- *  - Small (below the pool's large threshold, at most TIER_POOL_SMALL_MAX
+ *  - Small (below the arena's large threshold, at most TIER_ARENA_SMALL_MAX
  *    bytes): 60 size classes, 16 B apart up to 128 B, then four per
  *    doubling (160, 192, 224, 256, 320, ...), so at most 25% is lost to
  *    rounding.  Each class carves 2 MiB slabs, each slab one buffer.  Each
- *    thread keeps a small cache of free objects per class and pool, so the
+ *    thread keeps a small cache of free objects per class and arena, so the
  *    common alloc and free take no lock; caches refill and drain in batches
  *    under a per-class lock.  A slab that becomes empty is returned to the
  *    backend (its pages freed), except one per class kept for reuse;
- *    tier_pool_trim() returns that one too.
+ *    tier_arena_trim() returns that one too.
  *  - Large: a buffer of exactly the size rounded up to the policy's page
  *    (4 KiB, or 2 MiB with page=2M), mapped at a 2 MiB-aligned address.
- *    tier_pool_free() destroys the buffer, which frees its pages.
- *  - Bookkeeping lives in ordinary memory, never in the pool's memory, so
+ *    tier_arena_free() destroys the buffer, which frees its pages.
+ *  - Bookkeeping lives in ordinary memory, never in the arena's memory, so
  *    allocating and freeing never touches a (maybe slow, CXL) object, and a
  *    stray write into an object cannot corrupt the allocator.
  *  - Every allocation's address lies in one range of address space the
- *    pool reserves at create time (PROT_NONE until used), so "is this
+ *    arena reserves at create time (PROT_NONE until used), so "is this
  *    pointer mine" is two comparisons and a table read, without a lock.
  *
- * All calls are thread-safe, except tier_pool_destroy(), which must not
- * race with other calls on the pool.  The pool uses its context under its
- * own lock: while the pool may allocate, use the context from other threads
+ * All calls are thread-safe, except tier_arena_destroy(), which must not
+ * race with other calls on the arena.  The arena uses its context under its
+ * own lock: while the arena may allocate, use the context from other threads
  * only for what does not change it (every call but tier_topo_refresh(),
  * tier_set_log() and tier_close()).
  *
  * Each slab and each large allocation holds one file descriptor (its
  * buffer) and one mapping while it lives.
  */
-struct tier_pool;
+struct tier_arena;
 
 /* The largest size class; larger allocations always get their own buffer. */
-#define TIER_POOL_SMALL_MAX	(1U << 20)
+#define TIER_ARENA_SMALL_MAX	(1U << 20)
 /* Bytes of a slab, and the alignment of every slab and large allocation. */
-#define TIER_POOL_SLAB_SIZE	(2U << 20)
+#define TIER_ARENA_SLAB_SIZE	(2U << 20)
 
 /**
- * struct tier_pool_opts - options of tier_pool_create(); all 0 for defaults
+ * struct tier_arena_opts - options of tier_arena_create(); all 0 for defaults
  * @large_threshold: allocations of at least this many bytes get a buffer of
- *                   their own; 0: TIER_POOL_SMALL_MAX + 1 (only what no size
- *                   class holds); 1 .. TIER_POOL_SMALL_MAX + 1
- * @va_reserve: bytes of address space to reserve for the pool, a multiple of
- *              TIER_POOL_SLAB_SIZE; the sum of everything the pool holds at
+ *                   their own; 0: TIER_ARENA_SMALL_MAX + 1 (only what no size
+ *                   class holds); 1 .. TIER_ARENA_SMALL_MAX + 1
+ * @va_reserve: bytes of address space to reserve for the arena, a multiple of
+ *              TIER_ARENA_SLAB_SIZE; the sum of everything the arena holds at
  *              once (slabs, and large allocations each rounded up to 2 MiB)
  *              cannot exceed it.  0: 4 TiB, halved while the kernel refuses
  *              (down to 1 GiB); only PROT_NONE address space, no memory
@@ -630,7 +630,7 @@ struct tier_pool;
  * @__reserved32: zero
  * @__reserved: zero
  */
-struct tier_pool_opts {
+struct tier_arena_opts {
 	uint64_t large_threshold;
 	uint64_t va_reserve;
 	uint32_t flags;
@@ -639,11 +639,11 @@ struct tier_pool_opts {
 };
 
 /**
- * tier_pool_create() - create a pool whose memory follows @policy
- * @ctx: context; the pool holds a reference to it
- * @policy: placement of every buffer of the pool (copied)
+ * tier_arena_create() - create an arena whose memory follows @policy
+ * @ctx: context; the arena holds a reference to it
+ * @policy: placement of every buffer of the arena (copied)
  * @opts: NULL for defaults
- * @out: out: the pool, NULL on failure
+ * @out: out: the arena, NULL on failure
  *
  * The policy is tried at once (one buffer of one page is created and
  * destroyed), so a policy the backend refuses fails here, with the errno
@@ -655,12 +655,12 @@ struct tier_pool_opts {
  * no thread-specific key is left (PTHREAD_KEYS_MAX); any error of
  * tier_buf_create() for the policy.
  */
-int tier_pool_create(struct tier_ctx *ctx, const struct tier_policy *policy,
-		     const struct tier_pool_opts *opts, struct tier_pool **out);
+int tier_arena_create(struct tier_ctx *ctx, const struct tier_policy *policy,
+		     const struct tier_arena_opts *opts, struct tier_arena **out);
 
 /**
- * tier_pool_alloc() - allocate @size bytes
- * @pool: pool
+ * tier_arena_alloc() - allocate @size bytes
+ * @arena: arena
  * @size: bytes, at least 1
  * @align: 0 for the default (16 bytes, or 2 MiB for large allocations), or
  *         a power of two up to 1 GiB
@@ -672,31 +672,31 @@ int tier_pool_create(struct tier_ctx *ctx, const struct tier_policy *policy,
  *
  * Return: 0; -EINVAL for NULL arguments, a zero @size, an @align that is
  * not 0 or a power of two up to 1 GiB; -ENOMEM when the address space
- * reserved for the pool is full or bookkeeping memory runs out; an error of
+ * reserved for the arena is full or bookkeeping memory runs out; an error of
  * tier_buf_create() (-EFBIG: larger than the policy's nodes, -ENOMEM,
  * -EMFILE, ...) or of mmap(2).
  */
-int tier_pool_alloc(struct tier_pool *pool, size_t size, size_t align,
+int tier_arena_alloc(struct tier_arena *arena, size_t size, size_t align,
 		    void **out);
 
 /**
- * tier_pool_free() - free an allocation of @pool
+ * tier_arena_free() - free an allocation of @arena
  *
- * @ptr must be an address tier_pool_alloc() returned and not yet freed;
+ * @ptr must be an address tier_arena_alloc() returned and not yet freed;
  * NULL is a no-op.  Anything else is refused and changes nothing.
- * Return: 0; -EINVAL for a NULL @pool, an address outside the pool or
+ * Return: 0; -EINVAL for a NULL @arena, an address outside the arena or
  * not the start of an allocation, or an allocation already freed (a double
  * free is detected: each object has a live bit).
  */
-int tier_pool_free(struct tier_pool *pool, void *ptr);
+int tier_arena_free(struct tier_arena *arena, void *ptr);
 
 /**
- * tier_pool_owns() - 1 when @ptr lies in @pool's address range, else 0
+ * tier_arena_owns() - 1 when @ptr lies in @arena's address range, else 0
  *
  * Cheap (no lock): for routing frees.  It says nothing about whether an
- * allocation is live there; tier_pool_lookup() does.
+ * allocation is live there; tier_arena_lookup() does.
  */
-int tier_pool_owns(const struct tier_pool *pool, const void *ptr);
+int tier_arena_owns(const struct tier_arena *arena, const void *ptr);
 
 /* struct tier_alloc_info.kind */
 #define TIER_ALLOC_SMALL	1	/* an object of a slab */
@@ -724,26 +724,26 @@ struct tier_alloc_info {
 };
 
 /**
- * tier_pool_lookup() - the live allocation that contains @ptr
+ * tier_arena_lookup() - the live allocation that contains @ptr
  *
  * @ptr may point anywhere inside it.
  * Return: 0; -EINVAL for NULL arguments; -ENOENT when no live allocation
- * of the pool contains @ptr.
+ * of the arena contains @ptr.
  */
-int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
+int tier_arena_lookup(struct tier_arena *arena, const void *ptr,
 		     struct tier_alloc_info *info);
 
 /**
- * tier_pool_usable_size() - @tier_alloc_info.size of the live allocation
+ * tier_arena_usable_size() - @tier_alloc_info.size of the live allocation
  * that starts at @ptr; 0 when there is none (or for NULL arguments)
  */
-size_t tier_pool_usable_size(struct tier_pool *pool, const void *ptr);
+size_t tier_arena_usable_size(struct tier_arena *arena, const void *ptr);
 
-/* tier_pool_residency() *flags */
+/* tier_arena_residency() *flags */
 #define TIER_RESIDENCY_EXACT	(1U << 0)	/* counted page by page */
 
 /**
- * tier_pool_residency() - where the pages of the allocation containing @ptr are
+ * tier_arena_residency() - where the pages of the allocation containing @ptr are
  * @out: out: up to @nr entries, one per node that holds some of its bytes,
  *       ascending node order (may be NULL when @nr is 0)
  * @flags: out: TIER_RESIDENCY_EXACT or 0 (may be NULL)
@@ -760,19 +760,19 @@ size_t tier_pool_usable_size(struct tier_pool *pool, const void *ptr);
  *
  * Return: the number of nodes holding bytes of it (more than @nr: only
  * the first @nr were written; call again with more room); -EINVAL for NULL
- * @pool or @out with a non-zero @nr; -ENOENT when no live allocation
+ * @arena or @out with a non-zero @nr; -ENOENT when no live allocation
  * contains @ptr; -ENOMEM; the backend's -errno.
  */
-int tier_pool_residency(struct tier_pool *pool, const void *ptr,
+int tier_arena_residency(struct tier_arena *arena, const void *ptr,
 			struct tier_node_bytes *out, unsigned int nr,
 			uint32_t *flags);
 
 /**
- * struct tier_pool_stat - what a pool holds
+ * struct tier_arena_stat - what an arena holds
  * @in_use_bytes: usable bytes of live allocations (size classes for small
  *                ones, sizes asked for large ones)
  * @nr_allocs: live allocations
- * @reserved_bytes: bytes of the pool's buffers (slabs and large ones, each
+ * @reserved_bytes: bytes of the arena's buffers (slabs and large ones, each
  *                  rounded to the page size): what the backend was asked
  *                  for.  Pages exist only where they were touched.
  * @nr_slabs: slabs (2 MiB buffers shared by small allocations)
@@ -782,11 +782,11 @@ int tier_pool_residency(struct tier_pool *pool, const void *ptr,
  * @nr_resident: entries in @resident
  * @__reserved32: zero
  * @resident: bytes resident per node, ascending node order; the array
- *            belongs to the pool and stays valid until the next
- *            tier_pool_stat() of this pool or its destroy
+ *            belongs to the arena and stays valid until the next
+ *            tier_arena_stat() of this arena or its destroy
  * @__reserved: zero
  */
-struct tier_pool_stat {
+struct tier_arena_stat {
 	uint64_t in_use_bytes;
 	uint64_t nr_allocs;
 	uint64_t reserved_bytes;
@@ -801,30 +801,30 @@ struct tier_pool_stat {
 };
 
 /**
- * tier_pool_stat() - fill @st
+ * tier_arena_stat() - fill @st
  *
  * Counts are a snapshot: allocations made meanwhile by other threads may or
  * may not be in it.  The per-node counts ask the backend about every
- * buffer of the pool (tier_buf_stat()), so the cost grows with the pool.
+ * buffer of the arena (tier_buf_stat()), so the cost grows with the arena.
  * Return: 0; -EINVAL for NULL arguments; -ENOMEM; the backend's -errno.
  */
-int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st);
+int tier_arena_stat(struct tier_arena *arena, struct tier_arena_stat *st);
 
 /**
- * tier_pool_trim() - give back what the pool holds without using it
+ * tier_arena_trim() - give back what the arena holds without using it
  *
  * Drains the calling thread's cache and returns every empty slab to the
  * backend.  Other threads' caches drain when those threads exit.
  * Return: 0; -EINVAL for NULL.
  */
-int tier_pool_trim(struct tier_pool *pool);
+int tier_arena_trim(struct tier_arena *arena);
 
 /**
- * tier_pool_destroy() - free every allocation and buffer of the pool
+ * tier_arena_destroy() - free every allocation and buffer of the arena
  *
- * Must not race with any other call on the pool.  NULL is a no-op.
+ * Must not race with any other call on the arena.  NULL is a no-op.
  */
-void tier_pool_destroy(struct tier_pool *pool);
+void tier_arena_destroy(struct tier_arena *arena);
 
 /* ------------------------------------------------------------------------ */
 /* Migration (LIBTIER_1.1)                                                    */
