@@ -41,7 +41,8 @@
 
 #include "libtier-private.h"
 
-#define GRAN_SHIFT	21
+/* A granule is the uapi's huge page: a 2 MiB buffer on it can be huge. */
+#define GRAN_SHIFT	CXLTIER_HUGE_PAGE_SHIFT
 #define GRAN_SIZE	((size_t)1 << GRAN_SHIFT)
 #define NR_LINEAR	8			/* 16 .. 128 by 16 */
 #define NR_CLASSES	(NR_LINEAR + 4 * (20 - 7))	/* .. 1 MiB by quarters */
@@ -52,7 +53,7 @@
 #define CACHE_MAX	64
 #define BITS		64
 
-#if TIER_ARENA_SLAB_SIZE != (1U << 21)
+#if TIER_ARENA_SLAB_SIZE != (1U << GRAN_SHIFT)
 #error "slabs are one granule"
 #endif
 
@@ -922,14 +923,15 @@ static int count_slab(struct tier_arena *arena, struct region *r, char *start,
 	if (err)
 		return err;
 	if (st.resident_bytes == st.map_length && !st.spilled_bytes &&
-	    arena->layout.nr_units) {
+	    arena->layout.rule.nr_units) {
 		size_t off = (size_t)(start - r->base), end = off + len;
 		unsigned int sh = arena->page_shift;
 
 		while (off < end) {
 			uint64_t unit = off >> sh;
 			size_t next = (size_t)(unit + 1) << sh;
-			uint32_t home = tier_layout_home(&arena->layout, unit);
+			uint32_t home = cxltier_layout_home(&arena->layout.rule,
+							    unit);
 
 			if (next > end)
 				next = end;
@@ -1215,7 +1217,7 @@ TIER_EXPORT int tier_arena_create(struct tier_ctx *ctx,
 		goto fail_nokey;
 	if (arena->policy.mode == CXLTIER_MODE_PREFERRED ||
 	    (arena->policy.flags & CXLTIER_CREATE_FALLBACK))
-		arena->layout.nr_units = 0;	/* homes say nothing there */
+		arena->layout.rule.nr_units = 0;	/* homes say nothing there */
 
 	err = reserve_va(arena, opts && opts->va_reserve ? opts->va_reserve :
 			 DEFAULT_VA, opts && opts->va_reserve);

@@ -613,8 +613,11 @@ struct tier_arena;
 
 /* The largest size class; larger allocations always get their own buffer. */
 #define TIER_ARENA_SMALL_MAX	(1U << 20)
-/* Bytes of a slab, and the alignment of every slab and large allocation. */
-#define TIER_ARENA_SLAB_SIZE	(2U << 20)
+/*
+ * Bytes of a slab, and the alignment of every slab and large allocation: the
+ * uapi's huge page, 2 MiB.
+ */
+#define TIER_ARENA_SLAB_SIZE	(1U << CXLTIER_HUGE_PAGE_SHIFT)
 
 /**
  * struct tier_arena_opts - options of tier_arena_create(); all 0 for defaults

@@ -6,15 +6,18 @@
  *   item   := NODE [ '=' WEIGHT [ '%' ] ] | OPTION [ '=' VALUE ]
  *
  * and layouts: which node of a policy is the home of each unit of a buffer,
- * by the module's rules (kmod/policy.c), for the mbind backend.
+ * by the uapi's arithmetic (<linux/cxltier_layout.h>, the module's too), for
+ * the mbind backend and the arena.
  *
- * Adding a mode means: a CXLTIER_MODE_* in the uapi, a line in modes[]
- * below, its rule in tier_layout_home() and its Linux form in mbind.c.
+ * Adding a mode means: a CXLTIER_MODE_* and its name in the uapi, its rule
+ * in <linux/cxltier_layout.h>, a line in modes[] below and its Linux form in
+ * mbind.c.
  * Adding a flag: a line in flag_opts[] (the order of bits is the order
  * tier_policy_format() writes them in).
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,34 +372,42 @@ TIER_EXPORT int tier_policy_format(const struct tier_policy *p, char *buf,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Layouts                                                                    */
+/* Layouts: the uapi's arithmetic (<linux/cxltier_layout.h>) on a policy      */
+
+/* The weights sit in the policy's node list, every second __u32. */
+_Static_assert(sizeof(struct tier_policy_node) == 2 * sizeof(uint32_t) &&
+	       offsetof(struct tier_policy_node, weight) == sizeof(uint32_t),
+	       "weight_stride 2 reads tier_policy_node.weight");
 
 int tier_layout_init(struct tier_layout *l, const struct tier_policy *p,
 		     uint64_t nr_units, unsigned int unit_shift)
 {
+	struct cxltier_layout *r = &l->rule;
 	uint64_t prefix = 0;
 	uint32_t i;
 
 	memset(l, 0, sizeof(*l));
-	l->mode = p->mode;
-	l->nr_nodes = p->nr_nodes;
 	l->nodes = p->nodes;
-	l->nr_units = nr_units;
-	l->chunk_units_shift = p->chunk_shift > unit_shift ?
+	r->mode = p->mode;
+	r->nr_nodes = p->nr_nodes;
+	r->chunk_units_shift = p->chunk_shift > unit_shift ?
 			       p->chunk_shift - unit_shift : 0;
-	l->weight_sum = weight_sum(p);
+	r->weight_stride = 2;
+	r->weights = &p->nodes[0].weight;
+	r->weight_sum = weight_sum(p);
+	r->nr_units = nr_units;
 	if (p->mode != CXLTIER_MODE_SPLIT)
 		return 0;
 
 	l->split_end = calloc(p->nr_nodes, sizeof(*l->split_end));
 	if (!l->split_end)
 		return -ENOMEM;
-	/* round(nr_units * prefix / sum), half up: as the module rounds */
 	for (i = 0; i < p->nr_nodes; i++) {
 		prefix += p->nodes[i].weight;
-		l->split_end[i] = (uint64_t)(((unsigned __int128)2 * nr_units *
-					      prefix / l->weight_sum + 1) >> 1);
+		l->split_end[i] = cxltier_layout_split_end(nr_units, prefix,
+							   r->weight_sum);
 	}
+	r->split_end = l->split_end;
 	return 0;
 }
 
@@ -404,60 +415,5 @@ void tier_layout_free(struct tier_layout *l)
 {
 	free(l->split_end);
 	l->split_end = NULL;
-}
-
-uint32_t tier_layout_home(const struct tier_layout *l, uint64_t unit)
-{
-	uint64_t chunk = unit >> l->chunk_units_shift, r;
-	uint32_t i;
-
-	switch (l->mode) {
-	case CXLTIER_MODE_BIND:
-		return (uint32_t)(unit % l->nr_nodes);
-	case CXLTIER_MODE_INTERLEAVE:
-		return (uint32_t)(chunk % l->nr_nodes);
-	case CXLTIER_MODE_WEIGHTED:
-		r = chunk % l->weight_sum;
-		for (i = 0; i < l->nr_nodes - 1; i++) {
-			if (r < l->nodes[i].weight)
-				return i;
-			r -= l->nodes[i].weight;
-		}
-		return i;
-	case CXLTIER_MODE_SPLIT:
-		for (i = 0; i < l->nr_nodes - 1; i++)
-			if (unit < l->split_end[i])
-				return i;
-		return i;
-	case CXLTIER_MODE_PREFERRED:
-	default:
-		return 0;
-	}
-}
-
-uint32_t tier_layout_run(const struct tier_layout *l, uint64_t unit,
-			 uint64_t *end)
-{
-	uint32_t home = tier_layout_home(l, unit);
-	uint64_t step, next;
-
-	if (l->nr_nodes == 1 || l->mode == CXLTIER_MODE_PREFERRED) {
-		*end = l->nr_units;
-		return home;
-	}
-	if (l->mode == CXLTIER_MODE_SPLIT) {
-		*end = home == l->nr_nodes - 1 ? l->nr_units : l->split_end[home];
-		return home;
-	}
-	if (l->mode == CXLTIER_MODE_BIND) {
-		*end = unit + 1;
-		return home;
-	}
-	/* interleave, weighted: whole chunks while the home stays */
-	step = 1ULL << l->chunk_units_shift;
-	next = ((unit >> l->chunk_units_shift) + 1) << l->chunk_units_shift;
-	while (next < l->nr_units && tier_layout_home(l, next) == home)
-		next += step;
-	*end = next < l->nr_units ? next : l->nr_units;
-	return home;
+	l->rule.split_end = NULL;
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/cxltier_layout.h>
+
 #include "model.h"
 
 #define GB	1e9
@@ -132,112 +134,55 @@ int tier_model_node_index(const struct tier_model_host *h, uint32_t node)
 	return -ENODEV;
 }
 
-/* Units of a weighted policy's chunks [0, nchunks) that fall on entry k. */
-static uint64_t weighted_chunks(const struct tier_policy *p, uint64_t sum,
-				uint64_t nchunks, uint32_t k)
-{
-	uint64_t rem = nchunks % sum, prefix = 0, mine;
-	uint32_t i;
-
-	for (i = 0; i < k; i++)
-		prefix += p->nodes[i].weight;
-	mine = rem > prefix ? rem - prefix : 0;
-	if (mine > p->nodes[k].weight)
-		mine = p->nodes[k].weight;
-	return nchunks / sum * p->nodes[k].weight + mine;
-}
-
-static uint32_t weighted_home(const struct tier_policy *p, uint64_t sum,
-			      uint64_t chunk)
-{
-	uint64_t r = chunk % sum;
-	uint32_t i;
-
-	for (i = 0; i + 1 < p->nr_nodes; i++) {
-		if (r < p->nodes[i].weight)
-			return i;
-		r -= p->nodes[i].weight;
-	}
-	return i;
-}
-
+/*
+ * Class @cls placed by policy @p: each entry's bytes, unit by unit as the
+ * module would place them (the uapi's layout arithmetic), a short last unit
+ * counted for what it holds.
+ */
 TIER_EXPORT int tier_placement_policy(const struct tier_model_host *h,
 			  const struct tier_workload *w,
 			  struct tier_placement *pl, unsigned int cls,
 			  const struct tier_policy *p)
 {
 	char s[TIER_POLICY_STRLEN];
-	uint64_t units[TIER_MAX_POLICY_NODES] = { 0 };
-	uint64_t bytes, nr, unit, cu, nchunks, sum = 0, prev = 0, prefix = 0;
-	unsigned int shift, cshift;
+	__u64 split_end[TIER_MAX_POLICY_NODES];
+	struct cxltier_layout l = { .weight_stride = 2, .split_end = split_end };
+	uint64_t bytes, unit, prefix = 0;
+	unsigned int shift;
 	int idx[TIER_MAX_POLICY_NODES];
-	uint32_t k, n, last = 0;
+	uint32_t k;
 
 	if (!h || !w || !pl || !p || cls >= w->nr_classes ||
 	    cls >= TIER_MODEL_MAX_CLASSES || h->nr_nodes > TIER_MODEL_MAX_NODES ||
 	    tier_policy_format(p, s, sizeof(s)) < 0)
 		return -EINVAL;
-	n = p->nr_nodes;
-	for (k = 0; k < n; k++) {
+	l.mode = p->mode;
+	l.nr_nodes = p->nr_nodes;
+	l.weights = &p->nodes[0].weight;
+	for (k = 0; k < p->nr_nodes; k++) {
 		idx[k] = tier_model_node_index(h, p->nodes[k].node);
 		if (idx[k] < 0)
 			return -ENODEV;
-		sum += p->nodes[k].weight;
+		l.weight_sum += p->nodes[k].weight;
 	}
 	bytes = w->classes[cls].bytes;
 	shift = p->page_shift ? p->page_shift : 12;
 	unit = 1ULL << shift;
-	nr = bytes / unit + !!(bytes % unit);
-	cshift = p->chunk_shift > shift ? p->chunk_shift - shift : 0;
-	cu = 1ULL << cshift;
-	nchunks = nr / cu + !!(nr % cu);
-
-	if (nr) {
-		switch (p->mode) {
-		case CXLTIER_MODE_BIND:
-			for (k = 0; k < n; k++)
-				units[k] = nr / n + (k < nr % n);
-			last = (uint32_t)((nr - 1) % n);
-			break;
-		case CXLTIER_MODE_INTERLEAVE:
-		case CXLTIER_MODE_WEIGHTED:
-			for (k = 0; k < n; k++)
-				units[k] = cu * (p->mode == CXLTIER_MODE_INTERLEAVE ?
-					nchunks / n + (k < nchunks % n) :
-					weighted_chunks(p, sum, nchunks, k));
-			last = p->mode == CXLTIER_MODE_INTERLEAVE ?
-				(uint32_t)((nchunks - 1) % n) :
-				weighted_home(p, sum, nchunks - 1);
-			/* the last chunk may be short */
-			units[last] -= nchunks * cu - nr;
-			break;
-		case CXLTIER_MODE_SPLIT:
-			/* as the module rounds: round(nr * prefix / sum) */
-			for (k = 0; k < n; k++) {
-				uint64_t end;
-
-				prefix += p->nodes[k].weight;
-				end = (uint64_t)(((unsigned __int128)2 * nr * prefix /
-						  sum + 1) >> 1);
-				units[k] = end - prev;
-				prev = end;
-				if (units[k])
-					last = k;
-			}
-			break;
-		case CXLTIER_MODE_PREFERRED:
-		default:
-			units[0] = nr;
-			last = 0;
-			break;
-		}
+	l.nr_units = bytes / unit + !!(bytes % unit);
+	l.chunk_units_shift = p->chunk_shift > shift ? p->chunk_shift - shift : 0;
+	for (k = 0; k < p->nr_nodes && p->mode == CXLTIER_MODE_SPLIT; k++) {
+		prefix += p->nodes[k].weight;
+		split_end[k] = cxltier_layout_split_end(l.nr_units, prefix,
+							l.weight_sum);
 	}
+
 	memset(pl->bytes[cls], 0, sizeof(pl->bytes[cls]));
-	for (k = 0; k < n; k++)
-		pl->bytes[cls][idx[k]] += units[k] * unit;
+	for (k = 0; k < p->nr_nodes && l.nr_units; k++)
+		pl->bytes[cls][idx[k]] += cxltier_layout_units(&l, k) * unit;
 	/* the last unit may be partly used */
-	if (nr)
-		pl->bytes[cls][idx[last]] -= nr * unit - bytes;
+	if (l.nr_units)
+		pl->bytes[cls][idx[cxltier_layout_home(&l, l.nr_units - 1)]] -=
+			l.nr_units * unit - bytes;
 	pl->policy[cls] = *p;
 	return 0;
 }
