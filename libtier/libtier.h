@@ -296,6 +296,48 @@ struct tier_policy {
 	struct tier_policy_node nodes[TIER_MAX_POLICY_NODES];
 };
 
+/**
+ * tier_mode_name() - the name of a policy mode
+ * @mode: CXLTIER_MODE_*
+ *
+ * Return: "bind", "preferred", "interleave", "weighted" or "split" (the
+ * uapi's CXLTIER_MODE_NAMES, the spelling of every policy string); NULL
+ * for an unknown mode.
+ */
+const char *tier_mode_name(uint32_t mode);
+
+/**
+ * tier_mode_parse() - the mode a name names
+ * @name: a name as tier_mode_name() gives it (exactly, lower case)
+ * @mode: out: CXLTIER_MODE_*
+ *
+ * Return: 0; -EINVAL for NULL arguments or an unknown name.
+ */
+int tier_mode_parse(const char *name, uint32_t *mode);
+
+/**
+ * tier_size_parse() - a size in bytes from a string
+ * @s: e.g. "4096", "4K", "2M", "1.5G", "0.5T", "64KiB", "1gb"
+ * @bytes: out: the size
+ *
+ * The one size grammar of libtier, tierctl, the interposer and the Python
+ * package:
+ *
+ *   size := DIGITS [ '.' DIGITS ] [ UNIT [ 'B' | 'iB' ] | 'B' ]
+ *   UNIT := K | M | G | T     2^10, 2^20, 2^30, 2^40 (binary, whatever the
+ *                             suffix: "1KB" is 1024)
+ *
+ * Letters in any case; no sign, no spaces, no digits grouping.  A decimal
+ * must come to a whole number of bytes: "1.5G" and "0.5K" are sizes, "1.5"
+ * and "0.1K" are not.  0 is a size; whether it is a valid one is the
+ * caller's business.
+ *
+ * Return: 0; -EINVAL for NULL arguments or a string the grammar does not
+ * allow, or a decimal that is not a whole number of bytes; -ERANGE when
+ * the size does not fit in 64 bits.
+ */
+int tier_size_parse(const char *s, uint64_t *bytes);
+
 /* Longest string tier_policy_format() can produce, with the NUL. */
 #define TIER_POLICY_STRLEN	1536
 
@@ -304,13 +346,14 @@ struct tier_policy {
  * @s: the string, e.g. "bind:0", "weighted:0=3,2=1,chunk=2M"
  * @p: out: the policy (zeroed first, and zeroed again on failure)
  *
- * Grammar (no spaces, everything lower case):
+ * Grammar (no spaces; mode and option names lower case):
  *
  *   policy := MODE ':' item { ',' item }
  *   item   := NODE [ '=' WEIGHT [ '%' ] ]      a node (starts with a digit)
  *           | OPTION [ '=' VALUE ]             an option (starts with a letter)
  *   NODE, WEIGHT := decimal digits
- *   SIZE   := decimal digits with an optional K, M or G (binary units);
+ *   MODE   := a name of tier_mode_parse()
+ *   SIZE   := a size of tier_size_parse() ("4096", "4K", "2M", "0.5M");
  *             a power of two
  *
  *   mode          node items        meaning (CXLTIER_MODE_*)

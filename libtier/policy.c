@@ -30,20 +30,25 @@ enum weight_rule {
 	WEIGHT_SHARE,		/* "N=W" or "N=P%", all alike; % sum to 100 */
 };
 
+/* What each mode's items take, by CXLTIER_MODE_*. */
 struct mode_desc {
-	const char *name;
-	uint32_t mode;		/* CXLTIER_MODE_* */
 	enum weight_rule weights;
 	int chunked;		/* takes chunk= */
 };
 
-static const struct mode_desc modes[] = {
-	{ "bind",	CXLTIER_MODE_BIND,	 WEIGHT_NONE,  0 },
-	{ "preferred",	CXLTIER_MODE_PREFERRED,	 WEIGHT_NONE,  0 },
-	{ "interleave",	CXLTIER_MODE_INTERLEAVE, WEIGHT_NONE,  1 },
-	{ "weighted",	CXLTIER_MODE_WEIGHTED,	 WEIGHT_PLAIN, 1 },
-	{ "split",	CXLTIER_MODE_SPLIT,	 WEIGHT_SHARE, 0 },
+static const struct mode_desc modes[CXLTIER_NR_MODES] = {
+	[CXLTIER_MODE_BIND]		= { WEIGHT_NONE,  0 },
+	[CXLTIER_MODE_PREFERRED]	= { WEIGHT_NONE,  0 },
+	[CXLTIER_MODE_INTERLEAVE]	= { WEIGHT_NONE,  1 },
+	[CXLTIER_MODE_WEIGHTED]		= { WEIGHT_PLAIN, 1 },
+	[CXLTIER_MODE_SPLIT]		= { WEIGHT_SHARE, 0 },
 };
+
+/* The modes' names: the uapi's, the one spelling of every tool. */
+static const char *const mode_names[] = CXLTIER_MODE_NAMES;
+
+_Static_assert(ARRAY_SIZE(mode_names) == CXLTIER_NR_MODES,
+	       "a name for each mode");
 
 /* Options that set a CXLTIER_CREATE_* flag, in the order of their bits. */
 static const struct {
@@ -63,24 +68,30 @@ static const struct {
 #define CHUNK_SHIFT_MIN	12
 #define CHUNK_SHIFT_MAX	CXLTIER_MAX_CHUNK_SHIFT
 
-static const struct mode_desc *mode_by_name(const char *s, size_t len)
+/* The mode named by the @len characters at @s. */
+static int mode_lookup(const char *s, size_t len, uint32_t *mode)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++)
-		if (strlen(modes[i].name) == len && !strncmp(modes[i].name, s, len))
-			return &modes[i];
-	return NULL;
+	for (i = 0; i < CXLTIER_NR_MODES; i++) {
+		if (strlen(mode_names[i]) == len && !strncmp(mode_names[i], s, len)) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
-static const struct mode_desc *mode_by_value(uint32_t mode)
+TIER_EXPORT const char *tier_mode_name(uint32_t mode)
 {
-	size_t i;
+	return mode < CXLTIER_NR_MODES ? mode_names[mode] : NULL;
+}
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++)
-		if (modes[i].mode == mode)
-			return &modes[i];
-	return NULL;
+TIER_EXPORT int tier_mode_parse(const char *name, uint32_t *mode)
+{
+	if (!name || !mode)
+		return -EINVAL;
+	return mode_lookup(name, strlen(name), mode);
 }
 
 static int is_digit(char c)
@@ -111,28 +122,26 @@ static int parse_u32(const char *s, const char *end, uint32_t *out)
 	return 0;
 }
 
-/* "4096", "4K", "2M", "1G": a power of two, its log2 within [min, max]. */
+/*
+ * A size (tier_size_parse(): "4096", "4K", "2M", "1G", ...) in [s, end) that
+ * is a power of two, its log2 within [min, max].
+ */
 static int parse_pow2_size(const char *s, const char *end, uint32_t min,
 			   uint32_t max, uint32_t *shift)
 {
-	unsigned int unit = 0;
-	uint32_t v, sh;
+	char buf[32];
+	uint64_t v;
+	size_t len = (size_t)(end - s);
 
-	if (end > s) {
-		switch (end[-1]) {
-		case 'K': unit = 10; end--; break;
-		case 'M': unit = 20; end--; break;
-		case 'G': unit = 30; end--; break;
-		}
-	}
-	if (parse_u32(s, end, &v) || !v || (v & (v - 1)))
+	if (len >= sizeof(buf))
 		return -EINVAL;
-	for (sh = 0; (1U << sh) != v; sh++)
-		;
-	sh += unit;
-	if (sh < min || sh > max)
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (tier_size_parse(buf, &v) || !v || (v & (v - 1)))
 		return -EINVAL;
-	*shift = sh;
+	*shift = (uint32_t)__builtin_ctzll(v);
+	if (*shift < min || *shift > max)
+		return -EINVAL;
 	return 0;
 }
 
@@ -240,12 +249,9 @@ TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 	memset(p, 0, sizeof(*p));
 
 	colon = strchr(s, ':');
-	if (!colon)
+	if (!colon || mode_lookup(s, (size_t)(colon - s), &p->mode))
 		return -EINVAL;
-	ps.md = mode_by_name(s, (size_t)(colon - s));
-	if (!ps.md)
-		return -EINVAL;
-	p->mode = ps.md->mode;
+	ps.md = &modes[p->mode];
 
 	for (item = colon + 1;; item++) {
 		const char *end = strchr(item, ',');
@@ -345,14 +351,16 @@ TIER_EXPORT int tier_policy_format(const struct tier_policy *p, char *buf,
 
 	if (!p || !buf)
 		return -EINVAL;
-	md = mode_by_value(p->mode);
-	if (!md || !policy_has_string(p, md))
+	if (p->mode >= CXLTIER_NR_MODES)
+		return -EINVAL;
+	md = &modes[p->mode];
+	if (!policy_has_string(p, md))
 		return -EINVAL;
 	pct = md->weights == WEIGHT_SHARE && weight_sum(p) == 100;
 
 	if (len)
 		buf[0] = '\0';
-	append(buf, len, &pos, "%s:", md->name);
+	append(buf, len, &pos, "%s:", mode_names[p->mode]);
 	for (i = 0; i < p->nr_nodes; i++) {
 		append(buf, len, &pos, "%s%u", i ? "," : "", p->nodes[i].node);
 		if (md->weights != WEIGHT_NONE)

@@ -10,9 +10,9 @@
  *   LIBTIER_PRELOAD_POLICY     the arena's policy (libtier.h grammar); unset
  *                              or invalid: everything goes to malloc, and
  *                              one line on stderr says why
- *   LIBTIER_PRELOAD_THRESHOLD  bytes; allocations of at least this go to
- *                              the arena (default 1 MiB; binary suffixes
- *                              K, M, G)
+ *   LIBTIER_PRELOAD_THRESHOLD  a size (tier_size_parse(): "65536", "64K",
+ *                              "1.5M"); allocations of at least this go
+ *                              to the arena (default 1 MiB)
  *   LIBTIER_PRELOAD_STRICT     "1": when the arena cannot serve a large
  *                              allocation, fail it (NULL, ENOMEM) rather
  *                              than fall back to malloc
@@ -180,21 +180,12 @@ static void warn(const char *what, int err)
 		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-static int parse_bytes(const char *s, size_t *out)
+/* LIBTIER_PRELOAD_THRESHOLD: a size of tier_size_parse(), not 0. */
+static int parse_threshold(const char *s, size_t *out)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	}
-	if (*end || !v)
+	if (tier_size_parse(s, &v) || !v || v > SIZE_MAX)
 		return -EINVAL;
 	*out = (size_t)v;
 	return 0;
@@ -259,7 +250,7 @@ static void arena_init(void)
 		warn("LIBTIER_PRELOAD_POLICY", -ENOENT);
 		goto out;
 	}
-	if (thr && *thr && parse_bytes(thr, &threshold)) {
+	if (thr && *thr && parse_threshold(thr, &threshold)) {
 		warn("LIBTIER_PRELOAD_THRESHOLD", -EINVAL);
 		goto out;
 	}

@@ -67,7 +67,6 @@ NODE_MOVABLE_ONLY = 1 << 1      # CXLTIER_NODE_MOVABLE_ONLY
 RESIDENCY_EXACT = 1 << 0        # TIER_RESIDENCY_EXACT
 ALLOC_SMALL, ALLOC_LARGE = 1, 2  # TIER_ALLOC_*
 SMALL_MAX = 1 << 20             # TIER_ARENA_SMALL_MAX
-MODES = ("bind", "preferred", "interleave", "weighted", "split")
 
 
 class _PolicyNode(ctypes.Structure):
@@ -160,6 +159,7 @@ def _declare(lib):
         "tier_topo_refresh": (c_int, [c_void_p]),
         "tier_nr_nodes": (c_int, [c_void_p]),
         "tier_node": (c_int, [c_void_p, c_int, P(_Node)]),
+        "tier_mode_name": (ctypes.c_char_p, [_u32]),
         "tier_policy_parse": (c_int, [ctypes.c_char_p, P(_Policy)]),
         "tier_policy_format": (c_int, [P(_Policy), ctypes.c_char_p,
                                        ctypes.c_size_t]),
@@ -394,10 +394,11 @@ def parse_policy(policy):
     chunk_size (0: one page), flags (list of option names), canonical (the
     string libtier writes for it).  ValueError for what the grammar refuses."""
     pol, canon = _parse(policy)
+    mode = _load().tier_mode_name(pol.mode)
     flags = [name for bit, name in enumerate(
         ("fallback", "populate", "pinnable", "huge-fallback"))
         if pol.flags & (1 << bit)]
-    return {"mode": MODES[pol.mode] if pol.mode < len(MODES) else pol.mode,
+    return {"mode": mode.decode() if mode else pol.mode,
             "nodes": [(pol.nodes[i].node, pol.nodes[i].weight)
                       for i in range(pol.nr_nodes)],
             "page_size": 1 << pol.page_shift if pol.page_shift else 0,
