@@ -11,7 +11,7 @@
 #include "model.h"
 
 static const struct tier_llm llms[] = {
-	/* P, L and H as the study gives them (shared/paper.md) */
+	/* P, L and H as the study gives them (doc/cost-model.md, "The study") */
 	{ .name = "qwen2.5-7b", .params = 7615616512ULL, .layers = 28,
 	  .hidden = 3584 },
 	{ .name = "mistral-nemo-12b", .params = 12247782400ULL, .layers = 40,
