@@ -53,6 +53,28 @@
 #define CACHE_MAX	64
 #define BITS		64
 
+/*
+ * The arena's lists (regions, thread caches, a class's partial slabs) are
+ * doubly linked through the members @next and @prev of their entries, with
+ * no sentinel: @head is NULL or the first entry.
+ */
+#define LIST_PUSH(head, n, next, prev) do {				\
+	(n)->prev = NULL;						\
+	(n)->next = (head);						\
+	if (head)							\
+		(head)->prev = (n);					\
+	(head) = (n);							\
+} while (0)
+
+#define LIST_UNLINK(head, n, next, prev) do {				\
+	if ((n)->prev)							\
+		(n)->prev->next = (n)->next;				\
+	else								\
+		(head) = (n)->next;					\
+	if ((n)->next)							\
+		(n)->next->prev = (n)->prev;				\
+} while (0)
+
 #if TIER_ARENA_SLAB_SIZE != (1U << GRAN_SHIFT)
 #error "slabs are one granule"
 #endif
@@ -351,37 +373,38 @@ fail:
 	return err;
 }
 
-/* Make @r findable: gtab[] and the region list. */
-static void region_publish(struct tier_arena *arena, struct region *r)
+/* The index of @r's first granule. */
+static size_t region_gran(const struct tier_arena *arena,
+			  const struct region *r)
 {
-	size_t g = ((uintptr_t)r->base - arena->va_base) >> GRAN_SHIFT, j;
+	return ((uintptr_t)r->base - arena->va_base) >> GRAN_SHIFT;
+}
+
+/* Make @r findable (@add) or not: its granules in gtab[], the region list. */
+static void region_index(struct tier_arena *arena, struct region *r, int add)
+{
+	size_t g = region_gran(arena, r), j;
 
 	pthread_mutex_lock(&arena->lock);
 	for (j = 0; j < r->nr_gran; j++)
-		__atomic_store_n(&arena->gtab[g + j], r, __ATOMIC_RELEASE);
-	r->prev = NULL;
-	r->next = arena->regions;
-	if (arena->regions)
-		arena->regions->prev = r;
-	arena->regions = r;
+		__atomic_store_n(&arena->gtab[g + j], add ? r : NULL,
+				 __ATOMIC_RELEASE);
+	if (add)
+		LIST_PUSH(arena->regions, r, next, prev);
+	else
+		LIST_UNLINK(arena->regions, r, next, prev);
 	pthread_mutex_unlock(&arena->lock);
+}
+
+static void region_publish(struct tier_arena *arena, struct region *r)
+{
+	region_index(arena, r, 1);
 }
 
 /* Unpublish @r, give its pages and granules back; does not free @r. */
 static void region_release(struct tier_arena *arena, struct region *r)
 {
-	size_t g = ((uintptr_t)r->base - arena->va_base) >> GRAN_SHIFT, j;
-
-	pthread_mutex_lock(&arena->lock);
-	for (j = 0; j < r->nr_gran; j++)
-		__atomic_store_n(&arena->gtab[g + j], NULL, __ATOMIC_RELEASE);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		arena->regions = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	pthread_mutex_unlock(&arena->lock);
+	region_index(arena, r, 0);
 
 	/* the reserve again, in one step: no window for other mmap()s */
 	mmap(r->base, (size_t)r->nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
@@ -389,7 +412,7 @@ static void region_release(struct tier_arena *arena, struct region *r)
 	tier_buf_destroy(r->buf);
 
 	pthread_mutex_lock(&arena->lock);
-	gran_put(arena, g, r->nr_gran);
+	gran_put(arena, region_gran(arena, r), r->nr_gran);
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -431,22 +454,13 @@ static struct slab *slab_create(struct tier_arena *arena, unsigned int cls)
 /* Class lock held. */
 static void partial_add(struct size_class *c, struct slab *s)
 {
-	s->pprev = NULL;
-	s->pnext = c->partial;
-	if (c->partial)
-		c->partial->pprev = s;
-	c->partial = s;
+	LIST_PUSH(c->partial, s, pnext, pprev);
 	s->on_partial = 1;
 }
 
 static void partial_del(struct size_class *c, struct slab *s)
 {
-	if (s->pprev)
-		s->pprev->pnext = s->pnext;
-	else
-		c->partial = s->pnext;
-	if (s->pnext)
-		s->pnext->pprev = s->pprev;
+	LIST_UNLINK(c->partial, s, pnext, pprev);
 	s->on_partial = 0;
 }
 
@@ -493,6 +507,19 @@ static unsigned int class_take(struct tier_arena *arena, unsigned int cls,
 	return got;
 }
 
+/* Release the slabs of list @dead (linked by pnext), taken off their class. */
+static void slabs_release(struct tier_arena *arena, struct slab *dead)
+{
+	struct slab *s;
+
+	while (dead) {
+		s = dead;
+		dead = s->pnext;
+		region_release(arena, &s->r);
+		free(s);
+	}
+}
+
 /*
  * Give @n objects of class @cls back to their slabs.  Empty slabs beyond
  * @keep_empty per class are released.
@@ -534,12 +561,7 @@ static void class_put(struct tier_arena *arena, unsigned int cls, void **objs,
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	while (dead) {
-		s = dead;
-		dead = s->pnext;
-		region_release(arena, &s->r);
-		free(s);
-	}
+	slabs_release(arena, dead);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -561,12 +583,7 @@ static void cache_drain(struct tcache *tc, unsigned int keep_empty)
 static void cache_unlink(struct tier_arena *arena, struct tcache *tc)
 {
 	pthread_mutex_lock(&arena->lock);
-	if (tc->prev)
-		tc->prev->next = tc->next;
-	else
-		arena->caches = tc->next;
-	if (tc->next)
-		tc->next->prev = tc->prev;
+	LIST_UNLINK(arena->caches, tc, next, prev);
 	pthread_mutex_unlock(&arena->lock);
 }
 
@@ -611,11 +628,7 @@ static struct tcache *cache_new(struct tier_arena *arena)
 		return NULL;
 	}
 	pthread_mutex_lock(&arena->lock);
-	tc->prev = NULL;
-	tc->next = arena->caches;
-	if (arena->caches)
-		arena->caches->prev = tc;
-	arena->caches = tc;
+	LIST_PUSH(arena->caches, tc, next, prev);
 	pthread_mutex_unlock(&arena->lock);
 	return tc;
 }
@@ -1115,12 +1128,7 @@ TIER_EXPORT int tier_arena_trim(struct tier_arena *arena)
 		}
 		pthread_mutex_unlock(&c->lock);
 	}
-	while (dead) {
-		s = dead;
-		dead = s->pnext;
-		region_release(arena, &s->r);
-		free(s);
-	}
+	slabs_release(arena, dead);
 	return 0;
 }
 
