@@ -395,9 +395,9 @@ def parse_policy(policy):
     string libtier writes for it).  ValueError for what the grammar refuses."""
     pol, canon = _parse(policy)
     mode = _load().tier_mode_name(pol.mode)
-    flags = [name for bit, name in enumerate(
-        ("fallback", "populate", "pinnable", "huge-fallback"))
-        if pol.flags & (1 << bit)]
+    # libtier's canonical string names the flags, in the order of their bits
+    flags = [item for item in canon.split(":", 1)[1].split(",")
+             if item[:1].isalpha() and "=" not in item]
     return {"mode": mode.decode() if mode else pol.mode,
             "nodes": [(pol.nodes[i].node, pol.nodes[i].weight)
                       for i in range(pol.nr_nodes)],
