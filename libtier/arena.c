@@ -91,7 +91,7 @@ struct region {
 	char *base;			/* granule-aligned */
 	struct tier_buf *buf;
 	size_t map_len;			/* mapped bytes: the buffer's */
-	struct region *next, *prev;	/* arena->regions, under arena->lock */
+	struct region *next, *prev;	/* arena->regions, under ->lock */
 };
 
 struct slab {
@@ -129,7 +129,7 @@ struct bin {
 struct tcache {
 	struct tier_arena *arena;
 	uint64_t epoch;
-	struct tcache *next, *prev;	/* arena->caches, under arena->lock */
+	struct tcache *next, *prev;	/* arena->caches, under ->lock */
 	struct bin bins[NR_CLASSES];
 	void *storage[];
 };
@@ -675,7 +675,8 @@ static int alloc_small(struct tier_arena *arena, unsigned int cls, void **out)
 	if (tc) {
 		b = &tc->bins[cls];
 		if (!b->n) {
-			b->n = class_take(arena, cls, b->slot, (b->cap + 1) / 2);
+			b->n = class_take(arena, cls, b->slot,
+					  (b->cap + 1) / 2);
 			if (!b->n)
 				return -ENOMEM;
 		}
@@ -1220,7 +1221,8 @@ TIER_EXPORT int tier_arena_create(struct tier_ctx *ctx,
 
 	/* where each unit of a slab lives, for exact small residency */
 	err = tier_layout_init(&arena->layout, &arena->policy,
-			       GRAN_SIZE >> arena->page_shift, arena->page_shift);
+			       GRAN_SIZE >> arena->page_shift,
+			       arena->page_shift);
 	if (err)
 		goto fail_nokey;
 	if (arena->policy.mode == CXLTIER_MODE_PREFERRED ||

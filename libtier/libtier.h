@@ -702,7 +702,8 @@ struct tier_arena_opts {
  * tier_buf_create() for the policy.
  */
 int tier_arena_create(struct tier_ctx *ctx, const struct tier_policy *policy,
-		     const struct tier_arena_opts *opts, struct tier_arena **out);
+		      const struct tier_arena_opts *opts,
+		      struct tier_arena **out);
 
 /**
  * tier_arena_alloc() - allocate @size bytes
@@ -789,7 +790,7 @@ size_t tier_arena_usable_size(struct tier_arena *arena, const void *ptr);
 #define TIER_RESIDENCY_EXACT	(1U << 0)	/* counted page by page */
 
 /**
- * tier_arena_residency() - where the pages of the allocation containing @ptr are
+ * tier_arena_residency() - where the pages of @ptr's allocation are
  * @out: out: up to @nr entries, one per node that holds some of its bytes,
  *       ascending node order (may be NULL when @nr is 0)
  * @flags: out: TIER_RESIDENCY_EXACT or 0 (may be NULL)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The NUMA topology for the mbind backend (the module backend asks the
- * module instead; topo.c keeps either snapshot), from /sys/devices/system/node and
- * /proc/zoneinfo, counted and classified the way <linux/cxltier.h> documents for the
- * module (struct cxltier_node_info).
+ * module instead; topo.c keeps either snapshot), from /sys/devices/system/
+ * node and /proc/zoneinfo, counted and classified the way <linux/cxltier.h>
+ * documents for the module (struct cxltier_node_info).
  */
 #include <ctype.h>
 #include <errno.h>

@@ -671,7 +671,8 @@ def arena_stats():
 
 
 def trim():
-    """Give every arena's unused slabs back (the calling thread's cache too)."""
+    """Give every arena's unused slabs back (the calling thread's cache
+    too)."""
     for p in list(_arenas.values()):
         rc = _lib.tier_arena_trim(p.handle)
         if rc < 0:

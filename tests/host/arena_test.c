@@ -242,7 +242,7 @@ TEST_F(arena, free_rejects)
 	EXPECT_EQ(0, tier_arena_free(self->arena, a));
 	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, a));	/* double */
 	EXPECT_EQ(0, tier_arena_free(self->arena, big));
-	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, big));	/* double */
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, big)); /* double */
 	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(1, st.nr_allocs);
 	EXPECT_EQ(class_of(100), st.in_use_bytes);
