@@ -3,6 +3,8 @@
 #ifndef LIBTIER_PRIVATE_H
 #define LIBTIER_PRIVATE_H
 
+#include <linux/cxltier_layout.h>
+
 #include "libtier.h"
 
 #define TIER_EXPORT	__attribute__((visibility("default")))
@@ -23,22 +25,18 @@
 #define TIER_KNOWN_FLAGS	(CXLTIER_CREATE_FALLBACK | CXLTIER_CREATE_POPULATE | \
 				 CXLTIER_CREATE_PINNABLE | CXLTIER_CREATE_HUGE_FALLBACK | \
 				 CXLTIER_CREATE_RESERVE)
-/* The one huge page size of the uapi: 2 MiB. */
-#define TIER_HUGE_SHIFT		21
 
 /*
- * Where a policy puts each unit of a buffer: the module's rules (kmod/
- * policy.c, cxltier_unit_home()), for the mbind backend's runs and its
- * count of spilled pages.  Units are pages of the buffer's page size.
+ * Where a policy puts each unit of a buffer: the uapi's layout (the module's
+ * own rules, <linux/cxltier_layout.h>) over the policy's list, for the mbind
+ * backend's runs, its count of spilled pages and the arena's residency.
+ * Units are pages of the buffer's page size; cxltier_layout_home() and
+ * cxltier_layout_run() on @rule give an index into @nodes.
  */
 struct tier_layout {
-	uint32_t mode;
-	uint32_t nr_nodes;
-	uint32_t chunk_units_shift;	/* log2 units per chunk */
-	uint64_t weight_sum;		/* weighted */
-	uint64_t nr_units;
-	uint64_t *split_end;		/* split: end unit of each node's range */
+	struct cxltier_layout rule;
 	const struct tier_policy_node *nodes;	/* the policy's list */
+	__u64 *split_end;		/* split: rule.split_end's storage */
 };
 
 struct tier_backend_ops {
@@ -124,33 +122,26 @@ const struct tier_node *tier_find_node(const struct tier_ctx *ctx,
 				       unsigned int node);
 int tier_node_cmp(const void *a, const void *b);
 
-/* policy.c: layouts.  init: 0 or -ENOMEM; home: an index into l->nodes. */
+/* policy.c: layouts.  init: 0 or -ENOMEM; @l keeps pointing into @p. */
 int tier_layout_init(struct tier_layout *l, const struct tier_policy *p,
 		     uint64_t nr_units, unsigned int unit_shift);
-uint32_t tier_layout_home(const struct tier_layout *l, uint64_t unit);
-/*
- * The run of units with the same home that starts at @unit: its home and
- * its end (exclusive).  Splits with an empty range skip it.
- */
-uint32_t tier_layout_run(const struct tier_layout *l, uint64_t unit,
-			 uint64_t *end);
 void tier_layout_free(struct tier_layout *l);
 
-/* sysfs.c: the mbind backend's topology */
-int tier_sysfs_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
+/* numa_topo.c: the mbind backend's topology, from sysfs and procfs */
+int tier_numa_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
 			 unsigned int *nr);
 
 /* buf.c: make room for @n entries in buf->resident. */
 int tier_buf_resident_reserve(struct tier_buf *buf, unsigned int n);
 
 /*
- * pool.c: fork(2) handlers for a pool, for the LD_PRELOAD library (which
- * links libtier's objects in): prepare takes every lock of the pool, parent
- * drops them, child makes the pool safe in the child (see pool.c).
+ * arena.c: fork(2) handlers for an arena, for the LD_PRELOAD library (which
+ * links libtier's objects in): prepare takes every lock of the arena, parent
+ * drops them, child makes the arena safe in the child (see arena.c).
  */
-void tier_pool_fork_prepare(struct tier_pool *pool);
-void tier_pool_fork_parent(struct tier_pool *pool);
-void tier_pool_fork_child(struct tier_pool *pool);
+void tier_arena_fork_prepare(struct tier_arena *arena);
+void tier_arena_fork_parent(struct tier_arena *arena);
+void tier_arena_fork_child(struct tier_arena *arena);
 
 /* Round @len up to 2^@shift; 0 on overflow. */
 static inline size_t tier_round_up(size_t len, unsigned int shift)

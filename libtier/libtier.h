@@ -296,6 +296,48 @@ struct tier_policy {
 	struct tier_policy_node nodes[TIER_MAX_POLICY_NODES];
 };
 
+/**
+ * tier_mode_name() - the name of a policy mode
+ * @mode: CXLTIER_MODE_*
+ *
+ * Return: "bind", "preferred", "interleave", "weighted" or "split" (the
+ * uapi's CXLTIER_MODE_NAMES, the spelling of every policy string); NULL
+ * for an unknown mode.
+ */
+const char *tier_mode_name(uint32_t mode);
+
+/**
+ * tier_mode_parse() - the mode a name names
+ * @name: a name as tier_mode_name() gives it (exactly, lower case)
+ * @mode: out: CXLTIER_MODE_*
+ *
+ * Return: 0; -EINVAL for NULL arguments or an unknown name.
+ */
+int tier_mode_parse(const char *name, uint32_t *mode);
+
+/**
+ * tier_size_parse() - a size in bytes from a string
+ * @s: e.g. "4096", "4K", "2M", "1.5G", "0.5T", "64KiB", "1gb"
+ * @bytes: out: the size
+ *
+ * The one size grammar of libtier, tierctl, the interposer and the Python
+ * package:
+ *
+ *   size := DIGITS [ '.' DIGITS ] [ UNIT [ 'B' | 'iB' ] | 'B' ]
+ *   UNIT := K | M | G | T     2^10, 2^20, 2^30, 2^40 (binary, whatever the
+ *                             suffix: "1KB" is 1024)
+ *
+ * Letters in any case; no sign, no spaces, no digits grouping.  A decimal
+ * must come to a whole number of bytes: "1.5G" and "0.5K" are sizes, "1.5"
+ * and "0.1K" are not.  0 is a size; whether it is a valid one is the
+ * caller's business.
+ *
+ * Return: 0; -EINVAL for NULL arguments or a string the grammar does not
+ * allow, or a decimal that is not a whole number of bytes; -ERANGE when
+ * the size does not fit in 64 bits.
+ */
+int tier_size_parse(const char *s, uint64_t *bytes);
+
 /* Longest string tier_policy_format() can produce, with the NUL. */
 #define TIER_POLICY_STRLEN	1536
 
@@ -304,13 +346,14 @@ struct tier_policy {
  * @s: the string, e.g. "bind:0", "weighted:0=3,2=1,chunk=2M"
  * @p: out: the policy (zeroed first, and zeroed again on failure)
  *
- * Grammar (no spaces, everything lower case):
+ * Grammar (no spaces; mode and option names lower case):
  *
  *   policy := MODE ':' item { ',' item }
  *   item   := NODE [ '=' WEIGHT [ '%' ] ]      a node (starts with a digit)
  *           | OPTION [ '=' VALUE ]             an option (starts with a letter)
  *   NODE, WEIGHT := decimal digits
- *   SIZE   := decimal digits with an optional K, M or G (binary units);
+ *   MODE   := a name of tier_mode_parse()
+ *   SIZE   := a size of tier_size_parse() ("4096", "4K", "2M", "0.5M");
  *             a power of two
  *
  *   mode          node items        meaning (CXLTIER_MODE_*)
@@ -573,388 +616,59 @@ size_t tier_buf_length(const struct tier_buf *buf);
 void tier_buf_destroy(struct tier_buf *buf);
 
 /* ------------------------------------------------------------------------ */
-/* Cost model and planner (doc/cost-model.md has the formulas and figures)    */
+/* Arenas: a tiered allocator                                               */
 
 /*
- * The cost model predicts, for a training step of CPU-offloaded fine-tuning
- * (or any workload given as tensor classes), the CPU time of the optimizer
- * step, the GPU copy (DMA) time and their sum, for a placement of each
- * class's bytes over the host's nodes.  The planner chooses placements with
- * one of four strategies and returns them as libtier policies.  Nothing here
- * touches memory or the kernel: it is arithmetic on the tables below
- * (tier_model_host_from_ctx() only reads a context's topology snapshot).
- *
- * Units: bytes; bandwidths in GB/s (10^9 bytes per second); times in
- * seconds.  All structs are plain data: zero them, or fill them with the
- * calls below, before use.
- */
-
-#define TIER_MODEL_MAX_NODES	16
-#define TIER_MODEL_MAX_CLASSES	16
-#define TIER_CLASS_NAME_MAX	32
-
-/* struct tier_model_node.flags */
-#define TIER_MODEL_NODE_LOCAL		(1U << 0)	/* DRAM node with the CPUs */
-#define TIER_MODEL_NODE_PINNABLE	(1U << 1)	/* may hold pinned pages */
-
-/**
- * struct tier_model_node - one memory node as the cost model sees it
- * @node: NUMA node id (what policies name)
- * @tier: CXLTIER_TIER_DRAM or CXLTIER_TIER_CXL
- * @flags: TIER_MODEL_NODE_*.  LOCAL: the study's "local DRAM" (the greedy
- *         baseline uses the first LOCAL node only).  PINNABLE: pages there
- *         may be pinned for DMA (not movable-only); cxltier's planner keeps
- *         pinned classes on such nodes
- * @capacity: bytes a placement may use on the node
- * @cpu_read_gbps: CPU streaming read bandwidth, all cores together
- * @cpu_write_gbps: CPU streaming write bandwidth, all cores together
- * @dma_h2d_gbps: the node's ceiling for GPU reads (host-to-device copies),
- *                all GPUs together
- * @dma_d2h_gbps: the node's ceiling for GPU writes (device-to-host copies)
- * @latency_ns: idle load latency; orders tiers, not part of any time
- */
-struct tier_model_node {
-	uint32_t node;
-	uint32_t tier;
-	uint32_t flags;
-	uint32_t __reserved32;
-	uint64_t capacity;
-	double cpu_read_gbps;
-	double cpu_write_gbps;
-	double dma_h2d_gbps;
-	double dma_d2h_gbps;
-	double latency_ns;
-	double __reserved[3];
-};
-
-/**
- * struct tier_model_host - the host's tiers and the model's host constants
- * @nr_nodes: used entries of @nodes
- * @link_h2d_gbps: one GPU's PCIe link, host-to-device
- * @link_d2h_gbps: one GPU's PCIe link, device-to-host
- * @llc_bytes: last-level cache capacity the optimizer's tensors can use
- * @llc_gbps: CPU bandwidth on data held in the LLC
- * @llc_miss_floor: fraction of CPU traffic that misses the LLC even when
- *                  the working set fits
- * @step_overhead_s: fixed CPU cost of one optimizer step
- * @gpu_tflops: sustained compute of one GPU in TFLOP/s; 0: GPU compute is
- *              not modelled (the GPU phase is its copies only)
- * @cpu_max_gbps: most CPU memory traffic the cores can drive, all nodes
- *                together; 0: no limit but each node's own
- * @nodes: the nodes, any order
- *
- * tier_model_host_init() fills the "study host" constants (derived from the
- * study's figures, see doc/cost-model.md) and no node.
- */
-struct tier_model_host {
-	uint32_t nr_nodes;
-	uint32_t __reserved32;
-	double link_h2d_gbps;
-	double link_d2h_gbps;
-	double llc_bytes;
-	double llc_gbps;
-	double llc_miss_floor;
-	double step_overhead_s;
-	double gpu_tflops;
-	double cpu_max_gbps;
-	double __reserved[3];
-	struct tier_model_node nodes[TIER_MODEL_MAX_NODES];
-};
-
-/* struct tier_class.flags */
-#define TIER_CLASS_PINNED	(1U << 0)	/* copied by DMA from pinned pages */
-
-/**
- * struct tier_class - a set of buffers with one access pattern
- * @name: NUL-terminated name
- * @bytes: size
- * @cpu_read: bytes the CPU reads from it per step
- * @cpu_write: bytes the CPU writes to it per step
- * @h2d: bytes copied from it to GPUs per step, all GPUs together
- * @d2h: bytes copied from GPUs into it per step, all GPUs together
- * @flags: TIER_CLASS_*.  Copies of a class that is not PINNED are staged
- *         by the CPU: its nodes serve them at CPU bandwidth, not DMA's
- */
-struct tier_class {
-	char name[TIER_CLASS_NAME_MAX];
-	uint64_t bytes;
-	uint64_t cpu_read;
-	uint64_t cpu_write;
-	uint64_t h2d;
-	uint64_t d2h;
-	uint32_t flags;
-	uint32_t __reserved32;
-	uint64_t __reserved[2];
-};
-
-/**
- * struct tier_workload - what one training step does to host memory
- * @nr_classes: used entries of @classes
- * @nr_gpus: GPUs copying at once (each has its own link), at least 1
- * @gpu_flops: GPU work per step, all GPUs together (with gpu_tflops)
- * @classes: the classes; the greedy baseline walks them in this order
- */
-struct tier_workload {
-	uint32_t nr_classes;
-	uint32_t nr_gpus;
-	double gpu_flops;
-	double __reserved[2];
-	struct tier_class classes[TIER_MODEL_MAX_CLASSES];
-};
-
-/* struct tier_llm.optimizer */
-#define TIER_OPT_ADAM	0	/* m and v, fp32 */
-#define TIER_OPT_LION	1	/* m only, fp32 */
-
-/**
- * struct tier_llm - full fine-tuning of a transformer, ZeRO-offload style
- * @name: model name or NULL (tier_llm_lookup() sets it)
- * @params: parameters (P)
- * @layers: layers (L)
- * @hidden: hidden size (H)
- * @batch: micro-batch per GPU (B)
- * @seq: sequence length (S)
- * @grad_accum: micro-steps per optimizer step (A), at least 1
- * @nr_gpus: GPUs, at least 1
- * @optimizer: TIER_OPT_*
- */
-struct tier_llm {
-	const char *name;
-	uint64_t params;
-	uint32_t layers;
-	uint32_t hidden;
-	uint32_t batch;
-	uint32_t seq;
-	uint32_t grad_accum;
-	uint32_t nr_gpus;
-	uint32_t optimizer;
-	uint32_t __reserved32;
-};
-
-/**
- * tier_llm_lookup() - a named model's P, L and H
- * @name: "qwen2.5-7b", "mistral-nemo-12b" (tier_llm_model() lists them)
- * @m: out: zeroed, then name, params, layers, hidden; batch, seq,
- *     grad_accum and nr_gpus 1, optimizer Adam (set seq before use)
- * Return: 0; -EINVAL for NULL; -ENOENT for an unknown name.
- */
-int tier_llm_lookup(const char *name, struct tier_llm *m);
-
-/**
- * tier_llm_model() - the @idx-th known model, as tier_llm_lookup() fills it
- * Return: 0; -EINVAL for NULL; -ERANGE past the last one.
- */
-int tier_llm_model(int idx, struct tier_llm *m);
-
-/**
- * tier_workload_llm() - the seven host tensor classes of a training step
- *
- * In the study's priority order: adam-m, adam-v (Lion: lion-m only),
- * master-grads, master-weights, compute-weights, activations,
- * compute-grads; sizes and per-step traffic as doc/cost-model.md derives
- * them from P, L, H, B, S, A and the number of GPUs.
- * Return: 0; -EINVAL for NULL, a zero field, an unknown optimizer;
- * -EOVERFLOW when a size does not fit 64 bits.
- */
-int tier_workload_llm(const struct tier_llm *m, struct tier_workload *w);
-
-/**
- * tier_model_host_init() - no node, the study host's constants
- * Return: 0 or -EINVAL for NULL.
- */
-int tier_model_host_init(struct tier_model_host *h);
-
-/**
- * tier_model_host_add() - add a node with the study host's figures for @tier
- * @h: host
- * @node: NUMA node id
- * @tier: CXLTIER_TIER_DRAM (the study's local DRAM) or CXLTIER_TIER_CXL
- *        (one CXL add-in card)
- * @capacity: bytes
- * @flags: TIER_MODEL_NODE_*
- * Return: the new node's index; -EINVAL for NULL, an unknown tier or flag;
- * -EEXIST when @node is there already; -E2BIG when @h is full.
- */
-int tier_model_host_add(struct tier_model_host *h, uint32_t node, uint32_t tier,
-			uint64_t capacity, uint32_t flags);
-
-/**
- * tier_model_host_from_ctx() - the live topology with the study's figures
- *
- * tier_model_host_init(), then one node per topology node: its tier's
- * figures, capacity its free bytes, LOCAL when it has CPUs and is DRAM,
- * PINNABLE unless it is movable-only.
- * Return: 0; -EINVAL for NULL; -E2BIG for more than TIER_MODEL_MAX_NODES.
- */
-int tier_model_host_from_ctx(const struct tier_ctx *ctx,
-			     struct tier_model_host *h);
-
-/**
- * struct tier_placement - where each class's bytes are
- * @bytes: [class][host node index] bytes
- * @policy: [class] the policy that gives that placement
- *
- * tier_placement_policy() sets a class's row from a policy; the planner
- * fills every row.  Rows set by hand need only @bytes.
- */
-struct tier_placement {
-	uint64_t bytes[TIER_MODEL_MAX_CLASSES][TIER_MODEL_MAX_NODES];
-	struct tier_policy policy[TIER_MODEL_MAX_CLASSES];
-};
-
-/**
- * tier_placement_policy() - place class @cls by @p: its bytes per node
- *
- * Exactly as the module lays out a buffer of the class's size (units of
- * the policy's page size; bind and interleave round-robin, weighted by
- * its weights, split in contiguous shares); preferred puts everything on
- * its first node.
- * Return: 0; -EINVAL for NULL, @cls out of range, more nodes than
- * TIER_MODEL_MAX_NODES, a policy tier_policy_format() refuses; -ENODEV for
- * a node not in @h.
- */
-int tier_placement_policy(const struct tier_model_host *h,
-			  const struct tier_workload *w,
-			  struct tier_placement *pl, unsigned int cls,
-			  const struct tier_policy *p);
-
-/**
- * struct tier_model_class_result - one class
- * @cpu_s: CPU time of its own traffic (as if alone on the host)
- * @h2d_gbps: per GPU, its host-to-device copies alone; 0 without any
- * @d2h_gbps: per GPU, its device-to-host copies alone; 0 without any
- */
-struct tier_model_class_result {
-	double cpu_s;
-	double h2d_gbps;
-	double d2h_gbps;
-	double __reserved;
-};
-
-/**
- * struct tier_model_result - the prediction for a placement
- * @step_s: @gpu_s + @cpu_s
- * @cpu_s: the CPU phase: the optimizer step (with the gradient and weight
- *         conversions), all classes' CPU traffic
- * @gpu_s: the GPU phase: max(@dma_s, @compute_s)
- * @dma_s: all copies of the step, both directions at once
- * @compute_s: GPU compute (0 when gpu_tflops is 0)
- * @llc_hit: fraction of CPU traffic served by the LLC
- * @over_capacity: bit i: node index i holds more than its capacity
- * @node_bytes: bytes per node index, all classes
- * @classes: per class
- */
-struct tier_model_result {
-	double step_s;
-	double cpu_s;
-	double gpu_s;
-	double dma_s;
-	double compute_s;
-	double llc_hit;
-	uint32_t over_capacity;
-	uint32_t __reserved32;
-	uint64_t node_bytes[TIER_MODEL_MAX_NODES];
-	struct tier_model_class_result classes[TIER_MODEL_MAX_CLASSES];
-};
-
-/**
- * tier_model_eval() - predict a placement's step (doc/cost-model.md)
- *
- * A class whose bytes per node do not add up to its size is refused.
- * Return: 0; -EINVAL for NULL, an empty host, nr_gpus 0, a non-positive
- * bandwidth, bytes on a node that does not add up to the class's size.
- */
-int tier_model_eval(const struct tier_model_host *h,
-		    const struct tier_workload *w,
-		    const struct tier_placement *pl,
-		    struct tier_model_result *r);
-
-/* tier_plan() strategies */
-#define TIER_PLAN_DRAM_ONLY	0	/* everything on DRAM, when it fits */
-#define TIER_PLAN_INTERLEAVE	1	/* every class page-interleaved over all nodes */
-#define TIER_PLAN_GREEDY	2	/* the study's latency-first greedy */
-#define TIER_PLAN_CXLTIER	3	/* cost-based: the model's optimum */
-#define TIER_PLAN_NR		4
-
-/**
- * tier_plan() - place every class of @w on @h by @strategy
- *
- * Policies and bytes per node in @pl.  DRAM_ONLY fills the LOCAL node,
- * then the other DRAM nodes.  INTERLEAVE and GREEDY use page interleave
- * as Linux does it: equal shares, a full node's share going to the others
- * (their policies carry "fallback").  GREEDY is the study's algorithm:
- * classes in @w's order; one that fits the LOCAL node's remaining budget
- * goes there, one that partly fits is interleaved over it and every CXL
- * node (an equal share each, whatever the budget said), the rest over the
- * CXL nodes.  CXLTIER solves the cost model's linear program (exact
- * fractions per class and node, pinned classes on PINNABLE nodes) and
- * writes split policies for classes only the CPU touches and weighted ones
- * for copied classes.
- * Return: 0; -EINVAL for NULL, an unknown strategy, a host or workload
- * tier_model_eval() refuses; -ENOSPC when the
- * classes do not fit (DRAM_ONLY: in DRAM; GREEDY: no LOCAL node and no
- * room); -ENODEV when the strategy needs a kind of node the host lacks.
- */
-int tier_plan(const struct tier_model_host *h, const struct tier_workload *w,
-	      int strategy, struct tier_placement *pl);
-
-/**
- * tier_plan_name() - "dram-only", "interleave", "greedy", "cxltier"; NULL
- * for an unknown strategy
- */
-const char *tier_plan_name(int strategy);
-
-/* ------------------------------------------------------------------------ */
-/* Pools: a tiered allocator                                                  */
-
-/*
- * A pool hands out memory of any size from cxltier buffers that all follow
+ * An arena hands out memory of any size from cxltier buffers that all follow
  * one policy: many small allocations share 2 MiB slabs by size class, each
  * large one gets a buffer of its own, rounded only to the policy's page
  * size.  doc/allocator.md explains the design and why it is shaped so.
  *
- *  - Small (below the pool's large threshold, at most TIER_POOL_SMALL_MAX
+ *  - Small (below the arena's large threshold, at most TIER_ARENA_SMALL_MAX
  *    bytes): 60 size classes, 16 B apart up to 128 B, then four per
  *    doubling (160, 192, 224, 256, 320, ...), so at most 25% is lost to
  *    rounding.  Each class carves 2 MiB slabs, each slab one buffer.  Each
- *    thread keeps a small cache of free objects per class and pool, so the
+ *    thread keeps a small cache of free objects per class and arena, so the
  *    common alloc and free take no lock; caches refill and drain in batches
  *    under a per-class lock.  A slab that becomes empty is returned to the
  *    backend (its pages freed), except one per class kept for reuse;
- *    tier_pool_trim() returns that one too.
+ *    tier_arena_trim() returns that one too.
  *  - Large: a buffer of exactly the size rounded up to the policy's page
  *    (4 KiB, or 2 MiB with page=2M), mapped at a 2 MiB-aligned address.
- *    tier_pool_free() destroys the buffer, which frees its pages.
- *  - Bookkeeping lives in ordinary memory, never in the pool's memory, so
+ *    tier_arena_free() destroys the buffer, which frees its pages.
+ *  - Bookkeeping lives in ordinary memory, never in the arena's memory, so
  *    allocating and freeing never touches a (maybe slow, CXL) object, and a
  *    stray write into an object cannot corrupt the allocator.
  *  - Every allocation's address lies in one range of address space the
- *    pool reserves at create time (PROT_NONE until used), so "is this
+ *    arena reserves at create time (PROT_NONE until used), so "is this
  *    pointer mine" is two comparisons and a table read, without a lock.
  *
- * All calls are thread-safe, except tier_pool_destroy(), which must not
- * race with other calls on the pool.  The pool uses its context under its
- * own lock: while the pool may allocate, use the context from other threads
+ * All calls are thread-safe, except tier_arena_destroy(), which must not
+ * race with other calls on the arena.  The arena uses its context under its
+ * own lock: while the arena may allocate, use the context from other threads
  * only for what does not change it (every call but tier_topo_refresh(),
  * tier_set_log() and tier_close()).
  *
  * Each slab and each large allocation holds one file descriptor (its
  * buffer) and one mapping while it lives.
  */
-struct tier_pool;
+struct tier_arena;
 
 /* The largest size class; larger allocations always get their own buffer. */
-#define TIER_POOL_SMALL_MAX	(1U << 20)
-/* Bytes of a slab, and the alignment of every slab and large allocation. */
-#define TIER_POOL_SLAB_SIZE	(2U << 20)
+#define TIER_ARENA_SMALL_MAX	(1U << 20)
+/*
+ * Bytes of a slab, and the alignment of every slab and large allocation: the
+ * uapi's huge page, 2 MiB.
+ */
+#define TIER_ARENA_SLAB_SIZE	(1U << CXLTIER_HUGE_PAGE_SHIFT)
 
 /**
- * struct tier_pool_opts - options of tier_pool_create(); all 0 for defaults
+ * struct tier_arena_opts - options of tier_arena_create(); all 0 for defaults
  * @large_threshold: allocations of at least this many bytes get a buffer of
- *                   their own; 0: TIER_POOL_SMALL_MAX + 1 (only what no size
- *                   class holds); 1 .. TIER_POOL_SMALL_MAX + 1
- * @va_reserve: bytes of address space to reserve for the pool, a multiple of
- *              TIER_POOL_SLAB_SIZE; the sum of everything the pool holds at
+ *                   their own; 0: TIER_ARENA_SMALL_MAX + 1 (only what no size
+ *                   class holds); 1 .. TIER_ARENA_SMALL_MAX + 1
+ * @va_reserve: bytes of address space to reserve for the arena, a multiple of
+ *              TIER_ARENA_SLAB_SIZE; the sum of everything the arena holds at
  *              once (slabs, and large allocations each rounded up to 2 MiB)
  *              cannot exceed it.  0: 4 TiB, halved while the kernel refuses
  *              (down to 1 GiB); only PROT_NONE address space, no memory
@@ -962,7 +676,7 @@ struct tier_pool;
  * @__reserved32: zero
  * @__reserved: zero
  */
-struct tier_pool_opts {
+struct tier_arena_opts {
 	uint64_t large_threshold;
 	uint64_t va_reserve;
 	uint32_t flags;
@@ -971,11 +685,11 @@ struct tier_pool_opts {
 };
 
 /**
- * tier_pool_create() - create a pool whose memory follows @policy
- * @ctx: context; the pool holds a reference to it
- * @policy: placement of every buffer of the pool (copied)
+ * tier_arena_create() - create an arena whose memory follows @policy
+ * @ctx: context; the arena holds a reference to it
+ * @policy: placement of every buffer of the arena (copied)
  * @opts: NULL for defaults
- * @out: out: the pool, NULL on failure
+ * @out: out: the arena, NULL on failure
  *
  * The policy is tried at once (one buffer of one page is created and
  * destroyed), so a policy the backend refuses fails here, with the errno
@@ -987,12 +701,13 @@ struct tier_pool_opts {
  * no thread-specific key is left (PTHREAD_KEYS_MAX); any error of
  * tier_buf_create() for the policy.
  */
-int tier_pool_create(struct tier_ctx *ctx, const struct tier_policy *policy,
-		     const struct tier_pool_opts *opts, struct tier_pool **out);
+int tier_arena_create(struct tier_ctx *ctx, const struct tier_policy *policy,
+		      const struct tier_arena_opts *opts,
+		      struct tier_arena **out);
 
 /**
- * tier_pool_alloc() - allocate @size bytes
- * @pool: pool
+ * tier_arena_alloc() - allocate @size bytes
+ * @arena: arena
  * @size: bytes, at least 1
  * @align: 0 for the default (16 bytes, or 2 MiB for large allocations), or
  *         a power of two up to 1 GiB
@@ -1004,31 +719,31 @@ int tier_pool_create(struct tier_ctx *ctx, const struct tier_policy *policy,
  *
  * Return: 0; -EINVAL for NULL arguments, a zero @size, an @align that is
  * not 0 or a power of two up to 1 GiB; -ENOMEM when the address space
- * reserved for the pool is full or bookkeeping memory runs out; an error of
+ * reserved for the arena is full or bookkeeping memory runs out; an error of
  * tier_buf_create() (-EFBIG: larger than the policy's nodes, -ENOMEM,
  * -EMFILE, ...) or of mmap(2).
  */
-int tier_pool_alloc(struct tier_pool *pool, size_t size, size_t align,
+int tier_arena_alloc(struct tier_arena *arena, size_t size, size_t align,
 		    void **out);
 
 /**
- * tier_pool_free() - free an allocation of @pool
+ * tier_arena_free() - free an allocation of @arena
  *
- * @ptr must be an address tier_pool_alloc() returned and not yet freed;
+ * @ptr must be an address tier_arena_alloc() returned and not yet freed;
  * NULL is a no-op.  Anything else is refused and changes nothing.
- * Return: 0; -EINVAL for a NULL @pool, an address outside the pool or
+ * Return: 0; -EINVAL for a NULL @arena, an address outside the arena or
  * not the start of an allocation, or an allocation already freed (a double
  * free is detected: each object has a live bit).
  */
-int tier_pool_free(struct tier_pool *pool, void *ptr);
+int tier_arena_free(struct tier_arena *arena, void *ptr);
 
 /**
- * tier_pool_owns() - 1 when @ptr lies in @pool's address range, else 0
+ * tier_arena_owns() - 1 when @ptr lies in @arena's address range, else 0
  *
  * Cheap (no lock): for routing frees.  It says nothing about whether an
- * allocation is live there; tier_pool_lookup() does.
+ * allocation is live there; tier_arena_lookup() does.
  */
-int tier_pool_owns(const struct tier_pool *pool, const void *ptr);
+int tier_arena_owns(const struct tier_arena *arena, const void *ptr);
 
 /* struct tier_alloc_info.kind */
 #define TIER_ALLOC_SMALL	1	/* an object of a slab */
@@ -1056,26 +771,26 @@ struct tier_alloc_info {
 };
 
 /**
- * tier_pool_lookup() - the live allocation that contains @ptr
+ * tier_arena_lookup() - the live allocation that contains @ptr
  *
  * @ptr may point anywhere inside it.
  * Return: 0; -EINVAL for NULL arguments; -ENOENT when no live allocation
- * of the pool contains @ptr.
+ * of the arena contains @ptr.
  */
-int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
+int tier_arena_lookup(struct tier_arena *arena, const void *ptr,
 		     struct tier_alloc_info *info);
 
 /**
- * tier_pool_usable_size() - @tier_alloc_info.size of the live allocation
+ * tier_arena_usable_size() - @tier_alloc_info.size of the live allocation
  * that starts at @ptr; 0 when there is none (or for NULL arguments)
  */
-size_t tier_pool_usable_size(struct tier_pool *pool, const void *ptr);
+size_t tier_arena_usable_size(struct tier_arena *arena, const void *ptr);
 
-/* tier_pool_residency() *flags */
+/* tier_arena_residency() *flags */
 #define TIER_RESIDENCY_EXACT	(1U << 0)	/* counted page by page */
 
 /**
- * tier_pool_residency() - where the pages of the allocation containing @ptr are
+ * tier_arena_residency() - where the pages of @ptr's allocation are
  * @out: out: up to @nr entries, one per node that holds some of its bytes,
  *       ascending node order (may be NULL when @nr is 0)
  * @flags: out: TIER_RESIDENCY_EXACT or 0 (may be NULL)
@@ -1092,19 +807,19 @@ size_t tier_pool_usable_size(struct tier_pool *pool, const void *ptr);
  *
  * Return: the number of nodes holding bytes of it (more than @nr: only
  * the first @nr were written; call again with more room); -EINVAL for NULL
- * @pool or @out with a non-zero @nr; -ENOENT when no live allocation
+ * @arena or @out with a non-zero @nr; -ENOENT when no live allocation
  * contains @ptr; -ENOMEM; the backend's -errno.
  */
-int tier_pool_residency(struct tier_pool *pool, const void *ptr,
+int tier_arena_residency(struct tier_arena *arena, const void *ptr,
 			struct tier_node_bytes *out, unsigned int nr,
 			uint32_t *flags);
 
 /**
- * struct tier_pool_stat - what a pool holds
+ * struct tier_arena_stat - what an arena holds
  * @in_use_bytes: usable bytes of live allocations (size classes for small
  *                ones, sizes asked for large ones)
  * @nr_allocs: live allocations
- * @reserved_bytes: bytes of the pool's buffers (slabs and large ones, each
+ * @reserved_bytes: bytes of the arena's buffers (slabs and large ones, each
  *                  rounded to the page size): what the backend was asked
  *                  for.  Pages exist only where they were touched.
  * @nr_slabs: slabs (2 MiB buffers shared by small allocations)
@@ -1114,11 +829,11 @@ int tier_pool_residency(struct tier_pool *pool, const void *ptr,
  * @nr_resident: entries in @resident
  * @__reserved32: zero
  * @resident: bytes resident per node, ascending node order; the array
- *            belongs to the pool and stays valid until the next
- *            tier_pool_stat() of this pool or its destroy
+ *            belongs to the arena and stays valid until the next
+ *            tier_arena_stat() of this arena or its destroy
  * @__reserved: zero
  */
-struct tier_pool_stat {
+struct tier_arena_stat {
 	uint64_t in_use_bytes;
 	uint64_t nr_allocs;
 	uint64_t reserved_bytes;
@@ -1133,30 +848,30 @@ struct tier_pool_stat {
 };
 
 /**
- * tier_pool_stat() - fill @st
+ * tier_arena_stat() - fill @st
  *
  * Counts are a snapshot: allocations made meanwhile by other threads may or
  * may not be in it.  The per-node counts ask the backend about every
- * buffer of the pool (tier_buf_stat()), so the cost grows with the pool.
+ * buffer of the arena (tier_buf_stat()), so the cost grows with the arena.
  * Return: 0; -EINVAL for NULL arguments; -ENOMEM; the backend's -errno.
  */
-int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st);
+int tier_arena_stat(struct tier_arena *arena, struct tier_arena_stat *st);
 
 /**
- * tier_pool_trim() - give back what the pool holds without using it
+ * tier_arena_trim() - give back what the arena holds without using it
  *
  * Drains the calling thread's cache and returns every empty slab to the
  * backend.  Other threads' caches drain when those threads exit.
  * Return: 0; -EINVAL for NULL.
  */
-int tier_pool_trim(struct tier_pool *pool);
+int tier_arena_trim(struct tier_arena *arena);
 
 /**
- * tier_pool_destroy() - free every allocation and buffer of the pool
+ * tier_arena_destroy() - free every allocation and buffer of the arena
  *
- * Must not race with any other call on the pool.  NULL is a no-op.
+ * Must not race with any other call on the arena.  NULL is a no-op.
  */
-void tier_pool_destroy(struct tier_pool *pool);
+void tier_arena_destroy(struct tier_arena *arena);
 
 /* ------------------------------------------------------------------------ */
 /* Migration (LIBTIER_1.1)                                                    */

@@ -26,8 +26,9 @@ ifeq ($(WERROR),1)
 WARNFLAGS += -Werror
 endif
 
-# In-tree consumers of libtier.
-LIBTIER_CPPFLAGS := -I$(TOP)/libtier -I$(TOP)/uapi
+# In-tree consumers of libtier: #include "libtier.h", and "tier_plan.h" for
+# the planner.
+LIBTIER_CPPFLAGS := -I$(TOP)/libtier -I$(TOP)/libtier/plan -I$(TOP)/uapi
 LIBTIER_LIBDIR   := $(BUILD)/lib
 LIBTIER_A        := $(LIBTIER_LIBDIR)/libtier.a
 

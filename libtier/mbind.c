@@ -89,7 +89,7 @@ static int check_request(struct tier_ctx *ctx, const struct tier_policy *p,
 	if ((p->flags & ~TIER_KNOWN_FLAGS) || p->mode >= CXLTIER_NR_MODES)
 		return -EINVAL;
 	*shift = p->page_shift ? p->page_shift : ctx->page_shift;
-	if (*shift != ctx->page_shift && *shift != TIER_HUGE_SHIFT)
+	if (*shift != ctx->page_shift && *shift != CXLTIER_HUGE_PAGE_SHIFT)
 		return -EINVAL;
 	if (!p->nr_nodes || p->nr_nodes > TIER_MAX_POLICY_NODES)
 		return -EINVAL;
@@ -158,8 +158,7 @@ static int check_capacity(struct tier_ctx *ctx, const struct tier_buf *buf,
 
 	if (p->mode == CXLTIER_MODE_SPLIT) {
 		for (i = 0; i < p->nr_nodes; i++) {
-			uint64_t start = i ? buf->layout.split_end[i - 1] : 0;
-			uint64_t bytes = (buf->layout.split_end[i] - start)
+			uint64_t bytes = cxltier_layout_units(&buf->layout.rule, i)
 					 << buf->page_shift;
 
 			if (bytes > total[i]) {
@@ -229,12 +228,12 @@ static int for_each_run(struct tier_buf *buf, unsigned int limit, int apply)
 	const struct tier_layout *l = &buf->layout;
 	int mode = buf->policy.flags & CXLTIER_CREATE_FALLBACK ?
 		   MPOL_PREFERRED : MPOL_BIND;
-	uint64_t unit, end;
+	__u64 unit, end;
 	unsigned int n = 0;
 	int err;
 
-	for (unit = 0; unit < l->nr_units; unit = end) {
-		uint32_t home = tier_layout_run(l, unit, &end);
+	for (unit = 0; unit < l->rule.nr_units; unit = end) {
+		uint32_t home = cxltier_layout_run(&l->rule, unit, &end);
 
 		if (!apply) {
 			if (++n > limit)
@@ -390,7 +389,8 @@ static int spilled(const struct tier_buf *buf, uint64_t unit, uint32_t node)
 	case TIER_MB_PREFERRED:
 		return node != p->nodes[0].node;
 	case TIER_MB_RUNS:
-		return node != p->nodes[tier_layout_home(&buf->layout, unit)].node;
+		i = cxltier_layout_home(&buf->layout.rule, unit);
+		return node != p->nodes[i].node;
 	default:
 		for (i = 0; i < p->nr_nodes; i++)
 			if (p->nodes[i].node == node)
@@ -509,7 +509,7 @@ out:
 
 const struct tier_backend_ops tier_mbind_ops = {
 	.name = "mbind",
-	.topo_read = tier_sysfs_topo_read,
+	.topo_read = tier_numa_topo_read,
 	.buf_create = mbind_buf_create,
 	.buf_stat = mbind_buf_stat,
 };

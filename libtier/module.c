@@ -111,8 +111,8 @@ static int module_supports(struct tier_ctx *ctx, const struct tier_policy *p)
 			 known & ~(uint32_t)info->supported_create_flags);
 		return -EOPNOTSUPP;
 	}
-	if (p->page_shift == TIER_HUGE_SHIFT &&
-	    !(info->supported_page_sizes & (1ULL << TIER_HUGE_SHIFT))) {
+	if (p->page_shift == CXLTIER_HUGE_PAGE_SHIFT &&
+	    !(info->supported_page_sizes & (1ULL << CXLTIER_HUGE_PAGE_SHIFT))) {
 		tier_err(ctx, "the module does not support 2 MiB pages");
 		return -EOPNOTSUPP;
 	}

@@ -131,9 +131,12 @@ static int parse_attrs(const void *start, int len, const uint8_t *types,
 	return len > 0 ? -EPROTO : 0;
 }
 
-/* Payload start and length of message @nlh after its genetlink header. */
-static int genl_payload(const struct nlmsghdr *nlh, uint8_t cmd,
-			const void **start, int *len)
+/*
+ * The top-level attributes of message @nlh, a genetlink message of command
+ * @cmd (else -EBADMSG), into @tb and the bits of @present.
+ */
+static int parse_msg(const struct nlmsghdr *nlh, uint8_t cmd,
+		     const struct nlattr **tb, uint64_t *present)
 {
 	const struct genlmsghdr *g;
 
@@ -142,9 +145,10 @@ static int genl_payload(const struct nlmsghdr *nlh, uint8_t cmd,
 	g = mnl_nlmsg_get_payload(nlh);
 	if (g->cmd != cmd)
 		return -EBADMSG;
-	*start = (const char *)g + MNL_ALIGN(sizeof(*g));
-	*len = (int)nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(sizeof(*g));
-	return 0;
+	return parse_attrs((const char *)g + MNL_ALIGN(sizeof(*g)),
+			   (int)nlh->nlmsg_len - MNL_NLMSG_HDRLEN -
+			   MNL_ALIGN(sizeof(*g)),
+			   top_types, CXLTIER_NL_A_MAX, tb, present);
 }
 
 static uint32_t get_u32(const struct nlattr *a, uint32_t dflt)
@@ -238,14 +242,10 @@ static int parse_resident(const struct nlattr *nest, struct tier_node_bytes **ou
 int tier_nl_parse_buf(const struct nlmsghdr *nlh, struct tier_nl_buf *b)
 {
 	const struct nlattr *tb[CXLTIER_NL_A_MAX + 1];
-	const void *start;
-	int len, err;
+	int err;
 
 	memset(b, 0, sizeof(*b));
-	err = genl_payload(nlh, CXLTIER_NL_CMD_BUF_GET, &start, &len);
-	if (!err)
-		err = parse_attrs(start, len, top_types, CXLTIER_NL_A_MAX, tb,
-				  &b->attrs);
+	err = parse_msg(nlh, CXLTIER_NL_CMD_BUF_GET, tb, &b->attrs);
 	if (err)
 		return err;
 	/* Without an id a buffer cannot be named: not a buffer message. */
@@ -281,14 +281,10 @@ int tier_nl_parse_buf(const struct nlmsghdr *nlh, struct tier_nl_buf *b)
 int tier_nl_parse_node(const struct nlmsghdr *nlh, struct tier_nl_node *n)
 {
 	const struct nlattr *tb[CXLTIER_NL_A_MAX + 1];
-	const void *start;
-	int len, err;
+	int err;
 
 	memset(n, 0, sizeof(*n));
-	err = genl_payload(nlh, CXLTIER_NL_CMD_NODE_GET, &start, &len);
-	if (!err)
-		err = parse_attrs(start, len, top_types, CXLTIER_NL_A_MAX, tb,
-				  &n->attrs);
+	err = parse_msg(nlh, CXLTIER_NL_CMD_NODE_GET, tb, &n->attrs);
 	if (err)
 		return err;
 	if (!tb[CXLTIER_NL_A_NODE_ID])
@@ -312,14 +308,10 @@ int tier_nl_parse_node(const struct nlmsghdr *nlh, struct tier_nl_node *n)
 int tier_nl_parse_event(const struct nlmsghdr *nlh, struct tier_nl_event *e)
 {
 	const struct nlattr *tb[CXLTIER_NL_A_MAX + 1];
-	const void *start;
-	int len, err;
+	int err;
 
 	memset(e, 0, sizeof(*e));
-	err = genl_payload(nlh, CXLTIER_NL_CMD_EVENT, &start, &len);
-	if (!err)
-		err = parse_attrs(start, len, top_types, CXLTIER_NL_A_MAX, tb,
-				  &e->attrs);
+	err = parse_msg(nlh, CXLTIER_NL_CMD_EVENT, tb, &e->attrs);
 	if (err)
 		return err;
 	if (!tb[CXLTIER_NL_A_EVENT_TYPE] ||
@@ -614,19 +606,32 @@ TIER_EXPORT int tier_nl_fd(const struct tier_nl *nl)
 /* ------------------------------------------------------------------------ */
 /* Requests                                                                   */
 
-struct buf_list {
-	struct tier_nl_buf *v;
+/* A dump's replies, parsed into a growing array of @size-byte entries. */
+struct reply_list {
+	void *v;
+	size_t size;
+	int (*parse)(const struct nlmsghdr *nlh, void *out);
 	int nr, cap;
 };
 
-static int buf_cb(const struct nlmsghdr *nlh, void *data)
+static int parse_buf(const struct nlmsghdr *nlh, void *out)
 {
-	struct buf_list *l = data;
+	return tier_nl_parse_buf(nlh, out);
+}
+
+static int parse_node(const struct nlmsghdr *nlh, void *out)
+{
+	return tier_nl_parse_node(nlh, out);
+}
+
+static int reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct reply_list *l = data;
 	int err;
 
 	if (l->nr == l->cap) {
 		int cap = l->cap ? 2 * l->cap : 16;
-		struct tier_nl_buf *v = realloc(l->v, (size_t)cap * sizeof(*v));
+		void *v = realloc(l->v, (size_t)cap * l->size);
 
 		if (!v) {
 			errno = ENOMEM;
@@ -635,7 +640,7 @@ static int buf_cb(const struct nlmsghdr *nlh, void *data)
 		l->v = v;
 		l->cap = cap;
 	}
-	err = tier_nl_parse_buf(nlh, &l->v[l->nr]);
+	err = l->parse(nlh, (char *)l->v + (size_t)l->nr * l->size);
 	if (err == -EBADMSG)
 		return MNL_CB_OK;	/* not ours to read */
 	if (err) {
@@ -660,7 +665,8 @@ TIER_EXPORT void tier_nl_bufs_free(struct tier_nl_buf *bufs, int nr)
 static int buf_request(struct tier_nl *nl, const uint64_t *id,
 		       struct tier_nl_buf **bufs)
 {
-	struct buf_list l = { 0 };
+	struct reply_list l = { .size = sizeof(struct tier_nl_buf),
+				.parse = parse_buf };
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -671,7 +677,7 @@ static int buf_request(struct tier_nl *nl, const uint64_t *id,
 			   CXLTIER_NL_CMD_BUF_GET, CXLTIER_GENL_VERSION);
 	if (id)
 		mnl_attr_put_u64(nlh, CXLTIER_NL_A_BUF_ID, *id);
-	err = transact(nl, nlh, buf_cb, &l);
+	err = transact(nl, nlh, reply_cb, &l);
 	if (!err && id && l.nr != 1)
 		err = -EPROTO;
 	if (err) {
@@ -693,38 +699,6 @@ TIER_EXPORT int tier_nl_buf_get(struct tier_nl *nl, uint64_t id,
 	return buf_request(nl, &id, buf);
 }
 
-struct node_list {
-	struct tier_nl_node *v;
-	int nr, cap;
-};
-
-static int node_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct node_list *l = data;
-	int err;
-
-	if (l->nr == l->cap) {
-		int cap = l->cap ? 2 * l->cap : 16;
-		struct tier_nl_node *v = realloc(l->v, (size_t)cap * sizeof(*v));
-
-		if (!v) {
-			errno = ENOMEM;
-			return MNL_CB_ERROR;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	err = tier_nl_parse_node(nlh, &l->v[l->nr]);
-	if (err == -EBADMSG)
-		return MNL_CB_OK;
-	if (err) {
-		errno = -err;
-		return MNL_CB_ERROR;
-	}
-	l->nr++;
-	return MNL_CB_OK;
-}
-
 static int cmp_node(const void *a, const void *b)
 {
 	const struct tier_nl_node *x = a, *y = b;
@@ -734,7 +708,8 @@ static int cmp_node(const void *a, const void *b)
 
 TIER_EXPORT int tier_nl_node_list(struct tier_nl *nl, struct tier_nl_node **nodes)
 {
-	struct node_list l = { 0 };
+	struct reply_list l = { .size = sizeof(struct tier_nl_node),
+				.parse = parse_node };
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -743,13 +718,13 @@ TIER_EXPORT int tier_nl_node_list(struct tier_nl *nl, struct tier_nl_node **node
 	*nodes = NULL;
 	nlh = genl_request(nl, nl->family, NLM_F_DUMP, CXLTIER_NL_CMD_NODE_GET,
 			   CXLTIER_GENL_VERSION);
-	err = transact(nl, nlh, node_cb, &l);
+	err = transact(nl, nlh, reply_cb, &l);
 	if (err) {
 		free(l.v);
 		return err;
 	}
 	if (l.nr > 1)
-		qsort(l.v, (size_t)l.nr, sizeof(*l.v), cmp_node);
+		qsort(l.v, (size_t)l.nr, l.size, cmp_node);
 	*nodes = l.v;
 	return l.nr;
 }

@@ -6,15 +6,18 @@
  *   item   := NODE [ '=' WEIGHT [ '%' ] ] | OPTION [ '=' VALUE ]
  *
  * and layouts: which node of a policy is the home of each unit of a buffer,
- * by the module's rules (kmod/policy.c), for the mbind backend.
+ * by the uapi's arithmetic (<linux/cxltier_layout.h>, the module's too), for
+ * the mbind backend and the arena.
  *
- * Adding a mode means: a CXLTIER_MODE_* in the uapi, a line in modes[]
- * below, its rule in tier_layout_home() and its Linux form in mbind.c.
+ * Adding a mode means: a CXLTIER_MODE_* and its name in the uapi, its rule
+ * in <linux/cxltier_layout.h>, a line in modes[] below and its Linux form in
+ * mbind.c.
  * Adding a flag: a line in flag_opts[] (the order of bits is the order
  * tier_policy_format() writes them in).
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +30,25 @@ enum weight_rule {
 	WEIGHT_SHARE,		/* "N=W" or "N=P%", all alike; % sum to 100 */
 };
 
+/* What each mode's items take, by CXLTIER_MODE_*. */
 struct mode_desc {
-	const char *name;
-	uint32_t mode;		/* CXLTIER_MODE_* */
 	enum weight_rule weights;
 	int chunked;		/* takes chunk= */
 };
 
-static const struct mode_desc modes[] = {
-	{ "bind",	CXLTIER_MODE_BIND,	 WEIGHT_NONE,  0 },
-	{ "preferred",	CXLTIER_MODE_PREFERRED,	 WEIGHT_NONE,  0 },
-	{ "interleave",	CXLTIER_MODE_INTERLEAVE, WEIGHT_NONE,  1 },
-	{ "weighted",	CXLTIER_MODE_WEIGHTED,	 WEIGHT_PLAIN, 1 },
-	{ "split",	CXLTIER_MODE_SPLIT,	 WEIGHT_SHARE, 0 },
+static const struct mode_desc modes[CXLTIER_NR_MODES] = {
+	[CXLTIER_MODE_BIND]		= { WEIGHT_NONE,  0 },
+	[CXLTIER_MODE_PREFERRED]	= { WEIGHT_NONE,  0 },
+	[CXLTIER_MODE_INTERLEAVE]	= { WEIGHT_NONE,  1 },
+	[CXLTIER_MODE_WEIGHTED]		= { WEIGHT_PLAIN, 1 },
+	[CXLTIER_MODE_SPLIT]		= { WEIGHT_SHARE, 0 },
 };
+
+/* The modes' names: the uapi's, the one spelling of every tool. */
+static const char *const mode_names[] = CXLTIER_MODE_NAMES;
+
+_Static_assert(ARRAY_SIZE(mode_names) == CXLTIER_NR_MODES,
+	       "a name for each mode");
 
 /* Options that set a CXLTIER_CREATE_* flag, in the order of their bits. */
 static const struct {
@@ -60,24 +68,30 @@ static const struct {
 #define CHUNK_SHIFT_MIN	12
 #define CHUNK_SHIFT_MAX	CXLTIER_MAX_CHUNK_SHIFT
 
-static const struct mode_desc *mode_by_name(const char *s, size_t len)
+/* The mode named by the @len characters at @s. */
+static int mode_lookup(const char *s, size_t len, uint32_t *mode)
 {
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++)
-		if (strlen(modes[i].name) == len && !strncmp(modes[i].name, s, len))
-			return &modes[i];
-	return NULL;
+	for (i = 0; i < CXLTIER_NR_MODES; i++) {
+		if (strlen(mode_names[i]) == len && !strncmp(mode_names[i], s, len)) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
-static const struct mode_desc *mode_by_value(uint32_t mode)
+TIER_EXPORT const char *tier_mode_name(uint32_t mode)
 {
-	size_t i;
+	return mode < CXLTIER_NR_MODES ? mode_names[mode] : NULL;
+}
 
-	for (i = 0; i < ARRAY_SIZE(modes); i++)
-		if (modes[i].mode == mode)
-			return &modes[i];
-	return NULL;
+TIER_EXPORT int tier_mode_parse(const char *name, uint32_t *mode)
+{
+	if (!name || !mode)
+		return -EINVAL;
+	return mode_lookup(name, strlen(name), mode);
 }
 
 static int is_digit(char c)
@@ -108,28 +122,26 @@ static int parse_u32(const char *s, const char *end, uint32_t *out)
 	return 0;
 }
 
-/* "4096", "4K", "2M", "1G": a power of two, its log2 within [min, max]. */
+/*
+ * A size (tier_size_parse(): "4096", "4K", "2M", "1G", ...) in [s, end) that
+ * is a power of two, its log2 within [min, max].
+ */
 static int parse_pow2_size(const char *s, const char *end, uint32_t min,
 			   uint32_t max, uint32_t *shift)
 {
-	unsigned int unit = 0;
-	uint32_t v, sh;
+	char buf[32];
+	uint64_t v;
+	size_t len = (size_t)(end - s);
 
-	if (end > s) {
-		switch (end[-1]) {
-		case 'K': unit = 10; end--; break;
-		case 'M': unit = 20; end--; break;
-		case 'G': unit = 30; end--; break;
-		}
-	}
-	if (parse_u32(s, end, &v) || !v || (v & (v - 1)))
+	if (len >= sizeof(buf))
 		return -EINVAL;
-	for (sh = 0; (1U << sh) != v; sh++)
-		;
-	sh += unit;
-	if (sh < min || sh > max)
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (tier_size_parse(buf, &v) || !v || (v & (v - 1)))
 		return -EINVAL;
-	*shift = sh;
+	*shift = (uint32_t)__builtin_ctzll(v);
+	if (*shift < min || *shift > max)
+		return -EINVAL;
 	return 0;
 }
 
@@ -237,12 +249,9 @@ TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 	memset(p, 0, sizeof(*p));
 
 	colon = strchr(s, ':');
-	if (!colon)
+	if (!colon || mode_lookup(s, (size_t)(colon - s), &p->mode))
 		return -EINVAL;
-	ps.md = mode_by_name(s, (size_t)(colon - s));
-	if (!ps.md)
-		return -EINVAL;
-	p->mode = ps.md->mode;
+	ps.md = &modes[p->mode];
 
 	for (item = colon + 1;; item++) {
 		const char *end = strchr(item, ',');
@@ -342,14 +351,16 @@ TIER_EXPORT int tier_policy_format(const struct tier_policy *p, char *buf,
 
 	if (!p || !buf)
 		return -EINVAL;
-	md = mode_by_value(p->mode);
-	if (!md || !policy_has_string(p, md))
+	if (p->mode >= CXLTIER_NR_MODES)
+		return -EINVAL;
+	md = &modes[p->mode];
+	if (!policy_has_string(p, md))
 		return -EINVAL;
 	pct = md->weights == WEIGHT_SHARE && weight_sum(p) == 100;
 
 	if (len)
 		buf[0] = '\0';
-	append(buf, len, &pos, "%s:", md->name);
+	append(buf, len, &pos, "%s:", mode_names[p->mode]);
 	for (i = 0; i < p->nr_nodes; i++) {
 		append(buf, len, &pos, "%s%u", i ? "," : "", p->nodes[i].node);
 		if (md->weights != WEIGHT_NONE)
@@ -369,34 +380,42 @@ TIER_EXPORT int tier_policy_format(const struct tier_policy *p, char *buf,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Layouts                                                                    */
+/* Layouts: the uapi's arithmetic (<linux/cxltier_layout.h>) on a policy      */
+
+/* The weights sit in the policy's node list, every second __u32. */
+_Static_assert(sizeof(struct tier_policy_node) == 2 * sizeof(uint32_t) &&
+	       offsetof(struct tier_policy_node, weight) == sizeof(uint32_t),
+	       "weight_stride 2 reads tier_policy_node.weight");
 
 int tier_layout_init(struct tier_layout *l, const struct tier_policy *p,
 		     uint64_t nr_units, unsigned int unit_shift)
 {
+	struct cxltier_layout *r = &l->rule;
 	uint64_t prefix = 0;
 	uint32_t i;
 
 	memset(l, 0, sizeof(*l));
-	l->mode = p->mode;
-	l->nr_nodes = p->nr_nodes;
 	l->nodes = p->nodes;
-	l->nr_units = nr_units;
-	l->chunk_units_shift = p->chunk_shift > unit_shift ?
+	r->mode = p->mode;
+	r->nr_nodes = p->nr_nodes;
+	r->chunk_units_shift = p->chunk_shift > unit_shift ?
 			       p->chunk_shift - unit_shift : 0;
-	l->weight_sum = weight_sum(p);
+	r->weight_stride = 2;
+	r->weights = &p->nodes[0].weight;
+	r->weight_sum = weight_sum(p);
+	r->nr_units = nr_units;
 	if (p->mode != CXLTIER_MODE_SPLIT)
 		return 0;
 
 	l->split_end = calloc(p->nr_nodes, sizeof(*l->split_end));
 	if (!l->split_end)
 		return -ENOMEM;
-	/* round(nr_units * prefix / sum), half up: as the module rounds */
 	for (i = 0; i < p->nr_nodes; i++) {
 		prefix += p->nodes[i].weight;
-		l->split_end[i] = (uint64_t)(((unsigned __int128)2 * nr_units *
-					      prefix / l->weight_sum + 1) >> 1);
+		l->split_end[i] = cxltier_layout_split_end(nr_units, prefix,
+							   r->weight_sum);
 	}
+	r->split_end = l->split_end;
 	return 0;
 }
 
@@ -404,60 +423,5 @@ void tier_layout_free(struct tier_layout *l)
 {
 	free(l->split_end);
 	l->split_end = NULL;
-}
-
-uint32_t tier_layout_home(const struct tier_layout *l, uint64_t unit)
-{
-	uint64_t chunk = unit >> l->chunk_units_shift, r;
-	uint32_t i;
-
-	switch (l->mode) {
-	case CXLTIER_MODE_BIND:
-		return (uint32_t)(unit % l->nr_nodes);
-	case CXLTIER_MODE_INTERLEAVE:
-		return (uint32_t)(chunk % l->nr_nodes);
-	case CXLTIER_MODE_WEIGHTED:
-		r = chunk % l->weight_sum;
-		for (i = 0; i < l->nr_nodes - 1; i++) {
-			if (r < l->nodes[i].weight)
-				return i;
-			r -= l->nodes[i].weight;
-		}
-		return i;
-	case CXLTIER_MODE_SPLIT:
-		for (i = 0; i < l->nr_nodes - 1; i++)
-			if (unit < l->split_end[i])
-				return i;
-		return i;
-	case CXLTIER_MODE_PREFERRED:
-	default:
-		return 0;
-	}
-}
-
-uint32_t tier_layout_run(const struct tier_layout *l, uint64_t unit,
-			 uint64_t *end)
-{
-	uint32_t home = tier_layout_home(l, unit);
-	uint64_t step, next;
-
-	if (l->nr_nodes == 1 || l->mode == CXLTIER_MODE_PREFERRED) {
-		*end = l->nr_units;
-		return home;
-	}
-	if (l->mode == CXLTIER_MODE_SPLIT) {
-		*end = home == l->nr_nodes - 1 ? l->nr_units : l->split_end[home];
-		return home;
-	}
-	if (l->mode == CXLTIER_MODE_BIND) {
-		*end = unit + 1;
-		return home;
-	}
-	/* interleave, weighted: whole chunks while the home stays */
-	step = 1ULL << l->chunk_units_shift;
-	next = ((unit >> l->chunk_units_shift) + 1) << l->chunk_units_shift;
-	while (next < l->nr_units && tier_layout_home(l, next) == home)
-		next += step;
-	*end = next < l->nr_units ? next : l->nr_units;
-	return home;
+	l->rule.split_end = NULL;
 }

@@ -4,7 +4,7 @@ NUMA nodes.
 
 A thin ctypes layer over libtier (libtier/libtier.h); no build step beyond
 the project's ``make``.  Each tensor's storage is an allocation of a libtier
-pool (``tier_pool_alloc``) that follows a placement policy, exposed to torch
+arena (``tier_arena_alloc``) that follows a placement policy, exposed to torch
 without a copy (``torch.frombuffer`` over the mapping); the allocation is
 freed when the last tensor (or view) using the storage dies.
 
@@ -22,7 +22,7 @@ libtier.h): ``bind:N,...``, ``preferred:N,...``, ``interleave:N,...``,
 Where placement happens: pages are allocated at their first touch (or at
 creation with ``populate``), so ``empty()`` places nothing until written;
 ``zeros()`` writes every byte.  Tensors below 1 MiB share 2 MiB slabs with
-other tensors of the same policy (the pool's size classes): a ``split`` or
+other tensors of the same policy (the arena's size classes): a ``split`` or
 ``weighted`` policy then applies to the slab, not to each small tensor.
 ``dedicated=True`` (implied by ``pin_memory=True``) gives a tensor a buffer
 of its own, so that even a small one gets the policy's exact proportions.
@@ -48,7 +48,7 @@ __all__ = [
     "CxltierError", "init", "available", "backend", "nodes", "default_policy",
     "parse_policy", "empty", "zeros", "empty_like", "zeros_like",
     "is_cxltier", "residency", "allocation", "pin", "unpin", "cuda_available",
-    "place_adam_state", "pool_stats", "trim",
+    "place_adam_state", "arena_stats", "trim",
 ]
 
 # --------------------------------------------------------------------------
@@ -66,8 +66,7 @@ NODE_HAS_CPUS = 1 << 0          # CXLTIER_NODE_HAS_CPUS
 NODE_MOVABLE_ONLY = 1 << 1      # CXLTIER_NODE_MOVABLE_ONLY
 RESIDENCY_EXACT = 1 << 0        # TIER_RESIDENCY_EXACT
 ALLOC_SMALL, ALLOC_LARGE = 1, 2  # TIER_ALLOC_*
-SMALL_MAX = 1 << 20             # TIER_POOL_SMALL_MAX
-MODES = ("bind", "preferred", "interleave", "weighted", "split")
+SMALL_MAX = 1 << 20             # TIER_ARENA_SMALL_MAX
 
 
 class _PolicyNode(ctypes.Structure):
@@ -106,13 +105,13 @@ class _AllocInfo(ctypes.Structure):
                 ("_reserved", _u64 * 2)]
 
 
-class _PoolOpts(ctypes.Structure):
+class _ArenaOpts(ctypes.Structure):
     _fields_ = [("large_threshold", _u64), ("va_reserve", _u64),
                 ("flags", _u32), ("_reserved32", _u32),
                 ("_reserved", _u64 * 4)]
 
 
-class _PoolStat(ctypes.Structure):
+class _ArenaStat(ctypes.Structure):
     _fields_ = [("in_use_bytes", _u64), ("nr_allocs", _u64),
                 ("reserved_bytes", _u64), ("nr_slabs", _u64),
                 ("nr_large", _u64), ("small_in_use_bytes", _u64),
@@ -160,20 +159,21 @@ def _declare(lib):
         "tier_topo_refresh": (c_int, [c_void_p]),
         "tier_nr_nodes": (c_int, [c_void_p]),
         "tier_node": (c_int, [c_void_p, c_int, P(_Node)]),
+        "tier_mode_name": (ctypes.c_char_p, [_u32]),
         "tier_policy_parse": (c_int, [ctypes.c_char_p, P(_Policy)]),
         "tier_policy_format": (c_int, [P(_Policy), ctypes.c_char_p,
                                        ctypes.c_size_t]),
-        "tier_pool_create": (c_int, [c_void_p, P(_Policy), P(_PoolOpts),
+        "tier_arena_create": (c_int, [c_void_p, P(_Policy), P(_ArenaOpts),
                                      P(c_void_p)]),
-        "tier_pool_alloc": (c_int, [c_void_p, ctypes.c_size_t,
+        "tier_arena_alloc": (c_int, [c_void_p, ctypes.c_size_t,
                                     ctypes.c_size_t, P(c_void_p)]),
-        "tier_pool_free": (c_int, [c_void_p, c_void_p]),
-        "tier_pool_owns": (c_int, [c_void_p, c_void_p]),
-        "tier_pool_lookup": (c_int, [c_void_p, c_void_p, P(_AllocInfo)]),
-        "tier_pool_residency": (c_int, [c_void_p, c_void_p, P(_NodeBytes),
+        "tier_arena_free": (c_int, [c_void_p, c_void_p]),
+        "tier_arena_owns": (c_int, [c_void_p, c_void_p]),
+        "tier_arena_lookup": (c_int, [c_void_p, c_void_p, P(_AllocInfo)]),
+        "tier_arena_residency": (c_int, [c_void_p, c_void_p, P(_NodeBytes),
                                         ctypes.c_uint, P(_u32)]),
-        "tier_pool_stat": (c_int, [c_void_p, P(_PoolStat)]),
-        "tier_pool_trim": (c_int, [c_void_p]),
+        "tier_arena_stat": (c_int, [c_void_p, P(_ArenaStat)]),
+        "tier_arena_trim": (c_int, [c_void_p]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
@@ -394,10 +394,11 @@ def parse_policy(policy):
     chunk_size (0: one page), flags (list of option names), canonical (the
     string libtier writes for it).  ValueError for what the grammar refuses."""
     pol, canon = _parse(policy)
-    flags = [name for bit, name in enumerate(
-        ("fallback", "populate", "pinnable", "huge-fallback"))
-        if pol.flags & (1 << bit)]
-    return {"mode": MODES[pol.mode] if pol.mode < len(MODES) else pol.mode,
+    mode = _load().tier_mode_name(pol.mode)
+    # libtier's canonical string names the flags, in the order of their bits
+    flags = [item for item in canon.split(":", 1)[1].split(",")
+             if item[:1].isalpha() and "=" not in item]
+    return {"mode": mode.decode() if mode else pol.mode,
             "nodes": [(pol.nodes[i].node, pol.nodes[i].weight)
                       for i in range(pol.nr_nodes)],
             "page_size": 1 << pol.page_shift if pol.page_shift else 0,
@@ -406,55 +407,55 @@ def parse_policy(policy):
 
 
 # --------------------------------------------------------------------------
-# Pools: one per (policy, dedicated), created at first use, kept for the
-# life of the process (a pool costs address space, not memory).
+# Arenas: one per (policy, dedicated), created at first use, kept for the
+# life of the process (an arena costs address space, not memory).
 
-class _Pool(object):
+class _Arena(object):
     __slots__ = ("handle", "policy", "dedicated")
 
     def __init__(self, handle, policy, dedicated):
         self.handle, self.policy, self.dedicated = handle, policy, dedicated
 
 
-_pools = {}
+_arenas = {}
 
 
-def _pool(policy, dedicated):
+def _arena(policy, dedicated):
     pol, canon = _parse(policy)
     key = (canon, bool(dedicated))
-    p = _pools.get(key)
+    p = _arenas.get(key)
     if p is not None:
         return p
     ctx = _context()
     with _lock:
-        p = _pools.get(key)
+        p = _arenas.get(key)
         if p is not None:
             return p
-        opts = _PoolOpts()
+        opts = _ArenaOpts()
         if dedicated:
             opts.large_threshold = 1        # every allocation its own buffer
         h = ctypes.c_void_p()
-        rc = _lib.tier_pool_create(ctx, ctypes.byref(pol), ctypes.byref(opts),
+        rc = _lib.tier_arena_create(ctx, ctypes.byref(pol), ctypes.byref(opts),
                                    ctypes.byref(h))
         if rc < 0:
             raise _fail(rc, "cxltier: policy %s on the %s backend" %
                         (canon, _backend_name()))
-        p = _Pool(h, canon, bool(dedicated))
-        _pools[key] = p
+        p = _Arena(h, canon, bool(dedicated))
+        _arenas[key] = p
         return p
 
 
-# Live allocations, by address: pool, bytes, pinned.  Entries go when the
+# Live allocations, by address: arena, bytes, pinned.  Entries go when the
 # storage dies (the finalizer) or never existed for foreign tensors.
 _live = {}
 _free_errors = []
 
 
 class _Live(object):
-    __slots__ = ("pool", "addr", "nbytes", "pinned", "__weakref__")
+    __slots__ = ("arena", "addr", "nbytes", "pinned", "__weakref__")
 
-    def __init__(self, pool, addr, nbytes):
-        self.pool, self.addr, self.nbytes, self.pinned = pool, addr, nbytes, False
+    def __init__(self, arena, addr, nbytes):
+        self.arena, self.addr, self.nbytes, self.pinned = arena, addr, nbytes, False
 
 
 def _release(rec):
@@ -466,9 +467,9 @@ def _release(rec):
             _cuda_unregister(rec.addr)
         except Exception as e:  # keep going: the memory must still be freed
             _free_errors.append("unpin 0x%x: %s" % (rec.addr, e))
-    rc = _lib.tier_pool_free(rec.pool.handle, rec.addr)
+    rc = _lib.tier_arena_free(rec.arena.handle, rec.addr)
     if rc < 0:
-        msg = "tier_pool_free(0x%x, %s): %s" % (rec.addr, rec.pool.policy,
+        msg = "tier_arena_free(0x%x, %s): %s" % (rec.addr, rec.arena.policy,
                                                 os.strerror(-rc))
         _free_errors.append(msg)
         warnings.warn("cxltier: " + msg, RuntimeWarning)
@@ -515,18 +516,18 @@ def empty(*size, dtype=None, policy=None, pin_memory=False, dedicated=False,
         numel *= s
     itemsize = torch.empty((), dtype=dtype).element_size()
     nbytes = numel * itemsize
-    pool = _pool(policy, dedicated or pin_memory)
+    arena = _arena(policy, dedicated or pin_memory)
     addr = ctypes.c_void_p()
     size_b = max(nbytes, itemsize)
-    rc = _lib.tier_pool_alloc(pool.handle, size_b, 64, ctypes.byref(addr))
+    rc = _lib.tier_arena_alloc(arena.handle, size_b, 64, ctypes.byref(addr))
     if rc < 0:
         raise _fail(rc, "cxltier.empty(%s, %s): %d bytes with policy %s" % (
-            shape, dtype, nbytes, pool.policy))
-    rec = _Live(pool, addr.value, size_b)
+            shape, dtype, nbytes, arena.policy))
+    rec = _Live(arena, addr.value, size_b)
     try:
         arr = (_Bytes * size_b).from_address(addr.value)
     except Exception:
-        _lib.tier_pool_free(pool.handle, addr.value)
+        _lib.tier_arena_free(arena.handle, addr.value)
         raise
     _live[rec.addr] = rec
     # The finalizer holds rec (not arr): it runs when arr dies, and arr dies
@@ -551,7 +552,7 @@ class _Bytes(ctypes.c_char):
 def zeros(*size, dtype=None, policy=None, pin_memory=False, dedicated=False,
           requires_grad=False):
     """:func:`empty`, then every byte written with zero (which also places
-    every page: reused pool memory is not zero by itself)."""
+    every page: reused arena memory is not zero by itself)."""
     t = empty(*size, dtype=dtype, policy=policy, pin_memory=pin_memory,
               dedicated=dedicated)
     if t.numel():
@@ -605,18 +606,18 @@ def allocation(t):
     buf_id, buf_offset, policy (canonical), pinned."""
     rec = _record(t)
     info = _AllocInfo()
-    rc = _lib.tier_pool_lookup(rec.pool.handle, rec.addr, ctypes.byref(info))
+    rc = _lib.tier_arena_lookup(rec.arena.handle, rec.addr, ctypes.byref(info))
     if rc < 0:
         raise _fail(rc, "cxltier.allocation(0x%x)" % rec.addr)
     return {"addr": info.addr, "size": info.size,
             "kind": "large" if info.kind == ALLOC_LARGE else "small",
             "buf_id": info.buf_id, "buf_offset": info.buf_offset,
-            "policy": rec.pool.policy, "pinned": rec.pinned}
+            "policy": rec.arena.policy, "pinned": rec.pinned}
 
 
 class Residency(dict):
     """Bytes resident per node ({node: bytes}), with ``exact`` (counted page
-    by page, else estimated from the slab: see tier_pool_residency()) and
+    by page, else estimated from the slab: see tier_arena_residency()) and
     ``total``."""
 
     exact = True
@@ -636,11 +637,11 @@ def residency(t):
     while True:
         arr = (_NodeBytes * n)()
         flags = _u32()
-        rc = _lib.tier_pool_residency(rec.pool.handle, rec.addr, arr, n,
+        rc = _lib.tier_arena_residency(rec.arena.handle, rec.addr, arr, n,
                                       ctypes.byref(flags))
         if rc < 0:
             raise _fail(rc, "cxltier.residency(0x%x, %s)" %
-                        (rec.addr, rec.pool.policy))
+                        (rec.addr, rec.arena.policy))
         if rc <= n:
             break
         n = rc
@@ -649,15 +650,15 @@ def residency(t):
     return out
 
 
-def pool_stats():
-    """Per policy pool: in_use_bytes, nr_allocs, reserved_bytes, nr_slabs,
+def arena_stats():
+    """Per policy arena: in_use_bytes, nr_allocs, reserved_bytes, nr_slabs,
     nr_large, resident_bytes and resident {node: bytes}."""
     out = []
-    for (canon, dedicated), p in list(_pools.items()):
-        st = _PoolStat()
-        rc = _lib.tier_pool_stat(p.handle, ctypes.byref(st))
+    for (canon, dedicated), p in list(_arenas.items()):
+        st = _ArenaStat()
+        rc = _lib.tier_arena_stat(p.handle, ctypes.byref(st))
         if rc < 0:
-            raise _fail(rc, "cxltier.pool_stats(%s)" % canon)
+            raise _fail(rc, "cxltier.arena_stats(%s)" % canon)
         out.append({"policy": canon, "dedicated": dedicated,
                     "in_use_bytes": st.in_use_bytes,
                     "nr_allocs": st.nr_allocs,
@@ -670,9 +671,10 @@ def pool_stats():
 
 
 def trim():
-    """Give every pool's unused slabs back (the calling thread's cache too)."""
-    for p in list(_pools.values()):
-        rc = _lib.tier_pool_trim(p.handle)
+    """Give every arena's unused slabs back (the calling thread's cache
+    too)."""
+    for p in list(_arenas.values()):
+        rc = _lib.tier_arena_trim(p.handle)
         if rc < 0:
             raise _fail(rc, "cxltier.trim(%s)" % p.policy)
 
@@ -718,22 +720,22 @@ def pin(t):
     if code != 0:
         hint = ""
         if _backend_name() == "cxltier" and \
-           "pinnable" not in parse_policy(rec.pool.policy)["flags"]:
+           "pinnable" not in parse_policy(rec.arena.policy)["flags"]:
             hint = "; cxltier pages are movable and refuse pins: add " \
                    "'pinnable' to the policy"
         raise RuntimeError("cxltier.pin: cudaHostRegister(0x%x, %d) with "
                            "policy %s: CUDA error %d%s" % (
-                               rec.addr, rec.nbytes, rec.pool.policy, code,
+                               rec.addr, rec.nbytes, rec.arena.policy, code,
                                hint))
     rec.pinned = True
-    allowed = {n for n, _w in parse_policy(rec.pool.policy)["nodes"]}
+    allowed = {n for n, _w in parse_policy(rec.arena.policy)["nodes"]}
     res = residency(t)
     stray = {n: b for n, b in res.items() if n not in allowed}
     if stray:
         unpin(t)
         raise RuntimeError("cxltier.pin: after cudaHostRegister, %s of the "
                            "buffer (policy %s) are off its nodes: %s" % (
-                               sum(stray.values()), rec.pool.policy, stray))
+                               sum(stray.values()), rec.arena.policy, stray))
 
 
 def unpin(t):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A toy ZeRO-offload training step with its seven host tensor classes placed
-by cxltier (see ../../../shared/paper.md, "The setting", and README.md).
+by cxltier (see doc/cost-model.md, "The study", and README.md).
 
     /usr/bin/python3 python/examples/zero_offload_step.py [--params 8M]
         [--layers 4] [--seq 256] [--steps 1]

@@ -1,9 +1,11 @@
 #!/bin/sh
 # The shared library exports exactly the version script's symbols, all in
-# the LIBTIER_* node(s), and each of them is declared in libtier.h.
-# usage: abi_check.sh LIBTIER_SO LIBTIER_MAP LIBTIER_H
+# the LIBTIER_* node(s), and each of them is declared in one of the public
+# headers (libtier.h, tier_plan.h).
+# usage: abi_check.sh LIBTIER_SO LIBTIER_MAP HEADER...
 set -eu
-so=$1 map=$2 hdr=$3
+so=$1 map=$2
+shift 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -26,9 +28,9 @@ if grep -v '@@\?LIBTIER_[0-9]' "$tmp/so.v"; then
 	fail=1
 fi
 while read -r sym; do
-	grep -Eq "[^a-z_]$sym\(" "$hdr" || { echo "$sym: not declared in $hdr"; fail=1; }
+	cat "$@" | grep -Eq "[^a-z_]$sym\(" || { echo "$sym: not declared in $*"; fail=1; }
 done < "$tmp/map"
 n=$(wc -l < "$tmp/map")
-[ $fail = 0 ] && echo "# abi: $n symbols, all in $(basename "$map"), all declared in $(basename "$hdr")"
+[ $fail = 0 ] && echo "# abi: $n symbols, all in $(basename "$map"), all declared in $(for h; do basename "$h"; done | paste -sd' ')"
 echo "abi: $((1 - fail)) passed, $fail failed"
 exit $fail

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * libtier.h must stand alone and compile as C99 and as C++11 with
+ * libtier.h and tier_plan.h must stand alone and compile as C99 and as C++11 with
  * -Wall -Wextra -Werror -pedantic; linking this file as C++ proves the
  * extern "C" block (mangled names would not resolve).
  */
 #include <libtier.h>
 #include <libtier.h>	/* include guard */
+#include <tier_plan.h>
+#include <tier_plan.h>	/* include guard */
 
 #include <errno.h>
 #include <string.h>
@@ -26,6 +28,8 @@ int main(void)
 	if (tier_policy_format(&p, s, sizeof(s)) != 6 || strcmp(s, "bind:0"))
 		return 1;
 	if (tier_open(NULL, 0) != -EINVAL || !tier_version()[0])
+		return 1;
+	if (!tier_plan_name(TIER_PLAN_CXLTIER) || tier_plan_name(TIER_PLAN_NR))
 		return 1;
 	return (int)(n.node + st.nr_resident + info.api_version);
 }

@@ -379,6 +379,11 @@ TEST(policy_canonical_form)
 		{ "weighted:huge-fallback,pinnable,0=2,chunk=1024M",
 		  "weighted:0=2,chunk=1G,pinnable,huge-fallback" },
 		{ "preferred:reserve,2,populate,0", "preferred:2,0,populate,reserve" },
+		/* sizes are tier_size_parse()'s: any case, B or iB, decimals */
+		{ "bind:0,page=4k", "bind:0,page=4K" },
+		{ "bind:0,page=2MB", "bind:0,page=2M" },
+		{ "interleave:0,chunk=0.5MiB", "interleave:0,chunk=512K" },
+		{ "bind:0,page=1T", "bind:0,page=1024G" },
 	};
 	char out[TIER_POLICY_STRLEN];
 	struct tier_policy p;
@@ -450,7 +455,8 @@ TEST(policy_rejects_malformed)
 		/* page= */
 		"bind:0,page=", "bind:0,page=3K", "bind:0,page=2K",
 		"bind:0,page=2048G", "bind:0,page=4K,page=4K", "bind:0,page",
-		"bind:0,page=4k", "bind:0,page=2MB", "bind:0,page=0",
+		"bind:0,page=0", "bind:0,page=1.5K", "bind:0,page=0.1K",
+		"bind:0,page=4KX", "bind:0,page=4 K", "bind:0,page=2T",
 		/* chunk= */
 		"bind:0,chunk=64K", "preferred:0,chunk=64K", "split:0=1,chunk=64K",
 		"interleave:0,chunk=2K", "interleave:0,chunk=2G",

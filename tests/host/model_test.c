@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The cost model and the planner (doc/cost-model.md), against the study's
- * published figures (shared/paper.md) and against the study's algorithm
- * worked by hand.  No memory is placed: the model is arithmetic.
+ * published figures (doc/cost-model.md, "The study") and against the
+ * study's algorithm worked by hand.  No memory is placed: the model is arithmetic.
  *
  *  - study_host_is_derived: the default "study host" table follows from the
  *    eight figures doc/cost-model.md names, by the procedure it gives; this
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libtier.h"
+#include "tier_plan.h"
 #include "kselftest_harness.h"
 
 /* A TAP comment line, flushed: the harness ends each test with _exit(). */
@@ -29,7 +29,7 @@
 #define GIB	(1ULL << 30)
 #define GB	1e9
 
-/* The study's optimizer step, one process, ms (shared/paper.md, finding 2). */
+/* The study's optimizer step, one process, ms (doc/cost-model.md). */
 static const struct {
 	double elements, dram_ms, aic_ms;
 } opt_rows[] = {
@@ -277,7 +277,7 @@ TEST(greedy_by_hand)
 	/*
 	 * qwen2.5-7b, batch 1, seq 32768, one GPU, Adam; DRAM 100 GiB
 	 * (node 0), two AICs of 128 GiB (nodes 1, 2).  Sizes from the
-	 * class table of shared/paper.md, 4 KiB pages.
+	 * class table of doc/cost-model.md, 4 KiB pages.
 	 */
 	const uint64_t P = 7615616512ULL, page = 4096;
 	const uint64_t act = 2ULL * 1 * 32768 * 3584 * 28;

@@ -42,7 +42,7 @@ if grep -q "^greedy: step " "$out" && grep -q "^cxltier: step " "$out" &&
 then ok "plan: per-strategy class tables with policy and bytes per node"
 else nok "plan: per-strategy class tables with policy and bytes per node"; fi
 
-# The greedy, by hand (shared/paper.md): 100 GiB of DRAM holds m, v and the
+# The greedy, by hand (doc/cost-model.md, "Strategies"): 100 GiB of DRAM holds m, v and the
 # master grads (3 x 4P = 85.1 GiB); the master weights partly fit and are
 # interleaved over DRAM and both AICs; the rest goes over the AICs.
 expect_json "plan --json: the greedy as the study describes it" \

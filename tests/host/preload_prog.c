@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 	ok(!same, "4 threads, 1200 mixed allocations: routed by size, contents kept");
 
 	/*
-	 * fork: the child must not get the parent's cached objects (the pool
+	 * fork: the child must not get the parent's cached objects (the arena
 	 * memory is shared with the parent)
 	 */
 	m = malloc(threshold);

@@ -110,11 +110,11 @@ class Basics(unittest.TestCase):
 int main(void) {
   S(tier_policy); O(tier_policy, nodes); S(tier_node); O(tier_node, total_bytes);
   S(tier_info); S(tier_node_bytes); S(tier_alloc_info); O(tier_alloc_info, kind);
-  S(tier_pool_opts); O(tier_pool_opts, flags); S(tier_pool_stat);
-  O(tier_pool_stat, nr_resident); O(tier_pool_stat, resident);
+  S(tier_arena_opts); O(tier_arena_opts, flags); S(tier_arena_stat);
+  O(tier_arena_stat, nr_resident); O(tier_arena_stat, resident);
   printf("TIER_POLICY_STRLEN %d\n", TIER_POLICY_STRLEN);
   printf("TIER_MAX_POLICY_NODES %d\n", TIER_MAX_POLICY_NODES);
-  printf("TIER_POOL_SMALL_MAX %u\n", TIER_POOL_SMALL_MAX);
+  printf("TIER_ARENA_SMALL_MAX %u\n", TIER_ARENA_SMALL_MAX);
   return 0; }
 """
         with tempfile.TemporaryDirectory() as tmp:
@@ -143,14 +143,14 @@ int main(void) {
             "tier_node_bytes": ctypes.sizeof(m._NodeBytes),
             "tier_alloc_info": ctypes.sizeof(m._AllocInfo),
             "tier_alloc_info.kind": m._AllocInfo.kind.offset,
-            "tier_pool_opts": ctypes.sizeof(m._PoolOpts),
-            "tier_pool_opts.flags": m._PoolOpts.flags.offset,
-            "tier_pool_stat": ctypes.sizeof(m._PoolStat),
-            "tier_pool_stat.nr_resident": m._PoolStat.nr_resident.offset,
-            "tier_pool_stat.resident": m._PoolStat.resident.offset,
+            "tier_arena_opts": ctypes.sizeof(m._ArenaOpts),
+            "tier_arena_opts.flags": m._ArenaOpts.flags.offset,
+            "tier_arena_stat": ctypes.sizeof(m._ArenaStat),
+            "tier_arena_stat.nr_resident": m._ArenaStat.nr_resident.offset,
+            "tier_arena_stat.resident": m._ArenaStat.resident.offset,
             "TIER_POLICY_STRLEN": m.POLICY_STRLEN,
             "TIER_MAX_POLICY_NODES": m.MAX_POLICY_NODES,
-            "TIER_POOL_SMALL_MAX": m.SMALL_MAX,
+            "TIER_ARENA_SMALL_MAX": m.SMALL_MAX,
         }
         self.assertEqual({k: int(v) for k, v in out.items()}, py)
 
@@ -190,7 +190,7 @@ int main(void) {
             addr = t.data_ptr()
             del t
             z = cxltier.zeros(n, dtype=torch.float32, policy="bind:%d" % d)
-            # the pool reuses freed small objects; whether or not it did,
+            # the arena reuses freed small objects; whether or not it did,
             # zeros() must be zero
             self.assertFalse(bool(_bits(z).any()), "reused 0x%x" % addr)
 
@@ -273,7 +273,7 @@ class Placement(unittest.TestCase):
                     self.assertGreaterEqual(res.total, t.numel() * 4)
                 else:
                     # module backend, slab partly resident: the slab's
-                    # bytes pro rata (tier_pool_residency()), which may
+                    # bytes pro rata (tier_arena_residency()), which may
                     # round to nothing; never another node
                     self.assertLessEqual(set(res), {node})
 
@@ -309,7 +309,7 @@ class Release(unittest.TestCase):
         cycle(0)
         gc.collect()
         cxltier.trim()
-        base_pools = {p["policy"]: p for p in cxltier.pool_stats()}
+        base_arenas = {p["policy"]: p for p in cxltier.arena_stats()}
         base_fds, base_shm = _nr_fds(), _rss_shmem()
         for i in range(300):
             cycle(i)
@@ -318,10 +318,10 @@ class Release(unittest.TestCase):
         gc.collect()
         cxltier.trim()
         self.assertEqual(cxltier._free_errors, [])
-        for p in cxltier.pool_stats():
+        for p in cxltier.arena_stats():
             if p["policy"] not in pols or p["dedicated"]:
                 continue
-            b = base_pools[p["policy"]]
+            b = base_arenas[p["policy"]]
             self.assertEqual(p["nr_allocs"], b["nr_allocs"], p)
             self.assertEqual(p["in_use_bytes"], b["in_use_bytes"], p)
             self.assertEqual(p["nr_large"], b["nr_large"], p)

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The cost model's pieces that the planner (plan.c) shares with model.c. */
+/*
+ * The planner's internals: the cost model's pieces that plan.c shares with
+ * model.c, and the LP solver.  The planner is a client of libtier's public
+ * API only (libtier.h), never of the core's internals.
+ */
 #ifndef LIBTIER_MODEL_H
 #define LIBTIER_MODEL_H
 
-#include "libtier.h"
+#include "tier_plan.h"
+
+#define TIER_EXPORT	__attribute__((visibility("default")))
 
 /* 1 when every count and figure of @h is in range (bandwidths above 0). */
 int tier_model_host_ok(const struct tier_model_host *h);

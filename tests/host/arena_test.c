@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * tier_pool tests, on the host (mbind backend) and in the VM (both
+ * tier_arena tests, on the host (mbind backend) and in the VM (both
  * backends; the module variant skips without /dev/cxltier).
  *
  * Expected figures come from the contract in libtier.h (size classes,
@@ -99,25 +99,25 @@ static uint64_t on_node(const struct tier_node_bytes *r, int n, uint32_t node)
 
 /* ------------------------------------------------------------------------ */
 
-FIXTURE(pool) {
+FIXTURE(arena) {
 	struct tier_ctx *ctx;
-	struct tier_pool *pool;
-	uint32_t node;			/* the first node: the pool's */
+	struct tier_arena *arena;
+	uint32_t node;			/* the first node: the arena's */
 	uint32_t last;			/* the last node with memory */
 	int nr_nodes;
 };
 
-FIXTURE_VARIANT(pool) {
+FIXTURE_VARIANT(arena) {
 	unsigned int flags;
 	int backend;
 };
 
-FIXTURE_VARIANT_ADD(pool, mbind) {
+FIXTURE_VARIANT_ADD(arena, mbind) {
 	.flags = TIER_OPEN_FALLBACK,
 	.backend = TIER_BACKEND_MBIND,
 };
 
-FIXTURE_VARIANT_ADD(pool, module) {
+FIXTURE_VARIANT_ADD(arena, module) {
 	.flags = TIER_OPEN_MODULE,
 	.backend = TIER_BACKEND_MODULE,
 };
@@ -125,7 +125,7 @@ FIXTURE_VARIANT_ADD(pool, module) {
 /* 6.1's harness runs the test after a SKIP() in FIXTURE_SETUP. */
 #define SETUP_SKIP(fmt, ...)	SKIP(_exit(255), fmt, ##__VA_ARGS__)
 
-FIXTURE_SETUP(pool)
+FIXTURE_SETUP(arena)
 {
 	struct tier_node n;
 	struct tier_policy p;
@@ -141,116 +141,116 @@ FIXTURE_SETUP(pool)
 	ASSERT_EQ(0, tier_node(self->ctx, self->nr_nodes - 1, &n));
 	self->last = n.node;
 	bind_to(&p, self->node);
-	ASSERT_EQ(0, tier_pool_create(self->ctx, &p, NULL, &self->pool));
+	ASSERT_EQ(0, tier_arena_create(self->ctx, &p, NULL, &self->arena));
 }
 
-FIXTURE_TEARDOWN(pool)
+FIXTURE_TEARDOWN(arena)
 {
-	tier_pool_destroy(self->pool);
+	tier_arena_destroy(self->arena);
 	tier_close(self->ctx);
 }
 
-/* Bad arguments to create: a precise errno and no pool. */
-TEST_F(pool, create_rejects)
+/* Bad arguments to create: a precise errno and no arena. */
+TEST_F(arena, create_rejects)
 {
-	struct tier_pool_opts o;
+	struct tier_arena_opts o;
 	struct tier_policy p;
-	struct tier_pool *q = (struct tier_pool *)1;
+	struct tier_arena *q = (struct tier_arena *)1;
 	struct tier_node n;
 	uint32_t absent;
 
 	bind_to(&p, self->node);
-	EXPECT_EQ(-EINVAL, tier_pool_create(NULL, &p, NULL, &q));
+	EXPECT_EQ(-EINVAL, tier_arena_create(NULL, &p, NULL, &q));
 	EXPECT_EQ(NULL, q);
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, NULL, NULL, &q));
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, &p, NULL, NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, NULL, NULL, &q));
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, &p, NULL, NULL));
 	memset(&o, 0, sizeof(o));
 	o.flags = 1;
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, &p, &o, &q));
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, &p, &o, &q));
 	memset(&o, 0, sizeof(o));
 	o.__reserved[3] = 1;
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, &p, &o, &q));
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, &p, &o, &q));
 	memset(&o, 0, sizeof(o));
-	o.large_threshold = TIER_POOL_SMALL_MAX + 2;
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, &p, &o, &q));
+	o.large_threshold = TIER_ARENA_SMALL_MAX + 2;
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, &p, &o, &q));
 	memset(&o, 0, sizeof(o));
-	o.va_reserve = TIER_POOL_SLAB_SIZE + 4096;
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, &p, &o, &q));
+	o.va_reserve = TIER_ARENA_SLAB_SIZE + 4096;
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, &p, &o, &q));
 	EXPECT_EQ(NULL, q);
 	/* the policy is tried at create: a node without memory */
 	for (absent = 0; tier_node_by_id(self->ctx, (int)absent, &n) == 0; absent++)
 		;
 	bind_to(&p, absent);
-	EXPECT_EQ(-ENODEV, tier_pool_create(self->ctx, &p, NULL, &q));
+	EXPECT_EQ(-ENODEV, tier_arena_create(self->ctx, &p, NULL, &q));
 	bind_to(&p, self->node);
 	p.mode = 99;
-	EXPECT_EQ(-EINVAL, tier_pool_create(self->ctx, &p, NULL, &q));
+	EXPECT_EQ(-EINVAL, tier_arena_create(self->ctx, &p, NULL, &q));
 	EXPECT_EQ(NULL, q);
-	tier_pool_destroy(NULL);
+	tier_arena_destroy(NULL);
 }
 
-TEST_F(pool, alloc_rejects)
+TEST_F(arena, alloc_rejects)
 {
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	struct tier_node n;
 	void *p = (void *)1;
 
-	EXPECT_EQ(-EINVAL, tier_pool_alloc(NULL, 16, 0, &p));
+	EXPECT_EQ(-EINVAL, tier_arena_alloc(NULL, 16, 0, &p));
 	EXPECT_EQ(NULL, p);
-	EXPECT_EQ(-EINVAL, tier_pool_alloc(self->pool, 16, 0, NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_alloc(self->arena, 16, 0, NULL));
 	p = (void *)1;
-	EXPECT_EQ(-EINVAL, tier_pool_alloc(self->pool, 0, 0, &p));
+	EXPECT_EQ(-EINVAL, tier_arena_alloc(self->arena, 0, 0, &p));
 	EXPECT_EQ(NULL, p);
-	EXPECT_EQ(-EINVAL, tier_pool_alloc(self->pool, 16, 3, &p));
-	EXPECT_EQ(-EINVAL, tier_pool_alloc(self->pool, 16, 1UL << 31, &p));
+	EXPECT_EQ(-EINVAL, tier_arena_alloc(self->arena, 16, 3, &p));
+	EXPECT_EQ(-EINVAL, tier_arena_alloc(self->arena, 16, 1UL << 31, &p));
 	/* beyond the reserved address space */
-	EXPECT_EQ(-ENOMEM, tier_pool_alloc(self->pool, SIZE_MAX, 0, &p));
-	EXPECT_EQ(-ENOMEM, tier_pool_alloc(self->pool, 1UL << 62, 0, &p));
+	EXPECT_EQ(-ENOMEM, tier_arena_alloc(self->arena, SIZE_MAX, 0, &p));
+	EXPECT_EQ(-ENOMEM, tier_arena_alloc(self->arena, 1UL << 62, 0, &p));
 	EXPECT_EQ(NULL, p);
 	/* within it, beyond the node: the backend's -EFBIG */
 	ASSERT_EQ(0, tier_node_by_id(self->ctx, (int)self->node, &n));
-	EXPECT_EQ(-EFBIG, tier_pool_alloc(self->pool, n.total_bytes + MIB, 0, &p));
+	EXPECT_EQ(-EFBIG, tier_arena_alloc(self->arena, n.total_bytes + MIB, 0, &p));
 	EXPECT_EQ(NULL, p);
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(0, st.nr_allocs);
 	EXPECT_EQ(0, st.reserved_bytes);
 	EXPECT_EQ(0, st.nr_large);
 }
 
 /* Foreign, interior and double frees are refused and change nothing. */
-TEST_F(pool, free_rejects)
+TEST_F(arena, free_rejects)
 {
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	void *a, *b, *big, *m = malloc(64);
 	char stack;
 
-	ASSERT_EQ(0, tier_pool_alloc(self->pool, 100, 0, &a));
-	ASSERT_EQ(0, tier_pool_alloc(self->pool, 100, 0, &b));
-	ASSERT_EQ(0, tier_pool_alloc(self->pool, 3 * MIB, 0, &big));
-	EXPECT_EQ(0, tier_pool_free(self->pool, NULL));
-	EXPECT_EQ(-EINVAL, tier_pool_free(NULL, a));
-	EXPECT_EQ(-EINVAL, tier_pool_free(self->pool, m));
-	EXPECT_EQ(-EINVAL, tier_pool_free(self->pool, &stack));
-	EXPECT_EQ(-EINVAL, tier_pool_free(self->pool, (char *)a + 16));
-	EXPECT_EQ(-EINVAL, tier_pool_free(self->pool, (char *)big + 4096));
-	EXPECT_EQ(0, tier_pool_owns(self->pool, m));
-	EXPECT_EQ(1, tier_pool_owns(self->pool, a));
-	EXPECT_EQ(1, tier_pool_owns(self->pool, big));
-	EXPECT_EQ(0, tier_pool_owns(NULL, a));
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_alloc(self->arena, 100, 0, &a));
+	ASSERT_EQ(0, tier_arena_alloc(self->arena, 100, 0, &b));
+	ASSERT_EQ(0, tier_arena_alloc(self->arena, 3 * MIB, 0, &big));
+	EXPECT_EQ(0, tier_arena_free(self->arena, NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_free(NULL, a));
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, m));
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, &stack));
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, (char *)a + 16));
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, (char *)big + 4096));
+	EXPECT_EQ(0, tier_arena_owns(self->arena, m));
+	EXPECT_EQ(1, tier_arena_owns(self->arena, a));
+	EXPECT_EQ(1, tier_arena_owns(self->arena, big));
+	EXPECT_EQ(0, tier_arena_owns(NULL, a));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(3, st.nr_allocs);
-	EXPECT_EQ(0, tier_pool_free(self->pool, a));
-	EXPECT_EQ(-EINVAL, tier_pool_free(self->pool, a));	/* double */
-	EXPECT_EQ(0, tier_pool_free(self->pool, big));
-	EXPECT_EQ(-EINVAL, tier_pool_free(self->pool, big));	/* double */
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	EXPECT_EQ(0, tier_arena_free(self->arena, a));
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, a));	/* double */
+	EXPECT_EQ(0, tier_arena_free(self->arena, big));
+	EXPECT_EQ(-EINVAL, tier_arena_free(self->arena, big)); /* double */
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(1, st.nr_allocs);
 	EXPECT_EQ(class_of(100), st.in_use_bytes);
 	EXPECT_EQ(0, st.nr_large);
 	/* b is untouched by all that */
-	EXPECT_EQ(class_of(100), tier_pool_usable_size(self->pool, b));
-	EXPECT_EQ(0, tier_pool_usable_size(self->pool, a));
-	EXPECT_EQ(0, tier_pool_free(self->pool, b));
+	EXPECT_EQ(class_of(100), tier_arena_usable_size(self->arena, b));
+	EXPECT_EQ(0, tier_arena_usable_size(self->arena, a));
+	EXPECT_EQ(0, tier_arena_free(self->arena, b));
 	free(m);
 }
 
@@ -259,22 +259,22 @@ TEST_F(pool, free_rejects)
  * of libtier.h (at most 25% above the request beyond 128 B), 16-byte
  * aligned, and live allocations never overlap.
  */
-TEST_F(pool, size_classes)
+TEST_F(arena, size_classes)
 {
 	enum { N = 4096 + 200 };
 	static void *ptr[N];
 	static size_t want[N];
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	uint64_t sum = 0;
 	size_t i, s = 1;
 
 	for (i = 0; i < N; i++) {
-		size_t w = i < 4096 ? i + 1 : (s = s * 21 / 20 + 1) % TIER_POOL_SMALL_MAX + 1;
+		size_t w = i < 4096 ? i + 1 : (s = s * 21 / 20 + 1) % TIER_ARENA_SMALL_MAX + 1;
 
 		want[i] = w;
-		ASSERT_EQ(0, tier_pool_alloc(self->pool, w, 0, &ptr[i]));
+		ASSERT_EQ(0, tier_arena_alloc(self->arena, w, 0, &ptr[i]));
 		ASSERT_EQ(0, (uintptr_t)ptr[i] % 16);
-		ASSERT_EQ(class_of(w), tier_pool_usable_size(self->pool, ptr[i]))
+		ASSERT_EQ(class_of(w), tier_arena_usable_size(self->arena, ptr[i]))
 			TH_LOG("size %zu", w);
 		if (w > 128)
 			ASSERT_LE(class_of(w) * 4, w * 5);
@@ -286,22 +286,22 @@ TEST_F(pool, size_classes)
 
 		ASSERT_TRUE(intact(ptr[i], w, i)) TH_LOG("size %zu", w);
 	}
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(N, st.nr_allocs);
 	EXPECT_EQ(sum, st.in_use_bytes);
 	EXPECT_EQ(sum, st.small_in_use_bytes);
 	EXPECT_EQ(0, st.nr_large);
-	EXPECT_EQ(st.nr_slabs * TIER_POOL_SLAB_SIZE, st.reserved_bytes);
+	EXPECT_EQ(st.nr_slabs * TIER_ARENA_SLAB_SIZE, st.reserved_bytes);
 	for (i = 0; i < N; i++)
-		ASSERT_EQ(0, tier_pool_free(self->pool, ptr[i]));
-	ASSERT_EQ(0, tier_pool_trim(self->pool));
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+		ASSERT_EQ(0, tier_arena_free(self->arena, ptr[i]));
+	ASSERT_EQ(0, tier_arena_trim(self->arena));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(0, st.nr_allocs);
 	EXPECT_EQ(0, st.nr_slabs);
 	EXPECT_EQ(0, st.reserved_bytes);
 }
 
-TEST_F(pool, alignment)
+TEST_F(arena, alignment)
 {
 	size_t align, sizes[] = { 1, 100, 5000, 70000 };
 	unsigned int i;
@@ -309,105 +309,105 @@ TEST_F(pool, alignment)
 
 	for (align = 16; align <= 64 * MIB; align *= 2) {
 		for (i = 0; i < 4; i++) {
-			ASSERT_EQ(0, tier_pool_alloc(self->pool, sizes[i], align, &p));
+			ASSERT_EQ(0, tier_arena_alloc(self->arena, sizes[i], align, &p));
 			ASSERT_EQ(0, (uintptr_t)p % align)
 				TH_LOG("size %zu align %zu: %p", sizes[i], align, p);
-			ASSERT_GE(tier_pool_usable_size(self->pool, p), sizes[i]);
+			ASSERT_GE(tier_arena_usable_size(self->arena, p), sizes[i]);
 			memset(p, 0xa5, sizes[i]);
-			ASSERT_EQ(0, tier_pool_free(self->pool, p));
+			ASSERT_EQ(0, tier_arena_free(self->arena, p));
 		}
 	}
 }
 
 /* A large allocation is one buffer, rounded to the page and no further. */
-TEST_F(pool, large_exact_size)
+TEST_F(arena, large_exact_size)
 {
-	size_t sizes[] = { TIER_POOL_SMALL_MAX + 1, 3 * MIB + 5, 37 * MIB + 4097 };
+	size_t sizes[] = { TIER_ARENA_SMALL_MAX + 1, 3 * MIB + 5, 37 * MIB + 4097 };
 	struct tier_alloc_info info;
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	unsigned int i;
 	void *p[3];
 	uint64_t sum = 0, asked = 0;
 
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, tier_pool_alloc(self->pool, sizes[i], 0, &p[i]));
-		ASSERT_EQ(0, (uintptr_t)p[i] % TIER_POOL_SLAB_SIZE);
+		ASSERT_EQ(0, tier_arena_alloc(self->arena, sizes[i], 0, &p[i]));
+		ASSERT_EQ(0, (uintptr_t)p[i] % TIER_ARENA_SLAB_SIZE);
 		fill(p[i], sizes[i], i);
 		sum += round_up(sizes[i], page_size());
 		asked += sizes[i];
-		ASSERT_EQ(0, tier_pool_lookup(self->pool, (char *)p[i] + sizes[i] - 1, &info));
+		ASSERT_EQ(0, tier_arena_lookup(self->arena, (char *)p[i] + sizes[i] - 1, &info));
 		EXPECT_EQ(p[i], info.addr);
 		EXPECT_EQ(sizes[i], info.size);
 		EXPECT_EQ(TIER_ALLOC_LARGE, info.kind);
 		EXPECT_EQ(0, info.buf_offset);
 		EXPECT_NE(0, info.buf_id);
 	}
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(3, st.nr_large);
 	EXPECT_EQ(0, st.nr_slabs);
 	EXPECT_EQ(sum, st.reserved_bytes);
 	EXPECT_EQ(asked, st.in_use_bytes);
-	/* touched, every page resident on the pool's node */
+	/* touched, every page resident on the arena's node */
 	EXPECT_EQ(sum, st.resident_bytes);
 	EXPECT_EQ(1, st.nr_resident);
 	EXPECT_EQ(self->node, st.resident[0].node);
 	for (i = 0; i < 3; i++) {
 		ASSERT_TRUE(intact(p[i], sizes[i], i));
-		ASSERT_EQ(0, tier_pool_free(self->pool, p[i]));
-		EXPECT_EQ(-ENOENT, tier_pool_lookup(self->pool, p[i], &info));
+		ASSERT_EQ(0, tier_arena_free(self->arena, p[i]));
+		EXPECT_EQ(-ENOENT, tier_arena_lookup(self->arena, p[i], &info));
 	}
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(0, st.reserved_bytes);
 	EXPECT_EQ(0, st.resident_bytes);
 }
 
-TEST_F(pool, lookup)
+TEST_F(arena, lookup)
 {
 	struct tier_alloc_info info;
 	char *p;
 
-	EXPECT_EQ(-EINVAL, tier_pool_lookup(NULL, &info, &info));
-	EXPECT_EQ(-EINVAL, tier_pool_lookup(self->pool, &info, NULL));
-	EXPECT_EQ(-EINVAL, tier_pool_residency(NULL, &info, NULL, 0, NULL));
-	EXPECT_EQ(-EINVAL, tier_pool_residency(self->pool, &info, NULL, 1, NULL));
-	EXPECT_EQ(-EINVAL, tier_pool_stat(NULL, (struct tier_pool_stat *)&info));
-	EXPECT_EQ(-EINVAL, tier_pool_stat(self->pool, NULL));
-	EXPECT_EQ(0, tier_pool_usable_size(NULL, &info));
-	EXPECT_EQ(0, tier_pool_usable_size(self->pool, NULL));
-	EXPECT_EQ(-ENOENT, tier_pool_lookup(self->pool, &info, &info));
-	ASSERT_EQ(0, tier_pool_alloc(self->pool, 1000, 0, (void **)&p));
-	ASSERT_EQ(0, tier_pool_lookup(self->pool, p + 999, &info));
+	EXPECT_EQ(-EINVAL, tier_arena_lookup(NULL, &info, &info));
+	EXPECT_EQ(-EINVAL, tier_arena_lookup(self->arena, &info, NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_residency(NULL, &info, NULL, 0, NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_residency(self->arena, &info, NULL, 1, NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_stat(NULL, (struct tier_arena_stat *)&info));
+	EXPECT_EQ(-EINVAL, tier_arena_stat(self->arena, NULL));
+	EXPECT_EQ(0, tier_arena_usable_size(NULL, &info));
+	EXPECT_EQ(0, tier_arena_usable_size(self->arena, NULL));
+	EXPECT_EQ(-ENOENT, tier_arena_lookup(self->arena, &info, &info));
+	ASSERT_EQ(0, tier_arena_alloc(self->arena, 1000, 0, (void **)&p));
+	ASSERT_EQ(0, tier_arena_lookup(self->arena, p + 999, &info));
 	EXPECT_EQ(p, info.addr);
 	EXPECT_EQ(class_of(1000), info.size);
 	EXPECT_EQ(TIER_ALLOC_SMALL, info.kind);
 	EXPECT_EQ(0, info.buf_offset % class_of(1000));
-	ASSERT_EQ(0, tier_pool_free(self->pool, p));
-	EXPECT_EQ(-ENOENT, tier_pool_lookup(self->pool, p, &info));
-	EXPECT_EQ(-ENOENT, tier_pool_residency(self->pool, p, NULL, 0, NULL));
+	ASSERT_EQ(0, tier_arena_free(self->arena, p));
+	EXPECT_EQ(-ENOENT, tier_arena_lookup(self->arena, p, &info));
+	EXPECT_EQ(-ENOENT, tier_arena_residency(self->arena, p, NULL, 0, NULL));
 }
 
 /* Emptied slabs go back to the backend: one per class is kept, trim drops it. */
-TEST_F(pool, empty_slabs_return)
+TEST_F(arena, empty_slabs_return)
 {
 	enum { N = 6000 };		/* 1 KiB objects: three 2 MiB slabs */
 	static void *p[N];
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	unsigned int i;
 
 	for (i = 0; i < N; i++)
-		ASSERT_EQ(0, tier_pool_alloc(self->pool, 1024, 0, &p[i]));
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+		ASSERT_EQ(0, tier_arena_alloc(self->arena, 1024, 0, &p[i]));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(3, st.nr_slabs);
 	for (i = 0; i < N; i++)
-		ASSERT_EQ(0, tier_pool_free(self->pool, p[i]));
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+		ASSERT_EQ(0, tier_arena_free(self->arena, p[i]));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_LE(st.nr_slabs, 2);	/* the cached objects' slab, one empty */
 	EXPECT_EQ(0, st.nr_allocs);
-	ASSERT_EQ(0, tier_pool_trim(self->pool));
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_trim(self->arena));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(0, st.nr_slabs);
 	EXPECT_EQ(0, st.resident_bytes);
-	EXPECT_EQ(-EINVAL, tier_pool_trim(NULL));
+	EXPECT_EQ(-EINVAL, tier_arena_trim(NULL));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -418,7 +418,7 @@ TEST_F(pool, empty_slabs_return)
 #define OPS		10000
 
 struct shared {
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	void *slot[SLOTS];		/* handed between threads */
 	size_t size[SLOTS];
 	uint64_t seed[SLOTS];
@@ -453,11 +453,11 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&sh->lock[k]);
 		if (sh->slot[k]) {
 			if (!intact(sh->slot[k], sh->size[k], sh->seed[k]) ||
-			    tier_pool_free(sh->pool, sh->slot[k]))
+			    tier_arena_free(sh->arena, sh->slot[k]))
 				__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
 			sh->slot[k] = NULL;
 		}
-		if (tier_pool_alloc(sh->pool, n, 0, &p)) {
+		if (tier_arena_alloc(sh->arena, n, 0, &p)) {
 			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
 		} else {
 			fill(p, n, seed);
@@ -470,16 +470,16 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(pool, threads, 600)
+TEST_F_TIMEOUT(arena, threads, 600)
 {
 	static struct shared sh;
 	pthread_t t[THREADS];
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	uint64_t in_use = 0, live = 0;
 	unsigned int i;
 
 	memset(&sh, 0, sizeof(sh));
-	sh.pool = self->pool;
+	sh.arena = self->arena;
 	for (i = 0; i < SLOTS; i++)
 		pthread_mutex_init(&sh.lock[i], NULL);
 	for (i = 0; i < THREADS; i++)
@@ -493,11 +493,11 @@ TEST_F_TIMEOUT(pool, threads, 600)
 		if (!sh.slot[i])
 			continue;
 		live++;
-		in_use += sh.size[i] > TIER_POOL_SMALL_MAX ? sh.size[i] :
+		in_use += sh.size[i] > TIER_ARENA_SMALL_MAX ? sh.size[i] :
 			  class_of(sh.size[i]);
 		ASSERT_TRUE(intact(sh.slot[i], sh.size[i], sh.seed[i]));
 	}
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(live, st.nr_allocs);
 	EXPECT_EQ(in_use, st.in_use_bytes);
 	EXPECT_GE(st.reserved_bytes, st.in_use_bytes);
@@ -505,10 +505,10 @@ TEST_F_TIMEOUT(pool, threads, 600)
 	EXPECT_EQ(1, st.nr_resident);
 	EXPECT_EQ(self->node, st.resident[0].node);
 	for (i = 0; i < SLOTS; i++)
-		ASSERT_EQ(0, tier_pool_free(self->pool, sh.slot[i]));
+		ASSERT_EQ(0, tier_arena_free(self->arena, sh.slot[i]));
 	/* the threads' caches drained when they exited; trim the rest */
-	ASSERT_EQ(0, tier_pool_trim(self->pool));
-	ASSERT_EQ(0, tier_pool_stat(self->pool, &st));
+	ASSERT_EQ(0, tier_arena_trim(self->arena));
+	ASSERT_EQ(0, tier_arena_stat(self->arena, &st));
 	EXPECT_EQ(0, st.nr_allocs);
 	EXPECT_EQ(0, st.in_use_bytes);
 	EXPECT_EQ(0, st.nr_slabs);
@@ -521,12 +521,12 @@ TEST_F_TIMEOUT(pool, threads, 600)
 /* ------------------------------------------------------------------------ */
 /* Residency                                                                  */
 
-/* Small and large allocations of a pool bound to @node are on @node. */
+/* Small and large allocations of an arena bound to @node are on @node. */
 static void residency_on(struct __test_metadata *_metadata,
 			 struct tier_ctx *ctx, uint32_t node, int populate)
 {
 	struct tier_node_bytes r[8];
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	struct tier_policy p;
 	uint32_t flags;
 	size_t big = 6 * MIB + 8192;
@@ -536,21 +536,21 @@ static void residency_on(struct __test_metadata *_metadata,
 	bind_to(&p, node);
 	if (populate)
 		p.flags = CXLTIER_CREATE_POPULATE;
-	ASSERT_EQ(0, tier_pool_create(ctx, &p, NULL, &pool));
-	ASSERT_EQ(0, tier_pool_alloc(pool, 100, 0, (void **)&s));
-	ASSERT_EQ(0, tier_pool_alloc(pool, big, 0, (void **)&l));
+	ASSERT_EQ(0, tier_arena_create(ctx, &p, NULL, &arena));
+	ASSERT_EQ(0, tier_arena_alloc(arena, 100, 0, (void **)&s));
+	ASSERT_EQ(0, tier_arena_alloc(arena, big, 0, (void **)&l));
 	memset(s, 1, 100);
 	memset(l, 2, big);
 
-	n = tier_pool_residency(pool, l, r, 8, &flags);
+	n = tier_arena_residency(arena, l, r, 8, &flags);
 	ASSERT_EQ(1, n);
 	EXPECT_EQ(node, r[0].node);
 	EXPECT_EQ(big, r[0].bytes);
 	EXPECT_EQ(TIER_RESIDENCY_EXACT, flags);
 	/* asking with no room says how many */
-	EXPECT_EQ(1, tier_pool_residency(pool, l + 5, NULL, 0, NULL));
+	EXPECT_EQ(1, tier_arena_residency(arena, l + 5, NULL, 0, NULL));
 
-	n = tier_pool_residency(pool, s + 50, r, 8, &flags);
+	n = tier_arena_residency(arena, s + 50, r, 8, &flags);
 	if (flags & TIER_RESIDENCY_EXACT) {
 		ASSERT_EQ(1, n);
 		EXPECT_EQ(node, r[0].node);
@@ -563,17 +563,17 @@ static void residency_on(struct __test_metadata *_metadata,
 			EXPECT_EQ(node, r[0].node);
 		ASSERT_LE(n, 1);
 	}
-	tier_pool_destroy(pool);
+	tier_arena_destroy(arena);
 }
 
-TEST_F(pool, residency_first_node)
+TEST_F(arena, residency_first_node)
 {
 	residency_on(_metadata, self->ctx, self->node, 0);
 	residency_on(_metadata, self->ctx, self->node, 1);
 }
 
 /* The last node (a CXL node in the VM): the multi-node check. */
-TEST_F(pool, residency_last_node)
+TEST_F(arena, residency_last_node)
 {
 	if (self->nr_nodes < 2)
 		SKIP(return, "one node: nothing but node %u to place on", self->node);
@@ -581,11 +581,11 @@ TEST_F(pool, residency_last_node)
 	residency_on(_metadata, self->ctx, self->last, 1);
 }
 
-/* A split pool: each large allocation 25% on the first node, 75% on the last. */
-TEST_F(pool, residency_split)
+/* A split arena: each large allocation 25% on the first node, 75% on the last. */
+TEST_F(arena, residency_split)
 {
 	struct tier_node_bytes r[8];
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	struct tier_policy p;
 	size_t len = 8 * MIB;
 	uint32_t flags;
@@ -601,15 +601,15 @@ TEST_F(pool, residency_split)
 	p.nodes[0].weight = 25;
 	p.nodes[1].node = self->last;
 	p.nodes[1].weight = 75;
-	ASSERT_EQ(0, tier_pool_create(self->ctx, &p, NULL, &pool));
-	ASSERT_EQ(0, tier_pool_alloc(pool, len, 0, (void **)&a));
+	ASSERT_EQ(0, tier_arena_create(self->ctx, &p, NULL, &arena));
+	ASSERT_EQ(0, tier_arena_alloc(arena, len, 0, (void **)&a));
 	memset(a, 3, len);
-	n = tier_pool_residency(pool, a, r, 8, &flags);
+	n = tier_arena_residency(arena, a, r, 8, &flags);
 	ASSERT_EQ(2, n);
 	EXPECT_EQ(TIER_RESIDENCY_EXACT, flags);
 	EXPECT_EQ(len / 4, on_node(r, n, self->node));
 	EXPECT_EQ(len / 4 * 3, on_node(r, n, self->last));
-	tier_pool_destroy(pool);
+	tier_arena_destroy(arena);
 }
 
 TEST_HARNESS_MAIN

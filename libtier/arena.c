@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Pools: a tiered allocator on cxltier buffers (libtier.h has the contract,
+ * Arenas: a tiered allocator on cxltier buffers (libtier.h has the contract,
  * doc/allocator.md the design).
  *
- * Address space.  At create time the pool reserves one range of address
+ * Address space.  At create time the arena reserves one range of address
  * space (PROT_NONE, MAP_NORESERVE: no memory, no commit charge), cut into
  * 2 MiB granules.  A slab takes one granule; a large allocation takes as
  * many as its buffer needs, the rest of the last one left PROT_NONE.  Each
@@ -14,7 +14,7 @@
  * and a table read.
  *
  * Small objects.  Each slab serves one size class.  It has two bitmaps kept
- * beside it, never in the pool's memory:
+ * beside it, never in the arena's memory:
  *   live:  the user holds the object (atomic bit operations: any thread
  *          frees; a clear bit at free time is a double or invalid free);
  *   avail: the object is free in the slab (under its class's lock).
@@ -41,7 +41,8 @@
 
 #include "libtier-private.h"
 
-#define GRAN_SHIFT	21
+/* A granule is the uapi's huge page: a 2 MiB buffer on it can be huge. */
+#define GRAN_SHIFT	CXLTIER_HUGE_PAGE_SHIFT
 #define GRAN_SIZE	((size_t)1 << GRAN_SHIFT)
 #define NR_LINEAR	8			/* 16 .. 128 by 16 */
 #define NR_CLASSES	(NR_LINEAR + 4 * (20 - 7))	/* .. 1 MiB by quarters */
@@ -52,7 +53,29 @@
 #define CACHE_MAX	64
 #define BITS		64
 
-#if TIER_POOL_SLAB_SIZE != (1U << 21)
+/*
+ * The arena's lists (regions, thread caches, a class's partial slabs) are
+ * doubly linked through the members @next and @prev of their entries, with
+ * no sentinel: @head is NULL or the first entry.
+ */
+#define LIST_PUSH(head, n, next, prev) do {				\
+	(n)->prev = NULL;						\
+	(n)->next = (head);						\
+	if (head)							\
+		(head)->prev = (n);					\
+	(head) = (n);							\
+} while (0)
+
+#define LIST_UNLINK(head, n, next, prev) do {				\
+	if ((n)->prev)							\
+		(n)->prev->next = (n)->next;				\
+	else								\
+		(head) = (n)->next;					\
+	if ((n)->next)							\
+		(n)->next->prev = (n)->prev;				\
+} while (0)
+
+#if TIER_ARENA_SLAB_SIZE != (1U << GRAN_SHIFT)
 #error "slabs are one granule"
 #endif
 
@@ -68,7 +91,7 @@ struct region {
 	char *base;			/* granule-aligned */
 	struct tier_buf *buf;
 	size_t map_len;			/* mapped bytes: the buffer's */
-	struct region *next, *prev;	/* pool->regions, under pool->lock */
+	struct region *next, *prev;	/* arena->regions, under ->lock */
 };
 
 struct slab {
@@ -104,14 +127,14 @@ struct bin {
 };
 
 struct tcache {
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	uint64_t epoch;
-	struct tcache *next, *prev;	/* pool->caches, under pool->lock */
+	struct tcache *next, *prev;	/* arena->caches, under ->lock */
 	struct bin bins[NR_CLASSES];
 	void *storage[];
 };
 
-struct tier_pool {
+struct tier_arena {
 	/* read by every alloc and free: one cache line */
 	uint64_t id;			/* unique in the process */
 	uint64_t epoch;			/* bumped in a forked child */
@@ -133,18 +156,18 @@ struct tier_pool {
 	pthread_mutex_t lock;
 	struct region *regions;
 	struct tcache *caches;
-	struct tier_node_bytes *resident;	/* tier_pool_stat()'s array */
+	struct tier_node_bytes *resident;	/* tier_arena_stat()'s array */
 	struct size_class cls[NR_CLASSES];
 };
 
 static uint32_t class_size[NR_CLASSES];
 static uint32_t class_cap[NR_CLASSES];
 static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
-static uint64_t next_pool_id = 1;
+static uint64_t next_arena_id = 1;
 
-/* The calling thread's cache of the pool it used last. */
+/* The calling thread's cache of the arena it used last. */
 static __thread struct {
-	uint64_t pool_id;
+	uint64_t arena_id;
 	struct tcache *tc;
 } tls_last;
 
@@ -172,7 +195,7 @@ static void init_classes(void)
 	}
 }
 
-/* The smallest class holding @size (1 .. TIER_POOL_SMALL_MAX). */
+/* The smallest class holding @size (1 .. TIER_ARENA_SMALL_MAX). */
 static inline unsigned int size_to_class(size_t size)
 {
 	size_t s;
@@ -185,14 +208,14 @@ static inline unsigned int size_to_class(size_t size)
 	return NR_LINEAR + (k - 7) * 4 + (unsigned int)((s >> (k - 2)) & 3);
 }
 
-static inline struct region *region_of(const struct tier_pool *pool,
+static inline struct region *region_of(const struct tier_arena *arena,
 				       const void *ptr)
 {
-	uintptr_t off = (uintptr_t)ptr - pool->va_base;
+	uintptr_t off = (uintptr_t)ptr - arena->va_base;
 
-	if (off >= pool->va_len)
+	if (off >= arena->va_len)
 		return NULL;
-	return __atomic_load_n(&pool->gtab[off >> GRAN_SHIFT], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&arena->gtab[off >> GRAN_SHIFT], __ATOMIC_ACQUIRE);
 }
 
 /* Index of the object at @ptr in @s, or -1 when @ptr is not an object start. */
@@ -218,7 +241,7 @@ static inline long obj_containing(const struct slab *s, const void *ptr)
 /* ------------------------------------------------------------------------ */
 /* Address space                                                              */
 
-static int reserve_va(struct tier_pool *pool, uint64_t want, int exact)
+static int reserve_va(struct tier_arena *arena, uint64_t want, int exact)
 {
 	for (;;) {
 		size_t len = (size_t)want + GRAN_SIZE;
@@ -234,13 +257,13 @@ static int reserve_va(struct tier_pool *pool, uint64_t want, int exact)
 				munmap(p, head);
 			if (GRAN_SIZE - head)
 				munmap((char *)a + want, GRAN_SIZE - head);
-			pool->va_base = a;
-			pool->va_len = (size_t)want;
-			pool->nr_gran = (size_t)(want >> GRAN_SHIFT);
+			arena->va_base = a;
+			arena->va_len = (size_t)want;
+			arena->nr_gran = (size_t)(want >> GRAN_SHIFT);
 			return 0;
 		}
 		if (exact || want / 2 < MIN_VA) {
-			tier_err(pool->ctx, "pool: cannot reserve %llu bytes of address space: %s",
+			tier_err(arena->ctx, "arena: cannot reserve %llu bytes of address space: %s",
 				 (unsigned long long)want, strerror(errno));
 			return -ENOMEM;
 		}
@@ -255,27 +278,27 @@ static inline int gbit(const uint64_t *map, size_t i)
 
 /*
  * A run of @n free granules whose address is aligned to @ag granules;
- * pool->lock.  Returns the first granule's index or -1.
+ * arena->lock.  Returns the first granule's index or -1.
  */
-static long gran_get(struct tier_pool *pool, size_t n, size_t ag)
+static long gran_get(struct tier_arena *arena, size_t n, size_t ag)
 {
-	size_t bg = pool->va_base >> GRAN_SHIFT, i, j;
+	size_t bg = arena->va_base >> GRAN_SHIFT, i, j;
 
 #define GRAN_ALIGN(x)	((bg + (x) + ag - 1) / ag * ag - bg)
-	i = GRAN_ALIGN(pool->ghint * BITS);
-	while (i + n <= pool->nr_gran) {
-		if (pool->gmap[i / BITS] == ~0ULL) {
+	i = GRAN_ALIGN(arena->ghint * BITS);
+	while (i + n <= arena->nr_gran) {
+		if (arena->gmap[i / BITS] == ~0ULL) {
 			i = GRAN_ALIGN((i / BITS + 1) * BITS);
 			continue;
 		}
-		for (j = 0; j < n && !gbit(pool->gmap, i + j); j++)
+		for (j = 0; j < n && !gbit(arena->gmap, i + j); j++)
 			;
 		if (j == n) {
 			for (j = 0; j < n; j++)
-				pool->gmap[(i + j) / BITS] |= 1ULL << ((i + j) % BITS);
-			while (pool->ghint < pool->nr_gran / BITS &&
-			       pool->gmap[pool->ghint] == ~0ULL)
-				pool->ghint++;
+				arena->gmap[(i + j) / BITS] |= 1ULL << ((i + j) % BITS);
+			while (arena->ghint < arena->nr_gran / BITS &&
+			       arena->gmap[arena->ghint] == ~0ULL)
+				arena->ghint++;
 			return (long)i;
 		}
 		i = GRAN_ALIGN(i + j + 1);
@@ -284,21 +307,21 @@ static long gran_get(struct tier_pool *pool, size_t n, size_t ag)
 	return -1;
 }
 
-static void gran_put(struct tier_pool *pool, size_t first, size_t n)
+static void gran_put(struct tier_arena *arena, size_t first, size_t n)
 {
 	size_t j;
 
 	for (j = 0; j < n; j++)
-		pool->gmap[(first + j) / BITS] &= ~(1ULL << ((first + j) % BITS));
-	if (first / BITS < pool->ghint)
-		pool->ghint = first / BITS;
+		arena->gmap[(first + j) / BITS] &= ~(1ULL << ((first + j) % BITS));
+	if (first / BITS < arena->ghint)
+		arena->ghint = first / BITS;
 }
 
 /*
  * Create a buffer of @len bytes and map it over @nr_gran granules taken
  * from the reserve, aligned to @align granules.  Fills @r.
  */
-static int region_create(struct tier_pool *pool, struct region *r, size_t len,
+static int region_create(struct tier_arena *arena, struct region *r, size_t len,
 			 size_t align_gran)
 {
 	size_t nr_gran = (len + GRAN_SIZE - 1) >> GRAN_SHIFT;
@@ -310,25 +333,25 @@ static int region_create(struct tier_pool *pool, struct region *r, size_t len,
 	void *p;
 	int err;
 
-	pthread_mutex_lock(&pool->lock);
-	first = gran_get(pool, nr_gran, align_gran ? align_gran : 1);
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_lock(&arena->lock);
+	first = gran_get(arena, nr_gran, align_gran ? align_gran : 1);
+	pthread_mutex_unlock(&arena->lock);
 	if (first < 0) {
-		tier_dbg(pool->ctx, "pool: %zu bytes: address space reserve full", len);
+		tier_dbg(arena->ctx, "arena: %zu bytes: address space reserve full", len);
 		return -ENOMEM;
 	}
-	addr = (char *)pool->va_base + ((size_t)first << GRAN_SHIFT);
+	addr = (char *)arena->va_base + ((size_t)first << GRAN_SHIFT);
 
-	pthread_mutex_lock(&pool->ctx_lock);
-	err = tier_buf_create(pool->ctx, len, &pool->policy, &r->buf);
-	pthread_mutex_unlock(&pool->ctx_lock);
+	pthread_mutex_lock(&arena->ctx_lock);
+	err = tier_buf_create(arena->ctx, len, &arena->policy, &r->buf);
+	pthread_mutex_unlock(&arena->ctx_lock);
 	if (err)
 		goto fail;
 	p = mmap(addr, r->buf->map_length, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, r->buf->fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
-		tier_err(pool->ctx, "pool: mmap of buffer %llu: %s",
+		tier_err(arena->ctx, "arena: mmap of buffer %llu: %s",
 			 (unsigned long long)r->buf->id, strerror(-err));
 		/* MAP_FIXED may have unmapped the reserve there: restore it */
 		mmap(addr, nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
@@ -344,58 +367,59 @@ static int region_create(struct tier_pool *pool, struct region *r, size_t len,
 	return 0;
 fail:
 	r->buf = NULL;
-	pthread_mutex_lock(&pool->lock);
-	gran_put(pool, (size_t)first, nr_gran);
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_lock(&arena->lock);
+	gran_put(arena, (size_t)first, nr_gran);
+	pthread_mutex_unlock(&arena->lock);
 	return err;
 }
 
-/* Make @r findable: gtab[] and the region list. */
-static void region_publish(struct tier_pool *pool, struct region *r)
+/* The index of @r's first granule. */
+static size_t region_gran(const struct tier_arena *arena,
+			  const struct region *r)
 {
-	size_t g = ((uintptr_t)r->base - pool->va_base) >> GRAN_SHIFT, j;
+	return ((uintptr_t)r->base - arena->va_base) >> GRAN_SHIFT;
+}
 
-	pthread_mutex_lock(&pool->lock);
+/* Make @r findable (@add) or not: its granules in gtab[], the region list. */
+static void region_index(struct tier_arena *arena, struct region *r, int add)
+{
+	size_t g = region_gran(arena, r), j;
+
+	pthread_mutex_lock(&arena->lock);
 	for (j = 0; j < r->nr_gran; j++)
-		__atomic_store_n(&pool->gtab[g + j], r, __ATOMIC_RELEASE);
-	r->prev = NULL;
-	r->next = pool->regions;
-	if (pool->regions)
-		pool->regions->prev = r;
-	pool->regions = r;
-	pthread_mutex_unlock(&pool->lock);
+		__atomic_store_n(&arena->gtab[g + j], add ? r : NULL,
+				 __ATOMIC_RELEASE);
+	if (add)
+		LIST_PUSH(arena->regions, r, next, prev);
+	else
+		LIST_UNLINK(arena->regions, r, next, prev);
+	pthread_mutex_unlock(&arena->lock);
+}
+
+static void region_publish(struct tier_arena *arena, struct region *r)
+{
+	region_index(arena, r, 1);
 }
 
 /* Unpublish @r, give its pages and granules back; does not free @r. */
-static void region_release(struct tier_pool *pool, struct region *r)
+static void region_release(struct tier_arena *arena, struct region *r)
 {
-	size_t g = ((uintptr_t)r->base - pool->va_base) >> GRAN_SHIFT, j;
-
-	pthread_mutex_lock(&pool->lock);
-	for (j = 0; j < r->nr_gran; j++)
-		__atomic_store_n(&pool->gtab[g + j], NULL, __ATOMIC_RELEASE);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		pool->regions = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	pthread_mutex_unlock(&pool->lock);
+	region_index(arena, r, 0);
 
 	/* the reserve again, in one step: no window for other mmap()s */
 	mmap(r->base, (size_t)r->nr_gran << GRAN_SHIFT, PROT_NONE, MAP_PRIVATE |
 	     MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 	tier_buf_destroy(r->buf);
 
-	pthread_mutex_lock(&pool->lock);
-	gran_put(pool, g, r->nr_gran);
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_lock(&arena->lock);
+	gran_put(arena, region_gran(arena, r), r->nr_gran);
+	pthread_mutex_unlock(&arena->lock);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Slabs                                                                      */
 
-static struct slab *slab_create(struct tier_pool *pool, unsigned int cls)
+static struct slab *slab_create(struct tier_arena *arena, unsigned int cls)
 {
 	uint32_t size = class_size[cls];
 	uint32_t nr = (uint32_t)(GRAN_SIZE / size);
@@ -418,42 +442,33 @@ static struct slab *slab_create(struct tier_pool *pool, unsigned int cls)
 		s->avail[i] = ~0ULL;
 	if (nr % BITS)
 		s->avail[nr / BITS] = (1ULL << (nr % BITS)) - 1;
-	err = region_create(pool, &s->r, GRAN_SIZE, 1);
+	err = region_create(arena, &s->r, GRAN_SIZE, 1);
 	if (err) {
 		free(s);
 		return NULL;
 	}
-	region_publish(pool, &s->r);
+	region_publish(arena, &s->r);
 	return s;
 }
 
 /* Class lock held. */
 static void partial_add(struct size_class *c, struct slab *s)
 {
-	s->pprev = NULL;
-	s->pnext = c->partial;
-	if (c->partial)
-		c->partial->pprev = s;
-	c->partial = s;
+	LIST_PUSH(c->partial, s, pnext, pprev);
 	s->on_partial = 1;
 }
 
 static void partial_del(struct size_class *c, struct slab *s)
 {
-	if (s->pprev)
-		s->pprev->pnext = s->pnext;
-	else
-		c->partial = s->pnext;
-	if (s->pnext)
-		s->pnext->pprev = s->pprev;
+	LIST_UNLINK(c->partial, s, pnext, pprev);
 	s->on_partial = 0;
 }
 
 /* Take up to @want objects of class @cls into @out; returns how many. */
-static unsigned int class_take(struct tier_pool *pool, unsigned int cls,
+static unsigned int class_take(struct tier_arena *arena, unsigned int cls,
 			       void **out, unsigned int want)
 {
-	struct size_class *c = &pool->cls[cls];
+	struct size_class *c = &arena->cls[cls];
 	unsigned int got = 0;
 	struct slab *s;
 
@@ -462,7 +477,7 @@ static unsigned int class_take(struct tier_pool *pool, unsigned int cls,
 		s = c->partial;
 		if (!s) {
 			pthread_mutex_unlock(&c->lock);
-			s = slab_create(pool, cls);
+			s = slab_create(arena, cls);
 			pthread_mutex_lock(&c->lock);
 			if (!s)
 				break;
@@ -492,14 +507,27 @@ static unsigned int class_take(struct tier_pool *pool, unsigned int cls,
 	return got;
 }
 
+/* Release the slabs of list @dead (linked by pnext), taken off their class. */
+static void slabs_release(struct tier_arena *arena, struct slab *dead)
+{
+	struct slab *s;
+
+	while (dead) {
+		s = dead;
+		dead = s->pnext;
+		region_release(arena, &s->r);
+		free(s);
+	}
+}
+
 /*
  * Give @n objects of class @cls back to their slabs.  Empty slabs beyond
  * @keep_empty per class are released.
  */
-static void class_put(struct tier_pool *pool, unsigned int cls, void **objs,
+static void class_put(struct tier_arena *arena, unsigned int cls, void **objs,
 		      unsigned int n, unsigned int keep_empty)
 {
-	struct size_class *c = &pool->cls[cls];
+	struct size_class *c = &arena->cls[cls];
 	struct slab *dead = NULL, *s;
 	unsigned int i;
 
@@ -507,7 +535,7 @@ static void class_put(struct tier_pool *pool, unsigned int cls, void **objs,
 	for (i = 0; i < n; i++) {
 		long idx;
 
-		s = (struct slab *)region_of(pool, objs[i]);
+		s = (struct slab *)region_of(arena, objs[i]);
 		idx = obj_index(s, objs[i]);
 		s->avail[idx / BITS] |= 1ULL << (idx % BITS);
 		if ((uint32_t)(idx / BITS) < s->hint)
@@ -533,12 +561,7 @@ static void class_put(struct tier_pool *pool, unsigned int cls, void **objs,
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
-	while (dead) {
-		s = dead;
-		dead = s->pnext;
-		region_release(pool, &s->r);
-		free(s);
-	}
+	slabs_release(arena, dead);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -552,40 +575,35 @@ static void cache_drain(struct tcache *tc, unsigned int keep_empty)
 		struct bin *b = &tc->bins[i];
 
 		if (b->n)
-			class_put(tc->pool, i, b->slot, b->n, keep_empty);
+			class_put(tc->arena, i, b->slot, b->n, keep_empty);
 		b->n = 0;
 	}
 }
 
-static void cache_unlink(struct tier_pool *pool, struct tcache *tc)
+static void cache_unlink(struct tier_arena *arena, struct tcache *tc)
 {
-	pthread_mutex_lock(&pool->lock);
-	if (tc->prev)
-		tc->prev->next = tc->next;
-	else
-		pool->caches = tc->next;
-	if (tc->next)
-		tc->next->prev = tc->prev;
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_lock(&arena->lock);
+	LIST_UNLINK(arena->caches, tc, next, prev);
+	pthread_mutex_unlock(&arena->lock);
 }
 
 /* Thread exit: everything cached goes back to the slabs. */
 static void cache_destructor(void *arg)
 {
 	struct tcache *tc = arg;
-	struct tier_pool *pool = tc->pool;
+	struct tier_arena *arena = tc->arena;
 
-	if (tc->epoch == __atomic_load_n(&pool->epoch, __ATOMIC_RELAXED))
+	if (tc->epoch == __atomic_load_n(&arena->epoch, __ATOMIC_RELAXED))
 		cache_drain(tc, 1);
-	cache_unlink(pool, tc);
+	cache_unlink(arena, tc);
 	if (tls_last.tc == tc) {
-		tls_last.pool_id = 0;
+		tls_last.arena_id = 0;
 		tls_last.tc = NULL;
 	}
 	free(tc);
 }
 
-static struct tcache *cache_new(struct tier_pool *pool)
+static struct tcache *cache_new(struct tier_arena *arena)
 {
 	size_t total = 0;
 	struct tcache *tc;
@@ -597,52 +615,48 @@ static struct tcache *cache_new(struct tier_pool *pool)
 	tc = calloc(1, sizeof(*tc) + total * sizeof(void *));
 	if (!tc)
 		return NULL;
-	tc->pool = pool;
-	tc->epoch = __atomic_load_n(&pool->epoch, __ATOMIC_RELAXED);
+	tc->arena = arena;
+	tc->epoch = __atomic_load_n(&arena->epoch, __ATOMIC_RELAXED);
 	slot = tc->storage;
 	for (i = 0; i < NR_CLASSES; i++) {
 		tc->bins[i].cap = class_cap[i];
 		tc->bins[i].slot = slot;
 		slot += class_cap[i];
 	}
-	if (pthread_setspecific(pool->key, tc)) {
+	if (pthread_setspecific(arena->key, tc)) {
 		free(tc);
 		return NULL;
 	}
-	pthread_mutex_lock(&pool->lock);
-	tc->prev = NULL;
-	tc->next = pool->caches;
-	if (pool->caches)
-		pool->caches->prev = tc;
-	pool->caches = tc;
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_lock(&arena->lock);
+	LIST_PUSH(arena->caches, tc, next, prev);
+	pthread_mutex_unlock(&arena->lock);
 	return tc;
 }
 
-/* The calling thread's cache for @pool; NULL when none can be made. */
-static inline struct tcache *cache_get(struct tier_pool *pool)
+/* The calling thread's cache for @arena; NULL when none can be made. */
+static inline struct tcache *cache_get(struct tier_arena *arena)
 {
 	struct tcache *tc;
 
-	if (__builtin_expect(tls_last.pool_id == pool->id, 1)) {
+	if (__builtin_expect(tls_last.arena_id == arena->id, 1)) {
 		tc = tls_last.tc;
 	} else {
-		tc = pthread_getspecific(pool->key);
+		tc = pthread_getspecific(arena->key);
 		if (!tc)
-			tc = cache_new(pool);
+			tc = cache_new(arena);
 		if (!tc)
 			return NULL;
-		tls_last.pool_id = pool->id;
+		tls_last.arena_id = arena->id;
 		tls_last.tc = tc;
 	}
-	if (__builtin_expect(tc->epoch != __atomic_load_n(&pool->epoch,
+	if (__builtin_expect(tc->epoch != __atomic_load_n(&arena->epoch,
 							  __ATOMIC_RELAXED), 0)) {
 		/* a forked child: what the cache held is the parent's */
 		unsigned int i;
 
 		for (i = 0; i < NR_CLASSES; i++)
 			tc->bins[i].n = 0;
-		tc->epoch = pool->epoch;
+		tc->epoch = arena->epoch;
 	}
 	return tc;
 }
@@ -650,9 +664,9 @@ static inline struct tcache *cache_get(struct tier_pool *pool)
 /* ------------------------------------------------------------------------ */
 /* Allocation                                                                 */
 
-static int alloc_small(struct tier_pool *pool, unsigned int cls, void **out)
+static int alloc_small(struct tier_arena *arena, unsigned int cls, void **out)
 {
-	struct tcache *tc = cache_get(pool);
+	struct tcache *tc = cache_get(arena);
 	struct slab *s;
 	struct bin *b;
 	void *p;
@@ -661,15 +675,16 @@ static int alloc_small(struct tier_pool *pool, unsigned int cls, void **out)
 	if (tc) {
 		b = &tc->bins[cls];
 		if (!b->n) {
-			b->n = class_take(pool, cls, b->slot, (b->cap + 1) / 2);
+			b->n = class_take(arena, cls, b->slot,
+					  (b->cap + 1) / 2);
 			if (!b->n)
 				return -ENOMEM;
 		}
 		p = b->slot[--b->n];
-	} else if (!class_take(pool, cls, &p, 1)) {
+	} else if (!class_take(arena, cls, &p, 1)) {
 		return -ENOMEM;
 	}
-	s = (struct slab *)region_of(pool, p);
+	s = (struct slab *)region_of(arena, p);
 	idx = obj_index(s, p);
 	__atomic_fetch_or(&s->live[idx / BITS], 1ULL << (idx % BITS),
 			  __ATOMIC_RELAXED);
@@ -677,7 +692,7 @@ static int alloc_small(struct tier_pool *pool, unsigned int cls, void **out)
 	return 0;
 }
 
-static int alloc_large(struct tier_pool *pool, size_t size, size_t align,
+static int alloc_large(struct tier_arena *arena, size_t size, size_t align,
 		       void **out)
 {
 	struct large *l = calloc(1, sizeof(*l));
@@ -688,48 +703,48 @@ static int alloc_large(struct tier_pool *pool, size_t size, size_t align,
 	l->r.kind = REGION_LARGE;
 	l->size = size;
 	l->live = 1;
-	err = region_create(pool, &l->r, size,
+	err = region_create(arena, &l->r, size,
 			    align > GRAN_SIZE ? align >> GRAN_SHIFT : 1);
 	if (err) {
 		free(l);
 		return err;
 	}
-	region_publish(pool, &l->r);
+	region_publish(arena, &l->r);
 	*out = l->r.base;
 	return 0;
 }
 
-TIER_EXPORT int tier_pool_alloc(struct tier_pool *pool, size_t size,
+TIER_EXPORT int tier_arena_alloc(struct tier_arena *arena, size_t size,
 				size_t align, void **out)
 {
 	unsigned int cls;
 
 	if (out)
 		*out = NULL;
-	if (!pool || !out || !size || (align & (align - 1)) || align > MAX_ALIGN)
+	if (!arena || !out || !size || (align & (align - 1)) || align > MAX_ALIGN)
 		return -EINVAL;
-	if (size < pool->large_threshold && align <= TIER_POOL_SMALL_MAX) {
+	if (size < arena->large_threshold && align <= TIER_ARENA_SMALL_MAX) {
 		cls = size_to_class(size > align ? size : align);
 		while (cls < NR_CLASSES && align > 16 && class_size[cls] % align)
 			cls++;
 		if (cls < NR_CLASSES)
-			return alloc_small(pool, cls, out);
+			return alloc_small(arena, cls, out);
 	}
 	if (size > SIZE_MAX - GRAN_SIZE)
 		return -ENOMEM;
-	return alloc_large(pool, size, align, out);
+	return alloc_large(arena, size, align, out);
 }
 
-static int free_large(struct tier_pool *pool, struct large *l, void *ptr)
+static int free_large(struct tier_arena *arena, struct large *l, void *ptr)
 {
 	if (ptr != l->r.base || !__atomic_exchange_n(&l->live, 0, __ATOMIC_ACQ_REL))
 		return -EINVAL;
-	region_release(pool, &l->r);
+	region_release(arena, &l->r);
 	free(l);
 	return 0;
 }
 
-TIER_EXPORT int tier_pool_free(struct tier_pool *pool, void *ptr)
+TIER_EXPORT int tier_arena_free(struct tier_arena *arena, void *ptr)
 {
 	struct region *r;
 	struct tcache *tc;
@@ -737,15 +752,15 @@ TIER_EXPORT int tier_pool_free(struct tier_pool *pool, void *ptr)
 	uint64_t bit, old;
 	long idx;
 
-	if (!pool)
+	if (!arena)
 		return -EINVAL;
 	if (!ptr)
 		return 0;
-	r = region_of(pool, ptr);
+	r = region_of(arena, ptr);
 	if (!r)
 		return -EINVAL;
 	if (r->kind == REGION_LARGE)
-		return free_large(pool, (struct large *)r, ptr);
+		return free_large(arena, (struct large *)r, ptr);
 	s = (struct slab *)r;
 	idx = obj_index(s, ptr);
 	if (idx < 0)
@@ -754,9 +769,9 @@ TIER_EXPORT int tier_pool_free(struct tier_pool *pool, void *ptr)
 	old = __atomic_fetch_and(&s->live[idx / BITS], ~bit, __ATOMIC_RELAXED);
 	if (!(old & bit))
 		return -EINVAL;		/* double free, or never handed out */
-	tc = cache_get(pool);
+	tc = cache_get(arena);
 	if (!tc) {
-		class_put(pool, s->cls, &ptr, 1, 1);
+		class_put(arena, s->cls, &ptr, 1, 1);
 		return 0;
 	}
 	{
@@ -766,7 +781,7 @@ TIER_EXPORT int tier_pool_free(struct tier_pool *pool, void *ptr)
 			/* the oldest half goes back; the newest stay, warm */
 			unsigned int half = (b->cap + 1) / 2;
 
-			class_put(pool, s->cls, b->slot, half, 1);
+			class_put(arena, s->cls, b->slot, half, 1);
 			memmove(b->slot, b->slot + half,
 				(b->n - half) * sizeof(void *));
 			b->n -= half;
@@ -776,18 +791,18 @@ TIER_EXPORT int tier_pool_free(struct tier_pool *pool, void *ptr)
 	return 0;
 }
 
-TIER_EXPORT int tier_pool_owns(const struct tier_pool *pool, const void *ptr)
+TIER_EXPORT int tier_arena_owns(const struct tier_arena *arena, const void *ptr)
 {
-	if (!pool)
+	if (!arena)
 		return 0;
-	return (uintptr_t)ptr - pool->va_base < pool->va_len;
+	return (uintptr_t)ptr - arena->va_base < arena->va_len;
 }
 
 /* The live allocation containing @ptr: its region and [start, +size). */
-static int find_live(struct tier_pool *pool, const void *ptr,
+static int find_live(struct tier_arena *arena, const void *ptr,
 		     struct region **rp, char **start, size_t *size)
 {
-	struct region *r = region_of(pool, ptr);
+	struct region *r = region_of(arena, ptr);
 
 	if (!r)
 		return -ENOENT;
@@ -814,7 +829,7 @@ static int find_live(struct tier_pool *pool, const void *ptr,
 	return 0;
 }
 
-TIER_EXPORT int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
+TIER_EXPORT int tier_arena_lookup(struct tier_arena *arena, const void *ptr,
 				 struct tier_alloc_info *info)
 {
 	struct region *r;
@@ -822,10 +837,10 @@ TIER_EXPORT int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
 	char *start;
 	int err;
 
-	if (!pool || !info)
+	if (!arena || !info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
-	err = find_live(pool, ptr, &r, &start, &size);
+	err = find_live(arena, ptr, &r, &start, &size);
 	if (err)
 		return err;
 	info->addr = start;
@@ -836,14 +851,14 @@ TIER_EXPORT int tier_pool_lookup(struct tier_pool *pool, const void *ptr,
 	return 0;
 }
 
-TIER_EXPORT size_t tier_pool_usable_size(struct tier_pool *pool,
+TIER_EXPORT size_t tier_arena_usable_size(struct tier_arena *arena,
 					 const void *ptr)
 {
 	struct region *r;
 	size_t size;
 	char *start;
 
-	if (!pool || find_live(pool, ptr, &r, &start, &size) || start != ptr)
+	if (!arena || find_live(arena, ptr, &r, &start, &size) || start != ptr)
 		return 0;
 	return size;
 }
@@ -866,11 +881,11 @@ static long sys_move_pages(unsigned long count, void **pages, int *status)
  * mincore(2) says which exist in the memfd; a read maps one that exists
  * without allocating; move_pages(2) says where it is.
  */
-static int count_pages(struct tier_pool *pool, char *start, size_t len,
+static int count_pages(struct tier_arena *arena, char *start, size_t len,
 		       uint64_t *bytes)
 {
 	enum { CHUNK = 512 };
-	size_t pg = (size_t)1 << pool->ctx->page_shift;
+	size_t pg = (size_t)1 << arena->ctx->page_shift;
 	char *first = (char *)((uintptr_t)start & ~(uintptr_t)(pg - 1));
 	char *end = start + len, *a;
 	unsigned char vec[CHUNK];
@@ -911,7 +926,7 @@ static int count_pages(struct tier_pool *pool, char *start, size_t len,
  * slab is wholly resident and nothing spilled (each unit is on its home).
  * ctx_lock held.
  */
-static int count_slab(struct tier_pool *pool, struct region *r, char *start,
+static int count_slab(struct tier_arena *arena, struct region *r, char *start,
 		      size_t len, uint64_t *bytes, uint32_t *flags)
 {
 	struct tier_buf_stat st;
@@ -922,18 +937,19 @@ static int count_slab(struct tier_pool *pool, struct region *r, char *start,
 	if (err)
 		return err;
 	if (st.resident_bytes == st.map_length && !st.spilled_bytes &&
-	    pool->layout.nr_units) {
+	    arena->layout.rule.nr_units) {
 		size_t off = (size_t)(start - r->base), end = off + len;
-		unsigned int sh = pool->page_shift;
+		unsigned int sh = arena->page_shift;
 
 		while (off < end) {
 			uint64_t unit = off >> sh;
 			size_t next = (size_t)(unit + 1) << sh;
-			uint32_t home = tier_layout_home(&pool->layout, unit);
+			uint32_t home = cxltier_layout_home(&arena->layout.rule,
+							    unit);
 
 			if (next > end)
 				next = end;
-			bytes[pool->layout.nodes[home].node] += next - off;
+			bytes[arena->layout.nodes[home].node] += next - off;
 			off = next;
 		}
 		*flags |= TIER_RESIDENCY_EXACT;
@@ -946,7 +962,7 @@ static int count_slab(struct tier_pool *pool, struct region *r, char *start,
 	return 0;
 }
 
-TIER_EXPORT int tier_pool_residency(struct tier_pool *pool, const void *ptr,
+TIER_EXPORT int tier_arena_residency(struct tier_arena *arena, const void *ptr,
 				    struct tier_node_bytes *out,
 				    unsigned int nr, uint32_t *flags)
 {
@@ -960,17 +976,17 @@ TIER_EXPORT int tier_pool_residency(struct tier_pool *pool, const void *ptr,
 
 	if (flags)
 		*flags = 0;
-	if (!pool || (!out && nr))
+	if (!arena || (!out && nr))
 		return -EINVAL;
 	bytes = calloc(TIER_NODE_ID_LIMIT, sizeof(*bytes));
 	if (!bytes)
 		return -ENOMEM;
-	pthread_mutex_lock(&pool->ctx_lock);
-	err = find_live(pool, ptr, &r, &start, &size);
+	pthread_mutex_lock(&arena->ctx_lock);
+	err = find_live(arena, ptr, &r, &start, &size);
 	if (err)
 		goto out;
-	if (pool->ctx->backend == TIER_BACKEND_MBIND) {
-		err = count_pages(pool, start, r->kind == REGION_LARGE ?
+	if (arena->ctx->backend == TIER_BACKEND_MBIND) {
+		err = count_pages(arena, start, r->kind == REGION_LARGE ?
 				  r->map_len : size, bytes);
 		fl = TIER_RESIDENCY_EXACT;
 	} else if (r->kind == REGION_LARGE) {
@@ -982,7 +998,7 @@ TIER_EXPORT int tier_pool_residency(struct tier_pool *pool, const void *ptr,
 				bytes[st.resident[n].node] += st.resident[n].bytes;
 		fl = TIER_RESIDENCY_EXACT;
 	} else {
-		err = count_slab(pool, r, start, size, bytes, &fl);
+		err = count_slab(arena, r, start, size, bytes, &fl);
 	}
 	if (err)
 		goto out;
@@ -999,7 +1015,7 @@ TIER_EXPORT int tier_pool_residency(struct tier_pool *pool, const void *ptr,
 	if (flags)
 		*flags = fl;
 out:
-	pthread_mutex_unlock(&pool->ctx_lock);
+	pthread_mutex_unlock(&arena->ctx_lock);
 	free(bytes);
 	return err ? err : (int)found;
 }
@@ -1007,7 +1023,7 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Statistics                                                                 */
 
-TIER_EXPORT int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st)
+TIER_EXPORT int tier_arena_stat(struct tier_arena *arena, struct tier_arena_stat *st)
 {
 	struct tier_node_bytes *res;
 	uint64_t *bytes;
@@ -1015,16 +1031,16 @@ TIER_EXPORT int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st
 	unsigned int n, nr = 0;
 	int err = 0;
 
-	if (!pool || !st)
+	if (!arena || !st)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	bytes = calloc(TIER_NODE_ID_LIMIT, sizeof(*bytes));
 	if (!bytes)
 		return -ENOMEM;
 	/* ctx_lock, then lock: regions neither come nor go meanwhile */
-	pthread_mutex_lock(&pool->ctx_lock);
-	pthread_mutex_lock(&pool->lock);
-	for (r = pool->regions; r; r = r->next) {
+	pthread_mutex_lock(&arena->ctx_lock);
+	pthread_mutex_lock(&arena->lock);
+	for (r = arena->regions; r; r = r->next) {
 		struct tier_buf_stat bs;
 
 		st->reserved_bytes += r->map_len;
@@ -1055,19 +1071,19 @@ TIER_EXPORT int tier_pool_stat(struct tier_pool *pool, struct tier_pool_stat *st
 			if (bs.resident[n].node < TIER_NODE_ID_LIMIT)
 				bytes[bs.resident[n].node] += bs.resident[n].bytes;
 	}
-	pthread_mutex_unlock(&pool->lock);
-	pthread_mutex_unlock(&pool->ctx_lock);
+	pthread_mutex_unlock(&arena->lock);
+	pthread_mutex_unlock(&arena->ctx_lock);
 	st->in_use_bytes += st->small_in_use_bytes;
 	if (err)
 		goto out;
 	for (n = 0; n < TIER_NODE_ID_LIMIT; n++)
 		nr += !!bytes[n];
-	res = realloc(pool->resident, (nr ? nr : 1) * sizeof(*res));
+	res = realloc(arena->resident, (nr ? nr : 1) * sizeof(*res));
 	if (!res) {
 		err = -ENOMEM;
 		goto out;
 	}
-	pool->resident = res;
+	arena->resident = res;
 	nr = 0;
 	for (n = 0; n < TIER_NODE_ID_LIMIT; n++) {
 		if (!bytes[n])
@@ -1087,19 +1103,19 @@ out:
 	return err;
 }
 
-TIER_EXPORT int tier_pool_trim(struct tier_pool *pool)
+TIER_EXPORT int tier_arena_trim(struct tier_arena *arena)
 {
 	struct slab *dead = NULL, *s, *next;
 	struct tcache *tc;
 	unsigned int i;
 
-	if (!pool)
+	if (!arena)
 		return -EINVAL;
-	tc = pthread_getspecific(pool->key);
-	if (tc && tc->epoch == pool->epoch)
+	tc = pthread_getspecific(arena->key);
+	if (tc && tc->epoch == arena->epoch)
 		cache_drain(tc, 0);
 	for (i = 0; i < NR_CLASSES; i++) {
-		struct size_class *c = &pool->cls[i];
+		struct size_class *c = &arena->cls[i];
 
 		pthread_mutex_lock(&c->lock);
 		for (s = c->partial; s; s = next) {
@@ -1113,19 +1129,14 @@ TIER_EXPORT int tier_pool_trim(struct tier_pool *pool)
 		}
 		pthread_mutex_unlock(&c->lock);
 	}
-	while (dead) {
-		s = dead;
-		dead = s->pnext;
-		region_release(pool, &s->r);
-		free(s);
-	}
+	slabs_release(arena, dead);
 	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Life cycle                                                                 */
 
-static int check_opts(const struct tier_pool_opts *o)
+static int check_opts(const struct tier_arena_opts *o)
 {
 	unsigned int i;
 
@@ -1136,7 +1147,7 @@ static int check_opts(const struct tier_pool_opts *o)
 	for (i = 0; i < ARRAY_SIZE(o->__reserved); i++)
 		if (o->__reserved[i])
 			return -EINVAL;
-	if (o->large_threshold > (uint64_t)TIER_POOL_SMALL_MAX + 1)
+	if (o->large_threshold > (uint64_t)TIER_ARENA_SMALL_MAX + 1)
 		return -EINVAL;
 	if (o->va_reserve && (o->va_reserve % GRAN_SIZE ||
 			      o->va_reserve > (1ULL << 46)))
@@ -1144,30 +1155,30 @@ static int check_opts(const struct tier_pool_opts *o)
 	return 0;
 }
 
-static void pool_free(struct tier_pool *pool)
+static void arena_free(struct tier_arena *arena)
 {
 	unsigned int i;
 
-	if (pool->va_len)
-		munmap((void *)pool->va_base, pool->va_len);
-	free(pool->gtab);
-	free(pool->gmap);
-	free(pool->resident);
-	tier_layout_free(&pool->layout);
-	pthread_mutex_destroy(&pool->lock);
-	pthread_mutex_destroy(&pool->ctx_lock);
+	if (arena->va_len)
+		munmap((void *)arena->va_base, arena->va_len);
+	free(arena->gtab);
+	free(arena->gmap);
+	free(arena->resident);
+	tier_layout_free(&arena->layout);
+	pthread_mutex_destroy(&arena->lock);
+	pthread_mutex_destroy(&arena->ctx_lock);
 	for (i = 0; i < NR_CLASSES; i++)
-		pthread_mutex_destroy(&pool->cls[i].lock);
-	tier_ctx_put(pool->ctx);
-	free(pool);
+		pthread_mutex_destroy(&arena->cls[i].lock);
+	tier_ctx_put(arena->ctx);
+	free(arena);
 }
 
-TIER_EXPORT int tier_pool_create(struct tier_ctx *ctx,
+TIER_EXPORT int tier_arena_create(struct tier_ctx *ctx,
 				 const struct tier_policy *policy,
-				 const struct tier_pool_opts *opts,
-				 struct tier_pool **out)
+				 const struct tier_arena_opts *opts,
+				 struct tier_arena **out)
 {
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	struct tier_buf *probe;
 	unsigned int i;
 	int err;
@@ -1186,104 +1197,105 @@ TIER_EXPORT int tier_pool_create(struct tier_ctx *ctx,
 	if (err)
 		return err;
 
-	if (posix_memalign((void **)&pool, 64, sizeof(*pool)))
-		pool = NULL;
-	if (pool)
-		memset(pool, 0, sizeof(*pool));
-	if (!pool) {
+	if (posix_memalign((void **)&arena, 64, sizeof(*arena)))
+		arena = NULL;
+	if (arena)
+		memset(arena, 0, sizeof(*arena));
+	if (!arena) {
 		tier_buf_destroy(probe);
 		return -ENOMEM;
 	}
 	tier_ctx_get(ctx);
-	pool->ctx = ctx;
-	pool->policy = probe->policy;
-	pool->page_shift = probe->page_shift;
+	arena->ctx = ctx;
+	arena->policy = probe->policy;
+	arena->page_shift = probe->page_shift;
 	tier_buf_destroy(probe);
-	pool->id = __atomic_fetch_add(&next_pool_id, 1, __ATOMIC_RELAXED);
-	pool->large_threshold = opts && opts->large_threshold ?
+	arena->id = __atomic_fetch_add(&next_arena_id, 1, __ATOMIC_RELAXED);
+	arena->large_threshold = opts && opts->large_threshold ?
 				(size_t)opts->large_threshold :
-				TIER_POOL_SMALL_MAX + 1;
-	pthread_mutex_init(&pool->lock, NULL);
-	pthread_mutex_init(&pool->ctx_lock, NULL);
+				TIER_ARENA_SMALL_MAX + 1;
+	pthread_mutex_init(&arena->lock, NULL);
+	pthread_mutex_init(&arena->ctx_lock, NULL);
 	for (i = 0; i < NR_CLASSES; i++)
-		pthread_mutex_init(&pool->cls[i].lock, NULL);
+		pthread_mutex_init(&arena->cls[i].lock, NULL);
 
 	/* where each unit of a slab lives, for exact small residency */
-	err = tier_layout_init(&pool->layout, &pool->policy,
-			       GRAN_SIZE >> pool->page_shift, pool->page_shift);
+	err = tier_layout_init(&arena->layout, &arena->policy,
+			       GRAN_SIZE >> arena->page_shift,
+			       arena->page_shift);
 	if (err)
 		goto fail_nokey;
-	if (pool->policy.mode == CXLTIER_MODE_PREFERRED ||
-	    (pool->policy.flags & CXLTIER_CREATE_FALLBACK))
-		pool->layout.nr_units = 0;	/* homes say nothing there */
+	if (arena->policy.mode == CXLTIER_MODE_PREFERRED ||
+	    (arena->policy.flags & CXLTIER_CREATE_FALLBACK))
+		arena->layout.rule.nr_units = 0;	/* homes say nothing there */
 
-	err = reserve_va(pool, opts && opts->va_reserve ? opts->va_reserve :
+	err = reserve_va(arena, opts && opts->va_reserve ? opts->va_reserve :
 			 DEFAULT_VA, opts && opts->va_reserve);
 	if (err)
 		goto fail_nokey;
-	pool->gtab = calloc(pool->nr_gran, sizeof(*pool->gtab));
-	pool->gmap = calloc((pool->nr_gran + BITS - 1) / BITS, sizeof(uint64_t));
-	if (!pool->gtab || !pool->gmap) {
+	arena->gtab = calloc(arena->nr_gran, sizeof(*arena->gtab));
+	arena->gmap = calloc((arena->nr_gran + BITS - 1) / BITS, sizeof(uint64_t));
+	if (!arena->gtab || !arena->gmap) {
 		err = -ENOMEM;
 		goto fail_nokey;
 	}
-	err = -pthread_key_create(&pool->key, cache_destructor);
+	err = -pthread_key_create(&arena->key, cache_destructor);
 	if (err)
 		goto fail_nokey;
-	*out = pool;
-	tier_dbg(ctx, "pool %llu: %zu bytes of address space at %#lx",
-		 (unsigned long long)pool->id, pool->va_len,
-		 (unsigned long)pool->va_base);
+	*out = arena;
+	tier_dbg(ctx, "arena %llu: %zu bytes of address space at %#lx",
+		 (unsigned long long)arena->id, arena->va_len,
+		 (unsigned long)arena->va_base);
 	return 0;
 fail_nokey:
-	pool_free(pool);
+	arena_free(arena);
 	return err;
 }
 
-TIER_EXPORT void tier_pool_destroy(struct tier_pool *pool)
+TIER_EXPORT void tier_arena_destroy(struct tier_arena *arena)
 {
 	struct tcache *tc;
 	struct region *r;
 
-	if (!pool)
+	if (!arena)
 		return;
-	pthread_key_delete(pool->key);
-	while ((tc = pool->caches)) {
-		pool->caches = tc->next;
+	pthread_key_delete(arena->key);
+	while ((tc = arena->caches)) {
+		arena->caches = tc->next;
 		free(tc);
 	}
-	if (tls_last.pool_id == pool->id) {
-		tls_last.pool_id = 0;
+	if (tls_last.arena_id == arena->id) {
+		tls_last.arena_id = 0;
 		tls_last.tc = NULL;
 	}
-	while ((r = pool->regions)) {
-		region_release(pool, r);
+	while ((r = arena->regions)) {
+		region_release(arena, r);
 		free(r);	/* the region is the first member of both kinds */
 	}
-	pool_free(pool);
+	arena_free(arena);
 }
 
 /* ------------------------------------------------------------------------ */
 /* fork(2), for the LD_PRELOAD library (libtier-private.h)                    */
 
-void tier_pool_fork_prepare(struct tier_pool *pool)
+void tier_arena_fork_prepare(struct tier_arena *arena)
 {
 	unsigned int i;
 
-	pthread_mutex_lock(&pool->ctx_lock);
+	pthread_mutex_lock(&arena->ctx_lock);
 	for (i = 0; i < NR_CLASSES; i++)
-		pthread_mutex_lock(&pool->cls[i].lock);
-	pthread_mutex_lock(&pool->lock);
+		pthread_mutex_lock(&arena->cls[i].lock);
+	pthread_mutex_lock(&arena->lock);
 }
 
-void tier_pool_fork_parent(struct tier_pool *pool)
+void tier_arena_fork_parent(struct tier_arena *arena)
 {
 	unsigned int i;
 
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_unlock(&arena->lock);
 	for (i = NR_CLASSES; i-- > 0;)
-		pthread_mutex_unlock(&pool->cls[i].lock);
-	pthread_mutex_unlock(&pool->ctx_lock);
+		pthread_mutex_unlock(&arena->cls[i].lock);
+	pthread_mutex_unlock(&arena->ctx_lock);
 }
 
 /*
@@ -1293,35 +1305,35 @@ void tier_pool_fork_parent(struct tier_pool *pool)
  * thread caches are forgotten (the parent holds the same objects in its own)
  * and the other threads' caches with them (those threads are gone).
  */
-void tier_pool_fork_child(struct tier_pool *pool)
+void tier_arena_fork_child(struct tier_arena *arena)
 {
 	struct tcache *tc, *self;
 	struct region *r;
 	unsigned int i;
 
-	pthread_mutex_init(&pool->lock, NULL);
-	pthread_mutex_init(&pool->ctx_lock, NULL);
+	pthread_mutex_init(&arena->lock, NULL);
+	pthread_mutex_init(&arena->ctx_lock, NULL);
 	for (i = 0; i < NR_CLASSES; i++) {
-		pthread_mutex_init(&pool->cls[i].lock, NULL);
-		pool->cls[i].partial = NULL;
-		pool->cls[i].nr_empty = 0;
+		pthread_mutex_init(&arena->cls[i].lock, NULL);
+		arena->cls[i].partial = NULL;
+		arena->cls[i].nr_empty = 0;
 	}
-	for (r = pool->regions; r; r = r->next) {
+	for (r = arena->regions; r; r = r->next) {
 		if (r->kind == REGION_SLAB) {
 			((struct slab *)r)->retired = 1;
 			((struct slab *)r)->on_partial = 0;
 		}
 	}
 	/* the other threads are gone: their caches are garbage */
-	self = pthread_getspecific(pool->key);
-	while ((tc = pool->caches)) {
-		pool->caches = tc->next;
+	self = pthread_getspecific(arena->key);
+	while ((tc = arena->caches)) {
+		arena->caches = tc->next;
 		if (tc != self)
 			free(tc);
 	}
 	if (self) {
 		self->next = self->prev = NULL;
-		pool->caches = self;
+		arena->caches = self;
 	}
-	pool->epoch++;
+	arena->epoch++;
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libtier-private.h"
 #include "model.h"
 
 #define MAXN	TIER_MODEL_MAX_NODES
@@ -308,8 +307,9 @@ static int plan_interleave(const struct tier_model_host *h,
 }
 
 /*
- * The study's latency-first greedy (shared/paper.md), step by step: one
- * local node whose capacity is the DRAM budget; classes in priority order.
+ * The study's latency-first greedy (doc/cost-model.md, "Strategies"), step
+ * by step: one local node whose capacity is the DRAM budget; classes in
+ * priority order.
  */
 static int plan_greedy(const struct tier_model_host *h,
 		       const struct tier_workload *w,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Topology for the mbind backend, from /sys/devices/system/node and
- * /proc/zoneinfo, counted and classified the way <linux/cxltier.h> documents for the
- * module (struct cxltier_node_info).
+ * The NUMA topology for the mbind backend (the module backend asks the
+ * module instead; topo.c keeps either snapshot), from /sys/devices/system/
+ * node and /proc/zoneinfo, counted and classified the way <linux/cxltier.h>
+ * documents for the module (struct cxltier_node_info).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -235,7 +236,7 @@ static int read_zoneinfo(struct zone_sum *sum /* [TIER_NODE_ID_LIMIT] */)
 	return 0;
 }
 
-int tier_sysfs_topo_read(struct tier_ctx *ctx, struct tier_node **out,
+int tier_numa_topo_read(struct tier_ctx *ctx, struct tier_node **out,
 			 unsigned int *nr_out)
 {
 	struct nodemask online, mem, cpu;

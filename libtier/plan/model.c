@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "libtier-private.h"
+#include <linux/cxltier_layout.h>
+
 #include "model.h"
 
 #define GB	1e9
@@ -121,123 +122,6 @@ TIER_EXPORT int tier_model_host_from_ctx(const struct tier_ctx *ctx,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Workloads                                                                  */
-
-static const struct tier_llm llms[] = {
-	/* P, L and H as the study gives them (shared/paper.md) */
-	{ .name = "qwen2.5-7b", .params = 7615616512ULL, .layers = 28,
-	  .hidden = 3584 },
-	{ .name = "mistral-nemo-12b", .params = 12247782400ULL, .layers = 40,
-	  .hidden = 5120 },
-};
-
-#define NR_LLMS	(int)(sizeof(llms) / sizeof(llms[0]))
-
-TIER_EXPORT int tier_llm_model(int idx, struct tier_llm *m)
-{
-	if (!m)
-		return -EINVAL;
-	if (idx < 0 || idx >= NR_LLMS)
-		return -ERANGE;
-	*m = llms[idx];
-	m->batch = m->seq = m->grad_accum = m->nr_gpus = 1;
-	m->optimizer = TIER_OPT_ADAM;
-	return 0;
-}
-
-TIER_EXPORT int tier_llm_lookup(const char *name, struct tier_llm *m)
-{
-	int i;
-
-	if (!name || !m)
-		return -EINVAL;
-	for (i = 0; i < NR_LLMS; i++)
-		if (!strcmp(llms[i].name, name))
-			return tier_llm_model(i, m);
-	return -ENOENT;
-}
-
-static int mul_ok(uint64_t a, uint64_t b, uint64_t *out)
-{
-	return __builtin_mul_overflow(a, b, out) ? -EOVERFLOW : 0;
-}
-
-static int add_class(struct tier_workload *w, const char *name, uint64_t bytes,
-		     uint64_t rd, uint64_t wr, uint64_t h2d, uint64_t d2h,
-		     uint32_t flags)
-{
-	struct tier_class *c = &w->classes[w->nr_classes++];
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->bytes = bytes;
-	c->cpu_read = rd;
-	c->cpu_write = wr;
-	c->h2d = h2d;
-	c->d2h = d2h;
-	c->flags = flags;
-	return 0;
-}
-
-/*
- * doc/cost-model.md, "Workloads": per step (A micro-steps, G GPUs):
- *   m, v, master weights   4P bytes; CPU reads 4P, writes 4P
- *   master grads           4P; CPU writes 4PA (filled from bf16 grads,
- *                          accumulated) and reads 4PA
- *   compute weights        2P; CPU writes 2P; copied to the GPUs twice per
- *                          micro-step (forward, backward): 4PA in all
- *   compute grads          2P; copied from the GPUs once per micro-step
- *                          (2PA), read by the CPU as often
- *   activations            2BSHL per GPU; written by each GPU in forward and
- *                          read back in backward: 2BSHLGA each way
- */
-TIER_EXPORT int tier_workload_llm(const struct tier_llm *m, struct tier_workload *w)
-{
-	uint64_t p2, p4, p4a, p2a, act, act_a, t;
-	int err = 0;
-
-	if (!m || !w || !m->params || !m->layers || !m->hidden || !m->batch ||
-	    !m->seq || !m->grad_accum || !m->nr_gpus ||
-	    (m->optimizer != TIER_OPT_ADAM && m->optimizer != TIER_OPT_LION))
-		return -EINVAL;
-	memset(w, 0, sizeof(*w));
-	err |= mul_ok(m->params, 2, &p2);
-	err |= mul_ok(m->params, 4, &p4);
-	err |= mul_ok(p4, m->grad_accum, &p4a);
-	err |= mul_ok(p2, m->grad_accum, &p2a);
-	err |= mul_ok(2ULL * m->batch, m->seq, &act);
-	err |= mul_ok(act, m->hidden, &act);
-	err |= mul_ok(act, m->layers, &act);
-	err |= mul_ok(act, m->nr_gpus, &act);
-	err |= mul_ok(act, m->grad_accum, &act_a);
-	err |= mul_ok(p2a, 2, &t);
-	if (err)
-		return -EOVERFLOW;
-
-	w->nr_gpus = m->nr_gpus;
-	if (m->optimizer == TIER_OPT_ADAM) {
-		add_class(w, "adam-m", p4, p4, p4, 0, 0, 0);
-		add_class(w, "adam-v", p4, p4, p4, 0, 0, 0);
-	} else {
-		add_class(w, "lion-m", p4, p4, p4, 0, 0, 0);
-	}
-	add_class(w, "master-grads", p4, p4a, p4a, 0, 0, 0);
-	add_class(w, "master-weights", p4, p4, p4, 0, 0, 0);
-	add_class(w, "compute-weights", p2, 0, p2, 2 * p2a, 0, TIER_CLASS_PINNED);
-	add_class(w, "activations", act, 0, 0, act_a, act_a, TIER_CLASS_PINNED);
-	add_class(w, "compute-grads", p2, p2a, 0, 0, p2a, TIER_CLASS_PINNED);
-
-	/*
-	 * GPU work: 8 flops per parameter and token (forward, recomputed
-	 * forward, backward), plus causal attention, 8BS^2HL per sequence.
-	 */
-	w->gpu_flops = (double)m->nr_gpus * m->grad_accum * m->batch *
-		((double)m->seq * 8.0 * (double)m->params +
-		 8.0 * (double)m->seq * m->seq * m->hidden * m->layers / 2.0);
-	return 0;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Placements                                                                 */
 
 int tier_model_node_index(const struct tier_model_host *h, uint32_t node)
@@ -250,112 +134,55 @@ int tier_model_node_index(const struct tier_model_host *h, uint32_t node)
 	return -ENODEV;
 }
 
-/* Units of a weighted policy's chunks [0, nchunks) that fall on entry k. */
-static uint64_t weighted_chunks(const struct tier_policy *p, uint64_t sum,
-				uint64_t nchunks, uint32_t k)
-{
-	uint64_t rem = nchunks % sum, prefix = 0, mine;
-	uint32_t i;
-
-	for (i = 0; i < k; i++)
-		prefix += p->nodes[i].weight;
-	mine = rem > prefix ? rem - prefix : 0;
-	if (mine > p->nodes[k].weight)
-		mine = p->nodes[k].weight;
-	return nchunks / sum * p->nodes[k].weight + mine;
-}
-
-static uint32_t weighted_home(const struct tier_policy *p, uint64_t sum,
-			      uint64_t chunk)
-{
-	uint64_t r = chunk % sum;
-	uint32_t i;
-
-	for (i = 0; i + 1 < p->nr_nodes; i++) {
-		if (r < p->nodes[i].weight)
-			return i;
-		r -= p->nodes[i].weight;
-	}
-	return i;
-}
-
+/*
+ * Class @cls placed by policy @p: each entry's bytes, unit by unit as the
+ * module would place them (the uapi's layout arithmetic), a short last unit
+ * counted for what it holds.
+ */
 TIER_EXPORT int tier_placement_policy(const struct tier_model_host *h,
 			  const struct tier_workload *w,
 			  struct tier_placement *pl, unsigned int cls,
 			  const struct tier_policy *p)
 {
 	char s[TIER_POLICY_STRLEN];
-	uint64_t units[TIER_MAX_POLICY_NODES] = { 0 };
-	uint64_t bytes, nr, unit, cu, nchunks, sum = 0, prev = 0, prefix = 0;
-	unsigned int shift, cshift;
+	__u64 split_end[TIER_MAX_POLICY_NODES];
+	struct cxltier_layout l = { .weight_stride = 2, .split_end = split_end };
+	uint64_t bytes, unit, prefix = 0;
+	unsigned int shift;
 	int idx[TIER_MAX_POLICY_NODES];
-	uint32_t k, n, last = 0;
+	uint32_t k;
 
 	if (!h || !w || !pl || !p || cls >= w->nr_classes ||
 	    cls >= TIER_MODEL_MAX_CLASSES || h->nr_nodes > TIER_MODEL_MAX_NODES ||
 	    tier_policy_format(p, s, sizeof(s)) < 0)
 		return -EINVAL;
-	n = p->nr_nodes;
-	for (k = 0; k < n; k++) {
+	l.mode = p->mode;
+	l.nr_nodes = p->nr_nodes;
+	l.weights = &p->nodes[0].weight;
+	for (k = 0; k < p->nr_nodes; k++) {
 		idx[k] = tier_model_node_index(h, p->nodes[k].node);
 		if (idx[k] < 0)
 			return -ENODEV;
-		sum += p->nodes[k].weight;
+		l.weight_sum += p->nodes[k].weight;
 	}
 	bytes = w->classes[cls].bytes;
 	shift = p->page_shift ? p->page_shift : 12;
 	unit = 1ULL << shift;
-	nr = bytes / unit + !!(bytes % unit);
-	cshift = p->chunk_shift > shift ? p->chunk_shift - shift : 0;
-	cu = 1ULL << cshift;
-	nchunks = nr / cu + !!(nr % cu);
-
-	if (nr) {
-		switch (p->mode) {
-		case CXLTIER_MODE_BIND:
-			for (k = 0; k < n; k++)
-				units[k] = nr / n + (k < nr % n);
-			last = (uint32_t)((nr - 1) % n);
-			break;
-		case CXLTIER_MODE_INTERLEAVE:
-		case CXLTIER_MODE_WEIGHTED:
-			for (k = 0; k < n; k++)
-				units[k] = cu * (p->mode == CXLTIER_MODE_INTERLEAVE ?
-					nchunks / n + (k < nchunks % n) :
-					weighted_chunks(p, sum, nchunks, k));
-			last = p->mode == CXLTIER_MODE_INTERLEAVE ?
-				(uint32_t)((nchunks - 1) % n) :
-				weighted_home(p, sum, nchunks - 1);
-			/* the last chunk may be short */
-			units[last] -= nchunks * cu - nr;
-			break;
-		case CXLTIER_MODE_SPLIT:
-			/* as the module rounds: round(nr * prefix / sum) */
-			for (k = 0; k < n; k++) {
-				uint64_t end;
-
-				prefix += p->nodes[k].weight;
-				end = (uint64_t)(((unsigned __int128)2 * nr * prefix /
-						  sum + 1) >> 1);
-				units[k] = end - prev;
-				prev = end;
-				if (units[k])
-					last = k;
-			}
-			break;
-		case CXLTIER_MODE_PREFERRED:
-		default:
-			units[0] = nr;
-			last = 0;
-			break;
-		}
+	l.nr_units = bytes / unit + !!(bytes % unit);
+	l.chunk_units_shift = p->chunk_shift > shift ? p->chunk_shift - shift : 0;
+	for (k = 0; k < p->nr_nodes && p->mode == CXLTIER_MODE_SPLIT; k++) {
+		prefix += p->nodes[k].weight;
+		split_end[k] = cxltier_layout_split_end(l.nr_units, prefix,
+							l.weight_sum);
 	}
+
 	memset(pl->bytes[cls], 0, sizeof(pl->bytes[cls]));
-	for (k = 0; k < n; k++)
-		pl->bytes[cls][idx[k]] += units[k] * unit;
+	for (k = 0; k < p->nr_nodes && l.nr_units; k++)
+		pl->bytes[cls][idx[k]] += cxltier_layout_units(&l, k) * unit;
 	/* the last unit may be partly used */
-	if (nr)
-		pl->bytes[cls][idx[last]] -= nr * unit - bytes;
+	if (l.nr_units)
+		pl->bytes[cls][idx[cxltier_layout_home(&l, l.nr_units - 1)]] -=
+			l.nr_units * unit - bytes;
 	pl->policy[cls] = *p;
 	return 0;
 }

@@ -2,39 +2,43 @@
 /*
  * libtier-preload.so: transparent mode.  LD_PRELOADed into an unchanged
  * program (tierctl run sets it up), it serves the malloc family's
- * allocations of at least a threshold from a tier_pool under a policy, and
+ * allocations of at least a threshold from a tier_arena under a policy, and
  * passes everything else to the next allocator (glibc's malloc, or another
  * preloaded one), found with dlsym(RTLD_NEXT).
  *
  * Environment:
- *   LIBTIER_PRELOAD_POLICY     the pool's policy (libtier.h grammar); unset
+ *   LIBTIER_PRELOAD_POLICY     the arena's policy (libtier.h grammar); unset
  *                              or invalid: everything goes to malloc, and
  *                              one line on stderr says why
- *   LIBTIER_PRELOAD_THRESHOLD  bytes; allocations of at least this go to
- *                              the pool (default 1 MiB; binary suffixes
- *                              K, M, G)
- *   LIBTIER_PRELOAD_STRICT     "1": when the pool cannot serve a large
+ *   LIBTIER_PRELOAD_THRESHOLD  a size (tier_size_parse(): "65536", "64K",
+ *                              "1.5M"); allocations of at least this go
+ *                              to the arena (default 1 MiB)
+ *   LIBTIER_PRELOAD_STRICT     "1": when the arena cannot serve a large
  *                              allocation, fail it (NULL, ENOMEM) rather
  *                              than fall back to malloc
  *   LIBTIER_PRELOAD_REPORT     "1": at exit, one line on stderr: what was
- *                              served, what fell back, where the pool's
+ *                              served, what fell back, where the arena's
  *                              pages are
  *   LIBTIER_BACKEND            as for libtier (module, mbind, auto)
  *
- * Routing of free() and realloc() is by address: the pool's allocations
- * all lie in its reserved address range (tier_pool_owns(), no lock).
+ * Routing of free() and realloc() is by address: the arena's allocations
+ * all lie in its reserved address range (tier_arena_owns(), no lock).
  *
  * Recursion.  dlsym() may allocate: while the real functions are being
- * looked up, allocations come from a small static arena and are never
- * freed.  libtier itself allocates (the pool's bookkeeping, the context):
+ * looked up, allocations come from a small static area and are never
+ * freed.  libtier's core, linked in, allocates too (the arena's bookkeeping,
+ * the context): its own calls to the malloc family never reach this file's
+ * functions, they are renamed at build time to tier_preload_next_*() below
+ * (libtier/Makefile), which call the next allocator.  What the C library
+ * allocates on libtier's behalf (stdio, opendir, qsort) does come here:
  * while the calling thread is inside libtier, every allocation goes to the
- * real allocator.  The pool is created at the first large allocation; a
+ * real allocator.  The arena is created at the first large allocation; a
  * thread that needs it meanwhile waits for it.
  *
- * fork().  The pool's memory is MAP_SHARED: a child shares the parent's
+ * fork().  The arena's memory is MAP_SHARED: a child shares the parent's
  * large allocations (writes are seen by both, unlike ordinary fork
  * semantics) but never allocates from the parent's slabs (see
- * tier_pool_fork_child()).  fork+exec, system() and posix_spawn() are
+ * tier_arena_fork_child()).  fork+exec, system() and posix_spawn() are
  * unaffected.
  */
 #include <dlfcn.h>
@@ -51,7 +55,7 @@
 
 #define PUBLIC			__attribute__((visibility("default")))
 #define DEFAULT_THRESHOLD	(1UL << 20)
-#define BOOT_ARENA		(64 << 10)
+#define BOOT_AREA		(64 << 10)
 
 int tier_preload_owns(const void *ptr);
 int tier_preload_residency(const void *ptr, struct tier_node_bytes *out,
@@ -66,13 +70,13 @@ static void *(*real_memalign)(size_t, size_t);
 static size_t (*real_usable)(void *);
 
 /* dlsym()'s own allocations while it finds them. */
-static char boot_arena[BOOT_ARENA] __attribute__((aligned(64)));
+static char boot_area[BOOT_AREA] __attribute__((aligned(64)));
 static size_t boot_used;
 
-enum { POOL_NONE, POOL_INIT, POOL_READY, POOL_OFF };
+enum { ARENA_NONE, ARENA_INIT, ARENA_READY, ARENA_OFF };
 
-static struct tier_pool *pool;
-static int pool_state;			/* POOL_*, atomic */
+static struct tier_arena *arena;
+static int arena_state;			/* ARENA_*, atomic */
 static size_t threshold = DEFAULT_THRESHOLD;
 static int strict;
 static uint64_t nr_served, nr_fallback, bytes_served;	/* atomic */
@@ -86,15 +90,15 @@ static void *boot_alloc(size_t n)
 	size_t off = __atomic_fetch_add(&boot_used, (n + 15) & ~(size_t)15,
 					__ATOMIC_RELAXED);
 
-	if (off + n > BOOT_ARENA)
+	if (off + n > BOOT_AREA)
 		return NULL;
-	return boot_arena + off;	/* zero: static storage, never reused */
+	return boot_area + off;	/* zero: static storage, never reused */
 }
 
 static int is_boot(const void *p)
 {
-	return (const char *)p >= boot_arena &&
-	       (const char *)p < boot_arena + BOOT_ARENA;
+	return (const char *)p >= boot_area &&
+	       (const char *)p < boot_area + BOOT_AREA;
 }
 
 static void resolve(void)
@@ -119,6 +123,52 @@ static void resolve(void)
 	}
 }
 
+/*
+ * libtier's core calls these instead of malloc, calloc, realloc, free and
+ * posix_memalign (renamed in its objects when this library is linked).
+ */
+void *tier_preload_next_malloc(size_t n);
+void *tier_preload_next_calloc(size_t n, size_t m);
+void *tier_preload_next_realloc(void *ptr, size_t n);
+void tier_preload_next_free(void *ptr);
+int tier_preload_next_posix_memalign(void **out, size_t align, size_t n);
+
+void *tier_preload_next_malloc(size_t n)
+{
+	resolve();
+	return real_malloc(n);
+}
+
+void *tier_preload_next_calloc(size_t n, size_t m)
+{
+	resolve();
+	return real_calloc(n, m);
+}
+
+void *tier_preload_next_realloc(void *ptr, size_t n)
+{
+	resolve();
+	return real_realloc(ptr, n);
+}
+
+void tier_preload_next_free(void *ptr)
+{
+	resolve();
+	real_free(ptr);
+}
+
+int tier_preload_next_posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	resolve();
+	p = real_memalign(align, n);
+	if (!p && n)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
 static void warn(const char *what, int err)
 {
 	char line[512];
@@ -130,21 +180,12 @@ static void warn(const char *what, int err)
 		(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-static int parse_bytes(const char *s, size_t *out)
+/* LIBTIER_PRELOAD_THRESHOLD: a size of tier_size_parse(), not 0. */
+static int parse_threshold(const char *s, size_t *out)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	switch (*end) {
-	case 'K': case 'k': v <<= 10; end++; break;
-	case 'M': case 'm': v <<= 20; end++; break;
-	case 'G': case 'g': v <<= 30; end++; break;
-	}
-	if (*end || !v)
+	if (tier_size_parse(s, &v) || !v || v > SIZE_MAX)
 		return -EINVAL;
 	*out = (size_t)v;
 	return 0;
@@ -152,32 +193,32 @@ static int parse_bytes(const char *s, size_t *out)
 
 static void on_prepare(void)
 {
-	tier_pool_fork_prepare(pool);
+	tier_arena_fork_prepare(arena);
 }
 
 static void on_parent(void)
 {
-	tier_pool_fork_parent(pool);
+	tier_arena_fork_parent(arena);
 }
 
 static void on_child(void)
 {
-	tier_pool_fork_child(pool);
+	tier_arena_fork_child(arena);
 }
 
 static void report(void)
 {
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	char line[1024];
 	size_t o = 0;
 	uint32_t i;
 
-	if (__atomic_load_n(&pool_state, __ATOMIC_ACQUIRE) != POOL_READY)
+	if (__atomic_load_n(&arena_state, __ATOMIC_ACQUIRE) != ARENA_READY)
 		return;
 	in_lib++;
-	if (tier_pool_stat(pool, &st) == 0) {
+	if (tier_arena_stat(arena, &st) == 0) {
 		o += (size_t)snprintf(line + o, sizeof(line) - o,
-			"libtier-preload: served %llu allocations (%llu bytes) from the pool, %llu fell back to malloc; at exit %llu live, %llu bytes resident:",
+			"libtier-preload: served %llu allocations (%llu bytes) from the arena, %llu fell back to malloc; at exit %llu live, %llu bytes resident:",
 			(unsigned long long)nr_served,
 			(unsigned long long)bytes_served,
 			(unsigned long long)nr_fallback,
@@ -193,7 +234,7 @@ static void report(void)
 	in_lib--;
 }
 
-static void pool_init(void)
+static void arena_init(void)
 {
 	const char *pol = getenv("LIBTIER_PRELOAD_POLICY");
 	const char *thr = getenv("LIBTIER_PRELOAD_THRESHOLD");
@@ -201,7 +242,7 @@ static void pool_init(void)
 	const char *rep = getenv("LIBTIER_PRELOAD_REPORT");
 	struct tier_policy p;
 	struct tier_ctx *ctx;
-	int err, state = POOL_OFF;
+	int err, state = ARENA_OFF;
 
 	in_lib++;
 	strict = s && !strcmp(s, "1");
@@ -209,7 +250,7 @@ static void pool_init(void)
 		warn("LIBTIER_PRELOAD_POLICY", -ENOENT);
 		goto out;
 	}
-	if (thr && *thr && parse_bytes(thr, &threshold)) {
+	if (thr && *thr && parse_threshold(thr, &threshold)) {
 		warn("LIBTIER_PRELOAD_THRESHOLD", -EINVAL);
 		goto out;
 	}
@@ -223,59 +264,59 @@ static void pool_init(void)
 		warn("libtier: open", err);
 		goto out;
 	}
-	err = tier_pool_create(ctx, &p, NULL, &pool);
+	err = tier_arena_create(ctx, &p, NULL, &arena);
 	tier_close(ctx);
 	if (err) {
-		warn("pool for LIBTIER_PRELOAD_POLICY", err);
+		warn("arena for LIBTIER_PRELOAD_POLICY", err);
 		goto out;
 	}
 	pthread_atfork(on_prepare, on_parent, on_child);
 	if (rep && !strcmp(rep, "1"))
 		atexit(report);
-	state = POOL_READY;
+	state = ARENA_READY;
 out:
 	in_lib--;
-	__atomic_store_n(&pool_state, state, __ATOMIC_RELEASE);
+	__atomic_store_n(&arena_state, state, __ATOMIC_RELEASE);
 }
 
-/* The pool, ready; NULL when there is none (or this thread is inside it). */
-static struct tier_pool *get_pool(void)
+/* The arena, ready; NULL when there is none (or this thread is inside it). */
+static struct tier_arena *get_arena(void)
 {
-	int st = __atomic_load_n(&pool_state, __ATOMIC_ACQUIRE);
+	int st = __atomic_load_n(&arena_state, __ATOMIC_ACQUIRE);
 
 	if (in_lib || resolving)
 		return NULL;
-	if (st == POOL_READY)
-		return pool;
-	if (st == POOL_OFF)
+	if (st == ARENA_READY)
+		return arena;
+	if (st == ARENA_OFF)
 		return NULL;
-	st = POOL_NONE;
-	if (__atomic_compare_exchange_n(&pool_state, &st, POOL_INIT, 0,
+	st = ARENA_NONE;
+	if (__atomic_compare_exchange_n(&arena_state, &st, ARENA_INIT, 0,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		pool_init();
+		arena_init();
 	} else {
-		while (__atomic_load_n(&pool_state, __ATOMIC_ACQUIRE) == POOL_INIT)
+		while (__atomic_load_n(&arena_state, __ATOMIC_ACQUIRE) == ARENA_INIT)
 			sched_yield();
 	}
-	return __atomic_load_n(&pool_state, __ATOMIC_ACQUIRE) == POOL_READY ?
-	       pool : NULL;
+	return __atomic_load_n(&arena_state, __ATOMIC_ACQUIRE) == ARENA_READY ?
+	       arena : NULL;
 }
 
 /*
- * @n bytes aligned to @align from the pool; NULL with *@fallback set when
+ * @n bytes aligned to @align from the arena; NULL with *@fallback set when
  * the caller should use the real allocator instead.
  */
-static void *pool_alloc(size_t n, size_t align, int *fallback)
+static void *arena_alloc(size_t n, size_t align, int *fallback)
 {
-	struct tier_pool *p;
+	struct tier_arena *p;
 	void *ptr;
 	int err;
 
 	*fallback = 1;
-	if (n < threshold || !(p = get_pool()))
+	if (n < threshold || !(p = get_arena()))
 		return NULL;
 	in_lib++;
-	err = tier_pool_alloc(p, n, align, &ptr);
+	err = tier_arena_alloc(p, n, align, &ptr);
 	in_lib--;
 	if (!err) {
 		*fallback = 0;
@@ -294,14 +335,14 @@ static void *pool_alloc(size_t n, size_t align, int *fallback)
 
 static inline int owned(const void *ptr)
 {
-	return __atomic_load_n(&pool_state, __ATOMIC_ACQUIRE) == POOL_READY &&
-	       tier_pool_owns(pool, ptr);
+	return __atomic_load_n(&arena_state, __ATOMIC_ACQUIRE) == ARENA_READY &&
+	       tier_arena_owns(arena, ptr);
 }
 
-static void pool_free(void *ptr)
+static void arena_free(void *ptr)
 {
 	in_lib++;
-	tier_pool_free(pool, ptr);	/* refuses what is not live: no harm */
+	tier_arena_free(arena, ptr);	/* refuses what is not live: no harm */
 	in_lib--;
 }
 
@@ -313,7 +354,7 @@ static size_t usable(void *ptr)
 		size_t n;
 
 		in_lib++;
-		n = tier_pool_usable_size(pool, ptr);
+		n = tier_arena_usable_size(arena, ptr);
 		in_lib--;
 		return n;
 	}
@@ -331,7 +372,7 @@ PUBLIC void *malloc(size_t n)
 	if (resolving)
 		return boot_alloc(n);
 	resolve();
-	p = pool_alloc(n, 0, &fb);
+	p = arena_alloc(n, 0, &fb);
 	return fb ? real_malloc(n) : p;
 }
 
@@ -340,7 +381,7 @@ PUBLIC void free(void *ptr)
 	if (!ptr || is_boot(ptr))
 		return;
 	if (owned(ptr)) {
-		pool_free(ptr);
+		arena_free(ptr);
 		return;
 	}
 	resolve();
@@ -360,11 +401,11 @@ PUBLIC void *calloc(size_t n, size_t m)
 	if (resolving)
 		return boot_alloc(total);
 	resolve();
-	p = pool_alloc(total, 0, &fb);
+	p = arena_alloc(total, 0, &fb);
 	if (fb)
 		return real_calloc(n, m);
 	/* a large allocation is a fresh buffer: zero pages, left untouched */
-	if (p && total <= TIER_POOL_SMALL_MAX)
+	if (p && total <= TIER_ARENA_SMALL_MAX)
 		memset(p, 0, total);
 	return p;
 }
@@ -381,7 +422,7 @@ PUBLIC void *realloc(void *ptr, size_t n)
 		return NULL;
 	}
 	if (is_boot(ptr)) {
-		size_t room = (size_t)(boot_arena + BOOT_ARENA - (char *)ptr);
+		size_t room = (size_t)(boot_area + BOOT_AREA - (char *)ptr);
 
 		p = malloc(n);
 		if (p)
@@ -390,7 +431,7 @@ PUBLIC void *realloc(void *ptr, size_t n)
 	}
 	resolve();
 	if (!owned(ptr)) {
-		if (n < threshold || !get_pool())
+		if (n < threshold || !get_arena())
 			return real_realloc(ptr, n);
 		old = usable(ptr);
 	} else {
@@ -429,7 +470,7 @@ static void *aligned(size_t align, size_t n)
 		return boot_alloc(n);
 	}
 	resolve();
-	p = pool_alloc(n, align, &fb);
+	p = arena_alloc(n, align, &fb);
 	return fb ? real_memalign(align, n) : p;
 }
 
@@ -492,7 +533,7 @@ PUBLIC size_t malloc_usable_size(void *ptr)
 
 /*
  * For tests and tools (not part of libtier's ABI): whether @ptr is the
- * pool's, and where the pages of the allocation containing it are.
+ * arena's, and where the pages of the allocation containing it are.
  */
 PUBLIC int tier_preload_owns(const void *ptr)
 {
@@ -507,7 +548,7 @@ PUBLIC int tier_preload_residency(const void *ptr, struct tier_node_bytes *out,
 	if (!owned(ptr))
 		return -ENOENT;
 	in_lib++;
-	ret = tier_pool_residency(pool, ptr, out, nr, flags);
+	ret = tier_arena_residency(arena, ptr, out, nr, flags);
 	in_lib--;
 	return ret;
 }
