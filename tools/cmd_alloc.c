@@ -338,6 +338,22 @@ enum {
 	OPT_JSON,
 };
 
+static const struct option alloc_opts[] = {
+	{ "node", required_argument, NULL, OPT_NODE },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "populate", no_argument, NULL, OPT_POPULATE },
+	{ "pinnable", no_argument, NULL, OPT_PINNABLE },
+	{ "fallback", no_argument, NULL, OPT_FALLBACK },
+	{ "huge-fallback", no_argument, NULL, OPT_HUGE_FALLBACK },
+	{ "reserve", no_argument, NULL, OPT_RESERVE },
+	{ "hold", required_argument, NULL, OPT_HOLD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	TC_OPTS_END,
+};
+
 /*
  * "--page-size 2M" and "--chunk 64K" become the policy string's page= and
  * chunk=: @what is "page" or "chunk", @set the policy's value (0: unset).
@@ -379,23 +395,8 @@ static int add_size_option(const struct tc_cmd *cmd, const char *opt,
 	return 0;
 }
 
-int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
+static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, OPT_NODE },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
-		{ "chunk", required_argument, NULL, OPT_CHUNK },
-		{ "populate", no_argument, NULL, OPT_POPULATE },
-		{ "pinnable", no_argument, NULL, OPT_PINNABLE },
-		{ "fallback", no_argument, NULL, OPT_FALLBACK },
-		{ "huge-fallback", no_argument, NULL, OPT_HUGE_FALLBACK },
-		{ "reserve", no_argument, NULL, OPT_RESERVE },
-		{ "hold", required_argument, NULL, OPT_HOLD },
-		{ "json", no_argument, NULL, OPT_JSON },
-		TC_OPTS_END,
-	};
 	const char *node_arg = NULL, *size_arg = NULL, *policy_arg = NULL;
 	const char *page_arg = NULL, *chunk_arg = NULL;
 	char policy_str[TIER_POLICY_STRLEN], what[TIER_POLICY_STRLEN + 64];
@@ -417,7 +418,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 
 	memset(&res, 0, sizeof(res));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_NODE: node_arg = optarg; break;
 		case OPT_SIZE: size_arg = optarg; break;
@@ -596,3 +597,35 @@ out:
 	tier_close(ctx);
 	return ret;
 }
+
+const struct tc_cmd cmd_alloc = {
+	.name = "alloc", .run = alloc_run, .opts = alloc_opts,
+	.summary = "create a buffer, touch every page, show where its pages are",
+	.usage = "tierctl alloc {--node N | --policy POLICY} --size SIZE [OPTIONS] [--json]",
+	.help =
+"Creates a buffer with libtier, maps it, writes a pattern over all of it\n"
+"and reads it back, then shows how many bytes are resident on which node,\n"
+"each node's share of the buffer (and, for interleave, weighted and split,\n"
+"the share the policy asked for), and the bytes spilled off their home\n"
+"node.  Fails (exit 1) when the pattern does not read back, pages are\n"
+"missing or outside the policy's nodes, a populated buffer was not\n"
+"resident before the touch, or (module) pages spilled without fallback.\n"
+"\n"
+"  --node N          short for --policy bind:N\n"
+"  --size SIZE       bytes, with an optional binary suffix: 4096, 64K, 64M, 1G, 1T\n"
+"  --policy POLICY   placement (libtier.h has the grammar), e.g.\n"
+"                      bind:0            bind:0,1\n"
+"                      preferred:2,0     interleave:0,2,chunk=2M\n"
+"                      weighted:0=3,2=1  split:0=30%,2=70%   split:0=1,2=2\n"
+"  --page-size SIZE  page size, 4K or 2M (the policy's page=)\n"
+"  --chunk SIZE      interleave chunk for interleave and weighted (chunk=)\n"
+"  --populate        allocate every page at create time (populate)\n"
+"  --pinnable        pages that may be pinned in place (pinnable)\n"
+"  --fallback        take a page from the other listed nodes when its home\n"
+"                    node has none, counted as spilled (fallback)\n"
+"  --huge-fallback   4 KiB pages where a 2 MiB one is not free (huge-fallback)\n"
+"  --reserve         reserve the size against the nodes' quotas at create,\n"
+"                    so no touch fails on a quota (reserve; module only)\n"
+"  --hold SECONDS    keep the buffer alive that long before exiting\n"
+"  --json            JSON, sizes in exact bytes, shares as fractions\n",
+};

@@ -1022,7 +1022,7 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 
 	memset(a, 0, sizeof(*a));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", plan_opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_MODEL: a->model = optarg; break;
 		case OPT_PARAMS: a->params = optarg; break;
@@ -1098,7 +1098,7 @@ static int plan_start(const struct tc_cmd *cmd, int argc, char **argv,
 	return -1;
 }
 
-int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv)
+static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	static struct plan_input in;
 	static struct tier_placement pl[TIER_PLAN_NR];
@@ -1295,7 +1295,7 @@ static int apply_places(const struct tc_cmd *cmd, const struct plan_args *a,
 	return 0;
 }
 
-int cmd_model(const struct tc_cmd *cmd, int argc, char **argv)
+static int model_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	static struct plan_input in;
 	static struct tier_placement pl;
@@ -1336,3 +1336,73 @@ int cmd_model(const struct tc_cmd *cmd, int argc, char **argv)
 	print_over_capacity(&in, &r);
 	return 0;
 }
+
+const struct tc_cmd cmd_plan = {
+	.name = "plan", .run = plan_run, .opts = plan_opts,
+	.summary = "place a training step's tensor classes: four strategies side by side",
+	.usage = "tierctl plan WORKLOAD [HOST] [--strategy NAME]... [--json]",
+	.help =
+"Places each tensor class of a workload on the host's nodes with four\n"
+"strategies and predicts each one's step time with the cost model\n"
+"(doc/cost-model.md): dram-only (when it fits), interleave (every class\n"
+"page-interleaved over all nodes), greedy (the study's latency-first\n"
+"greedy, as published) and cxltier (the model's optimum: exact split and\n"
+"weighted fractions, copy direction, pinned classes on pinnable nodes).\n"
+"Shows the strategies side by side, then each one's policy and bytes per\n"
+"node for every class.  Policies are libtier policy strings.\n"
+"\n"
+"Workload, one of:\n"
+"  --model NAME          qwen2.5-7b, mistral-nemo-12b\n"
+"  --params P --layers L --hidden H   any other transformer (P: 7.6G or digits)\n"
+"  --classes FILE        tensor classes given directly (format below)\n"
+"and for a model:\n"
+"  --batch B             micro-batch per GPU (default 1)\n"
+"  --seq S               sequence length (default 4096)\n"
+"  --optimizer adam|lion (default adam)\n"
+"  --grad-accum A        micro-steps per optimizer step (default 1)\n"
+"  --gpus G              GPUs (default 1; also for --classes)\n"
+"\n"
+"Host: this host's topology (capacity: free memory) with the study host's\n"
+"figures per tier, unless described:\n"
+"  --dram SIZE           DRAM on node 0 (local, with the CPUs)\n"
+"  --cxl SIZE            CXL memory in all, split over --cxl-nodes\n"
+"  --cxl-nodes N         CXL add-in cards, nodes 1..N (default 1)\n"
+"  --cxl-movable         CXL memory is movable-only: nothing pinned there\n"
+"  --tiers FILE          change or add nodes and host figures (format below)\n"
+"  --gpu-tflops T        GPU compute per GPU (default 0: not modelled)\n"
+"  --cpu-max GBPS        most memory traffic the cores drive (default: none)\n"
+"\n"
+"  --strategy NAME       only these (repeatable)\n"
+"  --json                JSON: host, workload, and per strategy its\n"
+"                        prediction, policies and bytes per node\n"
+"\n"
+"Class file, one line each ('#' comments; sizes like 4096, 64K, 1.5G):\n"
+"  class NAME bytes=SIZE [cpu-read=SIZE] [cpu-write=SIZE] [h2d=SIZE] [d2h=SIZE]\n"
+"             [pinned] [policy=POLICY]      (per step; h2d/d2h all GPUs)\n"
+"  gpus N\n"
+"  gpu-flops FLOPS\n"
+"Tier file, one line each (bandwidths in GB/s; 'tierctl bench mem --tiers'\n"
+"measures this host's cpu-read, cpu-write and latency):\n"
+"  node ID [dram|cxl] [capacity=SIZE] [cpu-read=] [cpu-write=] [dma-h2d=]\n"
+"          [dma-d2h=] [latency=NS] [local] [movable]\n"
+"  host [link-h2d=] [link-d2h=] [llc=SIZE] [llc-bw=] [llc-miss=FRACTION]\n"
+"       [overhead=SECONDS] [gpu-tflops=] [cpu-max=]\n",
+};
+
+const struct tc_cmd cmd_model = {
+	.name = "model", .run = model_run, .opts = plan_opts,
+	.summary = "predict a step for placements given by hand (\"what if\")",
+	.usage = "tierctl model WORKLOAD [HOST] --place CLASS=POLICY... [--json]",
+	.help =
+"Predicts, with the cost model (doc/cost-model.md), the optimizer step's\n"
+"CPU time, each class's copy bandwidth per GPU in each direction and the\n"
+"step time, for a placement of every class given as a libtier policy\n"
+"(bind, interleave, weighted, split, preferred: each reduced to its bytes\n"
+"per node as the module lays them out).  Workload and host options are\n"
+"those of 'tierctl plan'.\n"
+"\n"
+"  --place CLASS=POLICY  a class's placement, e.g. adam-m=split:0=70%,2=30%\n"
+"  --place '*=POLICY'    every class not placed otherwise\n"
+"                        (a class file's policy= places its class too)\n"
+"  --json                JSON\n",
+};

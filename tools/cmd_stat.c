@@ -167,15 +167,16 @@ static int nodes_table(const struct tier_nl_node *n, int nr)
 
 enum { OPT_JSON = 256, OPT_BUFFERS, OPT_NODES, OPT_PID };
 
-int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
+static const struct option stat_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "buffers", no_argument, NULL, OPT_BUFFERS },
+	{ "nodes", no_argument, NULL, OPT_NODES },
+	{ "pid", required_argument, NULL, OPT_PID },
+	TC_OPTS_END,
+};
+
+static int stat_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "buffers", no_argument, NULL, OPT_BUFFERS },
-		{ "nodes", no_argument, NULL, OPT_NODES },
-		{ "pid", required_argument, NULL, OPT_PID },
-		TC_OPTS_END,
-	};
 	bool json = false, want_bufs = false, want_nodes = false, pid_set = false;
 	struct tier_nl_buf *bufs = NULL;
 	struct tier_nl_node *nodes = NULL;
@@ -184,7 +185,7 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 	uint64_t pid = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_JSON:		json = true; break;
 		case OPT_BUFFERS:	want_bufs = true; break;
@@ -275,3 +276,24 @@ out:
 	tier_nl_close(nl);
 	return ret;
 }
+
+const struct tc_cmd cmd_stat = {
+	.name = "stat", .run = stat_run, .opts = stat_opts,
+	.summary = "cxltier buffers and per-node figures, from the module",
+	.usage = "tierctl stat [--buffers] [--nodes] [--pid PID] [--json]",
+	.help =
+"Asks the cxltier module (its generic netlink family) for every live\n"
+"buffer you may see (root, CAP_SYS_ADMIN: all; others: their own) and\n"
+"for each node's figures.  Buffers: id, creator pid and uid, size, mode,\n"
+"policy, bytes resident per node (NODE:SIZE), bytes spilled off their\n"
+"home node, migrations started.  Nodes: tier, total and free memory,\n"
+"quota (\"max\": none), bytes cxltier uses and has reserved, device-dax\n"
+"pool capacity, and the counters since the module was loaded, in base\n"
+"pages: allocated, spilled, migrated in and out, failed faults.  The\n"
+"figures are those CXLTIER_IOC_BUF_STAT and the sysfs files give.\n"
+"\n"
+"  --buffers   only the buffers\n"
+"  --nodes     only the nodes\n"
+"  --pid PID   only the buffers created by process PID\n"
+"  --json      JSON, sizes in exact bytes\n",
+};

@@ -196,7 +196,7 @@ static int get_all(const struct tc_cmd *cmd, bool json)
 	return g.failed;
 }
 
-int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
+static int get_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	bool json;
 	int ret;
@@ -214,11 +214,35 @@ int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
 	return get_all(cmd, json);
 }
 
-int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
+const struct tc_cmd cmd_get = {
+	.name = "get", .run = get_run, .opts = tc_json_opts,
+	.summary = "show the module's tunables and per-node counters (sysfs)",
+	.usage = "tierctl get [KEY] [--json]",
+	.help =
+"Prints KEY's value, or with no KEY a table of every key, its value and\n"
+"whether root may set it.  Keys (uapi/linux/cxltier.h and\n"
+"doc/ABI/testing/sysfs-class-misc-cxltier describe them):\n"
+"\n"
+"  default_policy          policy of CXLTIER_CREATE_DEFAULT_POLICY: \"none\"\n"
+"                          or \"MODE NODES\", e.g. \"bind 2\", \"weighted 0:3,2:1\"\n"
+"  default_page_size       page size of a create with page_shift 0 (bytes)\n"
+"  low_free_percent        node-low-free event threshold, 0 (off) to 100\n"
+"  node.N.quota_bytes      node N's quota, bytes or \"max\"\n"
+"  node.N.used_bytes, node.N.reserved_bytes, node.N.tier (read-only)\n"
+"  node.N.alloc_pages, node.N.spill_pages, node.N.migrate_in_pages,\n"
+"  node.N.migrate_out_pages, node.N.fault_failures\n"
+"                          counters since the module was loaded (read-only)\n"
+"\n"
+"  --json    JSON; numbers as numbers\n",
+};
+
+/* set has no option but --help */
+static const struct option set_opts[] = {
+	TC_OPTS_END,
+};
+
+static int set_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		TC_OPTS_END,
-	};
 	const char *key, *value;
 	char path[256], hint[256];
 	int c, err;
@@ -228,7 +252,7 @@ int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
 	 * as "-1" reaches the module
 	 */
 	optind = 1;
-	c = getopt_long(argc, argv, "+:h", opts, NULL);
+	c = getopt_long(argc, argv, "+:h", cmd->opts, NULL);
 	if (c != -1)
 		return tc_other_option(cmd, argv, c);
 	if (argc - optind != 2) {
@@ -257,3 +281,18 @@ int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
 	}
 	return 1;
 }
+
+const struct tc_cmd cmd_set = {
+	.name = "set", .run = set_run, .opts = set_opts,
+	.summary = "set a module tunable or a node's quota (sysfs, root)",
+	.usage = "tierctl set KEY VALUE",
+	.help =
+"Writes VALUE to KEY's sysfs file (see `tierctl help get` for the keys):\n"
+"default_policy, default_page_size, low_free_percent, node.N.quota_bytes.\n"
+"The module checks the value; one it refuses changes nothing and is\n"
+"reported with what the key expects.  Needs root.\n"
+"\n"
+"  tierctl set default_policy \"weighted 0:3,2:1\"\n"
+"  tierctl set default_page_size 2097152\n"
+"  tierctl set node.2.quota_bytes 1073741824\n",
+};

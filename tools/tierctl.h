@@ -3,6 +3,7 @@
 #ifndef TIERCTL_H
 #define TIERCTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -10,31 +11,25 @@
 #include "json.h"
 
 /*
- * A command gets argv with its own name in argv[0] and returns the exit
- * status, 0 or 1.  Options are parsed with getopt_long(); --help prints
- * @usage and @help.
+ * A command: what "tierctl help" lists, what --help prints, its options
+ * and its entry point.  Each cmd_*.c defines its own; tierctl.c lists them
+ * and dispatches.  @run gets argv with the command's name in argv[0] and
+ * returns the exit status, 0 or 1.  Options are parsed with tc_getopt()
+ * (getopt_long() over @opts); --help prints @usage and @help.
  */
 struct tc_cmd {
 	const char *name;
-	int (*fn)(const struct tc_cmd *cmd, int argc, char **argv);
 	const char *summary;	/* one line for "tierctl help" */
 	const char *usage;	/* "tierctl NAME ..." synopsis */
 	const char *help;	/* options and details */
+	const struct option *opts;	/* ends in TC_OPTS_END; NULL: none */
+	int (*run)(const struct tc_cmd *cmd, int argc, char **argv);
 };
 
-int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_model(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_run(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_get(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_set(const struct tc_cmd *cmd, int argc, char **argv);
-/* tierctl bench mem (cmd_bench_mem.c), called by cmd_bench() */
+extern const struct tc_cmd cmd_topo, cmd_alloc, cmd_bench, cmd_run;
+extern const struct tc_cmd cmd_plan, cmd_model, cmd_migrate, cmd_pool;
+extern const struct tc_cmd cmd_get, cmd_set, cmd_stat, cmd_monitor;
+/* tierctl bench mem (cmd_bench_mem.c), called by cmd_bench's run */
 int bench_mem(const struct tc_cmd *cmd, int argc, char **argv);
 
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
@@ -57,6 +52,12 @@ int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
 	{ "help", no_argument, NULL, 'h' }, \
 	{ NULL, 0, NULL, 0 }
 
+/* The table of a command whose only options are --json and --help. */
+extern const struct option tc_json_opts[];
+
+/* getopt_long() over @cmd's option table, optstring ":h". */
+int tc_getopt(const struct tc_cmd *cmd, int argc, char **argv);
+
 /*
  * The default: of a command's getopt_long() switch (optstring ":h", the
  * table ending in TC_OPTS_END): for 'h' the usage and help on stdout, exit
@@ -64,8 +65,8 @@ int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
  */
 int tc_other_option(const struct tc_cmd *cmd, char **argv, int c);
 /*
- * The options of a command whose only ones are --json and --help (or -h),
- * anywhere on the line.  Returns -1 when the command goes on (its operands
+ * The options of a command whose table is tc_json_opts: --json and --help
+ * (or -h), anywhere on the line.  Returns -1 when the command goes on (its operands
  * from optind), else the exit status.
  */
 int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
