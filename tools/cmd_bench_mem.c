@@ -657,7 +657,7 @@ static void report_json(const struct mem_args *a, const struct mem_env *e,
 }
 
 /*
- * The tier file tierctl plan --tiers reads (cmd_plan.c's tier_line()): one
+ * The tier file tierctl plan --tiers reads (tier_file.c): one
  * "node ID cpu-read= cpu-write= latency=" line per node, the medians.  The
  * node's tier, capacity and flags are left to the host the plan describes
  * or reads; the DMA figures too.

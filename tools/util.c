@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -67,6 +70,55 @@ int parse_size(const char *s, uint64_t *bytes)
 	if (shift && v > (UINT64_MAX >> shift))
 		return -ERANGE;
 	*bytes = v << shift;
+	return 0;
+}
+
+int parse_bytes(const char *s, uint64_t *out)
+{
+	static const char suffixes[] = "KMGTP";
+	const char *u;
+	char *end;
+	double v;
+	int shift = 0;
+
+	if (!s || !*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (*end) {
+		u = strchr(suffixes, toupper((unsigned char)*end));
+		if (u) {
+			shift = 10 * (int)(u - suffixes + 1);
+			end++;
+		}
+		if (!strcmp(end, "iB") && u)
+			end += 2;
+		else if (!strcmp(end, "B"))
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	v = ldexp(v, shift);
+	if (v >= 18446744073709551615.0)
+		return -ERANGE;
+	*out = (uint64_t)llround(v);
+	return 0;
+}
+
+int parse_num(const char *s, double *out, bool zero_ok)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0))
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 

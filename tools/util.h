@@ -3,6 +3,7 @@
 #ifndef TIERCTL_UTIL_H
 #define TIERCTL_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,21 @@
  * Return: 0; -EINVAL for anything else; -ERANGE when it overflows.
  */
 int parse_size(const char *s, uint64_t *bytes);
+
+/*
+ * parse_bytes() - a byte count: decimal, optionally with a fraction, and an
+ * optional binary suffix K, M, G, T, P (either case, optional "B"/"iB"):
+ * "4096", "28.4G", "1.5TiB".  Rounded to the nearest byte.
+ * Return: 0; -EINVAL; -ERANGE when it does not fit a u64.
+ */
+int parse_bytes(const char *s, uint64_t *out);
+
+/*
+ * parse_num() - a finite decimal number of at least 0 (above 0 unless
+ * @zero_ok): a bandwidth, a fraction, a time.
+ * Return: 0 or -EINVAL.
+ */
+int parse_num(const char *s, double *out, bool zero_ok);
 
 /*
  * parse_uint() - decimal digits only, at most @max.
