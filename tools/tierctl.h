@@ -29,8 +29,6 @@ struct tc_cmd {
 extern const struct tc_cmd cmd_topo, cmd_alloc, cmd_bench, cmd_run;
 extern const struct tc_cmd cmd_plan, cmd_model, cmd_migrate, cmd_pool;
 extern const struct tc_cmd cmd_get, cmd_set, cmd_stat, cmd_monitor;
-/* tierctl bench mem (cmd_bench_mem.c), called by cmd_bench's run */
-int bench_mem(const struct tc_cmd *cmd, int argc, char **argv);
 
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
 void tc_error(const struct tc_cmd *cmd, const char *what, int err);

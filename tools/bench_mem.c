@@ -32,7 +32,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -520,33 +519,7 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Output                                                                     */
 
-struct mem_env {
-	char kernel[128], thp_shmem[32], date[32];
-	long cpus;
-};
-
-static void mem_read_env(struct mem_env *e)
-{
-	struct utsname u;
-	time_t t = time(NULL);
-	struct tm tm;
-
-	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "?" : u.release);
-	bench_read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
-			   e->thp_shmem, sizeof(e->thp_shmem));
-	e->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (gmtime_r(&t, &tm))
-		strftime(e->date, sizeof(e->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	else
-		snprintf(e->date, sizeof(e->date), "?");
-}
-
-static const char *tier_word(uint32_t tier)
-{
-	return tier == CXLTIER_TIER_DRAM ? "DRAM" : "CXL";
-}
-
-static void report_table(const struct mem_args *a, const struct mem_env *e,
+static void report_table(const struct mem_args *a, const struct bench_env *e,
 			 const struct mem_node *m, unsigned int nr)
 {
 	static const char *const hdr[] = {
@@ -573,7 +546,7 @@ static void report_table(const struct mem_args *a, const struct mem_env *e,
 	table_init(&t, 14, hdr, 0x3ff9);
 	for (i = 0; i < nr; i++) {
 		table_add(&t, "%u", m[i].tn.node);
-		table_add(&t, "%s", tier_word(m[i].tn.tier));
+		table_add(&t, "%s", tc_tier_name(m[i].tn.tier));
 		table_add(&t, "%s", m[i].cpu_str);
 		table_add(&t, "%u", m[i].threads);
 		table_add(&t, "%s", format_size(m[i].bytes, s1, sizeof(s1)));
@@ -618,7 +591,7 @@ static void json_figure(struct json *j, const char *key, const char *unit,
 	json_f64(j, k, f->max);
 }
 
-static void report_json(const struct mem_args *a, const struct mem_env *e,
+static void report_json(const struct mem_args *a, const struct bench_env *e,
 			const struct mem_node *m, unsigned int nr)
 {
 	struct json j;
@@ -638,7 +611,7 @@ static void report_json(const struct mem_args *a, const struct mem_env *e,
 	for (i = 0; i < nr; i++) {
 		json_obj_open(&j, NULL);
 		json_u64(&j, "node", m[i].tn.node);
-		json_str(&j, "tier", tier_word(m[i].tn.tier));
+		json_str(&j, "tier", tc_tier_name(m[i].tn.tier));
 		json_u64(&j, "cpu_node", m[i].cpu_node);
 		json_str(&j, "cpus_used", m[i].cpu_str);
 		json_u64(&j, "threads", m[i].threads);
@@ -663,7 +636,7 @@ static void report_json(const struct mem_args *a, const struct mem_env *e,
  * or reads; the DMA figures too.
  */
 static void report_tiers(FILE *f, const struct mem_args *a,
-			 const struct mem_env *e, const struct mem_node *m,
+			 const struct bench_env *e, const struct mem_node *m,
 			 unsigned int nr)
 {
 	char s1[SIZE_STRLEN];
@@ -679,7 +652,7 @@ static void report_tiers(FILE *f, const struct mem_args *a,
 	for (i = 0; i < nr; i++)
 		fprintf(f, "node %u cpu-read=%.6g cpu-write=%.6g latency=%.6g\t# %s, %u threads on CPUs %s, %s buffer\n",
 		       m[i].tn.node, m[i].read.med, m[i].write.med, m[i].lat.med,
-		       tier_word(m[i].tn.tier), m[i].threads, m[i].cpu_str,
+		       tc_tier_name(m[i].tn.tier), m[i].threads, m[i].cpu_str,
 		       format_size(m[i].bytes, s1, sizeof(s1)));
 }
 
@@ -712,7 +685,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	bool fmt_given = false;
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	cpu_set_t allowed;
-	struct mem_env e;
+	struct bench_env e;
 	int c, err, ret = 1;
 
 	opterr = 0;
@@ -863,7 +836,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 		if (bench_node(&a, &nodes[i]))
 			goto out;
 
-	mem_read_env(&e);
+	bench_read_env(&e);
 	if (fmt == FMT_JSON)
 		report_json(&a, &e, nodes, nr);
 	else if (fmt == FMT_TIERS)
