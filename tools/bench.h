@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/cxltier.h>
 
 struct json;
 struct table;
@@ -26,7 +27,7 @@ struct tier_ctx;
 /* Node ids a benchmark takes: the nodemask bits it passes to mbind. */
 #define BENCH_NODE_LIMIT	1024
 /* Buffer sizes are whole 2 MiB pages. */
-#define BENCH_HUGE_SIZE		(2ULL << 20)
+#define BENCH_HUGE_SIZE		(1ULL << CXLTIER_HUGE_PAGE_SHIFT)
 
 /* CLOCK_MONOTONIC in milliseconds. */
 double bench_now_ms(void);

@@ -305,8 +305,8 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 		if (run_tier_fault(b, &rows[ROW_TIER_4K], 0, "4 KiB-page buffer"))
 			return -1;
 		bench_step(b, " cxltier-2M");
-		if (run_tier_fault(b, &rows[ROW_TIER_2M], 21,
-				   "2 MiB-page buffer"))
+		if (run_tier_fault(b, &rows[ROW_TIER_2M],
+				   CXLTIER_HUGE_PAGE_SHIFT, "2 MiB-page buffer"))
 			return -1;
 	}
 	bench_step(b, " anon");

@@ -408,7 +408,8 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 
 	memset(&p, 0, sizeof(p));
 	p.mode = CXLTIER_MODE_BIND;
-	p.page_shift = 21;	/* fewer TLB misses in the chase */
+	/* 2 MiB pages: fewer TLB misses in the chase */
+	p.page_shift = CXLTIER_HUGE_PAGE_SHIFT;
 	/* populated: a node out of pages is -ENOMEM here, not a SIGBUS */
 	p.flags = CXLTIER_CREATE_HUGE_FALLBACK | CXLTIER_CREATE_POPULATE;
 	p.nr_nodes = 1;

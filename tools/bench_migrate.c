@@ -301,7 +301,8 @@ static int mig_run(struct bench *b, unsigned int run, void *priv)
 				     &mrows[MROW_TIER_4K_BA]))
 			return -1;
 		bench_step(b, " cxltier-2M");
-		if (run_tier_migrate(b, node_b, 21, &mrows[MROW_TIER_2M_AB],
+		if (run_tier_migrate(b, node_b, CXLTIER_HUGE_PAGE_SHIFT,
+				     &mrows[MROW_TIER_2M_AB],
 				     &mrows[MROW_TIER_2M_BA]))
 			return -1;
 	}
