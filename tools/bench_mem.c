@@ -38,6 +38,7 @@
 
 #include "bench.h"
 #include "table.h"
+#include "tier_plan.h"
 #include "tierctl.h"
 #include "util.h"
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "json.h"
+#include "tier_plan.h"
 #include "tierctl.h"
 
 /* One option table for both: each refuses the other's one option. */
