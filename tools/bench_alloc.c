@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * tierctl bench alloc: small-allocation throughput, alloc/free pairs per
- * second of a tier_pool against glibc malloc, 1 and 2 threads, fixed size
+ * second of a tier_arena against glibc malloc, 1 and 2 threads, fixed size
  * streams.
  */
 #include <errno.h>
@@ -21,11 +21,11 @@
 #define ALLOC_RING		256		/* live objects per thread */
 #define ALLOC_MAX_THREADS	2
 
-enum alloc_impl { IMPL_POOL, IMPL_MALLOC, NR_IMPLS };
+enum alloc_impl { IMPL_ARENA, IMPL_MALLOC, NR_IMPLS };
 
-static const char *const impl_name[NR_IMPLS] = { "tier_pool", "malloc" };
+static const char *const impl_name[NR_IMPLS] = { "tier_arena", "malloc" };
 static const char *const impl_label[NR_IMPLS] = {
-	"tier_pool", "glibc malloc",
+	"tier_arena", "glibc malloc",
 };
 
 /* Fixed workloads: sizes log-uniform over [lo, hi], one stream per seed. */
@@ -49,7 +49,7 @@ struct alloc_row {
 static struct alloc_row alloc_rows[NR_WORKLOADS][ALLOC_MAX_THREADS][NR_IMPLS];
 
 struct alloc_thread {
-	struct tier_pool *pool;		/* NULL: malloc */
+	struct tier_arena *arena;	/* NULL: malloc */
 	const size_t *sizes;		/* ops entries */
 	uint64_t ops;
 	pthread_barrier_t *start;
@@ -94,10 +94,10 @@ static void *alloc_worker(void *arg)
 		unsigned int k = (unsigned int)(i * 7 % ALLOC_RING);
 		void *p;
 
-		if (t->pool) {
-			if (ring[k] && tier_pool_free(t->pool, ring[k]))
+		if (t->arena) {
+			if (ring[k] && tier_arena_free(t->arena, ring[k]))
 				t->err = -EINVAL;
-			if (tier_pool_alloc(t->pool, t->sizes[i], 0, &p))
+			if (tier_arena_alloc(t->arena, t->sizes[i], 0, &p))
 				p = NULL;
 		} else {
 			free(ring[k]);
@@ -111,8 +111,8 @@ static void *alloc_worker(void *arg)
 		ring[k] = p;
 	}
 	for (i = 0; i < ALLOC_RING; i++) {
-		if (t->pool)
-			tier_pool_free(t->pool, ring[i]);
+		if (t->arena)
+			tier_arena_free(t->arena, ring[i]);
 		else
 			free(ring[i]);
 	}
@@ -120,7 +120,7 @@ static void *alloc_worker(void *arg)
 }
 
 /* One run: @nthreads threads, each its own size stream; ms of the run. */
-static int alloc_run(struct tier_pool *pool, size_t *const *sizes,
+static int alloc_run(struct tier_arena *arena, size_t *const *sizes,
 		     unsigned int nthreads, uint64_t ops, double *ms)
 {
 	struct alloc_thread t[ALLOC_MAX_THREADS];
@@ -131,7 +131,7 @@ static int alloc_run(struct tier_pool *pool, size_t *const *sizes,
 
 	pthread_barrier_init(&start, NULL, nthreads + 1);
 	for (i = 0; i < nthreads; i++) {
-		t[i] = (struct alloc_thread){ .pool = pool, .sizes = sizes[i],
+		t[i] = (struct alloc_thread){ .arena = arena, .sizes = sizes[i],
 					      .ops = ops, .start = &start };
 		if (pthread_create(&t[i].tid, NULL, alloc_worker, &t[i]))
 			break;
@@ -140,7 +140,7 @@ static int alloc_run(struct tier_pool *pool, size_t *const *sizes,
 	if (started < nthreads) {
 		/* let the started ones go, then report */
 		for (i = started; i < nthreads; i++) {
-			t[i] = (struct alloc_thread){ .pool = pool, .sizes = sizes[i],
+			t[i] = (struct alloc_thread){ .arena = arena, .sizes = sizes[i],
 						      .ops = 0, .start = &start };
 			if (pthread_create(&t[i].tid, NULL, alloc_worker, &t[i]))
 				abort();	/* cannot release the barrier */
@@ -159,17 +159,17 @@ static int alloc_run(struct tier_pool *pool, size_t *const *sizes,
 	return err;
 }
 
-/* Every byte the pool holds is on the policy's nodes. */
+/* Every byte the arena holds is on the policy's nodes. */
 static int alloc_check_placement(const struct tc_cmd *cmd,
-				 struct tier_pool *pool,
+				 struct tier_arena *arena,
 				 const struct tier_policy *p)
 {
-	struct tier_pool_stat st;
+	struct tier_arena_stat st;
 	uint32_t i, k;
-	int err = tier_pool_stat(pool, &st);
+	int err = tier_arena_stat(arena, &st);
 
 	if (err) {
-		tc_error(cmd, "pool stat", err);
+		tc_error(cmd, "arena stat", err);
 		return -1;
 	}
 	for (i = 0; i < st.nr_resident; i++) {
@@ -177,7 +177,7 @@ static int alloc_check_placement(const struct tc_cmd *cmd,
 			if (p->nodes[k].node == st.resident[i].node)
 				break;
 		if (k == p->nr_nodes) {
-			tc_errorf(cmd, "placement: %llu bytes of the pool on node %u, outside the policy",
+			tc_errorf(cmd, "placement: %llu bytes of the arena on node %u, outside the policy",
 				  (unsigned long long)st.resident[i].bytes,
 				  st.resident[i].node);
 			return -1;
@@ -218,7 +218,7 @@ struct alloc {
 	uint64_t ops, maxt;
 	struct tier_policy policy;
 	char policy_str[TIER_POLICY_STRLEN];
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	size_t *sizes[NR_WORKLOADS][ALLOC_MAX_THREADS];
 };
 
@@ -276,7 +276,7 @@ static void alloc_report_table(const struct bench *b, const struct alloc *a)
 	struct table tb;
 
 	tc_print_backend(stdout, b->ctx);
-	printf("bench alloc: pool policy %s; %u runs each, interleaved; %llu alloc/free pairs per thread per run, %d live objects per thread; kernel %s, %ld CPUs\n",
+	printf("bench alloc: arena policy %s; %u runs each, interleaved; %llu alloc/free pairs per thread per run, %d live objects per thread; kernel %s, %ld CPUs\n",
 	       a->policy_str, (unsigned int)b->runs, (unsigned long long)a->ops,
 	       ALLOC_RING, b->env.kernel, b->env.cpus);
 	printf("Mpairs/s = 10^6 alloc+free pairs per second, all threads together; one write per object; VS MALLOC = median / glibc malloc's median\n");
@@ -341,7 +341,10 @@ static int alloc_option(struct bench *b, int c, void *priv)
 	}
 }
 
-/* The policy (default: bind to the first node with CPUs), the pool, the streams. */
+/*
+ * The policy (default: bind to the first node with CPUs), the arena, the
+ * size streams.
+ */
 static int alloc_setup(struct bench *b, void *priv)
 {
 	char what[TIER_POLICY_STRLEN + 32];
@@ -360,9 +363,9 @@ static int alloc_setup(struct bench *b, void *priv)
 		tier_policy_format(&a->policy, a->policy_str,
 				   sizeof(a->policy_str));
 	}
-	err = tier_pool_create(b->ctx, &a->policy, NULL, &a->pool);
+	err = tier_arena_create(b->ctx, &a->policy, NULL, &a->arena);
 	if (err) {
-		snprintf(what, sizeof(what), "pool with policy %s", a->policy_str);
+		snprintf(what, sizeof(what), "arena with policy %s", a->policy_str);
 		tc_error(b->cmd, what, err);
 		return 1;
 	}
@@ -395,7 +398,7 @@ static int alloc_bench_run(struct bench *b, unsigned int run, void *priv)
 
 				bench_step(b, " %s/%s/%ut", impl_name[i],
 					   alloc_workloads[w].name, t);
-				err = alloc_run(i == IMPL_POOL ? a->pool : NULL,
+				err = alloc_run(i == IMPL_ARENA ? a->arena : NULL,
 						a->sizes[w], t, a->ops, &ms);
 				if (err) {
 					bench_end_line(b);
@@ -416,7 +419,7 @@ static int alloc_report(struct bench *b, void *priv)
 {
 	struct alloc *a = priv;
 
-	if (alloc_check_placement(b->cmd, a->pool, &a->policy))
+	if (alloc_check_placement(b->cmd, a->arena, &a->policy))
 		return 1;
 	if (b->json)
 		alloc_report_json(b, a);
@@ -434,7 +437,7 @@ static void alloc_cleanup(struct bench *b, void *priv)
 	for (w = 0; w < NR_WORKLOADS; w++)
 		for (t = 0; t < ALLOC_MAX_THREADS; t++)
 			free(a->sizes[w][t]);
-	tier_pool_destroy(a->pool);
+	tier_arena_destroy(a->arena);
 }
 
 static const struct bench_def alloc_def = {

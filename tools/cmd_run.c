@@ -77,7 +77,7 @@ static int run_run(const struct tc_cmd *cmd, int argc, char **argv)
 	const char *policy_arg = NULL, *old;
 	bool strict = false, report = false;
 	uint64_t threshold = 1 << 20;
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	struct tier_policy p;
 	struct tier_ctx *ctx;
 	int c, err;
@@ -115,17 +115,17 @@ static int run_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tc_parse_policy(cmd, "--policy", policy_arg, &p, canon,
 			    sizeof(canon)))
 		return 1;
-	/* what the program's pool will do, tried here, where errors are clear */
+	/* what the program's arena will do, tried here, where errors are clear */
 	if (tc_open(cmd, &ctx))
 		return 1;
-	err = tier_pool_create(ctx, &p, NULL, &pool);
+	err = tier_arena_create(ctx, &p, NULL, &arena);
 	if (err) {
 		snprintf(what, sizeof(what), "policy %s", canon);
 		tc_error(cmd, what, err);
 		tier_close(ctx);
 		return 1;
 	}
-	tier_pool_destroy(pool);
+	tier_arena_destroy(arena);
 	tier_close(ctx);
 	if (find_preload(cmd, lib, sizeof(lib)))
 		return 1;
@@ -162,7 +162,7 @@ const struct tc_cmd cmd_run = {
 	.help =
 "Runs CMD unchanged, with every malloc, calloc, realloc, posix_memalign,\n"
 "aligned_alloc, memalign, valloc and pvalloc of at least BYTES served by a\n"
-"libtier pool under POLICY (LD_PRELOAD of libtier-preload.so); smaller ones\n"
+"libtier arena under POLICY (LD_PRELOAD of libtier-preload.so); smaller ones\n"
 "go to the program's malloc as before.  free() and realloc() route by\n"
 "address.  The policy is tried first, so a bad one fails here.  The exit\n"
 "status is CMD's; 127 when CMD is not found, 126 when it cannot run.\n"
