@@ -60,10 +60,10 @@ static const char *tune_why(int err)
 static void einval_hint(const char *key, const char *value, char *buf,
 			size_t len)
 {
-	static const char *const weighted[] = { "weighted", "split" };
-	static const char *const plain[] = { "bind", "preferred", "interleave" };
-	const char *sp;
-	size_t i, ml;
+	size_t ml = strcspn(value, " ");
+	const char *name;
+	char word[16];
+	uint32_t mode;
 
 	if (!strcmp(key, "default_page_size")) {
 		snprintf(buf, len, "the page size in bytes: 4096 or 2097152");
@@ -77,25 +77,24 @@ static void einval_hint(const char *key, const char *value, char *buf,
 		snprintf(buf, len, "a byte count or \"max\"");
 		return;
 	}
-	sp = strchr(value, ' ');
-	ml = sp ? (size_t)(sp - value) : strlen(value);
-	for (i = 0; i < 2; i++)
-		if (ml == strlen(weighted[i]) && !strncmp(value, weighted[i], ml)) {
+	/* the first word, when it names a mode (libtier's names) */
+	snprintf(word, sizeof(word), "%.*s", (int)ml, value);
+	if (ml < sizeof(word) && !tier_mode_parse(word, &mode)) {
+		if (mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT)
 			snprintf(buf, len, "%s needs node:weight for each node, "
 				 "weights 1 to %u, e.g. \"%s 0:3,2:1\"",
-				 weighted[i], CXLTIER_MAX_WEIGHT, weighted[i]);
-			return;
-		}
-	for (i = 0; i < 3; i++)
-		if (ml == strlen(plain[i]) && !strncmp(value, plain[i], ml)) {
+				 word, CXLTIER_MAX_WEIGHT, word);
+		else
 			snprintf(buf, len, "%s takes node ids without weights, "
 				 "each a possible node named once, at most %u, "
-				 "e.g. \"%s 0,2\"", plain[i],
-				 CXLTIER_MAX_POLICY_NODES, plain[i]);
-			return;
-		}
-	snprintf(buf, len, "\"none\" or \"MODE NODES\", MODE one of bind, "
-		 "preferred, interleave, weighted, split");
+				 "e.g. \"%s 0,2\"", word,
+				 CXLTIER_MAX_POLICY_NODES, word);
+		return;
+	}
+	snprintf(buf, len, "\"none\" or \"MODE NODES\", MODE one of ");
+	for (mode = 0; (name = tier_mode_name(mode)); mode++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 mode ? ", " : "", name);
 }
 
 static int get_one(const struct tc_cmd *cmd, const char *key, bool json)

@@ -162,15 +162,9 @@ void tc_json_backend(struct json *j, const struct tier_ctx *ctx)
 
 const char *tc_mode_name(uint32_t mode)
 {
-	static const char *const names[] = {
-		[CXLTIER_MODE_BIND] = "bind",
-		[CXLTIER_MODE_PREFERRED] = "preferred",
-		[CXLTIER_MODE_INTERLEAVE] = "interleave",
-		[CXLTIER_MODE_WEIGHTED] = "weighted",
-		[CXLTIER_MODE_SPLIT] = "split",
-	};
+	const char *name = tier_mode_name(mode);
 
-	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+	return name ? name : "?";
 }
 
 const char *tc_tier_name(unsigned int tier)

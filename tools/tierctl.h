@@ -92,7 +92,7 @@ void tc_print_backend(FILE *f, const struct tier_ctx *ctx);
 /* "backend" and "module_error" members of JSON output. */
 void tc_json_backend(struct json *j, const struct tier_ctx *ctx);
 
-/* CXLTIER_MODE_x's name as policies spell it ("bind", ...), or "?". */
+/* CXLTIER_MODE_x's name (libtier's tier_mode_name()), or "?". */
 const char *tc_mode_name(uint32_t mode);
 
 const char *tc_tier_name(unsigned int tier);
