@@ -91,7 +91,7 @@ int bench_parse_runs(const struct tc_cmd *cmd, const char *arg, uint64_t *runs)
 int bench_parse_size(const struct tc_cmd *cmd, const char *opt,
 		     const char *arg, uint64_t *size)
 {
-	int err = parse_size(arg, size);
+	int err = tier_size_parse(arg, size);
 
 	if (err || *size < BENCH_HUGE_SIZE || *size % BENCH_HUGE_SIZE ||
 	    *size > SIZE_MAX / 2) {

@@ -113,7 +113,7 @@ static int class_line(const struct tc_cmd *cmd, const char *where,
 				  where, words[i]);
 			return -1;
 		}
-		if (parse_bytes(val, fields[k])) {
+		if (tier_size_parse(val, fields[k])) {
 			tc_errorf(cmd, "%s: %s=%s: not a size (e.g. 4096, 1.5G)",
 				  where, keys[k], val);
 			return -1;

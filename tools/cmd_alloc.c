@@ -375,18 +375,23 @@ static int set_size_option(const struct tc_cmd *cmd, struct policy_options *po,
 			   uint32_t *shift)
 {
 	static const char units[] = "\0KMG";	/* the grammar's units */
-	unsigned int sh, u;
 	size_t len = strlen(po->added);
+	unsigned int sh, u;
+	uint64_t v;
 	int err;
 
 	if (!arg)
 		return 0;
-	err = parse_pow2(arg, &sh);
-	if (err) {
-		tc_errorf(cmd, "%s %s: %s", opt, arg, err == -EDOM ?
-			  "not a power of two" : "not a size (e.g. 4K, 64K, 2M)");
+	err = tier_size_parse(arg, &v);
+	if (err == -EINVAL) {
+		tc_errorf(cmd, "%s %s: not a size (e.g. 4K, 64K, 2M)", opt, arg);
 		return 1;
 	}
+	if (err || !v || (v & (v - 1))) {
+		tc_errorf(cmd, "%s %s: not a power of two", opt, arg);
+		return 1;
+	}
+	sh = (unsigned int)__builtin_ctzll(v);
 	if (*shift == sh)
 		return 0;
 	if (*shift) {
@@ -489,7 +494,7 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 0);
 		return 1;
 	}
-	err = parse_size(size_arg, &size);
+	err = tier_size_parse(size_arg, &size);
 	if (err || !size || size > SIZE_MAX) {
 		tc_errorf(cmd, "--size %s: %s", size_arg,
 			  err == -EINVAL ? "not a size (e.g. 4096, 64K, 64M, 1G)" :

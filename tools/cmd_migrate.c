@@ -312,7 +312,7 @@ static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 			policy_arg = optarg;
 			break;
 		case OPT_RATE:
-			if (parse_size(optarg, &rate)) {
+			if (tier_size_parse(optarg, &rate)) {
 				tc_errorf(cmd, "--rate %s: not bytes per second (e.g. 100M)",
 					  optarg);
 				return 1;

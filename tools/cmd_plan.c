@@ -160,7 +160,7 @@ const struct tc_cmd cmd_plan = {
 "\n"
 "Workload, one of:\n"
 "  --model NAME          qwen2.5-7b, mistral-nemo-12b\n"
-"  --params P --layers L --hidden H   any other transformer (P: 7.6G or digits)\n"
+"  --params P --layers L --hidden H   any other transformer (P: 7.5G or digits)\n"
 "  --classes FILE        tensor classes given directly (format below)\n"
 "and for a model:\n"
 "  --batch B             micro-batch per GPU (default 1)\n"

@@ -88,7 +88,7 @@ static int run_run(const struct tc_cmd *cmd, int argc, char **argv)
 		switch (c) {
 		case OPT_POLICY: policy_arg = optarg; break;
 		case OPT_THRESHOLD:
-			err = parse_size(optarg, &threshold);
+			err = tier_size_parse(optarg, &threshold);
 			if (err || !threshold) {
 				tc_errorf(cmd, "--threshold %s: %s", optarg,
 					  err == -ERANGE ? "too large" :

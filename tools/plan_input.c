@@ -110,8 +110,8 @@ static int get_workload(const struct tc_cmd *cmd, const struct plan_args *a,
 			return -1;
 		}
 		memset(m, 0, sizeof(*m));
-		if (parse_bytes(a->params, &m->params) || !m->params) {
-			tc_errorf(cmd, "--params %s: not a parameter count (e.g. 7615616512, 7.6G)",
+		if (tier_size_parse(a->params, &m->params) || !m->params) {
+			tc_errorf(cmd, "--params %s: not a parameter count (e.g. 7615616512, 7.5G)",
 				  a->params);
 			return -1;
 		}
@@ -158,11 +158,11 @@ static int get_host(const struct tc_cmd *cmd, const struct plan_args *a,
 	if (a->dram) {
 		uint64_t dram, cxl = 0, n = 0, i, each;
 
-		if (parse_size(a->dram, &dram) || !dram) {
+		if (tier_size_parse(a->dram, &dram) || !dram) {
 			tc_errorf(cmd, "--dram %s: not a size above 0 (e.g. 100G)", a->dram);
 			return -1;
 		}
-		if (a->cxl && parse_size(a->cxl, &cxl)) {
+		if (a->cxl && tier_size_parse(a->cxl, &cxl)) {
 			tc_errorf(cmd, "--cxl %s: not a size (e.g. 256G)", a->cxl);
 			return -1;
 		}

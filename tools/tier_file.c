@@ -47,7 +47,7 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			if (!strcmp(words[i], "llc") && val) {
 				uint64_t b;
 
-				if (parse_bytes(val, &b)) {
+				if (tier_size_parse(val, &b)) {
 					tc_errorf(cmd, "%s: llc=%s: not a size", where, val);
 					return -1;
 				}
@@ -105,7 +105,7 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 							  CXLTIER_TIER_CXL;
 			for (i = 3; i < n; i++)
 				if (!strncmp(words[i], "capacity=", 9) &&
-				    parse_bytes(words[i] + 9, &cap))
+				    tier_size_parse(words[i] + 9, &cap))
 					cap = 0;
 			if (!cap) {
 				tc_errorf(cmd, "%s: node %s is not in the host: capacity= (above 0) is required",
@@ -148,7 +148,7 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			continue;
 		}
 		if (val && !strcmp(words[i], "capacity")) {
-			if (parse_bytes(val, &nd->capacity)) {
+			if (tier_size_parse(val, &nd->capacity)) {
 				tc_errorf(cmd, "%s: capacity=%s: not a size", where, val);
 				return -1;
 			}

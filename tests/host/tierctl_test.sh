@@ -73,7 +73,7 @@ while grep -qw "$absent" <<< "$(nodes_with_memory)"; do
 done
 expect_fail "alloc on an absent node" "^tierctl alloc: create 1M buffer, policy bind:$absent: No such device$" alloc --node "$absent" --size 1M
 expect_fail "alloc: node id out of range" "^tierctl alloc: create 1M buffer, policy bind:1048576: Invalid argument$" alloc --node 1048576 --size 1M
-expect_fail "alloc: larger than the node" "^tierctl alloc: create .* buffer, policy bind:$node0: File too large$" alloc --node "$node0" --size 1P
+expect_fail "alloc: larger than the node" "^tierctl alloc: create .* buffer, policy bind:$node0: File too large$" alloc --node "$node0" --size 1024T
 expect_fail "alloc: bad size" "^tierctl alloc: --size 1Q: not a size" alloc --node "$node0" --size 1Q
 expect_fail "alloc: zero size" "^tierctl alloc: --size 0: must be at least 1 byte$" alloc --node "$node0" --size 0
 expect_fail "alloc: size overflows" "^tierctl alloc: --size 99999999T: too large$" alloc --node "$node0" --size 99999999T
