@@ -375,21 +375,22 @@ void bench_json_rows(struct json *j, const struct bench_row *rows,
 /* ------------------------------------------------------------------------ */
 /* Buffers on b->node                                                         */
 
-int bench_check_buf(struct bench *b, struct tier_buf *buf, const char *what)
+int bench_check_buf(const struct tc_cmd *cmd, struct tier_buf *buf,
+		    uint32_t node, const char *what)
 {
 	struct tier_buf_stat st;
 	int err = tier_buf_stat(buf, &st);
 
 	if (err) {
-		tc_error(b->cmd, "stat buffer", err);
+		tc_error(cmd, "stat buffer", err);
 		return -1;
 	}
 	if (st.resident_bytes != st.map_length || st.nr_resident != 1 ||
-	    st.resident[0].node != b->node) {
-		tc_errorf(b->cmd, "%s: placement: %llu of %llu bytes resident, %u nodes, first %u; expected all on node %u",
+	    st.resident[0].node != node) {
+		tc_errorf(cmd, "%s: placement: %llu of %llu bytes resident, %u nodes, first %u; expected all on node %u",
 			  what, (unsigned long long)st.resident_bytes,
 			  (unsigned long long)st.map_length, st.nr_resident,
-			  st.nr_resident ? st.resident[0].node : 0, b->node);
+			  st.nr_resident ? st.resident[0].node : 0, node);
 		return -1;
 	}
 	return 0;

@@ -179,8 +179,9 @@ void bench_json_rows(struct json *j, const struct bench_row *rows,
 /* A cxltier buffer bound to b->node; 0, or -1 after an error message. */
 int bench_create_buf(struct bench *b, uint64_t len, unsigned int page_shift,
 		     uint32_t flags, struct tier_buf **buf, const char *what);
-/* The buffer is all resident on b->node; 0, or -1 after an error message. */
-int bench_check_buf(struct bench *b, struct tier_buf *buf, const char *what);
+/* The buffer is all resident on @node; 0, or -1 after an error message. */
+int bench_check_buf(const struct tc_cmd *cmd, struct tier_buf *buf,
+		    uint32_t node, const char *what);
 /* An anonymous private mapping bound to b->node, 4 KiB pages; NULL: error. */
 char *bench_anon_map(struct bench *b, size_t len);
 /* Every page of the mapping is on b->node; 0, or -1 after an error message. */

@@ -127,7 +127,7 @@ static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 	if (bench_create_buf(b, len, shift, flags, &buf, what))
 		return -1;
 	*create_ms = bench_now_ms() - t0;
-	if (populate && bench_check_buf(b, buf, what))
+	if (populate && bench_check_buf(b->cmd, buf, b->node, what))
 		goto out;
 	err = tier_buf_map(buf, &addr);
 	if (err) {
@@ -142,7 +142,7 @@ static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 				  what, b->node);
 		goto out;
 	}
-	if (!populate && bench_check_buf(b, buf, what))
+	if (!populate && bench_check_buf(b->cmd, buf, b->node, what))
 		goto out;
 	ret = 0;
 out:
@@ -180,40 +180,28 @@ static int run_tier_populate(struct bench *b)
 	return 0;
 }
 
-static int run_anon_fault(struct bench *b)
+/*
+ * An anonymous mbind mapping made ready, timed: touched page by page, or
+ * by one memset (@use_memset); then checked to be all on the node.
+ */
+static int run_anon(struct bench *b, struct bench_row *r, bool use_memset,
+		    const char *what)
 {
-	struct bench_row *r = &rows[ROW_ANON];
-	char *p = bench_anon_map(b, r->bytes);
-	int ret = -1;
-
-	if (!p)
-		return -1;
-	if (guarded_touch(p, r->bytes, b->page, &r->ms[r->n])) {
-		tc_errorf(b->cmd, "anonymous mapping: SIGBUS");
-		goto out;
-	}
-	if (bench_anon_check(b, p, r->bytes, "anonymous mapping"))
-		goto out;
-	r->n++;
-	ret = 0;
-out:
-	munmap(p, r->bytes);
-	return ret;
-}
-
-static int run_memset(struct bench *b)
-{
-	struct bench_row *r = &rows[ROW_MEMSET];
 	char *p = bench_anon_map(b, r->bytes);
 	double t0;
 	int ret = -1;
 
 	if (!p)
 		return -1;
-	t0 = bench_now_ms();
-	memset(p, 0, r->bytes);
-	r->ms[r->n] = bench_now_ms() - t0;
-	if (bench_anon_check(b, p, r->bytes, "memset mapping"))
+	if (use_memset) {
+		t0 = bench_now_ms();
+		memset(p, 0, r->bytes);
+		r->ms[r->n] = bench_now_ms() - t0;
+	} else if (guarded_touch(p, r->bytes, b->page, &r->ms[r->n])) {
+		tc_errorf(b->cmd, "%s: SIGBUS", what);
+		goto out;
+	}
+	if (bench_anon_check(b, p, r->bytes, what))
 		goto out;
 	r->n++;
 	ret = 0;
@@ -310,7 +298,7 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 			return -1;
 	}
 	bench_step(b, " anon");
-	if (run_anon_fault(b))
+	if (run_anon(b, &rows[ROW_ANON], false, "anonymous mapping"))
 		return -1;
 	if (b->module) {
 		bench_step(b, " populate-%s", sz);
@@ -318,7 +306,7 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 			return -1;
 	}
 	bench_step(b, " memset-%s", sz);
-	return run_memset(b);
+	return run_anon(b, &rows[ROW_MEMSET], true, "memset mapping");
 }
 
 static int fault_report(struct bench *b, void *priv)

@@ -375,22 +375,10 @@ struct mem_args {
 static int mem_check_buf(const struct mem_args *a, struct tier_buf *buf,
 			 uint32_t node)
 {
-	struct tier_buf_stat st;
-	int err = tier_buf_stat(buf, &st);
+	char what[32];
 
-	if (err) {
-		tc_error(a->cmd, "stat buffer", err);
-		return -1;
-	}
-	if (st.resident_bytes != st.map_length || st.nr_resident != 1 ||
-	    st.resident[0].node != node) {
-		tc_errorf(a->cmd, "node %u: placement: %llu of %llu bytes resident, on %u nodes, first %u; expected all on node %u",
-			  node, (unsigned long long)st.resident_bytes,
-			  (unsigned long long)st.map_length, st.nr_resident,
-			  st.nr_resident ? st.resident[0].node : 0, node);
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof(what), "node %u", node);
+	return bench_check_buf(a->cmd, buf, node, what);
 }
 
 static int bench_node(const struct mem_args *a, struct mem_node *m)
