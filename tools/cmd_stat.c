@@ -29,6 +29,20 @@ static void policy_str(const struct tier_nl_buf *b, char *s, size_t len)
 
 static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 {
+	static const struct json_field head[] = {
+		JSON_UINT(tier_nl_buf, id), JSON_UINT(tier_nl_buf, pid),
+		JSON_UINT(tier_nl_buf, uid), JSON_UINT(tier_nl_buf, length),
+	};
+	static const struct json_field migration[] = {
+		JSON_UINT(tier_nl_buf, spilled_bytes),
+		JSON_UINT_AS("migrations", tier_nl_buf, migrate_seq),
+		JSON_UINT(tier_nl_buf, migrate_state),
+	};
+	static const struct json_field moved[] = {
+		JSON_UINT(tier_nl_buf, migrate_moved_bytes),
+		JSON_UINT(tier_nl_buf, migrate_skipped_bytes),
+		JSON_UINT(tier_nl_buf, migrate_failed_bytes),
+	};
 	char pol[TIER_POLICY_STRLEN];
 	int i;
 	uint32_t k;
@@ -37,10 +51,7 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 	for (i = 0; i < nr; i++) {
 		policy_str(&b[i], pol, sizeof(pol));
 		json_obj_open(j, NULL);
-		json_u64(j, "id", b[i].id);
-		json_u64(j, "pid", b[i].pid);
-		json_u64(j, "uid", b[i].uid);
-		json_u64(j, "length", b[i].length);
+		JSON_FIELDS(j, &b[i], head);
 		json_str(j, "mode", tc_mode_name(b[i].policy.mode));
 		json_str(j, "policy", pol);
 		json_u64(j, "page_size", 1ULL << b[i].policy.page_shift);
@@ -54,13 +65,9 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 			json_obj_close(j);
 		}
 		json_arr_close(j);
-		json_u64(j, "spilled_bytes", b[i].spilled_bytes);
-		json_u64(j, "migrations", b[i].migrate_seq);
-		json_u64(j, "migrate_state", b[i].migrate_state);
+		JSON_FIELDS(j, &b[i], migration);
 		json_i64(j, "migrate_error", b[i].migrate_error);
-		json_u64(j, "migrate_moved_bytes", b[i].migrate_moved_bytes);
-		json_u64(j, "migrate_skipped_bytes", b[i].migrate_skipped_bytes);
-		json_u64(j, "migrate_failed_bytes", b[i].migrate_failed_bytes);
+		JSON_FIELDS(j, &b[i], moved);
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -68,6 +75,20 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 
 static void nodes_json(struct json *j, const struct tier_nl_node *n, int nr)
 {
+	static const struct json_field memory[] = {
+		JSON_UINT(tier_nl_node, total_bytes),
+		JSON_UINT(tier_nl_node, free_bytes),
+	};
+	static const struct json_field held[] = {	/* and counters */
+		JSON_UINT(tier_nl_node, used_bytes),
+		JSON_UINT(tier_nl_node, reserved_bytes),
+		JSON_UINT(tier_nl_node, pool_bytes),
+		JSON_UINT(tier_nl_node, alloc_pages),
+		JSON_UINT(tier_nl_node, spill_pages),
+		JSON_UINT(tier_nl_node, migrate_in_pages),
+		JSON_UINT(tier_nl_node, migrate_out_pages),
+		JSON_UINT(tier_nl_node, fault_failures),
+	};
 	int i;
 
 	json_arr_open(j, "nodes");
@@ -76,20 +97,12 @@ static void nodes_json(struct json *j, const struct tier_nl_node *n, int nr)
 		json_u64(j, "node", n[i].node);
 		json_str(j, "tier", n[i].tier == TIER_NL_TIER_NONE ? NULL :
 			 tc_tier_name(n[i].tier));
-		json_u64(j, "total_bytes", n[i].total_bytes);
-		json_u64(j, "free_bytes", n[i].free_bytes);
+		JSON_FIELDS(j, &n[i], memory);
 		if (n[i].quota_bytes == TIER_QUOTA_UNLIMITED)
 			json_null(j, "quota_bytes");
 		else
 			json_u64(j, "quota_bytes", n[i].quota_bytes);
-		json_u64(j, "used_bytes", n[i].used_bytes);
-		json_u64(j, "reserved_bytes", n[i].reserved_bytes);
-		json_u64(j, "pool_bytes", n[i].pool_bytes);
-		json_u64(j, "alloc_pages", n[i].alloc_pages);
-		json_u64(j, "spill_pages", n[i].spill_pages);
-		json_u64(j, "migrate_in_pages", n[i].migrate_in_pages);
-		json_u64(j, "migrate_out_pages", n[i].migrate_out_pages);
-		json_u64(j, "fault_failures", n[i].fault_failures);
+		JSON_FIELDS(j, &n[i], held);
 		json_obj_close(j);
 	}
 	json_arr_close(j);

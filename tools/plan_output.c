@@ -19,19 +19,30 @@ static double gib(double gbps)
 
 static void json_host(struct json *j, const struct plan_input *in)
 {
+	static const struct json_field host_fields[] = {
+		JSON_DOUBLE(tier_model_host, link_h2d_gbps),
+		JSON_DOUBLE(tier_model_host, link_d2h_gbps),
+		JSON_DOUBLE(tier_model_host, llc_bytes),
+		JSON_DOUBLE(tier_model_host, llc_gbps),
+		JSON_DOUBLE(tier_model_host, llc_miss_floor),
+		JSON_DOUBLE(tier_model_host, step_overhead_s),
+		JSON_DOUBLE(tier_model_host, gpu_tflops),
+		JSON_DOUBLE(tier_model_host, cpu_max_gbps),
+	};
+	static const struct json_field node_fields[] = {
+		JSON_UINT(tier_model_node, capacity),
+		JSON_DOUBLE(tier_model_node, cpu_read_gbps),
+		JSON_DOUBLE(tier_model_node, cpu_write_gbps),
+		JSON_DOUBLE(tier_model_node, dma_h2d_gbps),
+		JSON_DOUBLE(tier_model_node, dma_d2h_gbps),
+		JSON_DOUBLE(tier_model_node, latency_ns),
+	};
 	const struct tier_model_host *h = &in->host;
 	uint32_t i;
 
 	json_obj_open(j, "host");
 	json_str(j, "source", in->host_source);
-	json_f64(j, "link_h2d_gbps", h->link_h2d_gbps);
-	json_f64(j, "link_d2h_gbps", h->link_d2h_gbps);
-	json_f64(j, "llc_bytes", h->llc_bytes);
-	json_f64(j, "llc_gbps", h->llc_gbps);
-	json_f64(j, "llc_miss_floor", h->llc_miss_floor);
-	json_f64(j, "step_overhead_s", h->step_overhead_s);
-	json_f64(j, "gpu_tflops", h->gpu_tflops);
-	json_f64(j, "cpu_max_gbps", h->cpu_max_gbps);
+	JSON_FIELDS(j, h, host_fields);
 	json_arr_open(j, "nodes");
 	for (i = 0; i < h->nr_nodes; i++) {
 		const struct tier_model_node *n = &h->nodes[i];
@@ -39,12 +50,7 @@ static void json_host(struct json *j, const struct plan_input *in)
 		json_obj_open(j, NULL);
 		json_u64(j, "node", n->node);
 		json_str(j, "tier", tc_tier_name(n->tier));
-		json_u64(j, "capacity", n->capacity);
-		json_f64(j, "cpu_read_gbps", n->cpu_read_gbps);
-		json_f64(j, "cpu_write_gbps", n->cpu_write_gbps);
-		json_f64(j, "dma_h2d_gbps", n->dma_h2d_gbps);
-		json_f64(j, "dma_d2h_gbps", n->dma_d2h_gbps);
-		json_f64(j, "latency_ns", n->latency_ns);
+		JSON_FIELDS(j, n, node_fields);
 		json_bool(j, "local", n->flags & TIER_MODEL_NODE_LOCAL);
 		json_bool(j, "pinnable", n->flags & TIER_MODEL_NODE_PINNABLE);
 		json_obj_close(j);
@@ -55,18 +61,23 @@ static void json_host(struct json *j, const struct plan_input *in)
 
 static void json_workload(struct json *j, const struct plan_input *in)
 {
+	static const struct json_field llm_fields[] = {
+		JSON_UINT(tier_llm, params), JSON_UINT(tier_llm, layers),
+		JSON_UINT(tier_llm, hidden), JSON_UINT(tier_llm, batch),
+		JSON_UINT(tier_llm, seq), JSON_UINT(tier_llm, grad_accum),
+	};
+	static const struct json_field class_fields[] = {
+		JSON_UINT(tier_class, bytes), JSON_UINT(tier_class, cpu_read),
+		JSON_UINT(tier_class, cpu_write), JSON_UINT(tier_class, h2d),
+		JSON_UINT(tier_class, d2h),
+	};
 	const struct tier_workload *w = &in->w;
 	uint32_t c;
 
 	json_obj_open(j, "workload");
 	if (in->is_llm) {
 		json_str(j, "model", in->llm.name);
-		json_u64(j, "params", in->llm.params);
-		json_u64(j, "layers", in->llm.layers);
-		json_u64(j, "hidden", in->llm.hidden);
-		json_u64(j, "batch", in->llm.batch);
-		json_u64(j, "seq", in->llm.seq);
-		json_u64(j, "grad_accum", in->llm.grad_accum);
+		JSON_FIELDS(j, &in->llm, llm_fields);
 		json_str(j, "optimizer", in->llm.optimizer == TIER_OPT_LION ?
 			 "lion" : "adam");
 	}
@@ -78,11 +89,7 @@ static void json_workload(struct json *j, const struct plan_input *in)
 
 		json_obj_open(j, NULL);
 		json_str(j, "name", k->name);
-		json_u64(j, "bytes", k->bytes);
-		json_u64(j, "cpu_read", k->cpu_read);
-		json_u64(j, "cpu_write", k->cpu_write);
-		json_u64(j, "h2d", k->h2d);
-		json_u64(j, "d2h", k->d2h);
+		JSON_FIELDS(j, k, class_fields);
 		json_bool(j, "pinned", k->flags & TIER_CLASS_PINNED);
 		json_obj_close(j);
 	}
@@ -94,16 +101,19 @@ void json_prediction(struct json *j, const struct plan_input *in,
 			    const struct tier_placement *pl,
 			    const struct tier_model_result *r)
 {
+	static const struct json_field result_fields[] = {
+		JSON_DOUBLE(tier_model_result, step_s),
+		JSON_DOUBLE(tier_model_result, cpu_s),
+		JSON_DOUBLE(tier_model_result, gpu_s),
+		JSON_DOUBLE(tier_model_result, dma_s),
+		JSON_DOUBLE(tier_model_result, compute_s),
+		JSON_DOUBLE(tier_model_result, llc_hit),
+	};
 	const struct tier_model_host *h = &in->host;
 	char s[TIER_POLICY_STRLEN];
 	uint32_t c, i;
 
-	json_f64(j, "step_s", r->step_s);
-	json_f64(j, "cpu_s", r->cpu_s);
-	json_f64(j, "gpu_s", r->gpu_s);
-	json_f64(j, "dma_s", r->dma_s);
-	json_f64(j, "compute_s", r->compute_s);
-	json_f64(j, "llc_hit", r->llc_hit);
+	JSON_FIELDS(j, r, result_fields);
 	json_arr_open(j, "nodes");
 	for (i = 0; i < h->nr_nodes; i++) {
 		json_obj_open(j, NULL);
