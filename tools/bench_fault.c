@@ -242,11 +242,25 @@ static int fault_option(struct bench *b, int c, void *priv)
 	}
 }
 
+/* @want, or less that fits beside node @tn's free memory (said on stderr). */
+static uint64_t fit_default(const struct bench *b, const struct tier_node *tn,
+			    uint64_t want, const char *what)
+{
+	char s1[SIZE_STRLEN], s2[SIZE_STRLEN], s3[SIZE_STRLEN];
+	uint64_t size = bench_fit_size(want, tn->free_bytes);
+
+	if (size != want)
+		fprintf(stderr, "tierctl bench: %s size %s: %s does not fit beside node %u's free %s\n",
+			what, format_size(size, s1, sizeof(s1)),
+			format_size(want, s2, sizeof(s2)), b->node,
+			format_size(tn->free_bytes, s3, sizeof(s3)));
+	return size;
+}
+
 /* The node, the sizes that fit it, the rows. */
 static int fault_setup(struct bench *b, void *priv)
 {
 	struct fault *f = priv;
-	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	struct tier_node tn;
 	int err, i;
 
@@ -257,20 +271,10 @@ static int fault_setup(struct bench *b, void *priv)
 			  "offline or without memory" : strerror(-err));
 		return 1;
 	}
-	if (!f->fsize) {
-		f->fsize = bench_fit_size(DEFAULT_FAULT_SIZE, tn.free_bytes);
-		if (f->fsize != DEFAULT_FAULT_SIZE)
-			fprintf(stderr, "tierctl bench: fault size %s: 256M does not fit beside node %u's free %s\n",
-				format_size(f->fsize, s1, sizeof(s1)), b->node,
-				format_size(tn.free_bytes, s2, sizeof(s2)));
-	}
-	if (!f->psize) {
-		f->psize = bench_fit_size(DEFAULT_POPULATE_SIZE, tn.free_bytes);
-		if (f->psize != DEFAULT_POPULATE_SIZE)
-			fprintf(stderr, "tierctl bench: populate size %s: 1G does not fit beside node %u's free %s\n",
-				format_size(f->psize, s1, sizeof(s1)), b->node,
-				format_size(tn.free_bytes, s2, sizeof(s2)));
-	}
+	if (!f->fsize)
+		f->fsize = fit_default(b, &tn, DEFAULT_FAULT_SIZE, "fault");
+	if (!f->psize)
+		f->psize = fit_default(b, &tn, DEFAULT_POPULATE_SIZE, "populate");
 	f->skipped = bench_skip_reason(b, f->skip_msg, sizeof(f->skip_msg));
 	for (i = 0; i < NR_ROWS; i++) {
 		rows[i].n = 0;

@@ -519,7 +519,6 @@ static void report_table(const struct mem_args *a, const struct bench_env *e,
 	char s1[SIZE_STRLEN];
 	struct table t;
 	unsigned int i;
-	int err;
 
 	tc_print_backend(stdout, a->ctx);
 	printf("bench mem: %u node%s, %u run%s each (medians, min, max); kernel %s, %ld CPUs, THP shmem [%s]\n",
@@ -550,10 +549,7 @@ static void report_table(const struct mem_args *a, const struct bench_env *e,
 		table_add(&t, "%.1f", m[i].lat.min);
 		table_add(&t, "%.1f", m[i].lat.max);
 	}
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err)
-		tc_error(a->cmd, "print table", err);
+	tc_print_table(a->cmd, &t);
 	for (i = 0; i < nr; i++)
 		if (m[i].lat_bytes < MEM_DEFAULT_SIZE / 4)
 			break;

@@ -288,7 +288,6 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	unsigned int ncols = r->any_requested ? 5 : 4;
 	struct table t;
 	uint32_t i;
-	int err;
 
 	tc_print_backend(stdout, ctx);
 	printf("buffer %llu: %s (%llu bytes), policy %s, %s pages",
@@ -325,11 +324,7 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 				table_add(&t, "%.1f%%", 100.0 * row->requested);
 		}
 	}
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err)
-		tc_error(cmd, "print table", err);
-	return err ? 1 : 0;
+	return tc_print_table(cmd, &t);
 }
 
 enum {

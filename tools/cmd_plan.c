@@ -124,12 +124,8 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 			table_add(&t, "%s", r[s].compute_s > r[s].dma_s ?
 				  "GPU compute hides the copies" : "-");
 		}
-		e = table_print(&t, stdout);
-		table_free(&t);
-		if (e) {
-			tc_error(cmd, "print table", e);
+		if (tc_print_table(cmd, &t))
 			return 1;
-		}
 	}
 	printf("(predicted by the cost model, doc/cost-model.md: STEP = max(copies, GPU compute) + optimizer step)\n");
 	for (s = 0; s < TIER_PLAN_NR; s++) {

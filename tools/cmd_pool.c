@@ -110,13 +110,10 @@ static int pool_list_cmd(const struct tc_cmd *cmd, struct tier_ctx *ctx,
 			table_add(&t, "%llu", (unsigned long long)p[i].busy_pages);
 			table_add(&t, "%llu", (unsigned long long)p[i].pinned_pages);
 		}
-		err = table_print(&t, stdout);
-		table_free(&t);
+		err = tc_print_table(cmd, &t);
 		free(p);
-		if (err) {
-			tc_error(cmd, "print table", err);
+		if (err)
 			return 1;
-		}
 	}
 	return 0;
 }

@@ -105,7 +105,7 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 	/* quotas are the module's: the mbind backend shows none */
 	unsigned int cols = tier_backend(ctx) == TIER_BACKEND_MODULE ? 12 : 9;
 	struct table t;
-	int i, nr = tier_nr_nodes(ctx), err;
+	int i, nr = tier_nr_nodes(ctx);
 
 	table_init(&t, cols, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(4) |
 		   TABLE_RIGHT(5) | TABLE_RIGHT(6) | TABLE_RIGHT(7) |
@@ -146,13 +146,7 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 		}
 	}
 	tc_print_backend(stdout, ctx);
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err) {
-		tc_error(cmd, "print table", err);
-		return 1;
-	}
-	return 0;
+	return tc_print_table(cmd, &t);
 }
 
 static int topo_run(const struct tc_cmd *cmd, int argc, char **argv)

@@ -111,6 +111,16 @@ int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
 	return 0;
 }
 
+int tc_print_table(const struct tc_cmd *cmd, struct table *t)
+{
+	int err = table_print(t, stdout);
+
+	table_free(t);
+	if (err)
+		tc_error(cmd, "print table", err);
+	return err ? 1 : 0;
+}
+
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx)
 {
 	int err = tier_open(ctx, 0);

@@ -172,7 +172,6 @@ static int print_host(const struct tc_cmd *cmd, const struct plan_input *in)
 	char s[SIZE_STRLEN];
 	struct table t;
 	uint32_t i;
-	int err;
 
 	printf("host: %s\n", in->host_source);
 	printf("  GB/s (10^9 B/s); GPU link %.1f/%.1f GB/s H2D/D2H; LLC %s at %.0f GB/s",
@@ -198,11 +197,7 @@ static int print_host(const struct tc_cmd *cmd, const struct plan_input *in)
 		table_add(&t, "%.0fns", n->latency_ns);
 		table_add(&t, "%s", node_flags_str(n->flags));
 	}
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err)
-		tc_error(cmd, "print table", err);
-	return err ? -1 : 0;
+	return tc_print_table(cmd, &t) ? -1 : 0;
 }
 
 static void print_workload(const struct plan_input *in)
@@ -256,7 +251,6 @@ int print_classes(const struct tc_cmd *cmd, const struct plan_input *in,
 	unsigned int ncols = 0, right = 0;
 	struct table t;
 	uint32_t c, i;
-	int err;
 
 	hdr[ncols++] = "CLASS";
 	hdr[ncols++] = "BYTES";
@@ -290,11 +284,7 @@ int print_classes(const struct tc_cmd *cmd, const struct plan_input *in,
 		else
 			table_add(&t, "-");
 	}
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err)
-		tc_error(cmd, "print table", err);
-	return err ? -1 : 0;
+	return tc_print_table(cmd, &t) ? -1 : 0;
 }
 
 void print_over_capacity(const struct plan_input *in,

@@ -9,6 +9,7 @@
 
 #include "libtier.h"
 #include "json.h"
+#include "table.h"
 
 /*
  * A command: what "tierctl help" lists, what --help prints, its options
@@ -84,6 +85,9 @@ int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv);
 int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
 		    const char *arg, struct tier_policy *p, char *canon,
 		    size_t len);
+
+/* Print @t on stdout and free it.  Returns 0, or 1 after an error message. */
+int tc_print_table(const struct tc_cmd *cmd, struct table *t);
 
 /* Open a libtier context, reporting failures as CMD errors. */
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx);
