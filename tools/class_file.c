@@ -107,12 +107,10 @@ static int class_line(const struct tc_cmd *cmd, const char *where,
 				 sizeof(in->file_policy[0]), "%s", val);
 			continue;
 		}
-		k = find_key(keys, NR_KEYS(keys), words[i], val);
-		if (k < 0) {
-			tc_errorf(cmd, "%s: %s: unknown (bytes=, cpu-read=, cpu-write=, h2d=, d2h=, pinned, policy=)",
-				  where, words[i]);
+		k = find_key(cmd, where, keys, NR_KEYS(keys), words[i], val,
+			     "unknown (bytes=, cpu-read=, cpu-write=, h2d=, d2h=, pinned, policy=)");
+		if (k < 0)
 			return -1;
-		}
 		if (tier_size_parse(val, fields[k])) {
 			tc_errorf(cmd, "%s: %s=%s: not a size (e.g. 4096, 1.5G)",
 				  where, keys[k], val);

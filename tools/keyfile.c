@@ -21,19 +21,21 @@ void split_kv(char *tok, char **val)
 	}
 }
 
-int find_key(const char *const *keys, size_t n, const char *key,
-		    const char *val)
+int find_key(const struct tc_cmd *cmd, const char *where,
+	     const char *const *keys, size_t n, const char *key,
+	     const char *val, const char *unknown)
 {
 	size_t k;
 
 	for (k = 0; val && k < n; k++)
 		if (!strcmp(key, keys[k]))
 			return (int)k;
+	tc_errorf(cmd, "%s: %s: %s", where, key, unknown);
 	return -1;
 }
 
-int read_lines(const struct tc_cmd *cmd, const char *opt,
-		      const char *path, line_fn fn, void *priv)
+int read_lines(const struct tc_cmd *cmd, const char *opt, const char *path,
+	       line_fn fn, void *priv)
 {
 	char *line = NULL, where[512];
 	size_t cap = 0;

@@ -14,11 +14,12 @@ struct tc_cmd;
 void split_kv(char *tok, char **val);
 
 /*
- * The index of a "KEY=VALUE" word's @key in @keys[@n], or -1 when it is
- * none of them or has no @val.
+ * The index of a "KEY=VALUE" word's @key in @keys[@n]; when it is none of
+ * them or has no @val, -1 after the error "@where: @key: @unknown".
  */
-int find_key(const char *const *keys, size_t n, const char *key,
-	     const char *val);
+int find_key(const struct tc_cmd *cmd, const char *where,
+	     const char *const *keys, size_t n, const char *key,
+	     const char *val, const char *unknown);
 
 #define NR_KEYS(keys)	(sizeof(keys) / sizeof((keys)[0]))
 

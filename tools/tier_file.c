@@ -54,12 +54,10 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 				h->llc_bytes = (double)b;
 				continue;
 			}
-			k = find_key(keys, NR_KEYS(keys), words[i], val);
-			if (k < 0) {
-				tc_errorf(cmd, "%s: %s: unknown host key (link-h2d=, link-d2h=, llc=, llc-bw=, llc-miss=, overhead=, gpu-tflops=, cpu-max=)",
-					  where, words[i]);
+			k = find_key(cmd, where, keys, NR_KEYS(keys), words[i], val,
+				     "unknown host key (link-h2d=, link-d2h=, llc=, llc-bw=, llc-miss=, overhead=, gpu-tflops=, cpu-max=)");
+			if (k < 0)
 				return -1;
-			}
 			/* the link and LLC bandwidths cannot be 0 */
 			if (parse_num(val, fields[k], k >= 3) ||
 			    (k == 3 && *fields[k] > 1)) {
@@ -154,12 +152,10 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			}
 			continue;
 		}
-		k = find_key(keys, NR_KEYS(keys), words[i], val);
-		if (k < 0) {
-			tc_errorf(cmd, "%s: %s: unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, local, movable)",
-				  where, words[i]);
+		k = find_key(cmd, where, keys, NR_KEYS(keys), words[i], val,
+			     "unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, local, movable)");
+		if (k < 0)
 			return -1;
-		}
 		if (parse_num(val, fields[k], k == 4)) {
 			tc_errorf(cmd, "%s: %s=%s: not a number above 0", where,
 				  keys[k], val);
