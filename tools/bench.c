@@ -175,7 +175,9 @@ static int bench_options(struct bench *b, const struct bench_def *def,
 int bench_main(const struct tc_cmd *cmd, const struct bench_def *def,
 	       int argc, char **argv, void *priv)
 {
-	struct bench b = { .cmd = cmd, .runs = BENCH_DEFAULT_RUNS };
+	struct bench b = {
+		.cmd = cmd, .name = def->name, .runs = BENCH_DEFAULT_RUNS,
+	};
 	unsigned int run;
 	int ret;
 
@@ -242,12 +244,12 @@ const char *bench_skip_reason(const struct bench *b, char *msg, size_t len)
 	return msg;
 }
 
-void bench_json_open(struct json *j, const struct bench *b, const char *name)
+void bench_json_open(struct json *j, const struct bench *b)
 {
 	json_init(j, stdout);
 	json_obj_open(j, NULL);
 	tc_json_backend(j, b->ctx);
-	json_str(j, "bench", name);
+	json_str(j, "bench", b->name);
 }
 
 void bench_json_env(struct json *j, const struct bench *b)

@@ -86,6 +86,7 @@ enum { BENCH_OPT_RUNS = 256, BENCH_OPT_JSON, BENCH_OPT_QUIET, BENCH_OPT_OWN };
 /* A run of a benchmark: the common options, the context, the host. */
 struct bench {
 	const struct tc_cmd *cmd;
+	const char *name;		/* the benchmark's, "fault" ... */
 	uint64_t runs;			/* --runs */
 	bool json, quiet;		/* --json, --quiet */
 	struct tier_ctx *ctx;
@@ -141,10 +142,10 @@ uint32_t bench_first_cpu_node(struct tier_ctx *ctx);
 const char *bench_skip_reason(const struct bench *b, char *msg, size_t len);
 
 /*
- * "backend", "module_error", "bench" (@def's name): the start of a JSON
- * report, whose object is open after it.
+ * "backend", "module_error", "bench" (the benchmark's name): the start of
+ * a JSON report, whose object is open after it.
  */
-void bench_json_open(struct json *j, const struct bench *b, const char *name);
+void bench_json_open(struct json *j, const struct bench *b);
 /* "kernel", "cpus": the host facts of every JSON report. */
 void bench_json_env(struct json *j, const struct bench *b);
 

@@ -228,7 +228,7 @@ static void alloc_report_json(const struct bench *b, const struct alloc *a)
 	unsigned int w, t, i, k;
 	struct json j;
 
-	bench_json_open(&j, b, "alloc");
+	bench_json_open(&j, b);
 	json_str(&j, "policy", a->policy_str);
 	bench_json_env(&j, b);
 	json_u64(&j, "runs", b->runs);

@@ -324,7 +324,7 @@ static int fault_report(struct bench *b, void *priv)
 	if (b->json) {
 		struct json j;
 
-		bench_json_open(&j, b, "fault");
+		bench_json_open(&j, b);
 		json_u64(&j, "node", b->node);
 		json_str(&j, "tier", tier_known ? tc_tier_name(n.tier) : NULL);
 		bench_json_env(&j, b);

@@ -319,7 +319,7 @@ static int mig_report(struct bench *b, void *priv)
 	if (b->json) {
 		struct json j;
 
-		bench_json_open(&j, b, "migrate");
+		bench_json_open(&j, b);
 		json_u64(&j, "node_a", m->node_a);
 		json_u64(&j, "node_b", m->node_b);
 		bench_json_env(&j, b);
