@@ -288,7 +288,6 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	unsigned int ncols = r->any_requested ? 5 : 4;
 	struct table t;
 	uint32_t i;
-	int err;
 
 	tc_print_backend(stdout, ctx);
 	printf("buffer %llu: %s (%llu bytes), policy %s, %s pages",
@@ -325,11 +324,7 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 				table_add(&t, "%.1f%%", 100.0 * row->requested);
 		}
 	}
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err)
-		tc_error(cmd, "print table", err);
-	return err ? 1 : 0;
+	return tc_print_table(cmd, &t);
 }
 
 enum {
@@ -338,68 +333,111 @@ enum {
 	OPT_JSON,
 };
 
+static const struct option alloc_opts[] = {
+	{ "node", required_argument, NULL, OPT_NODE },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "populate", no_argument, NULL, OPT_POPULATE },
+	{ "pinnable", no_argument, NULL, OPT_PINNABLE },
+	{ "fallback", no_argument, NULL, OPT_FALLBACK },
+	{ "huge-fallback", no_argument, NULL, OPT_HUGE_FALLBACK },
+	{ "reserve", no_argument, NULL, OPT_RESERVE },
+	{ "hold", required_argument, NULL, OPT_HOLD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	TC_OPTS_END,
+};
+
 /*
- * "--page-size 2M" and "--chunk 64K" become the policy string's page= and
- * chunk=: @what is "page" or "chunk", @set the policy's value (0: unset).
- * Return 0 (appended or already the same), or 1 after an error message.
+ * What the options add to the policy (--page-size, --chunk, the flags),
+ * set on it field by field; @added spells them in the policy grammar for
+ * the message about a policy they make impossible.
  */
-static int add_size_option(const struct tc_cmd *cmd, const char *opt,
-			   const char *arg, const char *what, uint32_t set,
-			   const char *policy_arg, char *s, size_t len)
+struct policy_options {
+	struct tier_policy *p;
+	const char *policy_arg;		/* --policy, or NULL */
+	char added[128];
+};
+
+/*
+ * "--page-size 2M" or "--chunk 64K" into *@shift, the policy's page_shift
+ * or chunk_shift (0: unset), as its option @key.  Return 0 (set or
+ * already the same), or 1 after an error message.
+ */
+static int set_size_option(const struct tc_cmd *cmd, struct policy_options *po,
+			   const char *opt, const char *arg, const char *key,
+			   uint32_t *shift)
 {
-	char sz[SIZE_STRLEN];
-	unsigned int shift;
+	static const char units[] = "\0KMG";	/* the grammar's units */
+	size_t len = strlen(po->added);
+	unsigned int sh, u;
+	uint64_t v;
 	int err;
 
 	if (!arg)
 		return 0;
-	err = parse_pow2(arg, &shift);
-	if (err) {
-		tc_errorf(cmd, "%s %s: %s", opt, arg, err == -EDOM ?
-			  "not a power of two" : "not a size (e.g. 4K, 64K, 2M)");
+	err = tier_size_parse(arg, &v);
+	if (err == -EINVAL) {
+		tc_errorf(cmd, "%s %s: not a size (e.g. 4K, 64K, 2M)", opt, arg);
 		return 1;
 	}
-	if (set == shift)
+	if (err || !v || (v & (v - 1))) {
+		tc_errorf(cmd, "%s %s: not a power of two", opt, arg);
+		return 1;
+	}
+	sh = (unsigned int)__builtin_ctzll(v);
+	if (*shift == sh)
 		return 0;
-	if (set) {
+	if (*shift) {
 		tc_errorf(cmd, "%s %s conflicts with --policy %s", opt, arg,
-			  policy_arg);
+			  po->policy_arg);
 		return 1;
 	}
-	/* the grammar's units: K, M and G */
-	if (shift >= 30)
-		snprintf(sz, sizeof(sz), "%lluG", 1ULL << (shift - 30));
-	else if (shift >= 20)
-		snprintf(sz, sizeof(sz), "%lluM", 1ULL << (shift - 20));
-	else if (shift >= 10)
-		snprintf(sz, sizeof(sz), "%lluK", 1ULL << (shift - 10));
-	else
-		snprintf(sz, sizeof(sz), "%llu", 1ULL << shift);
-	snprintf(s + strlen(s), len - strlen(s), ",%s=%s", what, sz);
+	*shift = sh;
+	u = sh >= 30 ? 3 : sh / 10;
+	snprintf(po->added + len, sizeof(po->added) - len, ",%s=%llu%.1s", key,
+		 1ULL << (sh - 10 * u), &units[u]);
 	return 0;
 }
 
-int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
+/*
+ * The flags of @want the policy lacks, onto it.  Then the policy must have
+ * a string form, which tier_buf_create() would refuse otherwise; its
+ * canonical spelling goes to @canon.  Return 0, or 1 after an error message.
+ */
+static int add_flags(const struct tc_cmd *cmd, struct policy_options *po,
+		     uint32_t want, char *canon, size_t canon_len)
 {
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, OPT_NODE },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
-		{ "chunk", required_argument, NULL, OPT_CHUNK },
-		{ "populate", no_argument, NULL, OPT_POPULATE },
-		{ "pinnable", no_argument, NULL, OPT_PINNABLE },
-		{ "fallback", no_argument, NULL, OPT_FALLBACK },
-		{ "huge-fallback", no_argument, NULL, OPT_HUGE_FALLBACK },
-		{ "reserve", no_argument, NULL, OPT_RESERVE },
-		{ "hold", required_argument, NULL, OPT_HOLD },
-		{ "json", no_argument, NULL, OPT_JSON },
-		TC_OPTS_END,
-	};
+	size_t len;
+	uint32_t i;
+
+	for (i = 0; i < NR_FLAGS; i++) {
+		if (!(want & flag_names[i].flag) ||
+		    (po->p->flags & flag_names[i].flag))
+			continue;
+		po->p->flags |= flag_names[i].flag;
+		len = strlen(po->added);
+		snprintf(po->added + len, sizeof(po->added) - len, ",%s",
+			 flag_names[i].name);
+	}
+	if (tier_policy_format(po->p, canon, canon_len) >= 0)
+		return 0;
+	if (po->policy_arg)
+		tc_errorf(cmd, "policy %s%s: %s", po->policy_arg, po->added,
+			  strerror(EINVAL));
+	else
+		tc_errorf(cmd, "policy bind:%u%s: %s", po->p->nodes[0].node,
+			  po->added, strerror(EINVAL));
+	return 1;
+}
+
+static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
+{
 	const char *node_arg = NULL, *size_arg = NULL, *policy_arg = NULL;
 	const char *page_arg = NULL, *chunk_arg = NULL;
 	char policy_str[TIER_POLICY_STRLEN], what[TIER_POLICY_STRLEN + 64];
-	char full[TIER_POLICY_STRLEN + 128];
+	struct policy_options po = { .added = "" };
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	uint64_t size = 0, node = 0, hold = 0;
 	uint32_t want_flags = 0;
@@ -410,14 +448,13 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 	struct tier_buf *buf = NULL;
 	bool json = false;
 	size_t where = 0;
-	uint32_t i;
 	void *addr;
 	double t0;
 	int c, err, ret = 1;
 
 	memset(&res, 0, sizeof(res));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_NODE: node_arg = optarg; break;
 		case OPT_SIZE: size_arg = optarg; break;
@@ -452,7 +489,7 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 0);
 		return 1;
 	}
-	err = parse_size(size_arg, &size);
+	err = tier_size_parse(size_arg, &size);
 	if (err || !size || size > SIZE_MAX) {
 		tc_errorf(cmd, "--size %s: %s", size_arg,
 			  err == -EINVAL ? "not a size (e.g. 4096, 64K, 64M, 1G)" :
@@ -474,29 +511,19 @@ int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv)
 				  node_arg, policy_arg);
 			return 1;
 		}
-		snprintf(full, sizeof(full), "%s", policy_arg);
 	} else {
-		snprintf(full, sizeof(full), "bind:%llu", (unsigned long long)node);
-		err = tier_policy_parse(full, &policy);
-		if (err) {
-			tc_error(cmd, full, err);
-			return 1;
-		}
+		memset(&policy, 0, sizeof(policy));
+		policy.mode = CXLTIER_MODE_BIND;
+		policy.nr_nodes = 1;
+		policy.nodes[0].node = (uint32_t)node;
 	}
-
-	/* The options become the policy string's options: one grammar. */
-	if (add_size_option(cmd, "--page-size", page_arg, "page",
-			    policy.page_shift, policy_arg, full, sizeof(full)) ||
-	    add_size_option(cmd, "--chunk", chunk_arg, "chunk",
-			    policy.chunk_shift, policy_arg, full, sizeof(full)))
-		return 1;
-	for (i = 0; i < NR_FLAGS; i++)
-		if ((want_flags & flag_names[i].flag) &&
-		    !(policy.flags & flag_names[i].flag))
-			snprintf(full + strlen(full), sizeof(full) - strlen(full),
-				 ",%s", flag_names[i].name);
-	if (tc_parse_policy(cmd, "policy", full, &policy, policy_str,
-			    sizeof(policy_str)))
+	po.p = &policy;
+	po.policy_arg = policy_arg;
+	if (set_size_option(cmd, &po, "--page-size", page_arg, "page",
+			    &policy.page_shift) ||
+	    set_size_option(cmd, &po, "--chunk", chunk_arg, "chunk",
+			    &policy.chunk_shift) ||
+	    add_flags(cmd, &po, want_flags, policy_str, sizeof(policy_str)))
 		return 1;
 	res.policy = policy_str;
 	res.pol = &policy;
@@ -596,3 +623,35 @@ out:
 	tier_close(ctx);
 	return ret;
 }
+
+const struct tc_cmd cmd_alloc = {
+	.name = "alloc", .run = alloc_run, .opts = alloc_opts,
+	.summary = "create a buffer, touch every page, show where its pages are",
+	.usage = "tierctl alloc {--node N | --policy POLICY} --size SIZE [OPTIONS] [--json]",
+	.help =
+"Creates a buffer with libtier, maps it, writes a pattern over all of it\n"
+"and reads it back, then shows how many bytes are resident on which node,\n"
+"each node's share of the buffer (and, for interleave, weighted and split,\n"
+"the share the policy asked for), and the bytes spilled off their home\n"
+"node.  Fails (exit 1) when the pattern does not read back, pages are\n"
+"missing or outside the policy's nodes, a populated buffer was not\n"
+"resident before the touch, or (module) pages spilled without fallback.\n"
+"\n"
+"  --node N          short for --policy bind:N\n"
+"  --size SIZE       bytes, with an optional binary suffix: 4096, 64K, 64M, 1G, 1T\n"
+"  --policy POLICY   placement (libtier.h has the grammar), e.g.\n"
+"                      bind:0            bind:0,1\n"
+"                      preferred:2,0     interleave:0,2,chunk=2M\n"
+"                      weighted:0=3,2=1  split:0=30%,2=70%   split:0=1,2=2\n"
+"  --page-size SIZE  page size, 4K or 2M (the policy's page=)\n"
+"  --chunk SIZE      interleave chunk for interleave and weighted (chunk=)\n"
+"  --populate        allocate every page at create time (populate)\n"
+"  --pinnable        pages that may be pinned in place (pinnable)\n"
+"  --fallback        take a page from the other listed nodes when its home\n"
+"                    node has none, counted as spilled (fallback)\n"
+"  --huge-fallback   4 KiB pages where a 2 MiB one is not free (huge-fallback)\n"
+"  --reserve         reserve the size against the nodes' quotas at create,\n"
+"                    so no touch fails on a quota (reserve; module only)\n"
+"  --hold SECONDS    keep the buffer alive that long before exiting\n"
+"  --json            JSON, sizes in exact bytes, shares as fractions\n",
+};

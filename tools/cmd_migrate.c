@@ -267,21 +267,23 @@ static void print_json(const struct tier_ctx *ctx, const struct found *f,
 	json_obj_close(&j);
 }
 
-int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv)
+enum { OPT_BUFFER = 256, OPT_POLICY, OPT_RATE, OPT_ASYNC, OPT_PID,
+       OPT_SPLIT, OPT_JSON, OPT_QUIET };
+
+static const struct option migrate_opts[] = {
+	{ "buffer", required_argument, NULL, OPT_BUFFER },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "async", no_argument, NULL, OPT_ASYNC },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "split-huge", no_argument, NULL, OPT_SPLIT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	TC_OPTS_END,
+};
+
+static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	enum { OPT_BUFFER = 256, OPT_POLICY, OPT_RATE, OPT_ASYNC, OPT_PID,
-	       OPT_SPLIT, OPT_JSON, OPT_QUIET };
-	static const struct option opts[] = {
-		{ "buffer", required_argument, NULL, OPT_BUFFER },
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "rate", required_argument, NULL, OPT_RATE },
-		{ "async", no_argument, NULL, OPT_ASYNC },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "split-huge", no_argument, NULL, OPT_SPLIT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		TC_OPTS_END,
-	};
 	uint64_t id = 0, rate = 0, pid = 0;
 	const char *policy_arg = NULL;
 	bool async = false, json = false, quiet = false;
@@ -297,7 +299,7 @@ int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 	int c, err, ret = 1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_BUFFER:
 			if (parse_uint(optarg, UINT64_MAX, &id) || !id) {
@@ -310,7 +312,7 @@ int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv)
 			policy_arg = optarg;
 			break;
 		case OPT_RATE:
-			if (parse_size(optarg, &rate)) {
+			if (tier_size_parse(optarg, &rate)) {
 				tc_errorf(cmd, "--rate %s: not bytes per second (e.g. 100M)",
 					  optarg);
 				return 1;
@@ -441,3 +443,30 @@ out_ctx:
 	tier_close(ctx);
 	return ret;
 }
+
+const struct tc_cmd cmd_migrate = {
+	.name = "migrate", .run = migrate_run, .opts = migrate_opts,
+	.summary = "move a live buffer of one of your processes to a new policy",
+	.usage = "tierctl migrate --buffer ID --policy POLICY [--rate BYTES/s] [--async] [--split-huge] [--pid PID] [--quiet] [--json]",
+	.help =
+"Gives the cxltier buffer ID (BUF_STAT's id, as tierctl alloc prints it)\n"
+"a new policy and moves its pages to match while its owner keeps using it\n"
+"(CXLTIER_IOC_MIGRATE).  The buffer is found among the open files of your\n"
+"processes (root: all processes) and taken with pidfd_getfd(2), which\n"
+"needs ptrace rights over the holder.  Prints the pages and bytes moved,\n"
+"skipped (long-term pinned: they stay) and failed (no memory on the\n"
+"target, or busy), and the time.  Exit status 1 when the migration could\n"
+"not start or was interrupted (Ctrl-C stops it between 2 MiB batches; the\n"
+"new policy stays, so running it again finishes the job).\n"
+"\n"
+"  --buffer ID       the buffer's id\n"
+"  --policy POLICY   the new placement, as for tierctl alloc (page= and the\n"
+"                    flags cannot change and may be left out)\n"
+"  --rate BYTES/s    at most this many bytes per second, e.g. 100M\n"
+"  --async           start it and return; BUF_STAT and poll() report the end\n"
+"  --split-huge      2 MiB units may move as 4 KiB pages when the target has\n"
+"                    no free 2 MiB block (else they are counted as failed)\n"
+"  --pid PID         look only in this process\n"
+"  --quiet           no progress on stderr (shown on a terminal only)\n"
+"  --json            JSON, sizes in exact bytes\n",
+};

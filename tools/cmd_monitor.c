@@ -182,14 +182,15 @@ static int64_t now_ms(void)
 
 enum { OPT_JSON = 256, OPT_COUNT, OPT_TIMEOUT };
 
-int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
+static const struct option monitor_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	TC_OPTS_END,
+};
+
+static int monitor_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		TC_OPTS_END,
-	};
 	struct mon m = { 0 };
 	uint64_t timeout = 0;
 	struct sigaction sa;
@@ -198,7 +199,7 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_JSON:
 			m.json = true;
@@ -274,3 +275,23 @@ int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv)
 	tier_nl_close(nl);
 	return err ? 1 : 0;
 }
+
+const struct tc_cmd cmd_monitor = {
+	.name = "monitor", .run = monitor_run, .opts = monitor_opts,
+	.summary = "print the module's events as they happen",
+	.usage = "tierctl monitor [--count N] [--timeout SEC] [--json]",
+	.help =
+"Listens on the cxltier module's \"events\" multicast group and prints\n"
+"one line per event with its UTC time and the fields it carries\n"
+"(<linux/cxltier.h> lists them): spill (a buffer placed a unit off its\n"
+"home node for the first time), quota-refused, migrate-done, node-online,\n"
+"node-offline, node-low-free (below low_free_percent), pool-added,\n"
+"pool-removed.  When events come faster than they are read, a \"lost\"\n"
+"line says some were dropped and listening goes on.  Anyone may listen;\n"
+"the events name buffer ids, pids and uids as /proc does.  Ends on\n"
+"Ctrl-C, after N events or SEC seconds (exit status 0).\n"
+"\n"
+"  --count N       exit after N events\n"
+"  --timeout SEC   exit after SEC seconds\n"
+"  --json          one JSON object per line, the same fields\n",
+};

@@ -110,18 +110,15 @@ static int pool_list_cmd(const struct tc_cmd *cmd, struct tier_ctx *ctx,
 			table_add(&t, "%llu", (unsigned long long)p[i].busy_pages);
 			table_add(&t, "%llu", (unsigned long long)p[i].pinned_pages);
 		}
-		err = table_print(&t, stdout);
-		table_free(&t);
+		err = tc_print_table(cmd, &t);
 		free(p);
-		if (err) {
-			tc_error(cmd, "print table", err);
+		if (err)
 			return 1;
-		}
 	}
 	return 0;
 }
 
-int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv)
+static int pool_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	struct tier_ctx *ctx;
 	const char *sub, *name = NULL;
@@ -197,3 +194,23 @@ int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv)
 	tier_close(ctx);
 	return ret;
 }
+
+const struct tc_cmd cmd_pool = {
+	.name = "pool", .run = pool_run, .opts = tc_json_opts,
+	.summary = "device-dax pools: add, list, remove",
+	.usage = "tierctl pool {add DAX | list [--json] | remove DAX}",
+	.help =
+"Device memory left in devdax mode (CXL memory not onlined as system RAM)\n"
+"can be owned by cxltier as a pool of pages that can be pinned in place\n"
+"and never move.  A policy names a pool by naming its target node, e.g.\n"
+"`tierctl alloc --policy bind:4 --size 64M`.  Adding and removing need root.\n"
+"\n"
+"  add DAX      disable the dax device DAX (as `daxctl disable-device`)\n"
+"               and claim its range; it must be in devdax mode\n"
+"  list         pools: size, free bytes, largest free run, wholly free\n"
+"               2 MiB blocks, pages used by buffers, busy (released but\n"
+"               still pinned) and pinned\n"
+"  remove DAX   give the range back and enable the dax device again;\n"
+"               refused while any page is in use\n"
+"  --json       JSON, sizes in exact bytes\n",
+};

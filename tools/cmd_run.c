@@ -60,33 +60,35 @@ static int find_preload(const struct tc_cmd *cmd, char *out, size_t len)
 	return -1;
 }
 
-int cmd_run(const struct tc_cmd *cmd, int argc, char **argv)
+enum { OPT_POLICY = 256, OPT_THRESHOLD, OPT_STRICT, OPT_REPORT };
+
+static const struct option run_opts[] = {
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "report", no_argument, NULL, OPT_REPORT },
+	TC_OPTS_END,
+};
+
+static int run_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	enum { OPT_POLICY = 256, OPT_THRESHOLD, OPT_STRICT, OPT_REPORT };
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-		{ "strict", no_argument, NULL, OPT_STRICT },
-		{ "report", no_argument, NULL, OPT_REPORT },
-		TC_OPTS_END,
-	};
 	char lib[PATH_MAX], num[32], canon[TIER_POLICY_STRLEN];
 	char what[TIER_POLICY_STRLEN + 32], *preload;
 	const char *policy_arg = NULL, *old;
 	bool strict = false, report = false;
 	uint64_t threshold = 1 << 20;
-	struct tier_pool *pool;
+	struct tier_arena *arena;
 	struct tier_policy p;
 	struct tier_ctx *ctx;
 	int c, err;
 
 	opterr = 0;
 	/* '+': options end at the command */
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", cmd->opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_POLICY: policy_arg = optarg; break;
 		case OPT_THRESHOLD:
-			err = parse_size(optarg, &threshold);
+			err = tier_size_parse(optarg, &threshold);
 			if (err || !threshold) {
 				tc_errorf(cmd, "--threshold %s: %s", optarg,
 					  err == -ERANGE ? "too large" :
@@ -113,17 +115,17 @@ int cmd_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tc_parse_policy(cmd, "--policy", policy_arg, &p, canon,
 			    sizeof(canon)))
 		return 1;
-	/* what the program's pool will do, tried here, where errors are clear */
+	/* what the program's arena will do, tried here, where errors are clear */
 	if (tc_open(cmd, &ctx))
 		return 1;
-	err = tier_pool_create(ctx, &p, NULL, &pool);
+	err = tier_arena_create(ctx, &p, NULL, &arena);
 	if (err) {
 		snprintf(what, sizeof(what), "policy %s", canon);
 		tc_error(cmd, what, err);
 		tier_close(ctx);
 		return 1;
 	}
-	tier_pool_destroy(pool);
+	tier_arena_destroy(arena);
 	tier_close(ctx);
 	if (find_preload(cmd, lib, sizeof(lib)))
 		return 1;
@@ -152,3 +154,28 @@ int cmd_run(const struct tc_cmd *cmd, int argc, char **argv)
 	/* as env(1) and nice(1): 127 not found, 126 found but not run */
 	exit(err == ENOENT ? 127 : 126);
 }
+
+const struct tc_cmd cmd_run = {
+	.name = "run", .run = run_run, .opts = run_opts,
+	.summary = "run a program with its large allocations on cxltier (transparent mode)",
+	.usage = "tierctl run --policy POLICY [--threshold BYTES] [--strict] [--report] -- CMD [ARGS...]",
+	.help =
+"Runs CMD unchanged, with every malloc, calloc, realloc, posix_memalign,\n"
+"aligned_alloc, memalign, valloc and pvalloc of at least BYTES served by a\n"
+"libtier arena under POLICY (LD_PRELOAD of libtier-preload.so); smaller ones\n"
+"go to the program's malloc as before.  free() and realloc() route by\n"
+"address.  The policy is tried first, so a bad one fails here.  The exit\n"
+"status is CMD's; 127 when CMD is not found, 126 when it cannot run.\n"
+"\n"
+"  --policy POLICY    placement (libtier.h has the grammar), e.g. bind:2,\n"
+"                     interleave:2,3,chunk=2M, split:0=25%,2=75%\n"
+"  --threshold BYTES  smallest allocation served by cxltier (default 1M)\n"
+"  --strict           a large allocation cxltier cannot serve fails (NULL,\n"
+"                     ENOMEM) instead of falling back to malloc\n"
+"  --report           at exit, one line on stderr: allocations served,\n"
+"                     fallbacks, bytes resident per node\n"
+"\n"
+"With fork() without exec, a child shares its parent's large allocations\n"
+"(the memory is MAP_SHARED); it never allocates from the parent's slabs.\n"
+"Each large allocation holds a file descriptor while it lives.\n",
+};

@@ -29,6 +29,20 @@ static void policy_str(const struct tier_nl_buf *b, char *s, size_t len)
 
 static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 {
+	static const struct json_field head[] = {
+		JSON_UINT(tier_nl_buf, id), JSON_UINT(tier_nl_buf, pid),
+		JSON_UINT(tier_nl_buf, uid), JSON_UINT(tier_nl_buf, length),
+	};
+	static const struct json_field migration[] = {
+		JSON_UINT(tier_nl_buf, spilled_bytes),
+		JSON_UINT_AS("migrations", tier_nl_buf, migrate_seq),
+		JSON_UINT(tier_nl_buf, migrate_state),
+	};
+	static const struct json_field moved[] = {
+		JSON_UINT(tier_nl_buf, migrate_moved_bytes),
+		JSON_UINT(tier_nl_buf, migrate_skipped_bytes),
+		JSON_UINT(tier_nl_buf, migrate_failed_bytes),
+	};
 	char pol[TIER_POLICY_STRLEN];
 	int i;
 	uint32_t k;
@@ -37,10 +51,7 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 	for (i = 0; i < nr; i++) {
 		policy_str(&b[i], pol, sizeof(pol));
 		json_obj_open(j, NULL);
-		json_u64(j, "id", b[i].id);
-		json_u64(j, "pid", b[i].pid);
-		json_u64(j, "uid", b[i].uid);
-		json_u64(j, "length", b[i].length);
+		JSON_FIELDS(j, &b[i], head);
 		json_str(j, "mode", tc_mode_name(b[i].policy.mode));
 		json_str(j, "policy", pol);
 		json_u64(j, "page_size", 1ULL << b[i].policy.page_shift);
@@ -54,13 +65,9 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 			json_obj_close(j);
 		}
 		json_arr_close(j);
-		json_u64(j, "spilled_bytes", b[i].spilled_bytes);
-		json_u64(j, "migrations", b[i].migrate_seq);
-		json_u64(j, "migrate_state", b[i].migrate_state);
+		JSON_FIELDS(j, &b[i], migration);
 		json_i64(j, "migrate_error", b[i].migrate_error);
-		json_u64(j, "migrate_moved_bytes", b[i].migrate_moved_bytes);
-		json_u64(j, "migrate_skipped_bytes", b[i].migrate_skipped_bytes);
-		json_u64(j, "migrate_failed_bytes", b[i].migrate_failed_bytes);
+		JSON_FIELDS(j, &b[i], moved);
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -68,6 +75,20 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 
 static void nodes_json(struct json *j, const struct tier_nl_node *n, int nr)
 {
+	static const struct json_field memory[] = {
+		JSON_UINT(tier_nl_node, total_bytes),
+		JSON_UINT(tier_nl_node, free_bytes),
+	};
+	static const struct json_field held[] = {	/* and counters */
+		JSON_UINT(tier_nl_node, used_bytes),
+		JSON_UINT(tier_nl_node, reserved_bytes),
+		JSON_UINT(tier_nl_node, pool_bytes),
+		JSON_UINT(tier_nl_node, alloc_pages),
+		JSON_UINT(tier_nl_node, spill_pages),
+		JSON_UINT(tier_nl_node, migrate_in_pages),
+		JSON_UINT(tier_nl_node, migrate_out_pages),
+		JSON_UINT(tier_nl_node, fault_failures),
+	};
 	int i;
 
 	json_arr_open(j, "nodes");
@@ -76,20 +97,12 @@ static void nodes_json(struct json *j, const struct tier_nl_node *n, int nr)
 		json_u64(j, "node", n[i].node);
 		json_str(j, "tier", n[i].tier == TIER_NL_TIER_NONE ? NULL :
 			 tc_tier_name(n[i].tier));
-		json_u64(j, "total_bytes", n[i].total_bytes);
-		json_u64(j, "free_bytes", n[i].free_bytes);
+		JSON_FIELDS(j, &n[i], memory);
 		if (n[i].quota_bytes == TIER_QUOTA_UNLIMITED)
 			json_null(j, "quota_bytes");
 		else
 			json_u64(j, "quota_bytes", n[i].quota_bytes);
-		json_u64(j, "used_bytes", n[i].used_bytes);
-		json_u64(j, "reserved_bytes", n[i].reserved_bytes);
-		json_u64(j, "pool_bytes", n[i].pool_bytes);
-		json_u64(j, "alloc_pages", n[i].alloc_pages);
-		json_u64(j, "spill_pages", n[i].spill_pages);
-		json_u64(j, "migrate_in_pages", n[i].migrate_in_pages);
-		json_u64(j, "migrate_out_pages", n[i].migrate_out_pages);
-		json_u64(j, "fault_failures", n[i].fault_failures);
+		JSON_FIELDS(j, &n[i], held);
 		json_obj_close(j);
 	}
 	json_arr_close(j);
@@ -167,15 +180,16 @@ static int nodes_table(const struct tier_nl_node *n, int nr)
 
 enum { OPT_JSON = 256, OPT_BUFFERS, OPT_NODES, OPT_PID };
 
-int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
+static const struct option stat_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "buffers", no_argument, NULL, OPT_BUFFERS },
+	{ "nodes", no_argument, NULL, OPT_NODES },
+	{ "pid", required_argument, NULL, OPT_PID },
+	TC_OPTS_END,
+};
+
+static int stat_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "buffers", no_argument, NULL, OPT_BUFFERS },
-		{ "nodes", no_argument, NULL, OPT_NODES },
-		{ "pid", required_argument, NULL, OPT_PID },
-		TC_OPTS_END,
-	};
 	bool json = false, want_bufs = false, want_nodes = false, pid_set = false;
 	struct tier_nl_buf *bufs = NULL;
 	struct tier_nl_node *nodes = NULL;
@@ -184,7 +198,7 @@ int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv)
 	uint64_t pid = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case OPT_JSON:		json = true; break;
 		case OPT_BUFFERS:	want_bufs = true; break;
@@ -275,3 +289,24 @@ out:
 	tier_nl_close(nl);
 	return ret;
 }
+
+const struct tc_cmd cmd_stat = {
+	.name = "stat", .run = stat_run, .opts = stat_opts,
+	.summary = "cxltier buffers and per-node figures, from the module",
+	.usage = "tierctl stat [--buffers] [--nodes] [--pid PID] [--json]",
+	.help =
+"Asks the cxltier module (its generic netlink family) for every live\n"
+"buffer you may see (root, CAP_SYS_ADMIN: all; others: their own) and\n"
+"for each node's figures.  Buffers: id, creator pid and uid, size, mode,\n"
+"policy, bytes resident per node (NODE:SIZE), bytes spilled off their\n"
+"home node, migrations started.  Nodes: tier, total and free memory,\n"
+"quota (\"max\": none), bytes cxltier uses and has reserved, device-dax\n"
+"pool capacity, and the counters since the module was loaded, in base\n"
+"pages: allocated, spilled, migrated in and out, failed faults.  The\n"
+"figures are those CXLTIER_IOC_BUF_STAT and the sysfs files give.\n"
+"\n"
+"  --buffers   only the buffers\n"
+"  --nodes     only the nodes\n"
+"  --pid PID   only the buffers created by process PID\n"
+"  --json      JSON, sizes in exact bytes\n",
+};

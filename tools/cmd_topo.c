@@ -105,7 +105,7 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 	/* quotas are the module's: the mbind backend shows none */
 	unsigned int cols = tier_backend(ctx) == TIER_BACKEND_MODULE ? 12 : 9;
 	struct table t;
-	int i, nr = tier_nr_nodes(ctx), err;
+	int i, nr = tier_nr_nodes(ctx);
 
 	table_init(&t, cols, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(4) |
 		   TABLE_RIGHT(5) | TABLE_RIGHT(6) | TABLE_RIGHT(7) |
@@ -146,16 +146,10 @@ static int topo_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx)
 		}
 	}
 	tc_print_backend(stdout, ctx);
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err) {
-		tc_error(cmd, "print table", err);
-		return 1;
-	}
-	return 0;
+	return tc_print_table(cmd, &t);
 }
 
-int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv)
+static int topo_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	struct tier_ctx *ctx;
 	bool json;
@@ -177,3 +171,19 @@ int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv)
 	tier_close(ctx);
 	return ret;
 }
+
+const struct tc_cmd cmd_topo = {
+	.name = "topo", .run = topo_run, .opts = tc_json_opts,
+	.summary = "show the NUMA nodes with memory: tier, zones, sizes, distance",
+	.usage = "tierctl topo [--json]",
+	.help =
+"Lists each online NUMA node with memory: its tier (DRAM, or CXL: no CPUs\n"
+"and movable-only or at distance >= 30 from the nearest CPU node), whether\n"
+"it has CPUs, its zones, total/free/movable memory, and the nearest node\n"
+"with CPUs with its distance.  The first line names the libtier backend.\n"
+"With the module: each node's quota (\"max\": none; root sets it in\n"
+"/sys/class/misc/cxltier/nodes/nodeN/quota_bytes), and the bytes cxltier\n"
+"holds (used) and has reserved there.\n"
+"\n"
+"  --json    JSON, sizes in exact bytes\n",
+};

@@ -60,10 +60,10 @@ static const char *tune_why(int err)
 static void einval_hint(const char *key, const char *value, char *buf,
 			size_t len)
 {
-	static const char *const weighted[] = { "weighted", "split" };
-	static const char *const plain[] = { "bind", "preferred", "interleave" };
-	const char *sp;
-	size_t i, ml;
+	size_t ml = strcspn(value, " ");
+	const char *name;
+	char word[16];
+	uint32_t mode;
 
 	if (!strcmp(key, "default_page_size")) {
 		snprintf(buf, len, "the page size in bytes: 4096 or 2097152");
@@ -77,25 +77,24 @@ static void einval_hint(const char *key, const char *value, char *buf,
 		snprintf(buf, len, "a byte count or \"max\"");
 		return;
 	}
-	sp = strchr(value, ' ');
-	ml = sp ? (size_t)(sp - value) : strlen(value);
-	for (i = 0; i < 2; i++)
-		if (ml == strlen(weighted[i]) && !strncmp(value, weighted[i], ml)) {
+	/* the first word, when it names a mode (libtier's names) */
+	snprintf(word, sizeof(word), "%.*s", (int)ml, value);
+	if (ml < sizeof(word) && !tier_mode_parse(word, &mode)) {
+		if (mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT)
 			snprintf(buf, len, "%s needs node:weight for each node, "
 				 "weights 1 to %u, e.g. \"%s 0:3,2:1\"",
-				 weighted[i], CXLTIER_MAX_WEIGHT, weighted[i]);
-			return;
-		}
-	for (i = 0; i < 3; i++)
-		if (ml == strlen(plain[i]) && !strncmp(value, plain[i], ml)) {
+				 word, CXLTIER_MAX_WEIGHT, word);
+		else
 			snprintf(buf, len, "%s takes node ids without weights, "
 				 "each a possible node named once, at most %u, "
-				 "e.g. \"%s 0,2\"", plain[i],
-				 CXLTIER_MAX_POLICY_NODES, plain[i]);
-			return;
-		}
-	snprintf(buf, len, "\"none\" or \"MODE NODES\", MODE one of bind, "
-		 "preferred, interleave, weighted, split");
+				 "e.g. \"%s 0,2\"", word,
+				 CXLTIER_MAX_POLICY_NODES, word);
+		return;
+	}
+	snprintf(buf, len, "\"none\" or \"MODE NODES\", MODE one of ");
+	for (mode = 0; (name = tier_mode_name(mode)); mode++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 mode ? ", " : "", name);
 }
 
 static int get_one(const struct tc_cmd *cmd, const char *key, bool json)
@@ -196,7 +195,7 @@ static int get_all(const struct tc_cmd *cmd, bool json)
 	return g.failed;
 }
 
-int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
+static int get_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	bool json;
 	int ret;
@@ -214,11 +213,35 @@ int cmd_get(const struct tc_cmd *cmd, int argc, char **argv)
 	return get_all(cmd, json);
 }
 
-int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
+const struct tc_cmd cmd_get = {
+	.name = "get", .run = get_run, .opts = tc_json_opts,
+	.summary = "show the module's tunables and per-node counters (sysfs)",
+	.usage = "tierctl get [KEY] [--json]",
+	.help =
+"Prints KEY's value, or with no KEY a table of every key, its value and\n"
+"whether root may set it.  Keys (uapi/linux/cxltier.h and\n"
+"doc/ABI/testing/sysfs-class-misc-cxltier describe them):\n"
+"\n"
+"  default_policy          policy of CXLTIER_CREATE_DEFAULT_POLICY: \"none\"\n"
+"                          or \"MODE NODES\", e.g. \"bind 2\", \"weighted 0:3,2:1\"\n"
+"  default_page_size       page size of a create with page_shift 0 (bytes)\n"
+"  low_free_percent        node-low-free event threshold, 0 (off) to 100\n"
+"  node.N.quota_bytes      node N's quota, bytes or \"max\"\n"
+"  node.N.used_bytes, node.N.reserved_bytes, node.N.tier (read-only)\n"
+"  node.N.alloc_pages, node.N.spill_pages, node.N.migrate_in_pages,\n"
+"  node.N.migrate_out_pages, node.N.fault_failures\n"
+"                          counters since the module was loaded (read-only)\n"
+"\n"
+"  --json    JSON; numbers as numbers\n",
+};
+
+/* set has no option but --help */
+static const struct option set_opts[] = {
+	TC_OPTS_END,
+};
+
+static int set_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		TC_OPTS_END,
-	};
 	const char *key, *value;
 	char path[256], hint[256];
 	int c, err;
@@ -228,7 +251,7 @@ int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
 	 * as "-1" reaches the module
 	 */
 	optind = 1;
-	c = getopt_long(argc, argv, "+:h", opts, NULL);
+	c = getopt_long(argc, argv, "+:h", cmd->opts, NULL);
 	if (c != -1)
 		return tc_other_option(cmd, argv, c);
 	if (argc - optind != 2) {
@@ -257,3 +280,18 @@ int cmd_set(const struct tc_cmd *cmd, int argc, char **argv)
 	}
 	return 1;
 }
+
+const struct tc_cmd cmd_set = {
+	.name = "set", .run = set_run, .opts = set_opts,
+	.summary = "set a module tunable or a node's quota (sysfs, root)",
+	.usage = "tierctl set KEY VALUE",
+	.help =
+"Writes VALUE to KEY's sysfs file (see `tierctl help get` for the keys):\n"
+"default_policy, default_page_size, low_free_percent, node.N.quota_bytes.\n"
+"The module checks the value; one it refuses changes nothing and is\n"
+"reported with what the key expects.  Needs root.\n"
+"\n"
+"  tierctl set default_policy \"weighted 0:3,2:1\"\n"
+"  tierctl set default_page_size 2097152\n"
+"  tierctl set node.2.quota_bytes 1073741824\n",
+};

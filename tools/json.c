@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -116,4 +117,28 @@ void json_f64(struct json *j, const char *key, double v)
 		fprintf(j->f, "%.6g", v);
 	else
 		fputs("null", j->f);
+}
+
+void json_fields(struct json *j, const void *obj, const struct json_field *f,
+		 size_t n)
+{
+	const char *p;
+	uint64_t u64;
+	uint32_t u32;
+	double d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p = (const char *)obj + f[i].off;
+		if (!f[i].size) {
+			memcpy(&d, p, sizeof(d));
+			json_f64(j, f[i].key, d);
+		} else if (f[i].size == sizeof(u32)) {
+			memcpy(&u32, p, sizeof(u32));
+			json_u64(j, f[i].key, u32);
+		} else {
+			memcpy(&u64, p, sizeof(u64));
+			json_u64(j, f[i].key, u64);
+		}
+	}
 }

@@ -3,39 +3,33 @@
 #ifndef TIERCTL_H
 #define TIERCTL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "libtier.h"
 #include "json.h"
+#include "table.h"
 
 /*
- * A command gets argv with its own name in argv[0] and returns the exit
- * status, 0 or 1.  Options are parsed with getopt_long(); --help prints
- * @usage and @help.
+ * A command: what "tierctl help" lists, what --help prints, its options
+ * and its entry point.  Each cmd_*.c defines its own; tierctl.c lists them
+ * and dispatches.  @run gets argv with the command's name in argv[0] and
+ * returns the exit status, 0 or 1.  Options are parsed with tc_getopt()
+ * (getopt_long() over @opts); --help prints @usage and @help.
  */
 struct tc_cmd {
 	const char *name;
-	int (*fn)(const struct tc_cmd *cmd, int argc, char **argv);
 	const char *summary;	/* one line for "tierctl help" */
 	const char *usage;	/* "tierctl NAME ..." synopsis */
 	const char *help;	/* options and details */
+	const struct option *opts;	/* ends in TC_OPTS_END; NULL: none */
+	int (*run)(const struct tc_cmd *cmd, int argc, char **argv);
 };
 
-int cmd_topo(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_alloc(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_bench(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_plan(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_model(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_run(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_migrate(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_pool(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_stat(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_monitor(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_get(const struct tc_cmd *cmd, int argc, char **argv);
-int cmd_set(const struct tc_cmd *cmd, int argc, char **argv);
-/* tierctl bench mem (cmd_bench_mem.c), called by cmd_bench() */
-int bench_mem(const struct tc_cmd *cmd, int argc, char **argv);
+extern const struct tc_cmd cmd_topo, cmd_alloc, cmd_bench, cmd_run;
+extern const struct tc_cmd cmd_plan, cmd_model, cmd_migrate, cmd_pool;
+extern const struct tc_cmd cmd_get, cmd_set, cmd_stat, cmd_monitor;
 
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
 void tc_error(const struct tc_cmd *cmd, const char *what, int err);
@@ -57,6 +51,12 @@ int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
 	{ "help", no_argument, NULL, 'h' }, \
 	{ NULL, 0, NULL, 0 }
 
+/* The table of a command whose only options are --json and --help. */
+extern const struct option tc_json_opts[];
+
+/* getopt_long() over @cmd's option table, optstring ":h". */
+int tc_getopt(const struct tc_cmd *cmd, int argc, char **argv);
+
 /*
  * The default: of a command's getopt_long() switch (optstring ":h", the
  * table ending in TC_OPTS_END): for 'h' the usage and help on stdout, exit
@@ -64,8 +64,8 @@ int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c);
  */
 int tc_other_option(const struct tc_cmd *cmd, char **argv, int c);
 /*
- * The options of a command whose only ones are --json and --help (or -h),
- * anywhere on the line.  Returns -1 when the command goes on (its operands
+ * The options of a command whose table is tc_json_opts: --json and --help
+ * (or -h), anywhere on the line.  Returns -1 when the command goes on (its operands
  * from optind), else the exit status.
  */
 int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
@@ -86,6 +86,9 @@ int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
 		    const char *arg, struct tier_policy *p, char *canon,
 		    size_t len);
 
+/* Print @t on stdout and free it.  Returns 0, or 1 after an error message. */
+int tc_print_table(const struct tc_cmd *cmd, struct table *t);
+
 /* Open a libtier context, reporting failures as CMD errors. */
 int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx);
 /* The "backend: ..." line of human output. */
@@ -93,7 +96,7 @@ void tc_print_backend(FILE *f, const struct tier_ctx *ctx);
 /* "backend" and "module_error" members of JSON output. */
 void tc_json_backend(struct json *j, const struct tier_ctx *ctx);
 
-/* CXLTIER_MODE_x's name as policies spell it ("bind", ...), or "?". */
+/* CXLTIER_MODE_x's name (libtier's tier_mode_name()), or "?". */
 const char *tc_mode_name(uint32_t mode);
 
 const char *tc_tier_name(unsigned int tier);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
 #include "util.h"
 
@@ -26,63 +28,18 @@ int parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *bytes)
+int parse_num(const char *s, double *out, bool zero_ok)
 {
-	char digits[32];
-	const char *p, *u;
-	unsigned int shift = 0;
-	uint64_t v;
-	size_t n;
-	int err;
+	char *end;
+	double v;
 
-	if (!s)
+	if (!s || !*s || isspace((unsigned char)*s))
 		return -EINVAL;
-	for (p = s; *p >= '0' && *p <= '9'; p++)
-		;
-	n = (size_t)(p - s);
-	if (!n || n >= sizeof(digits))
-		return n ? -ERANGE : -EINVAL;
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	if (*p) {
-		char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-
-		u = c != 'B' ? strchr(units + 1, c) : NULL;
-		if (!u && c != 'B')
-			return -EINVAL;
-		if (u) {
-			shift = 10 * (unsigned int)(u - units);
-			p++;
-		}
-		if (!strcmp(p, "iB") && u)
-			p += 2;
-		else if (!strcmp(p, "B"))
-			p++;
-		if (*p)
-			return -EINVAL;
-	}
-	err = parse_uint(digits, UINT64_MAX, &v);
-	if (err)
-		return err;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*bytes = v << shift;
-	return 0;
-}
-
-int parse_pow2(const char *s, unsigned int *shift)
-{
-	uint64_t v;
-	unsigned int sh = 0;
-	int err = parse_size(s, &v);
-
-	if (err)
-		return err == -ERANGE ? -EDOM : err;
-	if (!v || (v & (v - 1)))
-		return -EDOM;
-	while ((1ULL << sh) != v)
-		sh++;
-	*shift = sh;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0 || (!zero_ok && v == 0))
+		return -EINVAL;
+	*out = v;
 	return 0;
 }
 

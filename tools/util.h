@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Size and number parsing and formatting shared by tierctl's commands. */
+/*
+ * Numbers tierctl's commands parse and sizes they print.  Sizes they read
+ * are libtier's tier_size_parse(), the one size grammar.
+ */
 #ifndef TIERCTL_UTIL_H
 #define TIERCTL_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,25 +14,17 @@
 #define SIZE_STRLEN	24
 
 /*
- * parse_size() - "4096", "64K", "64M", "1G", "2T" (binary units; K/M/G/T/P,
- * either case, optionally followed by "B" or "iB") to bytes.
- * Return: 0; -EINVAL for anything else; -ERANGE when it overflows.
+ * parse_num() - a finite decimal number of at least 0 (above 0 unless
+ * @zero_ok): a bandwidth, a fraction, a time.
+ * Return: 0 or -EINVAL.
  */
-int parse_size(const char *s, uint64_t *bytes);
+int parse_num(const char *s, double *out, bool zero_ok);
 
 /*
  * parse_uint() - decimal digits only, at most @max.
  * Return: 0; -EINVAL; -ERANGE above @max.
  */
 int parse_uint(const char *s, uint64_t max, uint64_t *out);
-
-/*
- * parse_pow2() - a size as parse_size() reads it that is a power of two,
- * as its log2.
- * Return: 0; -EINVAL for what is not a size; -EDOM for a size that is not
- * a power of two (0 included).
- */
-int parse_pow2(const char *s, unsigned int *shift);
 
 /*
  * format_size() - bytes for humans, binary units: "512B", "64M", "7.8G".

@@ -73,7 +73,7 @@ while grep -qw "$absent" <<< "$(nodes_with_memory)"; do
 done
 expect_fail "alloc on an absent node" "^tierctl alloc: create 1M buffer, policy bind:$absent: No such device$" alloc --node "$absent" --size 1M
 expect_fail "alloc: node id out of range" "^tierctl alloc: create 1M buffer, policy bind:1048576: Invalid argument$" alloc --node 1048576 --size 1M
-expect_fail "alloc: larger than the node" "^tierctl alloc: create .* buffer, policy bind:$node0: File too large$" alloc --node "$node0" --size 1P
+expect_fail "alloc: larger than the node" "^tierctl alloc: create .* buffer, policy bind:$node0: File too large$" alloc --node "$node0" --size 1024T
 expect_fail "alloc: bad size" "^tierctl alloc: --size 1Q: not a size" alloc --node "$node0" --size 1Q
 expect_fail "alloc: zero size" "^tierctl alloc: --size 0: must be at least 1 byte$" alloc --node "$node0" --size 0
 expect_fail "alloc: size overflows" "^tierctl alloc: --size 99999999T: too large$" alloc --node "$node0" --size 99999999T
@@ -261,11 +261,11 @@ expect_fail "bench fault --populate-size x" "^tierctl bench: --populate-size x: 
 expect_fail "bench fault: absent node" "^tierctl bench: node $absent: offline or without memory$" bench fault --node "$absent" --runs 1
 expect_fail "bench fault: stray argument" "^tierctl bench: extra: unexpected argument$" bench fault extra
 expect_json "bench alloc --json: both allocators, 1 and 2 threads, both workloads, ratios" \
-	"sorted((r['workload'], r['threads'], r['allocator']) for r in d['results']) == sorted((w, t, a) for w in ('16B-64K', '16B-256B') for t in (1, 2) for a in ('tier_pool', 'malloc')) and all(len(r['mpairs_per_s']) == 2 and r['median_mpairs_per_s'] > 0 and r['ratio_vs_malloc'] > 0 for r in d['results']) and all(r['ratio_vs_malloc'] == 1 for r in d['results'] if r['allocator'] == 'malloc')" \
+	"sorted((r['workload'], r['threads'], r['allocator']) for r in d['results']) == sorted((w, t, a) for w in ('16B-64K', '16B-256B') for t in (1, 2) for a in ('tier_arena', 'malloc')) and all(len(r['mpairs_per_s']) == 2 and r['median_mpairs_per_s'] > 0 and r['ratio_vs_malloc'] > 0 for r in d['results']) and all(r['ratio_vs_malloc'] == 1 for r in d['results'] if r['allocator'] == 'malloc')" \
 	bench alloc --ops 2000 --runs 2 --quiet --json
 expect_fail "bench alloc --threads 3" "^tierctl bench: --threads 3: 1 or 2" bench alloc --threads 3
 expect_fail "bench alloc --ops 10" "^tierctl bench: --ops 10: a number from 256" bench alloc --ops 10
-expect_fail "bench alloc: absent node" "^tierctl bench: pool with policy bind:999: No such device$" bench alloc --policy bind:999 --quiet
+expect_fail "bench alloc: absent node" "^tierctl bench: arena with policy bind:999: No such device$" bench alloc --policy bind:999 --quiet
 
 # ---------------------------------------------------------------------------
 # migrate and bench migrate

@@ -32,13 +32,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
 #include "bench.h"
 #include "table.h"
+#include "tier_plan.h"
 #include "tierctl.h"
 #include "util.h"
 
@@ -375,22 +375,10 @@ struct mem_args {
 static int mem_check_buf(const struct mem_args *a, struct tier_buf *buf,
 			 uint32_t node)
 {
-	struct tier_buf_stat st;
-	int err = tier_buf_stat(buf, &st);
+	char what[32];
 
-	if (err) {
-		tc_error(a->cmd, "stat buffer", err);
-		return -1;
-	}
-	if (st.resident_bytes != st.map_length || st.nr_resident != 1 ||
-	    st.resident[0].node != node) {
-		tc_errorf(a->cmd, "node %u: placement: %llu of %llu bytes resident, on %u nodes, first %u; expected all on node %u",
-			  node, (unsigned long long)st.resident_bytes,
-			  (unsigned long long)st.map_length, st.nr_resident,
-			  st.nr_resident ? st.resident[0].node : 0, node);
-		return -1;
-	}
-	return 0;
+	snprintf(what, sizeof(what), "node %u", node);
+	return bench_check_buf(a->cmd, buf, node, what);
 }
 
 static int bench_node(const struct mem_args *a, struct mem_node *m)
@@ -409,7 +397,8 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 
 	memset(&p, 0, sizeof(p));
 	p.mode = CXLTIER_MODE_BIND;
-	p.page_shift = 21;	/* fewer TLB misses in the chase */
+	/* 2 MiB pages: fewer TLB misses in the chase */
+	p.page_shift = CXLTIER_HUGE_PAGE_SHIFT;
 	/* populated: a node out of pages is -ENOMEM here, not a SIGBUS */
 	p.flags = CXLTIER_CREATE_HUGE_FALLBACK | CXLTIER_CREATE_POPULATE;
 	p.nr_nodes = 1;
@@ -520,33 +509,7 @@ out:
 /* ------------------------------------------------------------------------ */
 /* Output                                                                     */
 
-struct mem_env {
-	char kernel[128], thp_shmem[32], date[32];
-	long cpus;
-};
-
-static void mem_read_env(struct mem_env *e)
-{
-	struct utsname u;
-	time_t t = time(NULL);
-	struct tm tm;
-
-	snprintf(e->kernel, sizeof(e->kernel), "%s", uname(&u) ? "?" : u.release);
-	bench_read_bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
-			   e->thp_shmem, sizeof(e->thp_shmem));
-	e->cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (gmtime_r(&t, &tm))
-		strftime(e->date, sizeof(e->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	else
-		snprintf(e->date, sizeof(e->date), "?");
-}
-
-static const char *tier_word(uint32_t tier)
-{
-	return tier == CXLTIER_TIER_DRAM ? "DRAM" : "CXL";
-}
-
-static void report_table(const struct mem_args *a, const struct mem_env *e,
+static void report_table(const struct mem_args *a, const struct bench_env *e,
 			 const struct mem_node *m, unsigned int nr)
 {
 	static const char *const hdr[] = {
@@ -556,7 +519,6 @@ static void report_table(const struct mem_args *a, const struct mem_env *e,
 	char s1[SIZE_STRLEN];
 	struct table t;
 	unsigned int i;
-	int err;
 
 	tc_print_backend(stdout, a->ctx);
 	printf("bench mem: %u node%s, %u run%s each (medians, min, max); kernel %s, %ld CPUs, THP shmem [%s]\n",
@@ -573,7 +535,7 @@ static void report_table(const struct mem_args *a, const struct mem_env *e,
 	table_init(&t, 14, hdr, 0x3ff9);
 	for (i = 0; i < nr; i++) {
 		table_add(&t, "%u", m[i].tn.node);
-		table_add(&t, "%s", tier_word(m[i].tn.tier));
+		table_add(&t, "%s", tc_tier_name(m[i].tn.tier));
 		table_add(&t, "%s", m[i].cpu_str);
 		table_add(&t, "%u", m[i].threads);
 		table_add(&t, "%s", format_size(m[i].bytes, s1, sizeof(s1)));
@@ -587,10 +549,7 @@ static void report_table(const struct mem_args *a, const struct mem_env *e,
 		table_add(&t, "%.1f", m[i].lat.min);
 		table_add(&t, "%.1f", m[i].lat.max);
 	}
-	err = table_print(&t, stdout);
-	table_free(&t);
-	if (err)
-		tc_error(a->cmd, "print table", err);
+	tc_print_table(a->cmd, &t);
 	for (i = 0; i < nr; i++)
 		if (m[i].lat_bytes < MEM_DEFAULT_SIZE / 4)
 			break;
@@ -618,7 +577,7 @@ static void json_figure(struct json *j, const char *key, const char *unit,
 	json_f64(j, k, f->max);
 }
 
-static void report_json(const struct mem_args *a, const struct mem_env *e,
+static void report_json(const struct mem_args *a, const struct bench_env *e,
 			const struct mem_node *m, unsigned int nr)
 {
 	struct json j;
@@ -638,7 +597,7 @@ static void report_json(const struct mem_args *a, const struct mem_env *e,
 	for (i = 0; i < nr; i++) {
 		json_obj_open(&j, NULL);
 		json_u64(&j, "node", m[i].tn.node);
-		json_str(&j, "tier", tier_word(m[i].tn.tier));
+		json_str(&j, "tier", tc_tier_name(m[i].tn.tier));
 		json_u64(&j, "cpu_node", m[i].cpu_node);
 		json_str(&j, "cpus_used", m[i].cpu_str);
 		json_u64(&j, "threads", m[i].threads);
@@ -657,13 +616,13 @@ static void report_json(const struct mem_args *a, const struct mem_env *e,
 }
 
 /*
- * The tier file tierctl plan --tiers reads (cmd_plan.c's tier_line()): one
+ * The tier file tierctl plan --tiers reads (tier_file.c): one
  * "node ID cpu-read= cpu-write= latency=" line per node, the medians.  The
  * node's tier, capacity and flags are left to the host the plan describes
  * or reads; the DMA figures too.
  */
 static void report_tiers(FILE *f, const struct mem_args *a,
-			 const struct mem_env *e, const struct mem_node *m,
+			 const struct bench_env *e, const struct mem_node *m,
 			 unsigned int nr)
 {
 	char s1[SIZE_STRLEN];
@@ -679,7 +638,7 @@ static void report_tiers(FILE *f, const struct mem_args *a,
 	for (i = 0; i < nr; i++)
 		fprintf(f, "node %u cpu-read=%.6g cpu-write=%.6g latency=%.6g\t# %s, %u threads on CPUs %s, %s buffer\n",
 		       m[i].tn.node, m[i].read.med, m[i].write.med, m[i].lat.med,
-		       tier_word(m[i].tn.tier), m[i].threads, m[i].cpu_str,
+		       tc_tier_name(m[i].tn.tier), m[i].threads, m[i].cpu_str,
 		       format_size(m[i].bytes, s1, sizeof(s1)));
 }
 
@@ -712,7 +671,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	bool fmt_given = false;
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	cpu_set_t allowed;
-	struct mem_env e;
+	struct bench_env e;
 	int c, err, ret = 1;
 
 	opterr = 0;
@@ -863,7 +822,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 		if (bench_node(&a, &nodes[i]))
 			goto out;
 
-	mem_read_env(&e);
+	bench_read_env(&e);
 	if (fmt == FMT_JSON)
 		report_json(&a, &e, nodes, nr);
 	else if (fmt == FMT_TIERS)

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What tierctl's commands share (tierctl.h): error and usage messages,
+ * option handling, opening libtier, the backend line, names.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tierctl.h"
+
+void tc_error(const struct tc_cmd *cmd, const char *what, int err)
+{
+	fprintf(stderr, "tierctl %s: %s: %s\n", cmd->name, what,
+		strerror(err < 0 ? -err : err));
+}
+
+void tc_errorf(const struct tc_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tierctl %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void tc_usage(const struct tc_cmd *cmd, int to_stdout)
+{
+	FILE *f = to_stdout ? stdout : stderr;
+
+	fprintf(f, "usage: %s\n", cmd->usage);
+	if (to_stdout && cmd->help[0])
+		fprintf(f, "\n%s", cmd->help);
+}
+
+int tc_bad_option(const struct tc_cmd *cmd, char **argv, int c)
+{
+	tc_errorf(cmd, "option '%s': %s", argv[optind - 1],
+		  c == ':' ? "missing argument" : "unknown option");
+	tc_usage(cmd, 0);
+	return 1;
+}
+
+int tc_other_option(const struct tc_cmd *cmd, char **argv, int c)
+{
+	if (c == 'h') {
+		tc_usage(cmd, 1);
+		return 0;
+	}
+	return tc_bad_option(cmd, argv, c);
+}
+
+const struct option tc_json_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	TC_OPTS_END,
+};
+
+int tc_getopt(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	return getopt_long(argc, argv, ":h", cmd->opts, NULL);
+}
+
+int tc_json_only_options(const struct tc_cmd *cmd, int argc, char **argv,
+			 bool *json)
+{
+	int c;
+
+	*json = false;
+	optind = 1;
+	while ((c = tc_getopt(cmd, argc, argv)) != -1) {
+		if (c != 'j')
+			return tc_other_option(cmd, argv, c);
+		*json = true;
+	}
+	return -1;
+}
+
+int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	tc_errorf(cmd, "%s: unexpected argument", argv[optind]);
+	tc_usage(cmd, 0);
+	return 1;
+}
+
+int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
+		    const char *arg, struct tier_policy *p, char *canon,
+		    size_t len)
+{
+	int err = tier_policy_parse(arg, p);
+
+	if (err) {
+		tc_errorf(cmd, "%s %s: %s", what, arg, strerror(-err));
+		return 1;
+	}
+	if (canon) {
+		/* @canon may be @arg */
+		char tmp[TIER_POLICY_STRLEN];
+
+		if (tier_policy_format(p, tmp, sizeof(tmp)) >= 0)
+			snprintf(canon, len, "%s", tmp);
+		else if (canon != arg)
+			snprintf(canon, len, "%s", arg);
+	}
+	return 0;
+}
+
+int tc_print_table(const struct tc_cmd *cmd, struct table *t)
+{
+	int err = table_print(t, stdout);
+
+	table_free(t);
+	if (err)
+		tc_error(cmd, "print table", err);
+	return err ? 1 : 0;
+}
+
+int tc_open(const struct tc_cmd *cmd, struct tier_ctx **ctx)
+{
+	int err = tier_open(ctx, 0);
+
+	if (err) {
+		if (err == -EINVAL && getenv("LIBTIER_BACKEND"))
+			tc_errorf(cmd, "open libtier: LIBTIER_BACKEND=%s: %s",
+				  getenv("LIBTIER_BACKEND"), strerror(-err));
+		else if (err == -ENOENT || err == -ENODEV || err == -ENXIO)
+			tc_errorf(cmd, "open %s: %s (is the cxltier module loaded?)",
+				  CXLTIER_DEVICE_PATH, strerror(-err));
+		else
+			tc_error(cmd, "open libtier", err);
+		return 1;
+	}
+	return 0;
+}
+
+void tc_print_backend(FILE *f, const struct tier_ctx *ctx)
+{
+	int merr = tier_module_error(ctx);
+
+	fprintf(f, "backend: %s", tier_backend_name(ctx));
+	if (tier_backend(ctx) == TIER_BACKEND_MODULE) {
+		struct tier_info info;
+
+		tier_get_info(ctx, &info);
+		fprintf(f, " (%s, API %u)", CXLTIER_DEVICE_PATH, info.api_version);
+	} else if (merr) {
+		fprintf(f, " (fallback: %s: %s)", CXLTIER_DEVICE_PATH,
+			strerror(-merr));
+	}
+	fputc('\n', f);
+}
+
+void tc_json_backend(struct json *j, const struct tier_ctx *ctx)
+{
+	int merr = tier_module_error(ctx);
+	struct tier_info info;
+
+	tier_get_info(ctx, &info);
+	json_str(j, "backend", tier_backend_name(ctx));
+	if (tier_backend(ctx) == TIER_BACKEND_MODULE)
+		json_u64(j, "api_version", info.api_version);
+	else
+		json_null(j, "api_version");
+	json_str(j, "module_error", merr ? strerror(-merr) : NULL);
+}
+
+const char *tc_mode_name(uint32_t mode)
+{
+	const char *name = tier_mode_name(mode);
+
+	return name ? name : "?";
+}
+
+const char *tc_tier_name(unsigned int tier)
+{
+	switch (tier) {
+	case CXLTIER_TIER_DRAM:	return "DRAM";
+	case CXLTIER_TIER_CXL:	return "CXL";
+	default:		return "?";
+	}
+}
