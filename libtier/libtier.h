@@ -324,17 +324,18 @@ int tier_mode_parse(const char *name, uint32_t *mode);
  * package:
  *
  *   size := DIGITS [ '.' DIGITS ] [ UNIT [ 'B' | 'iB' ] | 'B' ]
- *   UNIT := K | M | G | T     2^10, 2^20, 2^30, 2^40 (binary, whatever the
- *                             suffix: "1KB" is 1024)
+ *   UNIT := K | M | G | T | P  2^10 .. 2^50 (binary, whatever the suffix:
+ *                              "1KB" is 1024)
  *
  * Letters in any case; no sign, no spaces, no digits grouping.  A decimal
- * must come to a whole number of bytes: "1.5G" and "0.5K" are sizes, "1.5"
- * and "0.1K" are not.  0 is a size; whether it is a valid one is the
- * caller's business.
+ * with a unit is rounded to the nearest byte, halves up ("1.5G" is
+ * 1610612736, "7.6G" 8160437862, "0.1K" 102); a count of bytes must be
+ * whole ("1.5" and "0.5B" are not sizes).  0 is a size; whether it is a
+ * valid one is the caller's business.
  *
- * Return: 0; -EINVAL for NULL arguments or a string the grammar does not
- * allow, or a decimal that is not a whole number of bytes; -ERANGE when
- * the size does not fit in 64 bits.
+ * Return: 0; -EINVAL for NULL arguments, a string the grammar does not
+ * allow or a fraction of a byte; -ERANGE when the size does not fit in 64
+ * bits.
  */
 int tier_size_parse(const char *s, uint64_t *bytes);
 

@@ -4,10 +4,11 @@
  * Python (tier_size_parse() in libtier.h has it):
  *
  *   size := DIGITS [ '.' DIGITS ] [ UNIT [ 'B' | 'iB' ] | 'B' ]
- *   UNIT := 'K' | 'M' | 'G' | 'T'        (case-insensitive, powers of 1024)
+ *   UNIT := 'K' | 'M' | 'G' | 'T' | 'P'  (case-insensitive, powers of 1024)
  *
- * A decimal is exact: its value times the unit must be a whole number of
- * bytes ("1.5G" and "0.5K" are, "1.5" and "0.3K" are not).
+ * A decimal with a unit is rounded to the nearest byte, halves up ("7.6G"
+ * is 8160437862 bytes); a count of bytes must be
+ * whole ("1.5" and "0.5B" are not sizes).
  */
 #include <errno.h>
 #include <string.h>
@@ -15,11 +16,11 @@
 #include "libtier-private.h"
 
 /*
- * Significant digits of a fraction (without its trailing zeros) that are
- * kept: 10^38 < 2^128.  A longer one is never a whole number of bytes but
- * in contrived cases ("0.<40 digits>T"), refused all the same.
+ * Fraction digits that are read: 10^19 < 2^64, so the fraction times a
+ * unit (at most 2^50) fits 128 bits.  Later digits move a size by less
+ * than a thousandth of a byte and are passed over (but must be digits).
  */
-#define FRAC_DIGITS_MAX	38
+#define FRAC_DIGITS_MAX	19
 
 typedef unsigned __int128 u128;
 
@@ -31,7 +32,7 @@ static int lower(char c)
 /* The unit's log2 at @s, which must end there, or -EINVAL. */
 static int parse_unit(const char *s, unsigned int *shift)
 {
-	static const char units[] = "kmgt";
+	static const char units[] = "kmgtp";
 	const char *u = *s ? strchr(units, lower(*s)) : NULL;
 
 	*shift = 0;
@@ -46,42 +47,11 @@ static int parse_unit(const char *s, unsigned int *shift)
 	return *s ? -EINVAL : 0;
 }
 
-static u128 pow_u128(unsigned int base, unsigned int exp)
-{
-	u128 v = 1;
-
-	while (exp--)
-		v *= base;
-	return v;
-}
-
-/*
- * The bytes of fraction @fp / 10^@d of 2^@shift: fp * 2^(shift - d) / 5^d,
- * or -EINVAL when that is not whole.
- */
-static int frac_bytes(u128 fp, unsigned int d, unsigned int shift,
-		      u128 *out)
-{
-	u128 p5 = pow_u128(5, d), q;
-
-	if (fp % p5)
-		return -EINVAL;
-	q = fp / p5;
-	if (d <= shift) {
-		*out = q << (shift - d);
-		return 0;
-	}
-	if (q & (((u128)1 << (d - shift)) - 1))
-		return -EINVAL;
-	*out = q >> (d - shift);
-	return 0;
-}
-
 TIER_EXPORT int tier_size_parse(const char *s, uint64_t *bytes)
 {
-	u128 ip = 0, fp = 0, fb = 0, v;
-	unsigned int shift, d = 0, zeros = 0;
-	int big = 0, frac_long = 0;
+	u128 ip = 0, fp = 0, p10 = 1, v;
+	unsigned int shift, d = 0;
+	int big = 0;
 
 	if (!s || !bytes || *s < '0' || *s > '9')
 		return -EINVAL;
@@ -96,24 +66,18 @@ TIER_EXPORT int tier_size_parse(const char *s, uint64_t *bytes)
 		if (*++s < '0' || *s > '9')
 			return -EINVAL;		/* "1." */
 		for (; *s >= '0' && *s <= '9'; s++) {
-			if (*s == '0') {
-				zeros++;	/* significant only if a digit follows */
+			if (d == FRAC_DIGITS_MAX)
 				continue;
-			}
-			d += zeros + 1;
-			if (d > FRAC_DIGITS_MAX) {
-				frac_long = 1;
-				continue;
-			}
-			fp = fp * pow_u128(10, zeros + 1) + (unsigned int)(*s - '0');
-			zeros = 0;
+			fp = fp * 10 + (unsigned int)(*s - '0');
+			p10 *= 10;
+			d++;
 		}
 	}
-	if (parse_unit(s, &shift) || frac_long)
+	if (parse_unit(s, &shift))
 		return -EINVAL;
-	if (d && frac_bytes(fp, d, shift, &fb))
-		return -EINVAL;		/* not a whole number of bytes */
-	v = (ip << shift) + fb;
+	if (fp && !shift)
+		return -EINVAL;		/* a fraction of a byte */
+	v = (ip << shift) + (((fp << shift) + p10 / 2) / p10);
 	if (big || v > UINT64_MAX)
 		return -ERANGE;
 	*bytes = (uint64_t)v;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* tierctl's shared helpers: sizes, JSON writing, tables. */
+/* tierctl's shared helpers: numbers, size formatting, JSON writing, tables.
+ * Sizes are read by libtier's tier_size_parse() (words_test.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,46 +11,6 @@
 #include "json.h"
 #include "table.h"
 #include "kselftest_harness.h"
-
-TEST(size_parse_accepts)
-{
-	static const struct { const char *s; uint64_t v; } ok[] = {
-		{ "0", 0 }, { "1", 1 }, { "4096", 4096 }, { "64K", 64ULL << 10 },
-		{ "64k", 64ULL << 10 }, { "64M", 64ULL << 20 }, { "1G", 1ULL << 30 },
-		{ "2T", 2ULL << 40 }, { "1P", 1ULL << 50 }, { "3MiB", 3ULL << 20 },
-		{ "3MB", 3ULL << 20 }, { "512B", 512 },
-		{ "18446744073709551615", UINT64_MAX }, { "16383P", 16383ULL << 50 },
-	};
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		v = 1234;
-		EXPECT_EQ(0, parse_size(ok[i].s, &v)) TH_LOG("%s", ok[i].s);
-		EXPECT_EQ(ok[i].v, v) TH_LOG("%s", ok[i].s);
-	}
-}
-
-TEST(size_parse_rejects)
-{
-	static const struct { const char *s; int err; } bad[] = {
-		{ "", -EINVAL }, { "M", -EINVAL }, { "-1", -EINVAL }, { "1.5G", -EINVAL },
-		{ "1Q", -EINVAL }, { "1 M", -EINVAL }, { "1MM", -EINVAL },
-		{ "1iB", -EINVAL }, { "0x10", -EINVAL }, { "1G ", -EINVAL },
-		{ "18446744073709551616", -ERANGE }, { "16384P", -ERANGE },
-		{ "99999999T", -ERANGE },
-	};
-	uint64_t v = 7;
-	size_t i;
-
-	EXPECT_EQ(-EINVAL, parse_size(NULL, &v));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *s = bad[i].s;
-
-		EXPECT_EQ(bad[i].err, parse_size(s, &v)) TH_LOG("%s", s);
-	}
-	EXPECT_EQ(7, v);
-}
 
 TEST(uint_parse)
 {
@@ -62,25 +23,6 @@ TEST(uint_parse)
 	EXPECT_EQ(-EINVAL, parse_uint("4x", 100, &v));
 	EXPECT_EQ(-EINVAL, parse_uint("-4", 100, &v));
 	EXPECT_EQ(-ERANGE, parse_uint("99999999999999999999", UINT64_MAX, &v));
-}
-
-TEST(pow2_parse)
-{
-	static const struct { const char *s; int err; unsigned int shift; } cases[] = {
-		{ "4096", 0, 12 }, { "4K", 0, 12 }, { "2M", 0, 21 }, { "2MiB", 0, 21 },
-		{ "1G", 0, 30 }, { "1", 0, 0 }, { "1T", 0, 40 },
-		{ "3M", -EDOM, 0 }, { "0", -EDOM, 0 }, { "48K", -EDOM, 0 },
-		{ "x", -EINVAL, 0 }, { "", -EINVAL, 0 }, { "2Q", -EINVAL, 0 },
-		{ "99999999T", -EDOM, 0 },
-	};
-	unsigned int shift;
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		shift = 99;
-		EXPECT_EQ(cases[i].err, parse_pow2(cases[i].s, &shift)) TH_LOG("%s", cases[i].s);
-		EXPECT_EQ(cases[i].err ? 99 : cases[i].shift, shift) TH_LOG("%s", cases[i].s);
-	}
 }
 
 TEST(size_format)

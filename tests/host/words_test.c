@@ -76,6 +76,13 @@ TEST(size_parse_accepts)
 		{ "18446744073709551615", UINT64_MAX },
 		{ "16777215.999999940395355224609375T", 0xffffffffffff0000ULL },
 		{ "17179869183G", 0xffffffffc0000000ULL },
+		{ "1P", 1ULL << 50 }, { "16383P", 16383ULL << 50 },
+		/* decimals with a unit: the nearest byte, halves up */
+		{ "0.1K", 102 }, { "0.3K", 307 }, { "7.6G", 8160437862ULL },
+		{ "0.0009765625K", 1 }, { "0.00048828125K", 1 },
+		{ "0.00048828124K", 0 }, { "1.0000000001G", 1ULL << 30 },
+		{ "0.00000000000000000001T", 0 },
+		{ "16777215.9999999999T", UINT64_MAX - 109 },	/* 2^64 - 109.95 */
 	};
 	uint64_t v;
 	size_t i;
@@ -95,21 +102,20 @@ TEST(size_parse_rejects)
 		{ "", -EINVAL }, { "K", -EINVAL }, { "B", -EINVAL },
 		{ "-1", -EINVAL }, { "+1", -EINVAL }, { " 1", -EINVAL },
 		{ "1 ", -EINVAL }, { "1 K", -EINVAL }, { "1KK", -EINVAL },
-		{ "1P", -EINVAL }, { "1E", -EINVAL }, { "1iB", -EINVAL },
+		{ "1E", -EINVAL }, { "1iB", -EINVAL },
 		{ "1Ki", -EINVAL }, { "1KBB", -EINVAL }, { "1KiBB", -EINVAL },
 		{ "1bK", -EINVAL }, { "0x10", -EINVAL }, { "1e3", -EINVAL },
 		{ "1,024", -EINVAL }, { "1_024", -EINVAL }, { ".5K", -EINVAL },
 		{ "1.K", -EINVAL }, { "1..5K", -EINVAL }, { "1.5.K", -EINVAL },
 		{ "1.5.5", -EINVAL }, { "4K\n", -EINVAL },
-		/* decimals that are not whole bytes */
-		{ "1.5", -EINVAL }, { "0.1K", -EINVAL }, { "0.3K", -EINVAL },
-		{ "1.0000000001G", -EINVAL }, { "0.5B", -EINVAL },
-		{ "0.00000000000000000001T", -EINVAL },
+		/* a fraction of a byte */
+		{ "1.5", -EINVAL }, { "0.5B", -EINVAL }, { "2.0001", -EINVAL },
 		/* more than 64 bits */
 		{ "18446744073709551616", -ERANGE },
 		{ "99999999999999999999999999", -ERANGE },
 		{ "16777216T", -ERANGE }, { "17179869184G", -ERANGE },
-		{ "16777216.5T", -ERANGE }, { "16777215.9999999999T", -EINVAL },
+		{ "16777216.5T", -ERANGE }, { "16777215.99999999999999T", -ERANGE },	/* rounds up to 2^64 */
+		{ "16384P", -ERANGE },
 		{ "999999999999999999999999999999999999999999", -ERANGE },
 	};
 	uint64_t v;
