@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tier_optim.h: libtier's CPU optimizer step, Adam and AdamW fused into one
+ * pass over memory, split across threads and across the memory nodes the
+ * tensors' pages lie on.
+ *
+ * Part of libtier.so (the symbols are in libtier.map) but not of the
+ * placement core: libtier.h never includes this header.
+ *
+ * Semantics are torch.optim.Adam / torch.optim.AdamW's (single-tensor
+ * path), element by element, in fp32 with the hyper-parameters converted to
+ * fp32 as torch converts them; doc/optimizer.md states the order of the
+ * operations and how far the results may differ from torch's (torch's own
+ * vector and scalar paths differ by up to an ulp per operation).  For one
+ * machine the results are the same bits whatever the thread count, the
+ * split across nodes or the SIMD path.
+ *
+ * Calls return 0 or -errno and never print.
+ */
+#ifndef TIER_OPTIM_H
+#define TIER_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Element types of gradients in and of the low-precision copy out. */
+#define TIER_DTYPE_F32		0
+#define TIER_DTYPE_BF16		1
+
+/* struct tier_adam_hparams.flags */
+#define TIER_ADAM_DECOUPLED	(1U << 0)	/* AdamW: decay the weights */
+#define TIER_ADAM_AMSGRAD	(1U << 1)	/* keep the max of exp_avg_sq */
+#define TIER_ADAM_MAXIMIZE	(1U << 2)	/* ascend: use -grad */
+#define TIER_ADAM_NO_BIAS_CORRECTION (1U << 3)	/* DeepSpeed's bias_correction=False */
+
+/**
+ * struct tier_adam_hparams - one step's hyper-parameters
+ * @lr, @beta1, @beta2, @eps, @weight_decay: as torch names them
+ * @step: the step number being taken, 1 for the first (torch's state
+ *        "step" after its increment)
+ * @flags: TIER_ADAM_*; without TIER_ADAM_DECOUPLED, @weight_decay is an L2
+ *         term added to the gradient (torch.optim.Adam)
+ */
+struct tier_adam_hparams {
+	double lr;
+	double beta1;
+	double beta2;
+	double eps;
+	double weight_decay;
+	uint64_t step;
+	uint32_t flags;
+	uint32_t __reserved;
+};
+
+/**
+ * struct tier_adam_tensor - one parameter tensor and its state, all of
+ * @n elements, fp32 unless said otherwise
+ * @param: master weights, updated in place
+ * @grad: gradients, read; TIER_DTYPE_F32 (float) or TIER_DTYPE_BF16
+ *        (uint16_t, bfloat16 bits)
+ * @exp_avg, @exp_avg_sq: the first and second moments, updated in place
+ * @max_exp_avg_sq: with TIER_ADAM_AMSGRAD, updated in place; else NULL
+ * @param_bf16: if not NULL, receives the updated weights rounded to
+ *              bfloat16 (round to nearest even, as torch's .bfloat16())
+ * @grad_dtype: TIER_DTYPE_*
+ * @n: elements
+ */
+struct tier_adam_tensor {
+	float *param;
+	const void *grad;
+	float *exp_avg;
+	float *exp_avg_sq;
+	float *max_exp_avg_sq;
+	uint16_t *param_bf16;
+	uint32_t grad_dtype;
+	uint32_t __reserved;
+	size_t n;
+};
+
+/* SIMD paths (tier_optim_opts.simd, tier_optim_simd()). */
+#define TIER_SIMD_AUTO		0	/* the widest the CPU has */
+#define TIER_SIMD_SCALAR	1
+#define TIER_SIMD_AVX2		2
+#define TIER_SIMD_AVX512	3
+
+/**
+ * struct tier_optim_opts - how tier_optim_create() sets up
+ * @threads: worker threads, the caller's included; 0 for one per CPU the
+ *           process may run on
+ * @simd: TIER_SIMD_*; a path the CPU lacks is -ENOTSUP
+ * @flags: 0
+ */
+struct tier_optim_opts {
+	uint32_t threads;
+	uint32_t simd;
+	uint32_t flags;
+	uint32_t __reserved;
+};
+
+struct tier_optim;
+
+/**
+ * tier_optim_create() - start a persistent set of worker threads
+ * @out: the handle
+ * @opts: NULL for the defaults
+ *
+ * Return: 0, -EINVAL (bad options), -ENOTSUP (SIMD path), -ENOMEM, -EAGAIN
+ * (a thread could not be started).
+ */
+int tier_optim_create(struct tier_optim **out,
+		      const struct tier_optim_opts *opts);
+
+/* Stop the workers and free the handle.  NULL is a no-op. */
+void tier_optim_destroy(struct tier_optim *opt);
+
+/* Threads a step runs on (the caller's included). */
+unsigned int tier_optim_threads(const struct tier_optim *opt);
+
+/* The SIMD path in use, TIER_SIMD_*, and its name ("avx512", ...). */
+unsigned int tier_optim_simd(const struct tier_optim *opt);
+const char *tier_optim_simd_name(unsigned int simd);
+
+/**
+ * struct tier_optim_range - where a part of one tensor's memory lies
+ * @tensor: index into the step's tensor array
+ * @node: the NUMA node holding elements [@start, @start + @count), or -1
+ *        when unknown
+ * @start, @count: elements
+ *
+ * Ranges of one step need not cover everything: what no range names is
+ * treated as lying on an unknown node.  Ranges of one tensor must not
+ * overlap.
+ */
+struct tier_optim_range {
+	uint32_t tensor;
+	int32_t node;
+	size_t start;
+	size_t count;
+};
+
+/**
+ * tier_adam_step() - one Adam/AdamW step over @nr tensors
+ * @opt: the workers
+ * @hp: hyper-parameters
+ * @t: the tensors
+ * @nr: entries of @t
+ * @ranges: where the tensors' elements lie, or NULL (one unknown node)
+ * @nr_ranges: entries of @ranges
+ *
+ * The work is cut so that every thread streams its share of every node at
+ * once and all threads finish together (doc/optimizer.md).  Element
+ * results do not depend on the cut.
+ *
+ * Return: 0; -EINVAL for a bad argument (nothing is changed then).
+ */
+int tier_adam_step(struct tier_optim *opt, const struct tier_adam_hparams *hp,
+		   const struct tier_adam_tensor *t, size_t nr,
+		   const struct tier_optim_range *ranges, size_t nr_ranges);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TIER_OPTIM_H */

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fused Adam/AdamW step (libtier/optim, doc/optimizer.md).
+ *
+ *  - one_element_by_hand: step 1 and 2 of AdamW and Adam on one element,
+ *    the expected values worked out here from the update rule's text.
+ *  - same_bits_everywhere: every variant, sizes that are no multiple of a
+ *    vector width (the largest spans several blocks of the cut), on every
+ *    SIMD path the CPU has, on 1, 2 and 5 threads,
+ *    with and without a cut across nodes: the same bits as the scalar path
+ *    on one thread.
+ *  - ranges_update_each_element_once: ranges with holes between them give
+ *    the same bits as no ranges (an element updated twice, or never, would
+ *    not).
+ *  - nan_and_inf: a NaN gradient poisons its own element only.
+ *  - bad_arguments_change_nothing: each invalid input, one per case, is
+ *    -EINVAL and leaves every array as it was.
+ * Agreement with torch.optim.AdamW element by element is tested from Python
+ * (tests/python), where torch is.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tier_optim.h"
+#include "kselftest_harness.h"
+
+/* The arrays of one tensor and its state, in one allocation. */
+struct state {
+	size_t n;
+	float *p, *g, *m, *v, *vmax;
+	uint16_t *g16, *o16;
+};
+
+static void state_init(struct state *s, size_t n, unsigned int seed)
+{
+	size_t i;
+
+	s->n = n;
+	s->p = calloc(n + 1, sizeof(float));
+	s->g = calloc(n + 1, sizeof(float));
+	s->m = calloc(n + 1, sizeof(float));
+	s->v = calloc(n + 1, sizeof(float));
+	s->vmax = calloc(n + 1, sizeof(float));
+	s->g16 = calloc(n + 1, sizeof(uint16_t));
+	s->o16 = calloc(n + 1, sizeof(uint16_t));
+	srand(seed);
+	for (i = 0; i < n; i++) {
+		float g = ((float)rand() / RAND_MAX - 0.5f) * 0.02f;
+		uint32_t u;
+
+		s->p[i] = ((float)rand() / RAND_MAX - 0.5f) * 2.0f;
+		s->g[i] = g;
+		memcpy(&u, &g, sizeof(u));
+		s->g16[i] = (uint16_t)(u >> 16);
+	}
+}
+
+static void state_free(struct state *s)
+{
+	free(s->p);
+	free(s->g);
+	free(s->m);
+	free(s->v);
+	free(s->vmax);
+	free(s->g16);
+	free(s->o16);
+}
+
+static int state_same(const struct state *a, const struct state *b)
+{
+	size_t f = a->n * sizeof(float), h = a->n * sizeof(uint16_t);
+
+	return !memcmp(a->p, b->p, f) && !memcmp(a->m, b->m, f) &&
+	       !memcmp(a->v, b->v, f) && !memcmp(a->vmax, b->vmax, f) &&
+	       !memcmp(a->o16, b->o16, h);
+}
+
+static struct tier_adam_tensor tensor_of(const struct state *s, uint32_t flags,
+					 int bf16_grad, int bf16_out)
+{
+	struct tier_adam_tensor t = {
+		.param = s->p, .exp_avg = s->m, .exp_avg_sq = s->v, .n = s->n,
+	};
+
+	t.grad = bf16_grad ? (const void *)s->g16 : (const void *)s->g;
+	t.grad_dtype = bf16_grad ? TIER_DTYPE_BF16 : TIER_DTYPE_F32;
+	if (flags & TIER_ADAM_AMSGRAD)
+		t.max_exp_avg_sq = s->vmax;
+	if (bf16_out)
+		t.param_bf16 = s->o16;
+	return t;
+}
+
+/* Hyper-parameters that change from step to step, as a scheduler does. */
+static struct tier_adam_hparams hparams(uint64_t step, uint32_t flags)
+{
+	struct tier_adam_hparams hp = {
+		.lr = 1e-3 / (double)step, .beta1 = 0.9, .beta2 = 0.999,
+		.eps = 1e-8, .weight_decay = step == 2 ? 0.0 : 0.01,
+		.step = step, .flags = flags,
+	};
+
+	return hp;
+}
+
+static int run_steps(struct tier_optim *o, struct state *s, uint32_t flags,
+		     int bf16_grad, int bf16_out,
+		     const struct tier_optim_range *r, size_t nr)
+{
+	struct tier_adam_tensor t = tensor_of(s, flags, bf16_grad, bf16_out);
+	struct tier_adam_hparams hp;
+	uint64_t step;
+	int ret;
+
+	for (step = 1; step <= 3; step++) {
+		hp = hparams(step, flags);
+		ret = tier_adam_step(o, &hp, &t, 1, r, nr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+TEST(one_element_by_hand)
+{
+	/*
+	 * p = 1, g = 0.5, lr = 1e-3, betas (0.9, 0.999), eps 1e-8, wd 0.1.
+	 * AdamW step 1: p' = p * (1 - lr * wd) = 0.9999;
+	 *   m = 0.1 * 0.5 = 0.05; v = 0.001 * 0.25 = 2.5e-4;
+	 *   m_hat = m / (1 - 0.9) = 0.5; v_hat = v / (1 - 0.999) = 0.25;
+	 *   p = 0.9999 - 1e-3 * 0.5 / (0.5 + 1e-8) = 0.9989 (to 1e-8).
+	 * Adam (L2) step 1: g' = 0.5 + 0.1 * 1 = 0.6; m_hat = 0.6,
+	 *   v_hat = 0.36, p = 1 - 1e-3 * 0.6 / 0.6 = 0.999.
+	 * AdamW step 2, same gradient: p = 0.9989 * 0.9999 = 0.99880011;
+	 *   m = 0.9 * 0.05 + 0.05 = 0.095, m_hat = 0.095 / 0.19 = 0.5;
+	 *   v = 0.999 * 2.5e-4 + 2.5e-4 = 4.9975e-4, v_hat = 4.9975e-4 /
+	 *   1.999e-3 = 0.25; p = 0.99880011 - 1e-3 = 0.99780011.
+	 */
+	struct tier_adam_hparams hp = {
+		.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
+		.weight_decay = 0.1, .step = 1, .flags = TIER_ADAM_DECOUPLED,
+	};
+	float p = 1.0f, g = 0.5f, m = 0.0f, v = 0.0f;
+	struct tier_adam_tensor t = {
+		.param = &p, .grad = &g, .exp_avg = &m, .exp_avg_sq = &v, .n = 1,
+	};
+	struct tier_optim *o;
+
+	ASSERT_EQ(0, tier_optim_create(&o, NULL));
+	ASSERT_EQ(0, tier_adam_step(o, &hp, &t, 1, NULL, 0));
+	EXPECT_LT(fabs(p - 0.9989), 1e-6);
+	EXPECT_LT(fabs(m - 0.05), 1e-8);
+	EXPECT_LT(fabs(v - 2.5e-4), 1e-10);
+	hp.step = 2;
+	ASSERT_EQ(0, tier_adam_step(o, &hp, &t, 1, NULL, 0));
+	EXPECT_LT(fabs(p - 0.99780011), 1e-6);
+	EXPECT_LT(fabs(m - 0.095), 1e-7);
+
+	p = 1.0f;
+	m = v = 0.0f;
+	hp.step = 1;
+	hp.flags = 0;
+	ASSERT_EQ(0, tier_adam_step(o, &hp, &t, 1, NULL, 0));
+	EXPECT_LT(fabs(p - 0.999), 1e-6);
+	EXPECT_LT(fabs(m - 0.06), 1e-8);
+	tier_optim_destroy(o);
+}
+
+TEST(same_bits_everywhere)
+{
+	static const size_t sizes[] = { 0, 1, 7, 17, 1023, (1u << 16) + 3 };
+	static const uint32_t variants[] = {
+		TIER_ADAM_DECOUPLED, 0, TIER_ADAM_DECOUPLED | TIER_ADAM_AMSGRAD,
+		TIER_ADAM_MAXIMIZE, TIER_ADAM_NO_BIAS_CORRECTION | TIER_ADAM_AMSGRAD,
+	};
+	static const unsigned int threads[] = { 1, 2, 5 };
+	unsigned int si, vi, simd, ti, mixed, paths = 0;
+
+	for (simd = TIER_SIMD_SCALAR; simd <= TIER_SIMD_AVX512; simd++) {
+		struct tier_optim_opts oo = { .threads = 1, .simd = simd };
+		struct tier_optim *o;
+
+		if (tier_optim_create(&o, &oo) == -ENOTSUP)
+			continue;
+		paths++;
+		tier_optim_destroy(o);
+	}
+	TH_LOG("%u SIMD paths on this CPU", paths);
+
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+	for (vi = 0; vi < sizeof(variants) / sizeof(variants[0]); vi++)
+	for (mixed = 0; mixed < 4; mixed++) {
+		int bf16_grad = mixed & 1, bf16_out = mixed >> 1;
+		size_t n = sizes[si];
+		struct tier_optim_opts oo = { .threads = 1, .simd = TIER_SIMD_SCALAR };
+		struct tier_optim_range r[3] = {
+			{ 0, 0, 0, n / 3 }, { 0, 2, n / 3, n / 3 },
+			{ 0, 3, 2 * (n / 3), n - 2 * (n / 3) },
+		};
+		struct state ref, s;
+		struct tier_optim *o;
+
+		state_init(&ref, n, (unsigned int)(si * 31 + vi));
+		ASSERT_EQ(0, tier_optim_create(&o, &oo));
+		ASSERT_EQ(0, run_steps(o, &ref, variants[vi], bf16_grad,
+				       bf16_out, NULL, 0));
+		tier_optim_destroy(o);
+
+		for (simd = TIER_SIMD_SCALAR; simd <= TIER_SIMD_AVX512; simd++)
+		for (ti = 0; ti < 3; ti++) {
+			int cut;
+
+			for (cut = 0; cut < 2; cut++) {
+				oo.threads = threads[ti];
+				oo.simd = simd;
+				if (tier_optim_create(&o, &oo) == -ENOTSUP)
+					continue;
+				state_init(&s, n, (unsigned int)(si * 31 + vi));
+				ASSERT_EQ(0, run_steps(o, &s, variants[vi],
+						       bf16_grad, bf16_out,
+						       cut ? r : NULL, cut ? 3 : 0));
+				EXPECT_TRUE(state_same(&ref, &s))
+					TH_LOG("n %zu variant %#x grad %s out %s: %s, %u threads, %s",
+					       n, variants[vi], bf16_grad ? "bf16" : "f32",
+					       bf16_out ? "bf16" : "-",
+					       tier_optim_simd_name(simd), threads[ti],
+					       cut ? "three nodes" : "no ranges");
+				state_free(&s);
+				tier_optim_destroy(o);
+			}
+		}
+		state_free(&ref);
+	}
+}
+
+TEST(ranges_update_each_element_once)
+{
+	size_t n = 100000;
+	/* holes at [0, 1000), [40000, 50000) and after 90000 */
+	struct tier_optim_range r[] = {
+		{ 0, 2, 50000, 40000 }, { 0, 0, 1000, 39000 }, { 0, 1, 7, 0 },
+	};
+	struct tier_optim_opts oo = { .threads = 3 };
+	struct state a, b;
+	struct tier_optim *o;
+
+	state_init(&a, n, 7);
+	state_init(&b, n, 7);
+	ASSERT_EQ(0, tier_optim_create(&o, &oo));
+	ASSERT_EQ(0, run_steps(o, &a, TIER_ADAM_DECOUPLED, 0, 1, NULL, 0));
+	ASSERT_EQ(0, run_steps(o, &b, TIER_ADAM_DECOUPLED, 0, 1, r, 3));
+	EXPECT_TRUE(state_same(&a, &b));
+	state_free(&a);
+	state_free(&b);
+	tier_optim_destroy(o);
+}
+
+TEST(nan_and_inf)
+{
+	struct state s;
+	struct tier_optim *o;
+	struct tier_adam_tensor t;
+	struct tier_adam_hparams hp = hparams(1, TIER_ADAM_DECOUPLED);
+
+	state_init(&s, 64, 3);
+	s.g[5] = NAN;
+	s.g[9] = INFINITY;
+	t = tensor_of(&s, hp.flags, 0, 0);
+	ASSERT_EQ(0, tier_optim_create(&o, NULL));
+	ASSERT_EQ(0, tier_adam_step(o, &hp, &t, 1, NULL, 0));
+	EXPECT_TRUE(isnan(s.p[5]) && isnan(s.m[5]) && isnan(s.v[5]));
+	/* m = inf, v = inf: the update is inf / inf */
+	EXPECT_TRUE(isinf(s.m[9]) && isinf(s.v[9]) && isnan(s.p[9]));
+	EXPECT_TRUE(isfinite(s.p[4]) && isfinite(s.p[6]) && isfinite(s.p[10]));
+	state_free(&s);
+	tier_optim_destroy(o);
+}
+
+TEST(bad_arguments_change_nothing)
+{
+	struct state s, orig;
+	struct tier_optim *o, *o2;
+	struct tier_optim_opts bad_opts = { .flags = 1 };
+	unsigned int c;
+
+	state_init(&s, 1000, 5);
+	state_init(&orig, 1000, 5);
+	ASSERT_EQ(0, tier_optim_create(&o, NULL));
+	EXPECT_EQ(-EINVAL, tier_optim_create(NULL, NULL));
+	EXPECT_EQ(-EINVAL, tier_optim_create(&o2, &bad_opts));
+	for (c = 0; c < 12; c++) {
+		struct tier_adam_hparams hp = hparams(1, TIER_ADAM_DECOUPLED);
+		struct tier_adam_tensor t = tensor_of(&s, hp.flags, 0, 0);
+		struct tier_optim_range r[2] = {
+			{ 0, 0, 0, 600 }, { 0, 2, 600, 400 },
+		};
+		size_t nr = 2;
+
+		switch (c) {
+		case 0: hp.beta1 = 1.0; break;
+		case 1: hp.beta2 = -0.1; break;
+		case 2: hp.step = 0; break;
+		case 3: hp.flags |= 1U << 9; break;
+		case 4: hp.lr = NAN; break;
+		case 5: hp.eps = -1.0; break;
+		case 6: t.grad_dtype = 7; break;
+		case 7: hp.flags |= TIER_ADAM_AMSGRAD; break;	/* no max buffer */
+		case 8: r[1].start = 500; break;		/* overlap */
+		case 9: r[1].count = 401; break;		/* past the end */
+		case 10: r[1].tensor = 1; break;		/* no such tensor */
+		case 11: t.exp_avg = NULL; break;
+		}
+		EXPECT_EQ(-EINVAL, tier_adam_step(o, &hp, &t, 1, r, nr))
+			TH_LOG("case %u", c);
+		EXPECT_TRUE(state_same(&s, &orig)) TH_LOG("case %u", c);
+	}
+	state_free(&s);
+	state_free(&orig);
+	tier_optim_destroy(o);
+}
+
+TEST_HARNESS_MAIN
