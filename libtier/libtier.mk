@@ -28,7 +28,8 @@ endif
 
 # In-tree consumers of libtier: #include "libtier.h", and "tier_plan.h" for
 # the planner.
-LIBTIER_CPPFLAGS := -I$(TOP)/libtier -I$(TOP)/libtier/plan -I$(TOP)/uapi
+LIBTIER_CPPFLAGS := -I$(TOP)/libtier -I$(TOP)/libtier/plan -I$(TOP)/libtier/optim \
+		    -I$(TOP)/uapi
 LIBTIER_LIBDIR   := $(BUILD)/lib
 LIBTIER_A        := $(LIBTIER_LIBDIR)/libtier.a
 

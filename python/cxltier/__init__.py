@@ -48,7 +48,7 @@ __all__ = [
     "CxltierError", "init", "available", "backend", "nodes", "default_policy",
     "parse_policy", "empty", "zeros", "empty_like", "zeros_like",
     "is_cxltier", "residency", "allocation", "pin", "unpin", "cuda_available",
-    "place_adam_state", "arena_stats", "trim",
+    "arena_stats", "trim",
 ]
 
 # --------------------------------------------------------------------------
@@ -747,38 +747,5 @@ def unpin(t):
 
 
 # --------------------------------------------------------------------------
-# Optimizer state
-
-def place_adam_state(optimizer, policy, v_policy=None):
-    """Create the state of a torch.optim.Adam/AdamW whose state is still
-    empty (before its first step) in cxltier memory: exp_avg (m) with
-    ``policy``, exp_avg_sq (v, and max_exp_avg_sq with amsgrad) with
-    ``v_policy`` (default: ``policy``).  Both zero, as torch's own; the
-    'step' counter is what torch makes.  ``policy`` may also be a callable
-    param -> policy string.  The optimizer then updates these tensors in
-    place.  Returns the number of parameters placed."""
-    if not isinstance(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
-        raise TypeError("cxltier.place_adam_state: %s is not Adam or AdamW"
-                        % type(optimizer).__name__)
-    v_policy = policy if v_policy is None else v_policy
-    n = 0
-    for group in optimizer.param_groups:
-        if group.get("capturable") or group.get("fused"):
-            raise ValueError("cxltier.place_adam_state: capturable/fused "
-                             "optimizers keep their state on the device")
-        for p in group["params"]:
-            state = optimizer.state[p]
-            if len(state):
-                raise ValueError("cxltier.place_adam_state: the optimizer "
-                                 "already has state (call before step())")
-            pm = policy(p) if callable(policy) else policy
-            pv = v_policy(p) if callable(v_policy) else v_policy
-            state["step"] = torch.tensor(0.0)
-            state["exp_avg"] = zeros(tuple(p.shape), dtype=p.dtype, policy=pm)
-            state["exp_avg_sq"] = zeros(tuple(p.shape), dtype=p.dtype,
-                                        policy=pv)
-            if group.get("amsgrad"):
-                state["max_exp_avg_sq"] = zeros(tuple(p.shape), dtype=p.dtype,
-                                                policy=pv)
-            n += 1
-    return n
+# Optimizer state: cxltier.optim.Adam and AdamW (python/cxltier/optim.py),
+# a module of its own: ``import cxltier.optim``.

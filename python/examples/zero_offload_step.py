@@ -24,9 +24,10 @@ everything on the first node when the host has no CXL node.
 The step is real, on the CPU (no GPU needed): bf16 compute weights from the
 fp32 masters, a forward pass of an MLP whose layer inputs are checkpointed
 into the activations, a backward pass that recomputes each layer from its
-checkpoint, bf16 gradients, fp32 master gradients, and torch.optim.AdamW on
-the masters with its m and v in cxltier memory.  The same step runs again on
-ordinary tensors and the master weights are compared bit for bit.  Then the
+checkpoint, bf16 gradients, fp32 master gradients, and cxltier.optim.AdamW
+(libtier's fused step) on the masters with its m and v in cxltier memory.
+The same step runs again on ordinary tensors, with the same optimizer on
+plain memory, and the master weights are compared bit for bit.  Then the
 residency of every class is read back and checked against its policy.
 """
 import argparse
@@ -41,6 +42,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import torch  # noqa: E402
 import cxltier  # noqa: E402
+import cxltier.optim  # noqa: E402
 
 CLASSES = ["adam-m", "adam-v", "master-grads", "master-weights",
            "compute-weights", "activations", "compute-grads"]
@@ -94,7 +96,7 @@ def plan_table(path, strategy):
 class Host(object):
     """The seven classes for an MLP of `layers` square layers of `hidden`."""
 
-    def __init__(self, layers, hidden, tokens, make, place):
+    def __init__(self, layers, hidden, tokens, make, state_policy):
         P = layers * hidden * hidden
         self.L, self.H, self.T, self.P = layers, hidden, tokens, P
         self.t = {
@@ -109,9 +111,8 @@ class Host(object):
         gen = torch.Generator().manual_seed(7)
         mw.copy_(torch.randn(P, generator=gen) / math.sqrt(hidden))
         mw.requires_grad_(True)
-        self.opt = torch.optim.AdamW([mw], lr=1e-3, weight_decay=0.01,
-                                     foreach=False)
-        place(self.opt)
+        self.opt = cxltier.optim.AdamW([mw], lr=1e-3, weight_decay=0.01,
+                                       policy=state_policy)
         self.x = torch.randn(tokens, hidden, generator=gen)
         self.target = torch.randn(tokens, hidden, generator=gen)
 
@@ -203,12 +204,10 @@ def main():
             sys.exit("zero_offload_step: class %s, policy %s: %s" % (
                 name, table[name], e))
 
-    def place_cx(opt):
-        cxltier.place_adam_state(opt, table["adam-m"], table["adam-v"])
-
-    host = Host(a.layers, hidden, a.seq, make_cx, place_cx)
+    state_policy = {"exp_avg": table["adam-m"], "exp_avg_sq": table["adam-v"]}
+    host = Host(a.layers, hidden, a.seq, make_cx, state_policy)
     ref = Host(a.layers, hidden, a.seq,
-               lambda n, s, d: torch.zeros(s, dtype=d), lambda opt: None)
+               lambda n, s, d: torch.zeros(s, dtype=d), None)
     losses, times = [], []
     for i in range(a.steps):
         if not a.json:

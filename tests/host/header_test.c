@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * libtier.h and tier_plan.h must stand alone and compile as C99 and as C++11 with
+ * libtier.h, tier_plan.h and tier_optim.h must stand alone and compile as C99 and as C++11 with
  * -Wall -Wextra -Werror -pedantic; linking this file as C++ proves the
  * extern "C" block (mangled names would not resolve).
  */
@@ -8,6 +8,8 @@
 #include <libtier.h>	/* include guard */
 #include <tier_plan.h>
 #include <tier_plan.h>	/* include guard */
+#include <tier_optim.h>
+#include <tier_optim.h>	/* include guard */
 
 #include <errno.h>
 #include <string.h>
@@ -30,6 +32,9 @@ int main(void)
 	if (tier_open(NULL, 0) != -EINVAL || !tier_version()[0])
 		return 1;
 	if (!tier_plan_name(TIER_PLAN_CXLTIER) || tier_plan_name(TIER_PLAN_NR))
+		return 1;
+	if (tier_optim_create(NULL, NULL) != -EINVAL ||
+	    !tier_optim_simd_name(TIER_SIMD_SCALAR))
 		return 1;
 	return (int)(n.node + st.nr_resident + info.api_version);
 }

@@ -83,7 +83,7 @@ def child(backend, pattern):
     loader = unittest.TestLoader()
     if pattern:
         loader.testNamePatterns = ["*%s*" % k for k in pattern.split(",")]
-    suite = loader.loadTestsFromName("test_cxltier")
+    suite = loader.loadTestsFromNames(["test_cxltier", "test_optim"])
     res = _Result(backend)
     suite.run(res)
     c = res.counts
