@@ -543,3 +543,62 @@ TIER_EXPORT int tier_adam_step(struct tier_optim *opt,
 	free(groups[0].segs);
 	return 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Where a buffer's tensor lies                                               */
+
+TIER_EXPORT int tier_optim_buf_ranges(const struct tier_buf *buf,
+				      uint32_t tensor, size_t offset,
+				      size_t elem_size, size_t n,
+				      struct tier_optim_range *out, size_t cap)
+{
+	struct tier_layout l;
+	uint64_t unit, last;
+	__u64 end;
+	size_t unit_bytes, nr = 0;
+	int32_t node, prev = -2;
+	uint32_t home;
+	int ret;
+
+	if (!buf || !elem_size || offset % elem_size || (cap && !out) ||
+	    buf->page_shift >= 64)
+		return -EINVAL;
+	unit_bytes = (size_t)1 << buf->page_shift;
+	if (unit_bytes % elem_size || offset > buf->map_length ||
+	    n > (buf->map_length - offset) / elem_size)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	ret = tier_layout_init(&l, &buf->policy, buf->map_length / unit_bytes,
+			       buf->page_shift);
+	if (ret)
+		return ret;
+	unit = offset / unit_bytes;
+	last = (offset + n * elem_size - 1) / unit_bytes;
+	while (unit <= last) {
+		size_t s, e;
+
+		home = cxltier_layout_run(&l.rule, unit, &end);
+		if (end > last + 1)
+			end = last + 1;
+		node = (int32_t)buf->policy.nodes[home].node;
+		s = unit * unit_bytes > offset ?
+		    (unit * unit_bytes - offset) / elem_size : 0;
+		e = (end * unit_bytes - offset) / elem_size;
+		if (e > n)
+			e = n;
+		if (node == prev) {
+			if (nr <= cap)
+				out[nr - 1].count = e - out[nr - 1].start;
+		} else {
+			if (nr < cap)
+				out[nr] = (struct tier_optim_range){
+					tensor, node, s, e - s };
+			nr++;
+			prev = node;
+		}
+		unit = end;
+	}
+	tier_layout_free(&l);
+	return nr > INT32_MAX ? -ENOMEM : (int)nr;
+}

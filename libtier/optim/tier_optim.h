@@ -142,6 +142,30 @@ struct tier_optim_range {
 	size_t count;
 };
 
+struct tier_buf;
+
+/**
+ * tier_optim_buf_ranges() - where a tensor in a buffer lies, by node
+ * @buf: the buffer (libtier.h)
+ * @tensor: the index the ranges name (struct tier_optim_range.tensor)
+ * @offset: byte offset of the tensor's first element in @buf's mapping, a
+ *          multiple of @elem_size
+ * @elem_size: bytes per element (4 for fp32), dividing the buffer's page
+ * @n: elements of the tensor
+ * @out: the ranges, in order, consecutive units on one node merged
+ * @cap: entries of @out
+ *
+ * From the buffer's policy and its unit layout (uapi/linux/cxltier_layout.h):
+ * where each unit is placed, not asking the kernel page by page.  A unit
+ * that spilled or was moved since is not seen (tier_buf_stat() is).
+ *
+ * Return: the number of ranges, which may be more than @cap (then only
+ * @cap were written); -EINVAL for bad arguments; -ENOMEM.
+ */
+int tier_optim_buf_ranges(const struct tier_buf *buf, uint32_t tensor,
+			  size_t offset, size_t elem_size, size_t n,
+			  struct tier_optim_range *out, size_t cap);
+
 /**
  * tier_adam_step() - one Adam/AdamW step over @nr tensors
  * @opt: the workers

@@ -15,6 +15,10 @@
  *  - nan_and_inf: a NaN gradient poisons its own element only.
  *  - bad_arguments_change_nothing: each invalid input, one per case, is
  *    -EINVAL and leaves every array as it was.
+ *  - buf_ranges_match_the_pages: the ranges tier_optim_buf_ranges() gives
+ *    for a tensor in a buffer name the nodes move_pages(2) finds its pages
+ *    on, for every policy the host's nodes allow (one node: bind; two: a
+ *    split and an interleave too, in the test host).
  * Agreement with torch.optim.AdamW element by element is tested from Python
  * (tests/python), where torch is.
  */
@@ -24,6 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <numaif.h>
+#include <unistd.h>
+
+#include "libtier.h"
 #include "tier_optim.h"
 #include "kselftest_harness.h"
 
@@ -320,6 +328,86 @@ TEST(bad_arguments_change_nothing)
 	state_free(&s);
 	state_free(&orig);
 	tier_optim_destroy(o);
+}
+
+/* The node of the page holding @p, by move_pages(2) in query mode. */
+static int page_node(void *p)
+{
+	void *pg = (void *)((uintptr_t)p & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1));
+	int status = -1;
+
+	if (move_pages(0, 1, &pg, NULL, &status, 0))
+		return -1;
+	return status;
+}
+
+TEST(buf_ranges_match_the_pages)
+{
+	const size_t len = 8 << 20, off = 12288;	/* a tensor from page 3 */
+	const size_t n = (len - off - 1000) / sizeof(float);
+	struct tier_optim_range r[4096];
+	struct tier_ctx *ctx;
+	char pol[3][64];
+	int np = 1, nr, i, k, d = -1, c = -1;
+
+	ASSERT_EQ(0, tier_open(&ctx, 0));
+	for (i = 0; i < tier_nr_nodes(ctx); i++) {
+		struct tier_node nd;
+
+		ASSERT_EQ(0, tier_node(ctx, i, &nd));
+		if (d < 0 && (nd.flags & CXLTIER_NODE_HAS_CPUS))
+			d = (int)nd.node;
+		else if (c < 0)
+			c = (int)nd.node;
+	}
+	snprintf(pol[0], sizeof(pol[0]), "bind:%d", d);
+	if (c >= 0) {
+		snprintf(pol[1], sizeof(pol[1]), "split:%d=30%%,%d=70%%", d, c);
+		snprintf(pol[2], sizeof(pol[2]), "interleave:%d,%d,chunk=64K", d, c);
+		np = 3;
+	}
+	for (k = 0; k < np; k++) {
+		struct tier_policy p;
+		struct tier_buf *buf;
+		float *f;
+		size_t covered = 0;
+
+		ASSERT_EQ(0, tier_policy_parse(pol[k], &p));
+		ASSERT_EQ(0, tier_buf_create(ctx, len, &p, &buf)) TH_LOG("%s", pol[k]);
+		ASSERT_EQ(0, tier_buf_map(buf, (void **)&f));
+		memset(f, 1, len);
+		nr = tier_optim_buf_ranges(buf, 3, off, sizeof(float), n, r, 4096);
+		ASSERT_LT(0, nr) TH_LOG("%s: %d", pol[k], nr);
+		ASSERT_GE(4096, nr);
+		for (i = 0; i < nr; i++) {
+			float *first = f + off / sizeof(float) + r[i].start;
+
+			EXPECT_EQ(3, r[i].tensor);
+			EXPECT_EQ(covered, r[i].start) TH_LOG("%s: range %d", pol[k], i);
+			covered = r[i].start + r[i].count;
+			EXPECT_EQ(r[i].node, page_node(first))
+				TH_LOG("%s: range %d starts on node %d", pol[k], i,
+				       page_node(first));
+			EXPECT_EQ(r[i].node, page_node(first + r[i].count - 1))
+				TH_LOG("%s: range %d ends on node %d", pol[k], i,
+				       page_node(first + r[i].count - 1));
+			if (i)
+				EXPECT_NE(r[i - 1].node, r[i].node);
+		}
+		EXPECT_EQ(n, covered) TH_LOG("%s", pol[k]);
+		if (k == 1)	/* the split: 2 ranges */
+			EXPECT_EQ(2, nr);
+		/* a short array gets what fits and the count */
+		EXPECT_EQ(nr, tier_optim_buf_ranges(buf, 0, off, sizeof(float), n, r, 1));
+		EXPECT_EQ(nr, tier_optim_buf_ranges(buf, 0, off, sizeof(float), n, NULL, 0));
+		EXPECT_EQ(-EINVAL, tier_optim_buf_ranges(buf, 0, 2, sizeof(float), n, r, 8));
+		EXPECT_EQ(-EINVAL, tier_optim_buf_ranges(buf, 0, off, 3, n, r, 8));
+		EXPECT_EQ(-EINVAL, tier_optim_buf_ranges(buf, 0, off, sizeof(float),
+							 len / sizeof(float), r, 8));
+		EXPECT_EQ(-EINVAL, tier_optim_buf_ranges(NULL, 0, 0, 4, 1, r, 8));
+		tier_buf_destroy(buf);
+	}
+	tier_close(ctx);
 }
 
 TEST_HARNESS_MAIN
