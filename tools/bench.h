@@ -131,6 +131,7 @@ int bench_fault(const struct tc_cmd *cmd, int argc, char **argv);
 int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv);
 int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv);
 int bench_mem(const struct tc_cmd *cmd, int argc, char **argv);
+int bench_adam(const struct tc_cmd *cmd, int argc, char **argv);
 
 /* The first node with CPUs: local DRAM (else the first node listed). */
 uint32_t bench_first_cpu_node(struct tier_ctx *ctx);

@@ -21,6 +21,7 @@ static const struct {
 	{ "alloc", bench_alloc },
 	{ "migrate", bench_migrate },
 	{ "mem", bench_mem },
+	{ "adam", bench_adam },
 };
 
 static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
@@ -28,7 +29,7 @@ static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
 	size_t i;
 
 	if (argc < 2) {
-		tc_errorf(cmd, "which benchmark? (fault, alloc, migrate, mem)");
+		tc_errorf(cmd, "which benchmark? (fault, alloc, migrate, mem, adam)");
 		tc_usage(cmd, 0);
 		return 1;
 	}
@@ -39,14 +40,14 @@ static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].fn(cmd, argc - 1, argv + 1);
-	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc, migrate, mem)", argv[1]);
+	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc, migrate, mem, adam)", argv[1]);
 	return 1;
 }
 
 const struct tc_cmd cmd_bench = {
 	.name = "bench", .run = bench_run,
-	.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate, mem (tier figures)",
-	.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json] | mem [--node N]... [--size SIZE] [--threads T] [--runs R] [--quiet] [--json | --tiers]",
+	.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate, mem (tier figures), adam (the optimizer step)",
+	.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json] | mem [--node N]... [--size SIZE] [--threads T] [--runs R] [--quiet] [--json | --tiers] | adam [--size ELEMENTS]... [--policy POLICY]... [--procs N] [--threads T] [--simd 0-3] [--runs R] [--quiet] [--json]",
 	.help =
 "fault: in one run, on one node, side by side:\n"
 "  - first-touch fault-in (one write per 4 KiB page) of a cxltier buffer\n"
@@ -121,5 +122,25 @@ const struct tc_cmd cmd_bench = {
 "  --json                JSON: every run's figures, the statistics\n"
 "  --tiers               a tier file for 'tierctl plan --tiers FILE': one\n"
 "                        'node ID cpu-read= cpu-write= latency=' line per\n"
-"                        node, the medians (also --format table|json|tiers)\n",
+"                        node, the medians (also --format table|json|tiers)\n"
+"\n"
+"adam: libtier's fused AdamW step (doc/optimizer.md) over placed memory:\n"
+"for each size, each placement and 1 and 2 processes at once, each process\n"
+"its own four fp32 arrays (weights, gradients, both moments) under the\n"
+"policy, cut across its threads by the nodes the layout names.  Beside\n"
+"each step, in the same process, with the same threads on the same\n"
+"buffers, a streaming pass that moves the same 28 bytes per element with\n"
+"no arithmetic: STEP/STREAM is the step's share of that bound.  Medians of\n"
+"R runs of each process; GB/s of all processes together.\n"
+"\n"
+"  --size ELEMENTS       tensor elements, repeatable (default: the study's\n"
+"                        1.84M to 671M; what does not fit is skipped)\n"
+"  --policy POLICY       repeatable (default: each node alone, then the\n"
+"                        first DRAM and CXL nodes weighted 1:1 and split)\n"
+"  --procs N             only N processes (default: 1, then 2)\n"
+"  --threads T           threads per process (default: the CPUs, shared)\n"
+"  --simd S              0 the widest path, 1 scalar, 2 AVX2, 3 AVX-512\n"
+"  --runs R              runs (default 5)\n"
+"  --quiet               no progress on stderr\n"
+"  --json                JSON: every run's figures, the medians\n",
 };

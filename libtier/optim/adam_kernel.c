@@ -23,8 +23,8 @@
 
 #include "adam_kernel.h"
 
-#ifndef ADAM_KERNEL
-#error "ADAM_KERNEL names this path's entry point"
+#if !defined(ADAM_KERNEL) || !defined(STREAM_KERNEL)
+#error "ADAM_KERNEL and STREAM_KERNEL name this path's entry points"
 #endif
 
 static inline float bf16_to_f32(uint16_t h)
@@ -124,4 +124,29 @@ void ADAM_KERNEL(const struct adam_consts *k, const struct tier_adam_tensor *t,
 		LOOP_AMS(1);
 	else
 		LOOP_AMS(0);
+}
+
+/*
+ * The step's memory traffic with no arithmetic to speak of: read weights,
+ * gradients (fp32) and both moments, write weights and moments.  The bound
+ * tierctl bench adam measures the step against, on the same threads and
+ * cut (tier_optim_stream()).
+ */
+void STREAM_KERNEL(const struct adam_consts *k, const struct tier_adam_tensor *t,
+		   size_t s, size_t e)
+{
+	float *restrict p = t->param;
+	const float *restrict g = t->grad;
+	float *restrict m = t->exp_avg;
+	float *restrict v = t->exp_avg_sq;
+	size_t i;
+
+	(void)k;
+	for (i = s; i < e; i++) {
+		float a = p[i], b = g[i];
+
+		p[i] = a + b;
+		m[i] = m[i] + b;
+		v[i] = v[i] + a;
+	}
 }

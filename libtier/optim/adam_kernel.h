@@ -28,5 +28,8 @@ typedef void adam_kernel_fn(const struct adam_consts *k,
 adam_kernel_fn tier_adam_kernel_scalar;
 adam_kernel_fn tier_adam_kernel_avx2;
 adam_kernel_fn tier_adam_kernel_avx512;
+adam_kernel_fn tier_stream_kernel_scalar;
+adam_kernel_fn tier_stream_kernel_avx2;
+adam_kernel_fn tier_stream_kernel_avx512;
 
 #endif /* TIER_ADAM_KERNEL_H */

@@ -32,7 +32,7 @@
 struct tier_optim {
 	unsigned int nthreads;
 	unsigned int simd;
-	adam_kernel_fn *kernel;
+	adam_kernel_fn *kernel, *stream;
 	pthread_t *tids;
 
 	pthread_mutex_t mu;		/* protects everything below */
@@ -58,6 +58,7 @@ struct group {
 };
 
 struct optim_job {
+	adam_kernel_fn *kernel;
 	const struct adam_consts *k;
 	const struct tier_adam_tensor *t;
 	struct group *groups;
@@ -69,11 +70,14 @@ struct optim_job {
 
 static const struct {
 	const char *name;
-	adam_kernel_fn *fn;
+	adam_kernel_fn *fn, *stream;
 } simd_paths[] = {
-	[TIER_SIMD_SCALAR] = { "scalar", tier_adam_kernel_scalar },
-	[TIER_SIMD_AVX2] = { "avx2", tier_adam_kernel_avx2 },
-	[TIER_SIMD_AVX512] = { "avx512", tier_adam_kernel_avx512 },
+	[TIER_SIMD_SCALAR] = { "scalar", tier_adam_kernel_scalar,
+			       tier_stream_kernel_scalar },
+	[TIER_SIMD_AVX2] = { "avx2", tier_adam_kernel_avx2,
+			     tier_stream_kernel_avx2 },
+	[TIER_SIMD_AVX512] = { "avx512", tier_adam_kernel_avx512,
+			       tier_stream_kernel_avx512 },
 };
 
 static int simd_usable(unsigned int simd)
@@ -107,7 +111,7 @@ TIER_EXPORT const char *tier_optim_simd_name(unsigned int simd)
  * the group this thread has done the smallest fraction of.
  */
 static void run_share(const struct optim_job *job, unsigned int w,
-		      unsigned int nthreads, adam_kernel_fn *kernel)
+		      unsigned int nthreads)
 {
 	size_t pos[MAX_GROUPS], end[MAX_GROUPS], seg[MAX_GROUPS];
 	size_t off[MAX_GROUPS];	/* group element index where seg[] starts */
@@ -159,7 +163,7 @@ static void run_share(const struct optim_job *job, unsigned int w,
 			n = end[best] - pos[best];
 		if (n > BLOCK_ELEMS)
 			n = BLOCK_ELEMS;
-		kernel(job->k, &job->t[sg->tensor], s0, s0 + n);
+		job->kernel(job->k, &job->t[sg->tensor], s0, s0 + n);
 		pos[best] += n;
 	}
 }
@@ -187,7 +191,7 @@ static void *worker_main(void *p)
 			break;
 		seen = opt->gen;
 		pthread_mutex_unlock(&opt->mu);
-		run_share(opt->job, a.w, opt->nthreads, opt->kernel);
+		run_share(opt->job, a.w, opt->nthreads);
 		pthread_mutex_lock(&opt->mu);
 		if (--opt->pending == 0)
 			pthread_cond_signal(&opt->done);
@@ -251,6 +255,7 @@ TIER_EXPORT int tier_optim_create(struct tier_optim **out,
 	opt->nthreads = o.threads ? o.threads : default_threads();
 	opt->simd = simd;
 	opt->kernel = simd_paths[simd].fn;
+	opt->stream = simd_paths[simd].stream;
 	pthread_mutex_init(&opt->mu, NULL);
 	pthread_cond_init(&opt->start, NULL);
 	pthread_cond_init(&opt->done, NULL);
@@ -321,7 +326,7 @@ static void run_job(struct tier_optim *opt, const struct optim_job *job)
 	pthread_cond_broadcast(&opt->start);
 	pthread_mutex_unlock(&opt->mu);
 
-	run_share(job, 0, opt->nthreads, opt->kernel);
+	run_share(job, 0, opt->nthreads);
 
 	pthread_mutex_lock(&opt->mu);
 	while (opt->pending)
@@ -505,16 +510,37 @@ out:
 	return ret;
 }
 
+/* Cut @t by @ranges and run @kernel over it on every thread. */
+static int run_cut(struct tier_optim *opt, adam_kernel_fn *kernel,
+		   const struct adam_consts *k, const struct tier_adam_tensor *t,
+		   size_t nr, const struct tier_optim_range *ranges,
+		   size_t nr_ranges)
+{
+	struct group groups[MAX_GROUPS];
+	struct optim_job job;
+	unsigned int nr_groups;
+	int ret;
+
+	ret = make_groups(t, nr, ranges, nr_ranges, groups, &nr_groups);
+	if (ret || !nr_groups)
+		return ret;
+	job.kernel = kernel;
+	job.k = k;
+	job.t = t;
+	job.groups = groups;
+	job.nr_groups = nr_groups;
+	run_job(opt, &job);
+	free(groups[0].segs);
+	return 0;
+}
+
 TIER_EXPORT int tier_adam_step(struct tier_optim *opt,
 			       const struct tier_adam_hparams *hp,
 			       const struct tier_adam_tensor *t, size_t nr,
 			       const struct tier_optim_range *ranges,
 			       size_t nr_ranges)
 {
-	struct group groups[MAX_GROUPS];
 	struct adam_consts k;
-	struct optim_job job;
-	unsigned int nr_groups;
 	size_t i;
 	int ret;
 
@@ -528,20 +554,24 @@ TIER_EXPORT int tier_adam_step(struct tier_optim *opt,
 		if (ret)
 			return ret;
 	}
-	ret = make_groups(t, nr, ranges, nr_ranges, groups, &nr_groups);
-	if (ret)
-		return ret;
-	if (!nr_groups)
-		return 0;
-
 	make_consts(hp, &k);
-	job.k = &k;
-	job.t = t;
-	job.groups = groups;
-	job.nr_groups = nr_groups;
-	run_job(opt, &job);
-	free(groups[0].segs);
-	return 0;
+	return run_cut(opt, opt->kernel, &k, t, nr, ranges, nr_ranges);
+}
+
+TIER_EXPORT int tier_optim_stream(struct tier_optim *opt,
+				  const struct tier_adam_tensor *t, size_t nr,
+				  const struct tier_optim_range *ranges,
+				  size_t nr_ranges)
+{
+	struct adam_consts k = { 0 };
+	size_t i;
+
+	if (!opt || (nr && !t) || (nr_ranges && !ranges) || nr > UINT32_MAX)
+		return -EINVAL;
+	for (i = 0; i < nr; i++)
+		if (check_tensor(&t[i], 0) || t[i].grad_dtype != TIER_DTYPE_F32)
+			return -EINVAL;
+	return run_cut(opt, opt->stream, &k, t, nr, ranges, nr_ranges);
 }
 
 /* ------------------------------------------------------------------------ */

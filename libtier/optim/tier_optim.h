@@ -185,6 +185,21 @@ int tier_adam_step(struct tier_optim *opt, const struct tier_adam_hparams *hp,
 		   const struct tier_adam_tensor *t, size_t nr,
 		   const struct tier_optim_range *ranges, size_t nr_ranges);
 
+/**
+ * tier_optim_stream() - the step's memory traffic, without its arithmetic
+ * @opt, @t, @nr, @ranges, @nr_ranges: as tier_adam_step() (fp32 gradients)
+ *
+ * Reads each tensor's weights, gradients and moments and writes weights
+ * and moments (the values become meaningless), on the same threads and
+ * the same cut as a step: the bound a step's speed is measured against
+ * (tierctl bench adam).
+ *
+ * Return: 0, or -EINVAL.
+ */
+int tier_optim_stream(struct tier_optim *opt, const struct tier_adam_tensor *t,
+		      size_t nr, const struct tier_optim_range *ranges,
+		      size_t nr_ranges);
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,7 +46,7 @@ import torch
 
 __all__ = [
     "CxltierError", "init", "available", "backend", "nodes", "default_policy",
-    "parse_policy", "empty", "zeros", "empty_like", "zeros_like",
+    "parse_policy", "parse_size", "empty", "zeros", "empty_like", "zeros_like",
     "is_cxltier", "residency", "allocation", "pin", "unpin", "cuda_available",
     "arena_stats", "trim",
 ]
@@ -160,6 +160,7 @@ def _declare(lib):
         "tier_nr_nodes": (c_int, [c_void_p]),
         "tier_node": (c_int, [c_void_p, c_int, P(_Node)]),
         "tier_mode_name": (ctypes.c_char_p, [_u32]),
+        "tier_size_parse": (c_int, [ctypes.c_char_p, P(ctypes.c_uint64)]),
         "tier_policy_parse": (c_int, [ctypes.c_char_p, P(_Policy)]),
         "tier_policy_format": (c_int, [P(_Policy), ctypes.c_char_p,
                                        ctypes.c_size_t]),
@@ -387,6 +388,21 @@ def _parse(policy):
     if rc < 0:
         raise ValueError("cxltier: policy %r: %s" % (policy, os.strerror(-rc)))
     return pol, buf.value.decode()
+
+
+def parse_size(s):
+    """Bytes (or any count) from a size string, libtier's one grammar:
+    "4096", "64K", "2M", "1.5G" (binary units; decimals rounded to the
+    nearest unit of one).  ValueError for what the grammar refuses."""
+    if not isinstance(s, str):
+        raise TypeError("cxltier: a size must be a string like '2M', not %s"
+                        % type(s).__name__)
+    v = ctypes.c_uint64()
+    rc = _load().tier_size_parse(s.encode(), ctypes.byref(v))
+    if rc < 0:
+        raise ValueError("cxltier: size %r: %s (e.g. 4096, 64K, 1.5G)"
+                         % (s, os.strerror(-rc)))
+    return v.value
 
 
 def parse_policy(policy):

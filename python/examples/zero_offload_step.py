@@ -49,14 +49,6 @@ CLASSES = ["adam-m", "adam-v", "master-grads", "master-weights",
 PINNED = {"compute-weights", "activations", "compute-grads"}
 
 
-def parse_size(s):
-    mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    s = s.strip().upper()
-    if s and s[-1] in mult:
-        return int(float(s[:-1]) * mult[s[-1]])
-    return int(s)
-
-
 def default_table():
     ns = cxltier.nodes()
     dram = next(n["node"] for n in ns if n["cpus"])
@@ -191,7 +183,10 @@ def main():
                      "CLASS one of %s" % (item, ", ".join(CLASSES)))
         table[name], source[name] = pol, "--place"
 
-    P = parse_size(a.params)
+    try:
+        P = cxltier.parse_size(a.params)
+    except ValueError as e:
+        sys.exit("zero_offload_step: --params: %s" % e)
     hidden = max(8, int(math.sqrt(P / a.layers)))
     cuda = cxltier.cuda_available()
 

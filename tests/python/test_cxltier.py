@@ -155,6 +155,18 @@ int main(void) {
         }
         self.assertEqual({k: int(v) for k, v in out.items()}, py)
 
+    def test_parse_size(self):
+        """libtier's size grammar (tier_size_parse), not a copy of it."""
+        for text, want in (("4096", 4096), ("64K", 64 << 10), ("2M", 2 << 20),
+                           ("1.5G", 3 << 29), ("7.6G", 8160437862),
+                           ("1P", 1 << 50)):
+            self.assertEqual(cxltier.parse_size(text), want, text)
+        for bad in ("", "1.5", "2Q", "-1", "1 M", "16777216T"):
+            with self.assertRaises(ValueError, msg=bad):
+                cxltier.parse_size(bad)
+        with self.assertRaises(TypeError):
+            cxltier.parse_size(4096)
+
     def test_shapes_dtypes_zero_copy(self):
         d, _c = _pick_nodes()
         pol = "bind:%d" % d
