@@ -107,16 +107,9 @@ int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
 u32 cxltier_default_page_shift(void);
 
 /*
- * A buffer: a file on the module's pseudo filesystem whose pages come from
- * the nodes its policy names.
- *
- * The buffer is made of units of 2^unit_order pages, always filled whole.
- * Page slots: pages[i] holds the page backing offset i, or NULL before its
- * unit is first touched.  A slot owns one reference on its page.  Slots
- * change only under @lock and, once filled, only by migration, which also
- * holds the page lock of both the old and the new page.  Readers that need
- * a stable page take a reference under @lock, then the page lock, then
- * check that the slot still holds that page.
+ * A buffer: a file on the module's pseudo filesystem (buf.c) whose pages
+ * come from the nodes its policy names (policy.c).  Its page slots, @pages,
+ * and the rules for reading and changing them are page.c's.
  */
 struct cxltier_buf {
 	u64 id;
@@ -138,6 +131,7 @@ struct cxltier_buf {
 	struct inode *inode;		/* owns the address_space we zap */
 	struct mem_cgroup *memcg;	/* the creator's: charged for pages */
 
+	/* page.c: the page slots (its top comment has the protocol) */
 	spinlock_t lock;		/* protects pages[] and resv[] */
 	/*
 	 * With CXLTIER_CREATE_RESERVE: pages still reserved on each policy
@@ -152,7 +146,7 @@ struct cxltier_buf {
 	/*
 	 * The placement fields above (mode, policy, nr_policy_nodes,
 	 * weight_sum, split_end, chunk_*) change only under @policy_sem held
-	 * for write (CXLTIER_IOC_MIGRATE); cxltier_buf_fill_unit() and
+	 * for write (CXLTIER_IOC_MIGRATE); cxltier_page_fill_unit() and
 	 * BUF_STAT read them under it held for read.
 	 */
 	struct rw_semaphore policy_sem;
@@ -185,7 +179,26 @@ u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
 void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
 
-/* buf.c */
+/*
+ * page.c: the page-slot store (allocation, charging, the movable
+ * operations the core calls)
+ */
+void cxltier_page_init(void);
+void cxltier_page_exit(void);
+struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
+struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx);
+int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit);
+struct page *cxltier_page_get(struct cxltier_buf *buf, pgoff_t idx);
+void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,
+			     int err);
+void cxltier_page_free_all(struct cxltier_buf *buf);
+void cxltier_page_set_movable(struct page *page);
+void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
+
+/* map.c: mmap of a buffer, its faults and ->access */
+int cxltier_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* buf.c: buffers (create, file, BUF_STAT) */
 /* what BUF_STAT and netlink BUF_GET report: cxltier_buf_snapshot() */
 struct cxltier_buf_snap {
 	struct cxltier_buf_stat st;	/* every out field but the pointers */
@@ -197,15 +210,8 @@ int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s);
 void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
-int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
-void cxltier_buf_count_fail(struct cxltier_buf *buf, unsigned long unit,
-			    int err);
-int cxltier_fs_init(void);
-void cxltier_fs_exit(void);
-
-/* buf.c, for migrate.c */
-struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
-void cxltier_buf_set_movable(struct page *page);
+int cxltier_buf_init(void);
+void cxltier_buf_exit(void);
 
 /* migrate.c */
 int cxltier_migrate_buf_init(struct cxltier_buf *buf);

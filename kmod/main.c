@@ -121,10 +121,11 @@ static int __init cxltier_init(void)
 	ret = cxltier_quota_init();
 	if (ret)
 		goto err_stats;
+	cxltier_page_init();
 	ret = cxltier_migrate_init();
 	if (ret)
-		goto err_quota;
-	ret = cxltier_fs_init();
+		goto err_page;
+	ret = cxltier_buf_init();
 	if (ret)
 		goto err_migrate;
 	/*
@@ -134,7 +135,7 @@ static int __init cxltier_init(void)
 	 */
 	ret = cxltier_nl_init();
 	if (ret)
-		goto err_fs_unmount;
+		goto err_buf;
 
 	/*
 	 * Register the device last: it is how userspace reaches us.  Its
@@ -156,11 +157,12 @@ err_misc:
 	misc_deregister(&cxltier_misc);
 err_nl:
 	cxltier_nl_exit();
-err_fs_unmount:
-	cxltier_fs_exit();
+err_buf:
+	cxltier_buf_exit();
 err_migrate:
 	cxltier_migrate_exit();
-err_quota:
+err_page:
+	cxltier_page_exit();
 	cxltier_quota_exit();
 err_stats:
 	cxltier_stats_exit();
@@ -177,8 +179,9 @@ static void __exit cxltier_exit(void)
 	cxltier_nl_exit();
 	cxltier_sysfs_exit();
 	misc_deregister(&cxltier_misc);
-	cxltier_fs_exit();
+	cxltier_buf_exit();
 	cxltier_migrate_exit();		/* waits for the last work item */
+	cxltier_page_exit();
 	cxltier_quota_exit();
 	cxltier_stats_exit();
 	pr_info("unloaded\n");

@@ -31,7 +31,7 @@
  * Locking.  The xarray's own spinlock, held only to find an entry and take
  * its file reference (never while anything sleeps).  No other lock of ours
  * is taken here; events are built and sent from process context with no
- * lock of ours held (the hooks in buf.c run after its fill lock, policy_sem
+ * lock of ours held (the hooks in page.c run after its fill lock, policy_sem
  * and buf->lock are dropped), so GFP_KERNEL is safe everywhere; the memory
  * hotplug notifier runs with the hotplug lock held, which allocation does
  * not take.  An event that cannot be allocated or sent is dropped: the

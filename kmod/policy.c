@@ -2,7 +2,7 @@
 /*
  * cxltier: placement policies.  A policy names, for each allocation unit of
  * a buffer, its home node; what happens when the home cannot give the unit
- * is decided in buf.c (fail, or try the other listed nodes).
+ * is decided in page.c (fail, or try the other listed nodes).
  */
 #include "internal.h"
 
