@@ -9,6 +9,15 @@
  * PTEs of one buffer page with unmap_mapping_range(), and long-term GUP,
  * which reads mapping->host, never sees a NULL host.
  *
+ * The registry.  Every buffer that has a file is in an xarray keyed by its
+ * id (added at create, just before its fd is installed; removed at the
+ * start of its free, from the file's release).  A lookup
+ * (cxltier_buf_find(), for netlink) takes a reference on the buffer's file
+ * under the xarray's lock, held for nothing else and never while anything
+ * sleeps: the file cannot have been freed while the buffer is still in the
+ * xarray (release, which erases it, runs before the file is freed), and a
+ * file whose count already dropped to zero is skipped (get_file_rcu()).
+ *
  * Below this file: map.c (mmap and faults), populate.c and migrate.c, all
  * over page.c, the page-slot store.
  */
@@ -25,11 +34,66 @@
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #define CXLTIER_FS_MAGIC 0x63786c74	/* "cxlt" */
 
 static struct vfsmount *cxltier_mnt;
 static atomic64_t cxltier_next_id = ATOMIC64_INIT(0);
+
+/* live buffers by id; the xarray's lock protects the entries */
+static DEFINE_XARRAY(cxltier_bufs);
+
+/* ------------------------------------------------------------------------ */
+/* Registry                                                                   */
+
+static int cxltier_buf_register(struct cxltier_buf *buf, struct file *file)
+{
+	int ret;
+
+	buf->file = file;
+	ret = xa_insert(&cxltier_bufs, buf->id, buf, GFP_KERNEL);
+	if (ret)
+		buf->file = NULL;
+	return ret;
+}
+
+static void cxltier_buf_unregister(struct cxltier_buf *buf)
+{
+	if (buf->file) {
+		xa_erase(&cxltier_bufs, buf->id);
+		buf->file = NULL;
+	}
+}
+
+/*
+ * The first live buffer with id >= *@id (with @exact: id *@id only), its
+ * file referenced (fput() when done); *@id is its id.  NULL when there is
+ * none.
+ */
+struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact)
+{
+	struct cxltier_buf *buf;
+	unsigned long start = *id;
+
+	xa_lock(&cxltier_bufs);
+	for (;;) {
+		buf = xa_find(&cxltier_bufs, id, exact ? start : ULONG_MAX,
+			      XA_PRESENT);
+		if (!buf)
+			break;
+		/* a file already on its way to release: gone */
+		if (get_file_rcu(buf->file))
+			break;
+		if (exact || *id == ULONG_MAX) {
+			buf = NULL;
+			break;
+		}
+		(*id)++;
+	}
+	xa_unlock(&cxltier_bufs);
+	return buf;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Buffer files                                                               */
@@ -39,7 +103,7 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 	u32 j;
 
 	/* no new netlink reference to the file from here */
-	cxltier_nl_unregister_buf(buf);
+	cxltier_buf_unregister(buf);
 
 	if (buf->pages) {
 		cxltier_page_free_all(buf);
@@ -270,9 +334,11 @@ int cxltier_buf_init(void)
 	return PTR_ERR_OR_ZERO(cxltier_mnt);
 }
 
+/* Every buffer held a module reference: none is left. */
 void cxltier_buf_exit(void)
 {
 	kern_unmount(cxltier_mnt);
+	WARN_ON_ONCE(!xa_empty(&cxltier_bufs));
 }
 
 /*
@@ -459,7 +525,7 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	}
 
 	/* listed (netlink BUF_GET) from here until its release */
-	ret = cxltier_nl_register_buf(buf, file);
+	ret = cxltier_buf_register(buf, file);
 	if (ret)
 		goto err_file;
 	fd = get_unused_fd_flags(O_CLOEXEC);

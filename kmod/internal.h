@@ -156,7 +156,7 @@ struct cxltier_buf {
 	bool pool;
 	nodemask_t pool_nodes;
 
-	/* netlink.c: the registry and events */
+	/* buf.c: the registry; netlink.c: its reports and events */
 	struct file *file;		/* ours; in the registry while set */
 	struct pid *owner_pid;		/* the creator's tgid */
 	kuid_t owner_uid;		/* the creator's euid */
@@ -210,6 +210,7 @@ int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s);
 void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
 extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
 int cxltier_create(struct cxltier_ucmd *ucmd);
+struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact);
 int cxltier_buf_init(void);
 void cxltier_buf_exit(void);
 
@@ -235,11 +236,9 @@ int cxltier_page_nid(struct page *page);
 /* populate.c */
 int cxltier_populate(struct cxltier_buf *buf);
 
-/* netlink.c: the generic netlink family, the buffer registry, events */
+/* netlink.c: the generic netlink family and its events */
 int cxltier_nl_init(void);
 void cxltier_nl_exit(void);
-int cxltier_nl_register_buf(struct cxltier_buf *buf, struct file *file);
-void cxltier_nl_unregister_buf(struct cxltier_buf *buf);
 void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
 		      unsigned long pages);
 void cxltier_nl_quota_refused(struct cxltier_buf *buf, int nid,
