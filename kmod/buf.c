@@ -200,7 +200,7 @@ void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s)
 	s->per_node = NULL;
 }
 
-static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
+int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 {
 	struct cxltier_buf *buf = ucmd->file->private_data;
 	struct cxltier_buf_stat *st = ucmd->cmd;
@@ -258,19 +258,6 @@ static int cxltier_buf_stat(struct cxltier_ucmd *ucmd)
 out:
 	cxltier_buf_snapshot_free(&s);
 	return ret;
-}
-
-const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS] = {
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_BUF_STAT, cxltier_buf_stat,
-			 struct cxltier_buf_stat, resident_bytes),
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_MIGRATE, cxltier_migrate,
-			 struct cxltier_migrate, rate_bytes),
-};
-
-static long cxltier_buf_ioctl(struct file *file, unsigned int cmd,
-			      unsigned long arg)
-{
-	return cxltier_ioctl_dispatch(file, cmd, arg, cxltier_buf_ioctl_ops);
 }
 
 static const struct file_operations cxltier_buf_fops = {

@@ -16,6 +16,8 @@
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/nodemask.h>
+#include <linux/minmax.h>
+#include <linux/uaccess.h>
 #include <linux/cxltier.h>
 
 #include "compat.h"
@@ -56,10 +58,18 @@ struct cxltier_ioctl_op {
 /* the one huge page size: a PMD's worth */
 #define CXLTIER_HUGE_SHIFT 21
 
-long cxltier_ioctl_dispatch(struct file *file, unsigned int cmd,
-			    unsigned long arg,
-			    const struct cxltier_ioctl_op *ops);
-int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size);
+/*
+ * Copy the command struct back: never more than the user gave us.  Every
+ * handler answers with it; an inline here, so no handler calls back into
+ * ioctl.c.
+ */
+static inline int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, size)))
+		return -EFAULT;
+	return 0;
+}
 
 /* info.c: the node table */
 extern unsigned int cxltier_cxl_distance;
@@ -208,7 +218,7 @@ struct cxltier_buf_snap {
 };
 int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s);
 void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
-extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
+int cxltier_buf_stat(struct cxltier_ucmd *ucmd);
 int cxltier_create(struct cxltier_ucmd *ucmd);
 struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact);
 int cxltier_buf_init(void);
@@ -248,5 +258,9 @@ void cxltier_nl_migrate_done(struct cxltier_buf *buf, u64 seq, u64 moved,
 void cxltier_nl_check_low_free(int nid);
 void cxltier_nl_pool(bool added, u32 id, const char *name, int nid,
 		     u64 bytes);
+
+/* ioctl.c: the dispatch tables */
+long cxltier_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long cxltier_buf_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 #endif /* CXLTIER_INTERNAL_H */
