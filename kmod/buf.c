@@ -428,7 +428,7 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 	if ((c->flags & CXLTIER_CREATE_DEFAULT_POLICY) &&
 	    (c->mode || c->nr_nodes || c->nodes || c->chunk_shift))
 		return -EINVAL;
-	if (page_shift != PAGE_SHIFT && page_shift != CXLTIER_HUGE_SHIFT)
+	if (page_shift != PAGE_SHIFT && page_shift != CXLTIER_HUGE_PAGE_SHIFT)
 		return -EINVAL;
 
 	/*

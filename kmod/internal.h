@@ -55,8 +55,6 @@ struct cxltier_ioctl_op {
 			      CXLTIER_CREATE_HUGE_FALLBACK |                       \
 			      CXLTIER_CREATE_RESERVE |                             \
 			      CXLTIER_CREATE_DEFAULT_POLICY)
-/* the one huge page size: a PMD's worth */
-#define CXLTIER_HUGE_SHIFT 21
 
 /*
  * Copy the command struct back: never more than the user gave us.  Every
@@ -136,7 +134,7 @@ struct cxltier_buf {
 	u32 nr_policy_nodes;
 	struct cxltier_node_weight *policy;
 	u64 weight_sum;			/* CXLTIER_MODE_WEIGHTED */
-	unsigned long *split_end;	/* CXLTIER_MODE_SPLIT: end unit per node */
+	u64 *split_end;			/* CXLTIER_MODE_SPLIT: end unit per node */
 	gfp_t gfp;
 	struct inode *inode;		/* owns the address_space we zap */
 	struct mem_cgroup *memcg;	/* the creator's: charged for pages */
@@ -185,7 +183,7 @@ int cxltier_policy_load(const struct cxltier_create *c,
 int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
 			      u32 nr_nodes, u32 chunk_shift,
 			      struct cxltier_buf *buf);
-u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
+u32 cxltier_unit_home(const struct cxltier_buf *buf, u64 unit);
 void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
 

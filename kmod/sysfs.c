@@ -150,13 +150,8 @@ ATTRIBUTE_GROUPS(cxltier_node);
 /* ------------------------------------------------------------------------ */
 /* Module-wide defaults                                                       */
 
-static const char *const cxltier_mode_names[CXLTIER_NR_MODES] = {
-	[CXLTIER_MODE_BIND] = "bind",
-	[CXLTIER_MODE_PREFERRED] = "preferred",
-	[CXLTIER_MODE_INTERLEAVE] = "interleave",
-	[CXLTIER_MODE_WEIGHTED] = "weighted",
-	[CXLTIER_MODE_SPLIT] = "split",
-};
+static const char *const cxltier_mode_names[CXLTIER_NR_MODES] =
+	CXLTIER_MODE_NAMES;
 
 /*
  * The longest default_policy a store accepts: the canonical text of the
@@ -176,7 +171,7 @@ struct cxltier_default_policy {
 static DEFINE_MUTEX(cxltier_dflt_lock);
 static struct cxltier_default_policy cxltier_dflt;
 
-/* log2 of default_page_size: PAGE_SHIFT or CXLTIER_HUGE_SHIFT */
+/* log2 of default_page_size: PAGE_SHIFT or CXLTIER_HUGE_PAGE_SHIFT */
 static u32 cxltier_dflt_page_shift = PAGE_SHIFT;
 
 u32 cxltier_default_page_shift(void)
@@ -374,8 +369,8 @@ static ssize_t default_page_size_store(struct device *dev,
 		return -EINVAL;
 	if (size == 1ULL << PAGE_SHIFT)
 		WRITE_ONCE(cxltier_dflt_page_shift, PAGE_SHIFT);
-	else if (size == 1ULL << CXLTIER_HUGE_SHIFT)
-		WRITE_ONCE(cxltier_dflt_page_shift, CXLTIER_HUGE_SHIFT);
+	else if (size == 1ULL << CXLTIER_HUGE_PAGE_SHIFT)
+		WRITE_ONCE(cxltier_dflt_page_shift, CXLTIER_HUGE_PAGE_SHIFT);
 	else
 		return -EINVAL;
 	return count;
