@@ -411,7 +411,7 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 {
 	struct cxltier_create *c = ucmd->cmd;
 	struct cxltier_node_weight *dflt = NULL;
-	u32 dflt_mode = 0, dflt_nr = 0;
+	u32 dflt_mode = 0, dflt_nr = 0, dflt_chunk = 0;
 	struct cxltier_buf *buf;
 	struct file *file;
 	u32 page_shift = c->page_shift ?: cxltier_default_page_shift();
@@ -463,12 +463,16 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 
 	if (c->flags & CXLTIER_CREATE_DEFAULT_POLICY) {
 		/* a copy, taken now: a later change does not move the buffer */
-		ret = cxltier_default_policy_get(&dflt_mode, &dflt, &dflt_nr);
+		ret = cxltier_default_policy_get(&dflt_mode, &dflt, &dflt_nr,
+						 &dflt_chunk);
 		if (ret)	/* -ENOENT: none set */
 			goto err_free;
-		/* the create-time checks (-ENODEV, -EFBIG); frees dflt */
-		ret = cxltier_policy_load_nodes(dflt_mode, dflt, dflt_nr, 0,
-						buf);
+		/*
+		 * the create-time checks (-ENODEV, -EFBIG; -EINVAL for a
+		 * chunk below the page size); frees dflt
+		 */
+		ret = cxltier_policy_load_nodes(dflt_mode, dflt, dflt_nr,
+						dflt_chunk, buf);
 	} else {
 		ret = cxltier_policy_load(c, buf);	/* -EFBIG: too large */
 	}

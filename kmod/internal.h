@@ -111,7 +111,7 @@ int cxltier_sysfs_init(struct kobject *parent);
 void cxltier_sysfs_exit(void);
 extern const struct attribute_group *cxltier_dev_groups[];
 int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
-			       u32 *nr_nodes);
+			       u32 *nr_nodes, u32 *chunk_shift);
 u32 cxltier_default_page_shift(void);
 
 /*
