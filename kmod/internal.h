@@ -1,6 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cxltier: definitions shared by the module's files.
+ * cxltier: definitions shared by the module's files, in layer order from
+ * the bottom up.  The files, top to bottom; each calls only files below
+ * it, except that any may send a netlink event (netlink.c's cxltier_nl_*
+ * event functions) and that a buffer file's ->unlocked_ioctl is
+ * ioctl.c's dispatcher:
+ *
+ *   main.c       the device; init and exit in layer order
+ *   ioctl.c      dispatch tables of /dev/cxltier and of buffer files
+ *   netlink.c    generic netlink: buffer and node reports, events
+ *   buf.c        buffers: CREATE, reserve, the file, BUF_STAT, registry
+ *   sysfs.c      sysfs files; the default policy and page size
+ *   map.c        mmap, faults, fault-around, ->access   (clients of
+ *   migrate.c    CXLTIER_IOC_MIGRATE                      page.c)
+ *   populate.c   CXLTIER_CREATE_POPULATE workers
+ *   page.c       the page-slot store: fill, charge, free, movable ops
+ *   policy.c     policy checks, loading, unit -> node (uapi layout)
+ *   pool.c       device-dax pools       info.c   the node table
+ *   quota.c      per-node quotas        stats.c  per-node counters
+ *
+ * One header rather than one per layer: struct cxltier_buf is shared by
+ * every buffer layer, each owning a block of its fields (marked there).
  */
 #ifndef CXLTIER_INTERNAL_H
 #define CXLTIER_INTERNAL_H
@@ -104,15 +124,15 @@ u64 cxltier_count_read(int nid, enum cxltier_counter c);
 /* low_free_percent (sysfs.c writes it, netlink.c's low-free event reads it) */
 extern unsigned int cxltier_low_free_percent;
 
-/* sysfs.c: /sys/class/misc/cxltier/nodes and the module-wide defaults */
-struct kobject;
-struct attribute_group;
-int cxltier_sysfs_init(struct kobject *parent);
-void cxltier_sysfs_exit(void);
-extern const struct attribute_group *cxltier_dev_groups[];
-int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
-			       u32 *nr_nodes, u32 *chunk_shift);
-u32 cxltier_default_page_shift(void);
+/* pool.c: device-dax pools, the pages a node with a pool gives */
+int cxltier_pool_add(struct cxltier_ucmd *ucmd);
+int cxltier_pool_remove(struct cxltier_ucmd *ucmd);
+int cxltier_pool_list(struct cxltier_ucmd *ucmd);
+u64 cxltier_pool_node_pages(int nid);
+int cxltier_pool_alloc(int nid, unsigned int order, struct page **pages);
+void cxltier_pool_put_page(struct page *page);
+bool cxltier_is_pool_page(struct page *page);
+int cxltier_page_nid(struct page *page);
 
 /*
  * A buffer: a file on the module's pseudo filesystem (buf.c) whose pages
@@ -175,7 +195,7 @@ struct cxltier_buf {
 #define CXLTIER_BUF_NL_SPILLED		0
 #define CXLTIER_BUF_NL_QUOTA_REFUSED	1
 
-/* policy.c */
+/* policy.c: checks and loads policies; unit -> entry by the uapi layout */
 int cxltier_policy_check(u32 mode, const struct cxltier_node_weight *nw,
 			 u32 nr_nodes, u64 *weight_sum);
 int cxltier_policy_load(const struct cxltier_create *c,
@@ -206,7 +226,32 @@ void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
 /* map.c: mmap of a buffer, its faults and ->access */
 int cxltier_mmap(struct file *file, struct vm_area_struct *vma);
 
-/* buf.c: buffers (create, file, BUF_STAT) */
+/* populate.c: CXLTIER_CREATE_POPULATE, over page.c */
+int cxltier_populate(struct cxltier_buf *buf);
+
+/* migrate.c: CXLTIER_IOC_MIGRATE, over page.c and policy.c */
+int cxltier_migrate_buf_init(struct cxltier_buf *buf);
+void cxltier_migrate_buf_free(struct cxltier_buf *buf);
+int cxltier_migrate(struct cxltier_ucmd *ucmd);
+__poll_t cxltier_migrate_poll(struct file *file, struct poll_table_struct *pt);
+void cxltier_migrate_stat(struct cxltier_buf *buf, struct cxltier_buf_stat *st);
+int cxltier_migrate_init(void);
+void cxltier_migrate_exit(void);
+
+/*
+ * sysfs.c: /sys/class/misc/cxltier/nodes and the module-wide defaults
+ * (default_policy, default_page_size), which CREATE reads
+ */
+struct kobject;
+struct attribute_group;
+int cxltier_sysfs_init(struct kobject *parent);
+void cxltier_sysfs_exit(void);
+extern const struct attribute_group *cxltier_dev_groups[];
+int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
+			       u32 *nr_nodes, u32 *chunk_shift);
+u32 cxltier_default_page_shift(void);
+
+/* buf.c: buffers (create, reserve, file, BUF_STAT, the registry) */
 /* what BUF_STAT and netlink BUF_GET report: cxltier_buf_snapshot() */
 struct cxltier_buf_snap {
 	struct cxltier_buf_stat st;	/* every out field but the pointers */
@@ -222,29 +267,10 @@ struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact);
 int cxltier_buf_init(void);
 void cxltier_buf_exit(void);
 
-/* migrate.c */
-int cxltier_migrate_buf_init(struct cxltier_buf *buf);
-void cxltier_migrate_buf_free(struct cxltier_buf *buf);
-int cxltier_migrate(struct cxltier_ucmd *ucmd);
-__poll_t cxltier_migrate_poll(struct file *file, struct poll_table_struct *pt);
-void cxltier_migrate_stat(struct cxltier_buf *buf, struct cxltier_buf_stat *st);
-int cxltier_migrate_init(void);
-void cxltier_migrate_exit(void);
-
-/* pool.c */
-int cxltier_pool_add(struct cxltier_ucmd *ucmd);
-int cxltier_pool_remove(struct cxltier_ucmd *ucmd);
-int cxltier_pool_list(struct cxltier_ucmd *ucmd);
-u64 cxltier_pool_node_pages(int nid);
-int cxltier_pool_alloc(int nid, unsigned int order, struct page **pages);
-void cxltier_pool_put_page(struct page *page);
-bool cxltier_is_pool_page(struct page *page);
-int cxltier_page_nid(struct page *page);
-
-/* populate.c */
-int cxltier_populate(struct cxltier_buf *buf);
-
-/* netlink.c: the generic netlink family and its events */
+/*
+ * netlink.c: the generic netlink family (reports, over buf.c) and its
+ * events, which the layers below send
+ */
 int cxltier_nl_init(void);
 void cxltier_nl_exit(void);
 void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
