@@ -311,6 +311,13 @@ TEST_F(sysfs, tunables_read_back)
 	snprintf(v[nv].out, sizeof(v[nv].out), "%s", o_);		\
 	nv++;								\
 } while (0)
+/* a default_policy written and read back, both formats of nodes a, b */
+#define V2(i_, o_) do {							\
+	v[nv].file = "default_policy";					\
+	snprintf(v[nv].in, sizeof(v[nv].in), i_, a, b);			\
+	snprintf(v[nv].out, sizeof(v[nv].out), o_, a, b);		\
+	nv++;								\
+} while (0)
 	ASSERT_LT(1U, self->c.topo.nr) TH_LOG("needs two nodes with memory");
 	snprintf(buf, sizeof(buf), "bind:%u", a);
 	V("default_policy", buf, strcat(buf, "\n"));
@@ -330,17 +337,11 @@ TEST_F(sysfs, tunables_read_back)
 	snprintf(buf, sizeof(buf), "split:%u=1,%u=2\n", a, b);
 	V("default_policy", buf, buf);
 	/* plain weights that sum to 100 read back as percentages */
-	snprintf(buf, sizeof(buf), "split:%u=30,%u=70", a, b);
-	V("default_policy", buf, "");
-	snprintf(v[nv - 1].out, sizeof(v[nv - 1].out),
-		 "split:%u=30%%,%u=70%%\n", a, b);
+	V2("split:%u=30,%u=70", "split:%u=30%%,%u=70%%\n");
 	snprintf(buf, sizeof(buf), "interleave:%u,%u,chunk=64K\n", a, b);
 	V("default_policy", buf, buf);
 	/* a chunk in bytes, before the nodes: the largest unit, after them */
-	snprintf(buf, sizeof(buf), "weighted:chunk=2097152,%u=3,%u=1", a, b);
-	V("default_policy", buf, "");
-	snprintf(v[nv - 1].out, sizeof(v[nv - 1].out),
-		 "weighted:%u=3,%u=1,chunk=2M\n", a, b);
+	V2("weighted:chunk=2097152,%u=3,%u=1", "weighted:%u=3,%u=1,chunk=2M\n");
 	snprintf(buf, sizeof(buf), "interleave:%u,chunk=1G", a);
 	V("default_policy", buf, strcat(buf, "\n"));
 	V("default_policy", "none", "none\n");
@@ -352,6 +353,7 @@ TEST_F(sysfs, tunables_read_back)
 	V("low_free_percent", "100\n", "100\n");
 	V("low_free_percent", "007", "7\n");
 	V("low_free_percent", "42", "42\n");
+#undef V2
 #undef V
 	for (i = 0; i < nv; i++) {
 		EXPECT_EQ(0, twrite(v[i].file, v[i].in))
