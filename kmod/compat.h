@@ -20,25 +20,4 @@ static inline void cxltier_vm_flags_set(struct vm_area_struct *vma,
 #define cxltier_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
 #endif
 
-/*
- * Buffer pages are charged to a memory cgroup as kernel memory
- * (__GFP_ACCOUNT: page->memcg_data points at an obj_cgroup, with a
- * reference, and the charge is dropped when the page is freed).  6.1's
- * migration moves the charge of LRU pages only (folio_migrate_flags()); a
- * movable_operations page would lose its charge when the old page is freed
- * and the new one, from the migration allocator, has none.  Hand it over
- * with its reference.  Both pages are locked and isolated from everyone
- * else.
- */
-static inline void cxltier_move_memcg_charge(struct page *dst,
-					     struct page *src)
-{
-#ifdef CONFIG_MEMCG
-	if (!dst->memcg_data) {
-		dst->memcg_data = src->memcg_data;
-		src->memcg_data = 0;
-	}
-#endif
-}
-
 #endif /* CXLTIER_COMPAT_H */

@@ -139,7 +139,7 @@ int cxltier_get_info(struct cxltier_ucmd *ucmd)
 	info->supported_modes = (1ULL << CXLTIER_NR_MODES) - 1;
 	info->supported_create_flags = CXLTIER_CREATE_FLAGS;
 	info->supported_page_sizes = (1ULL << PAGE_SHIFT) |
-				     (1ULL << CXLTIER_HUGE_SHIFT);
+				     (1ULL << CXLTIER_HUGE_PAGE_SHIFT);
 	info->max_policy_nodes = CXLTIER_MAX_POLICY_NODES;
 
 	for_each_node_state(nid, N_MEMORY) {

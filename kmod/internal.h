@@ -1,6 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cxltier: definitions shared by the module's files.
+ * cxltier: definitions shared by the module's files, in layer order from
+ * the bottom up.  The files, top to bottom; each calls only files below
+ * it, except that any may send a netlink event (netlink.c's cxltier_nl_*
+ * event functions) and that a buffer file's ->unlocked_ioctl is
+ * ioctl.c's dispatcher:
+ *
+ *   main.c       the device; init and exit in layer order
+ *   ioctl.c      dispatch tables of /dev/cxltier and of buffer files
+ *   netlink.c    generic netlink: buffer and node reports, events
+ *   buf.c        buffers: CREATE, reserve, the file, BUF_STAT, registry
+ *   sysfs.c      sysfs files; the default policy and page size
+ *   map.c        mmap, faults, fault-around, ->access   (clients of
+ *   migrate.c    CXLTIER_IOC_MIGRATE                      page.c)
+ *   populate.c   CXLTIER_CREATE_POPULATE workers
+ *   page.c       the page-slot store: fill, charge, free, movable ops
+ *   policy.c     policy checks, loading, unit -> node (uapi layout)
+ *   pool.c       device-dax pools       info.c   the node table
+ *   quota.c      per-node quotas        stats.c  per-node counters
+ *
+ * One header rather than one per layer: struct cxltier_buf is shared by
+ * every buffer layer, each owning a block of its fields (marked there).
  */
 #ifndef CXLTIER_INTERNAL_H
 #define CXLTIER_INTERNAL_H
@@ -16,6 +36,8 @@
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/nodemask.h>
+#include <linux/minmax.h>
+#include <linux/uaccess.h>
 #include <linux/cxltier.h>
 
 #include "compat.h"
@@ -53,13 +75,19 @@ struct cxltier_ioctl_op {
 			      CXLTIER_CREATE_HUGE_FALLBACK |                       \
 			      CXLTIER_CREATE_RESERVE |                             \
 			      CXLTIER_CREATE_DEFAULT_POLICY)
-/* the one huge page size: a PMD's worth */
-#define CXLTIER_HUGE_SHIFT 21
 
-long cxltier_ioctl_dispatch(struct file *file, unsigned int cmd,
-			    unsigned long arg,
-			    const struct cxltier_ioctl_op *ops);
-int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size);
+/*
+ * Copy the command struct back: never more than the user gave us.  Every
+ * handler answers with it; an inline here, so no handler calls back into
+ * ioctl.c.
+ */
+static inline int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, size)))
+		return -EFAULT;
+	return 0;
+}
 
 /* info.c: the node table */
 extern unsigned int cxltier_cxl_distance;
@@ -96,27 +124,20 @@ u64 cxltier_count_read(int nid, enum cxltier_counter c);
 /* low_free_percent (sysfs.c writes it, netlink.c's low-free event reads it) */
 extern unsigned int cxltier_low_free_percent;
 
-/* sysfs.c: /sys/class/misc/cxltier/nodes and the module-wide defaults */
-struct kobject;
-struct attribute_group;
-int cxltier_sysfs_init(struct kobject *parent);
-void cxltier_sysfs_exit(void);
-extern const struct attribute_group *cxltier_dev_groups[];
-int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
-			       u32 *nr_nodes);
-u32 cxltier_default_page_shift(void);
+/* pool.c: device-dax pools, the pages a node with a pool gives */
+int cxltier_pool_add(struct cxltier_ucmd *ucmd);
+int cxltier_pool_remove(struct cxltier_ucmd *ucmd);
+int cxltier_pool_list(struct cxltier_ucmd *ucmd);
+u64 cxltier_pool_node_pages(int nid);
+int cxltier_pool_alloc(int nid, unsigned int order, struct page **pages);
+void cxltier_pool_put_page(struct page *page);
+bool cxltier_is_pool_page(struct page *page);
+int cxltier_page_nid(struct page *page);
 
 /*
- * A buffer: a file on the module's pseudo filesystem whose pages come from
- * the nodes its policy names.
- *
- * The buffer is made of units of 2^unit_order pages, always filled whole.
- * Page slots: pages[i] holds the page backing offset i, or NULL before its
- * unit is first touched.  A slot owns one reference on its page.  Slots
- * change only under @lock and, once filled, only by migration, which also
- * holds the page lock of both the old and the new page.  Readers that need
- * a stable page take a reference under @lock, then the page lock, then
- * check that the slot still holds that page.
+ * A buffer: a file on the module's pseudo filesystem (buf.c) whose pages
+ * come from the nodes its policy names (policy.c).  Its page slots, @pages,
+ * and the rules for reading and changing them are page.c's.
  */
 struct cxltier_buf {
 	u64 id;
@@ -133,11 +154,12 @@ struct cxltier_buf {
 	u32 nr_policy_nodes;
 	struct cxltier_node_weight *policy;
 	u64 weight_sum;			/* CXLTIER_MODE_WEIGHTED */
-	unsigned long *split_end;	/* CXLTIER_MODE_SPLIT: end unit per node */
+	u64 *split_end;			/* CXLTIER_MODE_SPLIT: end unit per node */
 	gfp_t gfp;
 	struct inode *inode;		/* owns the address_space we zap */
 	struct mem_cgroup *memcg;	/* the creator's: charged for pages */
 
+	/* page.c: the page slots (its top comment has the protocol) */
 	spinlock_t lock;		/* protects pages[] and resv[] */
 	/*
 	 * With CXLTIER_CREATE_RESERVE: pages still reserved on each policy
@@ -152,7 +174,7 @@ struct cxltier_buf {
 	/*
 	 * The placement fields above (mode, policy, nr_policy_nodes,
 	 * weight_sum, split_end, chunk_*) change only under @policy_sem held
-	 * for write (CXLTIER_IOC_MIGRATE); cxltier_buf_fill_unit() and
+	 * for write (CXLTIER_IOC_MIGRATE); cxltier_page_fill_unit() and
 	 * BUF_STAT read them under it held for read.
 	 */
 	struct rw_semaphore policy_sem;
@@ -162,7 +184,7 @@ struct cxltier_buf {
 	bool pool;
 	nodemask_t pool_nodes;
 
-	/* netlink.c: the registry and events */
+	/* buf.c: the registry; netlink.c: its reports and events */
 	struct file *file;		/* ours; in the registry while set */
 	struct pid *owner_pid;		/* the creator's tgid */
 	kuid_t owner_uid;		/* the creator's euid */
@@ -173,7 +195,7 @@ struct cxltier_buf {
 #define CXLTIER_BUF_NL_SPILLED		0
 #define CXLTIER_BUF_NL_QUOTA_REFUSED	1
 
-/* policy.c */
+/* policy.c: checks and loads policies; unit -> entry by the uapi layout */
 int cxltier_policy_check(u32 mode, const struct cxltier_node_weight *nw,
 			 u32 nr_nodes, u64 *weight_sum);
 int cxltier_policy_load(const struct cxltier_create *c,
@@ -181,11 +203,55 @@ int cxltier_policy_load(const struct cxltier_create *c,
 int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
 			      u32 nr_nodes, u32 chunk_shift,
 			      struct cxltier_buf *buf);
-u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit);
+u32 cxltier_unit_home(const struct cxltier_buf *buf, u64 unit);
 void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units);
 
-/* buf.c */
+/*
+ * page.c: the page-slot store (allocation, charging, the movable
+ * operations the core calls)
+ */
+void cxltier_page_init(void);
+void cxltier_page_exit(void);
+struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
+struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx);
+int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit);
+struct page *cxltier_page_get(struct cxltier_buf *buf, pgoff_t idx);
+void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,
+			     int err);
+void cxltier_page_free_all(struct cxltier_buf *buf);
+void cxltier_page_set_movable(struct page *page);
+void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
+
+/* map.c: mmap of a buffer, its faults and ->access */
+int cxltier_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* populate.c: CXLTIER_CREATE_POPULATE, over page.c */
+int cxltier_populate(struct cxltier_buf *buf);
+
+/* migrate.c: CXLTIER_IOC_MIGRATE, over page.c and policy.c */
+int cxltier_migrate_buf_init(struct cxltier_buf *buf);
+void cxltier_migrate_buf_free(struct cxltier_buf *buf);
+int cxltier_migrate(struct cxltier_ucmd *ucmd);
+__poll_t cxltier_migrate_poll(struct file *file, struct poll_table_struct *pt);
+void cxltier_migrate_stat(struct cxltier_buf *buf, struct cxltier_buf_stat *st);
+int cxltier_migrate_init(void);
+void cxltier_migrate_exit(void);
+
+/*
+ * sysfs.c: /sys/class/misc/cxltier/nodes and the module-wide defaults
+ * (default_policy, default_page_size), which CREATE reads
+ */
+struct kobject;
+struct attribute_group;
+int cxltier_sysfs_init(struct kobject *parent);
+void cxltier_sysfs_exit(void);
+extern const struct attribute_group *cxltier_dev_groups[];
+int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
+			       u32 *nr_nodes, u32 *chunk_shift);
+u32 cxltier_default_page_shift(void);
+
+/* buf.c: buffers (create, reserve, file, BUF_STAT, the registry) */
 /* what BUF_STAT and netlink BUF_GET report: cxltier_buf_snapshot() */
 struct cxltier_buf_snap {
 	struct cxltier_buf_stat st;	/* every out field but the pointers */
@@ -195,45 +261,18 @@ struct cxltier_buf_snap {
 };
 int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s);
 void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
-extern const struct cxltier_ioctl_op cxltier_buf_ioctl_ops[CXLTIER_NR_CMDS];
+int cxltier_buf_stat(struct cxltier_ucmd *ucmd);
 int cxltier_create(struct cxltier_ucmd *ucmd);
-int cxltier_buf_fill_unit(struct cxltier_buf *buf, unsigned long unit);
-void cxltier_buf_count_fail(struct cxltier_buf *buf, unsigned long unit,
-			    int err);
-int cxltier_fs_init(void);
-void cxltier_fs_exit(void);
+struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact);
+int cxltier_buf_init(void);
+void cxltier_buf_exit(void);
 
-/* buf.c, for migrate.c */
-struct page *cxltier_buf_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
-void cxltier_buf_set_movable(struct page *page);
-
-/* migrate.c */
-int cxltier_migrate_buf_init(struct cxltier_buf *buf);
-void cxltier_migrate_buf_free(struct cxltier_buf *buf);
-int cxltier_migrate(struct cxltier_ucmd *ucmd);
-__poll_t cxltier_migrate_poll(struct file *file, struct poll_table_struct *pt);
-void cxltier_migrate_stat(struct cxltier_buf *buf, struct cxltier_buf_stat *st);
-int cxltier_migrate_init(void);
-void cxltier_migrate_exit(void);
-
-/* pool.c */
-int cxltier_pool_add(struct cxltier_ucmd *ucmd);
-int cxltier_pool_remove(struct cxltier_ucmd *ucmd);
-int cxltier_pool_list(struct cxltier_ucmd *ucmd);
-u64 cxltier_pool_node_pages(int nid);
-int cxltier_pool_alloc(int nid, unsigned int order, struct page **pages);
-void cxltier_pool_put_page(struct page *page);
-bool cxltier_is_pool_page(struct page *page);
-int cxltier_page_nid(struct page *page);
-
-/* populate.c */
-int cxltier_populate(struct cxltier_buf *buf);
-
-/* netlink.c: the generic netlink family, the buffer registry, events */
+/*
+ * netlink.c: the generic netlink family (reports, over buf.c) and its
+ * events, which the layers below send
+ */
 int cxltier_nl_init(void);
 void cxltier_nl_exit(void);
-int cxltier_nl_register_buf(struct cxltier_buf *buf, struct file *file);
-void cxltier_nl_unregister_buf(struct cxltier_buf *buf);
 void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
 		      unsigned long pages);
 void cxltier_nl_quota_refused(struct cxltier_buf *buf, int nid,
@@ -243,5 +282,9 @@ void cxltier_nl_migrate_done(struct cxltier_buf *buf, u64 seq, u64 moved,
 void cxltier_nl_check_low_free(int nid);
 void cxltier_nl_pool(bool added, u32 id, const char *name, int nid,
 		     u64 bytes);
+
+/* ioctl.c: the dispatch tables */
+long cxltier_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long cxltier_buf_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 #endif /* CXLTIER_INTERNAL_H */

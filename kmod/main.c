@@ -2,96 +2,21 @@
 /*
  * cxltier: per-buffer placement of memory across DRAM and CXL NUMA nodes.
  *
- * /dev/cxltier answers CXLTIER_IOC_GET_INFO (the node table) and
- * CXLTIER_IOC_CREATE (a buffer, returned as its own fd).  See
- * uapi/linux/cxltier.h for the contract.
+ * /dev/cxltier answers CXLTIER_IOC_GET_INFO (the node table),
+ * CXLTIER_IOC_CREATE (a buffer, returned as its own fd) and the pool
+ * ioctls; ioctl.c dispatches them.  See uapi/linux/cxltier.h for the
+ * contract.  This file creates the device and wires the module together:
+ * the order of init and exit below is the order of the layers
+ * (internal.h draws them).
  */
 #include "internal.h"
 
 #include <linux/module.h>
 #include <linux/miscdevice.h>
-#include <linux/uaccess.h>
 
 #ifndef CXLTIER_VERSION
 #define CXLTIER_VERSION "unknown"
 #endif
-
-/*
- * Every cxltier ioctl carries its size in the struct, so the command number
- * itself is _IO(CXLTIER_TYPE, nr).  Look the number up in @ops (one table per
- * kind of file), check the size the user claims, and copy the struct in with
- * copy_struct_from_user(): a short size is -EINVAL, a longer one with a
- * non-zero tail -E2BIG.
- */
-long cxltier_ioctl_dispatch(struct file *file, unsigned int cmd,
-			    unsigned long arg,
-			    const struct cxltier_ioctl_op *ops)
-{
-	union {
-		struct cxltier_info info;
-		struct cxltier_create create;
-		struct cxltier_buf_stat stat;
-		struct cxltier_migrate migrate;
-		struct cxltier_pool_add pool_add;
-		struct cxltier_pool_remove pool_remove;
-		struct cxltier_pool_list pool_list;
-	} buf;
-	const struct cxltier_ioctl_op *op;
-	struct cxltier_ucmd ucmd = {};
-	unsigned int nr = _IOC_NR(cmd);
-	u32 user_size;
-	int ret;
-
-	if (cmd != _IO(CXLTIER_TYPE, nr) || nr < CXLTIER_CMD_BASE ||
-	    nr >= CXLTIER_CMD_LAST)
-		return -ENOTTY;
-	op = &ops[nr - CXLTIER_CMD_BASE];
-	if (!op->execute)
-		return -ENOTTY;
-
-	ucmd.file = file;
-	ucmd.ubuffer = (void __user *)arg;
-	if (get_user(user_size, (u32 __user *)ucmd.ubuffer))
-		return -EFAULT;
-	if (user_size < op->min_size)
-		return -EINVAL;
-	ucmd.user_size = user_size;
-	ucmd.cmd = &buf;
-	memset(&buf, 0, sizeof(buf));
-	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				    user_size);
-	if (ret)
-		return ret;
-	return op->execute(&ucmd);
-}
-
-/* Copy the command struct back: never more than the user gave us. */
-int cxltier_ucmd_respond(struct cxltier_ucmd *ucmd, size_t size)
-{
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, size)))
-		return -EFAULT;
-	return 0;
-}
-
-static const struct cxltier_ioctl_op cxltier_dev_ioctl_ops[CXLTIER_NR_CMDS] = {
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_GET_INFO, cxltier_get_info,
-			 struct cxltier_info, nodes),
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_CREATE, cxltier_create,
-			 struct cxltier_create, out_id),
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_POOL_ADD, cxltier_pool_add,
-			 struct cxltier_pool_add, __reserved2),
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_POOL_REMOVE, cxltier_pool_remove,
-			 struct cxltier_pool_remove, __reserved),
-	CXLTIER_IOCTL_OP(CXLTIER_CMD_POOL_LIST, cxltier_pool_list,
-			 struct cxltier_pool_list, pools),
-};
-
-static long cxltier_dev_ioctl(struct file *file, unsigned int cmd,
-			      unsigned long arg)
-{
-	return cxltier_ioctl_dispatch(file, cmd, arg, cxltier_dev_ioctl_ops);
-}
 
 static const struct file_operations cxltier_dev_fops = {
 	.owner = THIS_MODULE,
@@ -121,10 +46,11 @@ static int __init cxltier_init(void)
 	ret = cxltier_quota_init();
 	if (ret)
 		goto err_stats;
+	cxltier_page_init();
 	ret = cxltier_migrate_init();
 	if (ret)
-		goto err_quota;
-	ret = cxltier_fs_init();
+		goto err_page;
+	ret = cxltier_buf_init();
 	if (ret)
 		goto err_migrate;
 	/*
@@ -134,7 +60,7 @@ static int __init cxltier_init(void)
 	 */
 	ret = cxltier_nl_init();
 	if (ret)
-		goto err_fs_unmount;
+		goto err_buf;
 
 	/*
 	 * Register the device last: it is how userspace reaches us.  Its
@@ -156,11 +82,12 @@ err_misc:
 	misc_deregister(&cxltier_misc);
 err_nl:
 	cxltier_nl_exit();
-err_fs_unmount:
-	cxltier_fs_exit();
+err_buf:
+	cxltier_buf_exit();
 err_migrate:
 	cxltier_migrate_exit();
-err_quota:
+err_page:
+	cxltier_page_exit();
 	cxltier_quota_exit();
 err_stats:
 	cxltier_stats_exit();
@@ -177,8 +104,9 @@ static void __exit cxltier_exit(void)
 	cxltier_nl_exit();
 	cxltier_sysfs_exit();
 	misc_deregister(&cxltier_misc);
-	cxltier_fs_exit();
+	cxltier_buf_exit();
 	cxltier_migrate_exit();		/* waits for the last work item */
+	cxltier_page_exit();
 	cxltier_quota_exit();
 	cxltier_stats_exit();
 	pr_info("unloaded\n");

@@ -4,14 +4,14 @@
  * policy.
  *
  * The core's migration (compaction, memory offline) moves one page at a
- * time through our movable_operations in buf.c.  An explicit migration does
+ * time through our movable_operations in page.c.  An explicit migration does
  * not go through the core: the buffer owns its page slots, so it moves them
  * itself with the same rules, in batches of 2 MiB:
  *
  *  1. plan and allocate: for each filled unit not on its new home, take
  *     destination pages on the node the policy names (one order-9 block for
  *     a 2 MiB unit), before any lock is held;
- *  2. lock the source pages (cxltier_buf_lock_slot(): reference + page
+ *  2. lock the source pages (cxltier_page_lock_slot(): reference + page
  *     lock, ascending index; nothing else holds two of our page locks);
  *  3. zap every user PTE of the batch with one unmap_mapping_range(); a
  *     fault from now on blocks on a page lock we hold and, once we let go,
@@ -168,7 +168,7 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 
 	copy_highpage(dst, src);
 	/* the creator's memory cgroup keeps the charge; the quota moves */
-	cxltier_move_memcg_charge(dst, src);
+	cxltier_page_move_memcg_charge(dst, src);
 	cxltier_quota_uncharge(from, 1, false);
 	cxltier_count(from, CXLTIER_CNT_MIGRATE_OUT, 1);
 	cxltier_count(to, CXLTIER_CNT_MIGRATE_IN, 1);
@@ -176,7 +176,7 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	set_page_private(dst, (unsigned long)buf);
 	if (!buf->pinnable) {
 		lock_page(dst);		/* fresh: never waits */
-		cxltier_buf_set_movable(dst);
+		cxltier_page_set_movable(dst);
 	}
 
 	spin_lock(&buf->lock);
@@ -277,7 +277,7 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 
 		if (!r->dst[i])
 			continue;
-		page = cxltier_buf_lock_slot(buf, first + i);
+		page = cxltier_page_lock_slot(buf, first + i);
 		if (!page || page_to_nid(page) == page_to_nid(r->dst[i])) {
 			/* moved there meanwhile (compaction, offline) */
 			if (page) {
@@ -354,7 +354,7 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 
 			if (!r->busy[i] || !r->dst[i])
 				continue;
-			page = cxltier_buf_lock_slot(buf, first + i);
+			page = cxltier_page_lock_slot(buf, first + i);
 			if (!page ||
 			    page_to_nid(page) == page_to_nid(r->dst[i])) {
 				if (page) {

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cxltier: the generic netlink family CXLTIER_GENL_NAME (statistics and
- * events; uapi/linux/cxltier.h describes the protocol) and the registry of
- * live buffers it dumps.
+ * events; uapi/linux/cxltier.h describes the protocol): transport and
+ * events only.
  *
- * Registry.  Every buffer that has a file is in an xarray keyed by its id
- * (cxltier_nl_register_buf() at create, just before its fd is installed;
- * cxltier_nl_unregister_buf() at the start of its free, from the file's
- * release).  A lookup takes a reference on the buffer's file under the
- * xarray's lock: the file cannot have been freed while the buffer is still
- * in the xarray (release, which erases it, runs before the file is freed),
- * and a file whose count already dropped to zero is skipped
- * (get_file_rcu()).  With that reference the buffer stays alive while its
- * figures are taken, which sleeps (cxltier_buf_snapshot(), the very function
+ * Buffers come from the registry of live buffers in buf.c
+ * (cxltier_buf_find(), which hands out a reference on the buffer's file);
+ * with that reference the buffer stays alive while its figures are taken,
+ * which sleeps (cxltier_buf_snapshot(), the very function
  * CXLTIER_IOC_BUF_STAT uses).  A dump spans several recvmsg() calls: it
  * keeps only the next id to look at in cb->args[0], never a pointer, so a
  * buffer freed between two calls is simply not found.  Ids only grow, so a
@@ -28,11 +23,10 @@
  * user namespace.  Events go to init_net's listeners only
  * (genlmsg_multicast()) and carry init-namespace pids and uids.
  *
- * Locking.  The xarray's own spinlock, held only to find an entry and take
- * its file reference (never while anything sleeps).  No other lock of ours
- * is taken here; events are built and sent from process context with no
- * lock of ours held (the hooks in buf.c run after its fill lock, policy_sem
- * and buf->lock are dropped), so GFP_KERNEL is safe everywhere; the memory
+ * Locking.  No lock of ours is taken here (the registry's is buf.c's).
+ * Events are built and sent from process context with no lock of ours
+ * held (the hooks in page.c run after its fill lock, policy_sem and
+ * buf->lock are dropped), so GFP_KERNEL is safe everywhere; the memory
  * hotplug notifier runs with the hotplug lock held, which allocation does
  * not take.  An event that cannot be allocated or sent is dropped: the
  * operation that caused it never fails because of it.
@@ -65,11 +59,7 @@
 #include <linux/sched.h>
 #include <linux/uidgid.h>
 #include <linux/vmstat.h>
-#include <linux/xarray.h>
 #include <net/genetlink.h>
-
-/* live buffers by id; the xarray's lock protects the entries */
-static DEFINE_XARRAY(cxltier_bufs);
 
 /* nodes below low_free_percent at their last check (one event each) */
 static DECLARE_BITMAP(cxltier_low_free, MAX_NUMNODES);
@@ -80,56 +70,6 @@ static bool cxltier_nl_ready;
 static struct genl_family cxltier_genl_family;
 
 enum { CXLTIER_MCGRP_EVENTS };
-
-/* ------------------------------------------------------------------------ */
-/* Registry                                                                   */
-
-int cxltier_nl_register_buf(struct cxltier_buf *buf, struct file *file)
-{
-	int ret;
-
-	buf->file = file;
-	ret = xa_insert(&cxltier_bufs, buf->id, buf, GFP_KERNEL);
-	if (ret)
-		buf->file = NULL;
-	return ret;
-}
-
-void cxltier_nl_unregister_buf(struct cxltier_buf *buf)
-{
-	if (buf->file) {
-		xa_erase(&cxltier_bufs, buf->id);
-		buf->file = NULL;
-	}
-}
-
-/*
- * The first live buffer with id >= *@id, its file referenced (fput() when
- * done); *@id is its id.  NULL when there is none.
- */
-static struct cxltier_buf *cxltier_nl_buf_get(unsigned long *id, bool exact)
-{
-	struct cxltier_buf *buf;
-	unsigned long start = *id;
-
-	xa_lock(&cxltier_bufs);
-	for (;;) {
-		buf = xa_find(&cxltier_bufs, id, exact ? start : ULONG_MAX,
-			      XA_PRESENT);
-		if (!buf)
-			break;
-		/* a file already on its way to release: gone */
-		if (get_file_rcu(buf->file))
-			break;
-		if (exact || *id == ULONG_MAX) {
-			buf = NULL;
-			break;
-		}
-		(*id)++;
-	}
-	xa_unlock(&cxltier_bufs);
-	return buf;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Message helpers                                                            */
@@ -266,7 +206,7 @@ static int cxltier_nl_buf_doit(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, CXLTIER_NL_A_BUF_ID))
 		return -EINVAL;
 	id = nla_get_u64(info->attrs[CXLTIER_NL_A_BUF_ID]);
-	buf = cxltier_nl_buf_get(&id, true);
+	buf = cxltier_buf_find(&id, true);
 	if (!buf) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[CXLTIER_NL_A_BUF_ID],
@@ -326,7 +266,7 @@ static int cxltier_nl_buf_dumpit(struct sk_buff *skb,
 	int ret = 0;
 	void *hdr;
 
-	for (; (buf = cxltier_nl_buf_get(&id, false)); id++) {
+	for (; (buf = cxltier_buf_find(&id, false)); id++) {
 		struct file *file = buf->file;
 
 		if (!cxltier_nl_visible(buf, cb->args[1], uid)) {
@@ -783,5 +723,4 @@ void cxltier_nl_exit(void)
 	unregister_memory_notifier(&cxltier_nl_memory_nb);
 	WRITE_ONCE(cxltier_nl_ready, false);
 	genl_unregister_family(&cxltier_genl_family);
-	WARN_ON_ONCE(!xa_empty(&cxltier_bufs));
 }

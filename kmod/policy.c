@@ -2,52 +2,43 @@
 /*
  * cxltier: placement policies.  A policy names, for each allocation unit of
  * a buffer, its home node; what happens when the home cannot give the unit
- * is decided in buf.c (fail, or try the other listed nodes).
+ * is decided in page.c (fail, or try the other listed nodes).
  */
 #include "internal.h"
 
-#include <linux/math64.h>
+#include <linux/cxltier_layout.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 /*
- * Home of @unit, as an index into buf->policy:
- *  bind        round-robin by unit over the listed nodes;
- *  preferred   the first listed node;
- *  interleave  round-robin by chunk;
- *  weighted    per round of weight_sum chunks, weight[i] chunks on node i,
- *              in list order;
- *  split       contiguous ranges, node i holding units up to split_end[i].
+ * The buffer's placement as the uapi's layout arithmetic reads it
+ * (uapi/linux/cxltier_layout.h: the rules per mode, the one copy shared
+ * with libtier).  The weights are read in place, from the policy entries.
  */
-u32 cxltier_unit_home(const struct cxltier_buf *buf, unsigned long unit)
+static void cxltier_buf_layout(const struct cxltier_buf *buf,
+			       struct cxltier_layout *l)
 {
-	unsigned long chunk = unit >> buf->chunk_units_shift;
-	u64 r;
-	u32 i;
+	*l = (struct cxltier_layout){
+		.mode = buf->mode,
+		.nr_nodes = buf->nr_policy_nodes,
+		.chunk_units_shift = buf->chunk_units_shift,
+		.weight_stride = sizeof(struct cxltier_node_weight) /
+				 sizeof(__u32),
+		.weights = &buf->policy[0].weight,
+		.weight_sum = buf->weight_sum,
+		.nr_units = buf->nr_units,
+		.split_end = buf->split_end,
+	};
+}
 
-	switch (buf->mode) {
-	case CXLTIER_MODE_BIND:
-		return unit % buf->nr_policy_nodes;
-	case CXLTIER_MODE_INTERLEAVE:
-		return chunk % buf->nr_policy_nodes;
-	case CXLTIER_MODE_WEIGHTED:
-		r = chunk % buf->weight_sum;
-		for (i = 0; i < buf->nr_policy_nodes - 1; i++) {
-			if (r < buf->policy[i].weight)
-				return i;
-			r -= buf->policy[i].weight;
-		}
-		return i;
-	case CXLTIER_MODE_SPLIT:
-		for (i = 0; i < buf->nr_policy_nodes - 1; i++)
-			if (unit < buf->split_end[i])
-				return i;
-		return i;
-	case CXLTIER_MODE_PREFERRED:
-	default:
-		return 0;
-	}
+/* Home of @unit, as an index into buf->policy. */
+u32 cxltier_unit_home(const struct cxltier_buf *buf, u64 unit)
+{
+	struct cxltier_layout l;
+
+	cxltier_buf_layout(buf, &l);
+	return cxltier_layout_home(&l, unit);
 }
 
 /* Pages a policy entry can give: its pools', or its buddy memory's. */
@@ -73,44 +64,17 @@ static int cxltier_policy_capacity_now(const struct cxltier_buf *buf,
 
 /*
  * How many units have each policy entry as their home, into @units[]
- * (indexed like buf->policy), without walking the units: bind, interleave
- * and weighted deal chunks of 2^chunk_units_shift units (one unit for
- * bind) round-robin over a round of R positions, entry i owning w_i of
- * them (w = 1 each and R = nr_policy_nodes, or w = weight, R = weight_sum);
- * split counts each range; preferred homes every unit on its first entry.
+ * (indexed like buf->policy), without walking the units.
  */
 void cxltier_policy_home_units(const struct cxltier_buf *buf,
 			       unsigned long *units)
 {
-	u64 nr = buf->nr_units, csz = 1ULL << buf->chunk_units_shift;
-	u64 full = nr >> buf->chunk_units_shift, part = nr & (csz - 1);
-	u64 rsize, rounds, rem, start = 0, w, in_rem;
-	u32 i, n = buf->nr_policy_nodes;
+	struct cxltier_layout l;
+	u32 i;
 
-	switch (buf->mode) {
-	case CXLTIER_MODE_SPLIT:
-		for (i = 0; i < n; i++)
-			units[i] = buf->split_end[i] -
-				   (i ? buf->split_end[i - 1] : 0);
-		return;
-	case CXLTIER_MODE_PREFERRED:
-		for (i = 0; i < n; i++)
-			units[i] = i ? 0 : nr;
-		return;
-	}
-
-	rsize = buf->mode == CXLTIER_MODE_WEIGHTED ? buf->weight_sum : n;
-	rounds = div64_u64_rem(full, rsize, &rem);
-	for (i = 0; i < n; i++) {
-		w = buf->mode == CXLTIER_MODE_WEIGHTED ? buf->policy[i].weight : 1;
-		/* positions [start, start + w) of the last, partial round */
-		in_rem = rem > start ? min(rem - start, w) : 0;
-		units[i] = (rounds * w + in_rem) * csz;
-		/* the last, partial chunk sits at position rem */
-		if (rem >= start && rem < start + w)
-			units[i] += part;
-		start += w;
-	}
+	cxltier_buf_layout(buf, &l);
+	for (i = 0; i < l.nr_nodes; i++)
+		units[i] = cxltier_layout_units(&l, i);
 }
 
 static bool cxltier_mode_weighs(u32 mode)
@@ -205,7 +169,7 @@ int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
 			      struct cxltier_buf *buf)
 {
 	u64 capacity = 0, sum = 0, nr_units;
-	unsigned long *split_end = NULL;
+	u64 *split_end = NULL;
 	u32 i;
 	int ret;
 
@@ -264,9 +228,8 @@ int cxltier_policy_load_nodes(u32 mode, struct cxltier_node_weight *nw,
 			u64 pages, cap;
 
 			prefix += nw[i].weight;
-			/* round(nr_units * prefix / sum), half up */
-			split_end[i] = (mul_u64_u64_div_u64(2 * nr_units, prefix,
-							    sum) + 1) >> 1;
+			split_end[i] = cxltier_layout_split_end(nr_units,
+								prefix, sum);
 			pages = (split_end[i] - start) << buf->unit_order;
 			ret = cxltier_policy_capacity_now(buf, nw[i].node, &cap);
 			if (ret)

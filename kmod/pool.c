@@ -10,7 +10,7 @@
  * them: they stay where they are, which is what a long-term pin needs.
  *
  * Page references (the rule that makes teardown safe, see
- * shared/testbed.md): memmap_init_zone_device() leaves every GENERIC page
+ * doc/kernel-rules.md): memmap_init_zone_device() leaves every GENERIC page
  * with a count of 1, its idle value, and 6.1 calls nobody when a count
  * drops back to 1 (only 0 reaches ops->page_free, and we never let a page
  * get there).  So:

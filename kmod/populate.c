@@ -50,7 +50,7 @@ static void cxltier_populate_work(struct work_struct *work)
 			break;
 		end = min(u + pop->batch, buf->nr_units);
 		for (; u < end; u++) {
-			ret = cxltier_buf_fill_unit(buf, u);
+			ret = cxltier_page_fill_unit(buf, u);
 			if (ret) {
 				if (!atomic_cmpxchg(&pop->err, 0, ret))
 					pop->err_unit = u;
@@ -105,7 +105,7 @@ int cxltier_populate(struct cxltier_buf *buf)
 		ret = atomic_read(&pop->err);
 		/* one failure per populate, on the home of its first unit */
 		if (ret)
-			cxltier_buf_count_fail(buf, pop->err_unit, ret);
+			cxltier_page_count_fail(buf, pop->err_unit, ret);
 	}
 	kfree(pop);
 	return ret;

@@ -15,7 +15,7 @@
  * there whatever that node's quota says, since an offline must not fail
  * because of us.
  *
- * sysfs.c shows these counts; buf.c charges and uncharges.
+ * sysfs.c shows these counts; page.c charges and uncharges.
  */
 #include "internal.h"
 

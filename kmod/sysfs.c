@@ -29,6 +29,7 @@
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/kobject.h>
+#include <linux/log2.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -150,18 +151,13 @@ ATTRIBUTE_GROUPS(cxltier_node);
 /* ------------------------------------------------------------------------ */
 /* Module-wide defaults                                                       */
 
-static const char *const cxltier_mode_names[CXLTIER_NR_MODES] = {
-	[CXLTIER_MODE_BIND] = "bind",
-	[CXLTIER_MODE_PREFERRED] = "preferred",
-	[CXLTIER_MODE_INTERLEAVE] = "interleave",
-	[CXLTIER_MODE_WEIGHTED] = "weighted",
-	[CXLTIER_MODE_SPLIT] = "split",
-};
+static const char *const cxltier_mode_names[CXLTIER_NR_MODES] =
+	CXLTIER_MODE_NAMES;
 
 /*
  * The longest default_policy a store accepts: the canonical text of the
- * longest valid policy ("interleave ", 64 times "NNNN:1000000,") fits well
- * within it; anything longer is -EINVAL before it is looked at.
+ * longest valid policy ("weighted:", 64 times "NNNN=1000000,", a chunk)
+ * fits well within it; anything longer is -EINVAL before it is looked at.
  */
 #define CXLTIER_POLICY_TEXT_MAX	2048
 
@@ -169,6 +165,8 @@ struct cxltier_default_policy {
 	bool set;			/* false: "none" */
 	u32 mode;
 	u32 nr_nodes;
+	u32 chunk_shift;		/* 0: one unit */
+	u64 weight_sum;
 	struct cxltier_node_weight nodes[CXLTIER_MAX_POLICY_NODES];
 };
 
@@ -176,7 +174,7 @@ struct cxltier_default_policy {
 static DEFINE_MUTEX(cxltier_dflt_lock);
 static struct cxltier_default_policy cxltier_dflt;
 
-/* log2 of default_page_size: PAGE_SHIFT or CXLTIER_HUGE_SHIFT */
+/* log2 of default_page_size: PAGE_SHIFT or CXLTIER_HUGE_PAGE_SHIFT */
 static u32 cxltier_dflt_page_shift = PAGE_SHIFT;
 
 u32 cxltier_default_page_shift(void)
@@ -190,7 +188,7 @@ u32 cxltier_default_page_shift(void)
  * -ENOMEM.
  */
 int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
-			       u32 *nr_nodes)
+			       u32 *nr_nodes, u32 *chunk_shift)
 {
 	struct cxltier_node_weight *copy;
 	int ret = 0;
@@ -205,6 +203,7 @@ int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
 	} else {
 		*mode = cxltier_dflt.mode;
 		*nr_nodes = cxltier_dflt.nr_nodes;
+		*chunk_shift = cxltier_dflt.chunk_shift;
 		memcpy(copy, cxltier_dflt.nodes,
 		       cxltier_dflt.nr_nodes * sizeof(*copy));
 	}
@@ -216,123 +215,196 @@ int cxltier_default_policy_get(u32 *mode, struct cxltier_node_weight **nw,
 	return ret;
 }
 
-/*
- * A decimal u32 of at most 10 digits, nothing else: no sign, no "0x", no
- * spaces.  0, or -EINVAL (also for a value above U32_MAX).
- */
-static int cxltier_parse_u32(const char *s, size_t len, u32 *out)
+/* [s, s + len) is exactly @word */
+static bool cxltier_token_is(const char *s, size_t len, const char *word)
 {
-	char tok[11];
-
-	if (!len || len >= sizeof(tok))
-		return -EINVAL;
-	memcpy(tok, s, len);
-	tok[len] = '\0';
-	while (len--)
-		if (!isdigit(tok[len]))
-			return -EINVAL;
-	return kstrtou32(tok, 10, out) ? -EINVAL : 0;
+	return len == strlen(word) && !memcmp(s, word, len);
 }
 
 /*
- * Parse "none" or "MODE N[:W],N[:W],..." (one space after MODE, nothing
- * else around the numbers, one trailing newline allowed) into @p, and
- * check it with the rules of CXLTIER_IOC_CREATE (cxltier_policy_check():
- * the weights, nodes named once, at most CXLTIER_MAX_POLICY_NODES), plus
- * one of its own: each node must be a possible node of this machine.
- * Whether the nodes have memory is checked at create time instead.  0 or
- * -EINVAL; @p is scratch until 0 is returned.
+ * Decimal digits, nothing else (no sign, no "0x", no spaces), of a value
+ * that fits a u32.  0, or -EINVAL.
+ */
+static int cxltier_parse_u32(const char *s, size_t len, u32 *out)
+{
+	u64 v = 0;
+
+	if (!len)
+		return -EINVAL;
+	for (; len; s++, len--) {
+		if (!isdigit(*s))
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		if (v > U32_MAX)
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * An interleave chunk as libtier writes sizes: a power of two in bytes,
+ * with an optional K, M or G (binary units), from the base page to
+ * CXLTIER_MAX_CHUNK_SHIFT.  Its log2 into *@shift; 0 or -EINVAL.
+ */
+static int cxltier_parse_chunk(const char *s, size_t len, u32 *shift)
+{
+	unsigned int unit = 0;
+	u32 v;
+
+	if (len) {
+		switch (s[len - 1]) {
+		case 'K':
+			unit = 10;
+			break;
+		case 'M':
+			unit = 20;
+			break;
+		case 'G':
+			unit = 30;
+			break;
+		}
+	}
+	if (cxltier_parse_u32(s, len - !!unit, &v) || !is_power_of_2(v))
+		return -EINVAL;
+	*shift = ilog2(v) + unit;
+	if (*shift < PAGE_SHIFT || *shift > CXLTIER_MAX_CHUNK_SHIFT)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Parse "none" or a policy in libtier's grammar (tier_policy_parse() in
+ * libtier/libtier.h), the part of it a default policy can hold:
+ *
+ *   MODE ':' item { ',' item }      one trailing newline allowed
+ *   item := NODE [ '=' WEIGHT [ '%' ] ] | "chunk=" SIZE
+ *
+ * a weight for each node of weighted and split and for no other mode; in
+ * a split either every weight has a '%' and they sum to 100, or none has;
+ * chunk= at most once, for interleave and weighted.  Page size and flag
+ * options (page=, fallback, ...) belong to a create, not to this file:
+ * -EINVAL.  The result is checked with the rules of CXLTIER_IOC_CREATE
+ * (cxltier_policy_check(): weights, nodes named once, at most
+ * CXLTIER_MAX_POLICY_NODES), plus one of its own: each node must be a
+ * possible node of this machine.  Whether the nodes have memory is checked
+ * at create time instead.  0 or -EINVAL; @p is scratch until 0 is returned.
  */
 static int cxltier_parse_policy(const char *buf, size_t count,
 				struct cxltier_default_policy *p)
 {
-	const char *s = buf, *end, *sp, *tok, *colon, *comma;
+	const char *end, *colon, *item, *next, *eq, *wend;
+	int percent = 0;	/* 1: every weight has a '%', -1: none has */
+	bool seen_chunk = false, pct;
 	u32 mode, node, weight;
-	bool weighs;
 
 	memset(p, 0, sizeof(*p));
 	/* too long to be a policy, or with a NUL inside */
 	if (count > CXLTIER_POLICY_TEXT_MAX || strnlen(buf, count) != count)
 		return -EINVAL;
 	end = buf + count;
-	if (end > s && end[-1] == '\n')
+	if (end > buf && end[-1] == '\n')
 		end--;
-	if (end - s == strlen(CXLTIER_SYSFS_POLICY_NONE) &&
-	    !memcmp(s, CXLTIER_SYSFS_POLICY_NONE, end - s))
+	if (cxltier_token_is(buf, end - buf, CXLTIER_SYSFS_POLICY_NONE))
 		return 0;		/* p->set is false */
 
-	sp = memchr(s, ' ', end - s);
-	if (!sp)
+	colon = memchr(buf, ':', end - buf);
+	if (!colon)
 		return -EINVAL;
 	for (mode = 0; mode < CXLTIER_NR_MODES; mode++)
-		if (sp - s == strlen(cxltier_mode_names[mode]) &&
-		    !memcmp(s, cxltier_mode_names[mode], sp - s))
+		if (cxltier_token_is(buf, colon - buf, cxltier_mode_names[mode]))
 			break;
 	if (mode == CXLTIER_NR_MODES)
 		return -EINVAL;
-	weighs = mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT;
 
-	for (tok = sp + 1; ; tok = comma + 1) {
-		comma = memchr(tok, ',', end - tok) ?: end;
-		colon = memchr(tok, ':', comma - tok);
-		if (p->nr_nodes == CXLTIER_MAX_POLICY_NODES)
-			return -EINVAL;
-		if (cxltier_parse_u32(tok, (colon ?: comma) - tok, &node))
-			return -EINVAL;
-		weight = 0;
-		if (colon) {
-			/* a weight only where the mode has weights */
-			if (!weighs ||
-			    cxltier_parse_u32(colon + 1, comma - colon - 1,
-					      &weight))
+	for (item = colon + 1; ; item = next + 1) {
+		next = memchr(item, ',', end - item) ?: end;
+		eq = memchr(item, '=', next - item);
+		if (cxltier_token_is(item, (eq ?: next) - item, "chunk")) {
+			if (!eq || seen_chunk ||
+			    (mode != CXLTIER_MODE_INTERLEAVE &&
+			     mode != CXLTIER_MODE_WEIGHTED) ||
+			    cxltier_parse_chunk(eq + 1, next - eq - 1,
+						&p->chunk_shift))
 				return -EINVAL;
+			seen_chunk = true;
+			goto next_item;
 		}
+		if (p->nr_nodes == CXLTIER_MAX_POLICY_NODES ||
+		    cxltier_parse_u32(item, (eq ?: next) - item, &node))
+			return -EINVAL;
 		/* not a node this machine can ever have */
 		if (node >= nr_node_ids || !node_possible(node))
 			return -EINVAL;
+		weight = 0;	/* cxltier_policy_check() says if it may be */
+		if (eq) {
+			wend = next;
+			pct = mode == CXLTIER_MODE_SPLIT && wend > eq + 1 &&
+			      wend[-1] == '%';
+			if (pct)
+				wend--;
+			if (percent == (pct ? -1 : 1) ||
+			    cxltier_parse_u32(eq + 1, wend - eq - 1, &weight) ||
+			    !weight)	/* "=0" is no absent weight */
+				return -EINVAL;
+			percent = pct ? 1 : -1;
+		}
 		p->nodes[p->nr_nodes].node = node;
 		p->nodes[p->nr_nodes].weight = weight;
 		p->nr_nodes++;
-		if (comma == end)
+next_item:
+		if (next == end)
 			break;
 	}
-	if (cxltier_policy_check(mode, p->nodes, p->nr_nodes, NULL))
+	if (cxltier_policy_check(mode, p->nodes, p->nr_nodes, &p->weight_sum))
+		return -EINVAL;
+	if (percent > 0 && p->weight_sum != 100)
 		return -EINVAL;
 	p->mode = mode;
 	p->set = true;
 	return 0;
 }
 
+/*
+ * The policy as tier_policy_format() writes it: the nodes in list order,
+ * weights where the mode has them (with '%' for a split whose weights sum
+ * to 100), then the chunk in the largest unit that divides it.
+ */
 static ssize_t default_policy_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
+	const struct cxltier_default_policy *p = &cxltier_dflt;
+	bool pct;
 	ssize_t len;
-	u32 i;
+	u32 i, u;
 
 	mutex_lock(&cxltier_dflt_lock);
-	if (!cxltier_dflt.set) {
+	if (!p->set) {
 		len = sysfs_emit(buf, "%s\n", CXLTIER_SYSFS_POLICY_NONE);
-	} else {
-		len = sysfs_emit(buf, "%s ",
-				 cxltier_mode_names[cxltier_dflt.mode]);
-		for (i = 0; i < cxltier_dflt.nr_nodes; i++) {
-			len += sysfs_emit_at(buf, len, "%s%u", i ? "," : "",
-					     cxltier_dflt.nodes[i].node);
-			if (cxltier_dflt.nodes[i].weight)
-				len += sysfs_emit_at(buf, len, ":%u",
-						cxltier_dflt.nodes[i].weight);
-		}
-		len += sysfs_emit_at(buf, len, "\n");
+		goto out;
 	}
+	pct = p->mode == CXLTIER_MODE_SPLIT && p->weight_sum == 100;
+	len = sysfs_emit(buf, "%s:", cxltier_mode_names[p->mode]);
+	for (i = 0; i < p->nr_nodes; i++) {
+		len += sysfs_emit_at(buf, len, "%s%u", i ? "," : "",
+				     p->nodes[i].node);
+		if (p->nodes[i].weight)
+			len += sysfs_emit_at(buf, len, "=%u%s",
+					     p->nodes[i].weight, pct ? "%" : "");
+	}
+	if (p->chunk_shift) {
+		/* chunk_shift is 12 to 30: K, M or G */
+		u = min(p->chunk_shift / 10, 3U);
+		len += sysfs_emit_at(buf, len, ",chunk=%llu%c",
+				     1ULL << (p->chunk_shift - 10 * u),
+				     "KMG"[u - 1]);
+	}
+	len += sysfs_emit_at(buf, len, "\n");
+out:
 	mutex_unlock(&cxltier_dflt_lock);
 	return len;
 }
 
-/*
- * Root only (0644, and CAP_SYS_ADMIN for a writer that was handed an fd
- * root opened); a value that does not parse or break the rules is -EINVAL
- * and leaves the default as it was.
- */
 static ssize_t default_policy_store(struct device *dev,
 				    struct device_attribute *attr,
 				    const char *buf, size_t count)
@@ -374,8 +446,8 @@ static ssize_t default_page_size_store(struct device *dev,
 		return -EINVAL;
 	if (size == 1ULL << PAGE_SHIFT)
 		WRITE_ONCE(cxltier_dflt_page_shift, PAGE_SHIFT);
-	else if (size == 1ULL << CXLTIER_HUGE_SHIFT)
-		WRITE_ONCE(cxltier_dflt_page_shift, CXLTIER_HUGE_SHIFT);
+	else if (size == 1ULL << CXLTIER_HUGE_PAGE_SHIFT)
+		WRITE_ONCE(cxltier_dflt_page_shift, CXLTIER_HUGE_PAGE_SHIFT);
 	else
 		return -EINVAL;
 	return count;

@@ -301,7 +301,7 @@ TEST_F(sysfs, tunables_read_back)
 {
 	unsigned int a = self->c.topo.nodes[0].node;
 	unsigned int b = self->c.topo.nodes[self->c.topo.nr - 1].node;
-	struct { const char *file; char in[256], out[256]; } v[16];
+	struct { const char *file; char in[256], out[256]; } v[24];
 	unsigned int nv = 0, i;
 	char buf[256];
 
@@ -311,22 +311,39 @@ TEST_F(sysfs, tunables_read_back)
 	snprintf(v[nv].out, sizeof(v[nv].out), "%s", o_);		\
 	nv++;								\
 } while (0)
+/* a default_policy written and read back, both formats of nodes a, b */
+#define V2(i_, o_) do {							\
+	v[nv].file = "default_policy";					\
+	snprintf(v[nv].in, sizeof(v[nv].in), i_, a, b);			\
+	snprintf(v[nv].out, sizeof(v[nv].out), o_, a, b);		\
+	nv++;								\
+} while (0)
 	ASSERT_LT(1U, self->c.topo.nr) TH_LOG("needs two nodes with memory");
-	snprintf(buf, sizeof(buf), "bind %u", a);
+	snprintf(buf, sizeof(buf), "bind:%u", a);
 	V("default_policy", buf, strcat(buf, "\n"));
-	snprintf(buf, sizeof(buf), "bind %u,%u\n", b, a);
+	snprintf(buf, sizeof(buf), "bind:%u,%u\n", b, a);
 	V("default_policy", buf, buf);
-	snprintf(buf, sizeof(buf), "bind 00%u", a);	/* leading zeros */
+	snprintf(buf, sizeof(buf), "bind:00%u", a);	/* leading zeros */
 	V("default_policy", buf, "");
-	snprintf(v[nv - 1].out, sizeof(v[nv - 1].out), "bind %u\n", a);
-	snprintf(buf, sizeof(buf), "preferred %u,%u", b, a);
+	snprintf(v[nv - 1].out, sizeof(v[nv - 1].out), "bind:%u\n", a);
+	snprintf(buf, sizeof(buf), "preferred:%u,%u", b, a);
 	V("default_policy", buf, strcat(buf, "\n"));
-	snprintf(buf, sizeof(buf), "interleave %u,%u", a, b);
+	snprintf(buf, sizeof(buf), "interleave:%u,%u", a, b);
 	V("default_policy", buf, strcat(buf, "\n"));
-	snprintf(buf, sizeof(buf), "weighted %u:3,%u:1000000", a, b);
+	snprintf(buf, sizeof(buf), "weighted:%u=3,%u=1000000", a, b);
 	V("default_policy", buf, strcat(buf, "\n"));
-	snprintf(buf, sizeof(buf), "split %u:30,%u:70\n", a, b);
+	snprintf(buf, sizeof(buf), "split:%u=30%%,%u=70%%\n", a, b);
 	V("default_policy", buf, buf);
+	snprintf(buf, sizeof(buf), "split:%u=1,%u=2\n", a, b);
+	V("default_policy", buf, buf);
+	/* plain weights that sum to 100 read back as percentages */
+	V2("split:%u=30,%u=70", "split:%u=30%%,%u=70%%\n");
+	snprintf(buf, sizeof(buf), "interleave:%u,%u,chunk=64K\n", a, b);
+	V("default_policy", buf, buf);
+	/* a chunk in bytes, before the nodes: the largest unit, after them */
+	V2("weighted:chunk=2097152,%u=3,%u=1", "weighted:%u=3,%u=1,chunk=2M\n");
+	snprintf(buf, sizeof(buf), "interleave:%u,chunk=1G", a);
+	V("default_policy", buf, strcat(buf, "\n"));
 	V("default_policy", "none", "none\n");
 	V("default_policy", "none\n", "none\n");
 	V("default_page_size", "2097152", "2097152\n");
@@ -336,6 +353,7 @@ TEST_F(sysfs, tunables_read_back)
 	V("low_free_percent", "100\n", "100\n");
 	V("low_free_percent", "007", "7\n");
 	V("low_free_percent", "42", "42\n");
+#undef V2
 #undef V
 	for (i = 0; i < nv; i++) {
 		EXPECT_EQ(0, twrite(v[i].file, v[i].in))
@@ -356,7 +374,7 @@ TEST_F(sysfs, bad_writes_einval)
 	unsigned int b = self->c.topo.nodes[self->c.topo.nr - 1].node;
 	int maxp = max_possible_node();
 	static char many[4096], longtext[3000], sixtyfive[1024];
-	char bad_pol[40][64], before[256], after[256];
+	char bad_pol[80][64], before[256], after[256];
 	const char *bad_size[] = {
 		"\n", "0", "4095", "8192", "1048576", "1073741824",
 		"-4096", "+4096", "4096x", " 4096", "4096 ", "0x1000", "2M",
@@ -374,45 +392,72 @@ TEST_F(sysfs, bad_writes_einval)
 	/* (a zero-length write never reaches the module: not tried) */
 	B("%s", "\n");
 	B("%s", "bind");
-	B("%s", "bind ");
-	B("bind  %u", a);
-	B(" bind %u", a);
-	B("bind %u ", a);
-	B("BIND %u", a);
-	B("bindx %u", a);
+	B("%s", "bind:");
+	B("bind::%u", a);
+	B(" bind:%u", a);
+	B("bind:%u ", a);
+	B("bind: %u", a);
+	B("BIND:%u", a);
+	B("bindx:%u", a);
 	B("bind\t%u", a);
-	B("bind %u,", a);
-	B("bind ,%u", a);
-	B("bind %u,,%u", a, b);
-	B("bind %u,%u", a, a);			/* named twice */
-	B("bind -%u", a);
-	B("bind +%u", a);
-	B("bind 0x%x", a);
-	B("bind 4294967296");			/* overflows u32 */
-	B("bind 99999999999999999999");		/* overlong number */
-	B("bind 1024");				/* MAX_NUMNODES on x86 */
-	B("bind 4294967295");
-	B("bind %d", maxp + 1);			/* not a possible node */
-	B("bind %u:1", a);			/* a weight where none belongs */
-	B("preferred %u:1", a);
-	B("interleave %u:0", a);
-	B("weighted %u", a);			/* missing weight */
-	B("split %u:1,%u", a, b);
-	B("weighted %u:0", a);
-	B("weighted %u:1000001", a);
-	B("weighted %u:-1", a);
-	B("weighted %u:1:2", a);
-	B("weighted %u:", a);
-	B("split %u:4294967296", a);
+	B("bind:%u,", a);
+	B("bind:,%u", a);
+	B("bind:%u,,%u", a, b);
+	B("bind:%u,%u", a, a);			/* named twice */
+	B("bind:-%u", a);
+	B("bind:+%u", a);
+	B("bind:0x%x", a);
+	B("bind:4294967296");			/* overflows u32 */
+	B("bind:99999999999999999999");		/* overlong number */
+	B("bind:1024");				/* MAX_NUMNODES on x86 */
+	B("bind:4294967295");
+	B("bind:%d", maxp + 1);			/* not a possible node */
+	B("bind:%u=1", a);			/* a weight where none belongs */
+	B("preferred:%u=1", a);
+	B("interleave:%u=0", a);
+	B("weighted:%u", a);			/* missing weight */
+	B("split:%u=1,%u", a, b);
+	B("weighted:%u=0", a);
+	B("weighted:%u=1000001", a);
+	B("weighted:%u=-1", a);
+	B("weighted:%u=1=2", a);
+	B("weighted:%u=", a);
+	B("split:%u=4294967296", a);
+	B("split:%u=0%%,%u=100%%", a, b);	/* a share of 0 */
+	B("split:%u=30%%,%u=60%%", a, b);	/* percentages: not 100 */
+	B("split:%u=30%%,%u=80%%", a, b);
+	B("split:%u=30%%,%u=70", a, b);		/* % and plain mixed */
+	B("split:%u=30,%u=70%%", a, b);
+	B("split:%u=%%,%u=100%%", a, b);
+	B("split:%u=100%%%%", a);
+	B("weighted:%u=30%%,%u=70%%", a, b);	/* % in weighted */
+	B("bind:%u,chunk=64K", a);		/* chunk: interleave, weighted */
+	B("split:%u=1,%u=1,chunk=64K", a, b);
+	B("interleave:%u,chunk=64K,chunk=64K", a);
+	B("interleave:%u,chunk", a);
+	B("interleave:%u,chunk=", a);
+	B("interleave:%u,chunk=3K", a);		/* not a power of two */
+	B("interleave:%u,chunk=2K", a);		/* below the base page */
+	B("interleave:%u,chunk=2G", a);		/* above 1 GiB */
+	B("interleave:%u,chunk=64k", a);
+	B("interleave:%u,chunk=0", a);
+	B("interleave:%u,chunk=4294967296", a);
+	B("bind:%u,page=2M", a);		/* a create's options, not ours */
+	B("bind:%u,fallback", a);
+	B("bind:%u,populate", a);
+	B("bind %u", a);			/* the old spelling */
+	B("weighted %u:3,%u:1", a, b);
+	B("split %u:30,%u:70", a, b);
 	B("none\n\n");
 	B("none ");
 	B("nonex");
-	B("bind %u\n\n", a);
+	B("none:%u", a);
+	B("bind:%u\n\n", a);
 #undef B
 	ASSERT_GE(ARRAY_SIZE(bad_pol), nb);
 
 	/* a known, non-default value, which every refusal must leave */
-	snprintf(before, sizeof(before), "weighted %u:2,%u:5\n", a, b);
+	snprintf(before, sizeof(before), "weighted:%u=2,%u=5\n", a, b);
 	ASSERT_EQ(0, twrite("default_policy", before));
 	for (i = 0; i < nb; i++) {
 		EXPECT_ERRNO(EINVAL, twrite("default_policy", bad_pol[i]),
@@ -421,7 +466,7 @@ TEST_F(sysfs, bad_writes_einval)
 		EXPECT_STREQ(before, after) TH_LOG("after \"%s\"", bad_pol[i]);
 	}
 	/* 65 entries: one over CXLTIER_MAX_POLICY_NODES (and repeats) */
-	len = (unsigned int)snprintf(sixtyfive, sizeof(sixtyfive), "bind %u", a);
+	len = (unsigned int)snprintf(sixtyfive, sizeof(sixtyfive), "bind:%u", a);
 	for (i = 1; i < CXLTIER_MAX_POLICY_NODES + 1; i++)
 		len += (unsigned int)snprintf(sixtyfive + len,
 					      sizeof(sixtyfive) - len, ",%u",
@@ -429,13 +474,13 @@ TEST_F(sysfs, bad_writes_einval)
 	EXPECT_ERRNO(EINVAL, twrite("default_policy", sixtyfive), " (65)");
 	/* 3000 bytes: longer than any policy */
 	memset(longtext, '0', sizeof(longtext) - 1);
-	memcpy(longtext, "bind ", 5);
+	memcpy(longtext, "bind:", 5);
 	EXPECT_ERRNO(EINVAL, twrite("default_policy", longtext), " (3000)");
 	/* a page of text */
 	memset(many, 'x', sizeof(many) - 1);
 	EXPECT_ERRNO(EINVAL, twrite("default_policy", many), " (page)");
-	/* a NUL inside: "bind A\0junk" */
-	len = (unsigned int)snprintf(after, sizeof(after), "bind %u", a);
+	/* a NUL inside: "bind:A\0junk" */
+	len = (unsigned int)snprintf(after, sizeof(after), "bind:%u", a);
 	memcpy(after + len + 1, "junk", 5);
 	EXPECT_ERRNO(EINVAL, twrite_raw("default_policy", after, len + 5),
 		     " (NUL inside)");
@@ -475,7 +520,7 @@ TEST_F(sysfs, nonroot_cannot_write)
 	int st;
 
 	ASSERT_EQ(ARRAY_SIZE(tune_files), ARRAY_SIZE(valid));
-	snprintf(now, sizeof(now), "bind %u", self->c.topo.nodes[0].node);
+	snprintf(now, sizeof(now), "bind:%u", self->c.topo.nodes[0].node);
 	ASSERT_EQ(0, twrite("default_policy", now));
 	ASSERT_EQ(0, twrite("low_free_percent", "9"));
 	for (i = 0; i < ARRAY_SIZE(tune_files); i++) {
@@ -678,9 +723,10 @@ TEST_F_TIMEOUT(sysfs, fault_failures_count, 120)
 }
 
 /*
- * CXLTIER_CREATE_DEFAULT_POLICY with "bind X": the buffer is bound to X
+ * CXLTIER_CREATE_DEFAULT_POLICY with "bind:X": the buffer is bound to X
  * (BUF_STAT), its pages land there, and it keeps that policy when the
- * default changes; with "weighted D:3,X:1" 8 pages are 6 on D and 2 on X.
+ * default changes; with "weighted:D=3,X=1" 8 pages are 6 on D and 2 on X;
+ * with "interleave:D,X,chunk=64K" the buffer has a 64 KiB chunk.
  */
 TEST_F_TIMEOUT(sysfs, default_policy_create, 120)
 {
@@ -694,7 +740,7 @@ TEST_F_TIMEOUT(sysfs, default_policy_create, 120)
 
 	NEED_XD(self);
 	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_DEFAULT_POLICY);
-	snprintf(text, sizeof(text), "bind %u", self->x->node);
+	snprintf(text, sizeof(text), "bind:%u", self->x->node);
 	ASSERT_EQ(0, twrite("default_policy", text));
 	fd = create_default(self->c.dev, 32 * pgsz, 0, &c);
 	ASSERT_LE(0, fd);
@@ -710,7 +756,7 @@ TEST_F_TIMEOUT(sysfs, default_policy_create, 120)
 	munmap(p, 32 * pgsz);
 
 	/* a new default: the old buffer keeps its policy */
-	snprintf(text, sizeof(text), "weighted %u:3,%u:1", self->d->node,
+	snprintf(text, sizeof(text), "weighted:%u=3,%u=1", self->d->node,
 		 self->x->node);
 	ASSERT_EQ(0, twrite("default_policy", text));
 	ASSERT_EQ(0, buf_stat(fd, &b));
@@ -740,6 +786,17 @@ TEST_F_TIMEOUT(sysfs, default_policy_create, 120)
 	EXPECT_EQ(2 * pgsz, on_x);
 	munmap(p, 8 * pgsz);
 	close(fd2);
+
+	snprintf(text, sizeof(text), "interleave:%u,%u,chunk=64K",
+		 self->d->node, self->x->node);
+	ASSERT_EQ(0, twrite("default_policy", text));
+	fd2 = create_default(self->c.dev, 64 * 1024, 0, NULL);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, buf_stat(fd2, &b));
+	EXPECT_EQ((unsigned int)CXLTIER_MODE_INTERLEAVE, b.st.mode);
+	EXPECT_EQ(2U, b.st.nr_policy_nodes);
+	EXPECT_EQ(16U, b.st.chunk_shift);
+	close(fd2);
 }
 
 /* "none": ENOENT, and no fd is left behind. */
@@ -765,7 +822,7 @@ TEST_F(sysfs, default_policy_with_policy_einval)
 	char text[64];
 
 	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_DEFAULT_POLICY);
-	snprintf(text, sizeof(text), "interleave %u", nw.node);
+	snprintf(text, sizeof(text), "interleave:%u", nw.node);
 	ASSERT_EQ(0, twrite("default_policy", text));
 	for (i = 0; i < 4; i++) {
 		struct cxltier_create c = {
@@ -809,7 +866,7 @@ TEST_F(sysfs, default_policy_node_without_memory_enodev)
 			empty = n;
 	if (empty < 0)
 		SKIP(return, "every possible node has memory");
-	snprintf(text, sizeof(text), "preferred %d", empty);
+	snprintf(text, sizeof(text), "preferred:%d", empty);
 	ASSERT_EQ(0, twrite("default_policy", text));
 	EXPECT_ERRNO(ENODEV, create_default(self->c.dev, pgsz, 0, NULL), "");
 }

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier: mappings of a buffer: mmap, the fault handler with its
+ * fault-around, and ->access for ptrace.  A client of the page-slot store
+ * (page.c), whose rules comment says why movable pages get special PTEs in
+ * a VM_MIXEDMAP|VM_IO mapping.
+ */
+#include "internal.h"
+
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pfn_t.h>
+
+/*
+ * Movable pages get special PTEs (page.c says why); pinnable pages
+ * ordinary ones, so that GUP and long-term pins work on them.
+ */
+static vm_fault_t cxltier_insert(struct cxltier_buf *buf,
+				 struct vm_area_struct *vma, unsigned long addr,
+				 struct page *page)
+{
+	/*
+	 * Pool pages: device-map PTEs, which GUP and long-term pins accept
+	 * (through the page's pgmap) and which hold no page reference.
+	 */
+	if (cxltier_is_pool_page(page))
+		return vmf_insert_mixed(vma, addr,
+					__pfn_to_pfn_t(page_to_pfn(page),
+						       PFN_DEV | PFN_MAP));
+	if (buf->pinnable)
+		return vmf_insert_page(vma, addr, page);
+	return vmf_insert_mixed(vma, addr, page_to_pfn_t(page));
+}
+
+/*
+ * Fault-around: after a fault mapped buffer pages @done_first..@done_last
+ * of @vma, map the other pages of the 2 MiB-aligned virtual window around
+ * @addr (clipped to @vma and to the buffer) that are already resident.
+ * Never allocates, never waits for a page, never fails the fault.
+ *
+ * Why this window: the page cache's fault-around (fault_around_bytes in
+ * mm/memory.c) maps 64 KiB, a guess at the locality of file reads.  Buffer
+ * pages are resident only because they were touched, populated
+ * (CXLTIER_CREATE_POPULATE) or moved there, and a populated buffer is meant
+ * to be used whole: a first touch of a populated 16 GiB buffer should not
+ * take 4 million faults.  One page-table page (a PMD's worth, 512 PTEs) is
+ * the natural bound: every PTE installed shares the page table the fault
+ * already walked to, and the cost of one fault stays bounded by 512 slot
+ * reads and inserts.  A buffer nobody populated gains nothing it did not
+ * already have resident, so a touch never makes memory resident beyond its
+ * unit.
+ *
+ * Only a fault that found its own unit resident maps around.  One that had
+ * to fill its unit is a first touch, whose neighbours are most likely not
+ * resident either: scanning the window's empty slots at every such fault
+ * made the first touch of an unpopulated 4 KiB buffer about 1.5x slower
+ * (tierctl bench fault, 256 MiB: 2238-3412 ms against 1479-1561 ms).  The
+ * page cache can afford to scan at every read fault: its window is 64 KiB,
+ * 16 slots, not 512.
+ */
+static void cxltier_map_around(struct vm_fault *vmf,
+				   struct cxltier_buf *buf,
+				   pgoff_t done_first, pgoff_t done_last)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long start = max(ALIGN_DOWN(vmf->address, PMD_SIZE),
+				  vma->vm_start);
+	unsigned long end = min(ALIGN_DOWN(vmf->address, PMD_SIZE) + PMD_SIZE,
+				vma->vm_end);
+	pgoff_t idx = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	pmd_t pmdval = READ_ONCE(*vmf->pmd);
+
+	/*
+	 * The window is the range of the page table the fault just filled
+	 * (vmf->pmd; under mmap_lock it stays).  A PTE already there is
+	 * skipped without a look at its slot: the window is often mostly
+	 * mapped already (a refault after a MIGRATE zapped part of it), and
+	 * an insert would take each mapped page's lock only to find its PTE.
+	 * The read is lockless, a hint: a PTE zapped meanwhile is left to its
+	 * own fault, and an insert re-checks under the PTE lock.  Each PTE
+	 * is mapped only for its read: with HIGHPTE the mapping is atomic,
+	 * and an insert may sleep.
+	 */
+	if (pmd_none(pmdval) || pmd_bad(pmdval) || pmd_trans_huge(pmdval))
+		return;
+	for (; start < end && idx < buf->nr_pages;
+	     start += PAGE_SIZE, idx++) {
+		struct page *page;
+		pte_t *pte;
+		bool mapped;
+		vm_fault_t r;
+
+		if (idx >= done_first && idx <= done_last)
+			continue;	/* mapped by the fault itself */
+		pte = pte_offset_map(vmf->pmd, start);
+		mapped = !pte_none(ptep_get(pte));
+		pte_unmap(pte);
+		if (mapped)
+			continue;
+		page = cxltier_page_trylock_slot(buf, idx);
+		if (!page)
+			continue;
+		/* an existing PTE gives VM_FAULT_NOPAGE: nothing to do */
+		r = cxltier_insert(buf, vma, start, page);
+		unlock_page(page);
+		put_page(page);
+		if (r & VM_FAULT_OOM)
+			break;	/* no page table: the neighbours can wait */
+	}
+}
+
+static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct cxltier_buf *buf = vma->vm_private_data;
+	unsigned long unit, first, last, i;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	bool resident;
+	int err;
+
+	if (vmf->pgoff >= buf->nr_pages)
+		return VM_FAULT_SIGBUS;
+
+	unit = vmf->pgoff >> buf->unit_order;
+	/* a hint for fault-around, read before the fill; a race only skips it */
+	resident = READ_ONCE(buf->pages[unit << buf->unit_order]);
+	err = cxltier_page_fill_unit(buf, unit);
+	if (err) {
+		pr_debug_ratelimited("buffer %llu: no unit %lu: %d\n",
+				     buf->id, unit, err);
+		cxltier_page_count_fail(buf, unit, err);
+		/* Never VM_FAULT_OOM: that would run the OOM killer. */
+		return VM_FAULT_SIGBUS;
+	}
+
+	/* Map the whole unit, as far as this mapping covers it. */
+	first = max(unit << buf->unit_order, vma->vm_pgoff);
+	last = min(((unit + 1) << buf->unit_order),
+		   vma->vm_pgoff + vma_pages(vma)) - 1;
+	for (i = first; i <= last; i++) {
+		unsigned long addr = vma->vm_start +
+				     ((i - vma->vm_pgoff) << PAGE_SHIFT);
+		struct page *page = cxltier_page_lock_slot(buf, i);
+		vm_fault_t r;
+
+		if (!page)
+			return VM_FAULT_SIGBUS;
+		/*
+		 * The page lock we hold keeps migration from zapping before
+		 * the PTE is in; teardown runs only once no mapping is left.
+		 */
+		r = cxltier_insert(buf, vma, addr, page);
+		unlock_page(page);
+		put_page(page);
+		if (i == vmf->pgoff)
+			ret = r;
+		else if (r & VM_FAULT_ERROR)
+			break;	/* the faulting page is what matters */
+	}
+	if (resident && !(ret & VM_FAULT_ERROR))
+		cxltier_map_around(vmf, buf, first, last);
+	return ret;
+}
+
+/*
+ * ptrace and /proc/PID/mem: GUP cannot reach VM_IO mappings, so the core
+ * asks us.  Copies within one page per call; the caller loops.
+ */
+static int cxltier_map_access(struct vm_area_struct *vma, unsigned long addr,
+			      void *ubuf, int len, int write)
+{
+	struct cxltier_buf *buf = vma->vm_private_data;
+	unsigned long off = addr - vma->vm_start;
+	pgoff_t idx = vma->vm_pgoff + (off >> PAGE_SHIFT);
+	unsigned int in_page = offset_in_page(addr);
+	struct page *page;
+	void *kaddr;
+
+	if (len <= 0 || idx >= buf->nr_pages)
+		return -EINVAL;
+	len = min_t(int, len, PAGE_SIZE - in_page);
+	page = cxltier_page_get(buf, idx);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	kaddr = kmap_local_page(page);
+	if (write)
+		memcpy(kaddr + in_page, ubuf, len);
+	else
+		memcpy(ubuf, kaddr + in_page, len);
+	kunmap_local(kaddr);
+	unlock_page(page);
+	put_page(page);
+	return len;
+}
+
+static const struct vm_operations_struct cxltier_map_vm_ops = {
+	.fault = cxltier_map_fault,
+	.access = cxltier_map_access,
+};
+
+int cxltier_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct cxltier_buf *buf = file->private_data;
+
+	/* Private COW copies of buffer pages would escape the policy. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+
+	/* VM_IO keeps GUP off movable pages; pinnable ones are for pinning */
+	cxltier_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
+			     (buf->pinnable ? 0 : VM_IO));
+	vma->vm_ops = &cxltier_map_vm_ops;
+	vma->vm_private_data = buf;
+	return 0;
+}
+

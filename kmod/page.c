@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier: the page-slot store, the bottom layer of a buffer.
+ *
+ * A buffer is made of units of 2^unit_order pages, always filled whole.
+ * Page slots: buf->pages[i] holds the page backing offset i, or NULL before
+ * its unit is first touched.  A slot owns one reference on its page.  Slots
+ * change only under buf->lock and, once filled, only by migration, which
+ * also holds the page lock of both the old and the new page.  Readers that
+ * need a stable page take a reference under buf->lock, then the page lock,
+ * then check that the slot still holds that page
+ * (cxltier_page_lock_slot()).
+ *
+ * Pages are allocated on first touch, zeroed, on the policy's node only
+ * (__GFP_THISNODE; no OOM killer, no silent fallback: SIGBUS instead), and
+ * charged to the node's quota (or the buffer's reservation) and to the
+ * creator's memory cgroup.  They are registered as non-LRU movable pages
+ * (struct movable_operations, at the end of this file), so compaction and
+ * memory offline can move them with their contents, which is what lets
+ * them live in ZONE_MOVABLE, where dax kmem puts CXL memory.
+ *
+ * Rules this layer and its clients (map.c, migrate.c) follow, learnt on
+ * 6.1 (doc/kernel-rules.md has the background):
+ *  - the core never unmaps non-LRU movable pages: migrate_page zaps the user
+ *    PTEs itself, under the page lock, which a fault must take before it
+ *    maps the page, so no PTE can point at the old page afterwards;
+ *  - copy only when the refcount is exactly the slot's reference plus the
+ *    isolation reference, else -EAGAIN;
+ *  - page->mapping belongs to the core (it holds the movable_operations);
+ *    our data lives in page->index (offset) and page->private (buffer);
+ *  - user PTEs are special (pfn) entries in a VM_MIXEDMAP|VM_IO mapping
+ *    (map.c), so no code outside the module ever gets a struct page from
+ *    our page tables.  With ordinary PTEs, fast GUP (vmsplice, futexes)
+ *    takes references and then reads page->mapping, which for a movable
+ *    page is our movable_operations, not an address_space: a shared futex
+ *    on a buffer oopses in get_futex_key().  Special PTEs make every GUP
+ *    fail at once with -EFAULT, which also turns 6.1's endless
+ *    FOLL_LONGTERM retry on non-LRU ZONE_MOVABLE pages into a prompt
+ *    error.  The price: these pages are invisible to move_pages(2),
+ *    /proc/PID/numa_maps and smaps; CXLTIER_IOC_BUF_STAT and
+ *    /proc/PID/pagemap report where they are.
+ *
+ * Callers: map.c (faults), populate.c, migrate.c (explicit moves) and
+ * buf.c (teardown).  This file calls only the services below it (policy,
+ * quota, stats, pool) and, for events, netlink.c.
+ */
+#include "internal.h"
+
+#include <linux/hash.h>
+#include <linux/highmem.h>
+#include <linux/memcontrol.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+/*
+ * Fills of one unit are serialised by a mutex picked by hashing the buffer
+ * and the unit: the second of two racing faults waits for the first and
+ * finds the unit filled, instead of charging it again (which, at a quota
+ * or reservation edge, would fail: SIGBUS on a reserved buffer) and zeroing
+ * pages it then throws away.  Different units rarely share one.
+ */
+#define CXLTIER_FILL_LOCK_BITS	10
+static struct mutex cxltier_fill_locks[1 << CXLTIER_FILL_LOCK_BITS];
+
+static struct mutex *cxltier_fill_lock(struct cxltier_buf *buf,
+				       unsigned long unit)
+{
+	return &cxltier_fill_locks[hash_64((u64)(uintptr_t)buf ^
+					   (unit * GOLDEN_RATIO_64),
+					   CXLTIER_FILL_LOCK_BITS)];
+}
+
+static const struct movable_operations cxltier_mops;
+
+/* ------------------------------------------------------------------------ */
+/* Slots                                                                      */
+
+/*
+ * The page in slot @idx, referenced and locked, or NULL for an empty slot.
+ * Taking the reference under buf->lock keeps the page from being freed by a
+ * migration that replaces it; the check after lock_page() catches one that
+ * replaced it while we waited for the lock.
+ */
+struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx)
+{
+	struct page *page;
+	bool frozen;
+
+	for (;;) {
+		spin_lock(&buf->lock);
+		page = buf->pages[idx];
+		/* a zero count: migrate.c froze it for a moment; ask again */
+		frozen = page && !get_page_unless_zero(page);
+		spin_unlock(&buf->lock);
+		if (frozen) {
+			cond_resched();
+			continue;
+		}
+		if (!page)
+			return NULL;
+
+		lock_page(page);
+		if (likely(READ_ONCE(buf->pages[idx]) == page))
+			return page;
+		unlock_page(page);
+		put_page(page);
+	}
+}
+
+/* Drop a slot's reference: a pool page goes back to its pool. */
+static void cxltier_page_put(struct page *page)
+{
+	if (cxltier_is_pool_page(page))
+		cxltier_pool_put_page(page);
+	else
+		put_page(page);
+}
+
+/*
+ * The page in slot @idx, locked and referenced, if it is resident and can be
+ * had without waiting; else NULL.  For fault-around: a neighbour that is
+ * not there, is locked (by a migration: explicit ones, compaction's and
+ * memory offline's all hold it while they zap and swap the slot, and
+ * pinnable pages are only frozen under it) or is isolated for one, is
+ * simply left for its own fault.
+ *
+ * The slot is read without the lock first: NULL is final enough (a unit
+ * filled meanwhile is mapped by its own fault), and an untouched buffer
+ * costs no lock traffic.  A page seen there is then taken under buf->lock,
+ * where the slot's reference keeps it alive: a migration or teardown that
+ * replaces or clears the slot drops that reference only after the slot
+ * changed under buf->lock, and must hold the page lock to change it.  So
+ * once trylock_page() succeeds under buf->lock, the page stays in the slot
+ * until we unlock it, and our own reference is taken only then: it never
+ * shows up in a migration's refcount check or page_ref_freeze() (both run
+ * under the page lock we hold), unlike the reference
+ * cxltier_page_lock_slot() takes before it sleeps on the lock.
+ */
+struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx)
+{
+	struct page *page;
+
+	if (!READ_ONCE(buf->pages[idx]))
+		return NULL;
+	spin_lock(&buf->lock);
+	page = buf->pages[idx];
+	if (page && trylock_page(page)) {
+		if (!buf->pinnable && PageIsolated(page)) {
+			/* compaction or offline is about to move it */
+			unlock_page(page);
+			page = NULL;
+		} else {
+			get_page(page);
+		}
+	} else {
+		page = NULL;
+	}
+	spin_unlock(&buf->lock);
+	return page;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Filling a unit: allocation and charging                                    */
+
+/*
+ * 2^@order zeroed pages on @nid into @pages: one physically contiguous run,
+ * split so that each page has its own refcount (and can migrate alone).
+ */
+static int cxltier_alloc_run(struct cxltier_buf *buf, int nid, bool reclaim,
+			     unsigned int order, struct page **pages)
+{
+	gfp_t gfp = reclaim ? buf->gfp : buf->gfp & ~__GFP_DIRECT_RECLAIM;
+	struct mem_cgroup *old_memcg;
+	struct page *page;
+	unsigned int i;
+	int ret;
+
+	/* A node with a pool gives pool pages, never its buddy memory. */
+	if (buf->pool && node_isset(nid, buf->pool_nodes)) {
+		ret = cxltier_pool_alloc(nid, order, pages);
+		return ret == -ENOENT ? -ENODEV : ret;	/* pool removed */
+	}
+	/*
+	 * The node was checked at create time; memory hot-remove can empty it
+	 * since.  Never ask the allocator for a node without memory.
+	 */
+	if (!node_state(nid, N_MEMORY))
+		return -ENODEV;
+	if (order && reclaim)
+		gfp |= (buf->create_flags & CXLTIER_CREATE_HUGE_FALLBACK) ?
+			__GFP_NORETRY : __GFP_RETRY_MAYFAIL;
+	/*
+	 * A memory cgroup at its limit fails the charge instead of running
+	 * its OOM killer: the touch gets SIGBUS, a populate -ENOMEM.
+	 */
+	if (!(gfp & __GFP_NORETRY))
+		gfp |= __GFP_RETRY_MAYFAIL;
+	/*
+	 * Charged (__GFP_ACCOUNT) to the creator's memory cgroup, whoever
+	 * faults: a forked child, ptrace, a populate worker.
+	 */
+	old_memcg = set_active_memcg(buf->memcg);
+	page = alloc_pages_node(nid, gfp, order);
+	set_active_memcg(old_memcg);
+	if (!page)
+		return -ENOMEM;
+	if (order)
+		split_page(page, order);
+	for (i = 0; i < (1U << order); i++)
+		pages[i] = page + i;
+	return 0;
+}
+
+/* A whole unit on @nid: one huge run, or 4 KiB pages when allowed. */
+static int cxltier_alloc_unit_on(struct cxltier_buf *buf, int nid,
+				 bool reclaim, struct page **pages)
+{
+	unsigned int n = 1U << buf->unit_order, i;
+	int ret;
+
+	ret = cxltier_alloc_run(buf, nid, reclaim, buf->unit_order, pages);
+	if (!ret || ret == -ENODEV || !buf->unit_order ||
+	    !(buf->create_flags & CXLTIER_CREATE_HUGE_FALLBACK))
+		return ret;
+	for (i = 0; i < n; i++) {
+		ret = cxltier_alloc_run(buf, nid, reclaim, 0, &pages[i]);
+		if (ret) {
+			while (i--)
+				cxltier_page_put(pages[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Charge the @n pages of a unit to be allocated on policy entry @j: from
+ * the buffer's reservation there while it has some, else against the
+ * node's quota.  0 (*@from_resv says which), or -ENOSPC.
+ */
+static int cxltier_page_charge(struct cxltier_buf *buf, u32 j, unsigned long n,
+			      bool *from_resv)
+{
+	int nid = buf->policy[j].node;
+
+	*from_resv = false;
+	if (buf->resv) {
+		spin_lock(&buf->lock);
+		if (buf->resv[j] >= n) {
+			buf->resv[j] -= n;
+			*from_resv = true;
+		}
+		spin_unlock(&buf->lock);
+		if (*from_resv) {
+			cxltier_quota_convert(nid, n, true);
+			return 0;
+		}
+	}
+	return cxltier_quota_charge(nid, n, false);
+}
+
+static void cxltier_page_uncharge(struct cxltier_buf *buf, u32 j,
+				 unsigned long n, bool from_resv)
+{
+	int nid = buf->policy[j].node;
+
+	if (!from_resv) {
+		cxltier_quota_uncharge(nid, n, false);
+		return;
+	}
+	cxltier_quota_convert(nid, n, false);
+	spin_lock(&buf->lock);
+	buf->resv[j] += n;
+	spin_unlock(&buf->lock);
+}
+
+/*
+ * Give @unit its pages, unless it has them: from its home node, else (with
+ * CXLTIER_CREATE_FALLBACK, or in preferred mode) from the other listed
+ * nodes in list order.  A node whose quota cannot take the unit is passed
+ * over as a full one is.  Units are filled whole and stay filled until the
+ * buffer is freed.  Returns 0 or -errno (-ENOSPC when only quotas stood in
+ * the way); never allocates off the list.
+ */
+int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
+{
+	unsigned int n = 1U << buf->unit_order, i;
+	unsigned long first = unit << buf->unit_order;
+	u32 home = cxltier_unit_home(buf, unit), k, tries;
+	bool fallback = buf->mode == CXLTIER_MODE_PREFERRED ||
+			(buf->create_flags & CXLTIER_CREATE_FALLBACK);
+	int pass;
+	struct page *one, **pages = &one;
+	bool raced, from_resv = false;
+	int nid = NUMA_NO_NODE, ret = -ENOSPC, err;
+	struct mutex *fill_lock;
+	bool filled = false, spilled = false;
+	int home_nid = NUMA_NO_NODE;
+	u32 j = home;
+
+	if (READ_ONCE(buf->pages[first]))
+		return 0;
+	if (n > 1) {
+		pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
+			return -ENOMEM;
+	}
+	down_read(&buf->policy_sem);	/* MIGRATE may replace the policy */
+	fill_lock = cxltier_fill_lock(buf, unit);
+	if (mutex_lock_killable(fill_lock)) {
+		ret = -EINTR;
+		goto out_sem;
+	}
+	if (READ_ONCE(buf->pages[first])) {	/* filled while we waited */
+		ret = 0;
+		goto out;
+	}
+
+	/*
+	 * Home first, then the rest of the list in order.  With somewhere to
+	 * fall back to, a first round takes free pages only (no direct
+	 * reclaim; kswapd is woken), as the kernel's own zonelist fallback
+	 * does: direct reclaim and compaction on a full node, for every unit,
+	 * stalled a 1.5 GiB populate for minutes.  Only when no listed node
+	 * has a free unit does a second round reclaim.
+	 */
+	tries = fallback ? buf->nr_policy_nodes : 1;
+	for (pass = tries > 1 ? 0 : 1; pass < 2; pass++) {
+		for (k = 0; k < tries; k++) {
+			j = !k ? home : (k - 1 < home ? k - 1 : k);
+			nid = buf->policy[j].node;
+			if (cxltier_page_charge(buf, j, n, &from_resv))
+				continue;	/* over quota: as if full */
+			err = cxltier_alloc_unit_on(buf, nid, pass, pages);
+			if (!err) {
+				ret = 0;
+				goto got;
+			}
+			cxltier_page_uncharge(buf, j, n, from_resv);
+			ret = err;
+		}
+	}
+	goto out;
+got:
+
+	for (i = 0; i < n; i++) {
+		pages[i]->index = first + i;
+		set_page_private(pages[i], (unsigned long)buf);
+		if (!buf->pinnable) {
+			/* __SetPageMovable() wants the page locked */
+			lock_page(pages[i]);
+			__SetPageMovable(pages[i], &cxltier_mops);
+		}
+	}
+
+	spin_lock(&buf->lock);
+	raced = buf->pages[first];	/* another fault filled it first */
+	if (!raced)
+		for (i = 0; i < n; i++)
+			buf->pages[first + i] = pages[i];	/* the ref moves */
+	spin_unlock(&buf->lock);
+
+	for (i = 0; i < n; i++) {
+		if (!buf->pinnable) {
+			if (raced)
+				__ClearPageMovable(pages[i]);
+			unlock_page(pages[i]);
+		}
+		if (raced)
+			cxltier_page_put(pages[i]);
+	}
+	home_nid = buf->policy[home].node;
+	if (!raced) {
+		atomic_long_add(n, &buf->nr_resident);
+		cxltier_count(nid, CXLTIER_CNT_ALLOC, n);
+		if (nid != home_nid) {
+			atomic_long_add(n, &buf->nr_spilled);
+			cxltier_count(home_nid, CXLTIER_CNT_SPILL, n);
+			spilled = true;
+		}
+		filled = true;
+	} else {
+		cxltier_page_uncharge(buf, j, n, from_resv);
+	}
+out:
+	if (ret == -ENOSPC)
+		home_nid = buf->policy[home].node;
+	mutex_unlock(fill_lock);
+out_sem:
+	up_read(&buf->policy_sem);
+	if (pages != &one)
+		kfree(pages);
+	/* events, with none of our locks held (netlink.c) */
+	if (filled) {
+		if (spilled)
+			cxltier_nl_spill(buf, home_nid, nid, n);
+		/* pool pages are not the buddy allocator's: no low-free */
+		if (!(buf->pool && node_isset(nid, buf->pool_nodes)))
+			cxltier_nl_check_low_free(nid);
+	} else if (ret == -ENOSPC) {
+		cxltier_nl_quota_refused(buf, home_nid, n);
+	}
+	return ret;
+}
+
+/*
+ * fault_failures: a fault or populate that got no page for @unit (@err
+ * from cxltier_page_fill_unit()), counted on the unit's home node.  A
+ * fill interrupted by a fatal signal is no failure of the node.
+ */
+void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,
+			    int err)
+{
+	if (err == -EINTR)
+		return;
+	down_read(&buf->policy_sem);	/* MIGRATE may replace the policy */
+	cxltier_count(buf->policy[cxltier_unit_home(buf, unit)].node,
+		      CXLTIER_CNT_FAULT_FAIL, 1);
+	up_read(&buf->policy_sem);
+}
+
+/*
+ * The page backing @idx, referenced and locked, its unit filled first if
+ * need be.  Returns an ERR_PTR on failure.
+ */
+struct page *cxltier_page_get(struct cxltier_buf *buf, pgoff_t idx)
+{
+	struct page *page;
+	int ret;
+
+	ret = cxltier_page_fill_unit(buf, idx >> buf->unit_order);
+	if (ret)
+		return ERR_PTR(ret);
+	page = cxltier_page_lock_slot(buf, idx);
+	/* a filled unit stays filled while the buffer lives */
+	return page ?: ERR_PTR(-EIO);
+}
+
+/*
+ * Empty every slot and drop its page, at the buffer's release: no mapping
+ * is left.  The quota charges go with the pages.
+ */
+void cxltier_page_free_all(struct cxltier_buf *buf)
+{
+	unsigned long i, run = 0;
+	int run_nid = NUMA_NO_NODE;
+
+	for (i = 0; i < buf->nr_pages; i++) {
+		/*
+		 * No mapping is left, but compaction or memory offline may be
+		 * migrating the page right now: take it the way a fault does.
+		 */
+		struct page *page = cxltier_page_lock_slot(buf, i);
+
+		if (!(i & 1023))
+			cond_resched();
+		if (!page)
+			continue;
+		spin_lock(&buf->lock);
+		buf->pages[i] = NULL;
+		spin_unlock(&buf->lock);
+		/*
+		 * Clearing "movable" under the page lock tells a migration that
+		 * isolated the page that it went away (the core then just frees
+		 * it), and leaves no pointer to our movable_operations behind
+		 * once the module is unloaded.  A pinnable page may still be
+		 * pinned: it goes back to its node when the pin is dropped.
+		 */
+		if (!buf->pinnable)
+			__ClearPageMovable(page);
+		set_page_private(page, 0);
+		/* no longer movable: its node, and its charge there, are fixed */
+		if (cxltier_page_nid(page) != run_nid) {
+			if (run)
+				cxltier_quota_uncharge(run_nid, run, false);
+			run_nid = cxltier_page_nid(page);
+			run = 0;
+		}
+		run++;
+		unlock_page(page);
+		put_page(page);		/* ours, from cxltier_page_lock_slot() */
+		cxltier_page_put(page);	/* the slot's */
+	}
+	if (run)
+		cxltier_quota_uncharge(run_nid, run, false);
+	atomic_long_set(&buf->nr_resident, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Migration (compaction, memory offline)                                    */
+
+/*
+ * Buffer pages are charged to a memory cgroup as kernel memory
+ * (__GFP_ACCOUNT: page->memcg_data points at an obj_cgroup, with a
+ * reference, and the charge is dropped when the page is freed).  6.1's
+ * migration moves the charge of LRU pages only (folio_migrate_flags()); a
+ * movable_operations page would lose its charge when the old page is freed
+ * and the new one, from the migration allocator, has none.  Hand it over
+ * with its reference.  Both pages are locked and isolated from everyone
+ * else.  A workaround for how the core treats non-LRU movable pages, used
+ * by the core's migration below and by migrate.c.
+ */
+void cxltier_page_move_memcg_charge(struct page *dst, struct page *src)
+{
+#ifdef CONFIG_MEMCG
+	if (!dst->memcg_data) {
+		dst->memcg_data = src->memcg_data;
+		src->memcg_data = 0;
+	}
+#endif
+}
+
+static bool cxltier_isolate_page(struct page *page, isolate_mode_t mode)
+{
+	/* Page locked by the core; every page of a live buffer can move. */
+	return true;
+}
+
+static int cxltier_migrate_page(struct page *dst, struct page *src,
+				enum migrate_mode mode)
+{
+	struct cxltier_buf *buf = (struct cxltier_buf *)page_private(src);
+	pgoff_t idx = src->index;
+
+	/*
+	 * src and dst are locked by the core.  src is still movable (the core
+	 * checked under the lock), so its buffer is alive: teardown clears
+	 * "movable" under the page lock before it frees the buffer.
+	 */
+	if (WARN_ON_ONCE(!buf || idx >= buf->nr_pages))
+		return -EINVAL;
+	if (READ_ONCE(buf->pages[idx]) != src)
+		return -EAGAIN;
+
+	/*
+	 * Take every user mapping of this page away.  A fault that comes
+	 * after this blocks on the page lock and finds the new page.
+	 */
+	unmap_mapping_range(buf->inode->i_mapping, (loff_t)idx << PAGE_SHIFT,
+			    PAGE_SIZE, 1);
+	/* slot + isolation; anything more is a transient user: retry later */
+	if (page_count(src) != 2)
+		return -EAGAIN;
+
+	copy_highpage(dst, src);
+	dst->index = idx;
+	set_page_private(dst, (unsigned long)buf);
+	get_page(dst);			/* the slot's reference */
+	__SetPageMovable(dst, &cxltier_mops);
+	/*
+	 * The charges follow the page: to the node it lands on, whatever that
+	 * node's quota (memory offline must not fail because of us), and the
+	 * memory cgroup charge, which the core moves for LRU pages only.
+	 */
+	cxltier_quota_move(page_to_nid(src), page_to_nid(dst), 1);
+	cxltier_page_move_memcg_charge(dst, src);
+	cxltier_count(page_to_nid(src), CXLTIER_CNT_MIGRATE_OUT, 1);
+	cxltier_count(page_to_nid(dst), CXLTIER_CNT_MIGRATE_IN, 1);
+
+	spin_lock(&buf->lock);
+	WRITE_ONCE(buf->pages[idx], dst);
+	spin_unlock(&buf->lock);
+
+	__ClearPageMovable(src);
+	set_page_private(src, 0);
+	put_page(src);			/* the slot's old reference */
+	return MIGRATEPAGE_SUCCESS;
+}
+
+/* For migrate.c: register a locked destination page as ours. */
+void cxltier_page_set_movable(struct page *page)
+{
+	__SetPageMovable(page, &cxltier_mops);
+}
+
+static void cxltier_putback_page(struct page *page)
+{
+	/* Nothing to undo: isolation changed none of our state. */
+}
+
+static const struct movable_operations cxltier_mops = {
+	.isolate_page = cxltier_isolate_page,
+	.migrate_page = cxltier_migrate_page,
+	.putback_page = cxltier_putback_page,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Module init                                                                */
+
+void cxltier_page_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cxltier_fill_locks); i++)
+		mutex_init(&cxltier_fill_locks[i]);
+}
+
+void cxltier_page_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cxltier_fill_locks); i++)
+		mutex_destroy(&cxltier_fill_locks[i]);
+}
