@@ -60,9 +60,8 @@ static const char *tune_why(int err)
 static void einval_hint(const char *key, const char *value, char *buf,
 			size_t len)
 {
-	size_t ml = strcspn(value, " ");
+	struct tier_policy p;
 	const char *name;
-	char word[16];
 	uint32_t mode;
 
 	if (!strcmp(key, "default_page_size")) {
@@ -77,21 +76,15 @@ static void einval_hint(const char *key, const char *value, char *buf,
 		snprintf(buf, len, "a byte count or \"max\"");
 		return;
 	}
-	/* the first word, when it names a mode (libtier's names) */
-	snprintf(word, sizeof(word), "%.*s", (int)ml, value);
-	if (ml < sizeof(word) && !tier_mode_parse(word, &mode)) {
-		if (mode == CXLTIER_MODE_WEIGHTED || mode == CXLTIER_MODE_SPLIT)
-			snprintf(buf, len, "%s needs node:weight for each node, "
-				 "weights 1 to %u, e.g. \"%s 0:3,2:1\"",
-				 word, CXLTIER_MAX_WEIGHT, word);
-		else
-			snprintf(buf, len, "%s takes node ids without weights, "
-				 "each a possible node named once, at most %u, "
-				 "e.g. \"%s 0,2\"", word,
-				 CXLTIER_MAX_POLICY_NODES, word);
+	/* the module reads libtier's grammar: libtier says what it refuses */
+	if (!tier_policy_parse(value, &p)) {
+		snprintf(buf, len, "a default names possible nodes only, and no "
+			 "page= or flag options");
 		return;
 	}
-	snprintf(buf, len, "\"none\" or \"MODE NODES\", MODE one of ");
+	snprintf(buf, len, "\"none\" or a policy as --policy takes it, e.g. "
+		 "\"weighted:0=3,2=1\", \"split:0=30%%,2=70%%\", \"bind:2\"; "
+		 "modes ");
 	for (mode = 0; (name = tier_mode_name(mode)); mode++)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
 			 mode ? ", " : "", name);
@@ -223,7 +216,7 @@ const struct tc_cmd cmd_get = {
 "doc/ABI/testing/sysfs-class-misc-cxltier describe them):\n"
 "\n"
 "  default_policy          policy of CXLTIER_CREATE_DEFAULT_POLICY: \"none\"\n"
-"                          or \"MODE NODES\", e.g. \"bind 2\", \"weighted 0:3,2:1\"\n"
+"                          or a policy, e.g. \"bind:2\", \"weighted:0=3,2=1\"\n"
 "  default_page_size       page size of a create with page_shift 0 (bytes)\n"
 "  low_free_percent        node-low-free event threshold, 0 (off) to 100\n"
 "  node.N.quota_bytes      node N's quota, bytes or \"max\"\n"
@@ -291,7 +284,7 @@ const struct tc_cmd cmd_set = {
 "The module checks the value; one it refuses changes nothing and is\n"
 "reported with what the key expects.  Needs root.\n"
 "\n"
-"  tierctl set default_policy \"weighted 0:3,2:1\"\n"
+"  tierctl set default_policy weighted:0=3,2=1\n"
 "  tierctl set default_page_size 2097152\n"
 "  tierctl set node.2.quota_bytes 1073741824\n",
 };

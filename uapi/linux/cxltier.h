@@ -698,10 +698,11 @@ struct cxltier_pool_list {
  * quota_bytes (-EINVAL changes nothing, -EPERM without CAP_SYS_ADMIN):
  *
  *  default_policy     the policy of CXLTIER_CREATE_DEFAULT_POLICY: "none",
- *                     or "MODE NODES" where MODE is bind, preferred,
- *                     interleave, weighted or split and NODES is a comma
- *                     separated list of node ids, each with ":WEIGHT" for
- *                     weighted and split (e.g. "weighted 0:3,2:1").  The
+ *                     or a policy in libtier's grammar, MODE:ITEM,...
+ *                     with MODE one of CXLTIER_MODE_NAMES, each ITEM a
+ *                     node id, "N=WEIGHT" (weighted, split), "N=P%"
+ *                     (split, summing to 100) or "chunk=SIZE" (e.g.
+ *                     "weighted:0=3,2=1", "split:0=30%,2=70%").  The
  *                     same rules as CXLTIER_IOC_CREATE apply at write
  *                     time except that the nodes need not have memory yet;
  *                     each must be a possible node of the machine (a write
