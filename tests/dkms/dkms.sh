@@ -25,7 +25,7 @@ cleanup
 mkdir -p "$src/kmod" "$src/uapi/linux"
 cp dkms.conf Kbuild VERSION "$src/"
 cp kmod/Kbuild kmod/*.c kmod/*.h "$src/kmod/"
-cp uapi/linux/cxltier.h "$src/uapi/linux/"
+cp uapi/linux/*.h "$src/uapi/linux/"
 
 dkms add "cxltier/$ver"
 dkms build "cxltier/$ver" -k "$kver"

@@ -21,7 +21,7 @@
  *  longterm.*    a long-term pin of a movable buffer fails promptly.
  *  cxl_normal.*  a CXL node onlined into ZONE_NORMAL holds pinnable
  *                buffers: needs `--topology cxl-normal` (make
- *                run-cxl-normal); skipped elsewhere.
+ *                check-cxl-normal); skipped elsewhere.
  *
  * Where a page must be is computed from the header's definitions of the
  * modes (BIND: round-robin over the list by unit; INTERLEAVE: round-robin
