@@ -369,21 +369,12 @@ struct kmsg {
 	bool overrun;	/* the ring buffer wrapped past our position */
 };
 
-/* Lines that mean the kernel found a problem. */
+/*
+ * Lines that mean the kernel found a problem: tests/lib/kernel-log-bad, the
+ * list the VM runner uses too, generated into a header by tests/lib/lib.mk.
+ */
 static const char *const kmsg_bad_patterns[] = {
-	"BUG:", "WARNING:", "Oops", "KASAN", "UBSAN", "kernel BUG",
-	"general protection fault", "Call Trace:", "RIP:",
-	/* lockdep and friends */
-	"lockdep", "possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "suspicious RCU usage",
-	"non-static key", "DEBUG_LOCKS_WARN_ON", "lock held when returning",
-	/* kmemleak */
-	"unreferenced object", "suspected memory leak",
-	/* stalls, mm */
-	"soft lockup", "hard LOCKUP", "blocked for more than",
-	"detected stall", "Bad page",
-	"invoked oom-killer", "page allocation failure", "refcount_t:",
-	"list_add corruption", "list_del corruption", "double fault",
+#include "kernel_log_bad.h"
 };
 
 /* The pattern @msg matches, or NULL when it reports nothing bad. */
