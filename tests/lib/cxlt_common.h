@@ -4,7 +4,8 @@
  * suite (tests/selftests/cxltier_test.h) and the stress and fuzz programs
  * (tests/stress/common.h): small files, node memory from sysfs and
  * /proc/zoneinfo, the GET_INFO node table, a buffer's BUF_STAT, the kernel
- * log, device-dax devices in sysfs.
+ * log, device-dax devices in sysfs; and cxlt_pagemap.h (the PFN behind an
+ * address, the memory-block size).
  *
  * No kselftest harness here: the stress programs count their own checks.
  * Everything is static inline, so a program that uses a part of it does not
@@ -32,6 +33,8 @@
 #include <sys/types.h>
 
 #include <linux/cxltier.h>
+
+#include "cxlt_pagemap.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

@@ -505,8 +505,8 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 	return buf_create_ex(dev, len, node, 0, NULL);
 }
 
-/* The 2 MiB page size of CXLTIER_IOC_CREATE's page_shift. */
-#define HUGE_SHIFT 21
+/* The huge unit of CXLTIER_IOC_CREATE's page_shift (2 MiB), and its size. */
+#define HUGE_SHIFT CXLTIER_HUGE_PAGE_SHIFT
 #define HUGE_SZ (1ULL << HUGE_SHIFT)
 
 /*
@@ -769,18 +769,6 @@ out:
 	return r;
 }
 
-/* Bytes per memory block (/sys/devices/system/memory), or 0. */
-static uint64_t memory_block_size(void)
-{
-	static uint64_t size;
-	char buf[64];
-
-	if (!size && read_text("/sys/devices/system/memory/block_size_bytes",
-			       buf, sizeof(buf)) > 0)
-		size = strtoull(buf, NULL, 16);
-	return size;
-}
-
 /*
  * Node of the memory block holding @pfn per sysfs, or -1.  Memory blocks
  * never change node, so the answer is cached per block.
@@ -816,23 +804,6 @@ static int pfn_node(uint64_t pfn)
 		}
 	}
 	return -1;
-}
-
-/* PFN of the page mapped at @p per /proc/self/pagemap, 0 if none. */
-static uint64_t pfn_of(void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)p / pgsz * sizeof(e))) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e & (1ULL << 63)))
-		return 0;
-	return e & ((1ULL << 55) - 1);
 }
 
 /*

@@ -450,23 +450,6 @@ static void explain_value(uint64_t id, uint64_t page, size_t w, uint64_t v,
 	snprintf(buf, len, "no generation of this page: foreign data");
 }
 
-/* PFN of the page mapped at @p per /proc/self/pagemap, 0 if none. */
-static uint64_t pfn_of(const void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)p / pgsz * sizeof(e))) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e & (1ULL << 63)))
-		return 0;
-	return e & ((1ULL << 55) - 1);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Faults in worker threads                                                 */
 
@@ -1262,9 +1245,9 @@ static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 		b->slot[0] = pool.slot;
 		if (cfg.basic)
 			goto done;
-		if ((in->supported_page_sizes >> 21 & 1) && one_in(&w->r, 3) &&
+		if ((in->supported_page_sizes >> CXLTIER_HUGE_PAGE_SHIFT & 1) && one_in(&w->r, 3) &&
 		    (in->supported_create_flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
-			b->page_shift = 21;
+			b->page_shift = CXLTIER_HUGE_PAGE_SHIFT;
 			b->flags |= CXLTIER_CREATE_HUGE_FALLBACK;
 		}
 		if ((in->supported_create_flags & CXLTIER_CREATE_POPULATE) &&
@@ -1303,9 +1286,9 @@ static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 				b->slot[b->nr_pol++] = c;
 		}
 	}
-	if ((in->supported_page_sizes >> 21 & 1) && one_in(&w->r, 6) &&
+	if ((in->supported_page_sizes >> CXLTIER_HUGE_PAGE_SHIFT & 1) && one_in(&w->r, 6) &&
 	    (in->supported_create_flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
-		b->page_shift = 21;
+		b->page_shift = CXLTIER_HUGE_PAGE_SHIFT;
 		b->flags |= CXLTIER_CREATE_HUGE_FALLBACK;
 	}
 	if ((in->supported_create_flags & CXLTIER_CREATE_FALLBACK) &&
