@@ -107,8 +107,12 @@ TEST_F(kmsg, reader)
 
 #include "ioctl_tests.c"
 #include "memory_tests.c"
-#include "migration_tests.c"
+#include "kernel_move_tests.c"
+#include "exhaust_tests.c"
 #include "policy_tests.c"
+#include "huge_tests.c"
+#include "populate_tests.c"
+#include "pinnable_tests.c"
 #include "quota_tests.c"
 #include "migrate_tests.c"
 #include "pool_tests.c"

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 5: CXLTIER_IOC_MIGRATE, an explicit move of a
- * live buffer to a new policy.  Included by cxltier_test.c after
- * policy_tests.c (whose helpers it uses: preq, assert_layout, check_split,
- * check_weighted, check_huge_units, xdp pins); not built on its own.
- * (migration_tests.c is about the kernel moving pages: compaction, offline.)
+ * cxltier selftests: CXLTIER_IOC_MIGRATE, an explicit move of a live buffer
+ * to a new policy, checked with the placement helpers (placement.h).  (The
+ * kernel moving pages, by compaction and memory offline: kernel_move_tests.c.)
  *
  *  mig.*        every mode as the target, with exact per-node counts (by
  *               pagemap and BUF_STAT) and the moved count checked against
@@ -20,46 +18,10 @@
  *               the buffer unchanged.
  */
 #include "cxltier_test.h"
+#include "placement.h"
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-
-/* A migration request: the target policy (mode, nodes, weights, chunk). */
-static int mig_ex(int fd, const struct preq *q, uint32_t flags, uint64_t rate,
-		  struct cxltier_migrate *out)
-{
-	struct cxltier_node_weight nw[CXLTIER_MAX_POLICY_NODES];
-	struct cxltier_migrate m;
-	int r;
-
-	preq_node_weights(q, nw);
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
-	m.flags = flags;
-	m.mode = q->mode;
-	m.nr_nodes = q->n;
-	m.nodes = (uintptr_t)nw;
-	m.chunk_shift = q->chunk_shift;
-	m.rate_bytes = rate;
-	r = xioctl(fd, CXLTIER_IOC_MIGRATE, &m);
-	if (out)
-		*out = m;
-	return r;
-}
-
-/* A one-node BIND policy on @node. */
-static struct preq bind1(unsigned int node, uint64_t len, uint32_t page_shift)
-{
-	struct preq q;
-
-	memset(&q, 0, sizeof(q));
-	q.mode = CXLTIER_MODE_BIND;
-	q.n = 1;
-	q.node[0] = node;
-	q.length = len;
-	q.page_shift = page_shift;
-	return q;
-}
 
 /*
  * @from's buffer (length, page size, flags) under a new policy: @mode over
@@ -263,8 +225,8 @@ TEST_F(mig, to_weighted)
 }
 
 /*
- * BIND on CXL node -> SPLIT {DRAM 25%, CXL 75%}: the issue's example; the
- * first quarter moves, exactly.
+ * BIND on CXL node -> SPLIT {DRAM 25%, CXL 75%}: the first quarter moves,
+ * exactly.
  */
 TEST_F(mig, to_split_25_75)
 {
