@@ -163,65 +163,67 @@ static void __run_mig(struct __test_metadata *_metadata, int dev,
 	free(after);
 }
 
-/* BIND on CXL -> BIND on DRAM: every page moves. */
-TEST_F(mig, to_bind)
+/*
+ * A buffer bound to one node migrated to each mode, checked by run_mig().
+ * Nodes are the fixture's: on_cxl for its CXL node, else its DRAM node.
+ */
+static const struct mig_case {
+	const char *name;
+	bool from_cxl;		/* the buffer starts on the CXL node */
+	size_t pages;
+	uint32_t mode;		/* the target policy */
+	unsigned int n;
+	bool to_cxl[2];		/* the target nodes */
+	uint32_t weight[2];
+	unsigned int chunk;	/* log2 of the pages per chunk, 0: chunk_shift 0 */
+} mig_cases[] = {
+	/* BIND on CXL -> BIND on DRAM: every page moves */
+	{ "bind", true, 1000, CXLTIER_MODE_BIND, 1, { false }, { 0 }, 0 },
+	/* BIND on DRAM -> BIND {CXL, DRAM}: round-robin, half the pages move */
+	{ "bind_two", false, 999, CXLTIER_MODE_BIND, 2, { true, false },
+	  { 0, 0 }, 0 },
+	/* BIND on DRAM -> PREFERRED {CXL, DRAM}: all on CXL */
+	{ "preferred", false, 777, CXLTIER_MODE_PREFERRED, 2, { true, false },
+	  { 0, 0 }, 0 },
+	/* BIND on CXL -> INTERLEAVE {DRAM, CXL} by 16-page chunks */
+	{ "interleave", true, 1024, CXLTIER_MODE_INTERLEAVE, 2,
+	  { false, true }, { 0, 0 }, 4 },
+	/* BIND on DRAM -> WEIGHTED {DRAM 1, CXL 3}: 1/4 stays, 3/4 moves */
+	{ "weighted", false, 256 * 4, CXLTIER_MODE_WEIGHTED, 2,
+	  { false, true }, { 1, 3 }, 0 },
+};
+
+TEST_F_TIMEOUT(mig, to_each_mode, 300)
 {
+	const struct cxltier_node_info *node[2];
 	struct preq from, to;
+	size_t i;
+	unsigned int k;
 
 	NEED_MIG(self);
-	from = bind1(self->cxl->node, 1000 * pgsz, 0);
-	to = bind1(self->dram->node, 1000 * pgsz, 0);
-	run_mig(&from, &to);
-}
+	node[0] = self->dram;
+	node[1] = self->cxl;
+	for (i = 0; i < ARRAY_SIZE(mig_cases); i++) {
+		const struct mig_case *mc = &mig_cases[i];
 
-/* BIND on DRAM -> BIND {CXL, DRAM}: round-robin, half the pages move. */
-TEST_F(mig, to_bind_two)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	from = bind1(self->dram->node, 999 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_BIND, self->cxl->node, 0,
-			self->dram->node, 0);
-	run_mig(&from, &to);
-}
-
-/* BIND on DRAM -> PREFERRED {CXL, DRAM}: all on CXL. */
-TEST_F(mig, to_preferred)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	from = bind1(self->dram->node, 777 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_PREFERRED, self->cxl->node, 0,
-			self->dram->node, 0);
-	run_mig(&from, &to);
-}
-
-/* BIND on CXL -> INTERLEAVE {DRAM, CXL} by 64 KiB chunks. */
-TEST_F(mig, to_interleave)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	from = bind1(self->cxl->node, 1024 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_INTERLEAVE, self->dram->node, 0,
-			self->cxl->node, 0);
-	to.chunk_shift = pgshift + 4;
-	run_mig(&from, &to);
-}
-
-/* BIND on DRAM -> WEIGHTED {DRAM 1, CXL 3}: 1/4 stays, 3/4 moves. */
-TEST_F(mig, to_weighted)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	NEED_MODE(&self->c.topo, CXLTIER_MODE_WEIGHTED);
-	from = bind1(self->dram->node, 256 * 4 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_WEIGHTED, self->dram->node, 1,
-			self->cxl->node, 3);
-	run_mig(&from, &to);
+		TH_LOG("case %s", mc->name);
+		if (!(self->c.topo.info.supported_modes & (1ULL << mc->mode))) {
+			TH_LOG("case %s: the module does not list mode %u",
+			       mc->name, mc->mode);
+			EXPECT_FALSE(strict_topology());
+			continue;
+		}
+		from = bind1(node[mc->from_cxl]->node, mc->pages * pgsz, 0);
+		to = from;
+		to.mode = mc->mode;
+		to.n = mc->n;
+		for (k = 0; k < mc->n; k++) {
+			to.node[k] = node[mc->to_cxl[k]]->node;
+			to.weight[k] = mc->weight[k];
+		}
+		to.chunk_shift = mc->chunk ? pgshift + mc->chunk : 0;
+		run_mig(&from, &to);
+	}
 }
 
 /*
