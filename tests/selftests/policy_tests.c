@@ -108,60 +108,74 @@ TEST_F(policy, bind_round_robin)
 }
 
 /*
- * The list order decides: BIND over {CXL, DRAM, CXL2}, pages touched last
- * to first: page 0 is still on the first listed node.
+ * Exact modes over the fixture's nodes, each checked by check_exact_mode():
+ * the node of every page by the header's definition, the contents.
  */
-TEST_F(policy, bind_list_order)
+enum { ROLE_DRAM, ROLE_CXL, ROLE_CXL2 };
+static const struct exact_case {
+	const char *name;
+	uint32_t mode;
+	unsigned int n;
+	int node[3];		/* ROLE_DRAM, ROLE_CXL or ROLE_CXL2 */
+	int chunk;		/* chunk_shift - page shift, -1: chunk_shift 0 */
+	size_t pages, extra;	/* length: pages * page size + extra bytes */
+	bool reverse;		/* touch the pages last to first */
+} exact_cases[] = {
+	/* the list order decides: BIND over {CXL, DRAM, CXL2}, pages touched
+	 * last to first: page 0 is still on the first listed node; 11 units:
+	 * 4, 4, 3 */
+	{ "bind_list_order", CXLTIER_MODE_BIND, 3,
+	  { ROLE_CXL, ROLE_DRAM, ROLE_CXL2 }, -1, 10, 1, true },
+	/* PREFERRED {CXL, DRAM} with room on CXL: every page on CXL, none
+	 * spilled */
+	{ "preferred_first_node", CXLTIER_MODE_PREFERRED, 2,
+	  { ROLE_CXL, ROLE_DRAM }, -1, 64, 0, false },
+	/* INTERLEAVE by page (chunk_shift 0): 33 pages alternate, 17 and 16 */
+	{ "interleave_page", CXLTIER_MODE_INTERLEAVE, 2,
+	  { ROLE_DRAM, ROLE_CXL }, -1, 33, 0, false },
+	/* chunk_shift == the page size is the same as 0: one page per chunk */
+	{ "interleave_chunk_of_one_page", CXLTIER_MODE_INTERLEAVE, 2,
+	  { ROLE_CXL, ROLE_DRAM }, 0, 20, 0, true },
+};
+
+TEST_F(policy, exact_modes)
 {
-	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 3 };
+	const struct cxltier_node_info *node[3];
+	struct preq q;
+	size_t i;
+	unsigned int k;
 
 	NEED_DRAM_CXL(self);
-	NEED_THIRD(self);
-	q.node[0] = self->cxl->node;
-	q.node[1] = self->dram->node;
-	q.node[2] = self->cxl2->node;
-	q.length = 10 * pgsz + 1;	/* 11 units: 4, 4, 3 */
-	check_exact_mode(&q, true);
-}
+	node[ROLE_DRAM] = self->dram;
+	node[ROLE_CXL] = self->cxl;
+	node[ROLE_CXL2] = self->cxl2;
+	for (i = 0; i < ARRAY_SIZE(exact_cases); i++) {
+		const struct exact_case *ec = &exact_cases[i];
 
-/* PREFERRED {CXL, DRAM} with room on CXL: every page on CXL, none spilled. */
-TEST_F(policy, preferred_first_node)
-{
-	struct preq q = { .mode = CXLTIER_MODE_PREFERRED, .n = 2 };
-
-	NEED_DRAM_CXL(self);
-	NEED_MODE(&self->c.topo, CXLTIER_MODE_PREFERRED);
-	q.node[0] = self->cxl->node;
-	q.node[1] = self->dram->node;
-	q.length = 64 * pgsz;
-	check_exact_mode(&q, false);
-}
-
-/* INTERLEAVE by page (chunk_shift 0): 33 pages alternate, 17 and 16. */
-TEST_F(policy, interleave_page)
-{
-	struct preq q = { .mode = CXLTIER_MODE_INTERLEAVE, .n = 2 };
-
-	NEED_DRAM_CXL(self);
-	NEED_MODE(&self->c.topo, CXLTIER_MODE_INTERLEAVE);
-	q.node[0] = self->dram->node;
-	q.node[1] = self->cxl->node;
-	q.length = 33 * pgsz;
-	check_exact_mode(&q, false);
-}
-
-/* chunk_shift == the page size is the same as 0: one page per chunk. */
-TEST_F(policy, interleave_chunk_of_one_page)
-{
-	struct preq q = { .mode = CXLTIER_MODE_INTERLEAVE, .n = 2 };
-
-	NEED_DRAM_CXL(self);
-	NEED_MODE(&self->c.topo, CXLTIER_MODE_INTERLEAVE);
-	q.node[0] = self->cxl->node;
-	q.node[1] = self->dram->node;
-	q.chunk_shift = pgshift;
-	q.length = 20 * pgsz;
-	check_exact_mode(&q, true);
+		TH_LOG("case %s", ec->name);
+		if (!(self->c.topo.info.supported_modes & (1ULL << ec->mode))) {
+			TH_LOG("case %s: the module does not list mode %u",
+			       ec->name, ec->mode);
+			EXPECT_FALSE(strict_topology());
+			continue;
+		}
+		memset(&q, 0, sizeof(q));
+		q.mode = ec->mode;
+		q.n = ec->n;
+		for (k = 0; k < ec->n; k++) {
+			if (!node[ec->node[k]])
+				break;
+			q.node[k] = node[ec->node[k]]->node;
+		}
+		if (k < ec->n) {
+			TH_LOG("case %s: needs a second CXL node", ec->name);
+			EXPECT_FALSE(strict_topology());
+			continue;
+		}
+		q.chunk_shift = ec->chunk < 0 ? 0 : pgshift + ec->chunk;
+		q.length = ec->pages * pgsz + ec->extra;
+		check_exact_mode(&q, ec->reverse);
+	}
 }
 
 /*
