@@ -281,11 +281,7 @@ TEST_F(mig, round_trip)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x77);
+	fd = preq_map_filled(&a, np, 0x77, &p);
 	ASSERT_OK(mig_ex(fd, &c, 0, 0, &m));
 	EXPECT_EQ(np, m.out_moved_pages);
 	assert_resident(fd, self->cxl->node, np * pgsz);
@@ -607,11 +603,7 @@ TEST_F_TIMEOUT(mig, rate_limit, 120)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x4a);
+	fd = preq_map_filled(&a, np, 0x4a, &p);
 	ASSERT_OK(mig_ex(fd, &c, 0, rate, &m));
 	ASSERT_OK(mig_ex(fd, &a, 0, 0, &u));
 	EXPECT_EQ(np, m.out_moved_pages);
@@ -647,11 +639,7 @@ TEST_F_TIMEOUT(mig, interrupted, 120)
 	ASSERT_NE(NULL, got);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x1e);
+	fd = preq_map_filled(&a, np, 0x1e, &p);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	mig_alarms = 0;
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
@@ -706,11 +694,7 @@ TEST_F_TIMEOUT(mig, killed, 120)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x6b);
+	fd = preq_map_filled(&a, np, 0x6b, &p);
 	args[0] = &c;
 	args[1] = &fd;
 	pid = fork();
@@ -750,11 +734,7 @@ TEST_F_TIMEOUT(mig, async_poll, 120)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xa5);
+	fd = preq_map_filled(&a, np, 0xa5, &p);
 
 	pfd.fd = fd;
 	pfd.events = POLLIN | POLLPRI;
@@ -809,11 +789,7 @@ TEST_F_TIMEOUT(mig, async_close, 120)
 	ASSERT_OK(read_node_free(self->c.dev, self->cxl->node, &f2));
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xc1);
+	fd = preq_map_filled(&a, np, 0xc1, &p);
 	/* 32 MiB at 4 MiB/s: 8 s unless it stops */
 	ASSERT_OK(mig_ex(fd, &c, CXLTIER_MIGRATE_ASYNC, 4 * MiB, NULL));
 	usleep(300 * 1000);
@@ -882,11 +858,7 @@ TEST_F_TIMEOUT(mig, offline_race, 300)
 		SKIP(return, "no /sys/devices/system/memory");
 	a = bind1(self->cxl->node, np * pgsz, 0);
 	c = bind1(self->cxl2->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x0f);
+	fd = preq_map_filled(&a, np, 0x0f, &p);
 	bs.block = pfn_of(p + np / 2 * pgsz) * pgsz / memory_block_size();
 	ASSERT_NE(0U, bs.block);
 
@@ -1029,11 +1001,7 @@ TEST_F_TIMEOUT(mig_pin, pinned_skipped, 120)
 	a = bind1(self->dram->node, np * pgsz, 0);
 	a.flags = CXLTIER_CREATE_PINNABLE;
 	c = bind1(self->dram2->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x91);
+	fd = preq_map_filled(&a, np, 0x91, &p);
 	r = xdp_umem_reg(s, p, pinned * pgsz);
 	if (r)
 		TH_LOG("XDP_UMEM_REG: %s", errname(r));

@@ -251,11 +251,7 @@ TEST_F(pinnable, move_pages_does_not_move)
 	if (!self->dram2)
 		SKIP_TOPO(return, "needs two DRAM nodes");
 	q.node[0] = self->dram->node;
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x98);
+	fd = preq_map_filled(&q, np, 0x98, &p);
 	for (i = 0; i < np; i++) {
 		pages[i] = p + i * pgsz;
 		nodes[i] = (int)self->dram2->node;
@@ -302,11 +298,7 @@ TEST_F_TIMEOUT(pinnable, longterm_pin_survives_compaction, 120)
 	if (s < 0)
 		SKIP(return, "AF_XDP unavailable: %s", errname(s));
 	q.node[0] = self->dram->node;
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x94);
+	fd = preq_map_filled(&q, np, 0x94, &p);
 	r = xdp_umem_reg(s, p, np * pgsz);
 	if (r)
 		TH_LOG("XDP_UMEM_REG on a pinnable buffer: %s", errname(r));
@@ -498,11 +490,7 @@ TEST_F(cxl_normal, pinnable_accepted)
 	NEED_CXL_NORMAL(self);
 	TH_LOG("node %u: zones %#x", self->n->node, self->n->zones);
 	q.node[0] = self->n->node;
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x96);
+	fd = preq_map_filled(&q, np, 0x96, &p);
 	want = preq_want(&q);
 	ASSERT_NE(NULL, want);
 	assert_layout(fd, p, np, want, true);
@@ -529,11 +517,7 @@ TEST_F_TIMEOUT(cxl_normal, pinnable_longterm_pin, 120)
 		SKIP(return, "AF_XDP unavailable: %s", errname(s));
 	close(s);
 	q.node[0] = self->n->node;
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, 32 * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, 32, 0x97);
+	fd = preq_map_filled(&q, 32, 0x97, &p);
 	a.p = p;
 	a.len = 32 * pgsz;
 	r = timed_child(do_xdp_pin, &a, LT_ALARM_S, &t);

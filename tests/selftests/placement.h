@@ -607,6 +607,25 @@ static void __assert_present_range(struct __test_metadata *_metadata,
 	ASSERT_EQ(0U, bad);
 }
 
+/*
+ * Creates @q, maps its first @np pages and writes them (fill_pages() with
+ * @seed): the fd, the mapping in *@p.  Fails the test on an error.
+ */
+#define preq_map_filled(q, np, seed, p) \
+	__preq_map_filled(_metadata, self->c.dev, q, np, seed, p)
+static int __preq_map_filled(struct __test_metadata *_metadata, int dev,
+			     const struct preq *q, size_t np, uint64_t seed,
+			     char **p)
+{
+	int fd = preq_create(dev, q, NULL);
+
+	ASSERT_OK(fd);
+	*p = map_buf(fd, np * pgsz, 0);
+	ASSERT_NE(MAP_FAILED, *p);
+	fill_pages(*p, 0, np, seed);
+	return fd;
+}
+
 /* Creates, maps, fills and checks a SPLIT buffer. */
 #define run_split(q) __run_split(_metadata, self->c.dev, q)
 

@@ -622,11 +622,7 @@ TEST_F_TIMEOUT(fallback, fault_fallback_spills, 300)
 	q.node[0] = self->x->node;
 	q.node[1] = self->y->node;
 	ASSERT_EQ(0, fill_node(self->c.dev, self->x, 0, true, &self->f));
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xfb);
+	fd = preq_map_filled(&q, np, 0xfb, &p);
 	EXPECT_LT(0U, check_spill(fd, p, &q));
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0xfb));
 	munmap(p, np * pgsz);
@@ -647,11 +643,7 @@ TEST_F_TIMEOUT(fallback, fault_preferred_falls_back, 300)
 	q.node[0] = self->x->node;
 	q.node[1] = self->y->node;
 	ASSERT_EQ(0, fill_node(self->c.dev, self->x, 0, true, &self->f));
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xfc);
+	fd = preq_map_filled(&q, np, 0xfc, &p);
 	EXPECT_LT(0U, check_spill(fd, p, &q));
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0xfc));
 	munmap(p, np * pgsz);
@@ -684,11 +676,7 @@ TEST_F_TIMEOUT(fallback, fault_fallback_list_order, 300)
 	q.node[1] = self->x->node;
 	q.node[2] = self->y->node;
 	ASSERT_EQ(0, fill_node(self->c.dev, self->x, 0, true, &self->f));
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xfd);
+	fd = preq_map_filled(&q, np, 0xfd, &p);
 	want = preq_want(&q);
 	ASSERT_NE(NULL, want);
 	for (i = 0; i < np; i++)
@@ -723,11 +711,7 @@ TEST_F_TIMEOUT(fallback, fault_preferred_list_order, 300)
 	q.node[1] = z->node;
 	q.node[2] = self->y->node;
 	ASSERT_EQ(0, fill_node(self->c.dev, self->x, 0, true, &self->f));
-	fd = preq_create(self->c.dev, &q, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xfe);
+	fd = preq_map_filled(&q, np, 0xfe, &p);
 	for (i = 0; i < np; i++)
 		want[i] = (int)z->node;
 	assert_layout(fd, p, np, want, false);
