@@ -1201,6 +1201,23 @@ static int write_block_state(void *arg)
 	return write_text(path, bs->state);
 }
 
+/*
+ * Puts the block @bs took offline back online (movable), logging an error
+ * other than -EINVAL (it was online already).
+ */
+#define block_online_again(bs) __block_online_again(_metadata, bs)
+static void __block_online_again(struct __test_metadata *_metadata,
+				 struct block_state *bs)
+{
+	int r;
+
+	bs->state = "online_movable";
+	r = in_child(write_block_state, bs);
+	if (r && r != -EINVAL)
+		TH_LOG("onlining memory%" PRIu64 " again: %s", bs->block,
+		       errname(r));
+}
+
 static sigjmp_buf fill_env;
 static void *volatile fill_addr;
 

@@ -468,11 +468,7 @@ TEST_F_TIMEOUT(huge, offline_keeps_data, 300)
 	fill_pages(p, 0, np, 0x7f);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x7f));
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, nunits * HUGE_SZ);
 	close(fd);
 }

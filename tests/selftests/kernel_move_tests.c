@@ -215,11 +215,7 @@ TEST_F_TIMEOUT(kernel_move, memory_offline, 300)
 	EXPECT_EQ(-1, check_pages(x, 0, np, 33));
 
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)	/* -EINVAL: it was online already */
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(x, MOVE_LEN);
 	munmap(y, MOVE_LEN);
 	close(fx);

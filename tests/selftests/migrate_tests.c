@@ -877,11 +877,7 @@ TEST_F_TIMEOUT(mig, offline_race, 300)
 	EXPECT_EQ(0ULL, m.out_failed_pages);
 	assert_resident(fd, c.node[0], np * pgsz);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x0f));
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, np * pgsz);
 	close(fd);
 }

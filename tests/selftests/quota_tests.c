@@ -689,11 +689,7 @@ TEST_F_TIMEOUT(quota, offline_moves_charge, 300)
 	}
 	free(got);
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, np * pgsz);
 	close(fd);
 	for (k = 0; k < t->nr; k++)
@@ -1021,11 +1017,7 @@ TEST_F_TIMEOUT(memcg, offline_keeps_charge, 300)
 	       cur0 / 1024, cur1 / 1024, cur2 / 1024);
 	EXPECT_LE(cur1 - (long long)MiB, cur2);
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, np * pgsz);
 	close(fd);
 	cur3 = cg_read(self->a, "memory.current");
