@@ -2,8 +2,8 @@
 # tests/selftests/*.sh):
 #
 #   ok DESC               a test that passed
-#   nok DESC [DETAIL]     one that failed: DETAIL, then what the last `run`
-#                         printed, follow as "# " lines
+#   nok DESC [DETAIL...]  one that failed: each DETAIL, then what the last
+#                         `run` printed, follow as "# " lines
 #   skip DESC WHY         one that could not run
 #   check DESC CMD...     ok or nok by CMD's exit status
 #   run ARGS...           $TIERCTL ARGS, stdout in $out, stderr in $err
@@ -25,7 +25,7 @@ trap tap_cleanup EXIT
 
 ok()   { n=$((n + 1)); echo "ok $n - $1"; }
 nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	 [ $# -gt 1 ] && echo "$2" | sed 's/^/# /'
+	 shift; for l in "$@"; do echo "$l" | sed 's/^/# /'; done
 	 sed 's/^/# stdout: /' "$out" 2>/dev/null | head -40
 	 sed 's/^/# stderr: /' "$err" 2>/dev/null | head -40
 	 return 0; }
