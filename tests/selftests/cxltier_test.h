@@ -1122,6 +1122,50 @@ static int xdp_umem_reg(int s, void *p, size_t len)
 								      : 0;
 }
 
+/*
+ * What the GUP and long-term pin fixtures pin: a buffer of @np pages on a
+ * node of @kind with 64 MiB free (none: *@n is NULL and nothing else is
+ * made), its first half written (fill_pages() with @seed); and, as the
+ * control, an anonymous mapping of @np pages, all written.  The fixture
+ * starts with fd -1 and MAP_FAILED mappings; pin_targets_teardown() undoes
+ * what was made.
+ */
+#define pin_targets_setup(kind, np, seed)				\
+	__pin_targets_setup(_metadata, &self->c, kind, np, seed, &self->n, \
+			    &self->fd, &self->p, &self->anon)
+static void __pin_targets_setup(struct __test_metadata *_metadata,
+				struct ctx *c, enum node_kind kind, size_t np,
+				uint64_t seed,
+				const struct cxltier_node_info **n, int *fd,
+				char **p, char **anon)
+{
+	*fd = -1;
+	*p = MAP_FAILED;
+	*anon = MAP_FAILED;
+	*n = topo_pick(&c->topo, kind, 64 * MiB);
+	if (!*n)
+		return;
+	*fd = buf_create(c->dev, np * pgsz, (*n)->node);
+	ASSERT_OK(*fd);
+	*p = map_buf(*fd, np * pgsz, 0);
+	ASSERT_NE(MAP_FAILED, *p);
+	fill_pages(*p, 0, np / 2, seed);
+	*anon = mmap(NULL, np * pgsz, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, *anon);
+	fill_pages(*anon, 0, np, seed);
+}
+
+static void pin_targets_teardown(size_t np, int fd, char *p, char *anon)
+{
+	if (p != MAP_FAILED)
+		munmap(p, np * pgsz);
+	if (anon != MAP_FAILED)
+		munmap(anon, np * pgsz);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Free memory coming back                                                  */
 

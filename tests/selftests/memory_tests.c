@@ -433,31 +433,12 @@ NODE_VARIANTS(gup);
 FIXTURE_SETUP(gup)
 {
 	ctx_setup(&self->c, "gup", variant->name);
-	self->fd = -1;
-	self->p = MAP_FAILED;
-	self->anon = MAP_FAILED;
-	self->n = topo_pick(&self->c.topo, variant->kind, 64 * MiB);
-	if (!self->n)
-		return;
-	self->fd = buf_create(self->c.dev, GUP_PAGES * pgsz, self->n->node);
-	ASSERT_OK(self->fd);
-	self->p = map_buf(self->fd, GUP_PAGES * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, self->p);
-	fill_pages(self->p, 0, GUP_PAGES / 2, 6);
-	self->anon = mmap(NULL, GUP_PAGES * pgsz, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->anon);
-	fill_pages(self->anon, 0, GUP_PAGES, 6);
+	pin_targets_setup(variant->kind, GUP_PAGES, 6);
 }
 
 FIXTURE_TEARDOWN(gup)
 {
-	if (self->p != MAP_FAILED)
-		munmap(self->p, GUP_PAGES * pgsz);
-	if (self->anon != MAP_FAILED)
-		munmap(self->anon, GUP_PAGES * pgsz);
-	if (self->fd >= 0)
-		close(self->fd);
+	pin_targets_teardown(GUP_PAGES, self->fd, self->p, self->anon);
 	ctx_teardown(&self->c);
 }
 

@@ -327,8 +327,8 @@ FIXTURE(longterm) {
 	struct ctx c;
 	const struct cxltier_node_info *n;
 	int fd;
-	char *p;
-	void *anon;
+	char *p;	/* half touched */
+	char *anon;	/* the control: ordinary memory */
 };
 
 NODE_VARIANTS(longterm);
@@ -339,31 +339,12 @@ NODE_VARIANTS(longterm);
 FIXTURE_SETUP(longterm)
 {
 	ctx_setup(&self->c, "longterm", variant->name);
-	self->fd = -1;
-	self->p = MAP_FAILED;
-	self->anon = MAP_FAILED;
-	self->n = topo_pick(&self->c.topo, variant->kind, 64 * MiB);
-	if (!self->n)
-		return;
-	self->fd = buf_create(self->c.dev, LT_PAGES * pgsz, self->n->node);
-	ASSERT_OK(self->fd);
-	self->p = map_buf(self->fd, LT_PAGES * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, self->p);
-	fill_pages(self->p, 0, LT_PAGES / 2, 0x95);	/* half touched */
-	self->anon = mmap(NULL, LT_PAGES * pgsz, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->anon);
-	memset(self->anon, 1, LT_PAGES * pgsz);
+	pin_targets_setup(variant->kind, LT_PAGES, 0x95);
 }
 
 FIXTURE_TEARDOWN(longterm)
 {
-	if (self->p != MAP_FAILED)
-		munmap(self->p, LT_PAGES * pgsz);
-	if (self->anon != MAP_FAILED)
-		munmap(self->anon, LT_PAGES * pgsz);
-	if (self->fd >= 0)
-		close(self->fd);
+	pin_targets_teardown(LT_PAGES, self->fd, self->p, self->anon);
 	ctx_teardown(&self->c);
 }
 
