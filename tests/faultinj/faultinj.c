@@ -90,6 +90,7 @@
 
 #include <linux/cxltier.h>
 
+#include "../lib/cxlt_errno.h"
 #include "../lib/cxlt_pagemap.h"
 
 #define KSFT_SKIP 4
@@ -116,18 +117,6 @@ static bool node_movable;
 
 /* ------------------------------------------------------------------------ */
 /* small helpers                                                              */
-
-static const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (!e)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "?";
-}
 
 static int write_str(const char *path, const char *s)
 {

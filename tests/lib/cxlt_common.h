@@ -4,8 +4,8 @@
  * suite (tests/selftests/cxltier_test.h) and the stress and fuzz programs
  * (tests/stress/common.h): small files, node memory from sysfs and
  * /proc/zoneinfo, the GET_INFO node table, a buffer's BUF_STAT, the kernel
- * log, device-dax devices in sysfs; and cxlt_pagemap.h (the PFN behind an
- * address, the memory-block size).
+ * log, device-dax devices in sysfs; and cxlt_errno.h (errname()) and
+ * cxlt_pagemap.h (the PFN behind an address, the memory-block size).
  *
  * No kselftest harness here: the stress programs count their own checks.
  * Everything is static inline, so a program that uses a part of it does not
@@ -34,6 +34,7 @@
 
 #include <linux/cxltier.h>
 
+#include "cxlt_errno.h"
 #include "cxlt_pagemap.h"
 
 #define KiB (1ULL << 10)
@@ -59,18 +60,6 @@ static void __attribute__((constructor)) cxlt_init_page_size(void)
 static inline uint64_t round_up_pg(uint64_t v)
 {
 	return (v + pgsz - 1) & ~(uint64_t)(pgsz - 1);
-}
-
-static inline const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (e == 0)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "unknown errno";
 }
 
 static inline double now_s(void)
