@@ -64,6 +64,8 @@ TEST_F(kmsg, matcher)
 		"cxltier: module verification failed: signature and/or required key missing - tainting kernel",
 		"cxltier_test: begin mmap.cxl.past_end_sigbus",
 		"Demotion targets for Node 0: null",
+		"rcu: \tRCU lockdep checking is enabled.",
+		"kasan: KernelAddressSanitizer initialized",
 		"cxltier_test[456]: segfault at 0 ip 0000 sp 0000 error 4",
 	};
 	size_t i;
