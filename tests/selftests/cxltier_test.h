@@ -531,6 +531,36 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 	NEED_SUPPORT(topo, supported_page_sizes, 1ULL << HUGE_SHIFT, \
 		     "2 MiB pages")
 
+/* The name of placement mode @m, as the uapi spells it. */
+static const char *mode_name(uint32_t m)
+{
+	static const char *const names[] = CXLTIER_MODE_NAMES;
+
+	return m < ARRAY_SIZE(names) ? names[m] : "an unknown mode";
+}
+
+/*
+ * The same for one case of a table: true when the module lists it; else
+ * the case is logged and passed over, and fails in strict mode.
+ */
+#define CASE_SUPPORTED(topo, mask_field, bit, what) \
+	__case_supported(_metadata, (topo)->info.mask_field & (bit), what)
+static bool __case_supported(struct __test_metadata *_metadata, bool listed,
+			     const char *what)
+{
+	if (listed)
+		return true;
+	TH_LOG("the module does not list %s in GET_INFO: case passed over",
+	       what);
+	EXPECT_FALSE(strict_topology());
+	return false;
+}
+#define CASE_MODE(topo, m) \
+	CASE_SUPPORTED(topo, supported_modes, 1ULL << (m), mode_name(m))
+#define CASE_FLAG(topo, f) \
+	CASE_SUPPORTED(topo, supported_create_flags, (uint64_t)(f), \
+		       "the CREATE flags of the case")
+
 /* struct bstat and buf_stat() are in ../lib/cxlt_common.h. */
 
 /*
