@@ -557,9 +557,6 @@ static bool __case_supported(struct __test_metadata *_metadata, bool listed,
 }
 #define CASE_MODE(topo, m) \
 	CASE_SUPPORTED(topo, supported_modes, 1ULL << (m), mode_name(m))
-#define CASE_FLAG(topo, f) \
-	CASE_SUPPORTED(topo, supported_create_flags, (uint64_t)(f), \
-		       "the CREATE flags of the case")
 
 /* struct bstat and buf_stat() are in ../lib/cxlt_common.h. */
 

@@ -601,48 +601,49 @@ TEST_F_TIMEOUT(fallback, fault_sigbus_without_fallback, 300)
 }
 
 /*
- * With the CXL node X full, first touches of a buffer over {X, DRAM} that
- * may fall back all work: pages whose home is X are on DRAM, counted as
- * spilled.
+ * The same with FALLBACK: every touch works, pages whose home is the full
+ * CXL node are on DRAM, counted as spilled.
  */
-static const struct fault_spill_case {
-	const char *name;
-	uint32_t mode, flags;
-	uint64_t seed;
-} fault_spill_cases[] = {
-	/* BIND with FALLBACK */
-	{ "bind_fallback", CXLTIER_MODE_BIND, CXLTIER_CREATE_FALLBACK, 0xfb },
-	/* PREFERRED, no flags: falling back is what it means */
-	{ "preferred", CXLTIER_MODE_PREFERRED, 0, 0xfc },
-};
-
-TEST_F_TIMEOUT(fallback, fault_spills, 300)
+TEST_F_TIMEOUT(fallback, fault_fallback_spills, 300)
 {
-	const size_t np = 64;
-	struct preq q = { .n = 2, .length = np * pgsz };
-	size_t i;
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 2,
+			  .flags = CXLTIER_CREATE_FALLBACK,
+			  .length = 64 * pgsz };
+	size_t np = 64;
 	char *p;
 	int fd;
 
 	NEED_XY(self);
+	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_FALLBACK);
 	q.node[0] = self->x->node;
 	q.node[1] = self->y->node;
 	ASSERT_EQ(0, fill_node(self->c.dev, self->x, 0, true, &self->f));
-	for (i = 0; i < ARRAY_SIZE(fault_spill_cases); i++) {
-		const struct fault_spill_case *fc = &fault_spill_cases[i];
+	fd = preq_map_filled(&q, np, 0xfb, &p);
+	EXPECT_LT(0U, check_spill(fd, p, &q));
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0xfb));
+	munmap(p, np * pgsz);
+	close(fd);
+}
 
-		TH_LOG("case %s", fc->name);
-		if (!CASE_MODE(&self->c.topo, fc->mode) ||
-		    (fc->flags && !CASE_FLAG(&self->c.topo, fc->flags)))
-			continue;
-		q.mode = fc->mode;
-		q.flags = fc->flags;
-		fd = preq_map_filled(&q, np, fc->seed, &p);
-		EXPECT_LT(0U, check_spill(fd, p, &q));
-		EXPECT_EQ(-1, check_pages(p, 0, np, fc->seed));
-		munmap(p, np * pgsz);
-		close(fd);
-	}
+/* PREFERRED on a full CXL node, no flags: first touches land on DRAM. */
+TEST_F_TIMEOUT(fallback, fault_preferred_falls_back, 300)
+{
+	struct preq q = { .mode = CXLTIER_MODE_PREFERRED, .n = 2,
+			  .length = 64 * pgsz };
+	size_t np = 64;
+	char *p;
+	int fd;
+
+	NEED_XY(self);
+	NEED_MODE(&self->c.topo, CXLTIER_MODE_PREFERRED);
+	q.node[0] = self->x->node;
+	q.node[1] = self->y->node;
+	ASSERT_EQ(0, fill_node(self->c.dev, self->x, 0, true, &self->f));
+	fd = preq_map_filled(&q, np, 0xfc, &p);
+	EXPECT_LT(0U, check_spill(fd, p, &q));
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0xfc));
+	munmap(p, np * pgsz);
+	close(fd);
 }
 
 /*
