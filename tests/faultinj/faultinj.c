@@ -90,6 +90,9 @@
 
 #include <linux/cxltier.h>
 
+#include "../lib/cxlt_errno.h"
+#include "../lib/cxlt_pagemap.h"
+
 #define KSFT_SKIP 4
 #define MAX_POINTS_DEFAULT 400
 #define DBG "/sys/kernel/debug"
@@ -114,18 +117,6 @@ static bool node_movable;
 
 /* ------------------------------------------------------------------------ */
 /* small helpers                                                              */
-
-static const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (!e)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "?";
-}
 
 static int write_str(const char *path, const char *s)
 {
@@ -898,7 +889,7 @@ static void populate_case(const char *name, int interval, int times, bool fallba
 	free0 = node_free(node);
 	create_init(&c, POP_LEN);
 	c.flags = CXLTIER_CREATE_POPULATE | (fallback ? CXLTIER_CREATE_HUGE_FALLBACK : 0);
-	c.page_shift = 21;
+	c.page_shift = CXLTIER_HUGE_PAGE_SHIFT;
 	if (fa_set(&failpage, "task-filter", "N") || fa_set(&failpage, "min-order", "9") ||
 	    fa_arm(&failpage, interval, times, 0)) {
 		fa_reset(&failpage);
@@ -1961,28 +1952,6 @@ static void stat_prob(void)
 
 #define OFF_PAGES 64
 
-static uint64_t block_size(void)
-{
-	char b[64];
-
-	if (read_str("/sys/devices/system/memory/block_size_bytes", b, sizeof(b)) <= 0)
-		return 0;
-	return strtoull(b, NULL, 16);
-}
-
-static uint64_t pfn_of(const void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / pgsz * sizeof(e))) != sizeof(e))
-		e = 0;
-	close(fd);
-	return (e >> 63) ? (e & ((1ULL << 55) - 1)) : 0;
-}
-
 static void block_path(char *path, size_t len, uint64_t block)
 {
 	snprintf(path, len, "/sys/devices/system/memory/memory%" PRIu64 "/state", block);
@@ -2055,7 +2024,7 @@ struct offbuf {
 
 static int offbuf_make(struct offbuf *o, uint64_t seed)
 {
-	uint64_t bs = block_size(), pfn;
+	uint64_t bs = memory_block_size(), pfn;
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
@@ -2355,7 +2324,7 @@ static void offline_cases(bool (*want)(const char *))
 		points = atoi(env);
 	if (!want("offline"))
 		return;
-	if (!node_movable || !block_size()) {
+	if (!node_movable || !memory_block_size()) {
 		result(-1, "offline", "no movable-only CXL node with memory blocks");
 		return;
 	}

@@ -8,7 +8,7 @@
 # TAP output.  usage: bench_mem_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 # py NAME PYTHON-CODE FILE...: the code's exit status decides
 py() {

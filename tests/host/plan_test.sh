@@ -6,7 +6,7 @@
 # node.  TAP output.  usage: plan_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 # expect_json NAME PYTHON-EXPR ARGS...: exit 0, valid JSON (json.tool),
 # EXPR true for it (d); helpers: near(a, b, tol)

@@ -4,7 +4,7 @@
 # TAP output.  usage: tierctl_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 
 # expect_json NAME PYTHON-EXPR ARGS...: exit 0, JSON on stdout, EXPR true for it (d)
 expect_json() {

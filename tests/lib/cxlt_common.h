@@ -4,7 +4,8 @@
  * suite (tests/selftests/cxltier_test.h) and the stress and fuzz programs
  * (tests/stress/common.h): small files, node memory from sysfs and
  * /proc/zoneinfo, the GET_INFO node table, a buffer's BUF_STAT, the kernel
- * log, device-dax devices in sysfs.
+ * log, device-dax devices in sysfs; and cxlt_errno.h (errname()) and
+ * cxlt_pagemap.h (the PFN behind an address, the memory-block size).
  *
  * No kselftest harness here: the stress programs count their own checks.
  * Everything is static inline, so a program that uses a part of it does not
@@ -33,6 +34,9 @@
 
 #include <linux/cxltier.h>
 
+#include "cxlt_errno.h"
+#include "cxlt_pagemap.h"
+
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
@@ -56,18 +60,6 @@ static void __attribute__((constructor)) cxlt_init_page_size(void)
 static inline uint64_t round_up_pg(uint64_t v)
 {
 	return (v + pgsz - 1) & ~(uint64_t)(pgsz - 1);
-}
-
-static inline const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (e == 0)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "unknown errno";
 }
 
 static inline double now_s(void)
@@ -369,21 +361,12 @@ struct kmsg {
 	bool overrun;	/* the ring buffer wrapped past our position */
 };
 
-/* Lines that mean the kernel found a problem. */
+/*
+ * Lines that mean the kernel found a problem: tests/lib/kernel-log-bad, the
+ * list the VM runner uses too, generated into a header by tests/lib/lib.mk.
+ */
 static const char *const kmsg_bad_patterns[] = {
-	"BUG:", "WARNING:", "Oops", "KASAN", "UBSAN", "kernel BUG",
-	"general protection fault", "Call Trace:", "RIP:",
-	/* lockdep and friends */
-	"lockdep", "possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "suspicious RCU usage",
-	"non-static key", "DEBUG_LOCKS_WARN_ON", "lock held when returning",
-	/* kmemleak */
-	"unreferenced object", "suspected memory leak",
-	/* stalls, mm */
-	"soft lockup", "hard LOCKUP", "blocked for more than",
-	"detected stall", "Bad page",
-	"invoked oom-killer", "page allocation failure", "refcount_t:",
-	"list_add corruption", "list_del corruption", "double fault",
+#include "kernel_log_bad.h"
 };
 
 /* The pattern @msg matches, or NULL when it reports nothing bad. */

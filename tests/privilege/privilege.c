@@ -77,6 +77,8 @@
 
 #include <linux/cxltier.h>
 
+#include "../lib/cxlt_errno.h"
+
 #define KSFT_SKIP 4
 
 /* Stand-ins: the guest's /etc is the host's and has no such user/group. */
@@ -90,18 +92,6 @@ static struct stat dev_st0;	/* the device as we found it */
 static bool dev_changed;
 
 /* ------------------------------------------------------------------------ */
-
-static const char *errname(int e)
-{
-	const char *n;
-
-	if (e < 0)
-		e = -e;
-	if (!e)
-		return "success";
-	n = strerrorname_np(e);
-	return n ? n : "?";
-}
 
 static void result(bool ok, const char *name, const char *fmt, ...)
 {

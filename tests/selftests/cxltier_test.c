@@ -64,6 +64,8 @@ TEST_F(kmsg, matcher)
 		"cxltier: module verification failed: signature and/or required key missing - tainting kernel",
 		"cxltier_test: begin mmap.cxl.past_end_sigbus",
 		"Demotion targets for Node 0: null",
+		"rcu: \tRCU lockdep checking is enabled.",
+		"kasan: KernelAddressSanitizer initialized",
 		"cxltier_test[456]: segfault at 0 ip 0000 sp 0000 error 4",
 	};
 	size_t i;
@@ -107,8 +109,12 @@ TEST_F(kmsg, reader)
 
 #include "ioctl_tests.c"
 #include "memory_tests.c"
-#include "migration_tests.c"
+#include "kernel_move_tests.c"
+#include "exhaust_tests.c"
 #include "policy_tests.c"
+#include "huge_tests.c"
+#include "populate_tests.c"
+#include "pinnable_tests.c"
 #include "quota_tests.c"
 #include "migrate_tests.c"
 #include "pool_tests.c"

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the cxltier kselftest suite (cxltier_test.c and the test groups
- * it includes).  Everything is static: the kselftest harness keeps its test
- * list per translation unit, so the suite is one translation unit.
+ * it includes), with fill.h, placement.h, pool.h and quota.h for the groups
+ * that need those.  Every *_tests.c includes the headers it uses and
+ * nothing from another *_tests.c.  Everything is static: the kselftest
+ * harness keeps its test list per translation unit, so the suite is one
+ * translation unit.
  *
  * Expected values come from uapi/linux/cxltier.h and from the kernel's own
  * view of the machine (sysfs, /proc, move_pages(2)), never from the module.
@@ -505,15 +508,15 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 	return buf_create_ex(dev, len, node, 0, NULL);
 }
 
-/* The 2 MiB page size of CXLTIER_IOC_CREATE's page_shift. */
-#define HUGE_SHIFT 21
+/* The huge unit of CXLTIER_IOC_CREATE's page_shift (2 MiB), and its size. */
+#define HUGE_SHIFT CXLTIER_HUGE_PAGE_SHIFT
 #define HUGE_SZ (1ULL << HUGE_SHIFT)
 
 /*
  * The module must list what a test uses in GET_INFO (the header: "what is
  * supported is learnt from CXLTIER_IOC_GET_INFO").  A module without it is
- * skipped, or fails in strict mode: this suite tests the module that
- * implements the issue.
+ * skipped, or fails in strict mode: this suite tests a module that
+ * implements all of the header.
  */
 #define NEED_SUPPORT(topo, mask_field, bit, what) do {			\
 	if (!((topo)->info.mask_field & (bit)))				\
@@ -527,6 +530,33 @@ static int buf_create(int dev, uint64_t len, unsigned int node)
 #define NEED_HUGE(topo) \
 	NEED_SUPPORT(topo, supported_page_sizes, 1ULL << HUGE_SHIFT, \
 		     "2 MiB pages")
+
+/* The name of placement mode @m, as the uapi spells it. */
+static const char *mode_name(uint32_t m)
+{
+	static const char *const names[] = CXLTIER_MODE_NAMES;
+
+	return m < ARRAY_SIZE(names) ? names[m] : "an unknown mode";
+}
+
+/*
+ * The same for one case of a table: true when the module lists it; else
+ * the case is logged and passed over, and fails in strict mode.
+ */
+#define CASE_SUPPORTED(topo, mask_field, bit, what) \
+	__case_supported(_metadata, (topo)->info.mask_field & (bit), what)
+static bool __case_supported(struct __test_metadata *_metadata, bool listed,
+			     const char *what)
+{
+	if (listed)
+		return true;
+	TH_LOG("the module does not list %s in GET_INFO: case passed over",
+	       what);
+	EXPECT_FALSE(strict_topology());
+	return false;
+}
+#define CASE_MODE(topo, m) \
+	CASE_SUPPORTED(topo, supported_modes, 1ULL << (m), mode_name(m))
 
 /* struct bstat and buf_stat() are in ../lib/cxlt_common.h. */
 
@@ -769,18 +799,6 @@ out:
 	return r;
 }
 
-/* Bytes per memory block (/sys/devices/system/memory), or 0. */
-static uint64_t memory_block_size(void)
-{
-	static uint64_t size;
-	char buf[64];
-
-	if (!size && read_text("/sys/devices/system/memory/block_size_bytes",
-			       buf, sizeof(buf)) > 0)
-		size = strtoull(buf, NULL, 16);
-	return size;
-}
-
 /*
  * Node of the memory block holding @pfn per sysfs, or -1.  Memory blocks
  * never change node, so the answer is cached per block.
@@ -816,23 +834,6 @@ static int pfn_node(uint64_t pfn)
 		}
 	}
 	return -1;
-}
-
-/* PFN of the page mapped at @p per /proc/self/pagemap, 0 if none. */
-static uint64_t pfn_of(void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)p / pgsz * sizeof(e))) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e & (1ULL << 63)))
-		return 0;
-	return e & ((1ULL << 55) - 1);
 }
 
 /*
@@ -1037,6 +1038,290 @@ static void __ctx_teardown(struct __test_metadata *_metadata, struct ctx *c)
 		_metadata->skip = 0;
 		_metadata->passed = 0;
 	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fixtures with one variant per kind of node                               */
+
+/* A node kind as a fixture variant. */
+#define NODE_VARIANTS(fixture)						\
+	FIXTURE_VARIANT(fixture) {					\
+		const char *name;					\
+		enum node_kind kind;					\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, dram) {				\
+		.name = "dram", .kind = NK_DRAM };			\
+	FIXTURE_VARIANT_ADD(fixture, cxl) {				\
+		.name = "cxl", .kind = NK_CXL }
+
+/* Skips (fails in strict mode) a test whose setup found no node. */
+#define NEED_NODE_KIND(self, kind) do {					\
+	if (!(self)->n)							\
+		SKIP_TOPO(return, "no %s with enough free memory",	\
+			  node_kind_name[kind]);			\
+} while (0)
+
+#define NEED_NODE(self, variant) NEED_NODE_KIND(self, (variant)->kind)
+
+/* ------------------------------------------------------------------------ */
+/* Children, other processes, pins                                          */
+
+/*
+ * Runs @fn(@arg) in a child, so that a kernel oops it causes (which kills
+ * the calling task) still leaves this test to report it and to scan the
+ * kernel log.  Returns @fn's result (-errno or >= 0), or -1000 - signal when
+ * the child was killed.
+ */
+static int in_child(int (*fn)(void *), void *arg)
+{
+	int pfd[2], r = -EIO, st;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		close(pfd[0]);
+		r = fn(arg);
+		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
+		r = -EIO;
+	close(pfd[0]);
+	st = wait_child(pid);
+	if (st >= 1000)
+		return -st;
+	return r;
+}
+
+#define EXPECT_CHILD_ERRNO(err, r, what) do {				\
+	if ((r) <= -1000)						\
+		TH_LOG("%s: the process was killed by signal %d (kernel " \
+		       "oops?)", what, -(r) - 1000);			\
+	EXPECT_ERRNO(err, r, " (%s)", what);				\
+} while (0)
+
+/* "At once": generous for TCG, far below the harness timeout. */
+#define GUP_PROMPT_S 5.0
+
+/* process_vm_readv() from our own mapping: -EFAULT, touched or not. */
+static ssize_t vm_readv(void *remote, void *local, size_t len)
+{
+	struct iovec l = { .iov_base = local, .iov_len = len };
+	struct iovec r = { .iov_base = remote, .iov_len = len };
+	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t vm_writev(void *remote, void *local, size_t len)
+{
+	struct iovec l = { .iov_base = local, .iov_len = len };
+	struct iovec r = { .iov_base = remote, .iov_len = len };
+	ssize_t n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
+
+	return n < 0 ? -errno : n;
+}
+
+/* socket(AF_XDP); -errno when the kernel has no AF_XDP. */
+static int xdp_socket(void)
+{
+	int s = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+	return s < 0 ? -errno : s;
+}
+
+/* XDP_UMEM_REG of @len bytes at @p on socket @s (a FOLL_LONGTERM pin). */
+static int xdp_umem_reg(int s, void *p, size_t len)
+{
+	struct xdp_umem_reg mr = {
+		.addr = (uintptr_t)p,
+		.len = len,
+		.chunk_size = 2048,
+	};
+
+	return setsockopt(s, SOL_XDP, XDP_UMEM_REG, &mr, sizeof(mr)) ? -errno
+								      : 0;
+}
+
+/*
+ * What the GUP and long-term pin fixtures pin: a buffer of @np pages on a
+ * node of @kind with 64 MiB free (none: *@n is NULL and nothing else is
+ * made), its first half written (fill_pages() with @seed); and, as the
+ * control, an anonymous mapping of @np pages, all written.  The fixture
+ * starts with fd -1 and MAP_FAILED mappings; pin_targets_teardown() undoes
+ * what was made.
+ */
+#define pin_targets_setup(kind, np, seed)				\
+	__pin_targets_setup(_metadata, &self->c, kind, np, seed, &self->n, \
+			    &self->fd, &self->p, &self->anon)
+static void __pin_targets_setup(struct __test_metadata *_metadata,
+				struct ctx *c, enum node_kind kind, size_t np,
+				uint64_t seed,
+				const struct cxltier_node_info **n, int *fd,
+				char **p, char **anon)
+{
+	*fd = -1;
+	*p = MAP_FAILED;
+	*anon = MAP_FAILED;
+	*n = topo_pick(&c->topo, kind, 64 * MiB);
+	if (!*n)
+		return;
+	*fd = buf_create(c->dev, np * pgsz, (*n)->node);
+	ASSERT_OK(*fd);
+	*p = map_buf(*fd, np * pgsz, 0);
+	ASSERT_NE(MAP_FAILED, *p);
+	fill_pages(*p, 0, np / 2, seed);
+	*anon = mmap(NULL, np * pgsz, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, *anon);
+	fill_pages(*anon, 0, np, seed);
+}
+
+static void pin_targets_teardown(size_t np, int fd, char *p, char *anon)
+{
+	if (p != MAP_FAILED)
+		munmap(p, np * pgsz);
+	if (anon != MAP_FAILED)
+		munmap(anon, np * pgsz);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Free memory coming back                                                  */
+
+/*
+ * Free memory is noisy.  Pages on the per-CPU free lists are free but not
+ * in MemFree (nor, likely, in GET_INFO free_bytes), and those lists hold up
+ * to 2195 pages (8.6 MiB) per CPU for a 1 GiB movable node of the default
+ * topology: so free memory here is MemFree (or free_bytes) plus the lists'
+ * counts from /proc/zoneinfo, read by a process pinned to one CPU.  The rest
+ * (vmstat drift, other users) stays within these tolerances, doubled on a
+ * node with CPUs, which sees other users.
+ */
+#define LEAK_SLACK (4 * MiB)		/* memory back after free */
+
+/*
+ * Free memory is noisy.  Pages on the per-CPU free lists are free but not
+ * in MemFree (nor, likely, in GET_INFO free_bytes), and those lists hold up
+ * to 2195 pages (8.6 MiB) per CPU for a 1 GiB movable node of the default
+ * topology: so free memory here is MemFree (or free_bytes) plus the lists'
+ * counts from /proc/zoneinfo, read by a process pinned to one CPU.  The rest
+ * (vmstat drift, other users) stays within these tolerances, doubled on a
+ * node with CPUs, which sees other users.
+ */
+#define LEAK_SLACK (4 * MiB)		/* memory back after free */
+#define DROP_SLACK (4 * MiB)		/* memory taken by a buffer */
+
+/*
+ * Waits (a few seconds at most) until the node's free memory is back to
+ * within @slack of @base by both measures.  true when it is.
+ */
+#define wait_free_back(dev, node, base, slack) \
+	__wait_free_back(_metadata, dev, node, base, slack)
+static bool __wait_free_back(struct __test_metadata *_metadata, int dev,
+			     unsigned int node, const struct node_free *base,
+			     unsigned long long slack)
+{
+	struct node_free f = { 0, 0, 0 };
+	int i;
+
+	for (i = 0; i < 25; i++) {
+		settle_memory();
+		if (read_node_free(dev, node, &f) < 0)
+			break;
+		if ((f.info < 0 || f.info + (long long)slack >= base->info) &&
+		    f.sys + (long long)slack >= base->sys)
+			return true;
+		usleep(200 * 1000);
+	}
+	TH_LOG("node %u free memory not back: GET_INFO %lld -> %lld (%+lld "
+	       "KiB), MemFree %lld -> %lld (%+lld KiB), per-CPU lists %lld -> "
+	       "%lld KiB (included), slack %llu KiB", node, base->info, f.info,
+	       (f.info - base->info) / 1024, base->sys, f.sys,
+	       (f.sys - base->sys) / 1024, base->pcp / 1024, f.pcp / 1024,
+	       slack / 1024);
+	return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory blocks going offline, nodes running out                           */
+
+/* What write_block_state() writes, from a child, to a memory block. */
+struct block_state {
+	uint64_t block;
+	const char *state;
+	unsigned int timeout_s;
+};
+
+static int write_block_state(void *arg)
+{
+	const struct block_state *bs = arg;
+	char path[128];
+
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/memory/memory%" PRIu64 "/state",
+		 bs->block);
+	alarm(bs->timeout_s);	/* offline_pages() retries until a signal */
+	return write_text(path, bs->state);
+}
+
+/*
+ * Puts the block @bs took offline back online (movable), logging an error
+ * other than -EINVAL (it was online already).
+ */
+#define block_online_again(bs) __block_online_again(_metadata, bs)
+static void __block_online_again(struct __test_metadata *_metadata,
+				 struct block_state *bs)
+{
+	int r;
+
+	bs->state = "online_movable";
+	r = in_child(write_block_state, bs);
+	if (r && r != -EINVAL)
+		TH_LOG("onlining memory%" PRIu64 " again: %s", bs->block,
+		       errname(r));
+}
+
+static sigjmp_buf fill_env;
+static void *volatile fill_addr;
+
+static void fill_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	fill_addr = si->si_addr;
+	siglongjmp(fill_env, 1);
+}
+
+/*
+ * Writes the page index into each of @np pages at @p until a SIGBUS;
+ * returns how many pages were written, the fault address in *@fault.
+ */
+static size_t touch_until_sigbus(char *p, size_t np, void **fault)
+{
+	struct sigaction sa = { .sa_sigaction = fill_handler,
+				.sa_flags = SA_SIGINFO }, old;
+	static volatile size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	*fault = NULL;
+	fill_addr = NULL;
+	if (sigsetjmp(fill_env, 1) == 0) {
+		for (i = 0; i < np; i++)
+			*(volatile uint64_t *)(p + i * pgsz) = i + 1;
+	} else {
+		*fault = fill_addr;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return i;
 }
 
 #endif /* CXLTIER_TEST_H */

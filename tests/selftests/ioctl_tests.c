@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 1: the ioctl ABI.  Included by cxltier_test.c (the
- * suite is one translation unit); not built on its own.
+ * cxltier selftests: the ioctl ABI.
  *
  *  abi.*     what every ioctl shares (GET_INFO and CREATE on /dev/cxltier,
  *            BUF_STAT on a buffer fd): unknown commands, wrong fd, bad
@@ -1606,7 +1605,7 @@ TEST_F(create, page_shift_unsupported)
 		EXPECT_CREATE(EINVAL, req.page_shift = big[s],
 			      " (page_shift %#x)", big[s]);
 	}
-	/* the examples of the brief: 13 and 21 unless listed */
+	/* among them 13 and 21, unless GET_INFO lists them */
 	ASSERT_LT(0U, tried);
 }
 

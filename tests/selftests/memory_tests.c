@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 2: buffers as memory.  Included by cxltier_test.c
- * (the suite is one translation unit); not built on its own.
+ * cxltier selftests: buffers as memory.
  *
  *  mmap.*       mapping rules: MAP_SHARED only, zero fill, contents, the end
  *               of the buffer (SIGBUS), rounding, offsets, several mappings.
@@ -16,25 +15,6 @@
  * Most groups run once on a DRAM node and once on a CXL node.
  */
 #include "cxltier_test.h"
-
-/* A node kind as a fixture variant. */
-#define NODE_VARIANTS(fixture)						\
-	FIXTURE_VARIANT(fixture) {					\
-		const char *name;					\
-		enum node_kind kind;					\
-	};								\
-	FIXTURE_VARIANT_ADD(fixture, dram) {				\
-		.name = "dram", .kind = NK_DRAM };			\
-	FIXTURE_VARIANT_ADD(fixture, cxl) {				\
-		.name = "cxl", .kind = NK_CXL }
-
-/* Skips (fails in strict mode) a test whose setup found no node. */
-#define NEED_NODE_KIND(self, kind) do {					\
-	if (!(self)->n)							\
-		SKIP_TOPO(return, "no %s with enough free memory",	\
-			  node_kind_name[kind]);			\
-} while (0)
-#define NEED_NODE(self, variant) NEED_NODE_KIND(self, (variant)->kind)
 
 /* ======================================================================== */
 /* mmap                                                                     */
@@ -450,57 +430,16 @@ FIXTURE(gup) {
 NODE_VARIANTS(gup);
 
 #define GUP_PAGES 8
-/* "At once": generous for TCG, far below the harness timeout. */
-#define GUP_PROMPT_S 5.0
-
 FIXTURE_SETUP(gup)
 {
 	ctx_setup(&self->c, "gup", variant->name);
-	self->fd = -1;
-	self->p = MAP_FAILED;
-	self->anon = MAP_FAILED;
-	self->n = topo_pick(&self->c.topo, variant->kind, 64 * MiB);
-	if (!self->n)
-		return;
-	self->fd = buf_create(self->c.dev, GUP_PAGES * pgsz, self->n->node);
-	ASSERT_OK(self->fd);
-	self->p = map_buf(self->fd, GUP_PAGES * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, self->p);
-	fill_pages(self->p, 0, GUP_PAGES / 2, 6);
-	self->anon = mmap(NULL, GUP_PAGES * pgsz, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->anon);
-	fill_pages(self->anon, 0, GUP_PAGES, 6);
+	pin_targets_setup(variant->kind, GUP_PAGES, 6);
 }
 
 FIXTURE_TEARDOWN(gup)
 {
-	if (self->p != MAP_FAILED)
-		munmap(self->p, GUP_PAGES * pgsz);
-	if (self->anon != MAP_FAILED)
-		munmap(self->anon, GUP_PAGES * pgsz);
-	if (self->fd >= 0)
-		close(self->fd);
+	pin_targets_teardown(GUP_PAGES, self->fd, self->p, self->anon);
 	ctx_teardown(&self->c);
-}
-
-/* process_vm_readv() from our own mapping: -EFAULT, touched or not. */
-static ssize_t vm_readv(void *remote, void *local, size_t len)
-{
-	struct iovec l = { .iov_base = local, .iov_len = len };
-	struct iovec r = { .iov_base = remote, .iov_len = len };
-	ssize_t n = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-
-	return n < 0 ? -errno : n;
-}
-
-static ssize_t vm_writev(void *remote, void *local, size_t len)
-{
-	struct iovec l = { .iov_base = local, .iov_len = len };
-	struct iovec r = { .iov_base = remote, .iov_len = len };
-	ssize_t n = process_vm_writev(getpid(), &l, 1, &r, 1, 0);
-
-	return n < 0 ? -errno : n;
 }
 
 TEST_F(gup, process_vm_readv)
@@ -540,46 +479,6 @@ TEST_F(gup, process_vm_writev)
 	EXPECT_EQ(-1, check_pages(self->p, 0, GUP_PAGES / 2, 6));
 	free(local);
 }
-
-/*
- * Runs @fn(@arg) in a child, so that a kernel oops it causes (which kills
- * the calling task) still leaves this test to report it and to scan the
- * kernel log.  Returns @fn's result (-errno or >= 0), or -1000 - signal when
- * the child was killed.
- */
-static int in_child(int (*fn)(void *), void *arg)
-{
-	int pfd[2], r = -EIO, st;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		close(pfd[0]);
-		r = fn(arg);
-		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		_exit(0);
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
-		r = -EIO;
-	close(pfd[0]);
-	st = wait_child(pid);
-	if (st >= 1000)
-		return -st;
-	return r;
-}
-
-#define EXPECT_CHILD_ERRNO(err, r, what) do {				\
-	if ((r) <= -1000)						\
-		TH_LOG("%s: the process was killed by signal %d (kernel " \
-		       "oops?)", what, -(r) - 1000);			\
-	EXPECT_ERRNO(err, r, " (%s)", what);				\
-} while (0)
 
 /* vmsplice() of one page at @arg to a pipe. */
 static int do_vmsplice(void *arg)
@@ -817,49 +716,6 @@ NODE_VARIANTS(lifetime);
 
 #define LEAK_LEN (64 * MiB)
 #define LEAK_CYCLES 4
-/*
- * Free memory is noisy.  Pages on the per-CPU free lists are free but not
- * in MemFree (nor, likely, in GET_INFO free_bytes), and those lists hold up
- * to 2195 pages (8.6 MiB) per CPU for a 1 GiB movable node of the default
- * topology: so free memory here is MemFree (or free_bytes) plus the lists'
- * counts from /proc/zoneinfo, read by a process pinned to one CPU.  The rest
- * (vmstat drift, other users) stays within these tolerances, doubled on a
- * node with CPUs, which sees other users.
- */
-#define LEAK_SLACK (4 * MiB)		/* memory back after free */
-#define DROP_SLACK (4 * MiB)		/* memory taken by a buffer */
-
-/*
- * Waits (a few seconds at most) until the node's free memory is back to
- * within @slack of @base by both measures.  true when it is.
- */
-#define wait_free_back(dev, node, base, slack) \
-	__wait_free_back(_metadata, dev, node, base, slack)
-static bool __wait_free_back(struct __test_metadata *_metadata, int dev,
-			     unsigned int node, const struct node_free *base,
-			     unsigned long long slack)
-{
-	struct node_free f = { 0, 0, 0 };
-	int i;
-
-	for (i = 0; i < 25; i++) {
-		settle_memory();
-		if (read_node_free(dev, node, &f) < 0)
-			break;
-		if ((f.info < 0 || f.info + (long long)slack >= base->info) &&
-		    f.sys + (long long)slack >= base->sys)
-			return true;
-		usleep(200 * 1000);
-	}
-	TH_LOG("node %u free memory not back: GET_INFO %lld -> %lld (%+lld "
-	       "KiB), MemFree %lld -> %lld (%+lld KiB), per-CPU lists %lld -> "
-	       "%lld KiB (included), slack %llu KiB", node, base->info, f.info,
-	       (f.info - base->info) / 1024, base->sys, f.sys,
-	       (f.sys - base->sys) / 1024, base->pcp / 1024, f.pcp / 1024,
-	       slack / 1024);
-	return false;
-}
-
 /* ASSERTs that the node's free memory is at least @bytes below @base. */
 #define assert_free_dropped(dev, node, base, bytes, slack) \
 	__assert_free_dropped(_metadata, dev, node, base, bytes, slack)

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 5: CXLTIER_IOC_MIGRATE, an explicit move of a
- * live buffer to a new policy.  Included by cxltier_test.c after
- * policy_tests.c (whose helpers it uses: preq, assert_layout, check_split,
- * check_weighted, check_huge_units, xdp pins); not built on its own.
- * (migration_tests.c is about the kernel moving pages: compaction, offline.)
+ * cxltier selftests: CXLTIER_IOC_MIGRATE, an explicit move of a live buffer
+ * to a new policy, checked with the placement helpers (placement.h).  (The
+ * kernel moving pages, by compaction and memory offline: kernel_move_tests.c.)
  *
  *  mig.*        every mode as the target, with exact per-node counts (by
  *               pagemap and BUF_STAT) and the moved count checked against
@@ -20,46 +18,10 @@
  *               the buffer unchanged.
  */
 #include "cxltier_test.h"
+#include "placement.h"
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-
-/* A migration request: the target policy (mode, nodes, weights, chunk). */
-static int mig_ex(int fd, const struct preq *q, uint32_t flags, uint64_t rate,
-		  struct cxltier_migrate *out)
-{
-	struct cxltier_node_weight nw[CXLTIER_MAX_POLICY_NODES];
-	struct cxltier_migrate m;
-	int r;
-
-	preq_node_weights(q, nw);
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
-	m.flags = flags;
-	m.mode = q->mode;
-	m.nr_nodes = q->n;
-	m.nodes = (uintptr_t)nw;
-	m.chunk_shift = q->chunk_shift;
-	m.rate_bytes = rate;
-	r = xioctl(fd, CXLTIER_IOC_MIGRATE, &m);
-	if (out)
-		*out = m;
-	return r;
-}
-
-/* A one-node BIND policy on @node. */
-static struct preq bind1(unsigned int node, uint64_t len, uint32_t page_shift)
-{
-	struct preq q;
-
-	memset(&q, 0, sizeof(q));
-	q.mode = CXLTIER_MODE_BIND;
-	q.n = 1;
-	q.node[0] = node;
-	q.length = len;
-	q.page_shift = page_shift;
-	return q;
-}
 
 /*
  * @from's buffer (length, page size, flags) under a new policy: @mode over
@@ -201,70 +163,68 @@ static void __run_mig(struct __test_metadata *_metadata, int dev,
 	free(after);
 }
 
-/* BIND on CXL -> BIND on DRAM: every page moves. */
-TEST_F(mig, to_bind)
+/*
+ * A buffer bound to one node migrated to each mode, checked by run_mig().
+ * Nodes are the fixture's: on_cxl for its CXL node, else its DRAM node.
+ */
+static const struct mig_case {
+	const char *name;
+	bool from_cxl;		/* the buffer starts on the CXL node */
+	size_t pages;
+	uint32_t mode;		/* the target policy */
+	unsigned int n;
+	bool to_cxl[2];		/* the target nodes */
+	uint32_t weight[2];
+	unsigned int chunk;	/* log2 of the pages per chunk, 0: chunk_shift 0 */
+} mig_cases[] = {
+	/* BIND on CXL -> BIND on DRAM: every page moves */
+	{ "bind", true, 1000, CXLTIER_MODE_BIND, 1, { false }, { 0 }, 0 },
+	/* BIND on DRAM -> BIND {CXL, DRAM}: round-robin, half the pages move */
+	{ "bind_two", false, 999, CXLTIER_MODE_BIND, 2, { true, false },
+	  { 0, 0 }, 0 },
+	/* BIND on DRAM -> PREFERRED {CXL, DRAM}: all on CXL */
+	{ "preferred", false, 777, CXLTIER_MODE_PREFERRED, 2, { true, false },
+	  { 0, 0 }, 0 },
+	/* BIND on CXL -> INTERLEAVE {DRAM, CXL} by 16-page chunks */
+	{ "interleave", true, 1024, CXLTIER_MODE_INTERLEAVE, 2,
+	  { false, true }, { 0, 0 }, 4 },
+	/* BIND on DRAM -> WEIGHTED {DRAM 1, CXL 3}: 1/4 stays, 3/4 moves */
+	{ "weighted", false, 256 * 4, CXLTIER_MODE_WEIGHTED, 2,
+	  { false, true }, { 1, 3 }, 0 },
+};
+
+TEST_F_TIMEOUT(mig, to_each_mode, 300)
 {
+	const struct cxltier_node_info *node[2];
 	struct preq from, to;
+	size_t i;
+	unsigned int k;
 
 	NEED_MIG(self);
-	from = bind1(self->cxl->node, 1000 * pgsz, 0);
-	to = bind1(self->dram->node, 1000 * pgsz, 0);
-	run_mig(&from, &to);
-}
+	node[0] = self->dram;
+	node[1] = self->cxl;
+	for (i = 0; i < ARRAY_SIZE(mig_cases); i++) {
+		const struct mig_case *mc = &mig_cases[i];
 
-/* BIND on DRAM -> BIND {CXL, DRAM}: round-robin, half the pages move. */
-TEST_F(mig, to_bind_two)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	from = bind1(self->dram->node, 999 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_BIND, self->cxl->node, 0,
-			self->dram->node, 0);
-	run_mig(&from, &to);
-}
-
-/* BIND on DRAM -> PREFERRED {CXL, DRAM}: all on CXL. */
-TEST_F(mig, to_preferred)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	from = bind1(self->dram->node, 777 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_PREFERRED, self->cxl->node, 0,
-			self->dram->node, 0);
-	run_mig(&from, &to);
-}
-
-/* BIND on CXL -> INTERLEAVE {DRAM, CXL} by 64 KiB chunks. */
-TEST_F(mig, to_interleave)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	from = bind1(self->cxl->node, 1024 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_INTERLEAVE, self->dram->node, 0,
-			self->cxl->node, 0);
-	to.chunk_shift = pgshift + 4;
-	run_mig(&from, &to);
-}
-
-/* BIND on DRAM -> WEIGHTED {DRAM 1, CXL 3}: 1/4 stays, 3/4 moves. */
-TEST_F(mig, to_weighted)
-{
-	struct preq from, to;
-
-	NEED_MIG(self);
-	NEED_MODE(&self->c.topo, CXLTIER_MODE_WEIGHTED);
-	from = bind1(self->dram->node, 256 * 4 * pgsz, 0);
-	to = repolicy2(&from, CXLTIER_MODE_WEIGHTED, self->dram->node, 1,
-			self->cxl->node, 3);
-	run_mig(&from, &to);
+		TH_LOG("case %s", mc->name);
+		if (!CASE_MODE(&self->c.topo, mc->mode))
+			continue;
+		from = bind1(node[mc->from_cxl]->node, mc->pages * pgsz, 0);
+		to = from;
+		to.mode = mc->mode;
+		to.n = mc->n;
+		for (k = 0; k < mc->n; k++) {
+			to.node[k] = node[mc->to_cxl[k]]->node;
+			to.weight[k] = mc->weight[k];
+		}
+		to.chunk_shift = mc->chunk ? pgshift + mc->chunk : 0;
+		run_mig(&from, &to);
+	}
 }
 
 /*
- * BIND on CXL node -> SPLIT {DRAM 25%, CXL 75%}: the issue's example; the
- * first quarter moves, exactly.
+ * BIND on CXL node -> SPLIT {DRAM 25%, CXL 75%}: the first quarter moves,
+ * exactly.
  */
 TEST_F(mig, to_split_25_75)
 {
@@ -317,11 +277,7 @@ TEST_F(mig, round_trip)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x77);
+	fd = preq_map_filled(&a, np, 0x77, &p);
 	ASSERT_OK(mig_ex(fd, &c, 0, 0, &m));
 	EXPECT_EQ(np, m.out_moved_pages);
 	assert_resident(fd, self->cxl->node, np * pgsz);
@@ -643,11 +599,7 @@ TEST_F_TIMEOUT(mig, rate_limit, 120)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x4a);
+	fd = preq_map_filled(&a, np, 0x4a, &p);
 	ASSERT_OK(mig_ex(fd, &c, 0, rate, &m));
 	ASSERT_OK(mig_ex(fd, &a, 0, 0, &u));
 	EXPECT_EQ(np, m.out_moved_pages);
@@ -683,11 +635,7 @@ TEST_F_TIMEOUT(mig, interrupted, 120)
 	ASSERT_NE(NULL, got);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x1e);
+	fd = preq_map_filled(&a, np, 0x1e, &p);
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	mig_alarms = 0;
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
@@ -742,11 +690,7 @@ TEST_F_TIMEOUT(mig, killed, 120)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x6b);
+	fd = preq_map_filled(&a, np, 0x6b, &p);
 	args[0] = &c;
 	args[1] = &fd;
 	pid = fork();
@@ -786,11 +730,7 @@ TEST_F_TIMEOUT(mig, async_poll, 120)
 	NEED_MIG(self);
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xa5);
+	fd = preq_map_filled(&a, np, 0xa5, &p);
 
 	pfd.fd = fd;
 	pfd.events = POLLIN | POLLPRI;
@@ -845,11 +785,7 @@ TEST_F_TIMEOUT(mig, async_close, 120)
 	ASSERT_OK(read_node_free(self->c.dev, self->cxl->node, &f2));
 	a = bind1(self->dram->node, np * pgsz, 0);
 	c = bind1(self->cxl->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0xc1);
+	fd = preq_map_filled(&a, np, 0xc1, &p);
 	/* 32 MiB at 4 MiB/s: 8 s unless it stops */
 	ASSERT_OK(mig_ex(fd, &c, CXLTIER_MIGRATE_ASYNC, 4 * MiB, NULL));
 	usleep(300 * 1000);
@@ -918,11 +854,7 @@ TEST_F_TIMEOUT(mig, offline_race, 300)
 		SKIP(return, "no /sys/devices/system/memory");
 	a = bind1(self->cxl->node, np * pgsz, 0);
 	c = bind1(self->cxl2->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x0f);
+	fd = preq_map_filled(&a, np, 0x0f, &p);
 	bs.block = pfn_of(p + np / 2 * pgsz) * pgsz / memory_block_size();
 	ASSERT_NE(0U, bs.block);
 
@@ -941,11 +873,7 @@ TEST_F_TIMEOUT(mig, offline_race, 300)
 	EXPECT_EQ(0ULL, m.out_failed_pages);
 	assert_resident(fd, c.node[0], np * pgsz);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x0f));
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, np * pgsz);
 	close(fd);
 }
@@ -1065,11 +993,7 @@ TEST_F_TIMEOUT(mig_pin, pinned_skipped, 120)
 	a = bind1(self->dram->node, np * pgsz, 0);
 	a.flags = CXLTIER_CREATE_PINNABLE;
 	c = bind1(self->dram2->node, np * pgsz, 0);
-	fd = preq_create(self->c.dev, &a, NULL);
-	ASSERT_OK(fd);
-	p = map_buf(fd, np * pgsz, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	fill_pages(p, 0, np, 0x91);
+	fd = preq_map_filled(&a, np, 0x91, &p);
 	r = xdp_umem_reg(s, p, pinned * pgsz);
 	if (r)
 		TH_LOG("XDP_UMEM_REG: %s", errname(r));

@@ -12,12 +12,11 @@ set -u
 T=${TIERCTL:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin/tierctl}
 W=$(mktemp -d)
 SYS=/sys/class/misc/cxltier
-n=0 failed=0 monpid= holdpid= lf_saved= block= dax=
+. "$(dirname "$0")/../lib/tap.sh"
+monpid= holdpid= lf_saved= block= dax=
 declare -A quota_saved=()
 
-ok()  { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ $# -gt 1 ] && echo "# $2"; }
-t()   { if "$@"; then ok "${DESC}"; else nok "${DESC}"; fi; }
+t()   { check "$DESC" "$@"; }
 
 cleanup() {
 	local q
@@ -29,6 +28,7 @@ cleanup() {
 		echo online_movable > "$block/state" 2>/dev/null
 	[ -n "$dax" ] && "$T" pool remove "$dax" > /dev/null 2>&1
 	rm -rf "$W"
+	tap_cleanup
 }
 trap cleanup EXIT
 
@@ -228,5 +228,4 @@ check_event "pool-added: ${daxnode:-?}, capacity" \
 check_event "pool-removed" "{'event': 'pool-removed', 'node': ${daxnode:--1}, 'pool_name': '${daxname:-}'}"
 
 echo "1..$n"
-echo "monitor_tierctl: $((n - failed)) passed, $failed failed"
-[ $failed = 0 ]
+tap_done monitor_tierctl

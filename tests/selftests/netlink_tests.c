@@ -8,10 +8,12 @@
  * socket subscribed to the "events" group, its attributes checked against
  * what the scenario did.
  *
- * Included by cxltier_test.c after quota_tests.c (qread, qset), pool_tests.c
- * (devdax helpers) and memory_tests.c (in_child).  Every sysfs value a test
- * changes is put back in its teardown.
+ * Every sysfs value a test changes is put back in its teardown.
  */
+#include "cxltier_test.h"
+#include "pool.h"
+#include "quota.h"
+
 #include <grp.h>
 #include <poll.h>
 #include <sys/prctl.h>

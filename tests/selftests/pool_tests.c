@@ -11,33 +11,9 @@
  * again, so the rest of the suite finds node 4 as it was.
  */
 #include "cxltier_test.h"
+#include "pool.h"
 
 #include <sys/prctl.h>
-
-static int pool_add(int dev, const char *name, uint64_t start, uint64_t len,
-		    unsigned int node, uint32_t *id)
-{
-	struct cxltier_pool_add a = {
-		.size = sizeof(a),
-		.start = start,
-		.length = len,
-		.node = node,
-	};
-	int r;
-
-	strncpy(a.name, name, sizeof(a.name) - 1);
-	r = xioctl(dev, CXLTIER_IOC_POOL_ADD, &a);
-	if (!r && id)
-		*id = a.out_id;
-	return r;
-}
-
-static int pool_remove(int dev, uint32_t id)
-{
-	struct cxltier_pool_remove rm = { .size = sizeof(rm), .id = id };
-
-	return xioctl(dev, CXLTIER_IOC_POOL_REMOVE, &rm);
-}
 
 #define MAX_POOLS 8
 /* The pools; returns their number or -errno. */
@@ -67,17 +43,6 @@ static struct cxltier_pool_info pool_get(int dev, uint32_t id)
 		if (pi[i].id == id)
 			return pi[i];
 	return none;
-}
-
-/* Remove, retrying while pins are released asynchronously: 0 or -errno. */
-static int pool_remove_wait(int dev, uint32_t id, double seconds)
-{
-	double end = now_s() + seconds;
-	int r;
-
-	while ((r = pool_remove(dev, id)) == -EBUSY && now_s() < end)
-		usleep(20000);
-	return r;
 }
 
 FIXTURE(pool) {

@@ -1,47 +1,50 @@
 #!/bin/bash
 # tierctl pool add / list / remove and an allocation from the pool, on the
 # VM's devdax device (tests/vm/run -- tests/selftests/pool_tierctl.sh).
-# Leaves the device bound to device_dax as it found it.  Exit 0 or 1.
+# Leaves the device bound to device_dax as it found it.  TAP output, ends
+# with "pool_tierctl: N passed, N failed"; exit 0 or 1.
 set -u
 T=${TIERCTL:-$(dirname "$0")/../../build/bin/tierctl}
-fail=0
-die() { echo "FAIL: $*"; fail=1; }
+. "$(dirname "$0")/../lib/tap.sh"
 
 dax=
 for d in /sys/bus/dax/devices/*; do
 	[ "$(basename "$(readlink "$d/driver" 2>/dev/null)")" = device_dax ] &&
 		{ dax=$(basename "$d"); break; }
 done
-[ -n "$dax" ] || { echo "FAIL: no dax device bound to device_dax"; exit 1; }
+[ -n "$dax" ] || { nok "a dax device bound to device_dax"; tap_done pool_tierctl; exit 1; }
 node=$(cat /sys/bus/dax/devices/$dax/target_node)
 size=$(cat /sys/bus/dax/devices/$dax/size)
-echo "dax device $dax: node $node, $size bytes"
+echo "# dax device $dax: node $node, $size bytes"
 
-"$T" pool add "$dax" || die "pool add"
-[ -e /sys/bus/dax/drivers/device_dax/$dax ] && die "$dax still bound after add"
-"$T" pool add "$dax" 2>&1 | tee /tmp/err; grep -q "tierctl pool:" /tmp/err || die "double add: no error"
-"$T" pool list || die "pool list"
-"$T" pool list --json | tee /tmp/pools.json
-python3 - "$dax" "$node" "$size" <<'PY' || die "pool list --json"
+check "pool add $dax" "$T" pool add "$dax"
+check "$dax unbound from device_dax after add" test ! -e /sys/bus/dax/drivers/device_dax/$dax
+"$T" pool add "$dax" > "$out" 2> "$err"
+check "a second add of $dax fails with an error" grep -q "tierctl pool:" "$err"
+: > "$out"; : > "$err"
+check "pool list" "$T" pool list
+"$T" pool list --json > "$tmp/pools.json"
+check "pool list --json: the one pool, all of it free" python3 - "$tmp/pools.json" "$dax" "$node" "$size" <<'PY'
 import json, sys
-p = json.load(open("/tmp/pools.json"))["pools"]
+p = json.load(open(sys.argv[1]))["pools"]
 assert len(p) == 1, p
 p = p[0]
-assert p["name"] == sys.argv[1] and p["node"] == int(sys.argv[2]), p
-assert p["size_bytes"] == int(sys.argv[3]) == p["free_bytes"], p
+assert p["name"] == sys.argv[2] and p["node"] == int(sys.argv[3]), p
+assert p["size_bytes"] == int(sys.argv[4]) == p["free_bytes"], p
 PY
-"$T" alloc --policy "bind:$node" --size 64M --json > /tmp/alloc.json || die "alloc from the pool"
-python3 - "$node" <<'PY' || die "alloc placement"
+"$T" alloc --policy "bind:$node" --size 64M --json > "$tmp/alloc.json"
+check "alloc from the pool" test $? = 0
+check "the allocation is on the pool's node" python3 - "$tmp/alloc.json" "$node" <<'PY'
 import json, sys
-a = json.load(open("/tmp/alloc.json"))
+a = json.load(open(sys.argv[1]))
 assert a["verified"], a
-assert a["resident"] == [{"node": int(sys.argv[1]), "tier": None, "bytes": 64 << 20}], a
+assert a["resident"] == [{"node": int(sys.argv[2]), "tier": None, "bytes": 64 << 20}], a
 assert a["off_policy_bytes"] == 0 and a["spilled_bytes"] == 0, a
 PY
-"$T" pool remove nosuch 2>&1 | grep -q "no such pool" || die "remove nosuch"
-"$T" pool remove "$dax" || die "pool remove"
-[ -e /sys/bus/dax/drivers/device_dax/$dax ] || die "$dax not bound again after remove"
-"$T" pool list --json | python3 -c 'import json, sys; assert json.load(sys.stdin)["pools"] == []' ||
-	die "pool list not empty after remove"
-echo "pool_tierctl: $([ $fail = 0 ] && echo PASS || echo FAIL)"
-exit $fail
+"$T" pool remove nosuch > "$out" 2> "$err"
+check "pool remove nosuch: no such pool" grep -q "no such pool" "$out" "$err"
+: > "$out"; : > "$err"
+check "pool remove $dax" "$T" pool remove "$dax"
+check "$dax bound to device_dax again after remove" test -e /sys/bus/dax/drivers/device_dax/$dax
+check "pool list empty after remove" sh -c "'$T' pool list --json | python3 -c 'import json, sys; assert json.load(sys.stdin)[\"pools\"] == []'"
+tap_done pool_tierctl

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 5: per-node quotas, reservations and memory
- * cgroup charging (issue "Per-buffer placement policy", quotas and
- * accounting).  Included by cxltier_test.c after policy_tests.c, whose
- * helpers it uses; not built on its own.
+ * cxltier selftests: per-node quotas, reservations and memory cgroup
+ * charging.
  *
  *  quota.*   /sys/class/misc/cxltier/nodes/nodeN/: the files, their modes,
  *            values and refusals (EINVAL, non-root); CXLTIER_CREATE_RESERVE
@@ -23,6 +21,8 @@
  * module's arithmetic.  Every test puts every quota back to "max".
  */
 #include "cxltier_test.h"
+#include "placement.h"
+#include "quota.h"
 
 #include <grp.h>
 #include <sys/mount.h>
@@ -30,78 +30,6 @@
 
 /* ======================================================================== */
 /* Helpers                                                                  */
-
-#define QUOTA_MAX UINT64_MAX
-
-static void qpath(char *path, size_t len, unsigned int node, const char *file)
-{
-	snprintf(path, len, "%s/node%u/%s", CXLTIER_SYSFS_NODES_DIR, node, file);
-}
-
-/* A nodeN file as a number ("max" is QUOTA_MAX); 0 or -errno. */
-static int qread(unsigned int node, const char *file, uint64_t *v)
-{
-	char path[256], buf[64], *end;
-	int r;
-
-	qpath(path, sizeof(path), node, file);
-	r = read_text(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	if (!strcmp(buf, CXLTIER_SYSFS_UNLIMITED "\n")) {
-		*v = QUOTA_MAX;
-		return 0;
-	}
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (errno || end == buf || strcmp(end, "\n"))
-		return -EINVAL;
-	return 0;
-}
-
-static uint64_t qget(unsigned int node, const char *file)
-{
-	uint64_t v;
-
-	return qread(node, file, &v) ? ~1ULL : v;
-}
-
-/* Writes @text to nodeN/quota_bytes in one write(); 0 or -errno. */
-static int qset_text(unsigned int node, const char *text)
-{
-	char path[256];
-
-	qpath(path, sizeof(path), node, "quota_bytes");
-	return write_text(path, text);
-}
-
-static int qset(unsigned int node, uint64_t bytes)
-{
-	char t[32];
-
-	if (bytes == QUOTA_MAX)
-		return qset_text(node, CXLTIER_SYSFS_UNLIMITED);
-	snprintf(t, sizeof(t), "%" PRIu64, bytes);
-	return qset_text(node, t);
-}
-
-/* Every nodeN directory back to "max"; the number of failures. */
-static int qreset_all(void)
-{
-	DIR *d = opendir(CXLTIER_SYSFS_NODES_DIR);
-	struct dirent *e;
-	unsigned int n;
-	int bad = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		if (sscanf(e->d_name, "node%u", &n) == 1 &&
-		    qset(n, QUOTA_MAX))
-			bad++;
-	closedir(d);
-	return bad;
-}
 
 /* Whether the buffer's whole mapping @p (@np pages) can be written. */
 static size_t touch_all(char *p, size_t np)
@@ -761,11 +689,7 @@ TEST_F_TIMEOUT(quota, offline_moves_charge, 300)
 	}
 	free(got);
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, np * pgsz);
 	close(fd);
 	for (k = 0; k < t->nr; k++)
@@ -1093,11 +1017,7 @@ TEST_F_TIMEOUT(memcg, offline_keeps_charge, 300)
 	       cur0 / 1024, cur1 / 1024, cur2 / 1024);
 	EXPECT_LE(cur1 - (long long)MiB, cur2);
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
+	block_online_again(&bs);
 	munmap(p, np * pgsz);
 	close(fd);
 	cur3 = cg_read(self->a, "memory.current");

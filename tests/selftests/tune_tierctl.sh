@@ -10,28 +10,27 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 T=${TIERCTL:-$top/build/bin/tierctl}
 D=/sys/class/misc/cxltier
-tmp=$(mktemp -d)
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+. "$here/../lib/tap.sh"
 # expect DESC EXPECTED_OUTPUT CMD...: stdout (trimmed) equals, exit 0
 expect() {
 	local desc=$1 want=$2 got rc
 	shift 2
-	got=$("$@" 2>"$tmp/err"); rc=$?
+	got=$("$@" 2>"$err"); rc=$?
 	if [ $rc = 0 ] && [ "$got" = "$want" ]; then ok "$desc"
-	else nok "$desc: exit $rc, got \"$got\", want \"$want\" ($(cat "$tmp/err"))"; fi
+	else nok "$desc" "exit $rc, got \"$got\", want \"$want\""; fi
+	: > "$err"
 }
 # refuse DESC STDERR_SUBSTRING CMD...: exit 1 and stderr contains it
 refuse() {
 	local desc=$1 want=$2 rc
 	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-	if [ $rc = 1 ] && grep -qF -- "$want" "$tmp/err"; then ok "$desc"
-	else nok "$desc: exit $rc, stderr \"$(cat "$tmp/err")\", want \"$want\""; fi
+	"$@" >"$out" 2>"$err"; rc=$?
+	if [ $rc = 1 ] && grep -qF -- "$want" "$err"; then ok "$desc"
+	else nok "$desc" "exit $rc, want \"$want\" on stderr"; fi
+	: > "$out"; : > "$err"
 }
 
-[ -d $D ] || { echo "not ok - $D missing: module not loaded"; echo "tune_tierctl: 0 passed, 1 failed"; exit 1; }
+[ -d $D ] || { nok "$D missing: module not loaded"; tap_done tune_tierctl; exit 1; }
 saved_pol=$(cat $D/default_policy) saved_ps=$(cat $D/default_page_size)
 saved_pct=$(cat $D/low_free_percent) saved_q2=$(cat $D/nodes/node2/quota_bytes)
 restore() {
@@ -39,7 +38,7 @@ restore() {
 	echo "$saved_ps" > $D/default_page_size
 	echo "$saved_pct" > $D/low_free_percent
 	echo "$saved_q2" > $D/nodes/node2/quota_bytes
-	rm -rf "$tmp"
+	tap_cleanup
 }
 trap restore EXIT
 
@@ -116,5 +115,4 @@ if head -1 "$tmp/all.txt" | grep -q "^KEY  *VALUE  *ACCESS$" &&
 then ok "get prints a table of every key"
 else nok "get table: $(cat "$tmp/all.txt")"; fi
 
-echo "tune_tierctl: $pass passed, $fail failed"
-[ $fail = 0 ]
+tap_done tune_tierctl

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 4: unloading the module.  Included last by
- * cxltier_test.c, so that nothing runs after it if reloading fails.
+ * cxltier selftests: unloading the module.  cxltier_test.c includes it
+ * last, so that nothing runs after it if reloading fails.
  *
  * Runs only when asked: CXLTIER_TEST_UNLOAD=1 and CXLTIER_KO=/path/to/
  * cxltier.ko (the module the system loaded; it is loaded again from there,

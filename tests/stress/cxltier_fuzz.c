@@ -81,7 +81,6 @@
 #define MAX_RESIDENT_BYTES (64 * MiB)	/* touched in all live buffers */
 #define MAX_POPULATE (16 * MiB)	/* largest length created with POPULATE */
 #define MAX_FAIL_PRINTS 40
-#define HUGE_SHIFT 21		/* the 2 MiB page size of the header */
 
 /*
  * The largest GET_INFO node_entry_size the header allows: it documents
@@ -987,7 +986,7 @@ static void build_create(struct call *c, struct cxltier_create *cr,
 		break;
 	case 1:
 	case 2:
-		cr->page_shift = HUGE_SHIFT;
+		cr->page_shift = CXLTIER_HUGE_PAGE_SHIFT;
 		break;
 	case 3: {
 		static const uint32_t odd[] = { 1, 11, 13, 16, 20, 22, 30, 31,

@@ -450,23 +450,6 @@ static void explain_value(uint64_t id, uint64_t page, size_t w, uint64_t v,
 	snprintf(buf, len, "no generation of this page: foreign data");
 }
 
-/* PFN of the page mapped at @p per /proc/self/pagemap, 0 if none. */
-static uint64_t pfn_of(const void *p)
-{
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	uint64_t e = 0;
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, sizeof(e),
-		  (off_t)((uintptr_t)p / pgsz * sizeof(e))) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e & (1ULL << 63)))
-		return 0;
-	return e & ((1ULL << 55) - 1);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Faults in worker threads                                                 */
 
@@ -1226,6 +1209,26 @@ static bool slot_pinnable(unsigned int i)
 	return topo.nodes[i].total_bytes > topo.nodes[i].movable_bytes;
 }
 
+/* @flag when the module supports it, once in @n; else 0. */
+static uint32_t maybe_flag(struct worker *w, const struct cxltier_info *in,
+			   uint32_t flag, unsigned int n)
+{
+	return (in->supported_create_flags & flag) && one_in(&w->r, n) ?
+	       flag : 0;
+}
+
+/* 2 MiB pages with HUGE_FALLBACK when both are supported, once in @n. */
+static void maybe_huge(struct worker *w, const struct cxltier_info *in,
+		       struct sbuf *b, unsigned int n)
+{
+	if ((in->supported_page_sizes >> CXLTIER_HUGE_PAGE_SHIFT & 1) &&
+	    one_in(&w->r, n) &&
+	    (in->supported_create_flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
+		b->page_shift = CXLTIER_HUGE_PAGE_SHIFT;
+		b->flags |= CXLTIER_CREATE_HUGE_FALLBACK;
+	}
+}
+
 /*
  * A policy for a new buffer, from what GET_INFO says is supported (all of
  * it unless --basic): mostly one node in bind mode with 4 KiB pages, as the
@@ -1262,22 +1265,14 @@ static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 		b->slot[0] = pool.slot;
 		if (cfg.basic)
 			goto done;
-		if ((in->supported_page_sizes >> 21 & 1) && one_in(&w->r, 3) &&
-		    (in->supported_create_flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
-			b->page_shift = 21;
-			b->flags |= CXLTIER_CREATE_HUGE_FALLBACK;
-		}
-		if ((in->supported_create_flags & CXLTIER_CREATE_POPULATE) &&
-		    one_in(&w->r, 4) && *len <= 8 * MiB)
+		maybe_huge(w, in, b, 3);
+		if (maybe_flag(w, in, CXLTIER_CREATE_POPULATE, 4) &&
+		    *len <= 8 * MiB)
 			b->flags |= CXLTIER_CREATE_POPULATE;
 #ifdef CXLTIER_CREATE_RESERVE
-		if ((in->supported_create_flags & CXLTIER_CREATE_RESERVE) &&
-		    one_in(&w->r, 4))
-			b->flags |= CXLTIER_CREATE_RESERVE;
+		b->flags |= maybe_flag(w, in, CXLTIER_CREATE_RESERVE, 4);
 #endif
-		if ((in->supported_create_flags & CXLTIER_CREATE_PINNABLE) &&
-		    one_in(&w->r, 4))
-			b->flags |= CXLTIER_CREATE_PINNABLE;
+		b->flags |= maybe_flag(w, in, CXLTIER_CREATE_PINNABLE, 4);
 		goto done;
 	}
 	if (cfg.basic)
@@ -1303,22 +1298,14 @@ static void pick_policy(struct worker *w, struct sbuf *b, uint64_t *len)
 				b->slot[b->nr_pol++] = c;
 		}
 	}
-	if ((in->supported_page_sizes >> 21 & 1) && one_in(&w->r, 6) &&
-	    (in->supported_create_flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
-		b->page_shift = 21;
-		b->flags |= CXLTIER_CREATE_HUGE_FALLBACK;
-	}
-	if ((in->supported_create_flags & CXLTIER_CREATE_FALLBACK) &&
-	    one_in(&w->r, 4))
-		b->flags |= CXLTIER_CREATE_FALLBACK;
-	if ((in->supported_create_flags & CXLTIER_CREATE_POPULATE) &&
-	    one_in(&w->r, 5) && *len <= 8 * MiB)
+	maybe_huge(w, in, b, 6);
+	b->flags |= maybe_flag(w, in, CXLTIER_CREATE_FALLBACK, 4);
+	if (maybe_flag(w, in, CXLTIER_CREATE_POPULATE, 5) &&
+	    *len <= 8 * MiB)
 		b->flags |= CXLTIER_CREATE_POPULATE;
 #ifdef CXLTIER_CREATE_RESERVE
 	/* reserved against the (unlimited) quotas: the accounting under load */
-	if ((in->supported_create_flags & CXLTIER_CREATE_RESERVE) &&
-	    one_in(&w->r, 4))
-		b->flags |= CXLTIER_CREATE_RESERVE;
+	b->flags |= maybe_flag(w, in, CXLTIER_CREATE_RESERVE, 4);
 #endif
 	pin = (in->supported_create_flags & CXLTIER_CREATE_PINNABLE) &&
 	      one_in(&w->r, 6);

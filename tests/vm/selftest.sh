@@ -20,7 +20,8 @@
 #   lockdep      a module that switches lockdep off, with no report in the
 #                log, fails the run (120)
 #
-# Prints one line per check and "N passed, N failed"; exits 1 if any failed.
+# TAP output (tests/lib/tap.sh) ending with "vm-selftest: N passed, N
+# failed"; exits 1 if any failed.
 # Extra arguments go to every tests/vm/run call (e.g. --kernel PATH).
 # CXLTIER_VM_SELFTEST_ONLY="kmemleak lockdep" runs only the checks named.
 
@@ -31,34 +32,20 @@ REPO=$(cd "$VM_DIR/../.." && pwd)
 RUNNER=$VM_DIR/run
 E_LOG=120
 
-passed=0
-failed=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxltier-vm-selftest.XXXXXX")
+. "$REPO/tests/lib/tap.sh"
 mark=$REPO/build/vm/selftest-mark.$$
 cleanup() {
-	rm -rf "$tmp"
+	tap_cleanup
 	rm -f "$mark"
 }
 trap cleanup EXIT
 mkdir -p "$REPO/build/vm"
 
-ok() {
-	echo "ok   - $1"
-	passed=$((passed + 1))
-}
-not_ok() {
-	echo "FAIL - $1"
-	shift
-	for l in "$@"; do echo "       $l"; done
-	echo "       runner output:"
-	sed 's/^/       | /' "$tmp/out"
-	failed=$((failed + 1))
-}
-
-# vm ARGS... -- CMD...: run the runner, output in $tmp/out, status in $rc
+# vm ARGS... -- CMD...: run the runner, its output in $out (which nok
+# shows), status in $rc
 vm() {
 	rc=0
-	"$RUNNER" "${RUN_ARGS[@]}" "$@" > "$tmp/out" 2>&1 || rc=$?
+	"$RUNNER" "${RUN_ARGS[@]}" "$@" > "$out" 2>&1 || rc=$?
 }
 RUN_ARGS=(--no-module "$@")
 
@@ -73,13 +60,13 @@ want() {
 if want clean; then
 vm -- true
 if [ "$rc" = 0 ]; then ok "clean: true exits 0, boot log clean"
-else not_ok "clean: true gave $rc, want 0"; fi
+else nok "clean: true gave $rc, want 0"; fi
 fi
 
 if want false; then
 vm -- false
 if [ "$rc" = 1 ]; then ok "false: exit status 1 propagated"
-else not_ok "false: gave $rc, want 1"; fi
+else nok "false: gave $rc, want 1"; fi
 fi
 
 if want exit-7; then
@@ -95,7 +82,7 @@ grep -qx "cwd=$VM_DIR" "$tmp/out" || why+=("cwd is not $VM_DIR")
 grep -qx "out-marker" "$tmp/out" || why+=("command output missing from stdout")
 [ "$(cat "$mark" 2>/dev/null)" = "token=$token" ] || why+=("$mark not written from the guest")
 if [ "${#why[@]}" = 0 ]; then ok "exit-7: status 7, output, cwd, file written into the repository"
-else not_ok "exit-7" "${why[@]}"; fi
+else nok "exit-7" "${why[@]}"; fi
 fi
 
 if want log-verdict; then
@@ -110,7 +97,7 @@ grep -q 'WARNING: cxltier-vm selftest injected line' "$tmp/klog" 2>/dev/null ||
 grep -q 'Linux version' "$tmp/klog" 2>/dev/null ||
 	why+=("--keep-log file lacks the boot log")
 if [ "${#why[@]}" = 0 ]; then ok "log-verdict: injected WARNING fails the run ($E_LOG), --keep-log has the log"
-else not_ok "log-verdict" "${why[@]}"; fi
+else nok "log-verdict" "${why[@]}"; fi
 fi
 
 debug=0
@@ -127,8 +114,8 @@ if [ "$debug" = 1 ] && { want kmemleak || want lockdep; }; then
 	cp "$VM_DIR/testmod/Kbuild" "$VM_DIR/testmod/cxltier_vmtest.c" "$tm/"
 	if ! kdir=$("$VM_DIR/debug-kernel.sh" --kdir) ||
 		! make -C "$kdir" M="$tm" modules > "$tm/build.log" 2>&1; then
-		failed=$((failed + 2))
-		echo "FAIL - kmemleak, lockdep: cannot build tests/vm/testmod (log: $tm/build.log)"
+		nok "kmemleak: cannot build tests/vm/testmod (log: $tm/build.log)"
+		nok "lockdep: cannot build tests/vm/testmod (log: $tm/build.log)"
 	fi
 	if [ -f "$tm/cxltier_vmtest.ko" ] && want kmemleak; then
 		vm -- insmod "$tm/cxltier_vmtest.ko" leak=1
@@ -137,7 +124,7 @@ if [ "$debug" = 1 ] && { want kmemleak || want lockdep; }; then
 		grep -q 'kmemleak: 1 suspected memory leak' "$tmp/out" || why+=("no kmemleak verdict line")
 		grep -q 'cxltier_vmtest' "$tmp/out" || why+=("the report does not name the module")
 		if [ "${#why[@]}" = 0 ]; then ok "kmemleak: a leaking module fails the run ($E_LOG), the report names it"
-		else not_ok "kmemleak" "${why[@]}"; fi
+		else nok "kmemleak" "${why[@]}"; fi
 	fi
 	if [ -f "$tm/cxltier_vmtest.ko" ] && want lockdep; then
 		vm -- insmod "$tm/cxltier_vmtest.ko" lockdep_off=1
@@ -145,9 +132,10 @@ if [ "$debug" = 1 ] && { want kmemleak || want lockdep; }; then
 		[ "$rc" = "$E_LOG" ] || why+=("status $rc, want $E_LOG")
 		grep -q 'lockdep switched itself off' "$tmp/out" || why+=("no lockdep verdict line")
 		if [ "${#why[@]}" = 0 ]; then ok "lockdep: lockdep off at the end fails the run ($E_LOG)"
-		else not_ok "lockdep" "${why[@]}"; fi
+		else nok "lockdep" "${why[@]}"; fi
 	fi
 fi
 
-echo "$passed passed, $failed failed ($(( $(date +%s) - start ))s)"
-[ "$failed" = 0 ]
+echo "1..$n"
+echo "# $(( $(date +%s) - start )) s"
+tap_done vm-selftest

@@ -25,7 +25,7 @@ cleanup
 mkdir -p "$src/kmod" "$src/uapi/linux"
 cp dkms.conf Kbuild VERSION "$src/"
 cp kmod/Kbuild kmod/*.c kmod/*.h "$src/kmod/"
-cp uapi/linux/cxltier.h "$src/uapi/linux/"
+cp uapi/linux/*.h "$src/uapi/linux/"
 
 dkms add "cxltier/$ver"
 dkms build "cxltier/$ver" -k "$kver"
@@ -38,16 +38,15 @@ echo "dkms installed $ko"
 # Inside the test host: modprobe loaded that file, the device exists, and
 # the module answers.
 tests/vm/run --kernel "/boot/vmlinuz-$kver" --modprobe -- sh -c '
-	p=0 f=0
-	t() { if "$@"; then p=$((p+1)); echo "ok - $*"; else f=$((f+1)); echo "not ok - $*"; fi; }
-	t grep -q "^cxltier " /proc/modules
-	t test -c /dev/cxltier
+	. tests/lib/tap.sh
+	check "modprobe loaded cxltier" grep -q "^cxltier " /proc/modules
+	check "/dev/cxltier exists" test -c /dev/cxltier
 	path=$(modinfo -n cxltier)
-	echo "modinfo -n cxltier: $path"
-	t sh -c "echo $path | grep -q /updates/dkms/"
-	t test "$(cat /sys/module/cxltier/srcversion)" = "$(modinfo -F srcversion cxltier)"
-	t test "$(cat /sys/module/cxltier/version)" = "'"$ver"'"
-	t '"$top"'/build/bin/tierctl topo
-	echo "dkms: $p passed, $f failed"
-	[ $f -eq 0 ]
+	echo "# modinfo -n cxltier: $path"
+	check "the module is the DKMS-installed one" sh -c "echo $path | grep -q /updates/dkms/"
+	check "the loaded srcversion is the file'"'"'s" test "$(cat /sys/module/cxltier/srcversion)" = "$(modinfo -F srcversion cxltier)"
+	check "the version is '"$ver"'" test "$(cat /sys/module/cxltier/version)" = "'"$ver"'"
+	check "tierctl topo answers" '"$top"'/build/bin/tierctl topo
+	echo "1..$n"
+	tap_done dkms
 '

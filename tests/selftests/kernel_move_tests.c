@@ -1,35 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cxltier selftests, part 3: the kernel moving and running out of pages.
- * Included by cxltier_test.c after memory_tests.c (whose helpers it uses);
- * not built on its own.  All on a movable-only (CXL-like) node.
+ * cxltier selftests: the kernel moving a buffer's pages, on a movable-only
+ * (CXL-like) node.
  *
- *  migrate.*  the header: "Pages may be moved by the kernel (compaction,
- *             memory offline) with their contents".  Compaction of the node
- *             and offlining the memory block under a live buffer, with a
- *             concurrent writer, lose nothing.
- *  exhaust.*  "the first touch of each page allocates a zeroed page on the
- *             policy's node, never elsewhere, and raises SIGBUS when the
- *             node cannot give one": a buffer as large as the node is
- *             touched until SIGBUS; no OOM killer, no allocation-failure
- *             splat, nothing elsewhere, everything back afterwards.
+ *  kernel_move.*  the header: "Pages may be moved by the kernel (compaction,
+ *                 memory offline) with their contents".  Compaction of the
+ *                 node and offlining the memory block under a live buffer,
+ *                 with a concurrent writer, lose nothing.  (A move the
+ *                 caller asks for, CXLTIER_IOC_MIGRATE: migrate_tests.c.)
  */
 #include "cxltier_test.h"
 
-#define MIG_LEN (16 * MiB)
 
-FIXTURE(migrate) {
+#define MOVE_LEN (16 * MiB)
+
+FIXTURE(kernel_move) {
 	struct ctx c;
 	const struct cxltier_node_info *n;
 };
 
-FIXTURE_SETUP(migrate)
+FIXTURE_SETUP(kernel_move)
 {
-	ctx_setup(&self->c, "migrate", NULL);
-	self->n = topo_pick(&self->c.topo, NK_MOVABLE, 16 * MIG_LEN);
+	ctx_setup(&self->c, "kernel_move", NULL);
+	self->n = topo_pick(&self->c.topo, NK_MOVABLE, 16 * MOVE_LEN);
 }
 
-FIXTURE_TEARDOWN(migrate)
+FIXTURE_TEARDOWN(kernel_move)
 {
 	ctx_teardown(&self->c);
 }
@@ -61,9 +57,9 @@ static void write_once_spread(char *p, size_t np, uint64_t seed)
 }
 
 /* Contents survive compaction of the node, pages stay on the node. */
-TEST_F_TIMEOUT(migrate, compaction, 300)
+TEST_F_TIMEOUT(kernel_move, compaction, 300)
 {
-	const size_t np = MIG_LEN / pgsz;
+	const size_t np = MOVE_LEN / pgsz;
 	char path[128], *a, *b;
 	uint64_t *pfns;
 	int fa, fb;
@@ -71,13 +67,13 @@ TEST_F_TIMEOUT(migrate, compaction, 300)
 
 	NEED_NODE_KIND(self, NK_MOVABLE);
 	/* two buffers touched in turn, then one freed: a sparse node */
-	fa = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	fa = buf_create(self->c.dev, MOVE_LEN, self->n->node);
 	ASSERT_OK(fa);
-	fb = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	fb = buf_create(self->c.dev, MOVE_LEN, self->n->node);
 	ASSERT_OK(fb);
-	a = map_buf(fa, MIG_LEN, 0);
+	a = map_buf(fa, MOVE_LEN, 0);
 	ASSERT_NE(MAP_FAILED, a);
-	b = map_buf(fb, MIG_LEN, 0);
+	b = map_buf(fb, MOVE_LEN, 0);
 	ASSERT_NE(MAP_FAILED, b);
 	/*
 	 * b's page first: the holes it leaves must include the pages the
@@ -89,7 +85,7 @@ TEST_F_TIMEOUT(migrate, compaction, 300)
 		b[i * pgsz] = 1;
 		fill_pages(a + i * pgsz, i, 1, 21);
 	}
-	munmap(b, MIG_LEN);
+	munmap(b, MOVE_LEN);
 	close(fb);
 	pfns = calloc(np, sizeof(*pfns));
 	ASSERT_NE(NULL, pfns);
@@ -103,33 +99,14 @@ TEST_F_TIMEOUT(migrate, compaction, 300)
 	       np);
 
 	EXPECT_EQ(-1, check_pages(a, 0, np, 21));
-	assert_resident(fa, self->n->node, MIG_LEN);
+	assert_resident(fa, self->n->node, MOVE_LEN);
 	assert_pages_on_node(a, np, (int)self->n->node);
 	/* and they still work */
 	fill_pages(a, 0, np, 22);
 	EXPECT_EQ(-1, check_pages(a, 0, np, 22));
 	free(pfns);
-	munmap(a, MIG_LEN);
+	munmap(a, MOVE_LEN);
 	close(fa);
-}
-
-/* What write_block_state() writes, from a child, to a memory block. */
-struct block_state {
-	uint64_t block;
-	const char *state;
-	unsigned int timeout_s;
-};
-
-static int write_block_state(void *arg)
-{
-	const struct block_state *bs = arg;
-	char path[128];
-
-	snprintf(path, sizeof(path),
-		 "/sys/devices/system/memory/memory%" PRIu64 "/state",
-		 bs->block);
-	alarm(bs->timeout_s);	/* offline_pages() retries until a signal */
-	return write_text(path, bs->state);
 }
 
 /*
@@ -137,9 +114,9 @@ static int write_block_state(void *arg)
  * another node: the kernel's choice) with their contents, also while a
  * process writes them; the buffer keeps all its bytes.
  */
-TEST_F_TIMEOUT(migrate, memory_offline, 300)
+TEST_F_TIMEOUT(kernel_move, memory_offline, 300)
 {
-	const size_t np = MIG_LEN / pgsz;
+	const size_t np = MOVE_LEN / pgsz;
 	struct block_state bs = { .state = "offline", .timeout_s = 60 };
 	struct bstat b, small;
 	char *x, *y, go;
@@ -151,13 +128,13 @@ TEST_F_TIMEOUT(migrate, memory_offline, 300)
 	NEED_NODE_KIND(self, NK_MOVABLE);
 	if (!memory_block_size())
 		SKIP(return, "no /sys/devices/system/memory");
-	fx = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	fx = buf_create(self->c.dev, MOVE_LEN, self->n->node);
 	ASSERT_OK(fx);
-	fy = buf_create(self->c.dev, MIG_LEN, self->n->node);
+	fy = buf_create(self->c.dev, MOVE_LEN, self->n->node);
 	ASSERT_OK(fy);
-	x = map_buf(fx, MIG_LEN, 0);
+	x = map_buf(fx, MOVE_LEN, 0);
 	ASSERT_NE(MAP_FAILED, x);
-	y = map_buf(fy, MIG_LEN, 0);
+	y = map_buf(fy, MOVE_LEN, 0);
 	ASSERT_NE(MAP_FAILED, y);
 	fill_pages(x, 0, np, 31);
 	for (i = 0; i < np; i++)	/* y's pages exist, zeroed */
@@ -211,7 +188,7 @@ TEST_F_TIMEOUT(migrate, memory_offline, 300)
 	EXPECT_EQ(-1, check_pages(x, 0, np, 31));
 	EXPECT_EQ(-1, check_pages(y, 0, np, 32));
 	ASSERT_OK(buf_stat(fx, &b));
-	EXPECT_EQ((uint64_t)MIG_LEN, b.st.resident_bytes);
+	EXPECT_EQ((uint64_t)MOVE_LEN, b.st.resident_bytes);
 	for (i = 0; i < b.st.nr_resident && i < STAT_MAX_RES; i++) {
 		sum += b.res[i].bytes;
 		if (i) {	/* ascending node order */
@@ -238,113 +215,9 @@ TEST_F_TIMEOUT(migrate, memory_offline, 300)
 	EXPECT_EQ(-1, check_pages(x, 0, np, 33));
 
 out:
-	bs.state = "online_movable";
-	r = in_child(write_block_state, &bs);
-	if (r && r != -EINVAL)	/* -EINVAL: it was online already */
-		TH_LOG("onlining memory%" PRIu64 " again: %s", bs.block,
-		       errname(r));
-	munmap(x, MIG_LEN);
-	munmap(y, MIG_LEN);
+	block_online_again(&bs);
+	munmap(x, MOVE_LEN);
+	munmap(y, MOVE_LEN);
 	close(fx);
 	close(fy);
-}
-
-/* ======================================================================== */
-/* exhaust                                                                  */
-
-FIXTURE(exhaust) {
-	struct ctx c;
-	const struct cxltier_node_info *n;
-};
-
-FIXTURE_SETUP(exhaust)
-{
-	ctx_setup(&self->c, "exhaust", NULL);
-	self->n = topo_pick(&self->c.topo, NK_MOVABLE, 64 * MiB);
-	if (self->n) {
-		ASSERT_LE(0, pin_cpu());
-	}
-}
-
-FIXTURE_TEARDOWN(exhaust)
-{
-	ctx_teardown(&self->c);
-}
-
-static sigjmp_buf fill_env;
-static void *volatile fill_addr;
-
-static void fill_handler(int sig, siginfo_t *si, void *uc)
-{
-	(void)sig;
-	(void)uc;
-	fill_addr = si->si_addr;
-	siglongjmp(fill_env, 1);
-}
-
-/*
- * Writes the page index into each of @np pages at @p until a SIGBUS;
- * returns how many pages were written, the fault address in *@fault.
- */
-static size_t touch_until_sigbus(char *p, size_t np, void **fault)
-{
-	struct sigaction sa = { .sa_sigaction = fill_handler,
-				.sa_flags = SA_SIGINFO }, old;
-	static volatile size_t i;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
-	*fault = NULL;
-	fill_addr = NULL;
-	if (sigsetjmp(fill_env, 1) == 0) {
-		for (i = 0; i < np; i++)
-			*(volatile uint64_t *)(p + i * pgsz) = i + 1;
-	} else {
-		*fault = fill_addr;
-	}
-	sigaction(SIGBUS, &old, NULL);
-	return i;
-}
-
-TEST_F_TIMEOUT(exhaust, node_full_sigbus, 600)
-{
-	uint64_t len, got;
-	struct node_free base;
-	size_t np, n, i;
-	unsigned int node;
-	void *fault;
-	char *p;
-	int fd;
-
-	NEED_NODE_KIND(self, NK_MOVABLE);
-	node = self->n->node;
-	settle_memory();
-	ASSERT_EQ(0, read_node_free(self->c.dev, node, &base));
-	len = self->n->total_bytes & ~(uint64_t)(pgsz - 1);
-	np = len / pgsz;
-	fd = buf_create_mapped(self->c.dev, len, node, &p);
-
-	n = touch_until_sigbus(p, np, &fault);
-	got = (uint64_t)n * pgsz;
-	TH_LOG("node %u: %llu of %llu MiB touched before SIGBUS (%lld MiB "
-	       "were free)", node, (unsigned long long)got / MiB,
-	       (unsigned long long)len / MiB, base.sys / (long long)MiB);
-	/* the node cannot give all of its memory (watermarks) */
-	ASSERT_GT(np, n);
-	EXPECT_EQ((void *)(p + n * pgsz), fault);
-	/* but it gave nearly all that was free */
-	EXPECT_LE((uint64_t)base.sys, got + 64 * MiB);
-	/* all of it on the node, nothing elsewhere */
-	assert_resident(fd, node, got);
-	/* the failing page fails again; the others work */
-	EXPECT_EQ(SIGBUS, probe(p + n * pgsz, false, NULL));
-	for (i = 0; i < n; i += 97)
-		if (*(uint64_t *)(p + i * pgsz) != i + 1) {
-			TH_LOG("page %zu lost its contents", i);
-			EXPECT_EQ(i + 1, *(uint64_t *)(p + i * pgsz));
-			break;
-		}
-	munmap(p, len);
-	close(fd);
-	ASSERT_TRUE(wait_free_back(self->c.dev, node, &base, LEAK_SLACK));
 }

@@ -1,0 +1,56 @@
+# The TAP helper every shell test sources (tests/host/*.sh,
+# tests/selftests/*.sh):
+#
+#   ok DESC               a test that passed
+#   nok DESC [DETAIL...]  one that failed: each DETAIL, then what the last
+#                         `run` printed, follow as "# " lines
+#   skip DESC WHY         one that could not run
+#   check DESC CMD...     ok or nok by CMD's exit status
+#   run ARGS...           $TIERCTL ARGS, stdout in $out, stderr in $err
+#   expect_ok NAME ARGS...          tierctl ARGS exits 0, nothing on stderr
+#   expect_fail NAME REGEX ARGS...  tierctl ARGS exits 1 with one error line
+#   tap_done NAME         prints "NAME: N passed, N failed[, N skipped]"
+#                         (the line tests/check.sh counts); status 0 when
+#                         nothing failed
+#
+# Counts in n, failed and skipped.  $tmp is a scratch directory removed on
+# exit; a script that sets its own EXIT trap calls tap_cleanup from it.
+
+n=0 failed=0 skipped=0
+tmp=$(mktemp -d)
+out=$tmp/out err=$tmp/err
+: > "$out"; : > "$err"
+tap_cleanup() { rm -rf "$tmp"; }
+trap tap_cleanup EXIT
+
+ok()   { n=$((n + 1)); echo "ok $n - $1"; }
+nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	 shift; for l in "$@"; do echo "$l" | sed 's/^/# /'; done
+	 sed 's/^/# stdout: /' "$out" 2>/dev/null | head -40
+	 sed 's/^/# stderr: /' "$err" 2>/dev/null | head -40
+	 return 0; }
+skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
+run()  { "$TIERCTL" "$@" > "$out" 2> "$err"; }
+
+# expect_ok NAME ARGS...: exit 0, nothing on stderr
+expect_ok() {
+	local name=$1; shift
+	if run "$@" && [ ! -s "$err" ]; then ok "$name"; else nok "$name"; fi
+}
+# expect_fail NAME REGEX ARGS...: exit 1, nothing on stdout, one error line
+# on stderr matching REGEX, then at most a usage line
+expect_fail() {
+	local name=$1 re=$2 rc; shift 2
+	run "$@"; rc=$?
+	if [ $rc = 1 ] && [ ! -s "$out" ] && head -n 1 "$err" | grep -Eq "$re" &&
+	   [ "$(grep -vc '^usage: ' "$err")" = 1 ]
+	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
+}
+
+tap_done() {
+	local s=
+	[ $skipped -gt 0 ] && s=", $skipped skipped"
+	echo "$1: $((n - failed - skipped)) passed, $failed failed$s"
+	[ $failed = 0 ]
+}

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Making a node short of memory, for the cxltier kselftest suite: its free
+ * memory per zone (/proc/zoneinfo) and free 2 MiB blocks, filling it with
+ * buffers until a given amount is left (struct filler), fragmenting it so
+ * that no 2 MiB block is free, and compacting it.  Used by the policy, huge
+ * and pinnable tests.
+ */
+#ifndef CXLTIER_TEST_FILL_H
+#define CXLTIER_TEST_FILL_H
+
+#include "cxltier_test.h"
+#include "placement.h"
+
+/* Node @node's zones from /proc/zoneinfo: free and watermark pages. */
+struct zstat {
+	long long free, min, low, high, managed;
+};
+
+static int node_zstat(int node, struct zstat *z)
+{
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	char line[512], name[64];
+	unsigned long long v;
+	int cur = -1, n;
+
+	memset(z, 0, sizeof(*z));
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %63s", &n, name) == 2) {
+			cur = n;
+			continue;
+		}
+		if (cur != node)
+			continue;
+		if (sscanf(line, " pages free %llu", &v) == 1)
+			z->free += (long long)v;
+		else if (sscanf(line, " min %llu", &v) == 1)
+			z->min += (long long)v;
+		else if (sscanf(line, " low %llu", &v) == 1)
+			z->low += (long long)v;
+		else if (sscanf(line, " high %llu", &v) == 1)
+			z->high += (long long)v;
+		else if (sscanf(line, " managed %llu", &v) == 1)
+			z->managed += (long long)v;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Free blocks of @node able to hold a 2 MiB page (/proc/buddyinfo). */
+static long long node_free_huge_blocks(int node)
+{
+	FILE *f = fopen("/proc/buddyinfo", "re");
+	char line[1024];
+	long long blocks = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char zone[64], *p;
+		int n, off, order = 0;
+		long long c;
+
+		if (sscanf(line, "Node %d, zone %63s%n", &n, zone, &off) != 2 ||
+		    n != node)
+			continue;
+		p = line + off;
+		while (sscanf(p, "%lld%n", &c, &off) == 1) {
+			if (order >= (int)(HUGE_SHIFT - pgshift))
+				blocks += c << (order -
+						(int)(HUGE_SHIFT - pgshift));
+			order++;
+			p += off;
+		}
+	}
+	fclose(f);
+	return blocks;
+}
+
+/* GET_INFO free_bytes of @node now, or -errno. */
+static long long info_free(int dev, unsigned int node)
+{
+	const struct cxltier_node_info *n;
+	struct topo t;
+	long long r;
+	int e = topo_load(dev, &t);
+
+	if (e < 0)
+		return e;
+	n = topo_find(&t, node);
+	r = n ? (long long)n->free_bytes : -ENODEV;
+	topo_free(&t);
+	return r;
+}
+
+/* Buffers a test holds to take a node's memory away. */
+#define FILLER_MAX 160
+
+struct filler {
+	unsigned int n;
+	int fd[FILLER_MAX];
+	void *map[FILLER_MAX];
+	size_t len[FILLER_MAX];
+};
+
+static void filler_init(struct filler *f)
+{
+	f->n = 0;
+}
+
+static void filler_add(struct filler *f, int fd, void *map, size_t len)
+{
+	f->fd[f->n] = fd;
+	f->map[f->n] = map;
+	f->len[f->n] = len;
+	f->n++;
+}
+
+/* Frees the last buffer added. */
+static void filler_drop_last(struct filler *f)
+{
+	f->n--;
+	if (f->map[f->n])
+		munmap(f->map[f->n], f->len[f->n]);
+	if (f->fd[f->n] >= 0)
+		close(f->fd[f->n]);
+}
+
+static void filler_release(struct filler *f)
+{
+	while (f->n)
+		filler_drop_last(f);
+}
+
+/*
+ * Takes @node's free memory but about @leave bytes above its min watermark
+ * with one POPULATE buffer (in-kernel, parallel: fast).  Then, with @full,
+ * touches 4 KiB pages of another buffer until the node gives no more
+ * (SIGBUS).  0 or -errno.
+ */
+static int fill_node(int dev, const struct cxltier_node_info *n,
+		     uint64_t leave, bool full, struct filler *f)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .node = { n->node },
+			  .flags = CXLTIER_CREATE_POPULATE };
+	long long freeb = info_free(dev, n->node);
+	struct zstat z;
+	int fd = -ENOMEM, i;
+
+	if (freeb < 0)
+		return (int)freeb;
+	if (node_zstat((int)n->node, &z))
+		return -EIO;
+	for (i = 0; i < 16; i++) {
+		long long len = freeb - z.min * (long long)pgsz -
+				(long long)leave - (8 + 16 * i) * (long long)MiB;
+
+		if (len <= 0)
+			break;
+		q.length = (uint64_t)len & ~(uint64_t)(pgsz - 1);
+		fd = preq_create(dev, &q, NULL);
+		if (fd != -ENOMEM)
+			break;
+	}
+	if (fd >= 0)
+		filler_add(f, fd, NULL, 0);
+	else if (fd != -ENOMEM || !full)
+		return fd;
+	if (full) {
+		size_t np = (size_t)(n->total_bytes / pgsz);
+		void *fault;
+		char *p;
+
+		q.flags = 0;
+		q.length = np * pgsz;
+		fd = preq_create(dev, &q, NULL);
+		if (fd < 0)
+			return fd;
+		p = map_buf(fd, np * pgsz, 0);
+		if (p == MAP_FAILED) {
+			close(fd);
+			return -ENOMEM;
+		}
+		filler_add(f, fd, p, np * pgsz);
+		if (touch_until_sigbus(p, np, &fault) >= np)
+			return -ENOSPC;	/* the node never ran out */
+	}
+	return 0;
+}
+
+/* Creates, maps and touches one-unit 2 MiB buffers on @node until one
+ * cannot be had (SIGBUS); returns how many were had. */
+static int take_huge_blocks(int dev, unsigned int node, struct filler *f)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .node = { node }, .page_shift = HUGE_SHIFT,
+			  .length = HUGE_SZ };
+	int got = 0;
+
+	while (f->n < FILLER_MAX) {
+		int fd = preq_create(dev, &q, NULL);
+		char *p;
+
+		if (fd < 0)
+			break;
+		p = map_buf(fd, HUGE_SZ, 0);
+		if (p == MAP_FAILED) {
+			close(fd);
+			break;
+		}
+		filler_add(f, fd, p, HUGE_SZ);
+		if (probe(p, true, NULL)) {
+			filler_drop_last(f);
+			break;
+		}
+		got++;
+	}
+	return got;
+}
+
+/* Pages on CPU @cpu's free list of @node's zones (/proc/zoneinfo). */
+static long long node_pcp_cpu_pages(int node, int cpu)
+{
+	FILE *f = fopen("/proc/zoneinfo", "re");
+	char line[512], name[64];
+	long long pages = 0, v;
+	int cur = -1, c = -1, n;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %63s", &n, name) == 2) {
+			cur = n;
+			c = -1;
+			continue;
+		}
+		if (cur != node)
+			continue;
+		if (sscanf(line, " cpu: %d", &n) == 1)
+			c = n;
+		else if (c == cpu && sscanf(line, " count: %lld", &v) == 1)
+			pages += v;
+	}
+	fclose(f);
+	return pages;
+}
+
+/*
+ * Leaves @node in a state where no 2 MiB page can be had but 2 MiB worth
+ * of scattered 4 KiB pages can: most of the node is taken by a POPULATE
+ * buffer; then one buffer and, in turn, several small "hole" buffers are
+ * touched page by page (so that each hole page's buddy is a page of the
+ * first buffer), the first buffer until the node is full.  Then hole
+ * buffers are freed one at a time, taking any 2 MiB page that becomes
+ * available (from pages other CPUs' free lists gave back, say), until
+ * none can be had and enough 4 KiB pages are free.  Compaction cannot
+ * help: the kernel compacts only with 2 << 9 pages free above the low
+ * watermark, more than the holes.
+ *
+ * The free memory a full node keeps (its min watermark) is what the
+ * allocator split last: whole 2 MiB blocks, which an order-9 allocation
+ * may take as soon as the holes lift the node above the watermark.  Only a
+ * min watermark below 512 pages keeps such blocks from surviving, so
+ * vm.min_free_kbytes (Debian's THP default: 66 MiB, which gives a 1 GiB
+ * node a 14 MiB min) is lowered meanwhile: the old value goes to
+ * *@saved_mfk for restore_min_free_kbytes().  This also shrinks the
+ * per-CPU free lists, which hold freed pages back from the buddy allocator
+ * and from the watermark checks.
+ *
+ * 0, -EAGAIN when that state was not reached, or -errno; logs the node's
+ * state.
+ */
+#define FRAG_HOLE_BUFS 8
+
+#define FRAG_HOLE_PAGES 512
+
+#define FRAG_MIN_FREE_KBYTES "1024"
+
+#define fragment_node(dev, n, f, saved) \
+	__fragment_node(_metadata, dev, n, f, saved)
+static int __fragment_node(struct __test_metadata *_metadata, int dev,
+			   const struct cxltier_node_info *n,
+			   struct filler *f, long *saved_mfk)
+{
+	const size_t nh = FRAG_HOLE_BUFS * FRAG_HOLE_PAGES;
+	size_t np = (size_t)(n->total_bytes / pgsz), i;
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .node = { n->node } };
+	unsigned int first_hole, k;
+	int cpu, r, took = 0;
+	long long blocks = -1, pcp = 0;
+	struct zstat z;
+	char buf[32], *a;
+	void *fault;
+
+	cpu = pin_cpu();	/* one CPU's free lists: interleaved pages */
+	if (cpu < 0)
+		return cpu;
+	if (*saved_mfk < 0) {
+		r = read_text("/proc/sys/vm/min_free_kbytes", buf, sizeof(buf));
+		if (r < 0)
+			return r;
+		*saved_mfk = strtol(buf, NULL, 10);
+		r = write_text("/proc/sys/vm/min_free_kbytes",
+			       FRAG_MIN_FREE_KBYTES);
+		if (r < 0)
+			return r;
+	}
+	r = fill_node(dev, n, 64 * MiB, false, f);
+	if (r)
+		return r;
+	q.length = np * pgsz;
+	r = preq_create(dev, &q, NULL);
+	if (r < 0)
+		return r;
+	a = map_buf(r, np * pgsz, 0);
+	if (a == MAP_FAILED) {
+		close(r);
+		return -ENOMEM;
+	}
+	filler_add(f, r, a, np * pgsz);
+	first_hole = f->n;
+	q.length = FRAG_HOLE_PAGES * pgsz;
+	for (k = 0; k < FRAG_HOLE_BUFS; k++) {
+		r = preq_create(dev, &q, NULL);
+		if (r < 0)
+			return r;
+		filler_add(f, r, map_buf(r, q.length, 0), q.length);
+		if (f->map[f->n - 1] == MAP_FAILED) {
+			f->map[f->n - 1] = NULL;
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < nh; i++) {
+		char *h = (char *)f->map[first_hole + i % FRAG_HOLE_BUFS] +
+			  i / FRAG_HOLE_BUFS * pgsz;
+
+		if (probe(a + i * pgsz, true, NULL) || probe(h, true, NULL))
+			return -ENOSPC;
+	}
+	if (touch_until_sigbus(a + nh * pgsz, np - nh, &fault) >= np - nh)
+		return -ENOSPC;
+	took = take_huge_blocks(dev, n->node, f);
+
+	/* free holes, last first (the filler's tail), until it is right */
+	r = -EAGAIN;
+	for (k = FRAG_HOLE_BUFS; k-- > 0;) {
+		unsigned int idx = first_hole + k;
+
+		munmap(f->map[idx], f->len[idx]);
+		close(f->fd[idx]);
+		f->map[idx] = NULL;
+		f->fd[idx] = -1;
+		write_text("/proc/sys/vm/stat_refresh", "1");
+		took += take_huge_blocks(dev, n->node, f);
+		node_zstat((int)n->node, &z);
+		pcp = node_pcp_cpu_pages((int)n->node, cpu);
+		blocks = node_free_huge_blocks((int)n->node);
+		/* no 2 MiB page to be had; 2 MiB of 4 KiB pages are */
+		if (z.free - z.min + pcp >= (long long)(HUGE_SZ / pgsz) + 128) {
+			r = 0;
+			break;
+		}
+	}
+	TH_LOG("node %u fragmented: %lld pages free (min %lld low %lld), "
+	       "%lld pages on this CPU's free list, %lld free 2 MiB blocks "
+	       "(below the watermark); %d 2 MiB pages taken while freeing "
+	       "%u hole buffers of %d pages", n->node, z.free, z.min, z.low,
+	       pcp, blocks, took, FRAG_HOLE_BUFS - k, FRAG_HOLE_PAGES);
+	return r;
+}
+
+static void restore_min_free_kbytes(long *saved_mfk)
+{
+	char buf[32];
+
+	if (*saved_mfk < 0)
+		return;
+	snprintf(buf, sizeof(buf), "%ld", *saved_mfk);
+	write_text("/proc/sys/vm/min_free_kbytes", buf);
+	*saved_mfk = -1;
+}
+
+/* Writes "1" to nodeN/compact: compaction of the whole node. */
+static int compact_node(unsigned int node)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%u/compact",
+		 node);
+	return write_text(path, "1");
+}
+
+#endif /* CXLTIER_TEST_FILL_H */

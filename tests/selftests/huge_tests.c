@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cxltier selftests: 2 MiB pages (CXLTIER_HUGE_PAGE_SHIFT).
+ *
+ *  huge.*  rounding, contiguous aligned units mapped in one fault,
+ *          CXLTIER_CREATE_HUGE_FALLBACK on a fragmented node, data across
+ *          compaction and memory offline.
+ */
+#include "cxltier_test.h"
+#include "fill.h"
+#include "placement.h"
+
+/* ======================================================================== */
+/* huge: 2 MiB pages                                                        */
+
+FIXTURE(huge) {
+	struct ctx c;
+	const struct cxltier_node_info *dram, *mov;
+	struct filler f;
+	long saved_mfk;		/* vm.min_free_kbytes to restore, or -1 */
+};
+
+FIXTURE_SETUP(huge)
+{
+	filler_init(&self->f);
+	self->saved_mfk = -1;
+	ctx_setup(&self->c, "huge", NULL);
+	self->dram = topo_pick(&self->c.topo, NK_DRAM, 256 * MiB);
+	self->mov = topo_pick(&self->c.topo, NK_MOVABLE, 256 * MiB);
+}
+
+FIXTURE_TEARDOWN(huge)
+{
+	filler_release(&self->f);
+	restore_min_free_kbytes(&self->saved_mfk);
+	ctx_teardown(&self->c);
+}
+
+#define NEED_HUGE_NODES(self) do {					\
+	NEED_HUGE(&(self)->c.topo);					\
+	if (!(self)->dram || !(self)->mov)				\
+		SKIP_TOPO(return, "needs a DRAM and a movable-only "	\
+			  "node with 256 MiB free");			\
+} while (0)
+
+/*
+ * A 2 MiB-page buffer's length is rounded up to 2 MiB: 3 MiB + 1 is two
+ * units; the last byte of the second works, the next page is SIGBUS.
+ */
+TEST_F(huge, length_rounded)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT, .length = 3 * MiB + 1 };
+	struct bstat b;
+	char *p;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ(3 * MiB + 1, b.st.length);	/* as requested */
+	EXPECT_EQ((unsigned int)HUGE_SHIFT, b.st.page_shift);
+	p = map_buf(fd, 6 * MiB, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, probe(p + 4 * MiB - 1, true, NULL));
+	assert_resident(fd, self->mov->node, 2 * MiB);	/* the second unit */
+	EXPECT_EQ(SIGBUS, probe(p + 4 * MiB, false, NULL));
+	EXPECT_EQ(SIGBUS, probe(p + 6 * MiB - 1, true, NULL));
+	EXPECT_EQ(0, probe(p, false, NULL));
+	assert_resident(fd, self->mov->node, 4 * MiB);
+	EXPECT_EQ(-1, check_zero(p, 4 * MiB / pgsz - 1));
+	munmap(p, 6 * MiB);
+	close(fd);
+}
+
+/*
+ * Every unit is one physically contiguous, 2 MiB-aligned block of its
+ * node, on DRAM and on CXL; contents work.
+ */
+TEST_F(huge, units_contiguous_aligned)
+{
+	const size_t nunits = 4, np = nunits * HUGE_SZ / pgsz;
+	unsigned int k;
+
+	NEED_HUGE_NODES(self);
+	for (k = 0; k < 2; k++) {
+		const struct cxltier_node_info *n = k ? self->mov : self->dram;
+		struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+				  .node = { n->node },
+				  .page_shift = HUGE_SHIFT,
+				  .length = nunits * HUGE_SZ };
+		int node[4] = { (int)n->node, (int)n->node, (int)n->node,
+				(int)n->node };
+		char *p;
+		int fd;
+
+		TH_LOG("node %u", n->node);
+		fd = preq_create(self->c.dev, &q, NULL);
+		ASSERT_OK(fd);
+		p = map_buf(fd, nunits * HUGE_SZ, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		fill_pages(p, 0, np, 0x2a + k);
+		check_huge_units(p, nunits, node, NULL);
+		assert_resident(fd, n->node, nunits * HUGE_SZ);
+		EXPECT_EQ(-1, check_pages(p, 0, np, 0x2a + k));
+		munmap(p, nunits * HUGE_SZ);
+		close(fd);
+	}
+}
+
+/*
+ * One touch of one byte maps the whole unit: 512 pages present by pagemap
+ * right after reading one byte in the middle of unit 1; units 0 and 2 not.
+ */
+TEST_F(huge, one_touch_maps_unit)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT, .length = 3 * HUGE_SZ };
+	const bool present[3] = { false, true, false };
+	int node[3];
+	char *p;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	node[0] = node[1] = node[2] = (int)self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, 3 * HUGE_SZ, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, probe(p + HUGE_SZ + HUGE_SZ / 2 + 123, false, NULL));
+	check_huge_units(p, 3, node, present);
+	assert_resident(fd, self->mov->node, HUGE_SZ);
+	munmap(p, 3 * HUGE_SZ);
+	close(fd);
+}
+
+/*
+ * INTERLEAVE and BIND with 2 MiB pages go by 2 MiB unit: 5 units over
+ * {DRAM, CXL} put units 0, 2, 4 on DRAM and 1, 3 on CXL, each whole.
+ */
+TEST_F(huge, interleave_and_bind_by_unit)
+{
+	const uint32_t modes[] = { CXLTIER_MODE_INTERLEAVE, CXLTIER_MODE_BIND };
+	const size_t nunits = 5, np = nunits * HUGE_SZ / pgsz;
+	unsigned int k;
+
+	NEED_HUGE_NODES(self);
+	for (k = 0; k < ARRAY_SIZE(modes); k++) {
+		struct preq q = { .mode = modes[k], .n = 2,
+				  .page_shift = HUGE_SHIFT,
+				  .length = nunits * HUGE_SZ - 7 };
+		int node[5], *want;
+		size_t u;
+		char *p;
+		int fd;
+
+		if (!(self->c.topo.info.supported_modes & (1ULL << modes[k])))
+			continue;
+		q.node[0] = self->dram->node;
+		q.node[1] = self->mov->node;
+		for (u = 0; u < nunits; u++)
+			node[u] = (int)q.node[u % 2];
+		fd = preq_create(self->c.dev, &q, NULL);
+		ASSERT_OK(fd);
+		p = map_buf(fd, nunits * HUGE_SZ, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		fill_pages(p, 0, np, 0x3c);
+		check_huge_units(p, nunits, node, NULL);
+		want = preq_want(&q);
+		ASSERT_NE(NULL, want);
+		assert_layout(fd, p, np, want, false);
+		free(want);
+		EXPECT_EQ(-1, check_pages(p, 0, np, 0x3c));
+		munmap(p, nunits * HUGE_SZ);
+		close(fd);
+	}
+}
+
+/* SPLIT with 2 MiB units: 1:3 of 10 units, boundaries on whole units. */
+TEST_F(huge, split_by_unit)
+{
+	struct preq q = { .mode = CXLTIER_MODE_SPLIT, .n = 2,
+			  .weight = { 1, 3 }, .page_shift = HUGE_SHIFT,
+			  .length = 10 * HUGE_SZ };
+
+	NEED_HUGE_NODES(self);
+	NEED_MODE(&self->c.topo, CXLTIER_MODE_SPLIT);
+	q.node[0] = self->dram->node;
+	q.node[1] = self->mov->node;
+	run_split(&q);
+}
+
+/* Fragments the movable node, or fails saying why. */
+#define FRAGMENT(self) do {						\
+	int __r = fragment_node(self->c.dev, self->mov, &self->f,	\
+				&self->saved_mfk);			\
+	if (__r)							\
+		TH_LOG("test setup: could not fragment node %u: %s",	\
+		       self->mov->node, errname(__r));			\
+	ASSERT_EQ(0, __r);						\
+} while (0)
+
+/*
+ * HUGE_FALLBACK on a node with no 2 MiB page to give: the touch still
+ * works, the unit is made of 4 KiB pages of the node.
+ */
+TEST_F_TIMEOUT(huge, fallback_fragmented_node, 300)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT,
+			  .flags = CXLTIER_CREATE_HUGE_FALLBACK,
+			  .length = HUGE_SZ };
+	const size_t np = HUGE_SZ / pgsz;
+	int *want;
+	size_t i;
+	char *p;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_HUGE_FALLBACK);
+	q.node[0] = self->mov->node;
+	FRAGMENT(self);
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, HUGE_SZ, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, probe(p + 100, true, NULL));
+	assert_resident(fd, self->mov->node, HUGE_SZ);	/* the whole unit */
+	fill_pages(p, 0, np, 0x4f);
+	want = calloc(np, sizeof(*want));
+	ASSERT_NE(NULL, want);
+	for (i = 0; i < np; i++)
+		want[i] = (int)self->mov->node;
+	assert_layout(fd, p, np, want, false);
+	for (i = 1; i < np; i++)
+		if (pfn_of(p + i * pgsz) != pfn_of(p) + i)
+			break;
+	TH_LOG("the unit is %s", i == np ? "one contiguous block" :
+	       "made of separate 4 KiB pages");
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x4f));
+	EXPECT_EQ(0ULL, spilled(fd));
+	free(want);
+	munmap(p, HUGE_SZ);
+	close(fd);
+}
+
+/* Without HUGE_FALLBACK on the fragmented node: the touch is SIGBUS. */
+TEST_F_TIMEOUT(huge, no_fallback_fragmented_sigbus, 300)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT, .length = HUGE_SZ };
+	char *p;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	FRAGMENT(self);
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, HUGE_SZ, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(SIGBUS, probe(p + 100, true, NULL));
+	assert_resident(fd, self->mov->node, 0);
+	munmap(p, HUGE_SZ);
+	close(fd);
+}
+
+/*
+ * POPULATE on the fragmented node: -ENOMEM without HUGE_FALLBACK, then
+ * success with it (4 KiB pages, resident at once).
+ */
+TEST_F_TIMEOUT(huge, populate_fragmented, 300)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT,
+			  .flags = CXLTIER_CREATE_POPULATE,
+			  .length = HUGE_SZ };
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_POPULATE);
+	NEED_FLAG(&self->c.topo, CXLTIER_CREATE_HUGE_FALLBACK);
+	q.node[0] = self->mov->node;
+	FRAGMENT(self);
+	EXPECT_ERRNO(ENOMEM, preq_create(self->c.dev, &q, NULL), "");
+	q.flags |= CXLTIER_CREATE_HUGE_FALLBACK;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	assert_resident(fd, self->mov->node, HUGE_SZ);
+	close(fd);
+}
+
+/*
+ * @bytes of 4 KiB pages of which one in four is kept by the returned
+ * buffer (fd) and the others freed: pageblocks three quarters free, which
+ * is what compaction migrates into (it leaves whole free pageblocks alone).
+ * The kept page is the last of each four: the free scanner samples every
+ * 32nd page of a block once it has found nothing for a while, and must
+ * land on free pages.  *@lo and *@hi: the lowest and highest kept PFN;
+ * *@nabove: how many kept pages have a PFN above @above.
+ */
+static int sparse_pageblocks(int dev, unsigned int node, size_t bytes,
+			     uint64_t above, size_t *nabove, uint64_t *lo,
+			     uint64_t *hi)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .node = { node }, .length = bytes / 4 };
+	size_t np = bytes / 4 / pgsz, i, k;
+	int fa = preq_create(dev, &q, NULL), fb;
+	char *a, *b;
+
+	if (fa < 0)
+		return fa;
+	q.length = bytes / 4 * 3;
+	fb = preq_create(dev, &q, NULL);
+	if (fb < 0) {
+		close(fa);
+		return fb;
+	}
+	a = map_buf(fa, bytes / 4, 0);
+	b = map_buf(fb, bytes / 4 * 3, 0);
+	if (a == MAP_FAILED || b == MAP_FAILED) {
+		close(fa);
+		close(fb);
+		return -ENOMEM;
+	}
+	*lo = ~0ULL;
+	*hi = 0;
+	*nabove = 0;
+	for (i = 0; i < np; i++) {
+		uint64_t pfn;
+
+		for (k = 0; k < 3; k++)
+			b[(3 * i + k) * pgsz] = 1;
+		a[i * pgsz] = 1;
+		pfn = pfn_of(a + i * pgsz);
+		*lo = pfn < *lo ? pfn : *lo;
+		*hi = pfn > *hi ? pfn : *hi;
+		*nabove += pfn > above;
+	}
+	munmap(a, bytes / 4);
+	munmap(b, bytes / 4 * 3);
+	close(fb);
+	return fa;
+}
+
+/*
+ * A 2 MiB-page movable buffer keeps its data through compaction of its
+ * node (its 4 KiB parts moved one by one) and stays on the node.  For
+ * compaction to move it, the buffer must lie below sparse pageblocks (the
+ * migration scanner walks up, the free scanner down and takes free pages
+ * only from pageblocks in use, never a wholly free one), with nothing else
+ * movable below it.  Where the sparse pages land is up to the allocator:
+ * the holes earlier tests left below the buffer are used first.  So sets
+ * of sparse pages are made after the buffer until one lies wholly above
+ * it, the earlier ones kept meanwhile (each set fills the holes the one
+ * before it left, so the next one must go elsewhere), and then the earlier
+ * ones freed.  "Above" is: at least half of the set's kept pages above the
+ * buffer's highest PFN, so that the holes above it (three per kept page)
+ * can take every page below the buffer and the buffer's own.  Nothing is
+ * assumed about where any of them lands.
+ */
+#define SPARSE_TRIES 8	/* 16 MiB resident each, on a 1 GiB node */
+
+TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
+{
+	const size_t nunits = 8, np = nunits * HUGE_SZ / pgsz;
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT,
+			  .length = nunits * HUGE_SZ };
+	uint64_t *pfns, lo, hi, hlo = ~0ULL, hhi = 0;
+	size_t i, moved = 0, nabove, nkept = 64 * MiB / 4 / pgsz;
+	int *want, fd, fs[SPARSE_TRIES], nfs = 0;
+	char *p;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, nunits * HUGE_SZ, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, np, 0x6c);
+	pfns = calloc(np, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	for (i = 0; i < np; i++) {
+		pfns[i] = pfn_of(p + i * pgsz);
+		hlo = pfns[i] < hlo ? pfns[i] : hlo;
+		hhi = pfns[i] > hhi ? pfns[i] : hhi;
+	}
+	do {
+		fs[nfs] = sparse_pageblocks(self->c.dev, self->mov->node,
+					    64 * MiB, hhi, &nabove, &lo, &hi);
+		ASSERT_OK(fs[nfs]);
+		TH_LOG("buffer at PFNs %#llx-%#llx, sparse pages (set %d) at "
+		       "%#llx-%#llx, %zu of %zu above the buffer",
+		       (unsigned long long)hlo, (unsigned long long)hhi, nfs,
+		       (unsigned long long)lo, (unsigned long long)hi, nabove,
+		       nkept);
+		nfs++;
+	} while (nabove < nkept / 2 && nfs < SPARSE_TRIES);
+	/* the sets below the buffer would only feed the migration scanner */
+	for (i = 0; i + 1 < (size_t)nfs; i++)
+		close(fs[i]);
+	ASSERT_EQ(0, compact_node(self->mov->node));
+	for (i = 0; i < np; i++)
+		moved += pfn_of(p + i * pgsz) != pfns[i];
+	TH_LOG("compaction moved %zu of %zu pages", moved, np);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x6c));
+	want = calloc(np, sizeof(*want));
+	ASSERT_NE(NULL, want);
+	for (i = 0; i < np; i++)
+		want[i] = (int)self->mov->node;
+	assert_layout(fd, p, np, want, false);
+	fill_pages(p, 0, np, 0x6d);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x6d));
+	/* a test of moved pages needs pages that moved */
+	if (!moved)
+		TH_LOG("test setup: compaction moved none of the buffer's "
+		       "pages");
+	EXPECT_LT(0U, moved);
+	free(want);
+	free(pfns);
+	munmap(p, nunits * HUGE_SZ);
+	close(fd);
+	close(fs[nfs - 1]);
+}
+
+/*
+ * Offlining the memory block under a 2 MiB-page buffer moves its pages
+ * with their contents; the buffer keeps every byte.
+ */
+TEST_F_TIMEOUT(huge, offline_keeps_data, 300)
+{
+	const size_t nunits = 4, np = nunits * HUGE_SZ / pgsz;
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .page_shift = HUGE_SHIFT,
+			  .length = nunits * HUGE_SZ };
+	struct block_state bs = { .state = "offline", .timeout_s = 60 };
+	struct bstat b;
+	char *p;
+	int fd, r;
+
+	NEED_HUGE_NODES(self);
+	if (!memory_block_size())
+		SKIP(return, "no /sys/devices/system/memory");
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, nunits * HUGE_SZ, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, np, 0x7e);
+	ASSERT_NE(0ULL, pfn_of(p));
+	bs.block = pfn_of(p) * pgsz / memory_block_size();
+	r = in_child(write_block_state, &bs);
+	if (r == -1000 - SIGALRM)
+		TH_LOG("offlining memory%" PRIu64 " did not finish in %u s",
+		       bs.block, bs.timeout_s);
+	if (r == -EBUSY || r == -EINVAL)
+		SKIP(goto out, "memory%" PRIu64 " cannot go offline (%s)",
+		     bs.block, errname(r));
+	EXPECT_EQ(0, r);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x7e));
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ((uint64_t)(nunits * HUGE_SZ), b.st.resident_bytes);
+	fill_pages(p, 0, np, 0x7f);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x7f));
+out:
+	block_online_again(&bs);
+	munmap(p, nunits * HUGE_SZ);
+	close(fd);
+}
