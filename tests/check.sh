@@ -82,9 +82,12 @@ host_check_vm() {
 		tests/host/tierctl_test.sh build/bin/tierctl || rc=1
 		tests/host/plan_test.sh build/bin/tierctl || rc=1
 		tests/host/bench_mem_test.sh build/bin/tierctl || rc=1
-		build/tests/host/pool_test || rc=1
+		build/tests/host/arena_test || rc=1
 		build/tests/host/nl_test || rc=1
+		build/tests/host/optim_test || rc=1
 		tests/host/preload_test.sh build/bin/tierctl build/tests/host/preload_prog || rc=1
+		# the optimizer step on each node and DRAM+CXL: figures (TCG)
+		build/bin/tierctl bench adam --size 2M --runs 3 --procs 1 --quiet || rc=1
 		exit $rc'
 }
 

@@ -7,7 +7,7 @@
 # TAP output.  usage: bench_adam_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
-. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/../lib/tap.sh"
 PYTHON=${PYTHON:-/usr/bin/python3}
 here=$(cd "$(dirname "$0")" && pwd)
 

@@ -45,17 +45,19 @@ trap restore EXIT
 expect "get default_policy at load" none "$T" get default_policy
 expect "get low_free_percent at load" 5 "$T" get low_free_percent
 expect "get default_page_size at load" 4096 "$T" get default_page_size
-expect "set default_policy" "" "$T" set default_policy "weighted 0:3,2:1"
-expect "get default_policy after set" "weighted 0:3,2:1" "$T" get default_policy
-expect "the file says the same" "weighted 0:3,2:1" cat $D/default_policy
-refuse "set default_policy \"weighted 0\" refused with a reason" \
-	'tierctl set: default_policy: Invalid argument (the module refused "weighted 0": weighted needs node:weight' \
-	"$T" set default_policy "weighted 0"
-expect "a refused policy changes nothing" "weighted 0:3,2:1" "$T" get default_policy
-refuse "set default_policy with a stray weight" "bind takes node ids without weights" \
-	"$T" set default_policy "bind 0:1"
-refuse "set default_policy with an unknown mode" '"none" or "MODE NODES"' \
-	"$T" set default_policy "spread 0"
+expect "set default_policy" "" "$T" set default_policy "weighted:0=3,2=1"
+expect "get default_policy after set" "weighted:0=3,2=1" "$T" get default_policy
+expect "the file says the same" "weighted:0=3,2=1" cat $D/default_policy
+refuse "set default_policy \"weighted:0\" refused with a reason" \
+	'tierctl set: default_policy: Invalid argument (the module refused "weighted:0": "none" or a policy as --policy takes it' \
+	"$T" set default_policy "weighted:0"
+expect "a refused policy changes nothing" "weighted:0=3,2=1" "$T" get default_policy
+refuse "set default_policy in the old spelling" '"none" or a policy as --policy takes it' \
+	"$T" set default_policy "weighted 0:3,2:1"
+refuse "set default_policy with an unknown mode" 'modes bind, preferred, interleave, weighted, split' \
+	"$T" set default_policy "spread:0"
+refuse "set default_policy with a create-only option" 'a default names possible nodes only, and no page= or flag options' \
+	"$T" set default_policy "bind:0,page=2M"
 expect "set default_policy none" "" "$T" set default_policy none
 expect "get default_policy none" none "$T" get default_policy
 expect "set default_page_size 2M" "" "$T" set default_page_size 2097152
