@@ -100,8 +100,6 @@ struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact)
 
 static void cxltier_buf_free(struct cxltier_buf *buf)
 {
-	u32 j;
-
 	/* no new netlink reference to the file from here */
 	cxltier_buf_unregister(buf);
 
@@ -112,10 +110,8 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 	cxltier_migrate_buf_free(buf);
 	/* what the buffer reserved and never used */
 	if (buf->resv) {
-		for (j = 0; j < buf->nr_policy_nodes; j++)
-			if (buf->resv[j])
-				cxltier_quota_uncharge(buf->policy[j].node,
-						       buf->resv[j], true);
+		cxltier_quota_unreserve(buf->policy, buf->resv,
+					buf->nr_policy_nodes);
 		kfree(buf->resv);
 	}
 	mem_cgroup_put(buf->memcg);

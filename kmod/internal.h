@@ -102,6 +102,8 @@ int cxltier_quota_charge(int nid, unsigned long pages, bool reserve);
 unsigned long cxltier_quota_reserve_upto(int nid, unsigned long pages,
 					 unsigned long granule);
 void cxltier_quota_uncharge(int nid, unsigned long pages, bool reserved);
+void cxltier_quota_unreserve(const struct cxltier_node_weight *policy,
+			     const unsigned long *resv, u32 nr);
 void cxltier_quota_convert(int nid, unsigned long pages, bool to_used);
 void cxltier_quota_move(int from, int to, unsigned long pages);
 void cxltier_quota_read(int nid, u64 *quota, u64 *used_bytes,

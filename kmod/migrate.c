@@ -555,14 +555,10 @@ static int cxltier_mig_load_policy(struct cxltier_buf *buf,
 static int cxltier_mig_swap_policy(struct cxltier_buf *buf,
 				   struct cxltier_buf *tmp)
 {
-	u32 j;
-
 	down_write(&buf->policy_sem);	/* no fill_unit() meanwhile */
 	if (buf->resv) {
-		for (j = 0; j < buf->nr_policy_nodes; j++)
-			if (buf->resv[j])
-				cxltier_quota_uncharge(buf->policy[j].node,
-						       buf->resv[j], true);
+		cxltier_quota_unreserve(buf->policy, buf->resv,
+					buf->nr_policy_nodes);
 		kfree(buf->resv);
 		buf->resv = NULL;
 	}

@@ -127,6 +127,20 @@ void cxltier_quota_uncharge(int nid, unsigned long pages, bool reserved)
 }
 
 /*
+ * Give back, node by node, what a buffer's reservation still holds: @resv
+ * is indexed like the policy list @policy of @nr entries.
+ */
+void cxltier_quota_unreserve(const struct cxltier_node_weight *policy,
+			     const unsigned long *resv, u32 nr)
+{
+	u32 j;
+
+	for (j = 0; j < nr; j++)
+		if (resv[j])
+			cxltier_quota_uncharge(policy[j].node, resv[j], true);
+}
+
+/*
  * Reserved pages on @nid become used (@to_used) or go back (a unit that
  * lost a race to fill it): never refused.
  */

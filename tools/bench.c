@@ -142,6 +142,21 @@ void bench_end_line(struct bench *b)
 	b->line_open = false;
 }
 
+int bench_common_option(struct bench *b, int c, char **argv)
+{
+	switch (c) {
+	case BENCH_OPT_RUNS:
+		return bench_parse_runs(b->cmd, optarg, &b->runs) ? 1 : -1;
+	case BENCH_OPT_JSON:
+		b->json = true;
+		return -1;
+	case BENCH_OPT_QUIET:
+		b->quiet = true;
+		return -1;
+	}
+	return c < BENCH_OPT_OWN ? tc_other_option(b->cmd, argv, c) : -2;
+}
+
 /* The options: -1 when the benchmark goes on, else the exit status. */
 static int bench_options(struct bench *b, const struct bench_def *def,
 			 int argc, char **argv, void *priv)
@@ -150,24 +165,11 @@ static int bench_options(struct bench *b, const struct bench_def *def,
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", def->opts, NULL)) != -1) {
-		switch (c) {
-		case BENCH_OPT_RUNS:
-			if (bench_parse_runs(b->cmd, optarg, &b->runs))
-				return 1;
-			break;
-		case BENCH_OPT_JSON:
-			b->json = true;
-			break;
-		case BENCH_OPT_QUIET:
-			b->quiet = true;
-			break;
-		default:
-			if (c < BENCH_OPT_OWN)
-				return tc_other_option(b->cmd, argv, c);
-			ret = def->option(b, c, priv);
-			if (ret)
-				return ret;
-		}
+		ret = bench_common_option(b, c, argv);
+		if (ret == -2)
+			ret = def->option(b, c, priv) ?: -1;
+		if (ret >= 0)
+			return ret;
 	}
 	return tc_extra_args(b->cmd, argc, argv) ? 1 : -1;
 }

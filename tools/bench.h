@@ -117,6 +117,13 @@ struct bench_def {
 	void (*cleanup)(struct bench *b, void *priv);
 };
 
+/*
+ * getopt_long()'s @c, when it is one of BENCH_OPTS_END's: -1 when it was
+ * taken (--runs, --json, --quiet), else the exit status (--help: 0; an
+ * unknown option or a bad value: 1); -2 when @c is the benchmark's own.
+ */
+int bench_common_option(struct bench *b, int c, char **argv);
+
 /* @def's benchmark with @priv its own state; returns the exit status. */
 int bench_main(const struct tc_cmd *cmd, const struct bench_def *def,
 	       int argc, char **argv, void *priv);

@@ -390,7 +390,7 @@ static int parse_args(struct bench *b, struct adam_opts *o, int argc,
 		      char **argv)
 {
 	uint64_t v;
-	int c;
+	int c, ret;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", adam_opts_table, NULL)) != -1) {
@@ -436,18 +436,10 @@ static int parse_args(struct bench *b, struct adam_opts *o, int argc,
 			}
 			o->simd = (unsigned int)v;
 			break;
-		case BENCH_OPT_RUNS:
-			if (bench_parse_runs(b->cmd, optarg, &b->runs))
-				return 1;
-			break;
-		case BENCH_OPT_JSON:
-			b->json = true;
-			break;
-		case BENCH_OPT_QUIET:
-			b->quiet = true;
-			break;
 		default:
-			return tc_other_option(b->cmd, argv, c);
+			ret = bench_common_option(b, c, argv);
+			if (ret >= 0)
+				return ret;
 		}
 	}
 	return tc_extra_args(b->cmd, argc, argv) ? 1 : -1;

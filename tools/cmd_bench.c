@@ -24,12 +24,25 @@ static const struct {
 	{ "adam", bench_adam },
 };
 
+/* "fault, alloc, ...": the names of benches[] */
+static const char *bench_names(void)
+{
+	static char names[128];
+	size_t i;
+
+	if (!names[0])
+		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names),
+				 "%s%s", i ? ", " : "", benches[i].name);
+	return names;
+}
+
 static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	size_t i;
 
 	if (argc < 2) {
-		tc_errorf(cmd, "which benchmark? (fault, alloc, migrate, mem, adam)");
+		tc_errorf(cmd, "which benchmark? (%s)", bench_names());
 		tc_usage(cmd, 0);
 		return 1;
 	}
@@ -40,7 +53,7 @@ static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (!strcmp(argv[1], benches[i].name))
 			return benches[i].fn(cmd, argc - 1, argv + 1);
-	tc_errorf(cmd, "%s: unknown benchmark (fault, alloc, migrate, mem, adam)", argv[1]);
+	tc_errorf(cmd, "%s: unknown benchmark (%s)", argv[1], bench_names());
 	return 1;
 }
 

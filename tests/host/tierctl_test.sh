@@ -253,8 +253,8 @@ then ok "bench fault: table and progress"; else nok "bench fault: table and prog
 if [ $module = 0 ]; then
 	grep -q "^cxltier rows skipped: the backend is mbind" "$out" && ok "bench fault: says why cxltier rows are skipped" || nok "bench fault: says why cxltier rows are skipped"
 fi
-expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc, migrate, mem\)$" bench
-expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate, mem\)$" bench bogus
+expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc, migrate, mem, adam\)$" bench
+expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate, mem, adam\)$" bench bogus
 expect_fail "bench fault --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench fault --runs 0
 expect_fail "bench fault --size 3M" "^tierctl bench: --size 3M: must be a multiple of 2M, at least 2M$" bench fault --size 3M
 expect_fail "bench fault --populate-size x" "^tierctl bench: --populate-size x: not a size" bench fault --populate-size x
