@@ -851,6 +851,24 @@ TIER_EXPORT int tier_arena_lookup(struct tier_arena *arena, const void *ptr,
 	return 0;
 }
 
+int tier_arena_buf_of(struct tier_arena *arena, const void *ptr,
+		      const struct tier_buf **buf, size_t *offset)
+{
+	struct region *r;
+	size_t size;
+	char *start;
+	int err;
+
+	if (!arena || !buf || !offset)
+		return -EINVAL;
+	err = find_live(arena, ptr, &r, &start, &size);
+	if (err)
+		return err;
+	*buf = r->buf;
+	*offset = (size_t)((const char *)ptr - r->base);
+	return 0;
+}
+
 TIER_EXPORT size_t tier_arena_usable_size(struct tier_arena *arena,
 					 const void *ptr)
 {

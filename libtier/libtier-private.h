@@ -131,6 +131,13 @@ void tier_layout_free(struct tier_layout *l);
 int tier_numa_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
 			 unsigned int *nr);
 
+/*
+ * arena.c: the buffer holding live allocation byte @ptr of @arena, and
+ * @ptr's offset in its mapping; -ENOENT when no live allocation holds it.
+ */
+int tier_arena_buf_of(struct tier_arena *arena, const void *ptr,
+		      const struct tier_buf **buf, size_t *offset);
+
 /* buf.c: make room for @n entries in buf->resident. */
 int tier_buf_resident_reserve(struct tier_buf *buf, unsigned int n);
 

@@ -632,3 +632,20 @@ TIER_EXPORT int tier_optim_buf_ranges(const struct tier_buf *buf,
 	tier_layout_free(&l);
 	return nr > INT32_MAX ? -ENOMEM : (int)nr;
 }
+
+TIER_EXPORT int tier_optim_arena_ranges(struct tier_arena *arena,
+					const void *ptr, uint32_t tensor,
+					size_t elem_size, size_t n,
+					struct tier_optim_range *out, size_t cap)
+{
+	const struct tier_buf *buf;
+	size_t offset;
+	int err;
+
+	if (!arena || !ptr)
+		return -EINVAL;
+	err = tier_arena_buf_of(arena, ptr, &buf, &offset);
+	if (err)
+		return err;
+	return tier_optim_buf_ranges(buf, tensor, offset, elem_size, n, out, cap);
+}

@@ -166,6 +166,22 @@ int tier_optim_buf_ranges(const struct tier_buf *buf, uint32_t tensor,
 			  size_t offset, size_t elem_size, size_t n,
 			  struct tier_optim_range *out, size_t cap);
 
+struct tier_arena;
+
+/**
+ * tier_optim_arena_ranges() - tier_optim_buf_ranges() for a tensor that is
+ * an allocation (or inside one) of a tier_arena
+ * @arena, @ptr: the arena, and the tensor's first element in it
+ *
+ * The other arguments and the return value are tier_optim_buf_ranges()'s;
+ * -ENOENT when @ptr is in no live allocation of @arena.  A small
+ * allocation lies in a slab shared with others: its ranges are the slab's
+ * layout over the tensor's bytes.
+ */
+int tier_optim_arena_ranges(struct tier_arena *arena, const void *ptr,
+			    uint32_t tensor, size_t elem_size, size_t n,
+			    struct tier_optim_range *out, size_t cap);
+
 /**
  * tier_adam_step() - one Adam/AdamW step over @nr tensors
  * @opt: the workers

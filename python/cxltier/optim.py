@@ -25,7 +25,7 @@ import ctypes
 
 import torch
 
-from . import _fail, _load, _parse, zeros
+from . import _fail, _load, _parse, _record, is_cxltier, zeros
 
 __all__ = ["Adam", "AdamW", "STATE_CLASSES"]
 
@@ -52,6 +52,11 @@ class _Tensor(ctypes.Structure):
                 ("reserved", _u32), ("n", ctypes.c_size_t)]
 
 
+class _Range(ctypes.Structure):
+    _fields_ = [("tensor", _u32), ("node", ctypes.c_int32),
+                ("start", ctypes.c_size_t), ("count", ctypes.c_size_t)]
+
+
 class _Opts(ctypes.Structure):
     _fields_ = [("threads", _u32), ("simd", _u32), ("flags", _u32),
                 ("reserved", _u32)]
@@ -72,8 +77,12 @@ def _lib():
             "tier_optim_simd": (ctypes.c_uint, [c_void_p]),
             "tier_optim_simd_name": (ctypes.c_char_p, [ctypes.c_uint]),
             "tier_adam_step": (c_int, [c_void_p, P(_HParams), P(_Tensor),
-                                       ctypes.c_size_t, c_void_p,
+                                       ctypes.c_size_t, P(_Range),
                                        ctypes.c_size_t]),
+            "tier_optim_arena_ranges": (c_int, [c_void_p, c_void_p, _u32,
+                                                ctypes.c_size_t,
+                                                ctypes.c_size_t, P(_Range),
+                                                ctypes.c_size_t]),
         }
         for name, (res, args) in sigs.items():
             fn = getattr(lib, name)
@@ -127,6 +136,28 @@ def _policies(policy):
         return policy
     raise TypeError("cxltier.optim: policy must be a string, a dict by state "
                     "class, a callable or None, not %s" % type(policy).__name__)
+
+
+def _ranges(ts):
+    """Where each tensor's first moment lies, node by node, from its
+    buffer's layout (tier_optim_arena_ranges()): the step then streams every
+    node at once (doc/optimizer.md).  Plain tensors are left out: the step
+    treats what no range names as one unknown node."""
+    lib, out = _lib(), []
+    for i, t in enumerate(ts):
+        if not is_cxltier(t):
+            continue
+        rec = _record(t)
+        n = lib.tier_optim_arena_ranges(rec.arena.handle, t.data_ptr(), i, 4,
+                                        t.numel(), None, 0)
+        if n > 0:
+            arr = (_Range * n)()
+            n = lib.tier_optim_arena_ranges(rec.arena.handle, t.data_ptr(), i,
+                                            4, t.numel(), arr, n)
+        if n < 0:
+            raise _fail(n, "cxltier.optim: where a state tensor lies")
+        out.extend(arr[:n] if n else [])
+    return (_Range * len(out))(*out), len(out)
 
 
 def _check_param(p):
@@ -197,6 +228,12 @@ class Adam(torch.optim.Optimizer):
     def describe(self):
         """(threads, SIMD path name) the step runs on."""
         return self._workers.describe()
+
+    def ranges(self, p):
+        """[(node, first element, elements)]: where ``p``'s first moment
+        lies, as the step cuts its work by node."""
+        ranges, nr = _ranges([self.state[p]["exp_avg"]])
+        return [(r.node, r.start, r.count) for r in ranges[:nr]]
 
     # -- state ----------------------------------------------------------
 
@@ -286,8 +323,9 @@ class Adam(torch.optim.Optimizer):
                 arr[i].n = p.numel()
             hp = _HParams(group["lr"], beta1, beta2, group["eps"],
                           group["weight_decay"], step, flags, 0)
+            ranges, nr = _ranges([self.state[p]["exp_avg"] for p in ps])
             rc = _lib().tier_adam_step(self._workers.handle, ctypes.byref(hp),
-                                       arr, len(ps), None, 0)
+                                       arr, len(ps), ranges, nr)
             if rc < 0:
                 raise _fail(rc, "cxltier.optim: step %d" % step)
 

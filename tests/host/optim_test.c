@@ -15,10 +15,11 @@
  *  - nan_and_inf: a NaN gradient poisons its own element only.
  *  - bad_arguments_change_nothing: each invalid input, one per case, is
  *    -EINVAL and leaves every array as it was.
- *  - buf_ranges_match_the_pages: the ranges tier_optim_buf_ranges() gives
- *    for a tensor in a buffer name the nodes move_pages(2) finds its pages
- *    on, for every policy the host's nodes allow (one node: bind; two: a
- *    split and an interleave too, in the test host).
+ *  - buf_ranges_match_the_pages, arena_ranges_match_the_pages: the ranges
+ *    tier_optim_buf_ranges() and tier_optim_arena_ranges() give for a
+ *    tensor name the nodes move_pages(2) finds its pages on, for every
+ *    policy the host's nodes allow (one node: bind; two: a split and an
+ *    interleave too, in the test host).
  * Agreement with torch.optim.AdamW element by element is tested from Python
  * (tests/python), where torch is.
  */
@@ -341,6 +342,56 @@ static int page_node(void *p)
 	return status;
 }
 
+/*
+ * Ranges @r[0..nr) of a tensor of @n floats at @first: in order, covering
+ * it, each naming the node move_pages(2) finds its first and last page on.
+ */
+static void check_ranges(struct __test_metadata *_metadata, const char *what,
+			 float *first, const struct tier_optim_range *r, int nr,
+			 size_t n)
+{
+	size_t covered = 0;
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		float *a = first + r[i].start, *z = a + r[i].count - 1;
+
+		EXPECT_EQ(covered, r[i].start) TH_LOG("%s: range %d", what, i);
+		covered = r[i].start + r[i].count;
+		EXPECT_EQ(r[i].node, page_node(a))
+			TH_LOG("%s: range %d starts on node %d", what, i, page_node(a));
+		EXPECT_EQ(r[i].node, page_node(z))
+			TH_LOG("%s: range %d ends on node %d", what, i, page_node(z));
+		if (i)
+			EXPECT_NE(r[i - 1].node, r[i].node);
+	}
+	EXPECT_EQ(n, covered) TH_LOG("%s", what);
+}
+
+/* bind to the first node with CPUs; with a second node, a split and an
+ * interleave over both */
+static int test_policies(struct tier_ctx *ctx, char pol[3][64])
+{
+	int i, d = -1, c = -1;
+
+	for (i = 0; i < tier_nr_nodes(ctx); i++) {
+		struct tier_node nd;
+
+		if (tier_node(ctx, i, &nd))
+			return -1;
+		if (d < 0 && (nd.flags & CXLTIER_NODE_HAS_CPUS))
+			d = (int)nd.node;
+		else if (c < 0)
+			c = (int)nd.node;
+	}
+	snprintf(pol[0], 64, "bind:%d", d);
+	if (c < 0)
+		return 1;
+	snprintf(pol[1], 64, "split:%d=30%%,%d=70%%", d, c);
+	snprintf(pol[2], 64, "interleave:%d,%d,chunk=64K", d, c);
+	return 3;
+}
+
 TEST(buf_ranges_match_the_pages)
 {
 	const size_t len = 8 << 20, off = 12288;	/* a tensor from page 3 */
@@ -348,29 +399,15 @@ TEST(buf_ranges_match_the_pages)
 	struct tier_optim_range r[4096];
 	struct tier_ctx *ctx;
 	char pol[3][64];
-	int np = 1, nr, i, k, d = -1, c = -1;
+	int np, nr, k;
 
 	ASSERT_EQ(0, tier_open(&ctx, 0));
-	for (i = 0; i < tier_nr_nodes(ctx); i++) {
-		struct tier_node nd;
-
-		ASSERT_EQ(0, tier_node(ctx, i, &nd));
-		if (d < 0 && (nd.flags & CXLTIER_NODE_HAS_CPUS))
-			d = (int)nd.node;
-		else if (c < 0)
-			c = (int)nd.node;
-	}
-	snprintf(pol[0], sizeof(pol[0]), "bind:%d", d);
-	if (c >= 0) {
-		snprintf(pol[1], sizeof(pol[1]), "split:%d=30%%,%d=70%%", d, c);
-		snprintf(pol[2], sizeof(pol[2]), "interleave:%d,%d,chunk=64K", d, c);
-		np = 3;
-	}
+	np = test_policies(ctx, pol);
+	ASSERT_LT(0, np);
 	for (k = 0; k < np; k++) {
 		struct tier_policy p;
 		struct tier_buf *buf;
 		float *f;
-		size_t covered = 0;
 
 		ASSERT_EQ(0, tier_policy_parse(pol[k], &p));
 		ASSERT_EQ(0, tier_buf_create(ctx, len, &p, &buf)) TH_LOG("%s", pol[k]);
@@ -379,22 +416,8 @@ TEST(buf_ranges_match_the_pages)
 		nr = tier_optim_buf_ranges(buf, 3, off, sizeof(float), n, r, 4096);
 		ASSERT_LT(0, nr) TH_LOG("%s: %d", pol[k], nr);
 		ASSERT_GE(4096, nr);
-		for (i = 0; i < nr; i++) {
-			float *first = f + off / sizeof(float) + r[i].start;
-
-			EXPECT_EQ(3, r[i].tensor);
-			EXPECT_EQ(covered, r[i].start) TH_LOG("%s: range %d", pol[k], i);
-			covered = r[i].start + r[i].count;
-			EXPECT_EQ(r[i].node, page_node(first))
-				TH_LOG("%s: range %d starts on node %d", pol[k], i,
-				       page_node(first));
-			EXPECT_EQ(r[i].node, page_node(first + r[i].count - 1))
-				TH_LOG("%s: range %d ends on node %d", pol[k], i,
-				       page_node(first + r[i].count - 1));
-			if (i)
-				EXPECT_NE(r[i - 1].node, r[i].node);
-		}
-		EXPECT_EQ(n, covered) TH_LOG("%s", pol[k]);
+		EXPECT_EQ(3, r[0].tensor);
+		check_ranges(_metadata, pol[k], f + off / sizeof(float), r, nr, n);
 		if (k == 1)	/* the split: 2 ranges */
 			EXPECT_EQ(2, nr);
 		/* a short array gets what fits and the count */
@@ -406,6 +429,38 @@ TEST(buf_ranges_match_the_pages)
 							 len / sizeof(float), r, 8));
 		EXPECT_EQ(-EINVAL, tier_optim_buf_ranges(NULL, 0, 0, 4, 1, r, 8));
 		tier_buf_destroy(buf);
+	}
+	tier_close(ctx);
+}
+
+/* The same through an arena: a large allocation is a buffer of its own. */
+TEST(arena_ranges_match_the_pages)
+{
+	const size_t n = (6 << 20) / sizeof(float) + 5;
+	struct tier_optim_range r[4096];
+	struct tier_ctx *ctx;
+	char pol[3][64];
+	int np, nr, k;
+
+	ASSERT_EQ(0, tier_open(&ctx, 0));
+	np = test_policies(ctx, pol);
+	ASSERT_LT(0, np);
+	for (k = 0; k < np; k++) {
+		struct tier_arena *arena;
+		struct tier_policy p;
+		float *f;
+
+		ASSERT_EQ(0, tier_policy_parse(pol[k], &p));
+		ASSERT_EQ(0, tier_arena_create(ctx, &p, NULL, &arena));
+		ASSERT_EQ(0, tier_arena_alloc(arena, n * sizeof(float), 0, (void **)&f));
+		memset(f, 1, n * sizeof(float));
+		nr = tier_optim_arena_ranges(arena, f, 1, sizeof(float), n, r, 4096);
+		ASSERT_LT(0, nr) TH_LOG("%s: %d", pol[k], nr);
+		ASSERT_GE(4096, nr);
+		check_ranges(_metadata, pol[k], f, r, nr, n);
+		EXPECT_EQ(-ENOENT, tier_optim_arena_ranges(arena, &nr, 1, 4, 1, r, 8));
+		EXPECT_EQ(0, tier_arena_free(arena, f));
+		tier_arena_destroy(arena);
 	}
 	tier_close(ctx);
 }

@@ -228,6 +228,29 @@ class SameBits(unittest.TestCase):
                         self.assertTrue(cxltier.is_cxltier(st["exp_avg"]))
 
 
+class Ranges(unittest.TestCase):
+    def test_step_sees_the_layout(self):
+        """The step is told where the state lies: the policy's nodes, in
+        order, covering the tensor (a split: two ranges, 30% then 70%)."""
+        d, c = _nodes()
+        n = (4 << 20) // 4
+        pols = [("bind:%d" % d, [d])]
+        if c is not None:
+            pols.append(("split:%d=30%%,%d=70%%" % (d, c), [d, c]))
+        for pol, nodes in pols:
+            with self.subTest(policy=pol):
+                p = torch.nn.Parameter(torch.randn(n))
+                opt = cxltier.optim.AdamW([p], policy=pol)
+                p.grad = torch.randn(n)
+                opt.step()
+                r = opt.ranges(p)
+                self.assertEqual([x[0] for x in r], nodes)
+                self.assertEqual(sum(x[2] for x in r), n)
+                if len(nodes) == 2:
+                    # 30% of the buffer's pages, to one page
+                    self.assertLessEqual(abs(r[0][2] - 0.3 * n), 1024)
+
+
 class StateDict(unittest.TestCase):
     def _both_ways(self, src_cls, dst_cls):
         n, kw = 4099, {"lr": 1e-3, "weight_decay": 0.01}
