@@ -71,26 +71,6 @@ step_cmd() {
 	echo "=== step $name: exit $rc, $p passed, $f failed, $s skipped, $((t1 - t0)) s"
 }
 
-# libtier and tierctl on the emulated host: each test runs on the module
-# backend and on the mbind fallback, on a host with several nodes (on the
-# build host the module variants skip).  The one step that is not a make
-# target yet: tests/host has no check-vm.
-host_check_vm() {
-	tests/vm/run -- sh -c '
-		rc=0
-		build/tests/host/libtier_test || rc=1
-		tests/host/tierctl_test.sh build/bin/tierctl || rc=1
-		tests/host/plan_test.sh build/bin/tierctl || rc=1
-		tests/host/bench_mem_test.sh build/bin/tierctl || rc=1
-		build/tests/host/arena_test || rc=1
-		build/tests/host/nl_test || rc=1
-		build/tests/host/optim_test || rc=1
-		tests/host/preload_test.sh build/bin/tierctl build/tests/host/preload_prog || rc=1
-		# the optimizer step on each node and DRAM+CXL: figures (TCG)
-		build/bin/tierctl bench adam --size 2M --runs 3 --procs 1 --quiet || rc=1
-		exit $rc'
-}
-
 step dkms check
 step host check
 step vm debug-kernel
@@ -99,7 +79,7 @@ step vm check-debug
 step selftests check-vm
 step selftests check-cxl-normal
 step selftests check-debug
-step_cmd host.check-vm host_check_vm
+step host check-vm
 step python check
 step python check-vm
 step stress check-debug

@@ -20,6 +20,8 @@
  * them.
  */
 #include "cxltier_test.h"
+#include "placement.h"
+#include "quota.h"
 
 #include <grp.h>
 #include <sys/prctl.h>
