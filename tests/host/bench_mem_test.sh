@@ -200,7 +200,7 @@ expect_fail "bench mem --tiers=FILE unwritable" "^tierctl bench: --tiers=$tmp/no
 expect_fail "bench mem --format csv" "^tierctl bench: --format csv: unknown \(table, json, tiers\)$" bench mem --format csv
 expect_fail "bench mem: unknown option" "^tierctl bench: option '--bogus': unknown option$" bench mem --bogus
 expect_fail "bench mem: stray argument" "^tierctl bench: extra: unexpected argument$" bench mem extra
-expect_fail "bench: unknown benchmark lists mem" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate, mem\)$" bench bogus
+expect_fail "bench: unknown benchmark lists mem" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate, mem, adam\)$" bench bogus
 
 echo "1..$n"
 echo "# bench-mem: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
