@@ -364,6 +364,7 @@ static int sparse_pageblocks(int dev, unsigned int node, size_t bytes,
  * assumed about where any of them lands.
  */
 #define SPARSE_TRIES 8	/* 16 MiB resident each, on a 1 GiB node */
+#define COMPACT_PASSES 3
 
 TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 {
@@ -373,7 +374,7 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 			  .length = nunits * HUGE_SZ };
 	uint64_t *pfns, lo, hi, hlo = ~0ULL, hhi = 0;
 	size_t i, moved = 0, nabove, nkept = 64 * MiB / 4 / pgsz;
-	int *want, fd, fs[SPARSE_TRIES], nfs = 0;
+	int *want, fd, fs[SPARSE_TRIES], nfs = 0, pass;
 	char *p;
 
 	NEED_HUGE_NODES(self);
@@ -404,10 +405,18 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	/* the sets below the buffer would only feed the migration scanner */
 	for (i = 0; i + 1 < (size_t)nfs; i++)
 		close(fs[i]);
-	ASSERT_EQ(0, compact_node(self->mov->node));
-	for (i = 0; i < np; i++)
-		moved += pfn_of(p + i * pgsz) != pfns[i];
-	TH_LOG("compaction moved %zu of %zu pages", moved, np);
+	/*
+	 * A pass can spend itself on what lies below the buffer (pages of
+	 * earlier tests, sparse pages that landed low): those go up first,
+	 * and the next pass reaches the buffer.
+	 */
+	for (pass = 1; pass <= COMPACT_PASSES && !moved; pass++) {
+		ASSERT_EQ(0, compact_node(self->mov->node));
+		for (i = 0; i < np; i++)
+			moved += pfn_of(p + i * pgsz) != pfns[i];
+		TH_LOG("compaction pass %d moved %zu of %zu pages", pass,
+		       moved, np);
+	}
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x6c));
 	want = calloc(np, sizeof(*want));
 	ASSERT_NE(NULL, want);
