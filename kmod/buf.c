@@ -16,7 +16,8 @@
  * under the xarray's lock, held for nothing else and never while anything
  * sleeps: the file cannot have been freed while the buffer is still in the
  * xarray (release, which erases it, runs before the file is freed), and a
- * file whose count already dropped to zero is skipped (get_file_rcu()).
+ * file whose count already dropped to zero is skipped
+ * (cxltier_get_file_unless_released()).
  *
  * Below this file: map.c (mmap and faults), populate.c and migrate.c, all
  * over page.c, the page-slot store.
@@ -83,7 +84,7 @@ struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact)
 		if (!buf)
 			break;
 		/* a file already on its way to release: gone */
-		if (get_file_rcu(buf->file))
+		if (cxltier_get_file_unless_released(&buf->file))
 			break;
 		if (exact || *id == ULONG_MAX) {
 			buf = NULL;

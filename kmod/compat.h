@@ -1,16 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel-version differences, and nothing else.  The module targets Debian's
- * 6.1 kernel; anything that differs on another kernel goes here.
+ * Kernel-version differences, and nothing else.  The module builds for
+ * Debian's 6.1 and 6.12 kernels (doc/kernels.md).  Each entry is named for
+ * what it does, says which kernel changed what, and is the only place that
+ * knows; the rest of the module never tests LINUX_VERSION_CODE.
+ *
+ *   cxltier_vm_flags_set()             6.3  vma->vm_flags became read-only
+ *   cxltier_page_maybe_pinned()        6.11 page_maybe_dma_pinned() removed
+ *   cxltier_get_file_unless_released() 6.7  get_file_rcu() changed meaning
+ *
+ * A difference that every supported kernel can meet with one exported API
+ * is not an entry: the fault-around's look at the page table (map.c) uses
+ * apply_to_existing_page_range() on all of them, because pte_offset_map()
+ * calls the unexported __pte_offset_map() since 6.5.
  */
 #ifndef CXLTIER_COMPAT_H
 #define CXLTIER_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 
+/*
+ * Set flags on a VMA being mmap()ed.  6.3 made vma->vm_flags read-only and
+ * added the accessors (bc292ab00f6c "mm: introduce vma->vm_flags wrapper
+ * functions").
+ */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-/* 6.3 made vma->vm_flags read-only and added these accessors. */
 static inline void cxltier_vm_flags_set(struct vm_area_struct *vma,
 					vm_flags_t flags)
 {
@@ -18,6 +34,41 @@ static inline void cxltier_vm_flags_set(struct vm_area_struct *vma,
 }
 #else
 #define cxltier_vm_flags_set(vma, flags) vm_flags_set(vma, flags)
+#endif
+
+/*
+ * Whether a page may be pinned (FOLL_PIN) for DMA.  6.11 removed the page
+ * wrapper page_maybe_dma_pinned() ("mm: remove page_maybe_dma_pinned()",
+ * in the MM pull for 6.11-rc1); the folio call it wrapped exists on 6.1
+ * already, so one body serves every kernel.  Every page the module asks
+ * about is order-0 (buffer pages are split_page()d, pool pages are not
+ * compound): the folio is the page.
+ */
+static inline bool cxltier_page_maybe_pinned(struct page *page)
+{
+	return folio_maybe_dma_pinned(page_folio(page));
+}
+
+/*
+ * A new reference on the file *@fp unless its count already reached zero
+ * (its release has begun).  The caller keeps *@fp from changing and the
+ * file from being freed by a lock the release path takes.  Until 6.7
+ * get_file_rcu() was exactly "increment unless zero" on a struct file *.
+ * 6.7 made files SLAB_TYPESAFE_BY_RCU (0ede61d8589c "file: convert to
+ * SLAB_TYPESAFE_BY_RCU"): get_file_rcu() now takes a struct file __rcu **
+ * and loops until it gets whatever file the pointer holds, and
+ * get_file_active() is the call for a pointer kept stable by other means.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0)
+static inline bool cxltier_get_file_unless_released(struct file **fp)
+{
+	return get_file_rcu(*fp);
+}
+#else
+static inline bool cxltier_get_file_unless_released(struct file **fp)
+{
+	return get_file_active(fp) != NULL;
+}
 #endif
 
 #endif /* CXLTIER_COMPAT_H */

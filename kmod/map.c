@@ -59,6 +59,21 @@ static vm_fault_t cxltier_insert(struct cxltier_buf *buf,
  * page cache can afford to scan at every read fault: its window is 64 KiB,
  * 16 slots, not 512.
  */
+/* The PTEs of one fault-around window that are already mapped. */
+struct cxltier_map_window {
+	unsigned long start;
+	DECLARE_BITMAP(mapped, PTRS_PER_PTE);
+};
+
+/* apply_to_existing_page_range() callback, for present PTEs only */
+static int cxltier_note_mapped(pte_t *pte, unsigned long addr, void *data)
+{
+	struct cxltier_map_window *w = data;
+
+	__set_bit((addr - w->start) >> PAGE_SHIFT, w->mapped);
+	return 0;
+}
+
 static void cxltier_map_around(struct vm_fault *vmf,
 				   struct cxltier_buf *buf,
 				   pgoff_t done_first, pgoff_t done_last)
@@ -70,6 +85,8 @@ static void cxltier_map_around(struct vm_fault *vmf,
 				vma->vm_end);
 	pgoff_t idx = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
 	pmd_t pmdval = READ_ONCE(*vmf->pmd);
+	struct cxltier_map_window w = { .start = start };
+	unsigned long addr;
 
 	/*
 	 * The window is the range of the page table the fault just filled
@@ -77,32 +94,35 @@ static void cxltier_map_around(struct vm_fault *vmf,
 	 * skipped without a look at its slot: the window is often mostly
 	 * mapped already (a refault after a MIGRATE zapped part of it), and
 	 * an insert would take each mapped page's lock only to find its PTE.
-	 * The read is lockless, a hint: a PTE zapped meanwhile is left to its
-	 * own fault, and an insert re-checks under the PTE lock.  Each PTE
-	 * is mapped only for its read: with HIGHPTE the mapping is atomic,
-	 * and an insert may sleep.
+	 * One walk of the page table, under its lock, notes which PTEs are
+	 * mapped: apply_to_existing_page_range() calls back for present ones
+	 * only, and is exported on every kernel the module builds for, where
+	 * pte_offset_map() is not usable by a module since 6.5 (it calls the
+	 * unexported __pte_offset_map()).  What the walk notes is a hint: a
+	 * PTE zapped meanwhile is left to its own fault, and an insert
+	 * re-checks under the PTE lock.  The walk cannot meet a huge PMD (the
+	 * check below; 6.1's walk would BUG on one): a VM_MIXEDMAP buffer
+	 * VMA never gets one, and this fault's table is still there.
 	 */
 	if (pmd_none(pmdval) || pmd_bad(pmdval) || pmd_trans_huge(pmdval))
 		return;
-	for (; start < end && idx < buf->nr_pages;
-	     start += PAGE_SIZE, idx++) {
+	if (apply_to_existing_page_range(vma->vm_mm, start, end - start,
+					 cxltier_note_mapped, &w))
+		return;
+	for (addr = start; addr < end && idx < buf->nr_pages;
+	     addr += PAGE_SIZE, idx++) {
 		struct page *page;
-		pte_t *pte;
-		bool mapped;
 		vm_fault_t r;
 
 		if (idx >= done_first && idx <= done_last)
 			continue;	/* mapped by the fault itself */
-		pte = pte_offset_map(vmf->pmd, start);
-		mapped = !pte_none(ptep_get(pte));
-		pte_unmap(pte);
-		if (mapped)
+		if (test_bit((addr - start) >> PAGE_SHIFT, w.mapped))
 			continue;
 		page = cxltier_page_trylock_slot(buf, idx);
 		if (!page)
 			continue;
 		/* an existing PTE gives VM_FAULT_NOPAGE: nothing to do */
-		r = cxltier_insert(buf, vma, start, page);
+		r = cxltier_insert(buf, vma, addr, page);
 		unlock_page(page);
 		put_page(page);
 		if (r & VM_FAULT_OOM)

@@ -27,8 +27,8 @@
  * pfn walkers) do not touch the data, so they do not stop the copy.
  * A pinnable page has ordinary PTEs and can be reached by GUP: it is copied
  * only with its refcount frozen at exactly slot + ours (page_ref_freeze(),
- * as the core does), and a long-term pinned one (page_maybe_dma_pinned()) is
- * never copied: it is counted as skipped.  A pinnable page whose count will
+ * as the core does), and a long-term pinned one
+ * (cxltier_page_maybe_pinned()) is never copied: it is counted as skipped.  A pinnable page whose count will
  * not freeze is retried 3 times (with the lock dropped, so waiters drain),
  * then counted as failed.
  *
@@ -155,7 +155,7 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	if (cxltier_quota_charge(to, 1, false))
 		return CXLTIER_MIG_QUOTA;
 	if (buf->pinnable) {
-		if (page_maybe_dma_pinned(src)) {
+		if (cxltier_page_maybe_pinned(src)) {
 			cxltier_quota_uncharge(to, 1, false);
 			return CXLTIER_MIG_PINNED;
 		}

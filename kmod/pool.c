@@ -467,7 +467,7 @@ static void cxltier_pool_fill_info(struct cxltier_pool *p,
 		run = max(run, end - i);
 	}
 	for_each_set_bit(i, p->used, p->nr_pages)
-		if (page_maybe_dma_pinned(pfn_to_page(p->base_pfn + i)))
+		if (cxltier_page_maybe_pinned(pfn_to_page(p->base_pfn + i)))
 			pinned++;
 	for (b = 0; b < p->nr_blocks; b++)
 		huge += !p->block_used[b];
