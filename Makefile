@@ -6,28 +6,25 @@
 #   make check      install what is missing and run every test
 #   make install    libtier (+ header, pkg-config) and tierctl
 #
-# The kernel module is built by Kbuild (see Kbuild, kmod/Kbuild) against
-# KDIR: the running kernel's build tree when it has one, else the newest
-# installed headers.
+# The kernel module is built by Kbuild (see Kbuild, kmod/Kbuild), by
+# scripts/kmod-build.sh, into build/kmod/RELEASE/kmod/cxltier.ko: for the
+# running kernel when it has a build tree, else for every installed kernel
+# whose headers are present (Debian 12's 6.1 and 6.12 both), or for
+# KVER=RELEASE, or for the build tree KDIR=DIR.  It says which kernel each
+# module is for.
 
 VERSION := $(shell cat $(CURDIR)/VERSION)
 BUILD   ?= $(CURDIR)/build
 PREFIX  ?= /usr/local
 export BUILD PREFIX DESTDIR VERSION
 
-KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
-	else ls -1 /lib/modules/*/build/Makefile 2>/dev/null | \
-	sed 's|/lib/modules/\([^/]*\)/build/Makefile|\1|' | sort -V | tail -n1; fi)
-KDIR ?= /lib/modules/$(KVER)/build
-# KVER and KDIR are not exported: a sub-make must recompute them once
-# scripts/deps.sh has installed headers on a fresh machine.
+# Which kernels: scripts/kernels.sh.  KVER and KDIR are not exported.
+KVER ?=
+KDIR ?=
 
 # CI turns warnings into errors; what users build (and DKMS) does not.
 ifeq ($(CI),true)
 WERROR ?= 1
-endif
-ifeq ($(WERROR),1)
-KWERROR := CXLTIER_WERROR=1
 endif
 export WERROR
 
@@ -39,8 +36,7 @@ SUBDIRS := libtier tools tests/host tests/selftests tests/stress tests/faultinj 
 all: module lib tools tests
 
 module:
-	@test -n "$(KVER)" -a -d "$(KDIR)" || { echo "make: module: no kernel build tree (install linux-headers-amd64 or set KDIR)" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CXLTIER_VERSION=$(VERSION) $(KWERROR) modules
+	@scripts/kmod-build.sh $(if $(KDIR),--kdir $(KDIR),$(if $(KVER),--kver $(KVER),--all))
 
 lib:
 	$(MAKE) -C libtier
@@ -71,7 +67,6 @@ check: deps
 	tests/check.sh
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(BUILD)
 
 help:
