@@ -7,8 +7,13 @@
 #   check-vm          in the emulated DRAM+CXL host (tests/vm/run), stock
 #                     kernel, default topology
 #   check-cxl-normal  there, on the topology with a CXL node in ZONE_NORMAL
-#   check-debug       there, on the debug kernel (KASAN, lockdep, kmemleak...)
-# and the step is called DIR.TARGET (e.g. selftests.check-vm).
+#   check-debug       there, on the debug kernel (KASAN, lockdep, kmemleak...),
+#                     a debug build of the 6.1 series
+# and the step is called DIR.TARGET (e.g. host.check).  A step that boots an
+# installed Debian kernel runs once per supported series (scripts/kernels.sh
+# supported: 6.1, 6.12), as DIR.TARGET@SERIES with KERNEL=SERIES (e.g.
+# selftests.check-vm@6.12).  The end is a table of every step: its kernel,
+# counts and seconds.
 #
 # Each step's output is shown as it runs; its counts come from the
 # kselftest "# Totals:" line or an "N passed, N failed" line it prints, else
@@ -16,14 +21,15 @@
 # least one failure (the VM runner fails a run on a kernel BUG/WARNING even
 # when every test passed).
 #
-# Environment: CXLTIER_CHECK_ONLY="selftests.check-vm host.check" runs only
-# those steps.
+# Environment: CXLTIER_CHECK_ONLY="selftests.check-vm@6.12 host.check" runs
+# only those steps.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 
 pass=0 fail=0 skip=0
 failed_steps=()
+table=()
 log_dir=$top/build/check
 mkdir -p "$log_dir"
 
@@ -35,6 +41,15 @@ want() {
 # step DIR TARGET: `make -C tests/DIR TARGET`; run, show, count.
 step() {
 	step_cmd "$1.$2" make -s -C "tests/$1" "$2"
+}
+
+# step_each_kernel DIR TARGET: the step once per supported series.
+mapfile -t series < <(scripts/kernels.sh supported)
+step_each_kernel() {
+	local k
+	for k in "${series[@]}"; do
+		step_cmd "$1.$2@$k" make -s -C "tests/$1" "$2" KERNEL="$k"
+	done
 }
 
 # step_cmd NAME CMD...: run, show, count.
@@ -69,24 +84,37 @@ step_cmd() {
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	[[ $f -eq 0 ]] || failed_steps+=("$name")
 	echo "=== step $name: exit $rc, $p passed, $f failed, $s skipped, $((t1 - t0)) s"
+	table+=("$(printf '%-32s %-22s %6s %6s %6s %6s' "$name" "$(step_kernel "$name")" "$p" "$f" "$s" "$((t1 - t0))")")
+}
+
+# The kernel a step ran on, for the table.
+step_kernel() {
+	case $1 in
+	*@*) scripts/kernels.sh release "${1##*@}" 2>/dev/null || echo "${1##*@}" ;;
+	*.check-debug|vm.debug-kernel) echo "6.1 debug" ;;
+	*) echo "build host" ;;
+	esac
 }
 
 step dkms check
 step host check
 step vm debug-kernel
-step vm check-vm
+step_each_kernel vm check-vm
 step vm check-debug
-step selftests check-vm
-step selftests check-cxl-normal
+step_each_kernel selftests check-vm
+step_each_kernel selftests check-cxl-normal
 step selftests check-debug
-step host check-vm
+step_each_kernel host check-vm
 step python check
-step python check-vm
+step_each_kernel python check-vm
 step stress check-debug
 step faultinj check-debug
-step privilege check-vm
-step dkms check-vm
+step_each_kernel privilege check-vm
+step_each_kernel dkms check-vm
 
+echo
+printf '%-32s %-22s %6s %6s %6s %6s\n' step kernel passed failed skip s
+printf '%s\n' "${table[@]}"
 echo
 if [[ ${#failed_steps[@]} -gt 0 ]]; then
 	echo "failed steps: ${failed_steps[*]} (logs in build/check/)"

@@ -364,7 +364,6 @@ static int sparse_pageblocks(int dev, unsigned int node, size_t bytes,
  * assumed about where any of them lands.
  */
 #define SPARSE_TRIES 8	/* 16 MiB resident each, on a 1 GiB node */
-#define COMPACT_PASSES 3
 
 TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 {

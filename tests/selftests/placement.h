@@ -271,7 +271,7 @@ static void __assert_stat_matches(struct __test_metadata *_metadata, int fd,
  * mapped) is present on the node @want gives it:
  *  - /proc/self/pagemap PFNs mapped to nodes by the sysfs memory blocks;
  *  - move_pages(2) in query mode: the same node for a pinnable buffer
- *    (ordinary PTEs), -EFAULT for every page of a movable one (the header's
+ *    (ordinary PTEs), no page (no_page_status()) for a movable one (the header's
  *    special PTEs);
  *  - BUF_STAT's bytes per node and resident total.
  */
@@ -307,7 +307,7 @@ static void __assert_layout(struct __test_metadata *_metadata, int fd,
 
 	ASSERT_OK(move_pages_query(p, np, st));
 	for (i = 0; i < np; i++) {
-		int exp = pinnable ? got[i] : -EFAULT;
+		int exp = pinnable ? got[i] : no_page_status();
 
 		if (st[i] != exp && !mbad++)
 			mfirst = i;
@@ -315,9 +315,9 @@ static void __assert_layout(struct __test_metadata *_metadata, int fd,
 	if (mbad)
 		TH_LOG("move_pages: %zu of %zu pages disagree; first: page %zu "
 		       "status %d, expected %d (%s buffer)", mbad, np, mfirst,
-		       st[mfirst], pinnable ? got[mfirst] : -EFAULT,
+		       st[mfirst], pinnable ? got[mfirst] : no_page_status(),
 		       pinnable ? "pinnable: its node" :
-				  "movable: -EFAULT");
+				  "movable: no page seen");
 	ASSERT_EQ(0U, mbad);
 
 	assert_stat_matches(fd, got, np);
