@@ -21,7 +21,7 @@ extern const struct option plan_opts[];
 
 struct plan_args {
 	const char *model, *params, *layers, *hidden, *batch, *seq;
-	const char *optimizer, *accum, *gpus, *classes;
+	const char *optimizer, *accum, *gpus, *ranks, *classes;
 	const char *dram, *cxl, *cxl_nodes, *tiers, *tflops, *cpu_max;
 	bool cxl_movable, json;
 	unsigned int strategies;	/* bit per TIER_PLAN_*; 0: all */

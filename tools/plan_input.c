@@ -18,7 +18,7 @@ enum {
 	OPT_MODEL = 256, OPT_PARAMS, OPT_LAYERS, OPT_HIDDEN, OPT_BATCH, OPT_SEQ,
 	OPT_OPTIMIZER, OPT_ACCUM, OPT_GPUS, OPT_CLASSES, OPT_DRAM, OPT_CXL,
 	OPT_CXL_NODES, OPT_CXL_MOVABLE, OPT_TIERS, OPT_TFLOPS, OPT_CPU_MAX,
-	OPT_STRATEGY, OPT_PLACE, OPT_JSON,
+	OPT_STRATEGY, OPT_PLACE, OPT_JSON, OPT_RANKS,
 };
 
 const struct option plan_opts[] = {
@@ -31,6 +31,7 @@ const struct option plan_opts[] = {
 	{ "optimizer", required_argument, NULL, OPT_OPTIMIZER },
 	{ "grad-accum", required_argument, NULL, OPT_ACCUM },
 	{ "gpus", required_argument, NULL, OPT_GPUS },
+	{ "ranks", required_argument, NULL, OPT_RANKS },
 	{ "classes", required_argument, NULL, OPT_CLASSES },
 	{ "dram", required_argument, NULL, OPT_DRAM },
 	{ "cxl", required_argument, NULL, OPT_CXL },
@@ -263,6 +264,7 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 		case OPT_OPTIMIZER: a->optimizer = optarg; break;
 		case OPT_ACCUM: a->accum = optarg; break;
 		case OPT_GPUS: a->gpus = optarg; break;
+		case OPT_RANKS: a->ranks = optarg; break;
 		case OPT_CLASSES: a->classes = optarg; break;
 		case OPT_DRAM: a->dram = optarg; break;
 		case OPT_CXL: a->cxl = optarg; break;
@@ -319,6 +321,9 @@ int plan_start(const struct tc_cmd *cmd, int argc, char **argv,
 		return ret < 0 ? 0 : 1;
 	memset(in, 0, sizeof(*in));
 	if (get_workload(cmd, a, in) || get_host(cmd, a, in))
+		return 1;
+	in->w.nr_ranks = 1;
+	if (a->ranks && parse_u32(cmd, "--ranks", a->ranks, 1024, &in->w.nr_ranks))
 		return 1;
 	return -1;
 }

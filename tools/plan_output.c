@@ -36,6 +36,8 @@ static void json_host(struct json *j, const struct plan_input *in)
 		JSON_DOUBLE(tier_model_node, dma_h2d_gbps),
 		JSON_DOUBLE(tier_model_node, dma_d2h_gbps),
 		JSON_DOUBLE(tier_model_node, latency_ns),
+		JSON_DOUBLE(tier_model_node, optim_gbps),
+		JSON_DOUBLE(tier_model_node, optim_2p_gbps),
 	};
 	const struct tier_model_host *h = &in->host;
 	uint32_t i;
@@ -82,6 +84,7 @@ static void json_workload(struct json *j, const struct plan_input *in)
 			 "lion" : "adam");
 	}
 	json_u64(j, "gpus", w->nr_gpus);
+	json_u64(j, "ranks", w->nr_ranks > 1 ? w->nr_ranks : 1);
 	json_f64(j, "gpu_flops", w->gpu_flops);
 	json_arr_open(j, "classes");
 	for (c = 0; c < w->nr_classes; c++) {
@@ -181,7 +184,14 @@ static int print_host(const struct tc_cmd *cmd, const struct plan_input *in)
 		printf("; GPU %.0f TFLOP/s", h->gpu_tflops);
 	if (h->cpu_max_gbps > 0)
 		printf("; cores drive at most %.1f GB/s", h->cpu_max_gbps);
+	else
+		printf("; cores' ceiling not given: no faster than the fastest node alone");
 	printf("\n");
+	for (i = 0; i < h->nr_nodes; i++)
+		if (h->nodes[i].optim_gbps > 0)
+			printf("  node %u: optimizer step %.2f GB/s, %.2f GB/s per process with two (0: not measured)\n",
+			       h->nodes[i].node, h->nodes[i].optim_gbps,
+			       h->nodes[i].optim_2p_gbps);
 	table_init(&t, 9, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(2) | TABLE_RIGHT(3) |
 		   TABLE_RIGHT(4) | TABLE_RIGHT(5) | TABLE_RIGHT(6) | TABLE_RIGHT(7));
 	for (i = 0; i < h->nr_nodes; i++) {
@@ -221,6 +231,9 @@ static void print_workload(const struct plan_input *in)
 		printf("workload: %u classes, %u GPU%s, %s\n", w->nr_classes,
 		       w->nr_gpus, w->nr_gpus == 1 ? "" : "s",
 		       format_size(total, s, sizeof(s)));
+	if (w->nr_ranks > 1)
+		printf("  x %u ranks stepping at once, each with its own classes (bytes per node below are one rank's)\n",
+		       w->nr_ranks);
 }
 
 int print_input(const struct tc_cmd *cmd, const struct plan_input *in)

@@ -17,7 +17,8 @@
  *   host [link-h2d=GBPS] [link-d2h=GBPS] [llc=SIZE] [llc-bw=GBPS]
  *        [llc-miss=FRACTION] [overhead=SECONDS] [gpu-tflops=T] [cpu-max=GBPS]
  *   node ID [dram|cxl] [capacity=SIZE] [cpu-read=GBPS] [cpu-write=GBPS]
- *        [dma-h2d=GBPS] [dma-d2h=GBPS] [latency=NS] [local] [movable]
+ *        [dma-h2d=GBPS] [dma-d2h=GBPS] [latency=NS] [optim=GBPS]
+ *        [optim-2p=GBPS] [local] [movable]
  * A node the host has already is changed; a new one needs its tier and
  * capacity.  "movable": not pinnable; "local": the study's local DRAM.
  */
@@ -123,10 +124,12 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 	for (i = 2; i < n; i++) {
 		static const char *const keys[] = {
 			"cpu-read", "cpu-write", "dma-h2d", "dma-d2h", "latency",
+			"optim", "optim-2p",
 		};
 		double *fields[] = {
 			&nd->cpu_read_gbps, &nd->cpu_write_gbps, &nd->dma_h2d_gbps,
-			&nd->dma_d2h_gbps, &nd->latency_ns,
+			&nd->dma_d2h_gbps, &nd->latency_ns, &nd->optim_gbps,
+			&nd->optim_2p_gbps,
 		};
 		char *val;
 		int k;
@@ -153,12 +156,14 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			continue;
 		}
 		k = find_key(cmd, where, keys, NR_KEYS(keys), words[i], val,
-			     "unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, local, movable)");
+			     "unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, optim=, optim-2p=, local, movable)");
 		if (k < 0)
 			return -1;
-		if (parse_num(val, fields[k], k == 4)) {
-			tc_errorf(cmd, "%s: %s=%s: not a number above 0", where,
-				  keys[k], val);
+		/* latency and the optimizer rates may be 0: not known */
+		if (parse_num(val, fields[k], k >= 4)) {
+			tc_errorf(cmd, "%s: %s=%s: %s", where, keys[k], val,
+				  k >= 4 ? "not a number of at least 0" :
+					   "not a number above 0");
 			return -1;
 		}
 	}

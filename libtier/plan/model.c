@@ -205,7 +205,8 @@ int tier_model_host_ok(const struct tier_model_host *h)
 		const struct tier_model_node *n = &h->nodes[i];
 
 		if (!(n->cpu_read_gbps > 0) || !(n->cpu_write_gbps > 0) ||
-		    !(n->dma_h2d_gbps > 0) || !(n->dma_d2h_gbps > 0))
+		    !(n->dma_h2d_gbps > 0) || !(n->dma_d2h_gbps > 0) ||
+		    !(n->optim_gbps >= 0) || !(n->optim_2p_gbps >= 0))
 			return 0;
 	}
 	return 1;
@@ -237,11 +238,45 @@ double tier_model_llc_hit(const struct tier_model_host *h,
 		(h->llc_bytes >= footprint ? 1 : h->llc_bytes / footprint);
 }
 
-/* Seconds node @i needs for class @c's CPU traffic on it (misses only). */
+void tier_model_rank_view(const struct tier_model_host *h,
+			  const struct tier_workload *w,
+			  struct tier_model_host *v)
+{
+	uint32_t r = w->nr_ranks > 1 ? w->nr_ranks : 1, i;
+
+	*v = *h;
+	if (r == 1)
+		return;
+	v->cpu_max_gbps /= r;
+	for (i = 0; i < v->nr_nodes; i++) {
+		struct tier_model_node *n = &v->nodes[i];
+		/* all ranks at once on the node; no figure: no gain from more */
+		double all = n->optim_2p_gbps > 0 ? 2 * n->optim_2p_gbps :
+						     n->optim_gbps;
+
+		n->capacity /= r;
+		n->cpu_read_gbps /= r;
+		n->cpu_write_gbps /= r;
+		n->dma_h2d_gbps /= r;
+		n->dma_d2h_gbps /= r;
+		n->optim_gbps = all / r;
+		n->optim_2p_gbps = 0;
+	}
+}
+
+/*
+ * Seconds node @n needs for @frac of class @c's CPU traffic (misses only):
+ * at the optimizer's measured rate on the node when there is one (the
+ * traffic is the optimizer's), else at its streaming read and write rates.
+ */
 double tier_model_cpu_node_s(const struct tier_model_node *n,
 			     const struct tier_class *c, double frac,
 			     double hit)
 {
+	if (n->optim_gbps > 0)
+		return frac * (1 - hit) *
+			((double)c->cpu_read + (double)c->cpu_write) /
+			(n->optim_gbps * GB);
 	return frac * (1 - hit) * ((double)c->cpu_read / (n->cpu_read_gbps * GB) +
 				   (double)c->cpu_write / (n->cpu_write_gbps * GB));
 }
@@ -268,15 +303,30 @@ double tier_model_link_s(const struct tier_model_host *h,
 double tier_model_cpu_floor_s(const struct tier_model_host *h,
 			      const struct tier_workload *w)
 {
-	double traffic = 0;
-	uint32_t c;
+	double traffic = 0, hit = tier_model_llc_hit(h, w), best = -1;
+	uint32_t c, i;
 
-	if (!(h->cpu_max_gbps > 0))
-		return 0;
-	for (c = 0; c < w->nr_classes; c++)
-		traffic += (double)w->classes[c].cpu_read +
-			   (double)w->classes[c].cpu_write;
-	return (1 - tier_model_llc_hit(h, w)) * traffic / (h->cpu_max_gbps * GB);
+	if (h->cpu_max_gbps > 0) {
+		for (c = 0; c < w->nr_classes; c++)
+			traffic += (double)w->classes[c].cpu_read +
+				   (double)w->classes[c].cpu_write;
+		return (1 - hit) * traffic / (h->cpu_max_gbps * GB);
+	}
+	/*
+	 * The cores' ceiling unknown: no more than they drive on the fastest
+	 * node alone, so that spreading the traffic over nodes is never
+	 * predicted to beat the whole step on that node (doc/cost-model.md).
+	 */
+	for (i = 0; i < h->nr_nodes; i++) {
+		double t = 0;
+
+		for (c = 0; c < w->nr_classes; c++)
+			t += tier_model_cpu_node_s(&h->nodes[i], &w->classes[c],
+						   1, hit);
+		if (best < 0 || t < best)
+			best = t;
+	}
+	return best > 0 ? best : 0;
 }
 
 double tier_model_compute_s(const struct tier_model_host *h,
@@ -310,20 +360,22 @@ static double class_copy_gbps(const struct tier_model_host *h,
 	return per_gpu / t / GB;
 }
 
-TIER_EXPORT int tier_model_eval(const struct tier_model_host *h,
+TIER_EXPORT int tier_model_eval(const struct tier_model_host *host,
 		    const struct tier_workload *w,
 		    const struct tier_placement *pl,
 		    struct tier_model_result *r)
 {
+	struct tier_model_host view, *h = &view;
 	double node_cpu[TIER_MODEL_MAX_NODES] = { 0 };
 	double node_h2d[TIER_MODEL_MAX_NODES] = { 0 };
 	double node_d2h[TIER_MODEL_MAX_NODES] = { 0 };
 	double traffic = 0, hit, worst = 0, dma;
 	uint32_t c, i;
 
-	if (!h || !w || !pl || !r || !tier_model_host_ok(h) || !w->nr_gpus ||
-	    w->nr_classes > TIER_MODEL_MAX_CLASSES)
+	if (!host || !w || !pl || !r || !tier_model_host_ok(host) ||
+	    !w->nr_gpus || w->nr_classes > TIER_MODEL_MAX_CLASSES)
 		return -EINVAL;
+	tier_model_rank_view(host, w, &view);
 	for (c = 0; c < w->nr_classes; c++) {
 		uint64_t sum = 0;
 

@@ -13,6 +13,14 @@
 
 /* 1 when every count and figure of @h is in range (bandwidths above 0). */
 int tier_model_host_ok(const struct tier_model_host *h);
+/*
+ * @h as each of @w's nr_ranks processes sees it: every node's capacity,
+ * bandwidths and DMA ceilings shared by the ranks, its optimizer rate the
+ * per-process rate at that many processes.  A copy of @h for one rank.
+ */
+void tier_model_rank_view(const struct tier_model_host *h,
+			  const struct tier_workload *w,
+			  struct tier_model_host *v);
 /* Index of node id @node in @h, or -ENODEV. */
 int tier_model_node_index(const struct tier_model_host *h, uint32_t node);
 /* Fraction of the workload's CPU traffic the LLC serves. */
@@ -28,7 +36,10 @@ double tier_model_copy_node_s(const struct tier_model_node *n,
 /* Seconds each GPU link needs for the whole step, one direction. */
 double tier_model_link_s(const struct tier_model_host *h,
 			 const struct tier_workload *w, int h2d);
-/* Seconds the cores need for the step's LLC misses (cpu_max_gbps), or 0. */
+/*
+ * Seconds the cores need at least for the step's LLC misses: at
+ * cpu_max_gbps, or when that is 0 as long as on the fastest single node.
+ */
 double tier_model_cpu_floor_s(const struct tier_model_host *h,
 			      const struct tier_workload *w);
 /* Seconds of GPU compute per step; 0 when not modelled. */

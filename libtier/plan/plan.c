@@ -441,10 +441,14 @@ static int cxltier_lp(const struct tier_model_host *h,
 			A(r_d2h, v) = tier_model_copy_node_s(n, k, 1, 0);
 			/*
 			 * Ties (a class off every bottleneck) go to the
-			 * faster tier; far below any modelled time.
+			 * faster tier, by the CPU traffic that would stream
+			 * from it, so that the DRAM a tie leaves is the CPU
+			 * classes' (slack when copied classes are rounded);
+			 * far below any modelled time.
 			 */
 			cost[v] = 1e-9 * n->latency_ns / 100 *
-				  (double)k->bytes / 1e9;
+				  ((double)k->cpu_read + (double)k->cpu_write +
+				   (double)k->bytes) / 1e9;
 		}
 		type[r_cap] = TIER_LP_LE;
 		b[r_cap] = free_[i] ? 1 : 0;
@@ -601,16 +605,19 @@ static int plan_cxltier(const struct tier_model_host *h,
 	}
 }
 
-TIER_EXPORT int tier_plan(const struct tier_model_host *h, const struct tier_workload *w,
+TIER_EXPORT int tier_plan(const struct tier_model_host *host, const struct tier_workload *w,
 	      int strategy, struct tier_placement *pl)
 {
+	struct tier_model_host view, *h = &view;
 	uint64_t free_[MAXN];
 	uint32_t i;
 	int err;
 
-	if (!h || !w || !pl || strategy < 0 || strategy >= TIER_PLAN_NR ||
-	    !tier_model_host_ok(h) || !w->nr_gpus || w->nr_classes > MAXC)
+	if (!host || !w || !pl || strategy < 0 || strategy >= TIER_PLAN_NR ||
+	    !tier_model_host_ok(host) || !w->nr_gpus || w->nr_classes > MAXC)
 		return -EINVAL;
+	/* one rank's plan: every rank places its classes alike */
+	tier_model_rank_view(host, w, &view);
 	memset(pl, 0, sizeof(*pl));
 	for (i = 0; i < h->nr_nodes; i++)
 		free_[i] = h->nodes[i].capacity;

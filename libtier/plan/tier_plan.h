@@ -55,6 +55,14 @@ extern "C" {
  *                all GPUs together
  * @dma_d2h_gbps: the node's ceiling for GPU writes (device-to-host copies)
  * @latency_ns: idle load latency; orders tiers, not part of any time
+ * @optim_gbps: the optimizer step's effective GB/s with its tensors on this
+ *              node, one process on all the cores (bytes read and written
+ *              per element over the step's time: tierctl bench adam).
+ *              When above 0 the model times the CPU traffic on this node
+ *              with it instead of @cpu_read_gbps and @cpu_write_gbps
+ * @optim_2p_gbps: the same, per process, with two processes stepping at
+ *                 once on this node (half the cores each); 0: not measured
+ *                 (a second process is assumed to add nothing)
  */
 struct tier_model_node {
 	uint32_t node;
@@ -67,7 +75,9 @@ struct tier_model_node {
 	double dma_h2d_gbps;
 	double dma_d2h_gbps;
 	double latency_ns;
-	double __reserved[3];
+	double optim_gbps;
+	double optim_2p_gbps;
+	double __reserved[1];
 };
 
 /**
@@ -83,7 +93,10 @@ struct tier_model_node {
  * @gpu_tflops: sustained compute of one GPU in TFLOP/s; 0: GPU compute is
  *              not modelled (the GPU phase is its copies only)
  * @cpu_max_gbps: most CPU memory traffic the cores can drive, all nodes
- *                together; 0: no limit but each node's own
+ *                together; 0: not known, and then the model assumes the
+ *                cores drive no more than on the single fastest node (a
+ *                placement over several nodes is never predicted faster
+ *                than the same step all on the fastest one)
  * @nodes: the nodes, any order
  *
  * tier_model_host_init() fills the "study host" constants (derived from the
@@ -135,13 +148,19 @@ struct tier_class {
  * @nr_classes: used entries of @classes
  * @nr_gpus: GPUs copying at once (each has its own link), at least 1
  * @gpu_flops: GPU work per step, all GPUs together (with gpu_tflops)
+ * @nr_ranks: training processes on the host, each with @nr_gpus GPUs and
+ *            its own copy of every class, placed alike, stepping at once;
+ *            0 is 1.  The model charges each node the ranks' traffic
+ *            together and gives each rank capacity / nr_ranks
  * @classes: the classes; the greedy baseline walks them in this order
  */
 struct tier_workload {
 	uint32_t nr_classes;
 	uint32_t nr_gpus;
 	double gpu_flops;
-	double __reserved[2];
+	uint32_t nr_ranks;
+	uint32_t __reserved32;
+	double __reserved[1];
 	struct tier_class classes[TIER_MODEL_MAX_CLASSES];
 };
 

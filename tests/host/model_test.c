@@ -675,9 +675,12 @@ TEST(eval_rejects_bad_input)
 }
 
 /*
- * Where everything fits in DRAM, cxltier is no slower than DRAM-only; it
- * may add CXL bandwidth to DRAM's for the optimizer step.  When the cores
- * cannot drive more than DRAM gives (cpu_max_gbps), it keeps all in DRAM.
+ * Where everything fits in DRAM, cxltier is no slower than DRAM-only.
+ * With the cores' ceiling unknown (cpu_max_gbps 0) the model never credits
+ * the optimizer with DRAM and CXL bandwidth at once, so cxltier keeps all
+ * in DRAM and predicts the same time.  Only a stated ceiling above DRAM's
+ * bandwidth (here DRAM's plus both AICs') makes adding CXL faster, and a
+ * ceiling at DRAM's keeps everything in DRAM again.
  */
 TEST(cxltier_keeps_what_fits_in_dram)
 {
@@ -686,32 +689,114 @@ TEST(cxltier_keeps_what_fits_in_dram)
 	struct tier_workload w;
 	struct tier_placement pl;
 	struct tier_model_result rd, rc;
-	unsigned int c;
+	unsigned int c, pass;
+	/* cpu_max_gbps per pass: unknown, DRAM's, above DRAM's */
+	double ceiling[3];
 
 	study_host(&h, 512 * GIB, 256 * GIB, 2);
 	ASSERT_EQ(0, tier_llm_lookup("qwen2.5-7b", &m));
 	m.seq = 4096;
 	ASSERT_EQ(0, tier_workload_llm(&m, &w));
-	ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_DRAM_ONLY, &pl));
-	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &rd));
-	ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_CXLTIER, &pl));
-	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &rc));
-	EXPECT_LT(rc.step_s, rd.step_s);
-	note("fits in DRAM: dram-only %.3f s, cxltier %.3f s (DRAM + CXL bandwidth)\n",
-	     rd.step_s, rc.step_s);
-
-	h.cpu_max_gbps = h.nodes[0].cpu_read_gbps;
-	ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_DRAM_ONLY, &pl));
-	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &rd));
-	ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_CXLTIER, &pl));
-	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &rc));
-	EXPECT_LE(rc.step_s, rd.step_s * (1 + 1e-9));
-	for (c = 0; c < w.nr_classes; c++)
-		EXPECT_EQ(w.classes[c].bytes, pl.bytes[c][0]);
+	ceiling[0] = 0;
+	ceiling[1] = h.nodes[0].cpu_read_gbps;
+	ceiling[2] = h.nodes[0].cpu_read_gbps + h.nodes[1].cpu_read_gbps +
+		     h.nodes[2].cpu_read_gbps;
+	for (pass = 0; pass < 3; pass++) {
+		h.cpu_max_gbps = ceiling[pass];
+		ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_DRAM_ONLY, &pl));
+		ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &rd));
+		ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_CXLTIER, &pl));
+		ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &rc));
+		note("fits in DRAM, cpu_max %g GB/s: dram-only %.4f s, cxltier %.4f s\n",
+		     h.cpu_max_gbps, rd.step_s, rc.step_s);
+		EXPECT_LE(rc.step_s, rd.step_s * (1 + 1e-9));
+		if (pass == 2) {
+			EXPECT_LT(rc.step_s, rd.step_s * 0.99);
+			continue;
+		}
+		for (c = 0; c < w.nr_classes; c++)
+			EXPECT_EQ(w.classes[c].bytes, pl.bytes[c][0]);
+	}
 
 	/* DRAM too small for dram-only: it says so */
 	study_host(&h, 16 * GIB, 256 * GIB, 1);
 	EXPECT_EQ(-ENOSPC, tier_plan(&h, &w, TIER_PLAN_DRAM_ONLY, &pl));
+}
+
+/*
+ * The optimizer figures (tierctl bench adam --tiers) and ranks, by hand:
+ * one CPU class of 16 GB read and 12 GB written per step (an Adam step's
+ * 28 bytes per element of 10^9 elements), no LLC, no overhead, so every
+ * time is bytes over a rate.  Node 0 steps at 10 GB/s (6 GB/s per process
+ * with two at once), node 2 at 5 (2.6).
+ */
+TEST(optimizer_figures_and_ranks)
+{
+	struct tier_model_host h;
+	struct tier_workload w;
+	struct tier_placement pl;
+	struct tier_model_result r;
+	const double X = 28e9;
+
+	tier_model_host_init(&h);
+	h.llc_bytes = 0;
+	h.llc_miss_floor = 0;
+	h.step_overhead_s = 0;
+	ASSERT_EQ(0, tier_model_host_add(&h, 0, CXLTIER_TIER_DRAM, 30000000000ULL,
+					 TIER_MODEL_NODE_LOCAL | TIER_MODEL_NODE_PINNABLE));
+	ASSERT_EQ(1, tier_model_host_add(&h, 2, CXLTIER_TIER_CXL, 40000000000ULL, 0));
+	h.nodes[0].optim_gbps = 10;
+	h.nodes[0].optim_2p_gbps = 6;
+	h.nodes[1].optim_gbps = 5;
+	h.nodes[1].optim_2p_gbps = 2.6;
+	memset(&w, 0, sizeof(w));
+	w.nr_gpus = 1;
+	w.nr_classes = 1;
+	set_class(&w.classes[0], "adam", 16000000000ULL, 16000000000ULL,
+		  12000000000ULL, 0, 0, 0);
+	memset(&pl, 0, sizeof(pl));
+
+	/* one node each: the node's optimizer rate, not its streaming rate */
+	pl.bytes[0][0] = w.classes[0].bytes;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_LT(fabs(r.cpu_s - X / 10e9), 1e-9);
+	pl.bytes[0][0] = 0;
+	pl.bytes[0][1] = w.classes[0].bytes;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_LT(fabs(r.cpu_s - X / 5e9), 1e-9);
+
+	/*
+	 * Split 2:1, each node's share as long as the other's: the cores'
+	 * ceiling unknown, no faster than all on node 0; with a ceiling of
+	 * 15 GB/s, the shares' time.
+	 */
+	pl.bytes[0][0] = w.classes[0].bytes / 3 * 2;
+	pl.bytes[0][1] = w.classes[0].bytes - pl.bytes[0][0];
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_LT(fabs(r.cpu_s - X / 10e9), 1e-9);
+	h.cpu_max_gbps = 15;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_LT(fabs(r.cpu_s - X / 15e9), 1e-6);
+	h.cpu_max_gbps = 0;
+
+	/* two ranks on node 0: each at 6 GB/s; without the figure, 10 / 2 */
+	w.nr_ranks = 2;
+	pl.bytes[0][0] = w.classes[0].bytes;
+	pl.bytes[0][1] = 0;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_LT(fabs(r.cpu_s - X / 6e9), 1e-9);
+	h.nodes[0].optim_2p_gbps = 0;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_LT(fabs(r.cpu_s - X / 5e9), 1e-9);
+	/* and each rank has half of node 0's 30 GB: 16 GB is over 15 */
+	EXPECT_EQ(1U, r.over_capacity);
+	w.nr_ranks = 1;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_EQ(0U, r.over_capacity);
+
+	/* a figure that is not a number is refused */
+	h.nodes[1].optim_gbps = -1;
+	EXPECT_EQ(-EINVAL, tier_model_eval(&h, &w, &pl, &r));
 }
 
 /*

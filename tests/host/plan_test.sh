@@ -32,7 +32,7 @@ if grep -q "^STRATEGY  *STEP-S  *OPTIMIZER-S  *COPIES-S  *VS-GREEDY  *DRAM  *CXL
    [ "$(sed -n '/^STRATEGY/,/^(predicted/p' "$out" | awk 'NR > 1 && !/^\(/ { print $1 }' | tr '\n' ' ')" = "dram-only interleave greedy cxltier " ] &&
    grep -Eq "^dram-only +- +- +- +- +- +- +does not fit$" "$out" &&
    grep -Eq "^greedy +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\.000 " "$out" &&
-   grep -Eq "^cxltier +[0-9.]+ +[0-9.]+ +[0-9.]+ +0\.[0-9]+ " "$out"
+   grep -Eq "^cxltier +[0-9.]+ +[0-9.]+ +[0-9.]+ +[01]\.[0-9]+ " "$out"
 then ok "plan: the four strategies side by side, dram-only does not fit"
 else nok "plan: the four strategies side by side, dram-only does not fit"; fi
 if grep -q "^greedy: step " "$out" && grep -q "^cxltier: step " "$out" &&
@@ -130,6 +130,18 @@ node 1 dma-d2h=10
 node 7 cxl capacity=1G dma-h2d=5
 host link-h2d=40
 EOF
+# Optimizer rates from a tier file, and ranks (doc/cost-model.md): the
+# class below is all CPU traffic on node 0; at optim=10 one rank takes
+# 28 GB / 10 GB/s, two ranks at optim-2p=6 each 28 / 6.
+printf 'class adam bytes=16000000000 cpu-read=16000000000 cpu-write=12000000000\n' > "$tmp/adam.txt"
+printf 'host llc=0 llc-miss=0 overhead=0\nnode 0 optim=10 optim-2p=6\n' > "$tmp/optim.txt"
+expect_json "model --tiers optim=: the step at the measured rate" \
+	"near(d['prediction']['cpu_s'], 2.8, 1e-5) and d['host']['nodes'][0]['optim_gbps'] == 10 and d['workload']['ranks'] == 1" \
+	model --classes "$tmp/adam.txt" --dram 64G --tiers "$tmp/optim.txt" --place adam=bind:0 --json
+expect_json "model --ranks 2: each rank at the two-process rate" \
+	"near(d['prediction']['cpu_s'], 28 / 6, 1e-5) and d['workload']['ranks'] == 2" \
+	model --classes "$tmp/adam.txt" --dram 64G --tiers "$tmp/optim.txt" --ranks 2 --place adam=bind:0 --json
+
 expect_json "model --tiers: changed and added nodes, host figures" "
 near(d['prediction']['classes'][0]['d2h_gibps'], 10e9 / 2 / 2**30, 1e-3)
 and near(d['host']['link_h2d_gbps'], 40, 1e-9)
@@ -170,6 +182,9 @@ expect_fail "plan: tier file, new node without capacity" "^tierctl plan: $tmp/ba
 printf 'host llc-miss=2\n' > "$tmp/bad3.txt"
 expect_fail "plan: tier file, fraction above 1" "^tierctl plan: $tmp/bad3.txt:1: llc-miss=2: not a fraction from 0 to 1$" plan --model qwen2.5-7b --dram 1G --tiers "$tmp/bad3.txt"
 printf 'class a bytes=1G\nclass a bytes=2G\n' > "$tmp/bad4.txt"
+printf 'node 0 optim=-3\n' > "$tmp/bad8.txt"
+expect_fail "plan: tier file, negative optimizer rate" "^tierctl plan: $tmp/bad8.txt:1: optim=-3: not a number of at least 0$" plan --model qwen2.5-7b --dram 1G --tiers "$tmp/bad8.txt"
+expect_fail "plan: --ranks 0" "^tierctl plan: --ranks 0: not a whole number above 0$" plan --model qwen2.5-7b --dram 1G --ranks 0
 expect_fail "plan: class file, a class twice" "^tierctl plan: $tmp/bad4.txt:2: class a given twice$" plan --classes "$tmp/bad4.txt" --dram 1G
 printf 'class a cpu-read=1G\n' > "$tmp/bad5.txt"
 expect_fail "plan: class file, no bytes" "^tierctl plan: $tmp/bad5.txt:1: class a: bytes= \(above 0\) is required$" plan --classes "$tmp/bad5.txt" --dram 1G
