@@ -59,6 +59,7 @@ struct adam_opts {
 	uint64_t procs;			/* 0: 1 and 2 */
 	uint64_t threads;		/* 0: the CPUs, shared out */
 	unsigned int simd;
+	const char *tiers;		/* --tiers FILE */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -234,13 +235,15 @@ static int run_config(const struct bench *b, const struct adam_opts *o,
 /* ------------------------------------------------------------------------ */
 /* Options, defaults, report                                                  */
 
-enum { OPT_SIZE = BENCH_OPT_OWN, OPT_POLICY, OPT_PROCS, OPT_THREADS, OPT_SIMD };
+enum { OPT_SIZE = BENCH_OPT_OWN, OPT_POLICY, OPT_PROCS, OPT_THREADS, OPT_SIMD,
+       OPT_TIERS };
 static const struct option adam_opts_table[] = {
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "procs", required_argument, NULL, OPT_PROCS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "simd", required_argument, NULL, OPT_SIMD },
+	{ "tiers", required_argument, NULL, OPT_TIERS },
 	BENCH_OPTS_END
 };
 
@@ -428,6 +431,9 @@ static int parse_args(struct bench *b, struct adam_opts *o, int argc,
 				return 1;
 			}
 			break;
+		case OPT_TIERS:
+			o->tiers = optarg;
+			break;
 		case OPT_SIMD:
 			if (parse_uint(optarg, TIER_SIMD_AVX512, &v)) {
 				tc_errorf(b->cmd, "--simd %s: 0 (widest), 1 scalar, 2 AVX2, 3 AVX-512",
@@ -443,6 +449,74 @@ static int parse_args(struct bench *b, struct adam_opts *o, int argc,
 		}
 	}
 	return tc_extra_args(b->cmd, argc, argv) ? 1 : -1;
+}
+
+/*
+ * The tier file tierctl plan and model read (--tiers, tier_file.c): for
+ * every node measured alone (a "bind:N" policy), at the largest size that
+ * ran, "node N optim=GBPS optim-2p=GBPS": the step's effective GB/s (28
+ * bytes per element over the median step) of one process on all the
+ * threads, and per process with two at once (0 when that row did not run).
+ * Rows of several nodes are never written: they are what the model
+ * predicts from these.
+ */
+static int report_tiers(const struct bench *b, const struct adam_opts *o,
+			const struct adam_row *rows, unsigned int nr)
+{
+	FILE *f = fopen(o->tiers, "w");
+	unsigned int p, i, lines = 0;
+
+	if (!f) {
+		tc_errorf(b->cmd, "--tiers %s: %s", o->tiers, strerror(errno));
+		return 1;
+	}
+	fprintf(f, "# tierctl bench adam --tiers, %s: kernel %s, %s backend, %llu run%s, medians\n",
+		b->env.date, b->env.kernel, tier_backend_name(b->ctx),
+		(unsigned long long)b->runs,
+		b->runs == 1 ? "" : "s");
+	fprintf(f, "# optim: the fused Adam step's GB/s (%d bytes per element), one process;\n",
+		ADAM_BYTES_PER_ELEM);
+	fprintf(f, "# optim-2p: per process, two processes at once on the node\n");
+	for (p = 0; p < o->nr_policies; p++) {
+		const struct tier_policy *pol = &o->policies[p];
+		const struct adam_row *one = NULL, *two = NULL;
+
+		if (pol->mode != CXLTIER_MODE_BIND || pol->nr_nodes != 1)
+			continue;
+		for (i = 0; i < nr; i++) {
+			const struct adam_row *r = &rows[i];
+
+			if (r->policy != p || r->skipped || !r->n)
+				continue;
+			if (r->procs == 1 && (!one || r->elems > one->elems))
+				one = r;
+		}
+		if (!one)
+			continue;
+		for (i = 0; i < nr; i++)
+			if (rows[i].policy == p && !rows[i].skipped &&
+			    rows[i].n && rows[i].procs == 2 &&
+			    rows[i].elems == one->elems)
+				two = &rows[i];
+		fprintf(f, "node %u optim=%.6g optim-2p=%.6g\t# %llu elements, %u threads; two: %u threads each\n",
+			pol->nodes[0].node,
+			(double)one->elems * ADAM_BYTES_PER_ELEM / (one->step_med * 1e6),
+			two ? (double)two->elems * ADAM_BYTES_PER_ELEM /
+			      (two->step_med * 1e6) : 0.0,
+			(unsigned long long)one->elems, one->threads,
+			two ? two->threads : 0);
+		lines++;
+	}
+	if (fclose(f)) {
+		tc_errorf(b->cmd, "--tiers %s: %s", o->tiers, strerror(errno));
+		return 1;
+	}
+	if (!lines) {
+		tc_errorf(b->cmd, "--tiers %s: no node was measured alone (give --policy bind:N)",
+			  o->tiers);
+		return 1;
+	}
+	return 0;
 }
 
 int bench_adam(const struct tc_cmd *cmd, int argc, char **argv)
@@ -505,6 +579,8 @@ int bench_adam(const struct tc_cmd *cmd, int argc, char **argv)
 		report_json(&b, &o, rows, nr);
 	else
 		ret = report_table(&b, &o, rows, nr);
+	if (o.tiers && report_tiers(&b, &o, rows, nr))
+		ret = 1;
 	tier_close(b.ctx);
 	return ret ? 1 : 0;
 }

@@ -60,7 +60,7 @@ static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
 const struct tc_cmd cmd_bench = {
 	.name = "bench", .run = bench_run,
 	.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate, mem (tier figures), adam (the optimizer step)",
-	.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json] | mem [--node N]... [--size SIZE] [--threads T] [--runs R] [--quiet] [--json | --tiers] | adam [--size ELEMENTS]... [--policy POLICY]... [--procs N] [--threads T] [--simd 0-3] [--runs R] [--quiet] [--json]",
+	.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json] | mem [--node N]... [--size SIZE] [--threads T] [--runs R] [--quiet] [--json | --tiers] | adam [--size ELEMENTS]... [--policy POLICY]... [--procs N] [--threads T] [--simd 0-3] [--runs R] [--quiet] [--json] [--tiers FILE]",
 	.help =
 "fault: in one run, on one node, side by side:\n"
 "  - first-touch fault-in (one write per 4 KiB page) of a cxltier buffer\n"
@@ -155,5 +155,9 @@ const struct tc_cmd cmd_bench = {
 "  --simd S              0 the widest path, 1 scalar, 2 AVX2, 3 AVX-512\n"
 "  --runs R              runs (default 5)\n"
 "  --quiet               no progress on stderr\n"
-"  --json                JSON: every run's figures, the medians\n",
+"  --json                JSON: every run's figures, the medians\n"
+"  --tiers FILE          also write, for each node measured alone (bind:N)\n"
+"                        at the largest size, its step rate for one and per\n"
+"                        process for two processes, as a tier file for\n"
+"                        tierctl plan and model (optim=, optim-2p=)\n",
 };
