@@ -4,6 +4,7 @@
 #define LIBTIER_PRIVATE_H
 
 #include <linux/cxltier_layout.h>
+#include <sched.h>
 
 #include "libtier.h"
 
@@ -130,6 +131,23 @@ void tier_layout_free(struct tier_layout *l);
 /* numa_topo.c: the mbind backend's topology, from sysfs and procfs */
 int tier_numa_topo_read(struct tier_ctx *ctx, struct tier_node **nodes,
 			 unsigned int *nr);
+
+/*
+ * numa_topo.c: where this process's threads may run, for placing the
+ * optimizer's threads near the memory they stream (libtier/optim).  The
+ * online nodes with CPUs that the calling thread's affinity allows, each
+ * with those CPUs, and for every online node the nearest of them by SLIT
+ * distance (lowest id on ties), as an index into @node, or -1.
+ */
+#define TIER_MAX_CPU_NODES	64
+struct tier_cpu_nodes {
+	unsigned int nr;
+	unsigned int node[TIER_MAX_CPU_NODES];
+	unsigned int nr_cpus[TIER_MAX_CPU_NODES];
+	cpu_set_t cpus[TIER_MAX_CPU_NODES];
+	int near[TIER_NODE_ID_LIMIT];
+};
+int tier_cpu_nodes_read(struct tier_cpu_nodes *cn);
 
 /*
  * arena.c: the buffer holding live allocation byte @ptr of @arena, and

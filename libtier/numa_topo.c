@@ -6,6 +6,7 @@
  * documents for the module (struct cxltier_node_info).
  */
 #include <ctype.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -350,4 +351,67 @@ out:
 	free(nodes);
 	free(zsum);
 	return err;
+}
+
+int tier_cpu_nodes_read(struct tier_cpu_nodes *cn)
+{
+	unsigned int online_ids[TIER_NODE_ID_LIMIT], nr_online = 0;
+	unsigned int dist[TIER_NODE_ID_LIMIT], nr_dist, n, i, c;
+	int idx_of[TIER_NODE_ID_LIMIT];
+	struct nodemask online, cpus;
+	cpu_set_t allowed;
+	char *text;
+	int err;
+
+	memset(cn, 0, sizeof(*cn));
+	for (n = 0; n < TIER_NODE_ID_LIMIT; n++)
+		cn->near[n] = idx_of[n] = -1;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -errno;
+	err = read_list(NODE_SYSFS "/online", &online);
+	if (err)
+		return err;
+	for (n = 0; n < TIER_NODE_ID_LIMIT; n++) {
+		if (!mask_test(&online, n))
+			continue;
+		online_ids[nr_online++] = n;
+		err = read_node_file(n, "cpulist", &text);
+		if (err)
+			return err;
+		err = parse_list(text, &cpus);	/* CPU ids, as a mask */
+		free(text);
+		if (err)
+			return err;
+		for (c = 0; c < TIER_NODE_ID_LIMIT && c < CPU_SETSIZE; c++) {
+			if (!mask_test(&cpus, c) || !CPU_ISSET(c, &allowed))
+				continue;
+			if (idx_of[n] < 0) {
+				if (cn->nr == TIER_MAX_CPU_NODES)
+					return -E2BIG;
+				idx_of[n] = (int)cn->nr;
+				cn->node[cn->nr] = n;
+				CPU_ZERO(&cn->cpus[cn->nr]);
+				cn->nr++;
+			}
+			CPU_SET(c, &cn->cpus[idx_of[n]]);
+			cn->nr_cpus[idx_of[n]]++;
+		}
+	}
+	for (i = 0; i < nr_online; i++) {
+		unsigned int j, best = UINT_MAX;
+
+		n = online_ids[i];
+		err = node_distances(n, dist, TIER_NODE_ID_LIMIT, &nr_dist);
+		if (err)
+			return err;
+		for (j = 0; j < nr_online && j < nr_dist; j++) {
+			if (idx_of[online_ids[j]] < 0)
+				continue;
+			if (best == UINT_MAX || dist[j] < dist[best])
+				best = j;
+		}
+		if (best != UINT_MAX)
+			cn->near[n] = idx_of[online_ids[best]];
+	}
+	return 0;
 }

@@ -92,6 +92,7 @@ step_kernel() {
 	case $1 in
 	*@*) scripts/kernels.sh release "${1##*@}" 2>/dev/null || echo "${1##*@}" ;;
 	*.check-debug|vm.debug-kernel) echo "6.1 debug" ;;
+	*.check-two-socket) scripts/kernels.sh release stock 2>/dev/null || echo stock ;;
 	*) echo "build host" ;;
 	esac
 }
@@ -105,6 +106,7 @@ step_each_kernel selftests check-vm
 step_each_kernel selftests check-cxl-normal
 step selftests check-debug
 step_each_kernel host check-vm
+step host check-two-socket
 step python check
 step_each_kernel python check-vm
 step stress check-debug

@@ -12,6 +12,13 @@
  * first block to the last, in proportion to the bytes it holds, and all
  * threads finish together.  The element results do not depend on the cut:
  * each element's update reads only that element.
+ *
+ * Near placement (doc/optimizer.md): when the process may run on the CPUs
+ * of two or more nodes (sockets), the threads are shared out over those
+ * nodes in proportion to their CPUs and each is pinned to its node's CPUs;
+ * every memory node's group then goes to the threads of its nearest CPU
+ * node only (the same even cut among them), so no thread streams memory
+ * that is far from it.  Elements on no known node are cut among all.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +41,14 @@ struct tier_optim {
 	unsigned int simd;
 	adam_kernel_fn *kernel, *stream;
 	pthread_t *tids;
+
+	/* near placement; NULL: off (one CPU node, or too few threads) */
+	struct tier_cpu_nodes *cn;
+	int *home;			/* per thread: index into cn->node */
+	unsigned int *rank;		/* per thread: its index among home's */
+	unsigned int *home_size;	/* per cn index: threads there */
+	uint64_t *elems, *near_elems;	/* per thread, the last step */
+	int caller_works;		/* the caller is thread 0 */
 
 	pthread_mutex_t mu;		/* protects everything below */
 	pthread_cond_t start;		/* @gen moved on, or @stop */
@@ -106,24 +121,51 @@ TIER_EXPORT const char *tier_optim_simd_name(unsigned int simd)
 /* ------------------------------------------------------------------------ */
 /* The cut                                                                    */
 
+/* The CPU node (index into cn) nearest to memory node @node, or -1. */
+static int home_of(const struct tier_optim *opt, int node)
+{
+	if (!opt->cn || node < 0 || node >= TIER_NODE_ID_LIMIT)
+		return -1;
+	return opt->cn->near[node];
+}
+
 /*
  * Run thread @w's share of every group: the next block always comes from
  * the group this thread has done the smallest fraction of.
  */
-static void run_share(const struct optim_job *job, unsigned int w,
-		      unsigned int nthreads)
+static void run_share(const struct tier_optim *opt,
+		      const struct optim_job *job, unsigned int w)
 {
 	size_t pos[MAX_GROUPS], end[MAX_GROUPS], seg[MAX_GROUPS];
 	size_t off[MAX_GROUPS];	/* group element index where seg[] starts */
+	size_t lo[MAX_GROUPS];
+	uint64_t done = 0, near = 0;
 	unsigned int g, best;
 
 	for (g = 0; g < job->nr_groups; g++) {
 		const struct group *gr = &job->groups[g];
+		int h = home_of(opt, gr->node);
+		unsigned int r = w, size = opt->nthreads;
 
-		pos[g] = (size_t)((unsigned __int128)gr->elems * w / nthreads);
-		end[g] = (size_t)((unsigned __int128)gr->elems * (w + 1) / nthreads);
+		if (h >= 0) {
+			/* the threads of the group's nearest CPU node only */
+			r = opt->rank[w];
+			size = opt->home_size[h];
+		}
+		pos[g] = (size_t)((unsigned __int128)gr->elems * r / size);
+		end[g] = (size_t)((unsigned __int128)gr->elems * (r + 1) / size);
+		if (h >= 0 && h != opt->home[w])
+			pos[g] = end[g];	/* another node's threads' */
+		lo[g] = pos[g];
 		seg[g] = 0;
 		off[g] = 0;
+		done += end[g] - pos[g];
+		if (h >= 0 && h == opt->home[w])
+			near += end[g] - pos[g];
+	}
+	if (opt->elems) {
+		opt->elems[w] = done;
+		opt->near_elems[w] = near;
 	}
 
 	for (;;) {
@@ -134,14 +176,9 @@ static void run_share(const struct optim_job *job, unsigned int w,
 
 		best = job->nr_groups;
 		for (g = 0; g < job->nr_groups; g++) {
-			size_t lo, share;
-
 			if (pos[g] >= end[g])
 				continue;
-			lo = (size_t)((unsigned __int128)job->groups[g].elems *
-				      w / nthreads);
-			share = end[g] - lo;
-			frac = (double)(pos[g] - lo) / (double)share;
+			frac = (double)(pos[g] - lo[g]) / (double)(end[g] - lo[g]);
 			if (frac < best_frac) {
 				best_frac = frac;
 				best = g;
@@ -183,6 +220,14 @@ static void *worker_main(void *p)
 	uint64_t seen = 0;
 
 	free(p);
+	/*
+	 * Near placement: onto the CPUs of this thread's node.  Should the
+	 * process's CPU set have changed since, the thread runs where it may
+	 * and only the nearness is lost.
+	 */
+	if (opt->cn)
+		pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
+				       &opt->cn->cpus[opt->home[a.w]]);
 	pthread_mutex_lock(&opt->mu);
 	for (;;) {
 		while (!opt->stop && opt->gen == seen)
@@ -191,7 +236,7 @@ static void *worker_main(void *p)
 			break;
 		seen = opt->gen;
 		pthread_mutex_unlock(&opt->mu);
-		run_share(opt->job, a.w, opt->nthreads);
+		run_share(opt, opt->job, a.w);
 		pthread_mutex_lock(&opt->mu);
 		if (--opt->pending == 0)
 			pthread_cond_signal(&opt->done);
@@ -224,6 +269,81 @@ static unsigned int default_threads(void)
 	}
 	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned int)n : 1;
+}
+
+static void free_placement(struct tier_optim *opt)
+{
+	free(opt->cn);
+	free(opt->home);
+	free(opt->rank);
+	free(opt->home_size);
+	free(opt->elems);
+	free(opt->near_elems);
+	opt->cn = NULL;
+	opt->home = NULL;
+	opt->rank = NULL;
+	opt->home_size = NULL;
+	opt->elems = opt->near_elems = NULL;
+}
+
+/*
+ * Near placement, when the process may run on two or more CPU nodes and
+ * there are threads for each: share the threads out over the nodes in
+ * proportion to their CPUs (at least one each; the largest remainders get
+ * the rest).  Anything else, or a topology that cannot be read, leaves it
+ * off: the cut is then the same for every thread, as on one socket.
+ * Returns 0 or -ENOMEM.
+ */
+static int setup_placement(struct tier_optim *opt)
+{
+	unsigned int i, w, total = 0, given = 0, *want;
+	struct tier_cpu_nodes *cn;
+
+	opt->elems = calloc(opt->nthreads, sizeof(*opt->elems));
+	opt->near_elems = calloc(opt->nthreads, sizeof(*opt->near_elems));
+	if (!opt->elems || !opt->near_elems)
+		return -ENOMEM;
+	cn = malloc(sizeof(*cn));
+	if (!cn)
+		return -ENOMEM;
+	if (tier_cpu_nodes_read(cn) || cn->nr < 2 || opt->nthreads < cn->nr) {
+		free(cn);
+		return 0;
+	}
+	opt->cn = cn;
+	opt->home = calloc(opt->nthreads, sizeof(*opt->home));
+	opt->rank = calloc(opt->nthreads, sizeof(*opt->rank));
+	opt->home_size = calloc(cn->nr, sizeof(*opt->home_size));
+	want = calloc(cn->nr, sizeof(*want));
+	if (!opt->home || !opt->rank || !opt->home_size || !want) {
+		free(want);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cn->nr; i++)
+		total += cn->nr_cpus[i];
+	for (i = 0; i < cn->nr; i++) {
+		want[i] = 1 + (unsigned int)((uint64_t)(opt->nthreads - cn->nr) *
+					     cn->nr_cpus[i] / total);
+		given += want[i];
+	}
+	/* what the rounding left: one more each, the most CPUs first */
+	while (given < opt->nthreads) {
+		unsigned int best = 0;
+
+		for (i = 1; i < cn->nr; i++)
+			if ((uint64_t)cn->nr_cpus[i] * want[best] >
+			    (uint64_t)cn->nr_cpus[best] * want[i])
+				best = i;
+		want[best]++;
+		given++;
+	}
+	for (i = 0, w = 0; i < cn->nr; i++)
+		for (; opt->home_size[i] < want[i]; w++) {
+			opt->home[w] = (int)i;
+			opt->rank[w] = opt->home_size[i]++;
+		}
+	free(want);
+	return 0;
 }
 
 TIER_EXPORT int tier_optim_create(struct tier_optim **out,
@@ -259,13 +379,21 @@ TIER_EXPORT int tier_optim_create(struct tier_optim **out,
 	pthread_mutex_init(&opt->mu, NULL);
 	pthread_cond_init(&opt->start, NULL);
 	pthread_cond_init(&opt->done, NULL);
-	/* the caller is thread 0: start the others */
+	ret = setup_placement(opt);
+	if (ret)
+		goto fail;
+	/*
+	 * The caller is thread 0, except with near placement: the caller's
+	 * thread is the application's, and is never pinned, so every share
+	 * goes to a worker and the caller waits.
+	 */
+	opt->caller_works = !opt->cn;
 	opt->tids = calloc(opt->nthreads, sizeof(*opt->tids));
 	if (!opt->tids) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	for (i = 1; i < opt->nthreads; i++) {
+	for (i = !opt->caller_works ? 0 : 1; i < opt->nthreads; i++) {
 		struct worker_arg *a = malloc(sizeof(*a));
 
 		if (!a) {
@@ -274,7 +402,8 @@ TIER_EXPORT int tier_optim_create(struct tier_optim **out,
 		}
 		a->opt = opt;
 		a->w = i;
-		if (pthread_create(&opt->tids[i - 1], NULL, worker_main, a)) {
+		if (pthread_create(&opt->tids[i - opt->caller_works], NULL,
+				   worker_main, a)) {
 			free(a);
 			ret = -EAGAIN;
 			goto fail_stop;
@@ -284,8 +413,9 @@ TIER_EXPORT int tier_optim_create(struct tier_optim **out,
 	return 0;
 
 fail_stop:
-	stop_workers(opt, i - 1);
+	stop_workers(opt, i - opt->caller_works);
 fail:
+	free_placement(opt);
 	free(opt->tids);
 	pthread_cond_destroy(&opt->done);
 	pthread_cond_destroy(&opt->start);
@@ -298,7 +428,8 @@ TIER_EXPORT void tier_optim_destroy(struct tier_optim *opt)
 {
 	if (!opt)
 		return;
-	stop_workers(opt, opt->nthreads - 1);
+	stop_workers(opt, opt->nthreads - opt->caller_works);
+	free_placement(opt);
 	free(opt->tids);
 	pthread_cond_destroy(&opt->done);
 	pthread_cond_destroy(&opt->start);
@@ -316,17 +447,31 @@ TIER_EXPORT unsigned int tier_optim_simd(const struct tier_optim *opt)
 	return opt ? opt->simd : 0;
 }
 
+TIER_EXPORT int tier_optim_thread_info(const struct tier_optim *opt,
+				       unsigned int w,
+				       struct tier_optim_thread_info *info)
+{
+	if (!opt || !info || w >= opt->nthreads)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->cpu_node = opt->cn ? (int32_t)opt->cn->node[opt->home[w]] : -1;
+	info->elems = opt->elems[w];
+	info->near_elems = opt->near_elems[w];
+	return 0;
+}
+
 /* Run @job on every thread, the caller's included, and wait for all. */
 static void run_job(struct tier_optim *opt, const struct optim_job *job)
 {
 	pthread_mutex_lock(&opt->mu);
 	opt->job = job;
-	opt->pending = opt->nthreads - 1;
+	opt->pending = opt->nthreads - opt->caller_works;
 	opt->gen++;
 	pthread_cond_broadcast(&opt->start);
 	pthread_mutex_unlock(&opt->mu);
 
-	run_share(job, 0, opt->nthreads);
+	if (opt->caller_works)
+		run_share(opt, job, 0);
 
 	pthread_mutex_lock(&opt->mu);
 	while (opt->pending)

@@ -120,6 +120,32 @@ void tier_optim_destroy(struct tier_optim *opt);
 /* Threads a step runs on (the caller's included). */
 unsigned int tier_optim_threads(const struct tier_optim *opt);
 
+/**
+ * struct tier_optim_thread_info - where one of the step's threads runs
+ * @cpu_node: the node whose CPUs the thread is pinned to (near placement:
+ *            the process may run on the CPUs of two or more nodes), or -1
+ *            when threads are not pinned (one CPU node: nothing to place)
+ * @elems: elements the thread stepped in the last step (or streaming pass)
+ * @near_elems: of those, the elements on memory whose nearest CPU node is
+ *              @cpu_node (0 when not pinned)
+ */
+struct tier_optim_thread_info {
+	int32_t cpu_node;
+	uint32_t __reserved32;
+	uint64_t elems;
+	uint64_t near_elems;
+	uint64_t __reserved[2];
+};
+
+/**
+ * tier_optim_thread_info() - where thread @w of @opt runs, and what it did
+ * @w: 0 to tier_optim_threads() - 1
+ *
+ * Return: 0, or -EINVAL for NULL or a thread @opt does not have.
+ */
+int tier_optim_thread_info(const struct tier_optim *opt, unsigned int w,
+			   struct tier_optim_thread_info *info);
+
 /* The SIMD path in use, TIER_SIMD_*, and its name ("avx512", ...). */
 unsigned int tier_optim_simd(const struct tier_optim *opt);
 const char *tier_optim_simd_name(unsigned int simd);

@@ -12,6 +12,11 @@
  *  - ranges_update_each_element_once: ranges with holes between them give
  *    the same bits as no ranges (an element updated twice, or never, would
  *    not).
+ *  - threads_near_their_memory: on a host whose process may run on two or
+ *    more nodes' CPUs, every thread is pinned to one of them and steps only
+ *    elements on memory nearest to it, each node's share done by its
+ *    threads; on one CPU node no thread is pinned (the test host's default
+ *    topology: one; its two-socket topology: two, tests/host check-vm).
  *  - nan_and_inf: a NaN gradient poisons its own element only.
  *  - bad_arguments_change_nothing: each invalid input, one per case, is
  *    -EINVAL and leaves every array as it was.
@@ -26,13 +31,16 @@
  * Agreement with torch.optim.AdamW element by element is tested from Python
  * (tests/python), where torch is.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <numa.h>
 #include <numaif.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "libtier.h"
@@ -267,6 +275,104 @@ TEST(ranges_update_each_element_once)
 	EXPECT_TRUE(state_same(&a, &b));
 	state_free(&a);
 	state_free(&b);
+	tier_optim_destroy(o);
+}
+
+/* The allowed CPU nodes (libnuma's view, not libtier's), as a bit mask. */
+static unsigned long long cpu_nodes(void)
+{
+	unsigned long long mask = 0;
+	cpu_set_t set;
+	int c;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && numa_node_of_cpu(c) >= 0 &&
+		    numa_node_of_cpu(c) < 64)
+			mask |= 1ULL << numa_node_of_cpu(c);
+	return mask;
+}
+
+/* The CPU node of @mask nearest to @node (SLIT; lowest id on ties). */
+static int nearest_of(unsigned long long mask, int node)
+{
+	int c, best = -1;
+
+	for (c = 0; c < 64; c++)
+		if ((mask >> c & 1) &&
+		    (best < 0 || numa_distance(node, c) < numa_distance(node, best)))
+			best = c;
+	return best;
+}
+
+TEST(threads_near_their_memory)
+{
+	struct tier_optim_opts oo = { .threads = 4 };
+	unsigned long long cpus = cpu_nodes(), homes = 0;
+	struct tier_optim_range r[8];
+	uint64_t per_home[64] = { 0 }, done[64] = { 0 }, total = 0;
+	struct tier_optim_thread_info ti;
+	struct tier_optim *o;
+	struct state s;
+	size_t n = (1u << 18) + 5, nr = 0;
+	unsigned int w;
+	int m, max = numa_max_node();
+
+	ASSERT_NE(-1, numa_available());
+	/*
+	 * Ranges over memory nodes with different nearest CPU nodes, CPU-less
+	 * ones first (the CXL case), at most one per CPU node.
+	 */
+	for (m = 0; m <= max && nr < 8; m++) {
+		int h = nearest_of(cpus, m);
+
+		if (h < 0 || (homes >> h & 1) || numa_node_size64(m, NULL) <= 0)
+			continue;
+		if ((cpus >> m & 1) && m != h)
+			continue;
+		r[nr].tensor = 0;
+		r[nr].node = m;
+		nr++;
+		homes |= 1ULL << h;
+	}
+	for (w = 0; w < nr; w++) {
+		r[w].start = n * w / nr;
+		r[w].count = n * (w + 1) / nr - r[w].start;
+		per_home[nearest_of(cpus, r[w].node)] += r[w].count;
+	}
+	TH_LOG("%d CPU node(s) this process may use; ranges on %zu node(s)",
+	       __builtin_popcountll(cpus), nr);
+
+	ASSERT_EQ(0, tier_optim_create(&o, &oo));
+	state_init(&s, n, 7);
+	ASSERT_EQ(0, run_steps(o, &s, TIER_ADAM_DECOUPLED, 0, 0, r, nr));
+	for (w = 0; w < tier_optim_threads(o); w++) {
+		ASSERT_EQ(0, tier_optim_thread_info(o, w, &ti));
+		total += ti.elems;
+		if (__builtin_popcountll(cpus) < 2) {
+			EXPECT_EQ(-1, ti.cpu_node);
+			EXPECT_EQ(0U, ti.near_elems);
+			continue;
+		}
+		ASSERT_LE(0, ti.cpu_node);
+		ASSERT_GT(64, ti.cpu_node);
+		EXPECT_TRUE(cpus >> ti.cpu_node & 1);
+		EXPECT_EQ(ti.elems, ti.near_elems)
+			TH_LOG("thread %u on node %d: %llu of %llu elements near",
+			       w, ti.cpu_node, (unsigned long long)ti.near_elems,
+			       (unsigned long long)ti.elems);
+		done[ti.cpu_node] += ti.elems;
+	}
+	EXPECT_EQ((uint64_t)n, total);
+	if (__builtin_popcountll(cpus) >= 2)
+		for (m = 0; m < 64; m++)
+			EXPECT_EQ(per_home[m], done[m])
+				TH_LOG("CPU node %d: its memory has %llu elements, its threads did %llu",
+				       m, (unsigned long long)per_home[m],
+				       (unsigned long long)done[m]);
+	EXPECT_EQ(-EINVAL, tier_optim_thread_info(o, tier_optim_threads(o), &ti));
+	state_free(&s);
 	tier_optim_destroy(o);
 }
 

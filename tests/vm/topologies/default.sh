@@ -9,7 +9,9 @@
 #           range for a driver to claim
 #
 # Sourced by tests/vm/run (bash).  Fields:
-#   TOPO_SMP     number of CPUs
+#   TOPO_SMP     number of CPUs, or a QEMU -smp value (two-socket.sh:
+#                one CPU per socket, as the kernel wants when each socket
+#                is its own node)
 #   TOPO_RAM     "NODE SIZE CPUS" per boot-time RAM node (CPUS "-" for none)
 #   TOPO_NVDIMM  "NODE SIZE MODE" per emulated nvdimm, one node each; MODE is
 #                movable  (daxctl reconfigure-device --mode=system-ram)
