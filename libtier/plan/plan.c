@@ -307,50 +307,62 @@ static int plan_interleave(const struct tier_model_host *h,
 }
 
 /*
- * The study's latency-first greedy (doc/cost-model.md, "Strategies"), step
- * by step: one local node whose capacity is the DRAM budget; classes in
- * priority order.
+ * The study's latency-first greedy (doc/cost-model.md, "Strategies"), as
+ * the study states it: one local node whose capacity is the DRAM budget,
+ * the CXL nodes' capacity the CXL budget, classes in priority order.  A
+ * class that fits the remaining DRAM budget gets DRAM; one that does not,
+ * while DRAM remains, books min(remaining DRAM, size / (1 + nCXL)) against
+ * DRAM and the rest against CXL, and the walk goes on with the DRAM that
+ * remains; without DRAM left, a class books all against CXL.  Every class
+ * is page-interleaved over its node set, even a set of one node.  The
+ * study only asserts at the end that the CXL budget held: -ENOSPC if not.
  */
 static int plan_greedy(const struct tier_model_host *h,
 		       const struct tier_workload *w,
 		       struct tier_placement *pl, uint64_t *free_)
 {
 	int loc = local_node(h), cxl[MAXN + 1], ncxl = 0, both[MAXN + 1], err;
-	uint64_t budget;
+	uint64_t dram, cxl_budget = 0, cxl_booked = 0;
 	uint32_t c, i;
 
 	if (loc < 0)
 		return -ENODEV;
-	budget = free_[loc];
+	dram = free_[loc];
 	both[0] = loc;
 	for (i = 0; i < h->nr_nodes; i++)
 		if (is_cxl(h, i)) {
 			cxl[ncxl] = (int)i;
 			both[++ncxl] = (int)i;
+			cxl_budget += free_[i];
 		}
 	for (c = 0; c < w->nr_classes; c++) {
-		uint64_t bytes = w->classes[c].bytes;
+		uint64_t bytes = w->classes[c].bytes, book;
 		struct tier_policy p;
 
-		if (bytes <= budget) {
-			/* fits the remaining budget: local DRAM */
-			make_policy(h, &p, CXLTIER_MODE_BIND, &loc, NULL, 1, 0);
+		if (bytes <= dram) {
+			/* interleave over the one node: the study's own call */
+			make_policy(h, &p, CXLTIER_MODE_INTERLEAVE, &loc, NULL,
+				    1, 0);
+			p.mode = CXLTIER_MODE_INTERLEAVE;
 			err = place(h, w, pl, c, &p, free_, 1);
-			budget -= bytes;
+			dram -= bytes;
 		} else if (!ncxl) {
 			return -ENOSPC;
-		} else if (budget) {
-			/* partly fits: page-interleave over DRAM and all AICs */
+		} else if (dram) {
+			book = bytes / (1 + (uint64_t)ncxl);
+			if (book > dram)
+				book = dram;
+			dram -= book;
+			cxl_booked += bytes - book;
 			err = interleave_place(h, w, pl, c, both, ncxl + 1, free_);
-			budget = 0;
 		} else {
-			/* the rest: page-interleave over the AICs */
+			cxl_booked += bytes;
 			err = interleave_place(h, w, pl, c, cxl, ncxl, free_);
 		}
 		if (err)
 			return err;
 	}
-	return 0;
+	return cxl_booked > cxl_budget ? -ENOSPC : 0;
 }
 
 /*
