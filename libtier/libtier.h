@@ -297,6 +297,18 @@ struct tier_policy {
 };
 
 /**
+ * tier_policy_explain() - what is wrong with a policy string
+ * @s: a policy string, as tier_policy_parse() takes it
+ * @why: out: one line saying what is wrong, for an error message ("split's
+ *       percentages sum to 90, not 100"); empty when @s is valid
+ * @len: bytes at @why (the line is truncated to fit)
+ *
+ * Return: 0 when tier_policy_parse() accepts @s; -EINVAL when it does not,
+ * or for NULL @s.
+ */
+int tier_policy_explain(const char *s, char *why, size_t len);
+
+/**
  * tier_mode_name() - the name of a policy mode
  * @mode: CXLTIER_MODE_*
  *

@@ -149,7 +149,23 @@ struct parse_state {
 	const struct mode_desc *md;
 	int seen_page, seen_chunk;
 	int percent;		/* split: 1 all with '%', -1 all without, 0 none yet */
+	char *why;		/* NULL, or where to say what is wrong */
+	size_t why_len;
 };
+
+/* Say what is wrong (when asked), and fail. */
+static int __attribute__((format(printf, 2, 3)))
+bad(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ps->why && ps->why_len) {
+		va_start(ap, fmt);
+		vsnprintf(ps->why, ps->why_len, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
 
 static int parse_option(const char *s, const char *end, struct tier_policy *p,
 			struct parse_state *ps)
@@ -158,30 +174,47 @@ static int parse_option(const char *s, const char *end, struct tier_policy *p,
 	size_t klen = (size_t)((eq ? eq : end) - s);
 	size_t i;
 
+	int n = (int)(end - s);
+
 	if (klen == 4 && !strncmp(s, "page", 4)) {
-		if (!eq || ps->seen_page)
-			return -EINVAL;
+		if (!eq)
+			return bad(ps, "page needs a size (page=4K, page=2M)");
+		if (ps->seen_page)
+			return bad(ps, "page= given twice");
 		ps->seen_page = 1;
-		return parse_pow2_size(eq + 1, end, PAGE_SHIFT_MIN,
-				       PAGE_SHIFT_MAX, &p->page_shift);
+		if (parse_pow2_size(eq + 1, end, PAGE_SHIFT_MIN,
+				    PAGE_SHIFT_MAX, &p->page_shift))
+			return bad(ps, "%.*s: a page size is a power of two from 4K to 1T", n, s);
+		return 0;
 	}
 	if (klen == 5 && !strncmp(s, "chunk", 5)) {
-		if (!eq || ps->seen_chunk || !ps->md->chunked)
-			return -EINVAL;
+		if (!eq)
+			return bad(ps, "chunk needs a size (chunk=64K)");
+		if (ps->seen_chunk)
+			return bad(ps, "chunk= given twice");
+		if (!ps->md->chunked)
+			return bad(ps, "chunk= is for interleave and weighted, not %s",
+				   mode_names[p->mode]);
 		ps->seen_chunk = 1;
-		return parse_pow2_size(eq + 1, end, CHUNK_SHIFT_MIN,
-				       CHUNK_SHIFT_MAX, &p->chunk_shift);
+		if (parse_pow2_size(eq + 1, end, CHUNK_SHIFT_MIN,
+				    CHUNK_SHIFT_MAX, &p->chunk_shift))
+			return bad(ps, "%.*s: a chunk is a power of two from 4K to %uM", n, s,
+				   1u << (CHUNK_SHIFT_MAX - 20));
+		return 0;
 	}
 	for (i = 0; i < ARRAY_SIZE(flag_opts); i++) {
 		if (strlen(flag_opts[i].name) != klen ||
 		    strncmp(s, flag_opts[i].name, klen))
 			continue;
-		if (eq || (p->flags & flag_opts[i].flag))
-			return -EINVAL;		/* a flag takes no value */
+		if (eq)
+			return bad(ps, "%s takes no value", flag_opts[i].name);
+		if (p->flags & flag_opts[i].flag)
+			return bad(ps, "%s given twice", flag_opts[i].name);
 		p->flags |= flag_opts[i].flag;
 		return 0;
 	}
-	return -EINVAL;
+	return bad(ps, "%.*s: unknown option (page=, chunk=, fallback, populate, pinnable, huge-fallback, reserve)",
+		   n, s);
 }
 
 static int parse_node_item(const char *s, const char *end,
@@ -189,39 +222,41 @@ static int parse_node_item(const char *s, const char *end,
 {
 	const struct mode_desc *md = ps->md;
 	const char *eq = memchr(s, '=', (size_t)(end - s));
+	const char *mode = mode_names[p->mode];
 	uint32_t node, weight = 0, i;
-	int err;
+	int n = (int)(end - s);
 
-	err = parse_u32(s, eq ? eq : end, &node);
-	if (err)
-		return err;
+	if (parse_u32(s, eq ? eq : end, &node))
+		return bad(ps, "%.*s: a node number expected", n, s);
 	if (eq) {
 		const char *wend = end;
 		int pct = wend > eq + 1 && wend[-1] == '%';
 
 		if (md->weights == WEIGHT_NONE)
-			return -EINVAL;
+			return bad(ps, "%.*s: %s takes no weights", n, s, mode);
 		if (pct) {
-			if (md->weights != WEIGHT_SHARE || ps->percent < 0)
-				return -EINVAL;
+			if (md->weights != WEIGHT_SHARE)
+				return bad(ps, "%.*s: only split takes percentages", n, s);
+			if (ps->percent < 0)
+				return bad(ps, "%.*s: all shares in percent or none", n, s);
 			wend--;
 		} else if (ps->percent > 0) {
-			return -EINVAL;
+			return bad(ps, "%.*s: all shares in percent or none", n, s);
 		}
 		ps->percent = pct ? 1 : -1;
-		err = parse_u32(eq + 1, wend, &weight);
-		if (err)
-			return err;
-		if (!weight || weight > CXLTIER_MAX_WEIGHT)
-			return -EINVAL;
+		if (parse_u32(eq + 1, wend, &weight) || !weight ||
+		    weight > CXLTIER_MAX_WEIGHT)
+			return bad(ps, "%.*s: a weight is a whole number from 1 to %u",
+				   n, s, CXLTIER_MAX_WEIGHT);
 	} else if (md->weights != WEIGHT_NONE) {
-		return -EINVAL;
+		return bad(ps, "%.*s: %s needs a weight for each node (%u=%s)", n, s,
+			   mode, node, md->weights == WEIGHT_SHARE ? "50%" : "1");
 	}
 	if (p->nr_nodes >= TIER_MAX_POLICY_NODES)
-		return -EINVAL;
+		return bad(ps, "more than %d nodes", TIER_MAX_POLICY_NODES);
 	for (i = 0; i < p->nr_nodes; i++)
 		if (p->nodes[i].node == node)
-			return -EINVAL;
+			return bad(ps, "node %u given twice", node);
 	p->nodes[p->nr_nodes].node = node;
 	p->nodes[p->nr_nodes].weight = weight;
 	p->nr_nodes++;
@@ -238,20 +273,20 @@ static uint64_t weight_sum(const struct tier_policy *p)
 	return sum;
 }
 
-TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
+static int policy_parse(const char *s, struct tier_policy *p,
+			struct parse_state *ps)
 {
-	struct parse_state ps = { 0 };
 	const char *colon, *item;
 	int err;
 
-	if (!s || !p)
-		return -EINVAL;
 	memset(p, 0, sizeof(*p));
-
 	colon = strchr(s, ':');
-	if (!colon || mode_lookup(s, (size_t)(colon - s), &p->mode))
-		return -EINVAL;
-	ps.md = &modes[p->mode];
+	if (!colon || mode_lookup(s, (size_t)(colon - s), &p->mode)) {
+		err = bad(ps, "%.*s: unknown mode (MODE:NODES, MODE one of bind, preferred, interleave, weighted, split)",
+			  colon ? (int)(colon - s) : (int)strlen(s), s);
+		goto fail;
+	}
+	ps->md = &modes[p->mode];
 
 	for (item = colon + 1;; item++) {
 		const char *end = strchr(item, ',');
@@ -259,28 +294,55 @@ TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 		if (!end)
 			end = item + strlen(item);
 		if (end == item)
-			err = -EINVAL;		/* empty item */
+			err = bad(ps, "an empty item (two commas, or nothing after ':' or ',')");
 		else if (is_alpha(*item))
-			err = parse_option(item, end, p, &ps);
+			err = parse_option(item, end, p, ps);
 		else
-			err = parse_node_item(item, end, p, &ps);
+			err = parse_node_item(item, end, p, ps);
 		if (err)
 			goto fail;
 		if (!*end)
 			break;
 		item = end;
 	}
-	err = -EINVAL;
-	if (!p->nr_nodes)
+	if (!p->nr_nodes) {
+		err = bad(ps, "no node: give at least one");
 		goto fail;
-	if (ps.percent > 0 && weight_sum(p) != 100)
+	}
+	if (ps->percent > 0 && weight_sum(p) != 100) {
+		err = bad(ps, "split's percentages sum to %llu, not 100",
+			  (unsigned long long)weight_sum(p));
 		goto fail;
-	if (p->chunk_shift && p->page_shift && p->chunk_shift < p->page_shift)
+	}
+	if (p->chunk_shift && p->page_shift && p->chunk_shift < p->page_shift) {
+		err = bad(ps, "chunk= is smaller than page=");
 		goto fail;
+	}
 	return 0;
 fail:
 	memset(p, 0, sizeof(*p));
 	return err;
+}
+
+TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
+{
+	struct parse_state ps = { 0 };
+
+	if (!s || !p)
+		return -EINVAL;
+	return policy_parse(s, p, &ps);
+}
+
+TIER_EXPORT int tier_policy_explain(const char *s, char *why, size_t len)
+{
+	struct parse_state ps = { .why = why, .why_len = len };
+	struct tier_policy p;
+
+	if (!s || (!why && len))
+		return -EINVAL;
+	if (why && len)
+		why[0] = '\0';
+	return policy_parse(s, &p, &ps);
 }
 
 /* Append to a bounded string; once it is full, only @pos keeps counting. */

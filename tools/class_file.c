@@ -96,13 +96,11 @@ static int class_line(const struct tc_cmd *cmd, const char *where,
 		}
 		if (!strcmp(words[i], "policy") && val) {
 			struct tier_policy p;
-			int err = tier_policy_parse(val, &p);
+			char what[64];
 
-			if (err) {
-				tc_errorf(cmd, "%s: policy=%s: %s", where, val,
-					  strerror(-err));
+			snprintf(what, sizeof(what), "%s: policy=", where);
+			if (tc_parse_policy(cmd, what, val, &p, NULL, 0))
 				return -1;
-			}
 			snprintf(in->file_policy[w->nr_classes],
 				 sizeof(in->file_policy[0]), "%s", val);
 			continue;

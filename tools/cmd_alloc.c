@@ -423,12 +423,19 @@ static int add_flags(const struct tc_cmd *cmd, struct policy_options *po,
 	}
 	if (tier_policy_format(po->p, canon, canon_len) >= 0)
 		return 0;
-	if (po->policy_arg)
-		tc_errorf(cmd, "policy %s%s: %s", po->policy_arg, po->added,
-			  strerror(EINVAL));
-	else
-		tc_errorf(cmd, "policy bind:%u%s: %s", po->p->nodes[0].node,
-			  po->added, strerror(EINVAL));
+	{
+		char str[TIER_POLICY_STRLEN + 64], why[256];
+
+		if (po->policy_arg)
+			snprintf(str, sizeof(str), "%s%s", po->policy_arg,
+				 po->added);
+		else
+			snprintf(str, sizeof(str), "bind:%u%s",
+				 po->p->nodes[0].node, po->added);
+		if (!tier_policy_explain(str, why, sizeof(why)) || !why[0])
+			snprintf(why, sizeof(why), "%s", strerror(EINVAL));
+		tc_errorf(cmd, "policy %s: %s", str, why);
+	}
 	return 1;
 }
 

@@ -339,12 +339,8 @@ static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 0);
 		return 1;
 	}
-	err = tier_policy_parse(policy_arg, &p);
-	if (err) {
-		tc_errorf(cmd, "--policy %s: not a policy (see tierctl help alloc)",
-			  policy_arg);
+	if (tc_parse_policy(cmd, "--policy", policy_arg, &p, NULL, 0))
 		return 1;
-	}
 	if (async)
 		flags |= CXLTIER_MIGRATE_ASYNC;
 

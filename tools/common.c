@@ -96,7 +96,14 @@ int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
 	int err = tier_policy_parse(arg, p);
 
 	if (err) {
-		tc_errorf(cmd, "%s %s: %s", what, arg, strerror(-err));
+		char why[256];
+
+		if (!tier_policy_explain(arg, why, sizeof(why)) || !why[0])
+			snprintf(why, sizeof(why), "%s", strerror(-err));
+		/* "--policy X: ..." but "file:3: policy=X: ..." */
+		tc_errorf(cmd, "%s%s%s: %s (policies: tierctl help alloc)", what,
+			  *what && what[strlen(what) - 1] == '=' ? "" : " ",
+			  arg, why);
 		return 1;
 	}
 	if (canon) {

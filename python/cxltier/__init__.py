@@ -162,6 +162,8 @@ def _declare(lib):
         "tier_mode_name": (ctypes.c_char_p, [_u32]),
         "tier_size_parse": (c_int, [ctypes.c_char_p, P(ctypes.c_uint64)]),
         "tier_policy_parse": (c_int, [ctypes.c_char_p, P(_Policy)]),
+        "tier_policy_explain": (c_int, [ctypes.c_char_p, ctypes.c_char_p,
+                                        ctypes.c_size_t]),
         "tier_policy_format": (c_int, [P(_Policy), ctypes.c_char_p,
                                        ctypes.c_size_t]),
         "tier_arena_create": (c_int, [c_void_p, P(_Policy), P(_ArenaOpts),
@@ -381,8 +383,10 @@ def _parse(policy):
     pol = _Policy()
     rc = lib.tier_policy_parse(policy.encode(), ctypes.byref(pol))
     if rc < 0:
+        why = ctypes.create_string_buffer(256)
+        lib.tier_policy_explain(policy.encode(), why, len(why))
         raise ValueError("cxltier: policy %r: %s (see README.md, Policies)"
-                         % (policy, os.strerror(-rc)))
+                         % (policy, why.value.decode() or os.strerror(-rc)))
     buf = ctypes.create_string_buffer(POLICY_STRLEN)
     rc = lib.tier_policy_format(ctypes.byref(pol), buf, POLICY_STRLEN)
     if rc < 0:

@@ -81,8 +81,8 @@ expect_fail "alloc: no size" "^tierctl alloc: --size is required$" alloc --node 
 expect_fail "alloc: no node" "^tierctl alloc: --node or --policy is required$" alloc --size 1M
 expect_fail "alloc: bad node" "^tierctl alloc: --node x: not a node number$" alloc --node x --size 1M
 expect_fail "alloc: missing argument" "^tierctl alloc: option '--size': missing argument$" alloc --node 0 --size
-expect_fail "alloc: unknown mode" "^tierctl alloc: --policy striped:0: Invalid argument$" alloc --policy striped:0 --size 1M
-expect_fail "alloc: malformed policy" "^tierctl alloc: --policy bind:: Invalid argument$" alloc --policy bind: --size 1M
+expect_fail "alloc: unknown mode" "^tierctl alloc: --policy striped:0: striped: unknown mode \\(MODE:NODES, " alloc --policy striped:0 --size 1M
+expect_fail "alloc: malformed policy" "^tierctl alloc: --policy bind:: an empty item " alloc --policy bind: --size 1M
 expect_fail "alloc: --node and --policy disagree" "^tierctl alloc: --node 1 conflicts with --policy bind:0$" alloc --node 1 --policy bind:0 --size 1M
 expect_fail "alloc: bad --hold" "^tierctl alloc: --hold x: not a number of seconds$" alloc --node 0 --size 1M --hold x
 # ---------------------------------------------------------------------------
@@ -177,7 +177,7 @@ else
 		"^tierctl alloc: create 1M buffer, policy bind:$N,pinnable: Operation not supported$" \
 		alloc --node "$N" --size 1M --pinnable
 fi
-expect_fail "alloc --chunk with bind" "^tierctl alloc: policy bind:$N,chunk=64K: Invalid argument$" \
+expect_fail "alloc --chunk with bind" "^tierctl alloc: policy bind:$N,chunk=64K: chunk= is for interleave and weighted, not bind$" \
 	alloc --node "$N" --chunk 64K --size 1M
 expect_fail "alloc --page-size not a power of two" "^tierctl alloc: --page-size 3M: not a power of two$" \
 	alloc --node "$N" --page-size 3M --size 1M
@@ -189,10 +189,10 @@ expect_fail "alloc --page-size conflicts with page=" \
 	"^tierctl alloc: --page-size 2M conflicts with --policy bind:$N,page=4K$" \
 	alloc --policy "bind:$N,page=4K" --page-size 2M --size 1M
 expect_fail "alloc: split percentages not summing to 100" \
-	"^tierctl alloc: --policy split:$N=30%: Invalid argument$" alloc --policy "split:$N=30%" --size 1M
-expect_fail "alloc: weight on bind" "^tierctl alloc: --policy bind:$N=1: Invalid argument$" \
+	"^tierctl alloc: --policy split:$N=30%: split's percentages sum to 30, not 100 " alloc --policy "split:$N=30%" --size 1M
+expect_fail "alloc: weight on bind" "^tierctl alloc: --policy bind:$N=1: $N=1: bind takes no weights " \
 	alloc --policy "bind:$N=1" --size 1M
-expect_fail "alloc: no weight on weighted" "^tierctl alloc: --policy weighted:$N: Invalid argument$" \
+expect_fail "alloc: no weight on weighted" "^tierctl alloc: --policy weighted:$N: $N: weighted needs a weight for each node \\($N=1\\) " \
 	alloc --policy "weighted:$N" --size 1M
 expect_fail "alloc: unknown option" "^tierctl alloc: option '--bogus': unknown option$" \
 	alloc --node "$N" --size 1M --bogus
@@ -273,7 +273,7 @@ expect_ok "help migrate" help migrate
 grep -q "^usage: tierctl migrate --buffer ID --policy POLICY" "$out" && ok "help migrate shows usage" || nok "help migrate shows usage"
 expect_fail "migrate: no arguments" "^tierctl migrate: --buffer and --policy are required$" migrate
 expect_fail "migrate --buffer x" "^tierctl migrate: --buffer x: not a buffer id" migrate --buffer x --policy "bind:$N"
-expect_fail "migrate --policy bogus" "^tierctl migrate: --policy bogus:1: not a policy" migrate --buffer 1 --policy bogus:1
+expect_fail "migrate --policy bogus" "^tierctl migrate: --policy bogus:1: bogus: unknown mode " migrate --buffer 1 --policy bogus:1
 expect_fail "migrate --rate x" "^tierctl migrate: --rate x: not bytes per second" migrate --buffer 1 --policy "bind:$N" --rate x
 set -- $(nodes_with_memory)
 if [ $module = 0 ]; then
