@@ -15,6 +15,8 @@ static int apply_places(const struct tc_cmd *cmd, const struct plan_args *a,
 			struct plan_input *in, struct tier_placement *pl)
 {
 	bool set[TIER_MODEL_MAX_CLASSES] = { false };
+	const char *by_place[TIER_MODEL_MAX_CLASSES] = { NULL };
+	char what[TIER_CLASS_NAME_MAX + 16];
 	struct tier_policy p;
 	uint32_t c;
 	unsigned int k;
@@ -48,11 +50,9 @@ static int apply_places(const struct tc_cmd *cmd, const struct plan_args *a,
 			}
 			if (all != (pass == 1))
 				continue;
-			err = tier_policy_parse(eq + 1, &p);
-			if (err) {
-				tc_errorf(cmd, "--place %s: %s", arg, strerror(-err));
+			snprintf(what, sizeof(what), "--place %.*s=", (int)len, arg);
+			if (tc_parse_policy(cmd, what, eq + 1, &p, NULL, 0))
 				return -1;
-			}
 			for (c = 0; c < in->w.nr_classes; c++) {
 				const char *name = in->w.classes[c].name;
 
@@ -60,6 +60,12 @@ static int apply_places(const struct tc_cmd *cmd, const struct plan_args *a,
 				    strlen(name) != len || strncmp(name, arg, len))
 					continue;
 				found = true;
+				if (!all && by_place[c]) {
+					tc_errorf(cmd, "--place %s: class %s is placed twice (also --place %s)",
+						  arg, name, by_place[c]);
+					return -1;
+				}
+				by_place[c] = arg;
 				err = tier_placement_policy(&in->host, &in->w, pl, c, &p);
 				if (err) {
 					tc_errorf(cmd, "--place %s: %s", arg, err == -ENODEV ?

@@ -13,13 +13,51 @@
 #include "table.h"
 #include "util.h"
 
-static const char *plan_error(int err)
+/*
+ * Why a strategy has no plan, in @buf: it does not fit, the host lacks a
+ * kind of node, or (-EXDEV) it put a pinned class where pages cannot be
+ * pinned, named with the first such class and node.
+ */
+static const char *plan_error(const struct plan_input *in,
+			       const struct tier_placement *pl, int err,
+			       char *buf, size_t len)
 {
+	uint32_t c, i;
+
 	switch (err) {
-	case -ENOSPC: return "does not fit";
-	case -ENODEV: return "the host lacks the nodes it needs";
-	default:      return strerror(-err);
+	case -ENOSPC:
+		return "does not fit";
+	case -ENODEV:
+		return "the host lacks the nodes it needs";
+	case -EXDEV:
+		for (c = 0; c < in->w.nr_classes; c++) {
+			if (!(in->w.classes[c].flags & TIER_CLASS_PINNED))
+				continue;
+			for (i = 0; i < in->host.nr_nodes; i++)
+				if (pl->bytes[c][i] &&
+				    !(in->host.nodes[i].flags & TIER_MODEL_NODE_PINNABLE)) {
+					snprintf(buf, len, "cannot be built: pinned class %s on movable-only node %u",
+						 in->w.classes[c].name,
+						 in->host.nodes[i].node);
+					return buf;
+				}
+		}
+		return "cannot be built: a pinned class on a movable-only node";
+	default:
+		return strerror(-err);
 	}
+}
+
+/* A strategy's outcome that is a verdict on the host, not an error. */
+static bool no_plan(int err)
+{
+	return err == -ENOSPC || err == -ENODEV || err == -EXDEV;
+}
+
+static int no_strategy(const struct tc_cmd *cmd)
+{
+	tc_errorf(cmd, "no strategy has a plan for this workload on this host (the NOTE column says why for each): give it more memory (--dram, --cxl, a device-dax pool for pinned classes) or a smaller workload");
+	return 1;
 }
 
 static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
@@ -27,7 +65,8 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 	static struct plan_input in;
 	static struct tier_placement pl[TIER_PLAN_NR];
 	struct tier_model_result r[TIER_PLAN_NR];
-	int err[TIER_PLAN_NR], s, ret;
+	int err[TIER_PLAN_NR], s, ret, nr_ok = 0;
+	char why[TIER_PLAN_NR][160];
 	struct plan_args a;
 	bool vs_greedy;
 	uint32_t i;
@@ -44,10 +83,12 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 		err[s] = tier_plan(&in.host, &in.w, s, &pl[s]);
 		if (!err[s])
 			err[s] = tier_model_eval(&in.host, &in.w, &pl[s], &r[s]);
-		if (err[s] && err[s] != -ENOSPC && err[s] != -ENODEV) {
+		if (err[s] && !no_plan(err[s])) {
 			tc_error(cmd, tier_plan_name(s), err[s]);
 			return 1;
 		}
+		plan_error(&in, &pl[s], err[s], why[s], sizeof(why[s]));
+		nr_ok += !err[s];
 	}
 	/* a VS-GREEDY ratio when greedy was asked for and fits */
 	vs_greedy = (a.strategies & (1U << TIER_PLAN_GREEDY)) &&
@@ -64,7 +105,8 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 			json_obj_open(&j, NULL);
 			json_str(&j, "name", tier_plan_name(s));
 			json_bool(&j, "feasible", !err[s]);
-			json_str(&j, "error", err[s] ? plan_error(err[s]) : NULL);
+			json_str(&j, "error", err[s] ?
+				 plan_error(&in, &pl[s], err[s], why[s], sizeof(why[s])) : NULL);
 			if (!err[s]) {
 				if (vs_greedy)
 					json_f64(&j, "vs_greedy",
@@ -77,7 +119,7 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 		}
 		json_arr_close(&j);
 		json_obj_close(&j);
-		return 0;
+		return nr_ok ? 0 : no_strategy(cmd);
 	}
 
 	if (print_input(cmd, &in))
@@ -103,7 +145,8 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 			if (err[s]) {
 				for (e = 0; e < 6; e++)
 					table_add(&t, "-");
-				table_add(&t, "%s", plan_error(err[s]));
+				table_add(&t, "%s", plan_error(&in, &pl[s], err[s],
+							       why[s], sizeof(why[s])));
 				continue;
 			}
 			for (i = 0; i < in.host.nr_nodes; i++) {
@@ -137,7 +180,7 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 			return 1;
 		print_over_capacity(&in, &r[s]);
 	}
-	return 0;
+	return nr_ok ? 0 : no_strategy(cmd);
 }
 
 const struct tc_cmd cmd_plan = {

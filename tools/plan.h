@@ -29,6 +29,9 @@ struct plan_args {
 	unsigned int nr_place;
 };
 
+/* The version of plan's and model's JSON shape ("schema"). */
+#define PLAN_JSON_SCHEMA	1
+
 /* What the output says about where the host and workload came from. */
 struct plan_input {
 	struct tier_model_host host;

@@ -140,6 +140,8 @@ void json_prediction(struct json *j, const struct plan_input *in,
 			json_obj_open(j, NULL);
 			json_u64(j, "node", h->nodes[i].node);
 			json_u64(j, "bytes", pl->bytes[c][i]);
+			json_f64(j, "percent", 100.0 * (double)pl->bytes[c][i] /
+					       (double)in->w.classes[c].bytes);
 			json_obj_close(j);
 		}
 		json_arr_close(j);
@@ -249,6 +251,12 @@ void json_open_input(struct json *j, const struct plan_input *in)
 {
 	json_init(j, stdout);
 	json_obj_open(j, NULL);
+	/*
+	 * The shape of plan's and model's JSON: 1 since "ranks", "percent" and
+	 * the nodes' optimizer rates.  A prediction (json_prediction()) is the
+	 * same object in both.
+	 */
+	json_u64(j, "schema", PLAN_JSON_SCHEMA);
 	json_host(j, in);
 	json_workload(j, in);
 }
@@ -285,8 +293,15 @@ int print_classes(const struct tc_cmd *cmd, const struct plan_input *in,
 		table_add(&t, "%s", tier_policy_format(&pl->policy[c], s, sizeof(s)) > 0 ?
 			  s : "(by hand)");
 		for (i = 0; i < h->nr_nodes; i++)
-			table_add(&t, "%s", pl->bytes[c][i] ?
-				  format_size(pl->bytes[c][i], sz, sizeof(sz)) : "-");
+			if (!pl->bytes[c][i])
+				table_add(&t, "-");
+			else if (pl->bytes[c][i] == in->w.classes[c].bytes)
+				table_add(&t, "%s", format_size(pl->bytes[c][i], sz, sizeof(sz)));
+			else	/* a split: the share beside the bytes */
+				table_add(&t, "%s %.1f%%",
+					  format_size(pl->bytes[c][i], sz, sizeof(sz)),
+					  100.0 * (double)pl->bytes[c][i] /
+					  (double)in->w.classes[c].bytes);
 		table_add(&t, "%.1f", r->classes[c].cpu_s * 1e3);
 		if (r->classes[c].h2d_gbps > 0)
 			table_add(&t, "%.1f", gib(r->classes[c].h2d_gbps));

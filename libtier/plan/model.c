@@ -87,7 +87,42 @@ TIER_EXPORT int tier_model_host_add(struct tier_model_host *h, uint32_t node, ui
 	return (int)h->nr_nodes++;
 }
 
-TIER_EXPORT int tier_model_host_from_ctx(const struct tier_ctx *ctx,
+/*
+ * The module's device-dax pools as pinnable CXL nodes (the study's figures
+ * for a CXL node: a pool is CXL memory the module hands out).  Two pools
+ * of one target node are one node of their summed free bytes: a policy
+ * names the node, and the module takes from its pools in turn.
+ */
+static int host_add_pools(struct tier_ctx *ctx, struct tier_model_host *h)
+{
+	struct tier_daxpool pools[TIER_MODEL_MAX_NODES];
+	int nr, i, k;
+
+	if (tier_backend(ctx) != TIER_BACKEND_MODULE)
+		return 0;
+	nr = tier_daxpool_list(ctx, pools, TIER_MODEL_MAX_NODES);
+	if (nr < 0)
+		return nr;
+	if (nr > TIER_MODEL_MAX_NODES)
+		return -E2BIG;
+	for (i = 0; i < nr; i++) {
+		k = tier_model_node_index(h, pools[i].node);
+		if (k >= 0) {
+			/* a second pool of the node (policies name the node) */
+			h->nodes[k].capacity += pools[i].free_bytes;
+			h->nodes[k].flags |= TIER_MODEL_NODE_PINNABLE;
+			continue;
+		}
+		k = tier_model_host_add(h, pools[i].node, CXLTIER_TIER_CXL,
+					pools[i].free_bytes,
+					TIER_MODEL_NODE_PINNABLE);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
+TIER_EXPORT int tier_model_host_from_ctx(struct tier_ctx *ctx,
 			     struct tier_model_host *h)
 {
 	int i, nr, err;
@@ -118,7 +153,7 @@ TIER_EXPORT int tier_model_host_from_ctx(const struct tier_ctx *ctx,
 		if (err < 0)
 			return err;
 	}
-	return 0;
+	return host_add_pools(ctx, h);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -617,6 +617,31 @@ static int plan_cxltier(const struct tier_model_host *h,
 	}
 }
 
+/*
+ * A pinned class is copied by DMA from pinned pages, so its buffers are
+ * created pinnable, which the module refuses on a node that cannot be
+ * pinned (a movable-only one: EXDEV).  Every strategy's pinned classes get
+ * the flag; one that put such a class on such a node cannot be built.
+ */
+static int pinned_where_pinnable(const struct tier_model_host *h,
+				 const struct tier_workload *w,
+				 struct tier_placement *pl)
+{
+	uint32_t c, i;
+	int err = 0;
+
+	for (c = 0; c < w->nr_classes; c++) {
+		if (!(w->classes[c].flags & TIER_CLASS_PINNED))
+			continue;
+		pl->policy[c].flags |= CXLTIER_CREATE_PINNABLE;
+		for (i = 0; i < h->nr_nodes; i++)
+			if (pl->bytes[c][i] &&
+			    !(h->nodes[i].flags & TIER_MODEL_NODE_PINNABLE))
+				err = -EXDEV;
+	}
+	return err;
+}
+
 TIER_EXPORT int tier_plan(const struct tier_model_host *host, const struct tier_workload *w,
 	      int strategy, struct tier_placement *pl)
 {
@@ -647,7 +672,9 @@ TIER_EXPORT int tier_plan(const struct tier_model_host *host, const struct tier_
 		err = plan_cxltier(h, w, pl, free_);
 		break;
 	}
-	if (err)
+	if (!err)
+		err = pinned_where_pinnable(h, w, pl);
+	if (err && err != -EXDEV)
 		memset(pl, 0, sizeof(*pl));
 	return err;
 }

@@ -25,7 +25,8 @@ extern "C" {
  * class's bytes over the host's nodes.  The planner chooses placements with
  * one of four strategies and returns them as libtier policies.  Nothing here
  * touches memory or the kernel: it is arithmetic on the tables below
- * (tier_model_host_from_ctx() only reads a context's topology snapshot).
+ * (tier_model_host_from_ctx() only reads a context's topology snapshot and
+ * its device-dax pools).
  *
  * Units: bytes; bandwidths in GB/s (10^9 bytes per second); times in
  * seconds.  All structs are plain data: zero them, or fill them with the
@@ -245,11 +246,14 @@ int tier_model_host_add(struct tier_model_host *h, uint32_t node, uint32_t tier,
  *
  * tier_model_host_init(), then one node per topology node: its tier's
  * figures, capacity its free bytes, LOCAL when it has CPUs and is DRAM,
- * PINNABLE unless it is movable-only.
- * Return: 0; -EINVAL for NULL; -E2BIG for more than TIER_MODEL_MAX_NODES.
+ * PINNABLE unless it is movable-only (a CXL node in ZONE_NORMAL is
+ * pinnable).  Then, on the module backend, one CXL node per device-dax
+ * pool, named by the pool's target node (what a policy names), capacity
+ * its free bytes, PINNABLE: pool pages are pinned in place.
+ * Return: 0; -EINVAL for NULL; -E2BIG for more than TIER_MODEL_MAX_NODES;
+ * the pool list's errors.
  */
-int tier_model_host_from_ctx(const struct tier_ctx *ctx,
-			     struct tier_model_host *h);
+int tier_model_host_from_ctx(struct tier_ctx *ctx, struct tier_model_host *h);
 
 /**
  * struct tier_placement - where each class's bytes are
@@ -347,15 +351,21 @@ int tier_model_eval(const struct tier_model_host *h,
  * (their policies carry "fallback").  GREEDY is the study's algorithm:
  * classes in @w's order; one that fits the LOCAL node's remaining budget
  * goes there, one that partly fits is interleaved over it and every CXL
- * node (an equal share each, whatever the budget said), the rest over the
- * CXL nodes.  CXLTIER solves the cost model's linear program (exact
- * fractions per class and node, pinned classes on PINNABLE nodes) and
- * writes split policies for classes only the CPU touches and weighted ones
- * for copied classes.
+ * node (an equal share each) after booking min(remaining budget, its
+ * size / (1 + CXL nodes)) against the budget; the rest over the CXL
+ * nodes.  CXLTIER solves the cost model's linear program (exact fractions
+ * per class and node, pinned classes on PINNABLE nodes) and writes split
+ * policies for classes only the CPU touches and weighted ones for copied
+ * classes.
+ * Pinned classes (TIER_CLASS_PINNED) get CXLTIER_CREATE_PINNABLE in every
+ * strategy's policies: their pages are pinned for DMA.
  * Return: 0; -EINVAL for NULL, an unknown strategy, a host or workload
- * tier_model_eval() refuses; -ENOSPC when the
- * classes do not fit (DRAM_ONLY: in DRAM; GREEDY: no LOCAL node and no
- * room); -ENODEV when the strategy needs a kind of node the host lacks.
+ * tier_model_eval() refuses; -ENOSPC when the classes do not fit
+ * (DRAM_ONLY: in DRAM; GREEDY: its budgets); -ENODEV when the strategy
+ * needs a kind of node the host lacks; -EXDEV when the strategy put a
+ * pinned class on a node that is not PINNABLE: it cannot be built (the
+ * module refuses pinnable buffers there), and @pl is left as placed, to
+ * show which class and node.
  */
 int tier_plan(const struct tier_model_host *h, const struct tier_workload *w,
 	      int strategy, struct tier_placement *pl);

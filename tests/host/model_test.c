@@ -341,6 +341,9 @@ TEST(greedy_by_hand)
 			first = 1;
 			n = 2;
 		}
+		/* the pinned classes (the copied ones) are pinnable */
+		if (w.classes[c].flags & TIER_CLASS_PINNED)
+			strcat(want_pol[c], ",pinnable");
 		for (k = 0; k < n; k++)
 			want[c][first + k] = (units / n + (k < units % n)) * page;
 		want[c][first + (units - 1) % n] -= tail;
@@ -363,9 +366,9 @@ TEST(greedy_by_hand)
 	 */
 	EXPECT_STREQ("interleave:0", want_pol[2]);
 	EXPECT_STREQ("interleave:0,1,2,fallback", want_pol[3]);
-	EXPECT_STREQ("interleave:0,1,2,fallback", want_pol[4]);
-	EXPECT_STREQ("interleave:0,1,2,fallback", want_pol[5]);
-	EXPECT_STREQ("interleave:1,2,fallback", want_pol[6]);
+	EXPECT_STREQ("interleave:0,1,2,fallback,pinnable", want_pol[4]);
+	EXPECT_STREQ("interleave:0,1,2,fallback,pinnable", want_pol[5]);
+	EXPECT_STREQ("interleave:1,2,fallback,pinnable", want_pol[6]);
 	EXPECT_EQ(5U, spilled);
 
 	ASSERT_EQ(0, tier_plan(&h, &w, TIER_PLAN_GREEDY, &pl));
