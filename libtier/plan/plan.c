@@ -580,7 +580,7 @@ static int plan_cxltier(const struct tier_model_host *h,
 		for (c = 0; c < w->nr_classes; c++) {
 			const struct tier_class *k = &w->classes[c];
 			int copied = k->h2d || k->d2h;
-			uint32_t allowed = 0;
+			uint32_t allowed = 0, big = 0;
 			double total = 0;
 
 			if ((fixed & (1U << c)) || (copied_left && !copied))
@@ -590,8 +590,17 @@ static int plan_cxltier(const struct tier_model_host *h,
 				    !(h->nodes[i].flags & TIER_MODEL_NODE_PINNABLE))
 					continue;
 				allowed |= 1U << i;
-				/* less than a 2 MiB page: not worth a range */
-				if (frac[c][i] * (double)k->bytes < 2097152.0)
+				if (frac[c][i] > frac[c][big])
+					big = i;
+			}
+			for (i = 0; i < h->nr_nodes; i++) {
+				/*
+				 * Less than a 2 MiB page: not worth a range,
+				 * but a class smaller than that keeps its
+				 * largest share whole.
+				 */
+				if (i != big &&
+				    frac[c][i] * (double)k->bytes < 2097152.0)
 					frac[c][i] = 0;
 				total += frac[c][i];
 			}

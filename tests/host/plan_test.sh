@@ -213,6 +213,12 @@ and strat('cxltier')['feasible']
 and all(x['node'] == 0 for c in strat('cxltier')['classes'] if c['name'] in ('compute-weights', 'activations', 'compute-grads') for x in c['nodes'] if x['bytes'])
 and all(c['policy'].endswith(',pinnable') for c in strat('cxltier')['classes'] if c['name'] in ('compute-weights', 'activations', 'compute-grads'))" \
 	plan --model qwen2.5-7b --dram 64G --cxl 256G --cxl-movable --json
+# A class smaller than 2 MiB (no range is worth splitting off) keeps its
+# largest share whole: it is planned, not refused.
+printf 'class tiny bytes=1M cpu-read=1M cpu-write=1M\nclass copy bytes=64K h2d=64K\n' > "$tmp/tiny.txt"
+expect_json "plan: classes under 2 MiB are planned whole" \
+	"strat('cxltier')['feasible'] and all(len([x for x in c['nodes'] if x['bytes']]) == 1 for c in strat('cxltier')['classes'])" \
+	plan --classes "$tmp/tiny.txt" --dram 1G --cxl 1G --json
 expect_fail "model: a class placed twice" "^tierctl model: --place m=bind:1: class m is placed twice \\(also --place m=bind:0\\)$" model --classes "$tmp/adam671m.txt" --dram 1G --cxl 1G --place m=bind:0 --place m=bind:1 --place '*=bind:0'
 expect_fail "model: a bad policy" "^tierctl model: --place m=split:0=30%: split's percentages sum to 30, not 100 " model --classes "$tmp/adam671m.txt" --dram 1G --place m=split:0=30%
 expect_fail "model: --place without =" "^tierctl model: --place m: CLASS=POLICY expected$" model --classes "$tmp/adam671m.txt" --dram 1G --place m
