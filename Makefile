@@ -60,7 +60,7 @@ deps:
 
 demo: deps
 	$(MAKE) all
-	tests/vm/run -- scripts/demo.sh
+	tests/vm/run --timeout 1800 -- scripts/demo.sh
 
 check: deps
 	$(MAKE) all

@@ -38,3 +38,10 @@ wait "$holder" 2>/dev/null || true
 echo
 echo "### What the module counted per node since it was loaded"
 $tierctl stat --nodes
+echo
+echo "### A fine-tuning step that runs the plan (python/examples/finetune.py)"
+echo "# A small transformer trained the ZeRO-offload way: the planner places its"
+echo "# seven host classes on this host (cxltier's strategy), every class is"
+echo "# allocated there and its residency checked against the plan, and the loss"
+echo "# is compared bit for bit with the same training on plain tensors."
+/usr/bin/python3 python/examples/finetune.py --strategy cxltier --steps 3

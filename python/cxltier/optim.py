@@ -183,14 +183,18 @@ class Adam(torch.optim.Optimizer):
     Extra arguments: ``policy`` (a policy string for all state, a dict by
     state class, a callable (param, state class) -> policy, or None for
     plain memory), ``threads`` (step threads; default one per CPU),
-    ``simd`` (0 the widest the CPU has; 1 scalar, 2 AVX2, 3 AVX-512)."""
+    ``simd`` (0 the widest the CPU has; 1 scalar, 2 AVX2, 3 AVX-512),
+    ``dedicated`` (every state tensor in a buffer of its own, as
+    :func:`cxltier.empty`'s ``dedicated``: a small tensor then lies exactly
+    as its policy says, not in a shared slab)."""
 
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
                  weight_decay=0, amsgrad=False, *, maximize=False,
                  foreach=None, capturable=False, differentiable=False,
-                 fused=False, policy=None, threads=None, simd=None):
+                 fused=False, policy=None, threads=None, simd=None,
+                 dedicated=False):
         if not 0.0 <= lr:
             raise ValueError("Invalid learning rate: {}".format(lr))
         if not 0.0 <= eps:
@@ -209,6 +213,7 @@ class Adam(torch.optim.Optimizer):
                              "fused are torch's device paths; this step runs "
                              "on the CPU")
         self._policy = _policies(policy)
+        self._dedicated = bool(dedicated)
         defaults = dict(lr=lr, betas=betas, eps=eps,
                         weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, foreach=foreach,
@@ -239,7 +244,8 @@ class Adam(torch.optim.Optimizer):
 
     def _zeros(self, p, cls, like=None):
         pol = self._policy(p, cls)
-        t = zeros(tuple(p.shape), dtype=torch.float32, policy=pol) \
+        t = zeros(tuple(p.shape), dtype=torch.float32, policy=pol,
+                  dedicated=getattr(self, "_dedicated", False)) \
             if pol is not None else torch.zeros(tuple(p.shape),
                                                 dtype=torch.float32)
         if like is not None:

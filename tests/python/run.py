@@ -83,7 +83,8 @@ def child(backend, pattern):
     loader = unittest.TestLoader()
     if pattern:
         loader.testNamePatterns = ["*%s*" % k for k in pattern.split(",")]
-    suite = loader.loadTestsFromNames(["test_cxltier", "test_optim"])
+    suite = loader.loadTestsFromNames(["test_cxltier", "test_optim",
+                                       "test_finetune"])
     res = _Result(backend)
     suite.run(res)
     c = res.counts
