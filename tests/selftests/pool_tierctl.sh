@@ -41,6 +41,31 @@ assert a["verified"], a
 assert a["resident"] == [{"node": int(sys.argv[2]), "tier": None, "bytes": 64 << 20}], a
 assert a["off_policy_bytes"] == 0 and a["spilled_bytes"] == 0, a
 PY
+# The planner sees the pool as a pinnable CXL node of its free bytes, and
+# puts a pinned class there when DRAM cannot take it: a pinned class of
+# 256 MiB with DRAM described as 64 MiB (--tiers changes the live nodes'
+# capacity), the movable CXL nodes unable to pin.
+printf 'class dma bytes=256M h2d=256M d2h=256M pinned\n' > "$tmp/dma.txt"
+"$T" topo --json | python3 -c '
+import json, sys
+for n in json.load(sys.stdin)["nodes"]:
+    if n["tier"] == "DRAM":
+        print("node %d capacity=64M" % n["node"])' > "$tmp/small.tiers"
+"$T" plan --classes "$tmp/dma.txt" --tiers "$tmp/small.tiers" --strategy cxltier --json > "$tmp/plan.json"
+check "plan: the pool is a pinnable node, and takes the pinned class DRAM cannot" python3 - "$tmp/plan.json" "$node" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pool = int(sys.argv[2])
+nodes = {n["node"]: n for n in d["host"]["nodes"]}
+assert pool in nodes and nodes[pool]["pinnable"] and nodes[pool]["capacity"] > 0, nodes.get(pool)
+s = d["strategies"][0]
+assert s["feasible"], s
+c = s["classes"][0]
+on = {x["node"]: x["bytes"] for x in c["nodes"] if x["bytes"]}
+assert c["policy"].endswith(",pinnable"), c
+assert on.get(pool, 0) >= 128 << 20, on
+assert all(nodes[n]["pinnable"] for n in on), on
+PY
 "$T" pool remove nosuch > "$out" 2> "$err"
 check "pool remove nosuch: no such pool" grep -q "no such pool" "$out" "$err"
 : > "$out"; : > "$err"
