@@ -8,7 +8,9 @@
 # linux-headers-6.12.N+deb12-amd64, which brings that kernel's image (the
 # test host boots it), linux-kbuild and pahole (its module build needs
 # pahole for BTF).  Installing it makes 6.12 the newest kernel of the
-# machine; nothing here changes which kernel the machine boots otherwise.
+# machine, which the boot loader boots by default from the next reboot
+# (Debian's GRUB picks the newest); `make` then builds for it, and the test
+# host builds the module for whichever kernel it boots.
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config g++ kmod linux-headers-amd64

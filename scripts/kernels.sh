@@ -11,7 +11,7 @@
 #   scripts/kernels.sh targets        what a plain `make` builds the module
 #                                     for: the running kernel when it has a
 #                                     build tree, else every release of
-#                                     `headers`
+#                                     `headers` of a supported series
 #   scripts/kernels.sh release NAME   the release the test host boots for
 #                                     NAME: a series (6.1, 6.12: its newest
 #                                     installed image), "stock" (Debian's
@@ -64,7 +64,7 @@ release() {
 	case $name in
 	stock)
 		r=$(dpkg-query -W -f '${Depends}' linux-image-amd64 2>/dev/null |
-			sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+			sed -n 's/^linux-image-\([^ ,]*\).*/\1/p') || true
 		r=${r%-unsigned}
 		if [[ -n $r && -e /boot/vmlinuz-$r ]]; then
 			echo "$r"
@@ -109,7 +109,7 @@ package() {
 		return
 	fi
 	p=$(apt-cache pkgnames "linux-headers-$s." 2>/dev/null |
-		grep -E "^linux-headers-${s//./\\.}\.[0-9]+\+deb12-amd64$" | sort -V | tail -n 1)
+		grep -E "^linux-headers-${s//./\\.}\.[0-9]+\+deb12-amd64$" | sort -V | tail -n 1) || true
 	[[ -n $p ]] || die "apt knows no linux-headers-$s.N+deb12-amd64 (is bookworm-security in the apt sources? then apt-get update)"
 	echo "$p"
 }
@@ -121,7 +121,12 @@ targets)
 	if [[ -e /lib/modules/$(uname -r)/build/Makefile ]]; then
 		uname -r
 	else
-		headers
+		# every installed kernel of a supported series (an old or newer
+		# one left installed is not built for)
+		headers | while read -r r; do
+			s=$(series_of "$r") || continue
+			supported "$s" && echo "$r"
+		done
 	fi
 	;;
 release) [[ $# -eq 2 ]] || die "usage: $0 release SERIES|stock|RELEASE"; release "$2" ;;

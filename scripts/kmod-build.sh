@@ -29,7 +29,7 @@ while [[ $# -gt 0 ]]; do
 	--all) mode=all; shift ;;
 	--kver) [[ $# -ge 2 ]] || usage; mode=kver; kver=$2; shift 2 ;;
 	--kdir) [[ $# -ge 2 ]] || usage; mode=kdir; kdir=$2; shift 2 ;;
-	--out) [[ $# -ge 2 ]] || usage; out=$2; shift 2 ;;
+	--out) [[ $# -ge 2 ]] || usage; out=$(realpath -m "$2"); shift 2 ;;
 	--print-path) print_path=1; shift ;;
 	*) usage ;;
 	esac

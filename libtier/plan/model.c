@@ -96,6 +96,7 @@ TIER_EXPORT int tier_model_host_add(struct tier_model_host *h, uint32_t node, ui
 static int host_add_pools(struct tier_ctx *ctx, struct tier_model_host *h)
 {
 	struct tier_daxpool pools[TIER_MODEL_MAX_NODES];
+	uint32_t first_pool = h->nr_nodes;
 	int nr, i, k;
 
 	if (tier_backend(ctx) != TIER_BACKEND_MODULE)
@@ -107,12 +108,13 @@ static int host_add_pools(struct tier_ctx *ctx, struct tier_model_host *h)
 		return -E2BIG;
 	for (i = 0; i < nr; i++) {
 		k = tier_model_node_index(h, pools[i].node);
-		if (k >= 0) {
+		if (k >= (int)first_pool) {
 			/* a second pool of the node (policies name the node) */
 			h->nodes[k].capacity += pools[i].free_bytes;
-			h->nodes[k].flags |= TIER_MODEL_NODE_PINNABLE;
 			continue;
 		}
+		if (k >= 0)
+			continue;	/* a node with memory of its own: not a pool's */
 		k = tier_model_host_add(h, pools[i].node, CXLTIER_TIER_CXL,
 					pools[i].free_bytes,
 					TIER_MODEL_NODE_PINNABLE);
@@ -283,6 +285,9 @@ void tier_model_rank_view(const struct tier_model_host *h,
 	if (r == 1)
 		return;
 	v->cpu_max_gbps /= r;
+	/* one last-level cache, shared: each rank's share of it */
+	v->llc_bytes /= r;
+	v->llc_gbps /= r;
 	for (i = 0; i < v->nr_nodes; i++) {
 		struct tier_model_node *n = &v->nodes[i];
 		/* all ranks at once on the node; no figure: no gain from more */

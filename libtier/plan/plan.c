@@ -339,7 +339,11 @@ static int plan_greedy(const struct tier_model_host *h,
 		uint64_t bytes = w->classes[c].bytes, book;
 		struct tier_policy p;
 
-		if (bytes <= dram) {
+		/*
+		 * Fits the budget, and the node (interleave's rounding can give
+		 * DRAM a page more than was booked): else it partly fits.
+		 */
+		if (bytes <= dram && bytes <= free_[loc]) {
 			/* interleave over the one node: the study's own call */
 			make_policy(h, &p, CXLTIER_MODE_INTERLEAVE, &loc, NULL,
 				    1, 0);

@@ -421,6 +421,9 @@ def parse_args(argv=None):
                                  a.seq, a.batch, a.steps,
                                  a.check_every) < 1:
         die("sizes must be positive, --hidden a multiple of --heads")
+    if a.steps < 2:
+        die("--steps %d: at least 2 (whether the loss falls needs two)"
+            % a.steps)
     return a
 
 
@@ -458,7 +461,7 @@ def passed(r):
 def main():
     a = parse_args()
     backend, cuda, P, results = train(a)
-    ok = True
+    ok = any(r["ran"] for r in results)     # nothing ran: nothing shown
     for r in results:
         if r["ran"]:
             ok &= passed(r)

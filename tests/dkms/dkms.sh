@@ -27,7 +27,14 @@ cp kmod/Kbuild kmod/*.c kmod/*.h "$src/kmod/"
 cp uapi/linux/*.h "$src/uapi/linux/"
 
 dkms add "cxltier/$ver"
-dkms autoinstall -k "$kver"
+# What a kernel package's postinst runs.  With other DKMS modules
+# registered, it would build (and leave installed) those too: then only ours.
+if dkms status 2>/dev/null | grep -v "^cxltier/" | grep -q .; then
+	echo "dkms check: other DKMS modules are registered; dkms install cxltier/$ver only"
+	dkms install "cxltier/$ver" -k "$kver"
+else
+	dkms autoinstall -k "$kver"
+fi
 st=$(dkms status "cxltier/$ver" -k "$kver")
 echo "$st"
 [[ $st == *": installed"* ]] || { echo "dkms check: dkms autoinstall did not install cxltier/$ver for $kver"; exit 1; }

@@ -6,6 +6,10 @@
 #                   Default: the stock kernel.  The module is the one make
 #                   built for it.
 #   VM_ARGS="..."   more runner options (--topology NAME, --kernel PATH...)
-KERNEL  ?=
+# Only from make's command line: KERNEL is too common a name to take from
+# the environment.
+ifneq ($(origin KERNEL),command line)
+KERNEL :=
+endif
 VM_ARGS ?=
 override VM_ARGS += $(if $(KERNEL),--kernel $(KERNEL))
