@@ -410,7 +410,7 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	 * and the next pass reaches the buffer.
 	 */
 	for (pass = 1; pass <= COMPACT_PASSES && !moved; pass++) {
-		ASSERT_EQ(0, compact_node(self->mov->node));
+		ASSERT_EQ(0, compact_node_pass(self->mov->node, pass));
 		for (i = 0; i < np; i++)
 			moved += pfn_of(p + i * pgsz) != pfns[i];
 		TH_LOG("compaction pass %d moved %zu of %zu pages", pass,

@@ -95,7 +95,7 @@ TEST_F_TIMEOUT(kernel_move, compaction, 300)
 
 	/* a test of moved contents needs pages that moved */
 	for (pass = 1; pass <= COMPACT_PASSES && !moved; pass++) {
-		ASSERT_EQ(0, compact_node(self->n->node));
+		ASSERT_EQ(0, compact_node_pass(self->n->node, pass));
 		moved = pfns_changed(a, np, pfns);
 		TH_LOG("compaction pass %d moved %zu of %zu pages", pass,
 		       moved, np);
