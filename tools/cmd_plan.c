@@ -60,13 +60,44 @@ static int no_strategy(const struct tc_cmd *cmd)
 	return 1;
 }
 
+/*
+ * Strategy @s for every rank (each has its own nodes: --ranks); in @pl and
+ * @r the slowest rank's plan and prediction, its number in @slowest.  On
+ * an error, @slowest is the rank that has no plan and @pl its attempt.
+ */
+static int plan_ranks(struct plan_input *in, int s, struct tier_placement *pl,
+		      struct tier_model_result *r, uint32_t *slowest)
+{
+	static struct tier_placement try;
+	struct tier_model_result rt;
+	uint32_t k, nr = in->w.nr_ranks > 1 ? in->w.nr_ranks : 1;
+	int err = 0;
+
+	for (k = 0; k < nr; k++) {
+		in->w.rank = k;
+		err = tier_plan(&in->host, &in->w, s, &try);
+		if (!err)
+			err = tier_model_eval(&in->host, &in->w, &try, &rt);
+		if (err || !k || rt.step_s > r->step_s) {
+			*pl = try;
+			*r = rt;
+			*slowest = k;
+		}
+		if (err)
+			break;
+	}
+	in->w.rank = 0;
+	return err;
+}
+
 static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	static struct plan_input in;
 	static struct tier_placement pl[TIER_PLAN_NR];
 	struct tier_model_result r[TIER_PLAN_NR];
 	int err[TIER_PLAN_NR], s, ret, nr_ok = 0;
-	char why[TIER_PLAN_NR][160];
+	uint32_t slowest[TIER_PLAN_NR] = { 0 };
+	char why[TIER_PLAN_NR][200];
 	struct plan_args a;
 	bool vs_greedy;
 	uint32_t i;
@@ -80,14 +111,22 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 		err[s] = -EAGAIN;
 		if (!(a.strategies & (1U << s)))
 			continue;
-		err[s] = tier_plan(&in.host, &in.w, s, &pl[s]);
-		if (!err[s])
-			err[s] = tier_model_eval(&in.host, &in.w, &pl[s], &r[s]);
+		err[s] = plan_ranks(&in, s, &pl[s], &r[s], &slowest[s]);
 		if (err[s] && !no_plan(err[s])) {
 			tc_error(cmd, tier_plan_name(s), err[s]);
 			return 1;
 		}
-		plan_error(&in, &pl[s], err[s], why[s], sizeof(why[s]));
+		if (err[s]) {
+			char buf[160];
+			const char *msg = plan_error(&in, &pl[s], err[s], buf,
+						     sizeof(buf));
+
+			if (in.w.nr_ranks > 1)
+				snprintf(why[s], sizeof(why[s]), "rank %u: %s",
+					 slowest[s], msg);
+			else
+				snprintf(why[s], sizeof(why[s]), "%s", msg);
+		}
 		nr_ok += !err[s];
 	}
 	/* a VS-GREEDY ratio when greedy was asked for and fits */
@@ -105,8 +144,9 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 			json_obj_open(&j, NULL);
 			json_str(&j, "name", tier_plan_name(s));
 			json_bool(&j, "feasible", !err[s]);
-			json_str(&j, "error", err[s] ?
-				 plan_error(&in, &pl[s], err[s], why[s], sizeof(why[s])) : NULL);
+			json_str(&j, "error", err[s] ? why[s] : NULL);
+			/* the rank the figures are of: the slowest, or the one without a plan */
+			json_u64(&j, "rank", slowest[s]);
 			if (!err[s]) {
 				if (vs_greedy)
 					json_f64(&j, "vs_greedy",
@@ -145,8 +185,7 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 			if (err[s]) {
 				for (e = 0; e < 6; e++)
 					table_add(&t, "-");
-				table_add(&t, "%s", plan_error(&in, &pl[s], err[s],
-							       why[s], sizeof(why[s])));
+				table_add(&t, "%s", why[s]);
 				continue;
 			}
 			for (i = 0; i < in.host.nr_nodes; i++) {
@@ -174,11 +213,16 @@ static int plan_run(const struct tc_cmd *cmd, int argc, char **argv)
 	for (s = 0; s < TIER_PLAN_NR; s++) {
 		if (!(a.strategies & (1U << s)) || err[s])
 			continue;
-		printf("\n%s: step %.3f s (optimizer %.3f s, copies %.3f s)\n",
+		printf("\n%s: step %.3f s (optimizer %.3f s, copies %.3f s)",
 		       tier_plan_name(s), r[s].step_s, r[s].cpu_s, r[s].dma_s);
+		if (in.w.nr_ranks > 1)
+			printf(", rank %u's, the slowest", slowest[s]);
+		printf("\n");
+		in.w.rank = slowest[s];
 		if (print_classes(cmd, &in, &pl[s], &r[s]))
 			return 1;
 		print_over_capacity(&in, &r[s]);
+		in.w.rank = 0;
 	}
 	return nr_ok ? 0 : no_strategy(cmd);
 }
@@ -207,8 +251,15 @@ const struct tc_cmd cmd_plan = {
 "  --optimizer adam|lion (default adam)\n"
 "  --grad-accum A        micro-steps per optimizer step (default 1)\n"
 "  --gpus G              GPUs (default 1; also for --classes)\n"
-"  --ranks N             N training processes at once, each with its own\n"
-"                        classes placed alike (default 1; also for --classes)\n"
+"  --ranks N             N training processes at once (at most 32), one per\n"
+"                        GPU, each with its own classes (default 1; also for\n"
+"                        --classes).  DRAM is shared by all; each rank gets\n"
+"                        the CXL nodes of its GPU's socket, shared out in\n"
+"                        turn, or all CXL nodes in turn when that is not\n"
+"                        known.  Each rank is planned; a strategy's figures\n"
+"                        are its slowest rank's\n"
+"  --gpu-nodes LIST      each rank's GPU's NUMA node, in rank order (e.g.\n"
+"                        0,0,1,1; default: this host's GPUs in PCI order)\n"
 "\n"
 "Host: this host's topology (capacity: free memory) with the study host's\n"
 "figures per tier, unless described:\n"
@@ -234,7 +285,8 @@ const struct tc_cmd cmd_plan = {
 "measures this host's cpu-read, cpu-write and latency, 'tierctl bench adam\n"
 "--tiers' its optimizer step per node, optim and optim-2p):\n"
 "  node ID [dram|cxl] [capacity=SIZE] [cpu-read=] [cpu-write=] [dma-h2d=]\n"
-"          [dma-d2h=] [latency=NS] [optim=] [optim-2p=] [local] [movable]\n"
+"          [dma-d2h=] [latency=NS] [optim=] [optim-2p=] [home=NODE]\n"
+"          [local] [movable]      (home: its socket's node with CPUs)\n"
 "  host [link-h2d=] [link-d2h=] [llc=SIZE] [llc-bw=] [llc-miss=FRACTION]\n"
 "       [overhead=SECONDS] [gpu-tflops=] [cpu-max=]\n",
 };

@@ -14,14 +14,15 @@
 #include "tier_plan.h"
 #include "tierctl.h"
 
-/* One option table for both: each refuses the other's one option. */
+/* One option table for both: each refuses the other's own options. */
 extern const struct option plan_opts[];
 
 #define MAX_PLACE	(TIER_MODEL_MAX_CLASSES + 1)
 
 struct plan_args {
 	const char *model, *params, *layers, *hidden, *batch, *seq;
-	const char *optimizer, *accum, *gpus, *ranks, *classes;
+	const char *optimizer, *accum, *gpus, *ranks, *classes, *gpu_nodes;
+	const char *rank;	/* tierctl model: whose placement */
 	const char *dram, *cxl, *cxl_nodes, *tiers, *tflops, *cpu_max;
 	bool cxl_movable, json;
 	unsigned int strategies;	/* bit per TIER_PLAN_*; 0: all */
@@ -39,6 +40,10 @@ struct plan_input {
 	struct tier_llm llm;
 	bool is_llm;
 	char host_source[160];
+	/* with --ranks: how the CXL nodes were shared out, and from what */
+	int rank_map;			/* TIER_RANKS_* */
+	int32_t rank_home[TIER_MODEL_MAX_RANKS];	/* -1: not known */
+	char rank_source[160];
 	/* class file policies, by class index (tierctl model) */
 	char file_policy[TIER_MODEL_MAX_CLASSES][TIER_POLICY_STRLEN];
 };
@@ -77,6 +82,9 @@ void json_prediction(struct json *j, const struct plan_input *in,
 int print_classes(const struct tc_cmd *cmd, const struct plan_input *in,
 		  const struct tier_placement *pl,
 		  const struct tier_model_result *r);
+/* With --ranks: how the CXL nodes were shared out, and each rank's nodes. */
+void print_ranks(const struct plan_input *in);
+void json_ranks(struct json *j, const struct plan_input *in);
 /* A warning line for each node the placement fills over its capacity. */
 void print_over_capacity(const struct plan_input *in,
 			 const struct tier_model_result *r);

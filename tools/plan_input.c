@@ -5,8 +5,10 @@
  * the command line, or the live topology, with the study host's figures
  * per tier, changed from a tier file).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,7 @@ enum {
 	OPT_MODEL = 256, OPT_PARAMS, OPT_LAYERS, OPT_HIDDEN, OPT_BATCH, OPT_SEQ,
 	OPT_OPTIMIZER, OPT_ACCUM, OPT_GPUS, OPT_CLASSES, OPT_DRAM, OPT_CXL,
 	OPT_CXL_NODES, OPT_CXL_MOVABLE, OPT_TIERS, OPT_TFLOPS, OPT_CPU_MAX,
-	OPT_STRATEGY, OPT_PLACE, OPT_JSON, OPT_RANKS,
+	OPT_STRATEGY, OPT_PLACE, OPT_JSON, OPT_RANKS, OPT_GPU_NODES, OPT_RANK,
 };
 
 const struct option plan_opts[] = {
@@ -32,6 +34,8 @@ const struct option plan_opts[] = {
 	{ "grad-accum", required_argument, NULL, OPT_ACCUM },
 	{ "gpus", required_argument, NULL, OPT_GPUS },
 	{ "ranks", required_argument, NULL, OPT_RANKS },
+	{ "gpu-nodes", required_argument, NULL, OPT_GPU_NODES },
+	{ "rank", required_argument, NULL, OPT_RANK },
 	{ "classes", required_argument, NULL, OPT_CLASSES },
 	{ "dram", required_argument, NULL, OPT_DRAM },
 	{ "cxl", required_argument, NULL, OPT_CXL },
@@ -265,6 +269,15 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 		case OPT_ACCUM: a->accum = optarg; break;
 		case OPT_GPUS: a->gpus = optarg; break;
 		case OPT_RANKS: a->ranks = optarg; break;
+		case OPT_GPU_NODES: a->gpu_nodes = optarg; break;
+		case OPT_RANK:
+			if (plan) {
+				tc_errorf(cmd, "option '--rank': unknown option (plan places every rank)");
+				tc_usage(cmd, 0);
+				return 1;
+			}
+			a->rank = optarg;
+			break;
 		case OPT_CLASSES: a->classes = optarg; break;
 		case OPT_DRAM: a->dram = optarg; break;
 		case OPT_CXL: a->cxl = optarg; break;
@@ -312,6 +325,161 @@ static int parse_args(const struct tc_cmd *cmd, int argc, char **argv,
 	return 0;
 }
 
+/* The first line of sysfs attribute @name of @dir, as a number in @base. */
+static bool read_attr(const char *dir, const char *name, int base, long *out)
+{
+	char path[PATH_MAX], line[64];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (ok)
+		*out = strtol(line, NULL, base);
+	return ok;
+}
+
+/* A PCI device that is a GPU: a 3D or other display controller. */
+static bool is_gpu(const char *dir)
+{
+	long cls, vendor = 0;
+	bool gpu;
+
+	if (!read_attr(dir, "class", 16, &cls))
+		return false;
+	cls >>= 8;
+	read_attr(dir, "vendor", 16, &vendor);
+	/*
+	 * 0x0302 (3D) and 0x0380 (other display) are compute GPUs; 0x0300
+	 * (VGA) only from the GPU vendors: a server's BMC is VGA too.
+	 */
+	gpu = cls == 0x0302 || cls == 0x0380 ||
+	      (cls == 0x0300 && (vendor == 0x10de || vendor == 0x1002));
+	return gpu;
+}
+
+static int by_name(const struct dirent **x, const struct dirent **y)
+{
+	return strcmp((*x)->d_name, (*y)->d_name);
+}
+
+/*
+ * The NUMA node of each of this machine's GPUs, in PCI address order (the
+ * order CUDA_DEVICE_ORDER=PCI_BUS_ID numbers them), into @node: how many,
+ * at most @max; -1 for a GPU whose node the firmware does not give.
+ */
+static int gpu_nodes_sysfs(int32_t *node, int max)
+{
+	static const char pci[] = "/sys/bus/pci/devices";
+	struct dirent **ents;
+	int n, i, nr = 0;
+
+	n = scandir(pci, &ents, NULL, by_name);
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char dir[PATH_MAX];
+		long v;
+
+		snprintf(dir, sizeof(dir), "%s/%s", pci, ents[i]->d_name);
+		if (ents[i]->d_name[0] != '.' && nr < max && is_gpu(dir)) {
+			node[nr] = read_attr(dir, "numa_node", 10, &v) && v >= 0 &&
+				   v <= INT32_MAX ? (int32_t)v : -1;
+			nr++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return nr;
+}
+
+/*
+ * The socket of each rank's GPU (--gpu-nodes, or this machine's GPUs on
+ * its own topology), and the CXL nodes shared out by it
+ * (tier_model_map_ranks()).  The rank_* members of @in say what was used.
+ */
+static int map_ranks(const struct tc_cmd *cmd, const struct plan_args *a,
+		     struct plan_input *in)
+{
+	uint32_t nr = in->w.nr_ranks, k;
+	int32_t *home = in->rank_home;
+	bool known = true;
+	int err;
+
+	for (k = 0; k < TIER_MODEL_MAX_RANKS; k++)
+		home[k] = -1;
+	if (a->gpu_nodes) {
+		char *copy = strdup(a->gpu_nodes), *tok, *save = NULL;
+
+		if (!copy) {
+			tc_error(cmd, "--gpu-nodes", -ENOMEM);
+			return -1;
+		}
+		k = 0;
+		for (tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			uint64_t v;
+
+			if (k == nr || parse_uint(tok, INT32_MAX, &v)) {
+				tc_errorf(cmd, "--gpu-nodes %s: %s", a->gpu_nodes,
+					  k == nr ? "more nodes than ranks (one per rank, in rank order)" :
+					  "not a list of node numbers (one per rank, e.g. 0,0,1,1)");
+				free(copy);
+				return -1;
+			}
+			home[k++] = (int32_t)v;
+		}
+		free(copy);
+		if (k != nr) {
+			tc_errorf(cmd, "--gpu-nodes %s: %u node%s for %u ranks (one per rank, in rank order)",
+				  a->gpu_nodes, k, k == 1 ? "" : "s", nr);
+			return -1;
+		}
+		snprintf(in->rank_source, sizeof(in->rank_source),
+			 "GPUs' nodes from --gpu-nodes");
+	} else if (nr > 1 && !a->dram) {
+		int found = gpu_nodes_sysfs(home, TIER_MODEL_MAX_RANKS);
+
+		if (found < (int)nr) {
+			for (k = 0; k < TIER_MODEL_MAX_RANKS; k++)
+				home[k] = -1;
+			snprintf(in->rank_source, sizeof(in->rank_source),
+				 "%d GPU%s in sysfs for %u ranks",
+				 found, found == 1 ? "" : "s", nr);
+		} else {
+			snprintf(in->rank_source, sizeof(in->rank_source),
+				 "GPUs' nodes from sysfs, PCI order");
+		}
+	} else if (nr > 1) {
+		snprintf(in->rank_source, sizeof(in->rank_source),
+			 "a described host: give --gpu-nodes and the nodes' home= (--tiers) for locality");
+	}
+	/* a GPU's node to its socket: the node's home when the host knows it */
+	for (k = 0; k < nr; k++) {
+		uint32_t i;
+
+		if (home[k] < 0) {
+			known = false;
+			continue;
+		}
+		for (i = 0; i < in->host.nr_nodes; i++)
+			if (in->host.nodes[i].node == (uint32_t)home[k] &&
+			    (in->host.nodes[i].flags & TIER_MODEL_NODE_HOME))
+				home[k] = (int32_t)in->host.nodes[i].home;
+	}
+	err = tier_model_map_ranks(&in->host, nr, known ? home : NULL);
+	if (err < 0) {
+		tc_error(cmd, "--ranks", err);
+		return -1;
+	}
+	in->rank_map = err;
+	return 0;
+}
+
 int plan_start(const struct tc_cmd *cmd, int argc, char **argv,
 		      struct plan_args *a, struct plan_input *in, bool plan)
 {
@@ -323,7 +491,20 @@ int plan_start(const struct tc_cmd *cmd, int argc, char **argv,
 	if (get_workload(cmd, a, in) || get_host(cmd, a, in))
 		return 1;
 	in->w.nr_ranks = 1;
-	if (a->ranks && parse_u32(cmd, "--ranks", a->ranks, 1024, &in->w.nr_ranks))
+	if (a->ranks && parse_u32(cmd, "--ranks", a->ranks,
+				  TIER_MODEL_MAX_RANKS, &in->w.nr_ranks))
 		return 1;
+	if (map_ranks(cmd, a, in))
+		return 1;
+	if (a->rank) {
+		uint64_t v;
+
+		if (parse_uint(a->rank, in->w.nr_ranks - 1, &v)) {
+			tc_errorf(cmd, "--rank %s: not a rank from 0 to %u (--ranks %u)",
+				  a->rank, in->w.nr_ranks - 1, in->w.nr_ranks);
+			return 1;
+		}
+		in->w.rank = (uint32_t)v;
+	}
 	return -1;
 }

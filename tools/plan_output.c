@@ -85,6 +85,7 @@ static void json_workload(struct json *j, const struct plan_input *in)
 	}
 	json_u64(j, "gpus", w->nr_gpus);
 	json_u64(j, "ranks", w->nr_ranks > 1 ? w->nr_ranks : 1);
+	json_ranks(j, in);
 	json_f64(j, "gpu_flops", w->gpu_flops);
 	json_arr_open(j, "classes");
 	for (c = 0; c < w->nr_classes; c++) {
@@ -236,6 +237,7 @@ static void print_workload(const struct plan_input *in)
 	if (w->nr_ranks > 1)
 		printf("  x %u ranks stepping at once, each with its own classes (bytes per node below are one rank's)\n",
 		       w->nr_ranks);
+	print_ranks(in);
 }
 
 int print_input(const struct tc_cmd *cmd, const struct plan_input *in)
@@ -315,16 +317,93 @@ int print_classes(const struct tc_cmd *cmd, const struct plan_input *in,
 	return tc_print_table(cmd, &t) ? -1 : 0;
 }
 
+/* The ranks that share node index @i: its @ranks mask, or all of them. */
+static uint32_t node_ranks(const struct plan_input *in, uint32_t i)
+{
+	uint32_t r = in->w.nr_ranks > 1 ? in->w.nr_ranks : 1;
+
+	return in->host.nodes[i].ranks ? in->host.nodes[i].ranks :
+	       (uint32_t)((1ULL << r) - 1);
+}
+
 void print_over_capacity(const struct plan_input *in,
-				const struct tier_model_result *r)
+			 const struct tier_model_result *r)
 {
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
-	uint32_t i;
+	uint32_t i, mask, on;
 
-	for (i = 0; i < in->host.nr_nodes; i++)
-		if (r->over_capacity & (1U << i))
-			printf("warning: node %u holds %s, more than its capacity %s\n",
+	for (i = 0; i < in->host.nr_nodes; i++) {
+		if (!(r->over_capacity & (1U << i)))
+			continue;
+		mask = node_ranks(in, i);
+		on = (uint32_t)__builtin_popcount(mask);
+		if (!(mask & (1U << in->w.rank)))
+			printf("warning: node %u holds %s, but it is not rank %u's (--ranks shares it out: see \"ranks\" above)\n",
 			       in->host.nodes[i].node,
 			       format_size(r->node_bytes[i], s1, sizeof(s1)),
-			       format_size(in->host.nodes[i].capacity, s2, sizeof(s2)));
+			       in->w.rank);
+		else
+			printf("warning: node %u holds %s, more than its capacity %s%s\n",
+			       in->host.nodes[i].node,
+			       format_size(r->node_bytes[i], s1, sizeof(s1)),
+			       format_size(in->host.nodes[i].capacity / on, s2, sizeof(s2)),
+			       on > 1 ? " (one rank's share)" : "");
+	}
+}
+
+/* The nodes rank @k places on, as "0,2" (DRAM and its CXL nodes). */
+static char *rank_nodes(const struct plan_input *in, uint32_t k, char *buf,
+			size_t len)
+{
+	size_t off = 0;
+	uint32_t i;
+
+	buf[0] = 0;
+	for (i = 0; i < in->host.nr_nodes && off < len; i++)
+		if (node_ranks(in, i) & (1U << k))
+			off += (size_t)snprintf(buf + off, len - off, "%s%u",
+						off ? "," : "",
+						in->host.nodes[i].node);
+	return buf;
+}
+
+static const char *rank_map_name(int map)
+{
+	return map == TIER_RANKS_LOCAL ? "socket" :
+	       map == TIER_RANKS_ROUND_ROBIN ? "round-robin" : "shared";
+}
+
+void print_ranks(const struct plan_input *in)
+{
+	char nodes[128];
+	uint32_t k;
+
+	if (in->w.nr_ranks <= 1)
+		return;
+	printf("ranks: CXL nodes shared out by %s (%s)\n",
+	       in->rank_map == TIER_RANKS_LOCAL ? "socket" :
+	       in->rank_map == TIER_RANKS_ROUND_ROBIN ? "turns, locality not known" :
+	       "none: no CXL node", in->rank_source);
+	for (k = 0; k < in->w.nr_ranks; k++) {
+		printf("  rank %u", k);
+		if (in->rank_home[k] >= 0)
+			printf(" (GPU on node %d's socket)", in->rank_home[k]);
+		printf(": nodes %s\n", rank_nodes(in, k, nodes, sizeof(nodes)));
+	}
+}
+
+void json_ranks(struct json *j, const struct plan_input *in)
+{
+	uint32_t k, i;
+
+	json_str(j, "rank_map", rank_map_name(in->rank_map));
+	json_arr_open(j, "rank_nodes");
+	for (k = 0; k < (in->w.nr_ranks > 1 ? in->w.nr_ranks : 1); k++) {
+		json_arr_open(j, NULL);
+		for (i = 0; i < in->host.nr_nodes; i++)
+			if (node_ranks(in, i) & (1U << k))
+				json_u64(j, NULL, in->host.nodes[i].node);
+		json_arr_close(j);
+	}
+	json_arr_close(j);
 }

@@ -4,6 +4,7 @@
  * and figures, changed or added, one line each.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,10 @@
  *        [llc-miss=FRACTION] [overhead=SECONDS] [gpu-tflops=T] [cpu-max=GBPS]
  *   node ID [dram|cxl] [capacity=SIZE] [cpu-read=GBPS] [cpu-write=GBPS]
  *        [dma-h2d=GBPS] [dma-d2h=GBPS] [latency=NS] [optim=GBPS]
- *        [optim-2p=GBPS] [local] [movable]
+ *        [optim-2p=GBPS] [home=NODE] [local] [movable]
  * A node the host has already is changed; a new one needs its tier and
- * capacity.  "movable": not pinnable; "local": the study's local DRAM.
+ * capacity.  "movable": not pinnable; "local": the study's local DRAM;
+ * home=: the node with CPUs nearest to it (its socket, for --ranks).
  */
 static int tier_line(const struct tc_cmd *cmd, const char *where,
 		     char **words, int n, void *priv)
@@ -148,6 +150,17 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			nd->flags &= ~TIER_MODEL_NODE_PINNABLE;
 			continue;
 		}
+		if (val && !strcmp(words[i], "home")) {
+			uint64_t v;
+
+			if (parse_uint(val, INT32_MAX, &v)) {
+				tc_errorf(cmd, "%s: home=%s: not a node number", where, val);
+				return -1;
+			}
+			nd->home = (uint32_t)v;
+			nd->flags |= TIER_MODEL_NODE_HOME;
+			continue;
+		}
 		if (val && !strcmp(words[i], "capacity")) {
 			if (tier_size_parse(val, &nd->capacity)) {
 				tc_errorf(cmd, "%s: capacity=%s: not a size", where, val);
@@ -156,7 +169,7 @@ static int tier_line(const struct tc_cmd *cmd, const char *where,
 			continue;
 		}
 		k = find_key(cmd, where, keys, NR_KEYS(keys), words[i], val,
-			     "unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, optim=, optim-2p=, local, movable)");
+			     "unknown node key (dram, cxl, capacity=, cpu-read=, cpu-write=, dma-h2d=, dma-d2h=, latency=, optim=, optim-2p=, home=, local, movable)");
 		if (k < 0)
 			return -1;
 		/* latency and the optimizer rates may be 0: not known */

@@ -87,6 +87,13 @@ TIER_EXPORT int tier_model_host_add(struct tier_model_host *h, uint32_t node, ui
 	return (int)h->nr_nodes++;
 }
 
+/* The socket of topology node @t, for tier_model_map_ranks(). */
+static void node_home(const struct tier_node *t, struct tier_model_node *n)
+{
+	n->home = t->nearest_cpu_node;
+	n->flags |= TIER_MODEL_NODE_HOME;
+}
+
 /*
  * The module's device-dax pools as pinnable CXL nodes (the study's figures
  * for a CXL node: a pool is CXL memory the module hands out).  Two pools
@@ -96,6 +103,7 @@ TIER_EXPORT int tier_model_host_add(struct tier_model_host *h, uint32_t node, ui
 static int host_add_pools(struct tier_ctx *ctx, struct tier_model_host *h)
 {
 	struct tier_daxpool pools[TIER_MODEL_MAX_NODES];
+	struct tier_node n;
 	uint32_t first_pool = h->nr_nodes;
 	int nr, i, k;
 
@@ -120,6 +128,9 @@ static int host_add_pools(struct tier_ctx *ctx, struct tier_model_host *h)
 					TIER_MODEL_NODE_PINNABLE);
 		if (k < 0)
 			return k;
+		/* an offline node still has its distances in the snapshot */
+		if (!tier_node_by_id(ctx, pools[i].node, &n))
+			node_home(&n, &h->nodes[k]);
 	}
 	return 0;
 }
@@ -154,6 +165,7 @@ TIER_EXPORT int tier_model_host_from_ctx(struct tier_ctx *ctx,
 					  n.free_bytes, flags);
 		if (err < 0)
 			return err;
+		node_home(&n, &h->nodes[err]);
 	}
 	return host_add_pools(ctx, h);
 }
@@ -275,6 +287,20 @@ double tier_model_llc_hit(const struct tier_model_host *h,
 		(h->llc_bytes >= footprint ? 1 : h->llc_bytes / footprint);
 }
 
+int tier_model_ranks_ok(const struct tier_model_host *h,
+			const struct tier_workload *w)
+{
+	uint32_t r = w->nr_ranks > 1 ? w->nr_ranks : 1, i;
+	uint64_t all = (1ULL << r) - 1;
+
+	if (r > TIER_MODEL_MAX_RANKS || w->rank >= r)
+		return 0;
+	for (i = 0; i < h->nr_nodes; i++)
+		if (h->nodes[i].ranks & ~all)
+			return 0;
+	return 1;
+}
+
 void tier_model_rank_view(const struct tier_model_host *h,
 			  const struct tier_workload *w,
 			  struct tier_model_host *v)
@@ -290,18 +316,111 @@ void tier_model_rank_view(const struct tier_model_host *h,
 	v->llc_gbps /= r;
 	for (i = 0; i < v->nr_nodes; i++) {
 		struct tier_model_node *n = &v->nodes[i];
-		/* all ranks at once on the node; no figure: no gain from more */
+		/* the ranks on the node at once; no figure: no gain from more */
 		double all = n->optim_2p_gbps > 0 ? 2 * n->optim_2p_gbps :
 						     n->optim_gbps;
+		uint32_t on = n->ranks ? (uint32_t)__builtin_popcount(n->ranks) : r;
 
-		n->capacity /= r;
-		n->cpu_read_gbps /= r;
-		n->cpu_write_gbps /= r;
-		n->dma_h2d_gbps /= r;
-		n->dma_d2h_gbps /= r;
-		n->optim_gbps = all / r;
+		if (n->ranks && !(n->ranks & (1U << w->rank))) {
+			/* another rank's node: nothing of it for this one */
+			n->capacity = 0;
+			continue;
+		}
+		if (on == 1)
+			continue;
+		n->capacity /= on;
+		n->cpu_read_gbps /= on;
+		n->cpu_write_gbps /= on;
+		n->dma_h2d_gbps /= on;
+		n->dma_d2h_gbps /= on;
+		n->optim_gbps = all / on;
 		n->optim_2p_gbps = 0;
 	}
+}
+
+/*
+ * Pair @nr ranks with @m nodes in turn (tier_plan.h): bit rank[.] in the
+ * @ranks mask of node index node[.].
+ */
+static void pair_in_turn(struct tier_model_host *h, const uint32_t *rank,
+			 uint32_t nr, const uint32_t *node, uint32_t m)
+{
+	uint32_t k;
+
+	if (!nr || !m)
+		return;
+	if (nr <= m) {
+		for (k = 0; k < m; k++)
+			h->nodes[node[k]].ranks |= 1U << rank[k % nr];
+	} else {
+		for (k = 0; k < nr; k++)
+			h->nodes[node[k % m]].ranks |= 1U << rank[k];
+	}
+}
+
+TIER_EXPORT int tier_model_map_ranks(struct tier_model_host *h,
+				     uint32_t nr_ranks,
+				     const int32_t *rank_home)
+{
+	uint32_t cxl[TIER_MODEL_MAX_NODES], ranks[TIER_MODEL_MAX_RANKS];
+	uint32_t nodes_left[TIER_MODEL_MAX_NODES], ranks_left[TIER_MODEL_MAX_RANKS];
+	uint32_t m = 0, i, j, k, nl = 0, rl = 0;
+	int local = !!rank_home;
+
+	if (!h || !nr_ranks || nr_ranks > TIER_MODEL_MAX_RANKS ||
+	    h->nr_nodes > TIER_MODEL_MAX_NODES)
+		return -EINVAL;
+	for (i = 0; i < h->nr_nodes; i++) {
+		h->nodes[i].ranks = 0;
+		if (h->nodes[i].tier == CXLTIER_TIER_DRAM)
+			continue;
+		cxl[m++] = i;
+		if (!(h->nodes[i].flags & TIER_MODEL_NODE_HOME))
+			local = 0;
+	}
+	for (k = 0; k < nr_ranks; k++) {
+		ranks[k] = k;
+		if (local && rank_home[k] < 0)
+			local = 0;
+	}
+	if (nr_ranks == 1 || !m)
+		return TIER_RANKS_SHARED;
+	if (!local) {
+		pair_in_turn(h, ranks, nr_ranks, cxl, m);
+		return TIER_RANKS_ROUND_ROBIN;
+	}
+	/* each socket's ranks with its CXL nodes */
+	for (k = 0; k < nr_ranks; k++) {
+		uint32_t home = (uint32_t)rank_home[k], sr[TIER_MODEL_MAX_RANKS];
+		uint32_t sn[TIER_MODEL_MAX_NODES], nr = 0, nn = 0;
+
+		for (j = 0; j < k; j++)
+			if ((uint32_t)rank_home[j] == home)
+				break;
+		if (j < k)
+			continue;	/* the socket is done */
+		for (j = k; j < nr_ranks; j++)
+			if ((uint32_t)rank_home[j] == home)
+				sr[nr++] = j;
+		for (j = 0; j < m; j++)
+			if (h->nodes[cxl[j]].home == home)
+				sn[nn++] = cxl[j];
+		if (nn)
+			pair_in_turn(h, sr, nr, sn, nn);
+		else
+			for (j = 0; j < nr; j++)
+				ranks_left[rl++] = sr[j];
+	}
+	for (j = 0; j < m; j++)
+		if (!h->nodes[cxl[j]].ranks)
+			nodes_left[nl++] = cxl[j];
+	if (nl && rl)
+		pair_in_turn(h, ranks_left, rl, nodes_left, nl);
+	else if (nl)
+		pair_in_turn(h, ranks, nr_ranks, nodes_left, nl);
+	else if (rl)
+		pair_in_turn(h, ranks_left, rl, cxl, m);
+	return TIER_RANKS_LOCAL;
 }
 
 /*
@@ -360,6 +479,8 @@ double tier_model_cpu_floor_s(const struct tier_model_host *h,
 	for (i = 0; i < h->nr_nodes; i++) {
 		double t = 0;
 
+		if (!h->nodes[i].capacity)
+			continue;	/* not this rank's, or full */
 		for (c = 0; c < w->nr_classes; c++)
 			t += tier_model_cpu_node_s(&h->nodes[i], &w->classes[c],
 						   1, hit);
@@ -413,7 +534,7 @@ TIER_EXPORT int tier_model_eval(const struct tier_model_host *host,
 	uint32_t c, i;
 
 	if (!host || !w || !pl || !r || !tier_model_host_ok(host) ||
-	    !w->nr_gpus || w->nr_classes > TIER_MODEL_MAX_CLASSES)
+	    !tier_model_ranks_ok(host, w) || !w->nr_gpus || w->nr_classes > TIER_MODEL_MAX_CLASSES)
 		return -EINVAL;
 	tier_model_rank_view(host, w, &view);
 	for (c = 0; c < w->nr_classes; c++) {

@@ -14,9 +14,16 @@
 /* 1 when every count and figure of @h is in range (bandwidths above 0). */
 int tier_model_host_ok(const struct tier_model_host *h);
 /*
- * @h as each of @w's nr_ranks processes sees it: every node's capacity,
- * bandwidths and DMA ceilings shared by the ranks, its optimizer rate the
- * per-process rate at that many processes.  A copy of @h for one rank.
+ * 1 when @w's nr_ranks and rank are in range and no node's @ranks mask
+ * names a rank beyond them.
+ */
+int tier_model_ranks_ok(const struct tier_model_host *h,
+			const struct tier_workload *w);
+/*
+ * @h as @w's rank w->rank sees it: each node's capacity, bandwidths and DMA
+ * ceilings shared by the ranks on it (its @ranks mask, or all nr_ranks),
+ * its optimizer rate the per-process rate at that many processes; another
+ * rank's node has capacity 0.  A copy of @h for one rank.
  */
 void tier_model_rank_view(const struct tier_model_host *h,
 			  const struct tier_workload *w,

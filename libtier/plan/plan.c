@@ -297,7 +297,10 @@ static int plan_interleave(const struct tier_model_host *h,
 	uint32_t c, i;
 
 	for (i = 0; i < h->nr_nodes; i++)
-		idx[n++] = (int)i;
+		if (h->nodes[i].capacity)	/* not another rank's */
+			idx[n++] = (int)i;
+	if (!n)
+		return -ENOSPC;
 	for (c = 0; c < w->nr_classes; c++) {
 		err = interleave_place(h, w, pl, c, idx, n, free_);
 		if (err)
@@ -330,7 +333,7 @@ static int plan_greedy(const struct tier_model_host *h,
 	dram = free_[loc];
 	both[0] = loc;
 	for (i = 0; i < h->nr_nodes; i++)
-		if (is_cxl(h, i)) {
+		if (is_cxl(h, i) && h->nodes[i].capacity) {	/* this rank's */
 			cxl[ncxl] = (int)i;
 			both[++ncxl] = (int)i;
 			cxl_budget += free_[i];
@@ -664,7 +667,8 @@ TIER_EXPORT int tier_plan(const struct tier_model_host *host, const struct tier_
 	int err;
 
 	if (!host || !w || !pl || strategy < 0 || strategy >= TIER_PLAN_NR ||
-	    !tier_model_host_ok(host) || !w->nr_gpus || w->nr_classes > MAXC)
+	    !tier_model_host_ok(host) || !tier_model_ranks_ok(host, w) ||
+	    !w->nr_gpus || w->nr_classes > MAXC)
 		return -EINVAL;
 	/* one rank's plan: every rank places its classes alike */
 	tier_model_rank_view(host, w, &view);

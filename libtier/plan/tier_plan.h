@@ -40,6 +40,10 @@ extern "C" {
 /* struct tier_model_node.flags */
 #define TIER_MODEL_NODE_LOCAL		(1U << 0)	/* DRAM node with the CPUs */
 #define TIER_MODEL_NODE_PINNABLE	(1U << 1)	/* may hold pinned pages */
+#define TIER_MODEL_NODE_HOME		(1U << 2)	/* @home is known */
+
+/* Most ranks (struct tier_workload.nr_ranks): one bit each in a node's @ranks */
+#define TIER_MODEL_MAX_RANKS	32
 
 /**
  * struct tier_model_node - one memory node as the cost model sees it
@@ -48,7 +52,9 @@ extern "C" {
  * @flags: TIER_MODEL_NODE_*.  LOCAL: the study's "local DRAM" (the greedy
  *         baseline uses the first LOCAL node only).  PINNABLE: pages there
  *         may be pinned for DMA (not movable-only); cxltier's planner keeps
- *         pinned classes on such nodes
+ *         pinned classes on such nodes.  HOME: @home is set
+ * @home: the node with CPUs nearest to this one (its socket), by SLIT
+ *        distance; with TIER_MODEL_NODE_HOME only
  * @capacity: bytes a placement may use on the node
  * @cpu_read_gbps: CPU streaming read bandwidth, all cores together
  * @cpu_write_gbps: CPU streaming write bandwidth, all cores together
@@ -64,12 +70,14 @@ extern "C" {
  * @optim_2p_gbps: the same, per process, with two processes stepping at
  *                 once on this node (half the cores each); 0: not measured
  *                 (a second process is assumed to add nothing)
+ * @ranks: the ranks (struct tier_workload.nr_ranks) that place on this
+ *         node, bit r for rank r; 0: every rank (tier_model_map_ranks())
  */
 struct tier_model_node {
 	uint32_t node;
 	uint32_t tier;
 	uint32_t flags;
-	uint32_t __reserved32;
+	uint32_t home;
 	uint64_t capacity;
 	double cpu_read_gbps;
 	double cpu_write_gbps;
@@ -78,7 +86,8 @@ struct tier_model_node {
 	double latency_ns;
 	double optim_gbps;
 	double optim_2p_gbps;
-	double __reserved[1];
+	uint32_t ranks;
+	uint32_t __reserved32;
 };
 
 /**
@@ -150,9 +159,12 @@ struct tier_class {
  * @nr_gpus: GPUs copying at once (each has its own link), at least 1
  * @gpu_flops: GPU work per step, all GPUs together (with gpu_tflops)
  * @nr_ranks: training processes on the host, each with @nr_gpus GPUs and
- *            its own copy of every class, placed alike, stepping at once;
- *            0 is 1.  The model charges each node the ranks' traffic
- *            together and gives each rank capacity / nr_ranks
+ *            its own copy of every class, stepping at once; 0 is 1, at
+ *            most TIER_MODEL_MAX_RANKS.  A node is shared by the ranks its
+ *            @ranks mask names (all of them when 0): the model charges it
+ *            their traffic together and gives each capacity / their number
+ * @rank: the rank tier_plan() and tier_model_eval() place and time (below
+ *        @nr_ranks): the nodes whose @ranks mask lacks it are not its own
  * @classes: the classes; the greedy baseline walks them in this order
  */
 struct tier_workload {
@@ -160,7 +172,7 @@ struct tier_workload {
 	uint32_t nr_gpus;
 	double gpu_flops;
 	uint32_t nr_ranks;
-	uint32_t __reserved32;
+	uint32_t rank;
 	double __reserved[1];
 	struct tier_class classes[TIER_MODEL_MAX_CLASSES];
 };
@@ -254,6 +266,33 @@ int tier_model_host_add(struct tier_model_host *h, uint32_t node, uint32_t tier,
  * the pool list's errors.
  */
 int tier_model_host_from_ctx(struct tier_ctx *ctx, struct tier_model_host *h);
+
+/* tier_model_map_ranks()'s answer: how the CXL nodes were shared out */
+#define TIER_RANKS_SHARED	0	/* one rank, or no CXL node: all share */
+#define TIER_RANKS_LOCAL	1	/* by socket: each rank its GPU's */
+#define TIER_RANKS_ROUND_ROBIN	2	/* locality unknown: in turn */
+
+/**
+ * tier_model_map_ranks() - give each rank its CXL nodes
+ * @h: host; sets the @ranks mask of every node that is not DRAM (DRAM
+ *     nodes are shared by every rank: mask 0)
+ * @nr_ranks: 1 to TIER_MODEL_MAX_RANKS
+ * @rank_home: NULL, or per rank the node with CPUs nearest its GPU (the
+ *             GPU's socket), -1 when not known
+ *
+ * Ranks and nodes are paired "in turn": with no more ranks than nodes,
+ * node j goes to rank j mod ranks (each rank has nodes of its own); with
+ * more, rank i goes to node i mod nodes (each node serves the ranks that
+ * fall on it).  With every rank's home and every CXL node's home known
+ * (HOME flag), each socket's ranks are paired with its CXL nodes; then
+ * the CXL nodes of sockets without ranks with the ranks of sockets without
+ * CXL nodes, or when only one kind is left over, with all ranks or all CXL
+ * nodes.  Without that knowledge all ranks are paired with all CXL nodes,
+ * in node order.  Every rank has a CXL node when the host has one.
+ * Return: TIER_RANKS_*; -EINVAL for NULL @h or @nr_ranks out of range.
+ */
+int tier_model_map_ranks(struct tier_model_host *h, uint32_t nr_ranks,
+			 const int32_t *rank_home);
 
 /**
  * struct tier_placement - where each class's bytes are

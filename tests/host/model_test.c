@@ -833,6 +833,155 @@ TEST(optimizer_figures_and_ranks)
 }
 
 /*
+ * Ranks and their CXL nodes (tier_plan.h, tier_model_map_ranks()), masks
+ * worked out by hand.  Sockets 0 and 1 (DRAM nodes 0 and 1), CXL nodes
+ * 2 and 4 on socket 0, 3 on socket 1.
+ */
+static int two_socket_host(struct tier_model_host *h, int homes)
+{
+	static const uint32_t home[] = { 0, 1, 0, 1, 0 };
+	uint32_t i;
+
+	tier_model_host_init(h);
+	if (tier_model_host_add(h, 0, CXLTIER_TIER_DRAM, 64 * GIB,
+				TIER_MODEL_NODE_LOCAL | TIER_MODEL_NODE_PINNABLE) != 0 ||
+	    tier_model_host_add(h, 1, CXLTIER_TIER_DRAM, 64 * GIB,
+				TIER_MODEL_NODE_PINNABLE) != 1)
+		return -1;
+	for (i = 2; i <= 4; i++)
+		if (tier_model_host_add(h, i, CXLTIER_TIER_CXL, 120 * GIB,
+					TIER_MODEL_NODE_PINNABLE) != (int)i)
+			return -1;
+	for (i = 0; homes && i <= 4; i++) {
+		h->nodes[i].home = home[i];
+		h->nodes[i].flags |= TIER_MODEL_NODE_HOME;
+	}
+	return 0;
+}
+
+TEST(ranks_get_their_sockets_cxl_nodes)
+{
+	struct tier_model_host h;
+	int32_t home[4];
+
+	/* two ranks, one per socket: socket 0's rank has 2 and 4, socket 1's 3 */
+	ASSERT_EQ(0, two_socket_host(&h, 1));
+	home[0] = 1;
+	home[1] = 0;
+	ASSERT_EQ(TIER_RANKS_LOCAL, tier_model_map_ranks(&h, 2, home));
+	EXPECT_EQ(0U, h.nodes[0].ranks);	/* DRAM: every rank's */
+	EXPECT_EQ(0U, h.nodes[1].ranks);
+	EXPECT_EQ(2U, h.nodes[2].ranks);
+	EXPECT_EQ(1U, h.nodes[3].ranks);
+	EXPECT_EQ(2U, h.nodes[4].ranks);
+
+	/* three on socket 0 for its two nodes: ranks 0 and 2 share node 2 */
+	home[0] = home[1] = home[2] = 0;
+	home[3] = 1;
+	ASSERT_EQ(TIER_RANKS_LOCAL, tier_model_map_ranks(&h, 4, home));
+	EXPECT_EQ(1U | 4U, h.nodes[2].ranks);
+	EXPECT_EQ(2U, h.nodes[4].ranks);
+	EXPECT_EQ(8U, h.nodes[3].ranks);
+
+	/* all on socket 1: its node 3 is theirs, socket 0's nodes in turn */
+	home[0] = home[1] = 1;
+	ASSERT_EQ(TIER_RANKS_LOCAL, tier_model_map_ranks(&h, 2, home));
+	EXPECT_EQ(3U, h.nodes[3].ranks);
+	EXPECT_EQ(1U, h.nodes[2].ranks);
+	EXPECT_EQ(2U, h.nodes[4].ranks);
+
+	/* a rank's home unknown: all in turn, node order */
+	home[0] = -1;
+	ASSERT_EQ(TIER_RANKS_ROUND_ROBIN, tier_model_map_ranks(&h, 2, home));
+	EXPECT_EQ(1U, h.nodes[2].ranks);
+	EXPECT_EQ(2U, h.nodes[3].ranks);
+	EXPECT_EQ(1U, h.nodes[4].ranks);
+	/* and with more ranks than CXL nodes, each node serves several */
+	ASSERT_EQ(TIER_RANKS_ROUND_ROBIN, tier_model_map_ranks(&h, 4, NULL));
+	EXPECT_EQ(1U | 8U, h.nodes[2].ranks);
+	EXPECT_EQ(2U, h.nodes[3].ranks);
+	EXPECT_EQ(4U, h.nodes[4].ranks);
+
+	/* the nodes' homes unknown: in turn too */
+	ASSERT_EQ(0, two_socket_host(&h, 0));
+	home[0] = 0;
+	home[1] = 1;
+	ASSERT_EQ(TIER_RANKS_ROUND_ROBIN, tier_model_map_ranks(&h, 2, home));
+	EXPECT_EQ(1U, h.nodes[2].ranks);
+	/* one rank shares nothing */
+	ASSERT_EQ(TIER_RANKS_SHARED, tier_model_map_ranks(&h, 1, home));
+	EXPECT_EQ(0U, h.nodes[2].ranks);
+	EXPECT_EQ(-EINVAL, tier_model_map_ranks(&h, 0, NULL));
+	EXPECT_EQ(-EINVAL, tier_model_map_ranks(&h, TIER_MODEL_MAX_RANKS + 1, NULL));
+	EXPECT_EQ(-EINVAL, tier_model_map_ranks(NULL, 2, NULL));
+}
+
+/*
+ * A rank's view: a node of two ranks gives each half its capacity and
+ * bandwidth, another rank's node nothing; the planner never names it.
+ */
+TEST(a_rank_plans_on_its_own_nodes)
+{
+	struct tier_model_host h;
+	struct tier_workload w;
+	static struct tier_placement pl;
+	struct tier_model_result r;
+	int32_t home[3] = { 0, 0, 1 };
+	uint32_t s, c;
+
+	ASSERT_EQ(0, two_socket_host(&h, 1));
+	/* rank 0 and 1 on socket 0: nodes 2 and 4 one each; rank 2 has 3 */
+	ASSERT_EQ(TIER_RANKS_LOCAL, tier_model_map_ranks(&h, 3, home));
+	EXPECT_EQ(1U, h.nodes[2].ranks);
+	EXPECT_EQ(2U, h.nodes[4].ranks);
+	EXPECT_EQ(4U, h.nodes[3].ranks);
+	memset(&w, 0, sizeof(w));
+	w.nr_gpus = 1;
+	w.nr_ranks = 3;
+	w.nr_classes = 1;
+	set_class(&w.classes[0], "adam", 100 * GIB, 100 * GIB, 100 * GIB, 0, 0, 0);
+	for (w.rank = 0; w.rank < 3; w.rank++) {
+		uint32_t own = w.rank == 0 ? 2 : w.rank == 1 ? 4 : 3;
+
+		for (s = 0; s < TIER_PLAN_NR; s++) {
+			int err = tier_plan(&h, &w, s, &pl);
+
+			if (s == TIER_PLAN_DRAM_ONLY) {
+				/* DRAM: 128 GiB shared by three, 42.7 each */
+				EXPECT_EQ(-ENOSPC, err);
+				continue;
+			}
+			ASSERT_EQ(0, err);
+			for (c = 2; c <= 4; c++)
+				if (c != own)
+					EXPECT_EQ(0ULL, pl.bytes[0][c]);
+			EXPECT_NE(0ULL, pl.bytes[0][own]);
+		}
+	}
+	/* rank 0 on node 3 (rank 2's): over its capacity, which is 0 */
+	w.rank = 0;
+	memset(&pl, 0, sizeof(pl));
+	pl.bytes[0][3] = w.classes[0].bytes;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_EQ(1U << 3, r.over_capacity);
+	/* rank 2 on it: its own, and unshared, 100 of 120 GiB fits */
+	w.rank = 2;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_EQ(0U, r.over_capacity);
+	/* shared by two: 60 GiB each, 100 is over */
+	h.nodes[3].ranks = 4U | 1U;
+	ASSERT_EQ(0, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_EQ(1U << 3, r.over_capacity);
+	/* a rank out of range, a mask naming a rank beyond nr_ranks */
+	w.rank = 3;
+	EXPECT_EQ(-EINVAL, tier_model_eval(&h, &w, &pl, &r));
+	EXPECT_EQ(-EINVAL, tier_plan(&h, &w, TIER_PLAN_CXLTIER, &pl));
+	w.rank = 0;
+	h.nodes[3].ranks = 8U;
+	EXPECT_EQ(-EINVAL, tier_model_eval(&h, &w, &pl, &r));
+}
+
+/*
  * cxltier's plan is the model's optimum: no placement on a grid of
  * fractions (every class split over DRAM and one AIC in steps of 1/40,
  * 68921 placements) is predicted faster.  Three classes with different

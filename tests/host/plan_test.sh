@@ -146,6 +146,56 @@ expect_json "model --ranks 2: each rank at the two-process rate" \
 	"near(d['prediction']['cpu_s'], 28 / 6, 1e-5) and d['workload']['ranks'] == 2" \
 	model --classes "$tmp/adam.txt" --dram 64G --tiers "$tmp/optim.txt" --ranks 2 --place adam=bind:0 --json
 
+# Ranks and their CXL nodes (tier_model_map_ranks()): two sockets, CXL
+# node 2 on socket 0 and 3 on socket 1 (home=); GPUs on nodes 1,0,0,1.
+# Each rank's plan names only its own nodes, and each strategy's figures
+# are its slowest rank's.
+printf '%s\n' 'node 0 dram capacity=128G home=0 local' 'node 1 dram capacity=128G home=1' \
+	'node 2 cxl capacity=512G home=0' 'node 3 cxl capacity=512G home=1' > "$tmp/sockets.txt"
+rank_policies_own='all(
+ all(int(i.split("=")[0]) in d["workload"]["rank_nodes"][s["rank"]]
+     for c in s["classes"] for i in c["policy"].split(":", 1)[1].split(",") if i.split("=")[0].isdigit())
+ and all(x["bytes"] == 0 for c in s["classes"] for x in c["nodes"] if x["node"] not in d["workload"]["rank_nodes"][s["rank"]])
+ for s in d["strategies"] if s["feasible"])'
+expect_json "plan --ranks 4 --gpu-nodes: each rank its socket's CXL node" "
+d['workload']['rank_map'] == 'socket'
+and d['workload']['rank_nodes'] == [[0, 1, 3], [0, 1, 2], [0, 1, 2], [0, 1, 3]]
+and strat('cxltier')['feasible'] and strat('greedy')['feasible'] and $rank_policies_own" \
+	plan --model qwen2.5-7b --dram 64G --tiers "$tmp/sockets.txt" --ranks 4 --gpu-nodes 1,0,0,1 --json
+# Without locality (a described host, no --gpu-nodes): three CXL nodes in
+# turn for two ranks, rank 0 has two of them
+expect_json "plan --ranks 2: CXL nodes in turn without locality" "
+d['workload']['rank_map'] == 'round-robin'
+and d['workload']['rank_nodes'] == [[0, 1, 3], [0, 2]]
+and all(s['rank'] in (0, 1) for s in d['strategies']) and $rank_policies_own" \
+	plan --classes "$tmp/adam.txt" --dram 16G --cxl 96G --cxl-nodes 3 --ranks 2 --json
+# the step shown is the slowest rank's: model --rank times that rank's
+# plan alike, and the other rank's nodes are not the other rank's own
+run plan --classes "$tmp/adam.txt" --dram 16G --cxl 96G --cxl-nodes 3 --ranks 2 --strategy cxltier --json
+read -r slow_rank slow_pol slow_step <<< "$(python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['strategies'][0]; print(s['rank'], s['classes'][0]['policy'], s['step_s'])" "$out")"
+expect_json "plan --ranks: the strategy's step is its slowest rank's" "
+near(d['prediction']['step_s'], $slow_step, 1e-6)" \
+	model --classes "$tmp/adam.txt" --dram 16G --cxl 96G --cxl-nodes 3 --ranks 2 --rank "$slow_rank" --place "adam=$slow_pol" --json
+other=$((1 - slow_rank))
+expect_ok "model --rank: another rank's plan" \
+	model --classes "$tmp/adam.txt" --dram 16G --cxl 96G --cxl-nodes 3 --ranks 2 --rank "$other" --place "adam=$slow_pol"
+if grep -q "^warning: node [0-9] holds .*, but it is not rank $other's" "$out"
+then ok "model --rank: a placement on another rank's node is flagged"
+else nok "model --rank: a placement on another rank's node is flagged"; fi
+if run plan --model qwen2.5-7b --dram 64G --tiers "$tmp/sockets.txt" --ranks 2 --gpu-nodes 0,1 &&
+   grep -q "^ranks: CXL nodes shared out by socket (GPUs' nodes from --gpu-nodes)$" "$out" &&
+   grep -q "^  rank 0 (GPU on node 0's socket): nodes 0,1,2$" "$out" &&
+   grep -q "^  rank 1 (GPU on node 1's socket): nodes 0,1,3$" "$out" &&
+   grep -Eq "^cxltier: step [0-9.]+ s \(.*\), rank [01]'s, the slowest$" "$out"
+then ok "plan --ranks: the ranks' nodes in words"
+else nok "plan --ranks: the ranks' nodes in words"; fi
+expect_fail "plan: --gpu-nodes, fewer than ranks" "^tierctl plan: --gpu-nodes 0,1: 2 nodes for 3 ranks \(one per rank, in rank order\)$" plan --model qwen2.5-7b --dram 64G --ranks 3 --gpu-nodes 0,1
+expect_fail "plan: --gpu-nodes, more than ranks" "^tierctl plan: --gpu-nodes 0,1,1: more nodes than ranks" plan --model qwen2.5-7b --dram 64G --ranks 2 --gpu-nodes 0,1,1
+expect_fail "plan: --gpu-nodes, not numbers" "^tierctl plan: --gpu-nodes 0,x: not a list of node numbers" plan --model qwen2.5-7b --dram 64G --ranks 2 --gpu-nodes 0,x
+expect_fail "plan: --ranks above 32" "^tierctl plan: --ranks 33: too large$" plan --model qwen2.5-7b --dram 64G --ranks 33
+expect_fail "plan: --rank is model's" "^tierctl plan: option '--rank': unknown option" plan --model qwen2.5-7b --dram 64G --rank 1
+expect_fail "model: --rank beyond --ranks" "^tierctl model: --rank 2: not a rank from 0 to 1 \(--ranks 2\)$" model --classes "$tmp/adam.txt" --dram 64G --ranks 2 --rank 2 --place adam=bind:0
+
 expect_json "model --tiers: changed and added nodes, host figures" "
 near(d['prediction']['classes'][0]['d2h_gibps'], 10e9 / 2 / 2**30, 1e-3)
 and near(d['host']['link_h2d_gbps'], 40, 1e-9)
