@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside the cxltier test host, chrooted into the host's root (shared
+# Runs inside the cxltier test host, in the host's root as its root (shared
 # read-only over 9p), as a child of the initramfs /init.  Started by
 # tests/vm/initramfs-init; configured by tests/vm/run through RUN/config.
 #
