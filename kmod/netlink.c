@@ -20,8 +20,8 @@
  * only buffers whose owner uid is its euid; a do on another one is -ENOENT,
  * the same as an id that does not exist, so ids of others cannot be probed.
  * Pids are translated into the requester's pid namespace, uids into its
- * user namespace.  Events go to init_net's listeners only
- * (genlmsg_multicast()) and carry init-namespace pids and uids.
+ * user namespace.  Events: see cxltier_nl_event() (the privileged group
+ * in init_net, and subscribers, each told of its own uid's buffers).
  *
  * Locking.  No lock of ours is taken here (the registry's is buf.c's).
  * Events are built and sent from process context with no lock of ours
@@ -53,11 +53,15 @@
 #include <linux/memory.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
 #include <linux/nodemask.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <linux/vmstat.h>
 #include <net/genetlink.h>
 
@@ -434,6 +438,10 @@ static const struct nla_policy cxltier_nl_buf_policy[CXLTIER_NL_A_BUF_ID + 1] = 
 	[CXLTIER_NL_A_BUF_ID] = { .type = NLA_U64 },
 };
 
+static const struct nla_policy cxltier_nl_subscribe_policy[CXLTIER_NL_A_BUF_ID + 1];
+static int cxltier_nl_subscribe_doit(struct sk_buff *skb,
+				     struct genl_info *info);
+
 static const struct nla_policy cxltier_nl_node_policy[CXLTIER_NL_A_NODE_ID + 1] = {
 	[CXLTIER_NL_A_NODE_ID] = { .type = NLA_U32 },
 };
@@ -464,10 +472,19 @@ static const struct genl_ops cxltier_nl_ops[] = {
 		.cmd = CXLTIER_NL_CMD_EVENT,
 		.doit = cxltier_nl_event_doit,
 	},
+	{
+		/* no attribute: every one is -EINVAL (strict, NLA_UNSPEC) */
+		.cmd = CXLTIER_NL_CMD_EVENT_SUBSCRIBE,
+		.doit = cxltier_nl_subscribe_doit,
+		.policy = cxltier_nl_subscribe_policy,
+		.maxattr = CXLTIER_NL_A_BUF_ID,
+	},
 };
 
 static const struct genl_multicast_group cxltier_nl_mcgrps[] = {
-	[CXLTIER_MCGRP_EVENTS] = { .name = CXLTIER_GENL_MCGRP_EVENTS },
+	/* every user's events: privileged (see cxltier_nl_event()) */
+	[CXLTIER_MCGRP_EVENTS] = { .name = CXLTIER_GENL_MCGRP_EVENTS,
+				   .flags = GENL_MCAST_CAP_SYS_ADMIN },
 };
 
 static struct genl_family cxltier_genl_family __ro_after_init = {
@@ -487,64 +504,259 @@ static struct genl_family cxltier_genl_family __ro_after_init = {
 /* ------------------------------------------------------------------------ */
 /* Events                                                                     */
 
-/* A new event message, or NULL (nobody listens, or no memory). */
-static struct sk_buff *cxltier_nl_event_new(u32 type, void **hdr)
+/*
+ * Who hears an event.  The "events" group is CAP_SYS_ADMIN's (the
+ * kernel's GENL_MCAST_CAP_SYS_ADMIN, checked at bind against init_net's
+ * user namespace) and gets every event, in init_net only, with init
+ * namespace pids and uids.  Anyone else subscribes a socket with
+ * CXLTIER_NL_CMD_EVENT_SUBSCRIBE and gets, by unicast, the events of the
+ * buffers its effective uid owns and the node and pool events, with pids
+ * and uids as its pid and user namespaces see them; generic netlink has no
+ * filtered multicast on 6.1, so the filter is this list.  An entry lives
+ * until its socket is released (NETLINK_URELEASE); its net and portid are
+ * valid until then, and the socket cannot be released while its own
+ * subscribe request runs.  The list is short (CXLTIER_NL_SUBS_MAX) and
+ * walked with the mutex held, from the process context events are sent
+ * from (unicasts never block: MSG_DONTWAIT).
+ */
+struct cxltier_nl_sub {
+	struct list_head list;
+	struct net *net;
+	u32 portid;
+	kuid_t uid;
+	struct pid_namespace *pid_ns;
+	struct user_namespace *user_ns;
+};
+
+static LIST_HEAD(cxltier_nl_subs);
+static DEFINE_MUTEX(cxltier_nl_subs_lock);
+static unsigned int cxltier_nl_nr_subs;	/* written under the mutex */
+
+/* An event's attributes after its type, for a listener in @ns and @uns. */
+typedef int (*cxltier_nl_fill_t)(struct sk_buff *msg, const void *arg,
+				 struct pid_namespace *ns,
+				 struct user_namespace *uns);
+
+/* A whole event message, or NULL (no memory, or a put failed). */
+static struct sk_buff *cxltier_nl_event_build(u32 type, cxltier_nl_fill_t fill,
+					      const void *arg,
+					      struct pid_namespace *ns,
+					      struct user_namespace *uns)
 {
 	struct sk_buff *msg;
+	void *hdr;
 
-	if (!READ_ONCE(cxltier_nl_ready) ||
-	    !genl_has_listeners(&cxltier_genl_family, &init_net,
-				CXLTIER_MCGRP_EVENTS))
-		return NULL;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return NULL;
-	*hdr = genlmsg_put(msg, 0, 0, &cxltier_genl_family, 0,
-			   CXLTIER_NL_CMD_EVENT);
-	if (!*hdr || nla_put_u32(msg, CXLTIER_NL_A_EVENT_TYPE, type)) {
+	hdr = genlmsg_put(msg, 0, 0, &cxltier_genl_family, 0,
+			  CXLTIER_NL_CMD_EVENT);
+	if (!hdr || nla_put_u32(msg, CXLTIER_NL_A_EVENT_TYPE, type) ||
+	    fill(msg, arg, ns, uns)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
+	genlmsg_end(msg, hdr);
 	return msg;
 }
 
-/* Send it, or drop it if a put failed (@err). */
-static void cxltier_nl_event_send(struct sk_buff *msg, void *hdr, int err)
+/*
+ * Send event @type to the group and to the subscribers it concerns:
+ * those of uid @owner, or all of them when @owner is NULL (node and pool
+ * events).  A message that cannot be built or delivered is dropped.
+ */
+static void cxltier_nl_event(u32 type, const kuid_t *owner,
+			     cxltier_nl_fill_t fill, const void *arg)
 {
-	if (err) {
-		nlmsg_free(msg);
+	struct cxltier_nl_sub *s;
+	struct sk_buff *msg;
+
+	if (!READ_ONCE(cxltier_nl_ready))
 		return;
+	if (genl_has_listeners(&cxltier_genl_family, &init_net,
+			       CXLTIER_MCGRP_EVENTS)) {
+		msg = cxltier_nl_event_build(type, fill, arg, &init_pid_ns,
+					     &init_user_ns);
+		/* -ESRCH: the last listener left meanwhile */
+		if (msg)
+			genlmsg_multicast(&cxltier_genl_family, msg, 0,
+					  CXLTIER_MCGRP_EVENTS, GFP_KERNEL);
 	}
-	genlmsg_end(msg, hdr);
-	/* -ESRCH: the last listener left meanwhile */
-	genlmsg_multicast(&cxltier_genl_family, msg, 0, CXLTIER_MCGRP_EVENTS,
-			  GFP_KERNEL);
+	if (!READ_ONCE(cxltier_nl_nr_subs))
+		return;
+	mutex_lock(&cxltier_nl_subs_lock);
+	list_for_each_entry(s, &cxltier_nl_subs, list) {
+		if (owner && !uid_eq(*owner, s->uid))
+			continue;
+		msg = cxltier_nl_event_build(type, fill, arg, s->pid_ns,
+					     s->user_ns);
+		/* consumes @msg; -EAGAIN (a full receive queue): dropped */
+		if (msg)
+			genlmsg_unicast(s->net, msg, s->portid);
+	}
+	mutex_unlock(&cxltier_nl_subs_lock);
 }
 
-static int cxltier_nl_put_buf_ref(struct sk_buff *msg, struct cxltier_buf *buf)
+static void cxltier_nl_sub_free(struct cxltier_nl_sub *s)
+{
+	put_pid_ns(s->pid_ns);
+	put_user_ns(s->user_ns);
+	kfree(s);
+}
+
+static int cxltier_nl_subscribe_doit(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	kuid_t uid = current_euid();
+	struct cxltier_nl_sub *s, *new;
+	unsigned int mine = 0;
+	int ret = 0;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	mutex_lock(&cxltier_nl_subs_lock);
+	list_for_each_entry(s, &cxltier_nl_subs, list) {
+		if (net_eq(s->net, net) && s->portid == info->snd_portid)
+			goto out;	/* subscribed already: the first counts */
+		mine += uid_eq(s->uid, uid);
+	}
+	if (mine >= CXLTIER_NL_SUBS_PER_USER ||
+	    cxltier_nl_nr_subs >= CXLTIER_NL_SUBS_MAX) {
+		if (mine >= CXLTIER_NL_SUBS_PER_USER)
+			NL_SET_ERR_MSG(info->extack,
+				       "this user has CXLTIER_NL_SUBS_PER_USER event subscriptions, the most a user may have: close one");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "there are CXLTIER_NL_SUBS_MAX event subscriptions, the most there may be");
+		ret = -ENOSPC;
+		goto out;
+	}
+	new->net = net;
+	new->portid = info->snd_portid;
+	new->uid = uid;
+	new->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	new->user_ns = get_user_ns(current_user_ns());
+	list_add_tail(&new->list, &cxltier_nl_subs);
+	WRITE_ONCE(cxltier_nl_nr_subs, cxltier_nl_nr_subs + 1);
+	new = NULL;
+out:
+	mutex_unlock(&cxltier_nl_subs_lock);
+	kfree(new);
+	return ret;
+}
+
+/* A generic netlink socket went away: its subscription with it. */
+static int cxltier_nl_release_cb(struct notifier_block *nb,
+				 unsigned long event, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct cxltier_nl_sub *s, *tmp;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	mutex_lock(&cxltier_nl_subs_lock);
+	list_for_each_entry_safe(s, tmp, &cxltier_nl_subs, list) {
+		if (net_eq(s->net, n->net) && s->portid == n->portid) {
+			list_del(&s->list);
+			WRITE_ONCE(cxltier_nl_nr_subs, cxltier_nl_nr_subs - 1);
+			cxltier_nl_sub_free(s);
+		}
+	}
+	mutex_unlock(&cxltier_nl_subs_lock);
+	return NOTIFY_DONE;
+}
+
+/* Every subscription, at exit (the family and the notifier are gone). */
+static void cxltier_nl_subs_free(void)
+{
+	struct cxltier_nl_sub *s, *tmp;
+
+	mutex_lock(&cxltier_nl_subs_lock);
+	list_for_each_entry_safe(s, tmp, &cxltier_nl_subs, list) {
+		list_del(&s->list);
+		cxltier_nl_sub_free(s);
+	}
+	WRITE_ONCE(cxltier_nl_nr_subs, 0);
+	mutex_unlock(&cxltier_nl_subs_lock);
+}
+
+static struct notifier_block cxltier_nl_release_nb = {
+	.notifier_call = cxltier_nl_release_cb,
+};
+
+static int cxltier_nl_put_buf_ref(struct sk_buff *msg, struct cxltier_buf *buf,
+				  struct pid_namespace *ns,
+				  struct user_namespace *uns)
 {
 	if (cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_ID, buf->id))
 		return -EMSGSIZE;
-	return cxltier_nl_put_owner(msg, buf, &init_pid_ns, &init_user_ns);
+	return cxltier_nl_put_owner(msg, buf, ns, uns);
+}
+
+struct cxltier_nl_spill_arg {
+	struct cxltier_buf *buf;
+	int home, to;
+	unsigned long pages;
+};
+
+static int cxltier_nl_fill_spill(struct sk_buff *msg, const void *arg,
+				 struct pid_namespace *ns,
+				 struct user_namespace *uns)
+{
+	const struct cxltier_nl_spill_arg *a = arg;
+
+	return cxltier_nl_put_buf_ref(msg, a->buf, ns, uns) ||
+	       nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, a->home) ||
+	       nla_put_u32(msg, CXLTIER_NL_A_EVENT_TO_NODE, a->to) ||
+	       cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+				  (u64)a->pages << PAGE_SHIFT);
 }
 
 void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
 		      unsigned long pages)
 {
-	struct sk_buff *msg;
-	void *hdr;
+	struct cxltier_nl_spill_arg a = {
+		.buf = buf, .home = home, .to = to, .pages = pages,
+	};
 
 	if (test_and_set_bit(CXLTIER_BUF_NL_SPILLED, &buf->nl_flags))
 		return;
-	msg = cxltier_nl_event_new(CXLTIER_EVENT_SPILL, &hdr);
-	if (!msg)
-		return;
-	cxltier_nl_event_send(msg, hdr,
-		cxltier_nl_put_buf_ref(msg, buf) ||
-		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, home) ||
-		nla_put_u32(msg, CXLTIER_NL_A_EVENT_TO_NODE, to) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
-				   (u64)pages << PAGE_SHIFT));
+	cxltier_nl_event(CXLTIER_EVENT_SPILL, &buf->owner_uid,
+			 cxltier_nl_fill_spill, &a);
+}
+
+struct cxltier_nl_quota_arg {
+	struct cxltier_buf *buf;	/* NULL: a create by current */
+	int nid;
+	unsigned long pages;
+	u64 quota;
+};
+
+static int cxltier_nl_fill_quota(struct sk_buff *msg, const void *arg,
+				 struct pid_namespace *ns,
+				 struct user_namespace *uns)
+{
+	const struct cxltier_nl_quota_arg *a = arg;
+	int err;
+
+	if (a->buf)
+		err = cxltier_nl_put_buf_ref(msg, a->buf, ns, uns);
+	else
+		err = nla_put_u32(msg, CXLTIER_NL_A_BUF_PID,
+				  task_tgid_nr_ns(current, ns)) ||
+		      nla_put_u32(msg, CXLTIER_NL_A_BUF_UID,
+				  from_kuid_munged(uns, current_euid()));
+	return err ||
+	       nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, a->nid) ||
+	       cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+				  (u64)a->pages << PAGE_SHIFT) ||
+	       (a->quota != U64_MAX &&
+		cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_QUOTA_BYTES,
+				   a->quota)) ||
+	       nla_put_s32(msg, CXLTIER_NL_A_EVENT_ERROR,
+			   a->buf ? -ENOMEM : -ENOSPC);
 }
 
 /*
@@ -554,75 +766,112 @@ void cxltier_nl_spill(struct cxltier_buf *buf, int home, int to,
 void cxltier_nl_quota_refused(struct cxltier_buf *buf, int nid,
 			      unsigned long pages)
 {
-	u64 quota, used, reserved;
-	struct sk_buff *msg;
-	int err;
-	void *hdr;
+	struct cxltier_nl_quota_arg a = {
+		.buf = buf, .nid = nid, .pages = pages,
+	};
+	kuid_t euid = current_euid();
+	u64 used, reserved;
 
 	if (buf && test_and_set_bit(CXLTIER_BUF_NL_QUOTA_REFUSED,
 				    &buf->nl_flags))
 		return;
-	msg = cxltier_nl_event_new(CXLTIER_EVENT_QUOTA_REFUSED, &hdr);
-	if (!msg)
-		return;
-	cxltier_quota_read(nid, &quota, &used, &reserved);
-	if (buf)
-		err = cxltier_nl_put_buf_ref(msg, buf);
-	else
-		err = nla_put_u32(msg, CXLTIER_NL_A_BUF_PID,
-				  task_tgid_nr_ns(current, &init_pid_ns)) ||
-		      nla_put_u32(msg, CXLTIER_NL_A_BUF_UID,
-				  from_kuid_munged(&init_user_ns,
-						   current_euid()));
-	cxltier_nl_event_send(msg, hdr, err ||
-		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
-				   (u64)pages << PAGE_SHIFT) ||
-		(quota != U64_MAX &&
-		 cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_QUOTA_BYTES,
-				    quota)) ||
-		nla_put_s32(msg, CXLTIER_NL_A_EVENT_ERROR,
-			    buf ? -ENOMEM : -ENOSPC));
+	cxltier_quota_read(nid, &a.quota, &used, &reserved);
+	cxltier_nl_event(CXLTIER_EVENT_QUOTA_REFUSED,
+			 buf ? &buf->owner_uid : &euid,
+			 cxltier_nl_fill_quota, &a);
+}
+
+struct cxltier_nl_migrate_arg {
+	struct cxltier_buf *buf;
+	u64 seq, moved, skipped, failed;
+	int error;
+};
+
+static int cxltier_nl_fill_migrate(struct sk_buff *msg, const void *arg,
+				   struct pid_namespace *ns,
+				   struct user_namespace *uns)
+{
+	const struct cxltier_nl_migrate_arg *a = arg;
+
+	return cxltier_nl_put_buf_ref(msg, a->buf, ns, uns) ||
+	       cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_SEQ, a->seq) ||
+	       cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES,
+				  a->moved << PAGE_SHIFT) ||
+	       cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,
+				  a->skipped << PAGE_SHIFT) ||
+	       cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
+				  a->failed << PAGE_SHIFT) ||
+	       nla_put_s32(msg, CXLTIER_NL_A_EVENT_ERROR, a->error);
 }
 
 /* Counts in pages, as the migration keeps them. */
 void cxltier_nl_migrate_done(struct cxltier_buf *buf, u64 seq, u64 moved,
 			     u64 skipped, u64 failed, int error)
 {
-	struct sk_buff *msg;
-	void *hdr;
+	struct cxltier_nl_migrate_arg a = {
+		.buf = buf, .seq = seq, .moved = moved, .skipped = skipped,
+		.failed = failed, .error = error,
+	};
 
-	msg = cxltier_nl_event_new(CXLTIER_EVENT_MIGRATE_DONE, &hdr);
-	if (!msg)
-		return;
-	cxltier_nl_event_send(msg, hdr,
-		cxltier_nl_put_buf_ref(msg, buf) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_SEQ, seq) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES,
-				   moved << PAGE_SHIFT) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,
-				   skipped << PAGE_SHIFT) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
-				   failed << PAGE_SHIFT) ||
-		nla_put_s32(msg, CXLTIER_NL_A_EVENT_ERROR, error));
+	cxltier_nl_event(CXLTIER_EVENT_MIGRATE_DONE, &buf->owner_uid,
+			 cxltier_nl_fill_migrate, &a);
+}
+
+struct cxltier_nl_pool_arg {
+	bool added;
+	u32 id;
+	const char *name;
+	int nid;
+	u64 bytes;
+};
+
+static int cxltier_nl_fill_pool(struct sk_buff *msg, const void *arg,
+				struct pid_namespace *ns,
+				struct user_namespace *uns)
+{
+	const struct cxltier_nl_pool_arg *a = arg;
+
+	return nla_put_u32(msg, CXLTIER_NL_A_POOL_ID, a->id) ||
+	       nla_put_string(msg, CXLTIER_NL_A_POOL_NAME, a->name) ||
+	       nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, a->nid) ||
+	       (a->added && cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
+					       a->bytes));
 }
 
 void cxltier_nl_pool(bool added, u32 id, const char *name, int nid,
 		     u64 bytes)
 {
-	struct sk_buff *msg;
-	void *hdr;
+	struct cxltier_nl_pool_arg a = {
+		.added = added, .id = id, .name = name, .nid = nid,
+		.bytes = bytes,
+	};
 
-	msg = cxltier_nl_event_new(added ? CXLTIER_EVENT_POOL_ADDED :
-				   CXLTIER_EVENT_POOL_REMOVED, &hdr);
-	if (!msg)
-		return;
-	cxltier_nl_event_send(msg, hdr,
-		nla_put_u32(msg, CXLTIER_NL_A_POOL_ID, id) ||
-		nla_put_string(msg, CXLTIER_NL_A_POOL_NAME, name) ||
-		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
-		(added && cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
-					     bytes)));
+	cxltier_nl_event(added ? CXLTIER_EVENT_POOL_ADDED :
+			 CXLTIER_EVENT_POOL_REMOVED, NULL,
+			 cxltier_nl_fill_pool, &a);
+}
+
+/* A node's figures: @v[0] is the first attribute's value, and so on. */
+struct cxltier_nl_node_event_arg {
+	int nid;
+	int nr;
+	const int *attr;
+	const u64 *v;
+};
+
+static int cxltier_nl_fill_node_event(struct sk_buff *msg, const void *arg,
+				struct pid_namespace *ns,
+				struct user_namespace *uns)
+{
+	const struct cxltier_nl_node_event_arg *a = arg;
+	int i;
+
+	if (nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, a->nid))
+		return -EMSGSIZE;
+	for (i = 0; i < a->nr; i++)
+		if (cxltier_nl_put_u64(msg, a->attr[i], a->v[i]))
+			return -EMSGSIZE;
+	return 0;
 }
 
 /*
@@ -632,11 +881,16 @@ void cxltier_nl_pool(bool added, u32 id, const char *name, int nid,
  */
 void cxltier_nl_check_low_free(int nid)
 {
+	static const int attr[] = {
+		CXLTIER_NL_A_NODE_FREE_BYTES, CXLTIER_NL_A_NODE_TOTAL_BYTES,
+		CXLTIER_NL_A_EVENT_THRESHOLD_BYTES,
+	};
 	unsigned int percent = READ_ONCE(cxltier_low_free_percent);
-	u64 free = 0, total = 0, threshold;
+	u64 free = 0, total = 0, threshold, v[ARRAY_SIZE(attr)];
+	struct cxltier_nl_node_event_arg a = {
+		.nid = nid, .nr = ARRAY_SIZE(attr), .attr = attr, .v = v,
+	};
 	pg_data_t *pgdat = NODE_DATA(nid);
-	struct sk_buff *msg;
-	void *hdr;
 	int z;
 
 	if (!percent || !pgdat)
@@ -656,41 +910,29 @@ void cxltier_nl_check_low_free(int nid)
 	if (test_bit(nid, cxltier_low_free) ||
 	    test_and_set_bit(nid, cxltier_low_free))
 		return;
-	msg = cxltier_nl_event_new(CXLTIER_EVENT_NODE_LOW_FREE, &hdr);
-	if (!msg)
-		return;
-	cxltier_nl_event_send(msg, hdr,
-		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_FREE_BYTES,
-				   free << PAGE_SHIFT) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_NODE_TOTAL_BYTES,
-				   total << PAGE_SHIFT) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_THRESHOLD_BYTES,
-				   threshold << PAGE_SHIFT));
+	v[0] = free << PAGE_SHIFT;
+	v[1] = total << PAGE_SHIFT;
+	v[2] = threshold << PAGE_SHIFT;
+	cxltier_nl_event(CXLTIER_EVENT_NODE_LOW_FREE, NULL,
+			 cxltier_nl_fill_node_event, &a);
 }
 
 /* Memory of a node went online or offline (dax kmem, sysfs, hot-remove). */
 static int cxltier_nl_memory_cb(struct notifier_block *nb,
 				unsigned long action, void *arg)
 {
+	static const int attr[] = { CXLTIER_NL_A_EVENT_BYTES };
 	struct memory_notify *mn = arg;
-	struct sk_buff *msg;
-	void *hdr;
-	int nid;
+	u64 v[] = { (u64)mn->nr_pages << PAGE_SHIFT };
+	struct cxltier_nl_node_event_arg a = { .nr = 1, .attr = attr, .v = v };
 
 	if (action != MEM_ONLINE && action != MEM_OFFLINE)
 		return NOTIFY_OK;
 	/* struct pages of the range are initialised in both cases */
-	nid = page_to_nid(pfn_to_page(mn->start_pfn));
-	msg = cxltier_nl_event_new(action == MEM_ONLINE ?
-				   CXLTIER_EVENT_NODE_ONLINE :
-				   CXLTIER_EVENT_NODE_OFFLINE, &hdr);
-	if (!msg)
-		return NOTIFY_OK;
-	cxltier_nl_event_send(msg, hdr,
-		nla_put_u32(msg, CXLTIER_NL_A_NODE_ID, nid) ||
-		cxltier_nl_put_u64(msg, CXLTIER_NL_A_EVENT_BYTES,
-				   (u64)mn->nr_pages << PAGE_SHIFT));
+	a.nid = page_to_nid(pfn_to_page(mn->start_pfn));
+	cxltier_nl_event(action == MEM_ONLINE ? CXLTIER_EVENT_NODE_ONLINE :
+			 CXLTIER_EVENT_NODE_OFFLINE, NULL,
+			 cxltier_nl_fill_node_event, &a);
 	return NOTIFY_OK;
 }
 
@@ -702,15 +944,21 @@ int cxltier_nl_init(void)
 {
 	int ret;
 
-	ret = genl_register_family(&cxltier_genl_family);
+	ret = netlink_register_notifier(&cxltier_nl_release_nb);
 	if (ret)
 		return ret;
+	ret = genl_register_family(&cxltier_genl_family);
+	if (ret)
+		goto out_notifier;
 	WRITE_ONCE(cxltier_nl_ready, true);
 	ret = register_memory_notifier(&cxltier_nl_memory_nb);
-	if (ret) {
-		WRITE_ONCE(cxltier_nl_ready, false);
-		genl_unregister_family(&cxltier_genl_family);
-	}
+	if (!ret)
+		return 0;
+	WRITE_ONCE(cxltier_nl_ready, false);
+	genl_unregister_family(&cxltier_genl_family);
+	cxltier_nl_subs_free();
+out_notifier:
+	netlink_unregister_notifier(&cxltier_nl_release_nb);
 	return ret;
 }
 
@@ -722,5 +970,8 @@ void cxltier_nl_exit(void)
 {
 	unregister_memory_notifier(&cxltier_nl_memory_nb);
 	WRITE_ONCE(cxltier_nl_ready, false);
+	/* waits for requests in flight: no subscribe after it */
 	genl_unregister_family(&cxltier_genl_family);
+	netlink_unregister_notifier(&cxltier_nl_release_nb);
+	cxltier_nl_subs_free();
 }

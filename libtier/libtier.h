@@ -1126,7 +1126,12 @@ struct tier_nl;
  * @out: out: the handle, NULL on failure
  * @flags: TIER_NL_*.  With TIER_NL_EVENTS the handle receives events and
  *         is used with tier_nl_fd() and tier_nl_event_read() only (requests
- *         on it are -EINVAL: replies and events would interleave)
+ *         on it are -EINVAL: replies and events would interleave): every
+ *         event when the caller may join the "events" group (CAP_SYS_ADMIN),
+ *         else those of its own buffers and the node and pool events (a
+ *         subscription, CXLTIER_NL_CMD_EVENT_SUBSCRIBE); an event that
+ *         races with the subscription's acknowledgement is not delivered.
+ *         tier_nl_event_scope() says which
  *
  * Return: 0; -ENOENT when there is no family CXLTIER_GENL_NAME (the module
  * is not loaded: tier_nl_strerror() says so); -EPROTO when the family has
@@ -1134,6 +1139,16 @@ struct tier_nl;
  * -ENOMEM; the -errno of socket(2), bind(2) or a request.
  */
 int tier_nl_open(struct tier_nl **out, unsigned int flags);
+
+/* tier_nl_event_scope() */
+#define TIER_NL_SCOPE_ALL	1	/* every user's events (the group) */
+#define TIER_NL_SCOPE_OWN	2	/* the caller's own buffers' events */
+
+/**
+ * tier_nl_event_scope() - whose events a TIER_NL_EVENTS handle receives
+ * Return: TIER_NL_SCOPE_*; -EINVAL for NULL or a handle without events.
+ */
+int tier_nl_event_scope(const struct tier_nl *nl);
 
 /** tier_nl_close() - close the socket and free the handle; NULL is a no-op */
 void tier_nl_close(struct tier_nl *nl);

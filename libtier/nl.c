@@ -38,6 +38,7 @@ struct tier_nl {
 	unsigned int flags;
 	uint16_t family;
 	uint32_t group;		/* "events" group id */
+	int scope;		/* TIER_NL_SCOPE_*, with TIER_NL_EVENTS */
 	uint32_t portid;
 	uint32_t seq;
 	char *buf;		/* TIER_NL_BUFSZ */
@@ -521,6 +522,28 @@ static int resolve_family(struct tier_nl *nl)
 	return 0;
 }
 
+/* An event before the subscription's ack: not a reply, dropped. */
+static int ignore_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
+static int subscribe(struct tier_nl *nl)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = genl_request(nl, nl->family, NLM_F_ACK,
+			   CXLTIER_NL_CMD_EVENT_SUBSCRIBE, CXLTIER_GENL_VERSION);
+	return transact(nl, nlh, ignore_cb, NULL);
+}
+
+TIER_EXPORT int tier_nl_event_scope(const struct tier_nl *nl)
+{
+	return nl && (nl->flags & TIER_NL_EVENTS) ? nl->scope : -EINVAL;
+}
+
 TIER_EXPORT int tier_nl_open(struct tier_nl **out, unsigned int flags)
 {
 	struct tier_nl *nl;
@@ -558,10 +581,17 @@ TIER_EXPORT int tier_nl_open(struct tier_nl **out, unsigned int flags)
 	if (err)
 		goto fail;
 	if (flags & TIER_NL_EVENTS) {
+		nl->scope = TIER_NL_SCOPE_ALL;
 		if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
 					  &nl->group, sizeof(nl->group)) < 0) {
 			err = errno_or(-EIO);
-			goto fail;
+			/* the group is CAP_SYS_ADMIN's: the caller's own events */
+			if (err == -EPERM) {
+				nl->scope = TIER_NL_SCOPE_OWN;
+				err = subscribe(nl);
+			}
+			if (err)
+				goto fail;
 		}
 	}
 	if (flags & TIER_NL_NONBLOCK) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "json.h"
@@ -237,6 +238,9 @@ static int monitor_run(const struct tc_cmd *cmd, int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	/* Tests wait for this line before they make events. */
 	fprintf(stderr, "tierctl monitor: listening for cxltier events\n");
+	if (tier_nl_event_scope(nl) == TIER_NL_SCOPE_OWN)
+		fprintf(stderr, "tierctl monitor: every user's events need CAP_SYS_ADMIN: showing the events of your own buffers (uid %u) and of nodes and pools\n",
+			(unsigned int)geteuid());
 	if (timeout)
 		deadline = now_ms() + (int64_t)timeout * 1000;
 
@@ -287,9 +291,10 @@ const struct tc_cmd cmd_monitor = {
 "home node for the first time), quota-refused, migrate-done, node-online,\n"
 "node-offline, node-low-free (below low_free_percent), pool-added,\n"
 "pool-removed.  When events come faster than they are read, a \"lost\"\n"
-"line says some were dropped and listening goes on.  Anyone may listen;\n"
-"the events name buffer ids, pids and uids as /proc does.  Ends on\n"
-"Ctrl-C, after N events or SEC seconds (exit status 0).\n"
+"line says some were dropped and listening goes on.  With CAP_SYS_ADMIN\n"
+"(root) it hears every user's events; anyone else hears the events of\n"
+"the buffers they own and the node and pool events, and is told so.\n"
+"Ends on Ctrl-C, after N events or SEC seconds (exit status 0).\n"
 "\n"
 "  --count N       exit after N events\n"
 "  --timeout SEC   exit after SEC seconds\n"

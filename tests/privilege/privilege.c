@@ -43,6 +43,16 @@
  *                   EACCES, process_vm_readv EPERM
  *   ptrace_root     root (control): PTRACE_PEEKDATA and /proc/PID/mem read
  *                   the buffer's data through the mapping's access hook
+ *   events_own      events (packaging/README.md): the member (no
+ *                   capability) may not join the "events" group (EPERM),
+ *                   may subscribe, and then hears its own buffer's
+ *                   MIGRATE_DONE with its uid and pid and not root's,
+ *                   which came first; root's group (the control) hears both
+ *   events_userns   the same listener in a new user and network namespace
+ *                   (its uid mapped to 0): whatever its group join, nothing
+ *                   arrives on the group there; its subscription hears its
+ *                   own buffer's event, uid 0 as its namespace sees it, and
+ *                   not root's
  *   params          /sys/module/cxltier: no file writable by group or
  *                   others; another user's open(O_WRONLY) is EACCES
  *
@@ -74,6 +84,10 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <sched.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
 
 #include <linux/cxltier.h>
 
@@ -854,6 +868,456 @@ static void check_params(void)
 
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* events: who hears whose                                                    */
+
+/* A generic netlink socket with the cxltier family resolved on it. */
+struct genl {
+	int fd;
+	uint16_t family;
+	uint32_t group;		/* "events" */
+	uint32_t seq;
+};
+
+/* One event, the fields the checks look at. */
+struct ev {
+	uint32_t type, uid, pid;
+	uint64_t buf_id;
+	bool has_buf;
+};
+
+#define NLA_OK_(a, len)	((len) >= (int)sizeof(*(a)) && (a)->nla_len >= sizeof(*(a)) && (a)->nla_len <= (len))
+#define NLA_NEXT_(a, len) ((len) -= NLA_ALIGN((a)->nla_len), \
+			   (struct nlattr *)((char *)(a) + NLA_ALIGN((a)->nla_len)))
+#define NLA_DATA_(a)	((void *)((char *)(a) + NLA_HDRLEN))
+
+static int genl_send(struct genl *g, uint16_t type, uint8_t cmd, uint16_t flags,
+		     const char *family_name)
+{
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		char attrs[64];
+	} req;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	size_t len = NLMSG_LENGTH(GENL_HDRLEN);
+
+	memset(&req, 0, sizeof(req));
+	if (family_name) {
+		struct nlattr *a = (struct nlattr *)req.attrs;
+
+		a->nla_type = CTRL_ATTR_FAMILY_NAME;
+		a->nla_len = (uint16_t)(NLA_HDRLEN + strlen(family_name) + 1);
+		memcpy(NLA_DATA_(a), family_name, strlen(family_name) + 1);
+		len += NLA_ALIGN(a->nla_len);
+	}
+	req.n.nlmsg_len = (uint32_t)len;
+	req.n.nlmsg_type = type;
+	req.n.nlmsg_flags = NLM_F_REQUEST | flags;
+	req.n.nlmsg_seq = ++g->seq;
+	req.g.cmd = cmd;
+	req.g.version = 1;
+	return sendto(g->fd, &req, len, 0, (struct sockaddr *)&sa, sizeof(sa)) ==
+	       (ssize_t)len ? 0 : -errno;
+}
+
+/*
+ * Read one message into @buf within @ms: its length, 0 on timeout,
+ * -errno.
+ */
+static int genl_recv(struct genl *g, char *buf, size_t size, int ms)
+{
+	struct pollfd p = { .fd = g->fd, .events = POLLIN };
+	ssize_t n;
+	int r = poll(&p, 1, ms);
+
+	if (r <= 0)
+		return r < 0 ? -errno : 0;
+	n = recv(g->fd, buf, size, 0);
+	return n < 0 ? -errno : (int)n;
+}
+
+/* The reply to our request @seq: 0 for an ack, -error; events skipped. */
+static int genl_ack(struct genl *g, char *buf, size_t size,
+		    void (*reply)(struct genl *, struct nlmsghdr *))
+{
+	for (;;) {
+		int n = genl_recv(g, buf, size, 5000);
+		struct nlmsghdr *h;
+
+		if (n <= 0)
+			return n ? n : -ETIMEDOUT;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned int)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != g->seq)
+				continue;	/* an event */
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+			if (reply)
+				reply(g, h);
+		}
+	}
+}
+
+static void family_reply(struct genl *g, struct nlmsghdr *h)
+{
+	int len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+
+	for (; NLA_OK_(a, len); a = NLA_NEXT_(a, len)) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			g->family = *(uint16_t *)NLA_DATA_(a);
+		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GROUPS) {
+			int glen = a->nla_len - NLA_HDRLEN;
+			struct nlattr *grp = NLA_DATA_(a);
+
+			for (; NLA_OK_(grp, glen); grp = NLA_NEXT_(grp, glen)) {
+				int l = grp->nla_len - NLA_HDRLEN;
+				struct nlattr *x = NLA_DATA_(grp);
+				uint32_t id = 0;
+				bool ours = false;
+
+				for (; NLA_OK_(x, l); x = NLA_NEXT_(x, l)) {
+					if (x->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+						id = *(uint32_t *)NLA_DATA_(x);
+					if (x->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+					    !strcmp(NLA_DATA_(x), CXLTIER_GENL_MCGRP_EVENTS))
+						ours = true;
+				}
+				if (ours)
+					g->group = id;
+			}
+		}
+	}
+}
+
+/* A socket, the family and its group resolved: 0 or -errno. */
+static int genl_open(struct genl *g)
+{
+	char buf[8192];
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	g->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (g->fd < 0)
+		return -errno;
+	r = genl_send(g, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK,
+		      CXLTIER_GENL_NAME);
+	if (!r)
+		r = genl_ack(g, buf, sizeof(buf), family_reply);
+	if (!r && (!g->family || !g->group))
+		r = -ENOENT;
+	if (r)
+		close(g->fd);
+	return r;
+}
+
+static int genl_join(struct genl *g)
+{
+	return setsockopt(g->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &g->group,
+			  sizeof(g->group)) ? -errno : 0;
+}
+
+static int genl_subscribe(struct genl *g)
+{
+	char buf[8192];
+	int r = genl_send(g, g->family, CXLTIER_NL_CMD_EVENT_SUBSCRIBE,
+			  NLM_F_ACK, NULL);
+
+	return r ? r : genl_ack(g, buf, sizeof(buf), NULL);
+}
+
+/* The next event within @ms: 1, 0 on timeout, -errno. */
+static int genl_event(struct genl *g, int ms, struct ev *e)
+{
+	char buf[8192];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nlattr *a;
+	int n = genl_recv(g, buf, sizeof(buf), ms), len;
+
+	if (n <= 0)
+		return n;
+	if (!NLMSG_OK(h, (unsigned int)n) || h->nlmsg_type != g->family)
+		return -EPROTO;
+	memset(e, 0, sizeof(*e));
+	len = (int)h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+	a = (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
+	for (; NLA_OK_(a, len); a = NLA_NEXT_(a, len)) {
+		void *d = NLA_DATA_(a);
+
+		switch (a->nla_type) {
+		case CXLTIER_NL_A_EVENT_TYPE: e->type = *(uint32_t *)d; break;
+		case CXLTIER_NL_A_BUF_UID: e->uid = *(uint32_t *)d; break;
+		case CXLTIER_NL_A_BUF_PID: e->pid = *(uint32_t *)d; break;
+		case CXLTIER_NL_A_BUF_ID:
+			memcpy(&e->buf_id, d, sizeof(e->buf_id));
+			e->has_buf = true;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* The buffer's id (BUF_STAT), and a synchronous MIGRATE to node 0. */
+static int buf_id_migrate(int fd, uint64_t *id)
+{
+	static struct cxltier_node_weight nw;	/* node 0 */
+	struct cxltier_buf_stat st;
+	struct cxltier_migrate m;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	r = xioctl(fd, CXLTIER_IOC_BUF_STAT, &st);
+	if (r)
+		return r;
+	*id = st.id;
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.mode = CXLTIER_MODE_BIND;
+	m.nr_nodes = 1;
+	m.nodes = (uintptr_t)&nw;
+	return xioctl(fd, CXLTIER_IOC_MIGRATE, &m);
+}
+
+/* A buffer of a page, touched, migrated: its MIGRATE_DONE event. */
+static int make_event(uint64_t *id)
+{
+	int dev = open(CXLTIER_DEVICE_PATH, O_RDWR | O_CLOEXEC), fd, r;
+	volatile uint64_t *p;
+
+	if (dev < 0)
+		return -errno;
+	fd = buf_create(dev, pgsz);
+	close(dev);
+	if (fd < 0)
+		return fd;
+	p = mmap(NULL, pgsz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	p[0] = 1;
+	r = buf_id_migrate(fd, id);
+	munmap((void *)p, pgsz);
+	close(fd);
+	return r;
+}
+
+static bool is_buf_event(uint32_t type)
+{
+	return type == CXLTIER_EVENT_SPILL || type == CXLTIER_EVENT_QUOTA_REFUSED ||
+	       type == CXLTIER_EVENT_MIGRATE_DONE;
+}
+
+/*
+ * Read @g's events until the MIGRATE_DONE of buffer @id (3 s at most):
+ * @own_uid and @own_pid are what it must say; every other buffer event
+ * is a leak, counted in @leaks.  Returns 1 when it came, 0 if not.
+ */
+static int await_own(struct genl *g, uint64_t id, uint32_t own_uid,
+		     uint32_t own_pid, int *leaks, struct ev *own)
+{
+	struct ev e;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		int r = genl_event(g, 10, &e);
+
+		if (r < 0)
+			return 0;
+		if (!r || !is_buf_event(e.type))
+			continue;
+		if (e.type == CXLTIER_EVENT_MIGRATE_DONE && e.has_buf &&
+		    e.buf_id == id) {
+			*own = e;
+			return e.uid == own_uid && e.pid == own_pid;
+		}
+		(*leaks)++;
+	}
+	return 0;
+}
+
+/* What a listener child tells the parent, in the shared page. */
+struct ev_report {
+	bool ns;		/* the listener unshares its namespaces */
+	int join;		/* genl_join(): 0 or -errno */
+	int subscribe;		/* genl_subscribe() */
+	int ready;
+	uint64_t own_id;	/* the member's buffer, from the parent */
+	uint32_t own_pid;
+	int go;
+	int got_own, leaks, group_events;
+	struct ev own;
+};
+
+static void wait_flag(int *flag)
+{
+	int i;
+
+	for (i = 0; i < 1000 && !__atomic_load_n(flag, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+}
+
+static void set_flag(int *flag, int v)
+{
+	__atomic_store_n(flag, v, __ATOMIC_RELEASE);
+}
+
+/*
+ * A listener as the member (uid MEMBER_UID, no capability), in a new user
+ * and network namespace when @ns (its uid mapped to 0 there): joins the
+ * group, subscribes, then waits for the member buffer's event.
+ */
+static int listener_child(void *a)
+{
+	struct ev_report *er = a;
+	struct genl sub, grp;
+	struct ev e;
+	int i;
+
+	if (become_who(&member))
+		return 100;
+	if (er->ns) {
+		char map[64];
+		int fd;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
+			say("unshare(CLONE_NEWUSER | CLONE_NEWNET): %s", strerror(errno));
+			return 101;
+		}
+		fd = open("/proc/self/setgroups", O_WRONLY);
+		if (fd < 0 || write(fd, "deny", 4) != 4)
+			return 102;
+		close(fd);
+		snprintf(map, sizeof(map), "0 %d 1", MEMBER_UID);
+		fd = open("/proc/self/uid_map", O_WRONLY);
+		if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+			return 103;
+		close(fd);
+	}
+	if (genl_open(&grp) || genl_open(&sub)) {
+		say("genl_open: the family is not there");
+		return 104;
+	}
+	er->join = genl_join(&grp);
+	er->subscribe = genl_subscribe(&sub);
+	set_flag(&er->ready, 1);
+	wait_flag(&er->go);
+	er->got_own = await_own(&sub, er->own_id,
+				er->ns ? 0 : MEMBER_UID,
+				er->own_pid, &er->leaks, &er->own);
+	/* the group socket: anything at all (a joined one in another netns) */
+	for (i = 0; i < 20; i++)
+		if (genl_event(&grp, 10, &e) > 0)
+			er->group_events++;
+	return 0;
+}
+
+/* The member makes its event; its buffer id and pid into @er. */
+static int member_event_child(void *a)
+{
+	struct ev_report *er = a;
+	uint64_t id;
+	int r;
+
+	if (become_who(&member))
+		return 100;
+	r = make_event(&id);
+	if (r) {
+		rep->err = -r;
+		say("the member's buffer and MIGRATE");
+		return 1;
+	}
+	er->own_id = id;
+	er->own_pid = (uint32_t)getpid();
+	return 0;
+}
+
+/*
+ * One round: a listener (@ns: in new namespaces) is ready; root makes an
+ * event (another user's buffer), the member one of its own; the listener
+ * must hear the member's, with the right uid and pid, and not root's.
+ */
+static void events_round(bool ns)
+{
+	struct ev_report *er = (struct ev_report *)(rep + 1) + (ns ? 1 : 0);
+	const char *name = ns ? "events_userns" : "events_own";
+	struct genl root;
+	uint64_t root_id = 0;
+	int seen_root = 0, seen_member = 0, r, st;
+	pid_t pid;
+	struct ev e;
+
+	memset(er, 0, sizeof(*er));
+	er->ns = ns;
+	r = genl_open(&root);
+	if (r || genl_join(&root)) {
+		result(false, name, "root: the events group: %s", errname(r ? -r : errno));
+		return;
+	}
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (!pid)
+		_exit(listener_child(er));
+	wait_flag(&er->ready);
+	if (!er->ready) {
+		waitpid(pid, &st, 0);
+		result(false, name, "the listener did not start (exit %d): %s",
+		       WEXITSTATUS(st), rep->msg);
+		close(root.fd);
+		return;
+	}
+	r = make_event(&root_id);
+	if (!r && in_child(member_event_child, er))
+		r = -EIO;
+	set_flag(&er->go, 1);
+	waitpid(pid, &st, 0);
+	/* root's group, the control: both events */
+	while (genl_event(&root, 200, &e) > 0)
+		if (e.type == CXLTIER_EVENT_MIGRATE_DONE) {
+			seen_root += e.buf_id == root_id && e.uid == 0;
+			seen_member += e.buf_id == er->own_id && e.uid == MEMBER_UID;
+		}
+	close(root.fd);
+	if (r || !WIFEXITED(st) || WEXITSTATUS(st))
+		result(false, name, "setup: %s %s (listener exit %d)", rep->msg,
+		       r ? errname(-r) : "", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	else if (!ns && er->join != -EPERM)
+		result(false, name, "uid %d joined the events group: %s, want EPERM",
+		       MEMBER_UID, errname(-er->join));
+	else if (er->subscribe)
+		result(false, name, "uid %d: EVENT_SUBSCRIBE %s", MEMBER_UID,
+		       errname(-er->subscribe));
+	else if (seen_root != 1 || seen_member != 1)
+		result(false, name, "root's group heard root's event %d times, the member's %d (want 1 and 1)",
+		       seen_root, seen_member);
+	else if (!er->got_own || er->leaks || er->group_events)
+		result(false, name, "the subscriber: own event %s (uid %u pid %u, want %d and %u), %d other buffer events, %d on the group",
+		       er->got_own ? "right" : "missing or wrong", er->own.uid,
+		       er->own.pid, ns ? 0 : MEMBER_UID, er->own_pid, er->leaks,
+		       er->group_events);
+	else if (ns)
+		result(true, name, "uid %d in a new user+net namespace: group join %s, hears nothing on it; its subscription hears its own buffer (uid 0 there, pid %u) and not root's",
+		       MEMBER_UID, er->join ? errname(-er->join) : "allowed", er->own.pid);
+	else
+		result(true, name, "uid %d: group join EPERM; subscribed, hears its own buffer's event (uid %u, pid %u) and not root's; root's group hears both",
+		       MEMBER_UID, er->own.uid, er->own.pid);
+}
+
+static void check_events(void)
+{
+	/* the member may create buffers (check_group made the device so) */
+	if (!dev_changed) {
+		result(false, "events_own", "the device is not the group's");
+		return;
+	}
+	events_round(false);
+	events_round(true);
+}
+
 int main(int argc, char **argv)
 {
 	char rule[PATH_MAX];
@@ -888,6 +1352,7 @@ int main(int argc, char **argv)
 	check_scm(true);
 	check_reopen_owner();
 	check_snoop();
+	check_events();
 	restore_dev();
 	check_params();
 

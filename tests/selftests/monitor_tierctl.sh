@@ -13,7 +13,7 @@ T=${TIERCTL:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin/tierctl}
 W=$(mktemp -d)
 SYS=/sys/class/misc/cxltier
 . "$(dirname "$0")/../lib/tap.sh"
-monpid= holdpid= lf_saved= block= dax=
+monpid= nobodypid= holdpid= lf_saved= block= dax=
 declare -A quota_saved=()
 
 t()   { check "$DESC" "$@"; }
@@ -22,6 +22,7 @@ cleanup() {
 	local q
 	[ -n "$holdpid" ] && kill "$holdpid" 2>/dev/null
 	[ -n "$monpid" ] && kill "$monpid" 2>/dev/null
+	[ -n "$nobodypid" ] && kill "$nobodypid" 2>/dev/null
 	for q in "${!quota_saved[@]}"; do echo "${quota_saved[$q]}" > "$q"; done
 	[ -n "$lf_saved" ] && echo "$lf_saved" > $SYS/low_free_percent
 	[ -n "$block" ] && [ "$(cat "$block/state")" != online ] &&
@@ -64,6 +65,14 @@ echo "# nodes: A=$A (DRAM) B=$B C=$C (DRAM without CPUs, for low free)"
 monpid=$!
 for _ in $(seq 100); do grep -q "listening" "$W/mon.err" && break; sleep 0.1; done
 DESC="monitor joined the events group"; t grep -q "listening" "$W/mon.err"
+# and one as nobody (no capability): told it hears only its own buffers,
+# it must hear none of root's below, and the node and pool events
+setpriv --reuid=65534 --regid=65534 --clear-groups "$T" monitor --json --timeout 600 \
+	> "$W/nobody.jsonl" 2> "$W/nobody.err" &
+nobodypid=$!
+for _ in $(seq 100); do grep -q "listening" "$W/nobody.err" && break; sleep 0.1; done
+DESC="monitor as nobody: subscribed, and says whose events it hears"
+t grep -q "^tierctl monitor: every user's events need CAP_SYS_ADMIN: showing the events of your own buffers (uid 65534) and of nodes and pools$" "$W/nobody.err"
 
 # --- stat of a live buffer == its BUF_STAT ------------------------------------
 "$T" alloc --node "$A" --size 4M --json --hold 600 > "$W/alloc.json" 2> "$W/alloc.err" &
@@ -187,6 +196,8 @@ fi
 # --- what the monitor saw ----------------------------------------------------------
 sleep 1
 kill "$monpid"; wait "$monpid"; mrc=$?; monpid=
+kill "$nobodypid"; wait "$nobodypid"; nrc=$?; nobodypid=
+DESC="monitor as nobody ends with status 0 on SIGTERM"; t test $nrc = 0
 DESC="monitor ends with status 0 on SIGTERM"; t test $mrc = 0
 echo "# monitor output:"; sed 's/^/#   /' "$W/mon.jsonl"
 
@@ -226,6 +237,22 @@ check_event "node-online: node $B, one block" "{'event': 'node-online', 'node': 
 check_event "pool-added: ${daxnode:-?}, capacity" \
 	"{'event': 'pool-added', 'node': ${daxnode:--1}, 'bytes': ${daxsize:-0}, 'pool_name': '${daxname:-}'}"
 check_event "pool-removed" "{'event': 'pool-removed', 'node': ${daxnode:--1}, 'pool_name': '${daxname:-}'}"
+
+# nobody heard no buffer of root's, and the node and pool events all
+DESC="monitor as nobody: none of root's buffer events, every node and pool event root heard"
+t python3 - "$W/mon.jsonl" "$W/nobody.jsonl" <<'PY'
+import json, sys
+root = [json.loads(l) for l in open(sys.argv[1])]
+nobody = [json.loads(l) for l in open(sys.argv[2])]
+leaks = [e for e in nobody if e["event"] in ("spill", "quota-refused", "migrate-done")]
+assert not leaks, leaks
+def key(e): return (e["event"], e.get("node"), e.get("bytes"), e.get("pool_name"))
+want = [key(e) for e in root if e["event"].startswith(("node-", "pool-"))]
+got = [key(e) for e in nobody]
+missing = [k for k in want if k not in got]
+assert want and not missing, (want, missing)
+assert any(e["event"] in ("spill", "quota-refused", "migrate-done") for e in root)
+PY
 
 echo "1..$n"
 tap_done monitor_tierctl

@@ -6,7 +6,7 @@
  * which buffers, NODE_GET against GET_INFO and sysfs, strict validation of
  * requests, and every event type produced by a scenario and received on a
  * socket subscribed to the "events" group, its attributes checked against
- * what the scenario did.
+ * what the scenario did; the per-socket subscription's rules.
  *
  * Every sysfs value a test changes is put back in its teardown.
  */
@@ -1368,6 +1368,97 @@ TEST_F(netlink, event_migrate_done)
 	EXPECT_EQ(s.st.migrate_error, (int32_t)EV(EVENT_ERROR));
 	EXPECT_EQ(0, (int32_t)EV(EVENT_ERROR));
 	close(fd);
+}
+
+/* A subscription (CXLTIER_NL_CMD_EVENT_SUBSCRIBE): 0, or -errno. */
+static int nl_event_subscribe(struct nl *n, bool with_attr)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nl_req(buf, n->family,
+				      CXLTIER_NL_CMD_EVENT_SUBSCRIBE, 0);
+
+	if (with_attr)
+		mnl_attr_put_u64(nlh, CXLTIER_NL_A_BUF_ID, 1);
+	return nl_talk(n, nlh, NULL, NULL);
+}
+
+/*
+ * The subscription's rules (packaging/README.md): no attribute, twice on a
+ * socket is once, the owner's buffer events by unicast, at most
+ * CXLTIER_NL_SUBS_PER_USER per uid, and a closed socket's subscription
+ * gone (the slot is free again).  The privilege test has the other users.
+ */
+TEST_F(netlink, event_subscribe)
+{
+	const struct cxltier_node_info *a, *b;
+	struct nl sub, more[CXLTIER_NL_SUBS_PER_USER];
+	unsigned int node;
+	int fd, i, st, n, got;
+	uint64_t id;
+	pid_t pid;
+
+	PICK_DRAM(a);
+	PICK_SECOND(b, a);
+	ASSERT_EQ(0, nl_open(&sub));
+	EXPECT_EQ(-EINVAL, nl_event_subscribe(&sub, true));
+	ASSERT_EQ(0, nl_event_subscribe(&sub, false));
+	EXPECT_EQ(0, nl_event_subscribe(&sub, false));
+	/* root's own buffer: its MIGRATE_DONE arrives once, by unicast */
+	node = a->node;
+	fd = create_nodes(self->c.dev, 2 * MiB, CXLTIER_MODE_BIND, 0, &node, 1,
+			  &id);
+	ASSERT_LE(0, fd);
+	touch(fd, 0, 64 * KiB);
+	ASSERT_EQ(0, migrate_to(fd, b->node, 0));
+	close(fd);
+	got = nl_ev_wait(&sub, CXLTIER_EVENT_MIGRATE_DONE, 1000, false,
+			 NULL, NULL, NULL);
+	EXPECT_EQ(1, got);
+	nl_close(&sub);
+
+	/* the per-user limit, and a closed socket's slot, as another uid */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct nl extra;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		for (i = 0; i < CXLTIER_NL_SUBS_PER_USER; i++)
+			if (nl_open(&more[i]) || nl_event_subscribe(&more[i], false))
+				_exit(11);
+		if (nl_open(&extra))
+			_exit(12);
+		if (nl_event_subscribe(&extra, false) != -ENOSPC)
+			_exit(13);
+		/* a second subscribe of a subscribed socket is not a new one */
+		if (nl_event_subscribe(&more[0], false))
+			_exit(14);
+		nl_close(&more[0]);
+		if (nl_event_subscribe(&extra, false))
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	n = WEXITSTATUS(st);
+	EXPECT_EQ(0, n) {
+		TH_LOG("child step %d: 10 setuid, 11 %d subscriptions, 12 open, 13 the %dth not ENOSPC, 14 again, 15 after a close",
+		       n, CXLTIER_NL_SUBS_PER_USER, CXLTIER_NL_SUBS_PER_USER + 1);
+	}
+	/* the child's sockets closed at its exit: the same uid has slots */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(10);
+		for (i = 0; i < CXLTIER_NL_SUBS_PER_USER; i++)
+			if (nl_open(&more[i]) || nl_event_subscribe(&more[i], false))
+				_exit(11);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* The memory blocks of @node, online ones, highest first; their number. */

@@ -733,9 +733,9 @@ struct cxltier_pool_list {
  * Requests are validated strictly: an unknown attribute, an attribute of
  * the wrong type or length, or trailing data is -EINVAL (with an extack
  * message).  Replies may grow new attributes; clients skip those they do
- * not know.  All commands are read-only; none needs privileges, but a
- * caller without CAP_SYS_ADMIN sees only the buffers whose owner uid is
- * its effective uid.
+ * not know.  All commands but EVENT_SUBSCRIBE are read-only; none needs
+ * privileges, but a caller without CAP_SYS_ADMIN sees only the buffers
+ * whose owner uid is its effective uid, in replies and in events.
  *
  * CXLTIER_NL_CMD_BUF_GET
  *   dump: one message per live buffer, attributes CXLTIER_NL_A_BUF_*;
@@ -748,20 +748,42 @@ struct cxltier_pool_list {
  *   do with CXLTIER_NL_A_NODE_ID: that node (-EINVAL for an id that is not
  *   a possible node).
  * CXLTIER_NL_CMD_EVENT
- *   never a request (-EOPNOTSUPP); sent on the multicast group
- *   CXLTIER_GENL_MCGRP_EVENTS with CXLTIER_NL_A_EVENT_TYPE and the
- *   attributes its CXLTIER_EVENT_* names.  Buffer ids, owner pids and uids
- *   in events are visible to every listener, as they are in /proc.
+ *   never a request (-EOPNOTSUPP); an event, with CXLTIER_NL_A_EVENT_TYPE
+ *   and the attributes its CXLTIER_EVENT_* names.  Events reach:
+ *   - the multicast group CXLTIER_GENL_MCGRP_EVENTS: every event, with
+ *     init-namespace pids and uids.  Joining it needs CAP_SYS_ADMIN in
+ *     init_net's user namespace (the kernel checks it: -EPERM), and events
+ *     are sent in init_net only: a listener in another network namespace
+ *     gets none.
+ *   - sockets subscribed with CXLTIER_NL_CMD_EVENT_SUBSCRIBE, by unicast:
+ *     the buffer events (SPILL, QUOTA_REFUSED, MIGRATE_DONE) of buffers
+ *     whose owner uid is the subscriber's effective uid (a QUOTA_REFUSED
+ *     of a create: the creator's), and every node and pool event; pids
+ *     and uids as the subscriber's pid and user namespaces see them (pid
+ *     0 for a process not in its pid namespace, the overflow uid for an
+ *     unmapped uid), in any network namespace.
+ *   An event a listener's receive queue has no room for is dropped.
+ * CXLTIER_NL_CMD_EVENT_SUBSCRIBE
+ *   do, no attribute: subscribe this socket (its network namespace and
+ *   port id) until it is closed; the caller's effective uid and
+ *   namespaces at this call are the subscription's.  Again on a
+ *   subscribed socket: 0, nothing changes.  -ENOSPC when the caller's uid
+ *   has CXLTIER_NL_SUBS_PER_USER subscriptions or there are
+ *   CXLTIER_NL_SUBS_MAX in all.  Events may arrive before the
+ *   acknowledgement.
  */
 #define CXLTIER_GENL_NAME		"cxltier"
 #define CXLTIER_GENL_VERSION		1
 #define CXLTIER_GENL_MCGRP_EVENTS	"events"
+#define CXLTIER_NL_SUBS_PER_USER	16
+#define CXLTIER_NL_SUBS_MAX		1024
 
 enum {
 	CXLTIER_NL_CMD_UNSPEC,
 	CXLTIER_NL_CMD_BUF_GET,
 	CXLTIER_NL_CMD_NODE_GET,
 	CXLTIER_NL_CMD_EVENT,
+	CXLTIER_NL_CMD_EVENT_SUBSCRIBE,
 
 	__CXLTIER_NL_CMD_MAX
 };
