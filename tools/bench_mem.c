@@ -20,9 +20,22 @@
  * Workers are pinned to the CPUs of the node's nearest node with CPUs (the
  * node itself when it has some), round-robin.  GPU copies (dma-h2d,
  * dma-d2h) are not measured: that needs a GPU.
+ *
+ * Timing.  Each worker reads the clock itself, just before and just after
+ * its share; a pass takes from the first start to the last end.  (The
+ * main thread's clock after the start barrier is not that: on a loaded
+ * machine it may run after the workers are done, and the figure becomes
+ * impossible.)  Every run of a node is paired with the same pass of the
+ * same threads on the same CPUs over anonymous memory the workers touched
+ * first (this machine's own local memory), and a node faster than
+ * PLAUSIBLE_MAX times the best of those is marked implausible: no node is
+ * much faster than the CPUs' own memory under the same code.  --tiers
+ * refuses to write a tier file from implausible figures or fewer than
+ * TIERS_MIN_RUNS runs.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -32,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -49,6 +63,9 @@
 #define LAT_MAX_STEPS		(1U << 22)	/* dependent loads per run */
 #define LINE			64
 #define SHARE_ALIGN		4096		/* a thread's share of the buffer */
+#define PLAUSIBLE_MAX		1.5	/* x anonymous memory, same pass */
+#define ANON_MAX_BYTES		(256ULL << 20)	/* its buffer, at most */
+#define TIERS_MIN_RUNS		3	/* medians worth a tier file */
 
 #ifdef __SSE2__
 #define WRITE_METHOD	"non-temporal stores"
@@ -210,15 +227,17 @@ struct mem_worker {
 	struct mem_pool *pool;
 	pthread_t tid;
 	int cpu;
-	char *start;
-	size_t len;
+	unsigned int idx;
 	uint64_t sum;		/* keeps the reads alive */
+	double t0, t1;		/* ms: this worker's share of the pass */
 };
 
 struct mem_pool {
 	pthread_barrier_t go, done;
 	enum mem_op op;
 	uint64_t pattern;
+	char *base;		/* the pass's buffer, split in shares */
+	size_t len;
 	unsigned int nr;
 	struct mem_worker w[MEM_MAX_THREADS];
 };
@@ -227,7 +246,9 @@ static void *mem_worker_fn(void *arg)
 {
 	struct mem_worker *w = arg;
 	struct mem_pool *pool = w->pool;
+	size_t share, len;
 	cpu_set_t set;
+	char *p;
 
 	CPU_ZERO(&set);
 	CPU_SET(w->cpu, &set);
@@ -237,19 +258,23 @@ static void *mem_worker_fn(void *arg)
 		pthread_barrier_wait(&pool->go);
 		if (pool->op == OP_EXIT)
 			return NULL;
+		share = pool->len / pool->nr / SHARE_ALIGN * SHARE_ALIGN;
+		len = w->idx == pool->nr - 1 ? pool->len - w->idx * share : share;
+		p = pool->base + w->idx * share;
+		w->t0 = bench_now_ms();
 		if (pool->op == OP_READ)
-			w->sum ^= read_kernel(w->start, w->len);
+			w->sum ^= read_kernel(p, len);
 		else
-			write_kernel(w->start, w->len, pool->pattern);
+			write_kernel(p, len, pool->pattern);
+		w->t1 = bench_now_ms();
 		pthread_barrier_wait(&pool->done);
 	}
 }
 
-/* Start @nr workers on @cpus (round-robin), shares of [buf, buf + len). */
+/* Start @nr workers on @cpus (round-robin). */
 static int pool_start(struct mem_pool *pool, unsigned int nr, const int *cpus,
-		      unsigned int nr_cpus, char *buf, size_t len)
+		      unsigned int nr_cpus)
 {
-	size_t share = len / nr / SHARE_ALIGN * SHARE_ALIGN;
 	unsigned int i;
 	int err;
 
@@ -261,8 +286,7 @@ static int pool_start(struct mem_pool *pool, unsigned int nr, const int *cpus,
 
 		w->pool = pool;
 		w->cpu = cpus[i % nr_cpus];
-		w->start = buf + i * share;
-		w->len = i == nr - 1 ? len - i * share : share;
+		w->idx = i;
 		w->sum = 0;
 		err = pthread_create(&w->tid, NULL, mem_worker_fn, w);
 		if (err) {
@@ -274,17 +298,30 @@ static int pool_start(struct mem_pool *pool, unsigned int nr, const int *cpus,
 	return 0;
 }
 
-/* ms of one pass; never 0, so that a rate is finite even for 2 MiB */
-static double pool_pass(struct mem_pool *pool, enum mem_op op, uint64_t pattern)
+/*
+ * ms of one pass over [@base, @base + @len), each worker a contiguous
+ * share, from the first worker's start to the last one's end; never 0, so
+ * that a rate is finite even for 2 MiB.
+ */
+static double pool_pass(struct mem_pool *pool, char *base, size_t len,
+			enum mem_op op, uint64_t pattern)
 {
-	double t0, ms;
+	double t0 = 0, t1 = 0, ms;
+	unsigned int i;
 
 	pool->op = op;
 	pool->pattern = pattern;
+	pool->base = base;
+	pool->len = len;
 	pthread_barrier_wait(&pool->go);
-	t0 = bench_now_ms();
 	pthread_barrier_wait(&pool->done);
-	ms = bench_now_ms() - t0;
+	for (i = 0; i < pool->nr; i++) {
+		if (!i || pool->w[i].t0 < t0)
+			t0 = pool->w[i].t0;
+		if (!i || pool->w[i].t1 > t1)
+			t1 = pool->w[i].t1;
+	}
+	ms = t1 - t0;
 	return ms > 1e-6 ? ms : 1e-6;
 }
 
@@ -362,6 +399,10 @@ struct mem_node {
 	uint64_t bytes, lat_bytes;
 	unsigned int lat_steps, page_shift;
 	struct figure read, write, lat;	/* GB/s, GB/s, ns */
+	/* the same passes over anonymous memory, side by side: the bound */
+	struct figure anon_read, anon_write;
+	size_t anon_bytes;
+	bool plausible;
 };
 
 struct mem_args {
@@ -390,7 +431,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 	char msg[128], s1[SIZE_STRLEN];
 	unsigned int run;
 	size_t lines;
-	char *addr;
+	char *addr, *anon = MAP_FAILED;
 	void *map;
 	double ms;
 	int err, ret = -1;
@@ -423,8 +464,19 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		m->page_shift = tier_buf_stat(buf, &st) ? 0 : st.page_shift;
 	}
 
-	err = pool_start(&pool, m->threads, m->cpus, m->nr_cpus, addr,
-			 (size_t)m->bytes);
+	/* far beyond any cache, and room left beside the node's buffer */
+	m->anon_bytes = m->bytes < ANON_MAX_BYTES ? (size_t)m->bytes :
+						    ANON_MAX_BYTES;
+	anon = mmap(NULL, m->anon_bytes, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED) {
+		snprintf(msg, sizeof(msg), "anonymous memory for the bound (%s)",
+			 format_size(m->anon_bytes, s1, sizeof(s1)));
+		tc_error(a->cmd, msg, -errno);
+		goto out;
+	}
+	(void)madvise(anon, m->anon_bytes, MADV_HUGEPAGE);
+	err = pool_start(&pool, m->threads, m->cpus, m->nr_cpus);
 	if (err) {
 		pool_stop(&pool, m->threads);
 		snprintf(msg, sizeof(msg), "node %u: start %u threads", node,
@@ -432,9 +484,14 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		tc_error(a->cmd, msg, err);
 		goto out;
 	}
-	/* a first pass by the workers themselves, not counted */
+	/*
+	 * A first pass by the workers themselves, not counted; over the
+	 * anonymous buffer too, which it places near the workers (first
+	 * touch), in 2 MiB pages where THP allows, like the node's.
+	 */
 	bench_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
-	pool_pass(&pool, OP_WRITE, 0);
+	pool_pass(&pool, addr, m->bytes, OP_WRITE, 0);
+	pool_pass(&pool, anon, m->anon_bytes, OP_WRITE, 0);
 	if (mem_check_buf(a, buf, node)) {
 		pool_stop(&pool, m->threads);
 		bench_progress(!a->quiet, "\n");
@@ -442,13 +499,19 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 	}
 	for (run = 1; run <= a->runs; run++) {
 		bench_progress(!a->quiet, "; run %u/%u: read", run, a->runs);
-		ms = pool_pass(&pool, OP_READ, 0);
+		ms = pool_pass(&pool, addr, m->bytes, OP_READ, 0);
 		m->read.v[m->read.n++] = (double)m->bytes / (ms * 1e6);
+		ms = pool_pass(&pool, anon, m->anon_bytes, OP_READ, 0);
+		m->anon_read.v[m->anon_read.n++] = (double)m->anon_bytes / (ms * 1e6);
 		bench_progress(!a->quiet, " write");
-		ms = pool_pass(&pool, OP_WRITE, run);
+		ms = pool_pass(&pool, addr, m->bytes, OP_WRITE, run);
 		m->write.v[m->write.n++] = (double)m->bytes / (ms * 1e6);
+		ms = pool_pass(&pool, anon, m->anon_bytes, OP_WRITE, run);
+		m->anon_write.v[m->anon_write.n++] = (double)m->anon_bytes / (ms * 1e6);
 	}
 	pool_stop(&pool, m->threads);
+	munmap(anon, m->anon_bytes);
+	anon = MAP_FAILED;
 	/* the last pass wrote run number a->runs everywhere: spot checks */
 	if (*(volatile uint64_t *)(void *)addr != a->runs ||
 	    *(volatile uint64_t *)(void *)(addr + m->bytes - 8) != a->runs) {
@@ -500,8 +563,14 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 	figure_stats(&m->read);
 	figure_stats(&m->write);
 	figure_stats(&m->lat);
+	figure_stats(&m->anon_read);
+	figure_stats(&m->anon_write);
+	m->plausible = m->read.max <= PLAUSIBLE_MAX * m->anon_read.max &&
+		       m->write.max <= PLAUSIBLE_MAX * m->anon_write.max;
 	ret = 0;
 out:
+	if (anon != MAP_FAILED)
+		munmap(anon, m->anon_bytes);
 	tier_buf_destroy(buf);
 	return ret;
 }
@@ -550,6 +619,18 @@ static void report_table(const struct mem_args *a, const struct bench_env *e,
 		table_add(&t, "%.1f", m[i].lat.max);
 	}
 	tc_print_table(a->cmd, &t);
+	printf("bound: the same passes, same threads and CPUs, over anonymous memory the threads touched first (%s), side by side with each run; best of the runs:\n",
+	       format_size(m[0].anon_bytes, s1, sizeof(s1)));
+	for (i = 0; i < nr; i++) {
+		printf("  node %u: read %.2f, write %.2f GB/s", m[i].tn.node,
+		       m[i].anon_read.max, m[i].anon_write.max);
+		if (m[i].plausible)
+			printf(": the node's figures are within %.1fx of it\n",
+			       PLAUSIBLE_MAX);
+		else
+			printf(": IMPLAUSIBLE: the node's best read %.2f or write %.2f GB/s is above %.1fx of it (a loaded or throttled machine, or a timer problem); run again on an idle machine\n",
+			       m[i].read.max, m[i].write.max, PLAUSIBLE_MAX);
+	}
 	for (i = 0; i < nr; i++)
 		if (m[i].lat_bytes < MEM_DEFAULT_SIZE / 4)
 			break;
@@ -593,6 +674,7 @@ static void report_json(const struct mem_args *a, const struct bench_env *e,
 	json_u64(&j, "runs", a->runs);
 	json_str(&j, "write_method", WRITE_METHOD);
 	json_str(&j, "dma", dma_note);
+	json_f64(&j, "plausible_max", PLAUSIBLE_MAX);
 	json_arr_open(&j, "nodes");
 	for (i = 0; i < nr; i++) {
 		json_obj_open(&j, NULL);
@@ -609,6 +691,11 @@ static void report_json(const struct mem_args *a, const struct bench_env *e,
 		json_u64(&j, "latency_bytes", m[i].lat_bytes);
 		json_u64(&j, "latency_loads", m[i].lat_steps);
 		json_figure(&j, "latency", "ns", &m[i].lat);
+		/* the bound: anonymous memory, the same passes, side by side */
+		json_u64(&j, "bound_bytes", m[i].anon_bytes);
+		json_figure(&j, "bound_read", "gbps", &m[i].anon_read);
+		json_figure(&j, "bound_write", "gbps", &m[i].anon_write);
+		json_bool(&j, "plausible", m[i].plausible);
 		json_obj_close(&j);
 	}
 	json_arr_close(&j);
@@ -667,7 +754,9 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	unsigned int nr = 0, i, k;
 	struct mem_args a = { .cmd = cmd };
 	const char *tiers_path = NULL;
+	char tiers_tmp[PATH_MAX];
 	FILE *tiers_file = NULL;
+	unsigned int nr_bad = 0;
 	bool fmt_given = false;
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
 	cpu_set_t allowed;
@@ -748,10 +837,17 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tc_extra_args(cmd, argc, argv))
 		return 1;
 	a.runs = (unsigned int)runs;
+	if ((tiers_path || fmt == FMT_TIERS) && runs < TIERS_MIN_RUNS) {
+		tc_errorf(cmd, "--tiers with --runs %u: a tier file holds medians, and the planner trusts them: give --runs %d or more",
+			  a.runs, TIERS_MIN_RUNS);
+		return 1;
+	}
 	if (tiers_path) {
-		/* now, not after minutes of measuring */
-		tiers_file = fopen(tiers_path, "w");
+		/* now, not after minutes of measuring; renamed when written */
+		snprintf(tiers_tmp, sizeof(tiers_tmp), "%s.tmp", tiers_path);
+		tiers_file = fopen(tiers_tmp, "w");
 		if (!tiers_file) {
+			/* the file beside it, renamed when written: the same errors */
 			tc_errorf(cmd, "--tiers=%s: %s", tiers_path, strerror(errno));
 			return 1;
 		}
@@ -823,14 +919,26 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			goto out;
 
 	bench_read_env(&e);
+	for (i = 0; i < nr; i++)
+		nr_bad += !nodes[i].plausible;
 	if (fmt == FMT_JSON)
 		report_json(&a, &e, nodes, nr);
-	else if (fmt == FMT_TIERS)
+	else if (fmt == FMT_TIERS && !nr_bad)
 		report_tiers(stdout, &a, &e, nodes, nr);
-	else
+	else if (fmt != FMT_TIERS)
 		report_table(&a, &e, nodes, nr);
 	ret = 0;
-	if (tiers_file) {
+	if ((tiers_file || fmt == FMT_TIERS) && nr_bad) {
+		for (i = 0; i < nr; i++)
+			if (!nodes[i].plausible)
+				tc_errorf(cmd, "node %u: read %.2f / write %.2f GB/s at best, above %.1fx of what the same threads got from anonymous memory in the same run (%.2f / %.2f GB/s): implausible",
+					  nodes[i].tn.node, nodes[i].read.max,
+					  nodes[i].write.max, PLAUSIBLE_MAX,
+					  nodes[i].anon_read.max,
+					  nodes[i].anon_write.max);
+		tc_errorf(cmd, "no tier file written: the planner would trust these figures; run again on an idle machine (--json shows every run)");
+		ret = 1;
+	} else if (tiers_file) {
 		report_tiers(tiers_file, &a, &e, nodes, nr);
 		if (fflush(tiers_file) || ferror(tiers_file)) {
 			tc_errorf(cmd, "--tiers=%s: write: %s", tiers_path,
@@ -845,5 +953,12 @@ out_file:
 		tc_errorf(cmd, "--tiers=%s: close: %s", tiers_path, strerror(errno));
 		ret = 1;
 	}
+	if (tiers_file && !ret && rename(tiers_tmp, tiers_path)) {
+		tc_errorf(cmd, "--tiers=%s: rename %s: %s", tiers_path, tiers_tmp,
+			  strerror(errno));
+		ret = 1;
+	}
+	if (tiers_file && ret)
+		unlink(tiers_tmp);
 	return ret;
 }

@@ -4,7 +4,8 @@
 # progress, the --tiers output read back by tierctl plan --tiers with the
 # same figures (and nothing else of the host changed), and the errors.
 # Small buffers and one to three runs: no figure is judged, only that it
-# is there, positive and consistent (min <= median <= max).
+# is there, positive and consistent (min <= median <= max), and physically
+# possible under load; a tier file only from three runs or more.
 # TAP output.  usage: bench_mem_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
@@ -102,7 +103,7 @@ else nok "bench mem: table, DMA not measured said, progress on stderr"; fi
 # --------------------------------------------------------------------------
 # --tiers: a tier file tierctl plan reads, with the same figures (capacity
 # is the free memory at the time: not compared)
-if run bench mem --size 4M --runs 1 --tiers --quiet && [ ! -s "$err" ] &&
+if run bench mem --size 4M --runs 3 --tiers --quiet && [ ! -s "$err" ] &&
    [ "$(grep -vc '^#' "$out")" = "$(echo $nodes | wc -w)" ] &&
    ! grep -v '^#' "$out" | grep -Evq "^node [0-9]+ cpu-read=[0-9.e+-]+ cpu-write=[0-9.e+-]+ latency=[0-9.e+-]+	# "
 then ok "bench mem --tiers: a 'node ID cpu-read= cpu-write= latency=' line per node"
@@ -180,6 +181,43 @@ else nok "plan --tiers: half the measured bandwidth, a longer optimizer step"; f
 
 # --------------------------------------------------------------------------
 # errors
+# --------------------------------------------------------------------------
+# Plausibility: each run is timed by the workers themselves, beside the same
+# passes over anonymous memory.  Under load (busy loops on every CPU, the
+# case that once gave 4315 GB/s on 2 cores) no figure may pass a physical
+# ceiling (100 GB/s per thread, beyond any core's streaming from memory or
+# its caches) nor the JSON's own bound of the same run.
+ncpu=$(nproc)
+hogs=()
+for _ in $(seq $((2 * ncpu))); do
+	sh -c 'while :; do :; done' & hogs+=($!)
+done
+run bench mem --size 16M --runs 3 --json --quiet; rc=$?
+kill "${hogs[@]}" 2>/dev/null; wait "${hogs[@]}" 2>/dev/null
+if [ $rc = 0 ]; then cp "$out" "$tmp/load.json"; fi
+py "bench mem under load: every run below 100 GB/s per thread and within its bound" '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ok = d["plausible_max"] > 1
+for n in d["nodes"]:
+    ceiling = 100 * n["threads"]
+    runs = n["read_gbps"] + n["write_gbps"] + n["bound_read_gbps"] + n["bound_write_gbps"]
+    if not runs or max(runs) > ceiling:
+        print("# node %d: %s GB/s above %d" % (n["node"], max(runs or [0]), ceiling)); ok = False
+    if max(n["read_gbps"]) > d["plausible_max"] * max(n["bound_read_gbps"]) or \
+       max(n["write_gbps"]) > d["plausible_max"] * max(n["bound_write_gbps"]):
+        print("# node %d: above its bound" % n["node"]); ok = False
+    if n["plausible"] is not True or len(n["bound_read_gbps"]) != 3:
+        ok = False
+sys.exit(0 if ok else 1)' "$tmp/load.json"
+# a tier file is medians the planner trusts: not from one run, not written
+expect_fail "bench mem --tiers --runs 1: refused" "^tierctl bench: --tiers with --runs 1: a tier file holds medians, and the planner trusts them: give --runs 3 or more$" bench mem --size 2M --runs 1 --tiers
+rm -f "$tmp/one.tiers"
+if ! run bench mem --size 2M --runs 2 --tiers="$tmp/one.tiers" && [ ! -e "$tmp/one.tiers" ] && [ ! -e "$tmp/one.tiers.tmp" ] &&
+   grep -q "give --runs 3 or more" "$err"
+then ok "bench mem --tiers=FILE --runs 2: refused, no file"
+else nok "bench mem --tiers=FILE --runs 2: refused, no file"; fi
+
 expect_fail "bench mem --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench mem --runs 0
 expect_fail "bench mem --runs 102" "^tierctl bench: --runs 102: a number from 1 to 101$" bench mem --runs 102
 expect_fail "bench mem --size 3M" "^tierctl bench: --size 3M: must be a multiple of 2M, at least 2M$" bench mem --size 3M
