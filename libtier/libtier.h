@@ -299,8 +299,8 @@ struct tier_policy {
 /**
  * tier_policy_explain() - what is wrong with a policy string
  * @s: a policy string, as tier_policy_parse() takes it
- * @why: out: one line saying what is wrong, for an error message ("split's
- *       percentages sum to 90, not 100"); empty when @s is valid
+ * @why: out: one line saying what is wrong, for an error message (
+ *       "shares add up to 90%, not 100%"); empty when @s is valid
  * @len: bytes at @why (the line is truncated to fit)
  *
  * Return: 0 when tier_policy_parse() accepts @s; -EINVAL when it does not,
@@ -362,8 +362,14 @@ int tier_size_parse(const char *s, uint64_t *bytes);
  * Grammar (no spaces; mode and option names lower case):
  *
  *   policy := MODE ':' item { ',' item }
- *   item   := NODE [ '=' WEIGHT [ '%' ] ]      a node (starts with a digit)
+ *   item   := NODES [ '=' WEIGHT [ '%' ] ]     nodes, each with the weight
  *           | OPTION [ '=' VALUE ]             an option (starts with a letter)
+ *   NODES  := NODE                             a node
+ *           | NODE '-' NODE                    every node from the first to
+ *                                              the last (0-3), ascending
+ *           | all | dram | cxl                 every node with memory, or of
+ *                                              that tier, ascending: only
+ *                                              with tier_policy_parse_ctx()
  *   NODE, WEIGHT := decimal digits
  *   MODE   := a name of tier_mode_parse()
  *   SIZE   := a size of tier_size_parse() ("4096", "4K", "2M", "0.5M");
@@ -414,6 +420,29 @@ int tier_size_parse(const char *s, uint64_t *bytes);
  * page=.
  */
 int tier_policy_parse(const char *s, struct tier_policy *p);
+
+/**
+ * tier_policy_parse_ctx() - tier_policy_parse(), with tier names
+ * @ctx: the context whose topology snapshot resolves "all", "dram" and
+ *       "cxl" (the tiers of tier_node()); NULL: as tier_policy_parse(),
+ *       which refuses the names
+ * @s: the string, e.g. "interleave:cxl", "weighted:dram=3,cxl=1"
+ * @p: out: the policy, the names replaced by their nodes
+ *     (tier_policy_format() shows what they resolved to)
+ *
+ * A name in split is refused (each node its own share), and so is a name
+ * no node of the snapshot answers to ("this host has no cxl node").
+ * Return: as tier_policy_parse().
+ */
+int tier_policy_parse_ctx(const struct tier_ctx *ctx, const char *s,
+			  struct tier_policy *p);
+
+/**
+ * tier_policy_explain_ctx() - tier_policy_explain() for
+ * tier_policy_parse_ctx()
+ */
+int tier_policy_explain_ctx(const struct tier_ctx *ctx, const char *s,
+			    char *why, size_t len);
 
 /**
  * tier_policy_format() - the canonical string of a policy

@@ -3,7 +3,8 @@
  * Policy strings, see tier_policy_parse() in libtier.h:
  *
  *   policy := MODE ':' item { ',' item }
- *   item   := NODE [ '=' WEIGHT [ '%' ] ] | OPTION [ '=' VALUE ]
+ *   item   := NODES [ '=' WEIGHT [ '%' ] ] | OPTION [ '=' VALUE ]
+ *   NODES  := NODE | NODE '-' NODE | all | dram | cxl
  *
  * and layouts: which node of a policy is the home of each unit of a buffer,
  * by the uapi's arithmetic (<linux/cxltier_layout.h>, the module's too), for
@@ -60,6 +61,16 @@ static const struct {
 	{ "pinnable",		CXLTIER_CREATE_PINNABLE },
 	{ "huge-fallback",	CXLTIER_CREATE_HUGE_FALLBACK },
 	{ "reserve",		CXLTIER_CREATE_RESERVE },
+};
+
+/* Names that stand for nodes: a tier, or every node with memory (-1). */
+static const struct {
+	const char *name;
+	int tier;
+} node_names[] = {
+	{ "all",	-1 },
+	{ "dram",	CXLTIER_TIER_DRAM },
+	{ "cxl",	CXLTIER_TIER_CXL },
 };
 
 /* Page sizes a policy string may name: 4 KiB .. 1 TiB; chunks up to 1 GiB. */
@@ -146,6 +157,7 @@ static int parse_pow2_size(const char *s, const char *end, uint32_t min,
 }
 
 struct parse_state {
+	const struct tier_ctx *ctx;	/* NULL: tier names cannot be resolved */
 	const struct mode_desc *md;
 	int seen_page, seen_chunk;
 	int percent;		/* split: 1 all with '%', -1 all without, 0 none yet */
@@ -217,17 +229,67 @@ static int parse_option(const char *s, const char *end, struct tier_policy *p,
 		   n, s);
 }
 
+/* Add @node with @weight; @how names the item for a message. */
+static int add_node(struct tier_policy *p, uint32_t node, uint32_t weight,
+		    const char *s, int n, struct parse_state *ps)
+{
+	uint32_t i;
+
+	if (p->nr_nodes >= TIER_MAX_POLICY_NODES)
+		return bad(ps, "more than %d nodes", TIER_MAX_POLICY_NODES);
+	for (i = 0; i < p->nr_nodes; i++)
+		if (p->nodes[i].node == node)
+			return bad(ps, "%.*s: node %u given twice", n, s, node);
+	p->nodes[p->nr_nodes].node = node;
+	p->nodes[p->nr_nodes].weight = weight;
+	p->nr_nodes++;
+	return 0;
+}
+
+/* The index in node_names[] of the @len characters at @s, or -1. */
+static int node_name_lookup(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(node_names); i++)
+		if (strlen(node_names[i].name) == len &&
+		    !strncmp(node_names[i].name, s, len))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * An item that names nodes: "N", "A-B" (every node from A to B), or a name
+ * of node_names[] resolved on the context's topology, each with the
+ * item's weight.
+ */
 static int parse_node_item(const char *s, const char *end,
 			   struct tier_policy *p, struct parse_state *ps)
 {
 	const struct mode_desc *md = ps->md;
 	const char *eq = memchr(s, '=', (size_t)(end - s));
+	const char *nend = eq ? eq : end;
+	const char *dash = memchr(s, '-', (size_t)(nend - s));
 	const char *mode = mode_names[p->mode];
-	uint32_t node, weight = 0, i;
-	int n = (int)(end - s);
+	uint32_t first, last, weight = 0, node;
+	int n = (int)(end - s), name = -1, err;
 
-	if (parse_u32(s, eq ? eq : end, &node))
+	if (is_alpha(*s)) {
+		name = node_name_lookup(s, (size_t)(nend - s));
+		if (name < 0)
+			return bad(ps, "%.*s: not a node, a range or a tier name (all, dram, cxl)",
+				   n, s);
+		first = last = 0;
+	} else if (dash) {
+		if (parse_u32(s, dash, &first) || parse_u32(dash + 1, nend, &last))
+			return bad(ps, "%.*s: a node range is FIRST-LAST (0-3)", n, s);
+		if (last < first)
+			return bad(ps, "%.*s: a range goes up (%u-%u)", n, s, last, first);
+	} else if (parse_u32(s, nend, &first)) {
 		return bad(ps, "%.*s: a node number expected", n, s);
+	} else {
+		last = first;
+	}
 	if (eq) {
 		const char *wend = end;
 		int pct = wend > eq + 1 && wend[-1] == '%';
@@ -249,18 +311,53 @@ static int parse_node_item(const char *s, const char *end,
 			return bad(ps, "%.*s: a weight is a whole number from 1 to %u",
 				   n, s, CXLTIER_MAX_WEIGHT);
 	} else if (md->weights != WEIGHT_NONE) {
-		return bad(ps, "%.*s: %s needs a weight for each node (%u=%s)", n, s,
-			   mode, node, md->weights == WEIGHT_SHARE ? "50%" : "1");
+		return bad(ps, "%.*s: %s needs a weight for each node (%.*s=%s)", n, s,
+			   mode, (int)(nend - s), s,
+			   md->weights == WEIGHT_SHARE ? "50%" : "1");
 	}
-	if (p->nr_nodes >= TIER_MAX_POLICY_NODES)
-		return bad(ps, "more than %d nodes", TIER_MAX_POLICY_NODES);
-	for (i = 0; i < p->nr_nodes; i++)
-		if (p->nodes[i].node == node)
-			return bad(ps, "node %u given twice", node);
-	p->nodes[p->nr_nodes].node = node;
-	p->nodes[p->nr_nodes].weight = weight;
-	p->nr_nodes++;
+	if ((name >= 0 || first != last) && md->weights == WEIGHT_SHARE)
+		return bad(ps, "%.*s: split gives each node its own share: name the nodes one by one",
+			   n, s);
+	if (name < 0) {
+		for (node = first;; node++) {
+			err = add_node(p, node, weight, s, n, ps);
+			if (err || node == last)
+				return err;
+		}
+	}
+	/* a tier name: the nodes of the context's snapshot, in order */
+	if (!ps->ctx)
+		return bad(ps, "%.*s: a tier name needs this host's topology (tier_policy_parse_ctx())",
+			   n, s);
+	{
+		unsigned int i, found = 0;
+
+		for (i = 0; i < ps->ctx->nr_nodes; i++) {
+			const struct tier_node *t = &ps->ctx->nodes[i];
+
+			if (node_names[name].tier >= 0 &&
+			    t->tier != (uint32_t)node_names[name].tier)
+				continue;
+			err = add_node(p, t->node, weight, s, n, ps);
+			if (err)
+				return err;
+			found++;
+		}
+		if (!found)
+			return bad(ps, "%.*s: this host has no %s node", n, s,
+				   node_names[name].tier == CXLTIER_TIER_DRAM ? "DRAM" :
+				   node_names[name].tier == CXLTIER_TIER_CXL ? "CXL" :
+				   "memory");
+	}
 	return 0;
+}
+
+/* An item that is a name of node_names[] (with or without a weight). */
+static int is_node_name(const char *s, const char *end)
+{
+	const char *eq = memchr(s, '=', (size_t)(end - s));
+
+	return node_name_lookup(s, (size_t)((eq ? eq : end) - s)) >= 0;
 }
 
 static uint64_t weight_sum(const struct tier_policy *p)
@@ -282,8 +379,10 @@ static int policy_parse(const char *s, struct tier_policy *p,
 	memset(p, 0, sizeof(*p));
 	colon = strchr(s, ':');
 	if (!colon || mode_lookup(s, (size_t)(colon - s), &p->mode)) {
-		err = bad(ps, "%.*s: unknown mode (MODE:NODES, MODE one of bind, preferred, interleave, weighted, split)",
-			  colon ? (int)(colon - s) : (int)strlen(s), s);
+		err = colon ?
+			bad(ps, "unknown mode \"%.*s\" (bind, preferred, interleave, weighted, split)",
+			    (int)(colon - s), s) :
+			bad(ps, "MODE:NODES expected (bind:0, interleave:0-3, weighted:dram=3,cxl=1)");
 		goto fail;
 	}
 	ps->md = &modes[p->mode];
@@ -295,7 +394,7 @@ static int policy_parse(const char *s, struct tier_policy *p,
 			end = item + strlen(item);
 		if (end == item)
 			err = bad(ps, "an empty item (two commas, or nothing after ':' or ',')");
-		else if (is_alpha(*item))
+		else if (is_alpha(*item) && !is_node_name(item, end))
 			err = parse_option(item, end, p, ps);
 		else
 			err = parse_node_item(item, end, p, ps);
@@ -310,7 +409,7 @@ static int policy_parse(const char *s, struct tier_policy *p,
 		goto fail;
 	}
 	if (ps->percent > 0 && weight_sum(p) != 100) {
-		err = bad(ps, "split's percentages sum to %llu, not 100",
+		err = bad(ps, "shares add up to %llu%%, not 100%%",
 			  (unsigned long long)weight_sum(p));
 		goto fail;
 	}
@@ -324,18 +423,25 @@ fail:
 	return err;
 }
 
-TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
+TIER_EXPORT int tier_policy_parse_ctx(const struct tier_ctx *ctx,
+				     const char *s, struct tier_policy *p)
 {
-	struct parse_state ps = { 0 };
+	struct parse_state ps = { .ctx = ctx };
 
 	if (!s || !p)
 		return -EINVAL;
 	return policy_parse(s, p, &ps);
 }
 
-TIER_EXPORT int tier_policy_explain(const char *s, char *why, size_t len)
+TIER_EXPORT int tier_policy_parse(const char *s, struct tier_policy *p)
 {
-	struct parse_state ps = { .why = why, .why_len = len };
+	return tier_policy_parse_ctx(NULL, s, p);
+}
+
+TIER_EXPORT int tier_policy_explain_ctx(const struct tier_ctx *ctx,
+					const char *s, char *why, size_t len)
+{
+	struct parse_state ps = { .ctx = ctx, .why = why, .why_len = len };
 	struct tier_policy p;
 
 	if (!s || (!why && len))
@@ -343,6 +449,11 @@ TIER_EXPORT int tier_policy_explain(const char *s, char *why, size_t len)
 	if (why && len)
 		why[0] = '\0';
 	return policy_parse(s, &p, &ps);
+}
+
+TIER_EXPORT int tier_policy_explain(const char *s, char *why, size_t len)
+{
+	return tier_policy_explain_ctx(NULL, s, why, len);
 }
 
 /* Append to a bounded string; once it is full, only @pos keeps counting. */

@@ -410,7 +410,7 @@ static int parse_args(struct bench *b, struct adam_opts *o, int argc,
 			break;
 		case OPT_POLICY:
 			if (o->nr_policies == ADAM_MAX_POLICIES ||
-			    tc_parse_policy(b->cmd, "--policy", optarg,
+			    tc_parse_host_policy(b->cmd, "--policy", optarg,
 					    &o->policies[o->nr_policies],
 					    o->policy_str[o->nr_policies],
 					    TIER_POLICY_STRLEN))

@@ -353,7 +353,7 @@ static int alloc_setup(struct bench *b, void *priv)
 	int err;
 
 	if (a->policy_arg) {
-		if (tc_parse_policy(b->cmd, "--policy", a->policy_arg, &a->policy,
+		if (tc_parse_host_policy(b->cmd, "--policy", a->policy_arg, &a->policy,
 				    a->policy_str, sizeof(a->policy_str)))
 			return 1;
 	} else {

@@ -511,7 +511,7 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 		}
 	}
 	if (policy_arg) {
-		if (tc_parse_policy(cmd, "--policy", policy_arg, &policy, NULL, 0))
+		if (tc_parse_host_policy(cmd, "--policy", policy_arg, &policy, NULL, 0))
 			return 1;
 		if (node_arg && !(policy.nr_nodes == 1 && policy.nodes[0].node == node)) {
 			tc_errorf(cmd, "--node %s conflicts with --policy %s",
@@ -650,6 +650,9 @@ const struct tc_cmd cmd_alloc = {
 "                      bind:0            bind:0,1\n"
 "                      preferred:2,0     interleave:0,2,chunk=2M\n"
 "                      weighted:0=3,2=1  split:0=30%,2=70%   split:0=1,2=2\n"
+"                    where a node goes, a range or this host's tier:\n"
+"                      bind:0-3          interleave:cxl      interleave:all\n"
+"                      weighted:dram=3,cxl=1   (what a tier became is said)\n"
 "  --page-size SIZE  page size, 4K or 2M (the policy's page=)\n"
 "  --chunk SIZE      interleave chunk for interleave and weighted (chunk=)\n"
 "  --populate        allocate every page at create time (populate)\n"

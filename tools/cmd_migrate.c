@@ -339,7 +339,7 @@ static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 0);
 		return 1;
 	}
-	if (tc_parse_policy(cmd, "--policy", policy_arg, &p, NULL, 0))
+	if (tc_parse_host_policy(cmd, "--policy", policy_arg, &p, NULL, 0))
 		return 1;
 	if (async)
 		flags |= CXLTIER_MIGRATE_ASYNC;

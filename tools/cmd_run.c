@@ -112,7 +112,7 @@ static int run_run(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 0);
 		return 1;
 	}
-	if (tc_parse_policy(cmd, "--policy", policy_arg, &p, canon,
+	if (tc_parse_host_policy(cmd, "--policy", policy_arg, &p, canon,
 			    sizeof(canon)))
 		return 1;
 	/* what the program's arena will do, tried here, where errors are clear */

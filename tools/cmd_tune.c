@@ -236,7 +236,7 @@ static const struct option set_opts[] = {
 static int set_run(const struct tc_cmd *cmd, int argc, char **argv)
 {
 	const char *key, *value;
-	char path[256], hint[256];
+	char path[256], hint[256], canon[TIER_POLICY_STRLEN];
 	int c, err;
 
 	/*
@@ -257,6 +257,21 @@ static int set_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tier_tune_writable(key) < 0) {
 		tc_errorf(cmd, "%s: unknown key (see `tierctl help set`)", key);
 		return 1;
+	}
+	if (!strcmp(key, "default_policy") && strcmp(value, "none")) {
+		/*
+		 * The module reads node numbers: ranges and tier names are
+		 * resolved here, and what is written is said.
+		 */
+		struct tier_policy p;
+
+		if (tc_parse_host_policy(cmd, key, value, &p, canon,
+					 sizeof(canon)))
+			return 1;
+		if (strcmp(canon, value))
+			fprintf(stderr, "tierctl set: default_policy %s: writing %s\n",
+				value, canon);
+		value = canon;
 	}
 	err = tier_tune_set(key, value);
 	if (!err)

@@ -93,12 +93,46 @@ int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
 		    const char *arg, struct tier_policy *p, char *canon,
 		    size_t len)
 {
-	int err = tier_policy_parse(arg, p);
+	return tc_parse_policy_on(cmd, NULL, what, arg, p, canon, len);
+}
+
+int tc_parse_host_policy(const struct tc_cmd *cmd, const char *what,
+			 const char *arg, struct tier_policy *p, char *canon,
+			 size_t len)
+{
+	struct tier_ctx *ctx = NULL;
+	int ret;
+
+	/* tier names need the topology: a context only for them */
+	if (!tier_policy_parse(arg, p))
+		return tc_parse_policy_on(cmd, NULL, what, arg, p, canon, len);
+	if (tier_open(&ctx, 0))
+		ctx = NULL;
+	ret = tc_parse_policy_on(cmd, ctx, what, arg, p, canon, len);
+	if (!ret && ctx) {
+		char got[TIER_POLICY_STRLEN];
+
+		if (tier_policy_format(p, got, sizeof(got)) >= 0 &&
+		    strcmp(got, arg))
+			fprintf(stderr, "tierctl %s: %s%s%s is %s on this host\n",
+				cmd->name, what,
+				*what && what[strlen(what) - 1] == '=' ? "" : " ",
+				arg, got);
+	}
+	tier_close(ctx);
+	return ret;
+}
+
+int tc_parse_policy_on(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
+		       const char *what, const char *arg,
+		       struct tier_policy *p, char *canon, size_t len)
+{
+	int err = tier_policy_parse_ctx(ctx, arg, p);
 
 	if (err) {
 		char why[256];
 
-		if (!tier_policy_explain(arg, why, sizeof(why)) || !why[0])
+		if (!tier_policy_explain_ctx(ctx, arg, why, sizeof(why)) || !why[0])
 			snprintf(why, sizeof(why), "%s", strerror(-err));
 		/* "--policy X: ..." but "file:3: policy=X: ..." */
 		tc_errorf(cmd, "%s%s%s: %s (policies: tierctl help alloc)", what,

@@ -85,6 +85,18 @@ int tc_extra_args(const struct tc_cmd *cmd, int argc, char **argv);
 int tc_parse_policy(const struct tc_cmd *cmd, const char *what,
 		    const char *arg, struct tier_policy *p, char *canon,
 		    size_t len);
+/*
+ * tc_parse_policy() for a policy used on this host: tier names (all,
+ * dram, cxl) resolved on its topology, and what they resolved to said on
+ * stderr ("--policy interleave:cxl is interleave:2,3 on this host").
+ */
+int tc_parse_host_policy(const struct tc_cmd *cmd, const char *what,
+			 const char *arg, struct tier_policy *p, char *canon,
+			 size_t len);
+/* tc_parse_policy() with the names resolved on @ctx (NULL: none). */
+int tc_parse_policy_on(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
+		       const char *what, const char *arg,
+		       struct tier_policy *p, char *canon, size_t len);
 
 /* Print @t on stdout and free it.  Returns 0, or 1 after an error message. */
 int tc_print_table(const struct tc_cmd *cmd, struct table *t);

@@ -254,14 +254,24 @@ static void arena_init(void)
 		warn("LIBTIER_PRELOAD_THRESHOLD", -EINVAL);
 		goto out;
 	}
-	err = tier_policy_parse(pol, &p);
-	if (err) {
-		warn("LIBTIER_PRELOAD_POLICY", err);
-		goto out;
-	}
 	err = tier_open(&ctx, 0);
 	if (err) {
 		warn("libtier: open", err);
+		goto out;
+	}
+	/* tier names (interleave:cxl) resolve on this host's topology */
+	err = tier_policy_parse_ctx(ctx, pol, &p);
+	if (err) {
+		/* libtier's words, as tierctl and Python give them */
+		char why[256], line[512 + 256];
+		int n;
+
+		tier_policy_explain_ctx(ctx, pol, why, sizeof(why));
+		tier_close(ctx);
+		n = snprintf(line, sizeof(line), "libtier-preload: LIBTIER_PRELOAD_POLICY=%.256s: %s; allocations go to malloc\n",
+			     pol, why[0] ? why : strerror(-err));
+		if (n > 0)
+			(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 		goto out;
 	}
 	err = tier_arena_create(ctx, &p, NULL, &arena);

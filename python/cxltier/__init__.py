@@ -17,7 +17,9 @@ freed when the last tensor (or view) using the storage dies.
 Policies are libtier's strings (README.md "Policies", tier_policy_parse() in
 libtier.h): ``bind:N,...``, ``preferred:N,...``, ``interleave:N,...``,
 ``weighted:N=W,...``, ``split:N=P%,...``, with options ``page=2M``,
-``chunk=SIZE``, ``fallback``, ``populate``, ``pinnable``, ``huge-fallback``.
+``chunk=SIZE``, ``fallback``, ``populate``, ``pinnable``, ``huge-fallback``;
+node ranges (``bind:0-3``) and this host's tiers (``interleave:cxl``,
+``weighted:dram=3,cxl=1``, ``interleave:all``) where nodes go.
 
 Where placement happens: pages are allocated at their first touch (or at
 creation with ``populate``), so ``empty()`` places nothing until written;
@@ -161,9 +163,11 @@ def _declare(lib):
         "tier_node": (c_int, [c_void_p, c_int, P(_Node)]),
         "tier_mode_name": (ctypes.c_char_p, [_u32]),
         "tier_size_parse": (c_int, [ctypes.c_char_p, P(ctypes.c_uint64)]),
-        "tier_policy_parse": (c_int, [ctypes.c_char_p, P(_Policy)]),
-        "tier_policy_explain": (c_int, [ctypes.c_char_p, ctypes.c_char_p,
-                                        ctypes.c_size_t]),
+        "tier_policy_parse_ctx": (c_int, [c_void_p, ctypes.c_char_p,
+                                          P(_Policy)]),
+        "tier_policy_explain_ctx": (c_int, [c_void_p, ctypes.c_char_p,
+                                            ctypes.c_char_p,
+                                            ctypes.c_size_t]),
         "tier_policy_format": (c_int, [P(_Policy), ctypes.c_char_p,
                                        ctypes.c_size_t]),
         "tier_arena_create": (c_int, [c_void_p, P(_Policy), P(_ArenaOpts),
@@ -381,10 +385,12 @@ def _parse(policy):
         raise TypeError("cxltier: policy must be a string like 'bind:0', "
                         "not %s" % type(policy).__name__)
     pol = _Policy()
-    rc = lib.tier_policy_parse(policy.encode(), ctypes.byref(pol))
+    # tier names (all, dram, cxl) resolve on this host's topology
+    ctx = _context()
+    rc = lib.tier_policy_parse_ctx(ctx, policy.encode(), ctypes.byref(pol))
     if rc < 0:
         why = ctypes.create_string_buffer(256)
-        lib.tier_policy_explain(policy.encode(), why, len(why))
+        lib.tier_policy_explain_ctx(ctx, policy.encode(), why, len(why))
         raise ValueError("cxltier: policy %r: %s (see README.md, Policies)"
                          % (policy, why.value.decode() or os.strerror(-rc)))
     buf = ctypes.create_string_buffer(POLICY_STRLEN)

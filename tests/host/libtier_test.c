@@ -486,6 +486,124 @@ TEST(policy_rejects_malformed)
 	}
 }
 
+/* Node ranges, numactl's spelling: each node of the range, ascending. */
+TEST(policy_ranges)
+{
+	static const char *const bad[] = {
+		"bind:3-1", "bind:0-", "bind:-", "bind:0--1", "bind:0-x",
+		"split:0-1=50%", "split:0-1=1", "bind:0-2,1", "weighted:0-1",
+		"bind:0-64", "interleave:0-1-2",
+	};
+	struct tier_policy p;
+	char why[256];
+	size_t i;
+
+	ASSERT_EQ(0, tier_policy_parse("bind:0-3", &p));
+	ASSERT_EQ(4U, p.nr_nodes);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(i, p.nodes[i].node);
+	ASSERT_EQ(0, tier_policy_parse("weighted:0-1=3,4=1,chunk=64K", &p));
+	ASSERT_EQ(3U, p.nr_nodes);
+	EXPECT_EQ(0U, p.nodes[0].node);
+	EXPECT_EQ(3U, p.nodes[0].weight);
+	EXPECT_EQ(1U, p.nodes[1].node);
+	EXPECT_EQ(3U, p.nodes[1].weight);
+	EXPECT_EQ(4U, p.nodes[2].node);
+	EXPECT_EQ(1U, p.nodes[2].weight);
+	ASSERT_EQ(0, tier_policy_parse("interleave:2-2", &p));
+	ASSERT_EQ(1U, p.nr_nodes);
+	EXPECT_EQ(2U, p.nodes[0].node);
+	ASSERT_EQ(0, tier_policy_parse("preferred:5,0-1", &p));
+	ASSERT_EQ(3U, p.nr_nodes);
+	EXPECT_EQ(5U, p.nodes[0].node);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *b = bad[i] ? bad[i] : "";
+
+		EXPECT_EQ(-EINVAL, tier_policy_parse(b, &p))
+			TH_LOG("\"%s\" accepted", b);
+	}
+	/* what the messages say */
+	EXPECT_EQ(-EINVAL, tier_policy_explain("bind:3-1", why, sizeof(why)));
+	EXPECT_STREQ("3-1: a range goes up (1-3)", why);
+	EXPECT_EQ(-EINVAL, tier_policy_explain("split:0-1=50%", why, sizeof(why)));
+	EXPECT_STREQ("0-1=50%: split gives each node its own share: name the nodes one by one", why);
+	EXPECT_EQ(-EINVAL, tier_policy_explain("bind:0-2,1", why, sizeof(why)));
+	EXPECT_STREQ("1: node 1 given twice", why);
+}
+
+/* The messages the README promises, word for word. */
+TEST(policy_errors_say_what_and_where)
+{
+	static const struct {
+		const char *in, *why;
+	} cases[] = {
+		{ "split:0=30%,2=80%", "shares add up to 110%, not 100%" },
+		{ "BIND:0", "unknown mode \"BIND\" (bind, preferred, interleave, weighted, split)" },
+		{ "bind", "MODE:NODES expected (bind:0, interleave:0-3, weighted:dram=3,cxl=1)" },
+		{ "weighted:0,2=1", "0: weighted needs a weight for each node (0=1)" },
+		{ "bind:0,foo", "foo: unknown option (page=, chunk=, fallback, populate, pinnable, huge-fallback, reserve)" },
+		{ "interleave:cxl", "cxl: a tier name needs this host's topology (tier_policy_parse_ctx())" },
+	};
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		EXPECT_EQ(-EINVAL, tier_policy_explain(cases[i].in, why, sizeof(why)));
+		EXPECT_STREQ(cases[i].why, why) TH_LOG("%s", cases[i].in);
+	}
+	EXPECT_EQ(0, tier_policy_explain("bind:0-1", why, sizeof(why)));
+	EXPECT_STREQ("", why);
+}
+
+/*
+ * Tier names on a context's topology: all, dram and cxl are the nodes of
+ * the snapshot (all of them, or of that tier), in order, each with the
+ * item's weight; a tier the host lacks is refused, and so is a name in
+ * split.  Whatever this host has (one DRAM node here, DRAM and CXL in the
+ * test host).
+ */
+TEST(policy_tier_names)
+{
+	static const char *const names[] = { "all", "dram", "cxl" };
+	struct tier_policy p;
+	struct tier_ctx *ctx;
+	struct tier_node n;
+	char s[64], why[256];
+	int i, k, nr;
+
+	ASSERT_EQ(0, tier_open(&ctx, 0));
+	nr = tier_nr_nodes(ctx);
+	for (k = 0; k < 3; k++) {
+		uint32_t want[TIER_MAX_POLICY_NODES], nw = 0, j;
+
+		for (i = 0; i < nr; i++) {
+			ASSERT_EQ(0, tier_node(ctx, i, &n));
+			if (k == 0 || n.tier == (k == 1 ? CXLTIER_TIER_DRAM : CXLTIER_TIER_CXL))
+				want[nw++] = n.node;
+		}
+		snprintf(s, sizeof(s), "weighted:%s=7", names[k]);
+		if (!nw) {
+			EXPECT_EQ(-EINVAL, tier_policy_parse_ctx(ctx, s, &p));
+			EXPECT_EQ(-EINVAL, tier_policy_explain_ctx(ctx, s, why, sizeof(why)));
+			EXPECT_NE(NULL, strstr(why, "this host has no")) TH_LOG("%s", why);
+			continue;
+		}
+		ASSERT_EQ(0, tier_policy_parse_ctx(ctx, s, &p)) TH_LOG("%s", s);
+		ASSERT_EQ(nw, p.nr_nodes);
+		for (j = 0; j < nw; j++) {
+			EXPECT_EQ(want[j], p.nodes[j].node);
+			EXPECT_EQ(7U, p.nodes[j].weight);
+		}
+		/* without a context, refused, and the names are not options */
+		EXPECT_EQ(-EINVAL, tier_policy_parse(s, &p));
+		snprintf(s, sizeof(s), "split:%s=100%%", names[k]);
+		EXPECT_EQ(-EINVAL, tier_policy_parse_ctx(ctx, s, &p));
+	}
+	EXPECT_EQ(-EINVAL, tier_policy_parse_ctx(ctx, "interleave:all,all", &p));
+	EXPECT_EQ(-EINVAL, tier_policy_parse_ctx(ctx, "interleave:memory", &p));
+	tier_close(ctx);
+}
+
 /* Every mode of the uapi has a name: no mode is "reserved" any more. */
 TEST(policy_every_mode_has_a_name)
 {

@@ -270,7 +270,7 @@ expect_json "plan: classes under 2 MiB are planned whole" \
 	"strat('cxltier')['feasible'] and all(len([x for x in c['nodes'] if x['bytes']]) == 1 for c in strat('cxltier')['classes'])" \
 	plan --classes "$tmp/tiny.txt" --dram 1G --cxl 1G --json
 expect_fail "model: a class placed twice" "^tierctl model: --place m=bind:1: class m is placed twice \\(also --place m=bind:0\\)$" model --classes "$tmp/adam671m.txt" --dram 1G --cxl 1G --place m=bind:0 --place m=bind:1 --place '*=bind:0'
-expect_fail "model: a bad policy" "^tierctl model: --place m=split:0=30%: split's percentages sum to 30, not 100 " model --classes "$tmp/adam671m.txt" --dram 1G --place m=split:0=30%
+expect_fail "model: a bad policy" "^tierctl model: --place m=split:0=30%: shares add up to 30%, not 100% " model --classes "$tmp/adam671m.txt" --dram 1G --place m=split:0=30%
 expect_fail "model: --place without =" "^tierctl model: --place m: CLASS=POLICY expected$" model --classes "$tmp/adam671m.txt" --dram 1G --place m
 expect_fail "model: --strategy is plan's" "^tierctl model: option '--strategy': unknown option$" model --model qwen2.5-7b --dram 1G --strategy greedy
 expect_ok "help plan" help plan

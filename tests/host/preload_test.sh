@@ -88,9 +88,10 @@ if command -v python3 > /dev/null; then
 fi
 
 # a bad policy in the environment: the program runs, on malloc, saying why
-LD_PRELOAD=$(dirname "$tierctl")/../lib/libtier-preload.so LIBTIER_PRELOAD_POLICY=bogus \
+# in libtier's words (the same as tierctl's and Python's)
+LD_PRELOAD=$(dirname "$tierctl")/../lib/libtier-preload.so LIBTIER_PRELOAD_POLICY=split:0=30%,2=80% \
 	"$prog" "$node" 4096 > "$tmp/out" 2> "$tmp/err"
-if grep -q "^libtier-preload: LIBTIER_PRELOAD_POLICY: Invalid argument; allocations go to malloc$" "$tmp/err" &&
+if grep -q "^libtier-preload: LIBTIER_PRELOAD_POLICY=split:0=30%,2=80%: shares add up to 110%, not 100%; allocations go to malloc$" "$tmp/err" &&
    grep -q "^not ok 1 - malloc(8M): .* come from cxltier" "$tmp/out"; then
 	ok "bad LIBTIER_PRELOAD_POLICY: one line on stderr, everything on malloc"
 else

@@ -81,7 +81,7 @@ expect_fail "alloc: no size" "^tierctl alloc: --size is required$" alloc --node 
 expect_fail "alloc: no node" "^tierctl alloc: --node or --policy is required$" alloc --size 1M
 expect_fail "alloc: bad node" "^tierctl alloc: --node x: not a node number$" alloc --node x --size 1M
 expect_fail "alloc: missing argument" "^tierctl alloc: option '--size': missing argument$" alloc --node 0 --size
-expect_fail "alloc: unknown mode" "^tierctl alloc: --policy striped:0: striped: unknown mode \\(MODE:NODES, " alloc --policy striped:0 --size 1M
+expect_fail "alloc: unknown mode" "^tierctl alloc: --policy striped:0: unknown mode \"striped\" \\(bind, preferred, interleave, weighted, split\\) " alloc --policy striped:0 --size 1M
 expect_fail "alloc: malformed policy" "^tierctl alloc: --policy bind:: an empty item " alloc --policy bind: --size 1M
 expect_fail "alloc: --node and --policy disagree" "^tierctl alloc: --node 1 conflicts with --policy bind:0$" alloc --node 1 --policy bind:0 --size 1M
 expect_fail "alloc: bad --hold" "^tierctl alloc: --hold x: not a number of seconds$" alloc --node 0 --size 1M --hold x
@@ -189,13 +189,39 @@ expect_fail "alloc --page-size conflicts with page=" \
 	"^tierctl alloc: --page-size 2M conflicts with --policy bind:$N,page=4K$" \
 	alloc --policy "bind:$N,page=4K" --page-size 2M --size 1M
 expect_fail "alloc: split percentages not summing to 100" \
-	"^tierctl alloc: --policy split:$N=30%: split's percentages sum to 30, not 100 " alloc --policy "split:$N=30%" --size 1M
+	"^tierctl alloc: --policy split:$N=30%: shares add up to 30%, not 100% " alloc --policy "split:$N=30%" --size 1M
 expect_fail "alloc: weight on bind" "^tierctl alloc: --policy bind:$N=1: $N=1: bind takes no weights " \
 	alloc --policy "bind:$N=1" --size 1M
 expect_fail "alloc: no weight on weighted" "^tierctl alloc: --policy weighted:$N: $N: weighted needs a weight for each node \\($N=1\\) " \
 	alloc --policy "weighted:$N" --size 1M
 expect_fail "alloc: unknown option" "^tierctl alloc: option '--bogus': unknown option$" \
 	alloc --node "$N" --size 1M --bogus
+
+# numactl's spelling: ranges and this host's tiers, resolved and said
+expect_json "alloc --policy bind:$N-$N: a range of one node" \
+	"d['policy'] == 'bind:$N'" alloc --policy "bind:$N-$N" --size 1M --json
+"$TIERCTL" topo --json > "$tmp/topo.json"
+for tier in dram cxl; do
+	want=$(python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+print(",".join(str(n["node"]) for n in t["nodes"] if n["tier"].lower() == sys.argv[2]))' "$tmp/topo.json" "$tier")
+	if [ -z "$want" ]; then
+		expect_fail "alloc --policy interleave:$tier: no such node here" \
+			"^tierctl alloc: --policy interleave:$tier: $tier: this host has no ${tier^^} node " \
+			alloc --policy "interleave:$tier" --size 1M
+		continue
+	fi
+	expect_json "alloc --policy interleave:$tier,fallback: the ${tier^^} nodes ($want), and only they" \
+		"d['policy'] == 'interleave:$want,fallback' and d['resident'] and all(r['tier'] == '${tier^^}' for r in d['resident'])" \
+		alloc --policy "interleave:$tier,fallback" --size 8M --json
+	if grep -q "^tierctl alloc: --policy interleave:$tier,fallback is interleave:$want,fallback on this host$" "$err"
+	then ok "alloc --policy interleave:$tier: the resolution said"
+	else nok "alloc --policy interleave:$tier: the resolution said"; fi
+done
+expect_fail "alloc: a tier name in split" \
+	"^tierctl alloc: --policy split:all=100%: all=100%: split gives each node its own share: name the nodes one by one " \
+	alloc --policy "split:all=100%" --size 1M
 
 # Several nodes (the VM): exact shares, in both backends.
 nodes=($("$TIERCTL" topo --json | python3 -c '
@@ -273,7 +299,7 @@ expect_ok "help migrate" help migrate
 grep -q "^usage: tierctl migrate --buffer ID --policy POLICY" "$out" && ok "help migrate shows usage" || nok "help migrate shows usage"
 expect_fail "migrate: no arguments" "^tierctl migrate: --buffer and --policy are required$" migrate
 expect_fail "migrate --buffer x" "^tierctl migrate: --buffer x: not a buffer id" migrate --buffer x --policy "bind:$N"
-expect_fail "migrate --policy bogus" "^tierctl migrate: --policy bogus:1: bogus: unknown mode " migrate --buffer 1 --policy bogus:1
+expect_fail "migrate --policy bogus" "^tierctl migrate: --policy bogus:1: unknown mode \"bogus\" " migrate --buffer 1 --policy bogus:1
 expect_fail "migrate --rate x" "^tierctl migrate: --rate x: not bytes per second" migrate --buffer 1 --policy "bind:$N" --rate x
 set -- $(nodes_with_memory)
 if [ $module = 0 ]; then

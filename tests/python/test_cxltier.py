@@ -235,6 +235,36 @@ int main(void) {
             cxltier.residency([1, 2])
 
 
+    def test_tier_names_and_ranges(self):
+        """Policies the way numactl users write them: libtier resolves
+        ranges and this host's tiers, Python shows libtier's messages."""
+        nodes = cxltier.nodes()
+        for tier in ("cxl", "dram"):
+            want = [n["node"] for n in nodes if n["tier"] == tier]
+            if not want:
+                with self.assertRaises(ValueError) as cm:
+                    cxltier.empty(10, policy="interleave:" + tier)
+                self.assertIn("this host has no", str(cm.exception))
+                continue
+            t = cxltier.zeros(4 * MiB // 4, dtype=torch.float32,
+                              policy="interleave:%s,fallback" % tier)
+            self.assertEqual(cxltier.allocation(t)["policy"],
+                             "interleave:%s,fallback"
+                             % ",".join(map(str, want)))
+            res = cxltier.residency(t)
+            self.assertTrue(res.total and set(res) <= set(want), dict(res))
+        first = nodes[0]["node"]
+        t = cxltier.empty(10, policy="bind:%d-%d" % (first, first))
+        self.assertEqual(cxltier.allocation(t)["policy"], "bind:%d" % first)
+        for bad, why in (("split:0=30%,2=80%", "shares add up to 110%, not 100%"),
+                         ("BIND:0", 'unknown mode "BIND"'),
+                         ("bind:3-1", "a range goes up"),
+                         ("split:all=100%", "split gives each node its own share")):
+            with self.assertRaises(ValueError) as cm:
+                cxltier.empty(10, policy=bad)
+            self.assertIn(why, str(cm.exception))
+
+
 class Placement(unittest.TestCase):
     SIZE = 8 * MiB          # a buffer of its own: the policy's exact shares
 

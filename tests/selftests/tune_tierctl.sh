@@ -48,14 +48,26 @@ expect "get default_page_size at load" 4096 "$T" get default_page_size
 expect "set default_policy" "" "$T" set default_policy "weighted:0=3,2=1"
 expect "get default_policy after set" "weighted:0=3,2=1" "$T" get default_policy
 expect "the file says the same" "weighted:0=3,2=1" cat $D/default_policy
+# libtier's parser first: its words, as for --policy
 refuse "set default_policy \"weighted:0\" refused with a reason" \
-	'tierctl set: default_policy: Invalid argument (the module refused "weighted:0": "none" or a policy as --policy takes it' \
+	'tierctl set: default_policy weighted:0: 0: weighted needs a weight for each node (0=1)' \
 	"$T" set default_policy "weighted:0"
 expect "a refused policy changes nothing" "weighted:0=3,2=1" "$T" get default_policy
-refuse "set default_policy in the old spelling" '"none" or a policy as --policy takes it' \
+refuse "set default_policy in the old spelling" 'unknown mode "weighted 0" (bind, preferred, interleave, weighted, split)' \
 	"$T" set default_policy "weighted 0:3,2:1"
-refuse "set default_policy with an unknown mode" 'modes bind, preferred, interleave, weighted, split' \
+refuse "set default_policy with an unknown mode" 'unknown mode "spread" (bind, preferred, interleave, weighted, split)' \
 	"$T" set default_policy "spread:0"
+# ranges and tier names: resolved here, the module gets node numbers
+expect "set default_policy interleave:0-2" "" "$T" set default_policy "interleave:0-2"
+expect "get default_policy: the range written out" "interleave:0,1,2" "$T" get default_policy
+cxl=$("$T" topo --json | python3 -c '
+import json, sys
+print(",".join("%d=1" % n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"] == "CXL"))')
+dram=$("$T" topo --json | python3 -c '
+import json, sys
+print(",".join("%d=3" % n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"] == "DRAM"))')
+expect "set default_policy weighted:dram=3,cxl=1" "" "$T" set default_policy "weighted:dram=3,cxl=1"
+expect "get default_policy: the tiers resolved ($dram,$cxl)" "weighted:$dram,$cxl" "$T" get default_policy
 refuse "set default_policy with a create-only option" 'a default names possible nodes only, and no page= or flag options' \
 	"$T" set default_policy "bind:0,page=2M"
 expect "set default_policy none" "" "$T" set default_policy none
