@@ -26,10 +26,10 @@
  * main thread's clock after the start barrier is not that: on a loaded
  * machine it may run after the workers are done, and the figure becomes
  * impossible.)  Every run of a node is paired with the same pass of the
- * same threads on the same CPUs over anonymous memory the workers touched
- * first (this machine's own local memory), and a node faster than
- * PLAUSIBLE_MAX times the best of those is marked implausible: no node is
- * much faster than the CPUs' own memory under the same code.  --tiers
+ * same threads on the same CPUs over a buffer of the same kind on their
+ * own node (the CPUs' local memory), and a node faster than PLAUSIBLE_MAX
+ * times the best of those is marked implausible: no node is much faster
+ * than the CPUs' own memory under the same code.  --tiers
  * refuses to write a tier file from implausible figures or fewer than
  * TIERS_MIN_RUNS runs.
  */
@@ -45,7 +45,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -63,8 +62,8 @@
 #define LAT_MAX_STEPS		(1U << 22)	/* dependent loads per run */
 #define LINE			64
 #define SHARE_ALIGN		4096		/* a thread's share of the buffer */
-#define PLAUSIBLE_MAX		1.5	/* x anonymous memory, same pass */
-#define ANON_MAX_BYTES		(256ULL << 20)	/* its buffer, at most */
+#define PLAUSIBLE_MAX		2.0	/* x the CPUs' own node, same pass */
+#define ANON_MAX_BYTES		(256ULL << 20)	/* the bound's buffer, at most */
 #define TIERS_MIN_RUNS		3	/* medians worth a tier file */
 
 #ifdef __SSE2__
@@ -399,7 +398,7 @@ struct mem_node {
 	uint64_t bytes, lat_bytes;
 	unsigned int lat_steps, page_shift;
 	struct figure read, write, lat;	/* GB/s, GB/s, ns */
-	/* the same passes over anonymous memory, side by side: the bound */
+	/* the same passes over the CPUs' own node, side by side: the bound */
 	struct figure anon_read, anon_write;
 	size_t anon_bytes;
 	bool plausible;
@@ -431,7 +430,8 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 	char msg[128], s1[SIZE_STRLEN];
 	unsigned int run;
 	size_t lines;
-	char *addr, *anon = MAP_FAILED;
+	struct tier_buf *bound = NULL;
+	char *addr, *anon = NULL;
 	void *map;
 	double ms;
 	int err, ret = -1;
@@ -464,18 +464,30 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		m->page_shift = tier_buf_stat(buf, &st) ? 0 : st.page_shift;
 	}
 
-	/* far beyond any cache, and room left beside the node's buffer */
+	/*
+	 * The bound: the threads' own node (their local DRAM), the same kind
+	 * of buffer (2 MiB pages where the node buffer has them: under an
+	 * emulator 4 KiB pages cost more than any tier), far beyond any
+	 * cache, and room left beside the node's buffer.
+	 */
 	m->anon_bytes = m->bytes < ANON_MAX_BYTES ? (size_t)m->bytes :
 						    ANON_MAX_BYTES;
-	anon = mmap(NULL, m->anon_bytes, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (anon == MAP_FAILED) {
-		snprintf(msg, sizeof(msg), "anonymous memory for the bound (%s)",
-			 format_size(m->anon_bytes, s1, sizeof(s1)));
-		tc_error(a->cmd, msg, -errno);
+	p.nodes[0].node = m->cpu_node;
+	/* halved while the node has no room for it beside the other */
+	while ((err = tier_buf_create(a->ctx, m->anon_bytes, &p, &bound)) == -ENOMEM &&
+	       m->anon_bytes / 2 / m->threads >= SHARE_ALIGN &&
+	       m->anon_bytes / 2 >= (1ULL << CXLTIER_HUGE_PAGE_SHIFT))
+		m->anon_bytes /= 2;
+	if (!err)
+		err = tier_buf_map(bound, &map);
+	if (err) {
+		snprintf(msg, sizeof(msg), "node %u: the bound's %s buffer on node %u",
+			 node, format_size(m->anon_bytes, s1, sizeof(s1)),
+			 m->cpu_node);
+		tc_error(a->cmd, msg, err);
 		goto out;
 	}
-	(void)madvise(anon, m->anon_bytes, MADV_HUGEPAGE);
+	anon = map;
 	err = pool_start(&pool, m->threads, m->cpus, m->nr_cpus);
 	if (err) {
 		pool_stop(&pool, m->threads);
@@ -484,11 +496,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		tc_error(a->cmd, msg, err);
 		goto out;
 	}
-	/*
-	 * A first pass by the workers themselves, not counted; over the
-	 * anonymous buffer too, which it places near the workers (first
-	 * touch), in 2 MiB pages where THP allows, like the node's.
-	 */
+	/* a first pass by the workers themselves, not counted; the bound's too */
 	bench_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
 	pool_pass(&pool, addr, m->bytes, OP_WRITE, 0);
 	pool_pass(&pool, anon, m->anon_bytes, OP_WRITE, 0);
@@ -510,8 +518,8 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		m->anon_write.v[m->anon_write.n++] = (double)m->anon_bytes / (ms * 1e6);
 	}
 	pool_stop(&pool, m->threads);
-	munmap(anon, m->anon_bytes);
-	anon = MAP_FAILED;
+	tier_buf_destroy(bound);
+	bound = NULL;
 	/* the last pass wrote run number a->runs everywhere: spot checks */
 	if (*(volatile uint64_t *)(void *)addr != a->runs ||
 	    *(volatile uint64_t *)(void *)(addr + m->bytes - 8) != a->runs) {
@@ -569,8 +577,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		       m->write.max <= PLAUSIBLE_MAX * m->anon_write.max;
 	ret = 0;
 out:
-	if (anon != MAP_FAILED)
-		munmap(anon, m->anon_bytes);
+	tier_buf_destroy(bound);
 	tier_buf_destroy(buf);
 	return ret;
 }
@@ -619,7 +626,7 @@ static void report_table(const struct mem_args *a, const struct bench_env *e,
 		table_add(&t, "%.1f", m[i].lat.max);
 	}
 	tc_print_table(a->cmd, &t);
-	printf("bound: the same passes, same threads and CPUs, over anonymous memory the threads touched first (%s), side by side with each run; best of the runs:\n",
+	printf("bound: the same passes, same threads and CPUs, over a %s buffer on their own node, side by side with each run; best of the runs:\n",
 	       format_size(m[0].anon_bytes, s1, sizeof(s1)));
 	for (i = 0; i < nr; i++) {
 		printf("  node %u: read %.2f, write %.2f GB/s", m[i].tn.node,
@@ -691,7 +698,7 @@ static void report_json(const struct mem_args *a, const struct bench_env *e,
 		json_u64(&j, "latency_bytes", m[i].lat_bytes);
 		json_u64(&j, "latency_loads", m[i].lat_steps);
 		json_figure(&j, "latency", "ns", &m[i].lat);
-		/* the bound: anonymous memory, the same passes, side by side */
+		/* the bound: the CPUs' own node, the same passes, side by side */
 		json_u64(&j, "bound_bytes", m[i].anon_bytes);
 		json_figure(&j, "bound_read", "gbps", &m[i].anon_read);
 		json_figure(&j, "bound_write", "gbps", &m[i].anon_write);
@@ -931,7 +938,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	if ((tiers_file || fmt == FMT_TIERS) && nr_bad) {
 		for (i = 0; i < nr; i++)
 			if (!nodes[i].plausible)
-				tc_errorf(cmd, "node %u: read %.2f / write %.2f GB/s at best, above %.1fx of what the same threads got from anonymous memory in the same run (%.2f / %.2f GB/s): implausible",
+				tc_errorf(cmd, "node %u: read %.2f / write %.2f GB/s at best, above %.1fx of what the same threads got from their own node in the same run (%.2f / %.2f GB/s): implausible",
 					  nodes[i].tn.node, nodes[i].read.max,
 					  nodes[i].write.max, PLAUSIBLE_MAX,
 					  nodes[i].anon_read.max,

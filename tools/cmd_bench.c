@@ -124,7 +124,7 @@ const struct tc_cmd cmd_bench = {
 "write traffic without read-for-ownership, as the optimizer's writes to\n"
 "lines it has just read.  Medians, min/max over R runs; placement checked.\n"
 "Each thread times its own share; every run is paired with the same passes\n"
-"over anonymous memory (the CPUs' own), and a node more than 1.5x faster\n"
+"over a buffer on the threads' own node, and a node more than 2x faster\n"
 "than that is reported implausible.  GPU copy figures (dma-h2d, dma-d2h)\n"
 "are not measured: they need a GPU.\n"
 "\n"

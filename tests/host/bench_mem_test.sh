@@ -183,10 +183,10 @@ else nok "plan --tiers: half the measured bandwidth, a longer optimizer step"; f
 # errors
 # --------------------------------------------------------------------------
 # Plausibility: each run is timed by the workers themselves, beside the same
-# passes over anonymous memory.  Under load (busy loops on every CPU, the
+# passes over a buffer on the threads' own node.  Under load (busy loops on every CPU, the
 # case that once gave 4315 GB/s on 2 cores) no figure may pass a physical
 # ceiling (100 GB/s per thread, beyond any core's streaming from memory or
-# its caches) nor the JSON's own bound of the same run.
+# its caches), and a node above 1.5x its bound is flagged implausible.
 ncpu=$(nproc)
 hogs=()
 for _ in $(seq $((2 * ncpu))); do
@@ -195,7 +195,7 @@ done
 run bench mem --size 16M --runs 3 --json --quiet; rc=$?
 kill "${hogs[@]}" 2>/dev/null; wait "${hogs[@]}" 2>/dev/null
 if [ $rc = 0 ]; then cp "$out" "$tmp/load.json"; fi
-py "bench mem under load: every run below 100 GB/s per thread and within its bound" '
+py "bench mem under load: every run below 100 GB/s per thread, each node flagged by its bound" '
 import json, sys
 d = json.load(open(sys.argv[1]))
 ok = d["plausible_max"] > 1
@@ -204,10 +204,11 @@ for n in d["nodes"]:
     runs = n["read_gbps"] + n["write_gbps"] + n["bound_read_gbps"] + n["bound_write_gbps"]
     if not runs or max(runs) > ceiling:
         print("# node %d: %s GB/s above %d" % (n["node"], max(runs or [0]), ceiling)); ok = False
-    if max(n["read_gbps"]) > d["plausible_max"] * max(n["bound_read_gbps"]) or \
-       max(n["write_gbps"]) > d["plausible_max"] * max(n["bound_write_gbps"]):
-        print("# node %d: above its bound" % n["node"]); ok = False
-    if n["plausible"] is not True or len(n["bound_read_gbps"]) != 3:
+    ratio = max(max(n["read_gbps"]) / max(n["bound_read_gbps"]),
+                max(n["write_gbps"]) / max(n["bound_write_gbps"]))
+    # a loaded machine may well be implausible: then it must say so
+    print("# node %d: best %.2fx of its bound, plausible %s" % (n["node"], ratio, n["plausible"]))
+    if n["plausible"] != (ratio <= d["plausible_max"]) or len(n["bound_read_gbps"]) != 3:
         ok = False
 sys.exit(0 if ok else 1)' "$tmp/load.json"
 # a tier file is medians the planner trusts: not from one run, not written
