@@ -278,8 +278,13 @@ static int cxltier_parse_chunk(const char *s, size_t len, u32 *shift)
  * libtier/libtier.h), the part of it a default policy can hold:
  *
  *   MODE ':' item { ',' item }      one trailing newline allowed
- *   item := NODE [ '=' WEIGHT [ '%' ] ] | "chunk=" SIZE
+ *   item  := NODES [ '=' WEIGHT [ '%' ] ] | "chunk=" SIZE
+ *   NODES := NODE | NODE '-' NODE | "all" | "dram" | "cxl"
  *
+ * a range is each node from the first to the last; a name, the nodes with
+ * memory now (of that tier, as GET_INFO classifies them), resolved at the
+ * write: the file then reads back node numbers.  Ranges and names are not
+ * for split (each node its own share).
  * a weight for each node of weighted and split and for no other mode; in
  * a split either every weight has a '%' and they sum to 100, or none has;
  * chunk= at most once, for interleave and weighted.  Page size and flag
@@ -290,13 +295,71 @@ static int cxltier_parse_chunk(const char *s, size_t len, u32 *shift)
  * possible node of this machine.  Whether the nodes have memory is checked
  * at create time instead.  0 or -EINVAL; @p is scratch until 0 is returned.
  */
+/*
+ * The nodes an item names, [s, s + len): one, a range or a tier name, into
+ * @mask; whether it was more than a number in *@many.  0 or -EINVAL.
+ */
+static int cxltier_parse_nodes(const char *s, size_t len, nodemask_t *mask,
+			       bool *many)
+{
+	static const struct {
+		const char *name;
+		int tier;		/* -1: every node with memory */
+	} names[] = {
+		{ "all", -1 }, { "dram", CXLTIER_TIER_DRAM },
+		{ "cxl", CXLTIER_TIER_CXL },
+	};
+	const char *dash = memchr(s, '-', len);
+	u32 first, last, n;
+	int i, nid;
+
+	nodes_clear(*mask);
+	*many = true;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!cxltier_token_is(s, len, names[i].name))
+			continue;
+		for_each_node_state(nid, N_MEMORY) {
+			struct cxltier_node_info ni;
+
+			if (names[i].tier >= 0) {
+				cxltier_node_fill(nid, &ni);
+				if (ni.tier != names[i].tier)
+					continue;
+			}
+			node_set(nid, *mask);
+		}
+		return nodes_empty(*mask) ? -EINVAL : 0;
+	}
+	if (dash) {
+		if (cxltier_parse_u32(s, dash - s, &first) ||
+		    cxltier_parse_u32(dash + 1, s + len - dash - 1, &last) ||
+		    last < first)
+			return -EINVAL;
+	} else {
+		if (cxltier_parse_u32(s, len, &first))
+			return -EINVAL;
+		last = first;
+		*many = false;
+	}
+	/* not nodes this machine can ever have */
+	for (n = first; ; n++) {
+		if (n >= nr_node_ids || !node_possible(n))
+			return -EINVAL;
+		node_set(n, *mask);
+		if (n == last)
+			return 0;
+	}
+}
+
 static int cxltier_parse_policy(const char *buf, size_t count,
 				struct cxltier_default_policy *p)
 {
 	const char *end, *colon, *item, *next, *eq, *wend;
 	int percent = 0;	/* 1: every weight has a '%', -1: none has */
-	bool seen_chunk = false, pct;
-	u32 mode, node, weight;
+	bool seen_chunk = false, pct, many;
+	u32 mode, weight;
+	nodemask_t nodes;
+	int node;
 
 	memset(p, 0, sizeof(*p));
 	/* too long to be a policy, or with a NUL inside */
@@ -330,11 +393,9 @@ static int cxltier_parse_policy(const char *buf, size_t count,
 			seen_chunk = true;
 			goto next_item;
 		}
-		if (p->nr_nodes == CXLTIER_MAX_POLICY_NODES ||
-		    cxltier_parse_u32(item, (eq ?: next) - item, &node))
-			return -EINVAL;
-		/* not a node this machine can ever have */
-		if (node >= nr_node_ids || !node_possible(node))
+		if (cxltier_parse_nodes(item, (eq ?: next) - item, &nodes,
+					&many) ||
+		    (many && mode == CXLTIER_MODE_SPLIT))
 			return -EINVAL;
 		weight = 0;	/* cxltier_policy_check() says if it may be */
 		if (eq) {
@@ -349,9 +410,13 @@ static int cxltier_parse_policy(const char *buf, size_t count,
 				return -EINVAL;
 			percent = pct ? 1 : -1;
 		}
-		p->nodes[p->nr_nodes].node = node;
-		p->nodes[p->nr_nodes].weight = weight;
-		p->nr_nodes++;
+		for_each_node_mask(node, nodes) {
+			if (p->nr_nodes == CXLTIER_MAX_POLICY_NODES)
+				return -EINVAL;
+			p->nodes[p->nr_nodes].node = node;
+			p->nodes[p->nr_nodes].weight = weight;
+			p->nr_nodes++;
+		}
 next_item:
 		if (next == end)
 			break;

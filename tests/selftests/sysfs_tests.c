@@ -370,6 +370,84 @@ TEST_F(sysfs, tunables_read_back)
  * A table of bad values per file: each is EINVAL, and the file reads what
  * it read before.
  */
+/*
+ * numactl's spelling in the file too: a range is its nodes, a tier name
+ * the nodes of that tier with memory (GET_INFO's tiers), resolved at the
+ * write; the file reads back node numbers.  Not in split.
+ */
+TEST_F(sysfs, default_policy_ranges_and_tiers)
+{
+	const struct topo *t = &self->c.topo;
+	unsigned int a = t->nodes[0].node, b = t->nodes[t->nr - 1].node;
+	char in[256], want[512], got[512], poss[256];
+	size_t off;
+	unsigned int i, n, lo, hi;
+	char *tok, *save = NULL;
+
+	ASSERT_LT(1U, t->nr) TH_LOG("needs two nodes with memory");
+	ASSERT_LT(a, b);
+	/* a..b: every possible node between them, from sysfs's own list */
+	ASSERT_LT(0, read_text("/sys/devices/system/node/possible", poss,
+			       sizeof(poss)));
+	off = (size_t)snprintf(want, sizeof(want), "interleave:");
+	for (tok = strtok_r(poss, ",\n", &save); tok;
+	     tok = strtok_r(NULL, ",\n", &save)) {
+		if (sscanf(tok, "%u-%u", &lo, &hi) < 2)
+			hi = lo = (unsigned int)strtoul(tok, NULL, 10);
+		for (n = lo; n <= hi; n++)
+			if (n >= a && n <= b)
+				off += (size_t)snprintf(want + off, sizeof(want) - off,
+							"%s%u", want[off - 1] == ':' ? "" : ",", n);
+	}
+	snprintf(want + off, sizeof(want) - off, "\n");
+	snprintf(in, sizeof(in), "interleave:%u-%u", a, b);
+	ASSERT_EQ(0, twrite("default_policy", in));
+	ASSERT_LT(0, tread("default_policy", got, sizeof(got)));
+	EXPECT_STREQ(want, got);
+
+	/* weighted:dram=3,cxl=1 and interleave:all, from GET_INFO's table */
+	off = (size_t)snprintf(want, sizeof(want), "weighted:");
+	for (i = 0; i < t->nr; i++)
+		if (t->nodes[i].tier == CXLTIER_TIER_DRAM)
+			off += (size_t)snprintf(want + off, sizeof(want) - off, "%u=3,",
+						t->nodes[i].node);
+	for (i = 0; i < t->nr; i++)
+		if (t->nodes[i].tier == CXLTIER_TIER_CXL)
+			off += (size_t)snprintf(want + off, sizeof(want) - off, "%u=1,",
+						t->nodes[i].node);
+	want[off - 1] = '\n';
+	if (strstr(want, "=1")) {
+		ASSERT_EQ(0, twrite("default_policy", "weighted:dram=3,cxl=1"));
+		ASSERT_LT(0, tread("default_policy", got, sizeof(got)));
+		EXPECT_STREQ(want, got);
+	} else {
+		EXPECT_ERRNO(EINVAL, twrite("default_policy", "weighted:dram=3,cxl=1"),
+			     " (no CXL node)");
+	}
+	off = (size_t)snprintf(want, sizeof(want), "interleave:");
+	for (i = 0; i < t->nr; i++)
+		off += (size_t)snprintf(want + off, sizeof(want) - off, "%u%s",
+					t->nodes[i].node, i + 1 < t->nr ? "," : "\n");
+	ASSERT_EQ(0, twrite("default_policy", "interleave:all"));
+	ASSERT_LT(0, tread("default_policy", got, sizeof(got)));
+	EXPECT_STREQ(want, got);
+
+	/* refused, and the file keeps what it had */
+	snprintf(in, sizeof(in), "split:%u-%u=50%%", a, b);
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", in), " (%s)", in);
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", "split:all=100%"), " (split:all)");
+	snprintf(in, sizeof(in), "bind:%u-%u", b, a);
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", in), " (%s)", in);
+	snprintf(in, sizeof(in), "bind:%u,all", a);
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", in), " (%s)", in);
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", "bind:ALL"), " (ALL)");
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", "bind:0-"), " (0-)");
+	EXPECT_ERRNO(EINVAL, twrite("default_policy", "bind:0-4294967295"), " (huge)");
+	ASSERT_LT(0, tread("default_policy", got, sizeof(got)));
+	EXPECT_STREQ(want, got);
+	ASSERT_EQ(0, twrite("default_policy", "none"));
+}
+
 TEST_F(sysfs, bad_writes_einval)
 {
 	unsigned int a = self->c.topo.nodes[0].node;
