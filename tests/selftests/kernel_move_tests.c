@@ -6,7 +6,7 @@
  *  kernel_move.*  the header: "Pages may be moved by the kernel (compaction,
  *                 memory offline) with their contents".  Compaction of the
  *                 node and offlining the memory block under a live buffer,
- *                 with a concurrent writer, lose nothing.  (A move the
+ *                 each with a concurrent writer, lose nothing.  (A move the
  *                 caller asks for, CXLTIER_IOC_MIGRATE: migrate_tests.c.)
  */
 #include "cxltier_test.h"
@@ -57,14 +57,41 @@ static void write_once_spread(char *p, size_t np, uint64_t seed)
 				pat(seed, i, w);
 }
 
-/* Contents survive compaction of the node, pages stay on the node. */
+/* What the writer of the compaction test shares with the test. */
+struct spread_writer {
+	volatile int stop;
+	volatile uint64_t passes;	/* complete passes, the last with seed passes */
+};
+
+/*
+ * Passes of write_once_spread() over @np pages at @p, seeds 1, 2, ...,
+ * until told to stop; then the pass under way is finished: every word
+ * then holds the last pass's value, unless a write was lost.
+ */
+static void spread_writer_run(struct spread_writer *w, char *p, size_t np)
+{
+	uint64_t k;
+
+	for (k = 1; !w->stop; k++) {
+		write_once_spread(p, np, 1000 + k);
+		w->passes = k;
+	}
+}
+
+/*
+ * Contents survive compaction of the node while a process writes the
+ * buffer (each word once per pass, pass after pass), pages stay on the
+ * node, and some of them did move.
+ */
 TEST_F_TIMEOUT(kernel_move, compaction, 300)
 {
 	const size_t np = MOVE_LEN / pgsz;
+	struct spread_writer *w;
 	char *a, *b;
 	uint64_t *pfns;
 	size_t i, moved = 0;
 	int fa, fb, pass;
+	pid_t writer;
 
 	NEED_NODE_KIND(self, NK_MOVABLE);
 	/* two buffers touched in turn, then one freed: a sparse node */
@@ -93,16 +120,31 @@ TEST_F_TIMEOUT(kernel_move, compaction, 300)
 	for (i = 0; i < np; i++)
 		pfns[i] = pfn_of(a + i * pgsz);
 
+	w = mmap(NULL, sizeof(*w), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, w);
+	writer = fork();
+	ASSERT_LE(0, writer);
+	if (!writer) {
+		spread_writer_run(w, a, np);
+		_exit(0);
+	}
+
 	/* a test of moved contents needs pages that moved */
 	for (pass = 1; pass <= COMPACT_PASSES && !moved; pass++) {
 		ASSERT_EQ(0, compact_node_pass(self->n->node, pass));
 		moved = pfns_changed(a, np, pfns);
-		TH_LOG("compaction pass %d moved %zu of %zu pages", pass,
-		       moved, np);
+		TH_LOG("compaction pass %d moved %zu of %zu pages, the writer at pass %" PRIu64,
+		       pass, moved, np, w->passes);
 	}
+	w->stop = 1;
+	EXPECT_EQ(0, wait_child(writer));
 	ASSERT_NE((size_t)0, moved);
+	/* the writer was writing while pages moved, not done before */
+	EXPECT_LT((uint64_t)1, w->passes);
 
-	EXPECT_EQ(-1, check_pages(a, 0, np, 21));
+	EXPECT_EQ(-1, check_pages(a, 0, np, 1000 + w->passes));
+	munmap(w, sizeof(*w));
 	assert_resident(fa, self->n->node, MOVE_LEN);
 	assert_pages_on_node(a, np, (int)self->n->node);
 	/* and they still work */

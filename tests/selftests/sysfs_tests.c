@@ -775,14 +775,18 @@ TEST_F_TIMEOUT(sysfs, migrate_counts, 120)
 /*
  * A fault that can get no page: x's quota full, a buffer bound to x, one
  * touch is SIGBUS and fault_failures +1 on x, nothing allocated; a second
- * touch +1 more.
+ * touch +1 more.  A populate the quota refuses is ENOSPC and not counted;
+ * one that finds the node out of memory is ENOMEM, leaves no fd, charges
+ * nothing, and counts once, not per page.
  */
 TEST_F_TIMEOUT(sysfs, fault_failures_count, 120)
 {
 	struct counters before;
-	struct preq q;
+	struct preq q, fill;
+	long long free_b;
+	int fd, ffd, nfds;
+	uint64_t used, failures;
 	char *p;
-	int fd;
 
 	NEED_XD(self);
 	q = bind1(self->x->node, 8 * pgsz, 0);
@@ -800,6 +804,42 @@ TEST_F_TIMEOUT(sysfs, fault_failures_count, 120)
 		{ self->x->node, "fault_failures", 2 }, { 0, NULL, 0 } }));
 	munmap(p, q.length);
 	close(fd);
+
+	/*
+	 * A populate the quota refuses is -ENOSPC at create (it reserves
+	 * first): a quota refusal, not a failure to get a page.
+	 */
+	nfds = count_open_fds();
+	q.flags = CXLTIER_CREATE_POPULATE;
+	EXPECT_EQ(-ENOSPC, preq_create(self->c.dev, &q, NULL));
+	EXPECT_EQ(nfds, count_open_fds());
+	expect_counters(&self->c.topo, &before, ((const struct cdelta[]){
+		{ self->x->node, "fault_failures", 2 }, { 0, NULL, 0 } }));
+
+	/*
+	 * One that finds the node out of memory: x nearly full (a populated
+	 * buffer of all but 32 MiB of its free memory), then 128 MiB more:
+	 * -ENOMEM, no fd, nothing left charged, counted once.
+	 */
+	ASSERT_EQ(0, qset(self->x->node, QUOTA_MAX));
+	free_b = node_meminfo((int)self->x->node, "MemFree");
+	ASSERT_LT((long long)(64 * MiB), free_b);
+	fill = bind1(self->x->node,
+		     ((uint64_t)free_b - 32 * MiB) & ~(2 * MiB - 1), 0);
+	fill.flags = CXLTIER_CREATE_POPULATE;
+	ffd = preq_create(self->c.dev, &fill, NULL);
+	ASSERT_LE(0, ffd) TH_LOG("populating %" PRIu64 " bytes of node %u",
+				 fill.length, self->x->node);
+	used = qget(self->x->node, "used_bytes");
+	failures = cnt(self->x->node, "fault_failures");
+	q = bind1(self->x->node, 128 * MiB, 0);
+	q.flags = CXLTIER_CREATE_POPULATE;
+	EXPECT_EQ(-ENOMEM, preq_create(self->c.dev, &q, NULL));
+	EXPECT_EQ(nfds + 1, count_open_fds());
+	EXPECT_EQ(used, qget(self->x->node, "used_bytes"));
+	/* the pages it got before the node ran out count in alloc_pages */
+	EXPECT_EQ(failures + 1, cnt(self->x->node, "fault_failures"));
+	close(ffd);
 }
 
 /*
