@@ -67,6 +67,12 @@ static void cxltier_buf_unregister(struct cxltier_buf *buf)
 	}
 }
 
+/* The id of the newest buffer so far (0: none yet); ids only grow. */
+u64 cxltier_buf_last_id(void)
+{
+	return atomic64_read(&cxltier_next_id);
+}
+
 /*
  * The first live buffer with id >= *@id (with @exact: id *@id only), its
  * file referenced (fput() when done); *@id is its id.  NULL when there is

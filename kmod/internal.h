@@ -266,6 +266,7 @@ void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s);
 int cxltier_buf_stat(struct cxltier_ucmd *ucmd);
 int cxltier_create(struct cxltier_ucmd *ucmd);
 struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact);
+u64 cxltier_buf_last_id(void);
 int cxltier_buf_init(void);
 void cxltier_buf_exit(void);
 

@@ -11,8 +11,10 @@
  * CXLTIER_IOC_BUF_STAT uses).  A dump spans several recvmsg() calls: it
  * keeps only the next id to look at in cb->args[0], never a pointer, so a
  * buffer freed between two calls is simply not found.  Ids only grow, so a
- * dump sees every buffer that lived from its start to its end once, and
- * buffers created meanwhile maybe.
+ * dump sees once every buffer that was created before it started and
+ * lived to its end; it stops at the newest id of its start (cb->args[3]):
+ * a dump that followed buffers created meanwhile would never end while
+ * some process keeps creating them.
  *
  * Visibility.  The owner (creator's tgid as a struct pid, creator's euid)
  * is recorded at create.  A requester without CAP_SYS_ADMIN (checked with
@@ -257,6 +259,7 @@ static int cxltier_nl_buf_start(struct netlink_callback *cb)
 	cb->args[0] = 0;
 	cb->args[1] = netlink_capable(cb->skb, CAP_SYS_ADMIN);
 	cb->args[2] = from_kuid(&init_user_ns, current_euid());
+	cb->args[3] = cxltier_buf_last_id();
 	return 0;
 }
 
@@ -273,6 +276,10 @@ static int cxltier_nl_buf_dumpit(struct sk_buff *skb,
 	for (; (buf = cxltier_buf_find(&id, false)); id++) {
 		struct file *file = buf->file;
 
+		if (id > cb->args[3]) {		/* created after the dump began */
+			fput(file);
+			break;
+		}
 		if (!cxltier_nl_visible(buf, cb->args[1], uid)) {
 			fput(file);
 			continue;
