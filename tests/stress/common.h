@@ -221,7 +221,7 @@ static bool wait_free_back(int dev, unsigned int node,
  * there were.  The VM runner fails the run on them too; this names them
  * next to the test's own output.
  */
-static int kmsg_scan(struct kmsg *k, void (*report)(const char *line), int max)
+static inline int kmsg_scan(struct kmsg *k, void (*report)(const char *line), int max)
 {
 	char msg[1024];
 	int bad = 0;
@@ -269,7 +269,7 @@ static void __attribute__((format(printf, 1, 2))) out(const char *fmt, ...)
  * after saying which node could not be read and "@prog: 0 passed, 1
  * failed".
  */
-static int read_free_base(int dev, const struct topo *t,
+static inline int read_free_base(int dev, const struct topo *t,
 			  struct node_free *base, const char *prog)
 {
 	unsigned int i;
@@ -290,7 +290,7 @@ static int read_free_base(int dev, const struct topo *t,
  * @base within its slack and prints what came back.  Returns whether it
  * did, with the failure (for the caller's check) in @why.
  */
-static bool node_free_back(int dev, const struct cxltier_node_info *n,
+static inline bool node_free_back(int dev, const struct cxltier_node_info *n,
 			   const struct node_free *base, const char *prog,
 			   char *why, size_t len)
 {
