@@ -31,7 +31,9 @@
  *          reads back the same.  Every value is put back at the end.
  * mapping  one buffer mapped, then mremap (grow, shrink, move), mprotect,
  *          madvise (every advice but the poisoning ones), mlock/munlock,
- *          partial munmap, fork (a child reads what it can and writes to
+ *          partial munmap (by mapping over the pages: a hole could be
+ *          reused by the other threads), fork (a child reads what it can
+ *          and writes to
  *          the pages it may, with MADV_DONTFORK and MADV_WIPEONFORK in
  *          play), userfaultfd registration and process_madvise on it, and
  *          writes through the mapping.  Checks: every page still mapped
@@ -871,7 +873,15 @@ static void door_mapping(struct rng *r, double end)
 			snprintf(what, sizeof(what), "mlock/munlock(%zu+%zu)", a, n);
 			break;
 		case 4:		/* partial munmap */
-			res = munmap(m.base + a * pgsz, n * pgsz) ? -errno : 0;
+			/*
+			 * By mapping over the pages (the kernel unmaps them
+			 * first, as munmap would): a plain hole could be taken
+			 * by the activity threads' mmap(), and an operation on
+			 * the range would then act on their mapping.
+			 */
+			res = mmap(m.base + a * pgsz, n * pgsz, PROT_NONE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+			      MAP_FAILED ? -errno : 0;
 			for (i = a; !res && i < a + n; i++)
 				m.mapped[i] = 0;
 			snprintf(what, sizeof(what), "munmap(%zu+%zu)", a, n);
