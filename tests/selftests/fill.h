@@ -359,8 +359,12 @@ static int __fragment_node(struct __test_metadata *_metadata, int dev,
 		node_zstat((int)n->node, &z);
 		pcp = node_pcp_cpu_pages((int)n->node, cpu);
 		blocks = node_free_huge_blocks((int)n->node);
-		/* no 2 MiB page to be had; 2 MiB of 4 KiB pages are */
-		if (z.free - z.min + pcp >= (long long)(HUGE_SZ / pgsz) + 128) {
+		/*
+		 * no 2 MiB page to be had; 2 MiB of 4 KiB pages are, in the
+		 * buddy allocator: a populate may run on another CPU, which
+		 * cannot take this CPU's free list
+		 */
+		if (z.free - z.min >= (long long)(HUGE_SZ / pgsz) + 128) {
 			r = 0;
 			break;
 		}
