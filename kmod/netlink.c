@@ -58,6 +58,7 @@
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/nodemask.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -66,6 +67,7 @@
 #include <linux/user_namespace.h>
 #include <linux/vmstat.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 /* nodes below low_free_percent at their last check (one event each) */
 static DECLARE_BITMAP(cxltier_low_free, MAX_NUMNODES);
@@ -513,22 +515,27 @@ static struct genl_family cxltier_genl_family __ro_after_init = {
 
 /*
  * Who hears an event.  The "events" group is CAP_SYS_ADMIN's (the
- * kernel's GENL_MCAST_CAP_SYS_ADMIN, checked at bind against init_net's
- * user namespace) and gets every event, in init_net only, with init
- * namespace pids and uids.  Anyone else subscribes a socket with
+ * kernel's GENL_MCAST_CAP_SYS_ADMIN, checked at bind against the user
+ * namespace owning the socket's network namespace) and gets every event,
+ * in init_net only, with init namespace pids and uids.  Anyone else subscribes a socket with
  * CXLTIER_NL_CMD_EVENT_SUBSCRIBE and gets, by unicast, the events of the
  * buffers its effective uid owns and the node and pool events, with pids
  * and uids as its pid and user namespaces see them; generic netlink has no
  * filtered multicast on 6.1, so the filter is this list.  An entry lives
  * until its socket is released (NETLINK_URELEASE); its net and portid are
  * valid until then, and the socket cannot be released while its own
- * subscribe request runs.  The list is short (CXLTIER_NL_SUBS_MAX) and
+ * subscribe request runs.  The entry holds its socket (@sk), so that a
+ * socket that took the same port id after a release, before the
+ * URELEASE notifier ran, is neither sent the old subscriber's events
+ * (the old socket is SOCK_DEAD from just after its port id went: skipped)
+ * nor taken for it (a subscribe from another socket replaces the entry).  The list is short (CXLTIER_NL_SUBS_MAX) and
  * walked with the mutex held, from the process context events are sent
  * from (unicasts never block: MSG_DONTWAIT).
  */
 struct cxltier_nl_sub {
 	struct list_head list;
 	struct net *net;
+	struct sock *sk;		/* held (sock_hold) */
 	u32 portid;
 	kuid_t uid;
 	struct pid_namespace *pid_ns;
@@ -593,7 +600,8 @@ static void cxltier_nl_event(u32 type, const kuid_t *owner,
 		return;
 	mutex_lock(&cxltier_nl_subs_lock);
 	list_for_each_entry(s, &cxltier_nl_subs, list) {
-		if (owner && !uid_eq(*owner, s->uid))
+		if ((owner && !uid_eq(*owner, s->uid)) ||
+		    sock_flag(s->sk, SOCK_DEAD))
 			continue;
 		msg = cxltier_nl_event_build(type, fill, arg, s->pid_ns,
 					     s->user_ns);
@@ -606,6 +614,7 @@ static void cxltier_nl_event(u32 type, const kuid_t *owner,
 
 static void cxltier_nl_sub_free(struct cxltier_nl_sub *s)
 {
+	sock_put(s->sk);
 	put_pid_ns(s->pid_ns);
 	put_user_ns(s->user_ns);
 	kfree(s);
@@ -615,8 +624,9 @@ static int cxltier_nl_subscribe_doit(struct sk_buff *skb,
 				     struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
+	struct sock *sk = NETLINK_CB(skb).sk;
 	kuid_t uid = current_euid();
-	struct cxltier_nl_sub *s, *new;
+	struct cxltier_nl_sub *s, *tmp, *new;
 	unsigned int mine = 0;
 	int ret = 0;
 
@@ -624,22 +634,33 @@ static int cxltier_nl_subscribe_doit(struct sk_buff *skb,
 	if (!new)
 		return -ENOMEM;
 	mutex_lock(&cxltier_nl_subs_lock);
-	list_for_each_entry(s, &cxltier_nl_subs, list) {
-		if (net_eq(s->net, net) && s->portid == info->snd_portid)
-			goto out;	/* subscribed already: the first counts */
+	list_for_each_entry_safe(s, tmp, &cxltier_nl_subs, list) {
+		if (net_eq(s->net, net) && s->portid == info->snd_portid) {
+			if (s->sk == sk)
+				goto out;	/* subscribed already: the first counts */
+			/* a released socket's, its URELEASE yet to come */
+			list_del(&s->list);
+			WRITE_ONCE(cxltier_nl_nr_subs, cxltier_nl_nr_subs - 1);
+			cxltier_nl_sub_free(s);
+			continue;
+		}
 		mine += uid_eq(s->uid, uid);
 	}
 	if (mine >= CXLTIER_NL_SUBS_PER_USER ||
 	    cxltier_nl_nr_subs >= CXLTIER_NL_SUBS_MAX) {
 		if (mine >= CXLTIER_NL_SUBS_PER_USER)
 			NL_SET_ERR_MSG(info->extack,
-				       "this user has CXLTIER_NL_SUBS_PER_USER event subscriptions, the most a user may have: close one");
+				       "this user has " __stringify(CXLTIER_NL_SUBS_PER_USER)
+				       " event subscriptions, the most a user may have: close one");
 		else
 			NL_SET_ERR_MSG(info->extack,
-				       "there are CXLTIER_NL_SUBS_MAX event subscriptions, the most there may be");
+				       "there are " __stringify(CXLTIER_NL_SUBS_MAX)
+				       " event subscriptions, the most there may be");
 		ret = -ENOSPC;
 		goto out;
 	}
+	sock_hold(sk);
+	new->sk = sk;
 	new->net = net;
 	new->portid = info->snd_portid;
 	new->uid = uid;
@@ -665,7 +686,9 @@ static int cxltier_nl_release_cb(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	mutex_lock(&cxltier_nl_subs_lock);
 	list_for_each_entry_safe(s, tmp, &cxltier_nl_subs, list) {
-		if (net_eq(s->net, n->net) && s->portid == n->portid) {
+		/* the released socket is dead; a new one on its port id not */
+		if (net_eq(s->net, n->net) && s->portid == n->portid &&
+		    sock_flag(s->sk, SOCK_DEAD)) {
 			list_del(&s->list);
 			WRITE_ONCE(cxltier_nl_nr_subs, cxltier_nl_nr_subs - 1);
 			cxltier_nl_sub_free(s);
