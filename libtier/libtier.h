@@ -1156,9 +1156,10 @@ struct tier_nl;
  * @flags: TIER_NL_*.  With TIER_NL_EVENTS the handle receives events and
  *         is used with tier_nl_fd() and tier_nl_event_read() only (requests
  *         on it are -EINVAL: replies and events would interleave): every
- *         event when the caller may join the "events" group (CAP_SYS_ADMIN),
- *         else those of its own buffers and the node and pool events (a
- *         subscription, CXLTIER_NL_CMD_EVENT_SUBSCRIBE); an event that
+ *         event when the caller may join the "events" group (CAP_SYS_ADMIN,
+ *         in the initial network namespace), else those of its own buffers
+ *         and the node and pool events (a subscription,
+ *         CXLTIER_NL_CMD_EVENT_SUBSCRIBE, also in a container); an event that
  *         races with the subscription's acknowledgement is not delivered.
  *         tier_nl_event_scope() says which
  *

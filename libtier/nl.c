@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <libmnl/libmnl.h>
@@ -522,6 +523,22 @@ static int resolve_family(struct tier_nl *nl)
 	return 0;
 }
 
+/*
+ * Whether this process is in the initial network namespace, where the
+ * module multicasts its events: its namespace inode is the kernel's fixed
+ * PROC_NET_INIT_INO.  Without /proc, assumed.
+ */
+#define TIER_INIT_NET_INO	0xF0000098U
+
+static int in_init_net(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return 1;
+	return st.st_ino == TIER_INIT_NET_INO;
+}
+
 /* An event before the subscription's ack: not a reply, dropped. */
 static int ignore_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -582,17 +599,23 @@ TIER_EXPORT int tier_nl_open(struct tier_nl **out, unsigned int flags)
 		goto fail;
 	if (flags & TIER_NL_EVENTS) {
 		nl->scope = TIER_NL_SCOPE_ALL;
-		if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
-					  &nl->group, sizeof(nl->group)) < 0) {
+		/*
+		 * The group is CAP_SYS_ADMIN's (-EPERM), and heard in the
+		 * initial network namespace only: elsewhere (a container) a
+		 * join may succeed and hear nothing.  Either way, the caller's
+		 * own events, by subscription.
+		 */
+		if (!in_init_net())
+			err = -EPERM;
+		else if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP,
+					       &nl->group, sizeof(nl->group)) < 0)
 			err = errno_or(-EIO);
-			/* the group is CAP_SYS_ADMIN's: the caller's own events */
-			if (err == -EPERM) {
-				nl->scope = TIER_NL_SCOPE_OWN;
-				err = subscribe(nl);
-			}
-			if (err)
-				goto fail;
+		if (err == -EPERM) {
+			nl->scope = TIER_NL_SCOPE_OWN;
+			err = subscribe(nl);
 		}
+		if (err)
+			goto fail;
 	}
 	if (flags & TIER_NL_NONBLOCK) {
 		int fd = mnl_socket_get_fd(nl->sock);

@@ -1149,8 +1149,101 @@ struct ev_report {
 	uint32_t own_pid;
 	int go;
 	int got_own, leaks, group_events;
+	/* tierctl monitor in the namespaces: 0 not run, 1 heard its own
+	 * event as a subscriber, else what went wrong (MON_*) */
+	int monitor;
 	struct ev own;
 };
+
+enum { MON_NOT_RUN, MON_OK, MON_NO_START, MON_JOINED, MON_DEAF };
+
+#define MON_OUT "/tmp/cxltier-privilege-monitor.out"
+#define MON_ERR "/tmp/cxltier-privilege-monitor.err"
+
+/* tierctl beside this program: BUILD/tests/privilege -> BUILD/bin/tierctl */
+static void tierctl_path(char *path, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	self[n > 0 ? n : 0] = 0;
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(path, len, "%s/../bin/tierctl", self);
+}
+
+/* `tierctl monitor --json` with its output in MON_OUT/MON_ERR, listening. */
+static pid_t start_monitor(void)
+{
+	char tierctl[PATH_MAX + 32], line[512];
+	pid_t pid;
+	int i;
+
+	tierctl_path(tierctl, sizeof(tierctl));
+	unlink(MON_OUT);
+	unlink(MON_ERR);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int o = open(MON_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(MON_ERR, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execl(tierctl, tierctl, "monitor", "--json", "--timeout", "30",
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 500; i++) {	/* "listening" on stderr: ready */
+		FILE *f = fopen(MON_ERR, "r");
+		bool up = false;
+
+		while (f && fgets(line, sizeof(line), f))
+			up |= strstr(line, "listening") != NULL;
+		if (f)
+			fclose(f);
+		if (up)
+			return pid;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* What the monitor said: a subscriber that heard buffer @id's event. */
+static int monitor_heard(pid_t pid, uint64_t id)
+{
+	char line[1024], want[64], want_sp[64];
+	bool own = false, heard = false;
+	FILE *f;
+	int i;
+
+	/* one JSON object a line, with or without a space after the colon */
+	snprintf(want, sizeof(want), "\"buffer\":%" PRIu64 ",", id);
+	snprintf(want_sp, sizeof(want_sp), "\"buffer\": %" PRIu64 ",", id);
+	for (i = 0; i < 300 && !heard; i++) {
+		f = fopen(MON_OUT, "r");
+		while (f && fgets(line, sizeof(line), f))
+			heard |= strstr(line, "migrate-done") &&
+				 (strstr(line, want) || strstr(line, want_sp));
+		if (f)
+			fclose(f);
+		if (!heard)
+			usleep(10000);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	f = fopen(MON_ERR, "r");
+	while (f && fgets(line, sizeof(line), f))
+		own |= strstr(line, "showing the events of your own buffers") != NULL;
+	if (f)
+		fclose(f);
+	return !own ? MON_JOINED : !heard ? MON_DEAF : MON_OK;
+}
 
 static void wait_flag(int *flag)
 {
@@ -1174,6 +1267,7 @@ static int listener_child(void *a)
 {
 	struct ev_report *er = a;
 	struct genl sub, grp;
+	pid_t mon = 0;
 	struct ev e;
 	int i;
 
@@ -1203,6 +1297,12 @@ static int listener_child(void *a)
 	}
 	er->join = genl_join(&grp);
 	er->subscribe = genl_subscribe(&sub);
+	/* and tierctl monitor (libtier) there: it must subscribe, not join */
+	if (er->ns) {
+		mon = start_monitor();
+		if (mon < 0)
+			er->monitor = MON_NO_START;
+	}
 	set_flag(&er->ready, 1);
 	wait_flag(&er->go);
 	er->got_own = await_own(&sub, er->own_id,
@@ -1212,6 +1312,8 @@ static int listener_child(void *a)
 	for (i = 0; i < 20; i++)
 		if (genl_event(&grp, 10, &e) > 0)
 			er->group_events++;
+	if (mon > 0)
+		er->monitor = monitor_heard(mon, er->own_id);
 	return 0;
 }
 
@@ -1299,8 +1401,15 @@ static void events_round(bool ns)
 		       er->got_own ? "right" : "missing or wrong", er->own.uid,
 		       er->own.pid, ns ? 0 : MEMBER_UID, er->own_pid, er->leaks,
 		       er->group_events);
+	else if (ns && er->monitor != MON_OK)
+		result(false, name, "tierctl monitor in the namespaces: %s",
+		       er->monitor == MON_NO_START || er->monitor == MON_NOT_RUN ?
+		       "did not start listening" :
+		       er->monitor == MON_JOINED ?
+		       "joined the group (which hears nothing there) instead of subscribing" :
+		       "subscribed but did not hear the member's event");
 	else if (ns)
-		result(true, name, "uid %d in a new user+net namespace: group join %s, hears nothing on it; its subscription hears its own buffer (uid 0 there, pid %u) and not root's",
+		result(true, name, "uid %d in a new user+net namespace: group join %s, hears nothing on it; its subscription hears its own buffer (uid 0 there, pid %u) and not root's; tierctl monitor there subscribes and hears it",
 		       MEMBER_UID, er->join ? errname(-er->join) : "allowed", er->own.pid);
 	else
 		result(true, name, "uid %d: group join EPERM; subscribed, hears its own buffer's event (uid %u, pid %u) and not root's; root's group hears both",

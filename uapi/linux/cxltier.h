@@ -751,10 +751,13 @@ struct cxltier_pool_list {
  *   never a request (-EOPNOTSUPP); an event, with CXLTIER_NL_A_EVENT_TYPE
  *   and the attributes its CXLTIER_EVENT_* names.  Events reach:
  *   - the multicast group CXLTIER_GENL_MCGRP_EVENTS: every event, with
- *     init-namespace pids and uids.  Joining it needs CAP_SYS_ADMIN in
- *     init_net's user namespace (the kernel checks it: -EPERM), and events
- *     are sent in init_net only: a listener in another network namespace
- *     gets none.
+ *     init-namespace pids and uids, sent in the initial network namespace
+ *     only.  Joining needs CAP_SYS_ADMIN over the socket's network
+ *     namespace (the kernel checks it against that namespace's user
+ *     namespace: -EPERM), which in the initial network namespace means
+ *     the initial user namespace.  A listener in another network
+ *     namespace (a container) may be allowed to join and hears nothing
+ *     there: it subscribes instead (libtier does).
  *   - sockets subscribed with CXLTIER_NL_CMD_EVENT_SUBSCRIBE, by unicast:
  *     the buffer events (SPILL, QUOTA_REFUSED, MIGRATE_DONE) of buffers
  *     whose owner uid is the subscriber's effective uid (a QUOTA_REFUSED
