@@ -274,30 +274,8 @@ static int cxltier_parse_chunk(const char *s, size_t len, u32 *shift)
 }
 
 /*
- * Parse "none" or a policy in libtier's grammar (tier_policy_parse() in
- * libtier/libtier.h), the part of it a default policy can hold:
- *
- *   MODE ':' item { ',' item }      one trailing newline allowed
- *   item  := NODES [ '=' WEIGHT [ '%' ] ] | "chunk=" SIZE
- *   NODES := NODE | NODE '-' NODE | "all" | "dram" | "cxl"
- *
- * a range is each node from the first to the last; a name, the nodes with
- * memory now (of that tier, as GET_INFO classifies them), resolved at the
- * write: the file then reads back node numbers.  Ranges and names are not
- * for split (each node its own share).
- * a weight for each node of weighted and split and for no other mode; in
- * a split either every weight has a '%' and they sum to 100, or none has;
- * chunk= at most once, for interleave and weighted.  Page size and flag
- * options (page=, fallback, ...) belong to a create, not to this file:
- * -EINVAL.  The result is checked with the rules of CXLTIER_IOC_CREATE
- * (cxltier_policy_check(): weights, nodes named once, at most
- * CXLTIER_MAX_POLICY_NODES), plus one of its own: each node must be a
- * possible node of this machine.  Whether the nodes have memory is checked
- * at create time instead.  0 or -EINVAL; @p is scratch until 0 is returned.
- */
-/*
  * The nodes an item names, [s, s + len): one, a range or a tier name, into
- * @mask; whether it was more than a number in *@many.  0 or -EINVAL.
+ * @mask; whether it may name more than one node in *@many.  0 or -EINVAL.
  */
 static int cxltier_parse_nodes(const char *s, size_t len, nodemask_t *mask,
 			       bool *many)
@@ -339,8 +317,8 @@ static int cxltier_parse_nodes(const char *s, size_t len, nodemask_t *mask,
 		if (cxltier_parse_u32(s, len, &first))
 			return -EINVAL;
 		last = first;
-		*many = false;
 	}
+	*many = first != last;	/* as libtier: "2-2" is node 2 */
 	/* not nodes this machine can ever have */
 	for (n = first; ; n++) {
 		if (n >= nr_node_ids || !node_possible(n))
@@ -351,6 +329,28 @@ static int cxltier_parse_nodes(const char *s, size_t len, nodemask_t *mask,
 	}
 }
 
+/*
+ * Parse "none" or a policy in libtier's grammar (tier_policy_parse() in
+ * libtier/libtier.h), the part of it a default policy can hold:
+ *
+ *   MODE ':' item { ',' item }      one trailing newline allowed
+ *   item  := NODES [ '=' WEIGHT [ '%' ] ] | "chunk=" SIZE
+ *   NODES := NODE | NODE '-' NODE | "all" | "dram" | "cxl"
+ *
+ * a range is each node from the first to the last; a name, the nodes with
+ * memory now (of that tier, as GET_INFO classifies them), resolved at the
+ * write: the file then reads back node numbers.  Ranges and names are not
+ * for split (each node its own share).
+ * a weight for each node of weighted and split and for no other mode; in
+ * a split either every weight has a '%' and they sum to 100, or none has;
+ * chunk= at most once, for interleave and weighted.  Page size and flag
+ * options (page=, fallback, ...) belong to a create, not to this file:
+ * -EINVAL.  The result is checked with the rules of CXLTIER_IOC_CREATE
+ * (cxltier_policy_check(): weights, nodes named once, at most
+ * CXLTIER_MAX_POLICY_NODES), plus one of its own: each node must be a
+ * possible node of this machine.  Whether the nodes have memory is checked
+ * at create time instead.  0 or -EINVAL; @p is scratch until 0 is returned.
+ */
 static int cxltier_parse_policy(const char *buf, size_t count,
 				struct cxltier_default_policy *p)
 {

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -626,10 +627,11 @@ static void report_table(const struct mem_args *a, const struct bench_env *e,
 		table_add(&t, "%.1f", m[i].lat.max);
 	}
 	tc_print_table(a->cmd, &t);
-	printf("bound: the same passes, same threads and CPUs, over a %s buffer on their own node, side by side with each run; best of the runs:\n",
-	       format_size(m[0].anon_bytes, s1, sizeof(s1)));
+	printf("bound: the same passes, same threads and CPUs, over a buffer on their own node, side by side with each run; best of the runs:\n");
 	for (i = 0; i < nr; i++) {
-		printf("  node %u: read %.2f, write %.2f GB/s", m[i].tn.node,
+		printf("  node %u: node %u's %s: read %.2f, write %.2f GB/s",
+		       m[i].tn.node, m[i].cpu_node,
+		       format_size(m[i].anon_bytes, s1, sizeof(s1)),
 		       m[i].anon_read.max, m[i].anon_write.max);
 		if (m[i].plausible)
 			printf(": the node's figures are within %.1fx of it\n",
@@ -850,12 +852,42 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 		return 1;
 	}
 	if (tiers_path) {
-		/* now, not after minutes of measuring; renamed when written */
-		snprintf(tiers_tmp, sizeof(tiers_tmp), "%s.tmp", tiers_path);
-		tiers_file = fopen(tiers_tmp, "w");
-		if (!tiers_file) {
-			/* the file beside it, renamed when written: the same errors */
+		struct stat st;
+		int fd;
+
+		/*
+		 * Opened now, not after minutes of measuring.  A regular file
+		 * (or none yet) is written beside it, under a name of its own,
+		 * and renamed over it when the figures pass: a refused run
+		 * leaves the old file.  Anything else (/dev/stdout, a FIFO) is
+		 * written in place.
+		 */
+		bool absent = stat(tiers_path, &st) != 0;
+
+		if (absent && errno != ENOENT) {
 			tc_errorf(cmd, "--tiers=%s: %s", tiers_path, strerror(errno));
+			return 1;
+		}
+		if (absent || S_ISREG(st.st_mode)) {
+			if ((size_t)snprintf(tiers_tmp, sizeof(tiers_tmp), "%s.XXXXXX",
+					     tiers_path) >= sizeof(tiers_tmp)) {
+				tc_errorf(cmd, "--tiers=%s: %s", tiers_path,
+					  strerror(ENAMETOOLONG));
+				return 1;
+			}
+			fd = mkstemp(tiers_tmp);
+			tiers_file = fd < 0 ? NULL : fdopen(fd, "w");
+			if (fd >= 0 && !tiers_file)
+				close(fd);
+		} else {
+			tiers_tmp[0] = 0;
+			tiers_file = fopen(tiers_path, "w");
+		}
+		if (!tiers_file) {
+			/* the file beside it: the same errors as the file */
+			tc_errorf(cmd, "--tiers=%s: %s", tiers_path, strerror(errno));
+			if (tiers_tmp[0])
+				unlink(tiers_tmp);
 			return 1;
 		}
 	}
@@ -960,12 +992,18 @@ out_file:
 		tc_errorf(cmd, "--tiers=%s: close: %s", tiers_path, strerror(errno));
 		ret = 1;
 	}
-	if (tiers_file && !ret && rename(tiers_tmp, tiers_path)) {
-		tc_errorf(cmd, "--tiers=%s: rename %s: %s", tiers_path, tiers_tmp,
-			  strerror(errno));
-		ret = 1;
+	/* mkstemp's 0600 made what umask would have made */
+	if (tiers_file && tiers_tmp[0] && !ret) {
+		mode_t um = umask(0);
+
+		umask(um);
+		if (chmod(tiers_tmp, 0666 & ~um) || rename(tiers_tmp, tiers_path)) {
+			tc_errorf(cmd, "--tiers=%s: rename %s: %s", tiers_path,
+				  tiers_tmp, strerror(errno));
+			ret = 1;
+		}
 	}
-	if (tiers_file && ret)
+	if (tiers_file && tiers_tmp[0] && ret)
 		unlink(tiers_tmp);
 	return ret;
 }

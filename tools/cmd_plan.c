@@ -69,7 +69,7 @@ static int plan_ranks(struct plan_input *in, int s, struct tier_placement *pl,
 		      struct tier_model_result *r, uint32_t *slowest)
 {
 	static struct tier_placement try;
-	struct tier_model_result rt;
+	struct tier_model_result rt = { 0 };
 	uint32_t k, nr = in->w.nr_ranks > 1 ? in->w.nr_ranks : 1;
 	int err = 0;
 

@@ -413,18 +413,18 @@ static int map_ranks(const struct tc_cmd *cmd, const struct plan_args *a,
 	for (k = 0; k < TIER_MODEL_MAX_RANKS; k++)
 		home[k] = -1;
 	if (a->gpu_nodes) {
-		char *copy = strdup(a->gpu_nodes), *tok, *save = NULL;
+		char *copy = strdup(a->gpu_nodes), *tok, *rest;
 
 		if (!copy) {
 			tc_error(cmd, "--gpu-nodes", -ENOMEM);
 			return -1;
 		}
 		k = 0;
-		for (tok = strtok_r(copy, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save)) {
+		rest = copy;
+		while ((tok = strsep(&rest, ","))) {
 			uint64_t v;
 
-			if (k == nr || parse_uint(tok, INT32_MAX, &v)) {
+			if (k == nr || !*tok || parse_uint(tok, INT32_MAX, &v)) {
 				tc_errorf(cmd, "--gpu-nodes %s: %s", a->gpu_nodes,
 					  k == nr ? "more nodes than ranks (one per rank, in rank order)" :
 					  "not a list of node numbers (one per rank, e.g. 0,0,1,1)");

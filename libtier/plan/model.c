@@ -291,10 +291,11 @@ int tier_model_ranks_ok(const struct tier_model_host *h,
 			const struct tier_workload *w)
 {
 	uint32_t r = w->nr_ranks > 1 ? w->nr_ranks : 1, i;
-	uint64_t all = (1ULL << r) - 1;
+	uint64_t all;
 
 	if (r > TIER_MODEL_MAX_RANKS || w->rank >= r)
 		return 0;
+	all = (1ULL << r) - 1;
 	for (i = 0; i < h->nr_nodes; i++)
 		if (h->nodes[i].ranks & ~all)
 			return 0;

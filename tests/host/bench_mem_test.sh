@@ -186,7 +186,7 @@ else nok "plan --tiers: half the measured bandwidth, a longer optimizer step"; f
 # passes over a buffer on the threads' own node.  Under load (busy loops on every CPU, the
 # case that once gave 4315 GB/s on 2 cores) no figure may pass a physical
 # ceiling (100 GB/s per thread, beyond any core's streaming from memory or
-# its caches), and a node above 1.5x its bound is flagged implausible.
+# its caches), and a node above 2x its bound is flagged implausible.
 ncpu=$(nproc)
 hogs=()
 for _ in $(seq $((2 * ncpu))); do

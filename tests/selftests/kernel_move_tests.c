@@ -61,19 +61,33 @@ static void write_once_spread(char *p, size_t np, uint64_t seed)
 struct spread_writer {
 	volatile int stop;
 	volatile uint64_t passes;	/* complete passes, the last with seed passes */
+	volatile uint64_t lost;		/* words without the previous pass's value */
 };
 
 /*
- * Passes of write_once_spread() over @np pages at @p, seeds 1, 2, ...,
- * until told to stop; then the pass under way is finished: every word
- * then holds the last pass's value, unless a write was lost.
+ * Passes over @np pages at @p, seeds 1001, 1002, ..., each word written
+ * once per pass (word 0 of every page, then word 1, ...), until told to
+ * stop; then the pass under way is finished.  Before writing a word, it
+ * checks that the word holds what the previous pass (or the test's
+ * fill_pages() with seed 21) wrote there: a write lost in any pass,
+ * while a page moved, is counted.
  */
 static void spread_writer_run(struct spread_writer *w, char *p, size_t np)
 {
-	uint64_t k;
+	size_t words = pgsz / sizeof(uint64_t), wd, i;
+	uint64_t k, prev = 21;
 
 	for (k = 1; !w->stop; k++) {
-		write_once_spread(p, np, 1000 + k);
+		for (wd = 0; wd < words; wd++)
+			for (i = 0; i < np; i++) {
+				volatile uint64_t *q =
+					(uint64_t *)(p + i * pgsz) + wd;
+
+				if (*q != pat(prev, i, wd))
+					w->lost++;
+				*q = pat(1000 + k, i, wd);
+			}
+		prev = 1000 + k;
 		w->passes = k;
 	}
 }
@@ -142,6 +156,7 @@ TEST_F_TIMEOUT(kernel_move, compaction, 300)
 	ASSERT_NE((size_t)0, moved);
 	/* the writer was writing while pages moved, not done before */
 	EXPECT_LT((uint64_t)1, w->passes);
+	EXPECT_EQ((uint64_t)0, w->lost);
 
 	EXPECT_EQ(-1, check_pages(a, 0, np, 1000 + w->passes));
 	munmap(w, sizeof(*w));

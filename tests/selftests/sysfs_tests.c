@@ -367,13 +367,10 @@ TEST_F(sysfs, tunables_read_back)
 }
 
 /*
- * A table of bad values per file: each is EINVAL, and the file reads what
- * it read before.
- */
-/*
  * numactl's spelling in the file too: a range is its nodes, a tier name
  * the nodes of that tier with memory (GET_INFO's tiers), resolved at the
- * write; the file reads back node numbers.  Not in split.
+ * write; the file reads back node numbers.  Not in split (but a range
+ * of one node is that node).
  */
 TEST_F(sysfs, default_policy_ranges_and_tiers)
 {
@@ -381,12 +378,15 @@ TEST_F(sysfs, default_policy_ranges_and_tiers)
 	unsigned int a = t->nodes[0].node, b = t->nodes[t->nr - 1].node;
 	char in[256], want[512], got[512], poss[256];
 	size_t off;
-	unsigned int i, n, lo, hi;
+	unsigned int i, n, lo, hi, nposs = 0;
 	char *tok, *save = NULL;
 
 	ASSERT_LT(1U, t->nr) TH_LOG("needs two nodes with memory");
 	ASSERT_LT(a, b);
-	/* a..b: every possible node between them, from sysfs's own list */
+	/*
+	 * a..b: every node between them, each of which must be possible
+	 * (sysfs's own list); a range with an impossible node is refused
+	 */
 	ASSERT_LT(0, read_text("/sys/devices/system/node/possible", poss,
 			       sizeof(poss)));
 	off = (size_t)snprintf(want, sizeof(want), "interleave:");
@@ -395,12 +395,24 @@ TEST_F(sysfs, default_policy_ranges_and_tiers)
 		if (sscanf(tok, "%u-%u", &lo, &hi) < 2)
 			hi = lo = (unsigned int)strtoul(tok, NULL, 10);
 		for (n = lo; n <= hi; n++)
-			if (n >= a && n <= b)
+			if (n >= a && n <= b) {
 				off += (size_t)snprintf(want + off, sizeof(want) - off,
 							"%s%u", want[off - 1] == ':' ? "" : ",", n);
+				nposs++;
+			}
 	}
 	snprintf(want + off, sizeof(want) - off, "\n");
 	snprintf(in, sizeof(in), "interleave:%u-%u", a, b);
+	if (nposs == b - a + 1) {
+		ASSERT_EQ(0, twrite("default_policy", in));
+		ASSERT_LT(0, tread("default_policy", got, sizeof(got)));
+		EXPECT_STREQ(want, got);
+	} else {
+		EXPECT_ERRNO(EINVAL, twrite("default_policy", in), " (%s: a node not possible)", in);
+	}
+	/* a range of one node is that node, in split too (as in libtier) */
+	snprintf(in, sizeof(in), "split:%u-%u=100%%", a, a);
+	snprintf(want, sizeof(want), "split:%u=100%%\n", a);
 	ASSERT_EQ(0, twrite("default_policy", in));
 	ASSERT_LT(0, tread("default_policy", got, sizeof(got)));
 	EXPECT_STREQ(want, got);
@@ -448,6 +460,10 @@ TEST_F(sysfs, default_policy_ranges_and_tiers)
 	ASSERT_EQ(0, twrite("default_policy", "none"));
 }
 
+/*
+ * A table of bad values per file: each is EINVAL, and the file reads what
+ * it read before.
+ */
 TEST_F(sysfs, bad_writes_einval)
 {
 	unsigned int a = self->c.topo.nodes[0].node;

@@ -897,16 +897,25 @@ static void door_mapping(struct rng *r, double end)
 					m.base = q;
 				snprintf(what, sizeof(what), "mremap(move)");
 			} else {
+				/*
+				 * Shrink, then grow back: the module's mappings are
+				 * VM_DONTEXPAND, so the grow is EFAULT and the half
+				 * left is unmapped before mapping afresh.
+				 */
 				q = mremap(m.base, len, (m.npages / 2) * pgsz, 0);
 				res = q == MAP_FAILED ? -errno : 0;
 				if (!res) {
 					q = mremap(m.base, (m.npages / 2) * pgsz, len,
 						   MREMAP_MAYMOVE);
 					if (q == MAP_FAILED) {
-						/* the tail is gone: map afresh */
+						if (errno != EFAULT)
+							fail("mapping: growing a buffer mapping: %s, want EFAULT (VM_DONTEXPAND)",
+							     strerror(errno));
+						munmap(m.base, (m.npages / 2) * pgsz);
 						m.base = NULL;
 						res = m_remap_all(&m);
 					} else {
+						fail("mapping: a buffer mapping grew with mremap()");
 						m.base = q;
 					}
 				}
