@@ -1,12 +1,34 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Buffers: what both backends share (handles, mapping, stat storage). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
 #include "libtier-private.h"
+
+/* "create 1M, bind:2,populate: ..." at TIER_LOG_DEBUG */
+static void log_policy(struct tier_ctx *ctx, const char *what, uint64_t id,
+		       uint64_t length, const struct tier_policy *p, int err)
+{
+	char canon[TIER_POLICY_STRLEN], size[24];
+
+	if (!tier_log_enabled(ctx, TIER_LOG_DEBUG))
+		return;
+	if (tier_policy_format(p, canon, sizeof(canon)) < 0)
+		snprintf(canon, sizeof(canon), "mode %u, flags 0x%x, %u nodes",
+			 p->mode, p->flags, p->nr_nodes);
+	tier_size_format(length, size, sizeof(size));
+	if (err)
+		tier_dbg(ctx, "%s %s (%llu bytes), %s: %s", what, size,
+			 (unsigned long long)length, canon, strerror(-err));
+	else
+		tier_dbg(ctx, "%s %s (%llu bytes), %s: buffer %llu", what, size,
+			 (unsigned long long)length, canon,
+			 (unsigned long long)id);
+}
 
 TIER_EXPORT int tier_buf_create(struct tier_ctx *ctx, size_t length,
 				const struct tier_policy *policy,
@@ -41,14 +63,19 @@ TIER_EXPORT int tier_buf_create(struct tier_ctx *ctx, size_t length,
 			close(buf->fd);
 		tier_layout_free(&buf->layout);
 		free(buf);
+		log_policy(ctx, "create", 0, length, policy, err);
+		tier_explain_log(ctx, TIER_EXPLAIN_CREATE, err, length, policy);
 		return err;
 	}
 	tier_ctx_get(ctx);
 	buf->ctx = ctx;
 	*out = buf;
-	tier_dbg(ctx, "buffer %llu: fd %d, %zu bytes, page shift %u",
-		 (unsigned long long)buf->id, buf->fd, buf->length,
-		 buf->page_shift);
+	if (tier_log_enabled(ctx, TIER_LOG_DEBUG)) {
+		log_policy(ctx, "create", buf->id, length, policy, 0);
+		tier_dbg(ctx, "buffer %llu: fd %d, %zu bytes mapped, page shift %u",
+			 (unsigned long long)buf->id, buf->fd, buf->map_length,
+			 buf->page_shift);
+	}
 	return 0;
 }
 
@@ -175,6 +202,24 @@ TIER_EXPORT int tier_buf_migrate(struct tier_buf *buf,
 	if (!buf->ctx->ops->buf_migrate)
 		return -EOPNOTSUPP;
 	err = buf->ctx->ops->buf_migrate(buf, policy, flags, rate_bytes, res);
+	if (tier_log_enabled(buf->ctx, TIER_LOG_DEBUG)) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "buffer %llu: migrate (flags 0x%x, rate %llu B/s)",
+			 (unsigned long long)buf->id, flags,
+			 (unsigned long long)rate_bytes);
+		log_policy(buf->ctx, what, buf->id, buf->length, policy,
+			   err);
+		if (res && !err)
+			tier_dbg(buf->ctx, "buffer %llu: moved %llu, skipped %llu, failed %llu bytes",
+				 (unsigned long long)buf->id,
+				 (unsigned long long)res->moved_bytes,
+				 (unsigned long long)res->skipped_bytes,
+				 (unsigned long long)res->failed_bytes);
+	}
+	if (err && err != -EINTR)
+		tier_explain_log(buf->ctx, TIER_EXPLAIN_MIGRATE, err,
+				 buf->length, policy);
 	if (!err || err == -EINTR) {
 		/* the new policy is installed even when interrupted */
 		uint32_t keep_flags = buf->policy.flags;

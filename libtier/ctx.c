@@ -20,17 +20,70 @@ TIER_EXPORT const char *tier_version(void)
 	return LIBTIER_VERSION;
 }
 
+/*
+ * LIBTIER_LOG: a syslog level name (err, warning, notice, info, debug) or
+ * its number, 0 to 7.  -1 when unset or empty; -2 when it is not a level
+ * (reported once on stderr, then ignored).
+ */
+static int env_log_level(void)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info",
+		"debug",
+	};
+	static int warned;
+	const char *env = getenv("LIBTIER_LOG");
+	unsigned int i;
+
+	if (!env || !*env)
+		return -1;
+	if (env[0] >= '0' && env[0] <= '7' && !env[1])
+		return env[0] - '0';
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(env, names[i]))
+			return (int)i;
+	if (!strcmp(env, "error"))
+		return TIER_LOG_ERR;
+	if (!strcmp(env, "warn"))
+		return TIER_LOG_WARNING;
+	if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		fprintf(stderr, "libtier: LIBTIER_LOG=%s: not a level (err, warning, notice, info, debug or 0 to 7); ignored\n",
+			env);
+	return -2;
+}
+
+/* Where a context's messages go while it has no hook: LIBTIER_LOG's stderr. */
+static void log_stderr(int prio, const char *msg)
+{
+	(void)prio;
+	fprintf(stderr, "libtier: %s\n", msg);
+}
+
+int tier_log_enabled(const struct tier_ctx *ctx, int prio)
+{
+	if (!ctx) {
+		/* no context (netlink handles): LIBTIER_LOG alone decides */
+		int level = env_log_level();
+
+		return level >= 0 && prio <= level;
+	}
+	return prio <= ctx->log_level && (ctx->log_fn || ctx->log_env);
+}
+
 void tier_log(const struct tier_ctx *ctx, int prio, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 
-	if (!ctx || !ctx->log_fn)
+	if (!tier_log_enabled(ctx, prio))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	ctx->log_fn(ctx->log_priv, prio, msg);
+	if (ctx && ctx->log_fn)
+		ctx->log_fn(ctx->log_priv, prio, msg);
+	else
+		log_stderr(prio, msg);
 }
 
 TIER_EXPORT void tier_set_log(struct tier_ctx *ctx, tier_log_fn fn, void *priv)
@@ -39,6 +92,16 @@ TIER_EXPORT void tier_set_log(struct tier_ctx *ctx, tier_log_fn fn, void *priv)
 		return;
 	ctx->log_fn = fn;
 	ctx->log_priv = fn ? priv : NULL;
+}
+
+TIER_EXPORT int tier_set_log_level(struct tier_ctx *ctx, int prio)
+{
+	if (!ctx || prio < 0 || prio > TIER_LOG_DEBUG)
+		return -EINVAL;
+	/* the user's LIBTIER_LOG wins over the program's choice */
+	if (!ctx->log_env)
+		ctx->log_level = prio;
+	return 0;
 }
 
 enum backend_choice { CHOOSE_AUTO, CHOOSE_MODULE, CHOOSE_MBIND };
@@ -166,6 +229,10 @@ TIER_EXPORT int tier_open(struct tier_ctx **out, unsigned int flags)
 		return -ENOMEM;
 	ctx->refs = 1;
 	ctx->devfd = -1;
+	ctx->log_level = env_log_level();
+	ctx->log_env = ctx->log_level >= 0;
+	if (!ctx->log_env)
+		ctx->log_level = TIER_LOG_DEBUG;	/* a hook hears all */
 	pagesz = sysconf(_SC_PAGESIZE);
 	if (pagesz <= 0)
 		pagesz = 4096;
@@ -174,19 +241,30 @@ TIER_EXPORT int tier_open(struct tier_ctx **out, unsigned int flags)
 
 	if (choice == CHOOSE_MBIND) {
 		use_mbind(ctx);
+		tier_dbg(ctx, "backend mbind: %s",
+			 flags & TIER_OPEN_FALLBACK ? "TIER_OPEN_FALLBACK" :
+						      "LIBTIER_BACKEND=mbind");
 	} else {
 		int fd = open(CXLTIER_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 		if (fd < 0) {
 			err = -errno;
-			if (choice == CHOOSE_MODULE || !module_absent(err))
+			if (choice == CHOOSE_MODULE || !module_absent(err)) {
+				tier_dbg(ctx, "open %s: %s", CXLTIER_DEVICE_PATH,
+					 strerror(-err));
 				goto fail;
+			}
 			ctx->module_err = err;
 			use_mbind(ctx);
+			tier_dbg(ctx, "backend mbind: open %s: %s (the module is not loaded)",
+				 CXLTIER_DEVICE_PATH, strerror(-err));
 		} else {
 			err = use_module(ctx, fd);
 			if (err)
 				goto fail;
+			tier_dbg(ctx, "backend cxltier: %s, module API %u (libtier's %u)",
+				 CXLTIER_DEVICE_PATH, ctx->info.api_version,
+				 CXLTIER_API_VERSION);
 		}
 	}
 
@@ -196,6 +274,7 @@ TIER_EXPORT int tier_open(struct tier_ctx **out, unsigned int flags)
 	*out = ctx;
 	return 0;
 fail:
+	tier_dbg(ctx, "tier_open: %s", strerror(-err));
 	ctx_free(ctx);
 	return err;
 }

@@ -150,6 +150,10 @@ TIER_EXPORT int tier_daxpool_add(struct tier_ctx *ctx, const char *dax, uint32_t
 			dax_bind(dax, 1);	/* give it back as it was */
 		return err;
 	}
+	tier_dbg(ctx, "pool %u: %s, node %llu, %llu bytes at 0x%llx%s",
+		 a.out_id, dax, (unsigned long long)node,
+		 (unsigned long long)size, (unsigned long long)start,
+		 unbound ? " (unbound from device_dax)" : "");
 	if (id)
 		*id = a.out_id;
 	return 0;
@@ -247,6 +251,7 @@ TIER_EXPORT int tier_daxpool_remove(struct tier_ctx *ctx, const char *name)
 		tier_err(ctx, "POOL_REMOVE %s: %s", name, strerror(-err));
 		return err;
 	}
+	tier_dbg(ctx, "pool %u (%s) removed", r.id, name);
 	/* a dax device of that name, unbound: enable it again */
 	if (!tier_daxpool_driver(name, drv, sizeof(drv)) && !drv[0]) {
 		err = dax_bind(name, 1);

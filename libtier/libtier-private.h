@@ -81,6 +81,8 @@ struct tier_ctx {
 	unsigned int nr_nodes;
 	tier_log_fn log_fn;
 	void *log_priv;
+	int log_level;			/* the least urgent TIER_LOG_* passed on */
+	int log_env;			/* LIBTIER_LOG set it (stderr without a hook) */
 };
 
 /* How the mbind backend expresses a policy (see tier_buf_create()). */
@@ -111,8 +113,23 @@ struct tier_buf {
 
 void tier_log(const struct tier_ctx *ctx, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Whether a message of @prio would go anywhere: test it before working out
+ * what only a message needs.  @ctx NULL (netlink handles): LIBTIER_LOG's
+ * stderr only.
+ */
+int tier_log_enabled(const struct tier_ctx *ctx, int prio);
 #define tier_err(ctx, ...)	tier_log(ctx, TIER_LOG_ERR, __VA_ARGS__)
+#define tier_warn(ctx, ...)	tier_log(ctx, TIER_LOG_WARNING, __VA_ARGS__)
+#define tier_info(ctx, ...)	tier_log(ctx, TIER_LOG_INFO, __VA_ARGS__)
 #define tier_dbg(ctx, ...)	tier_log(ctx, TIER_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * explain.c: log tier_explain()'s sentence for @err of @op
+ * (TIER_EXPLAIN_*) on @ctx's snapshot, if it has one.
+ */
+void tier_explain_log(struct tier_ctx *ctx, int op, int err, uint64_t length,
+		      const struct tier_policy *p);
 
 /* ctx.c: references held by the caller and by each buffer */
 void tier_ctx_get(struct tier_ctx *ctx);

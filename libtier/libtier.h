@@ -85,9 +85,11 @@ int tier_open(struct tier_ctx **ctx, unsigned int flags);
 void tier_close(struct tier_ctx *ctx);
 
 /* Log priorities, as syslog's */
-#define TIER_LOG_ERR	3
+#define TIER_LOG_ERR	3	/* why a call failed */
+#define TIER_LOG_WARNING 4	/* a call succeeded, but not as asked */
+#define TIER_LOG_NOTICE	5
 #define TIER_LOG_INFO	6
-#define TIER_LOG_DEBUG	7
+#define TIER_LOG_DEBUG	7	/* what the library does: backend, nodes, buffers */
 
 /**
  * typedef tier_log_fn - log hook
@@ -98,12 +100,38 @@ void tier_close(struct tier_ctx *ctx);
 typedef void (*tier_log_fn)(void *priv, int prio, const char *msg);
 
 /**
- * tier_set_log() - route the context's messages to @fn (NULL: drop them)
+ * tier_set_log() - route the context's messages to @fn
  *
- * Messages explain failures (which syscall, which node) in more detail than
- * an errno can.  Without a hook nothing is logged.
+ * Messages explain failures (which syscall, which node, with figures:
+ * tier_explain()) in more detail than an errno can, and at TIER_LOG_DEBUG
+ * say what the library does (the backend chosen and why, the module's API
+ * version, the nodes read, each buffer created, migrated, pooled).
+ *
+ * The environment variable LIBTIER_LOG asks for them without a hook: a
+ * syslog level name (err, warning, notice, info, debug; also error, warn)
+ * or its number, 0 to 7.  Set, it sends the messages at or above that
+ * level to stderr as "libtier: MESSAGE" lines while the context has no
+ * hook; a hook gets those same messages instead (LIBTIER_LOG filters them,
+ * whatever tier_set_log_level() says), so a program that shows its hook's
+ * messages honours it.  It is read at tier_open() (and by the netlink
+ * calls, which have no context and log to stderr only).  A value that is
+ * not a level is said once on stderr and ignored.
+ *
+ * Without LIBTIER_LOG and without a hook nothing is logged and no message
+ * is even formatted.  @fn NULL drops the hook (back to LIBTIER_LOG's
+ * stderr, or to nothing).
  */
 void tier_set_log(struct tier_ctx *ctx, tier_log_fn fn, void *priv);
+
+/**
+ * tier_set_log_level() - the least urgent priority the hook gets
+ * @prio: TIER_LOG_*, 0 to 7 (default TIER_LOG_DEBUG: everything)
+ *
+ * Messages below @prio are not formatted at all.  Ignored while
+ * LIBTIER_LOG is in force (the user's choice wins).  Since LIBTIER_1.4.
+ * Return: 0; -EINVAL for NULL @ctx or @prio out of range.
+ */
+int tier_set_log_level(struct tier_ctx *ctx, int prio);
 
 /**
  * tier_backend() - TIER_BACKEND_MODULE or TIER_BACKEND_MBIND; -EINVAL for NULL
@@ -550,6 +578,79 @@ struct tier_buf;
  */
 int tier_buf_create(struct tier_ctx *ctx, size_t length,
 		    const struct tier_policy *policy, struct tier_buf **out);
+
+/* struct tier_explain.op: what failed */
+#define TIER_EXPLAIN_OPEN	1	/* tier_open() */
+#define TIER_EXPLAIN_CREATE	2	/* tier_buf_create() */
+#define TIER_EXPLAIN_MIGRATE	3	/* tier_buf_migrate() */
+
+/**
+ * struct tier_explain - a failure and the figures to explain it with
+ * @op: TIER_EXPLAIN_*
+ * @err: the call's negative errno
+ * @backend: TIER_BACKEND_* that failed it (0: unknown)
+ * @page_shift: the system's base page (0: 4 KiB)
+ * @length: the buffer's length (create and migrate)
+ * @policy: the policy asked for (create and migrate; not for open)
+ * @nodes: a topology snapshot, as tier_node() gives it; NULL when
+ *         @nr_nodes is 0
+ * @nr_nodes: entries of @nodes
+ * @quotas: NULL, or one per entry of @policy's node list, as
+ *          tier_node_quota() gives them (for -ENOSPC)
+ * @__reserved: zero
+ */
+struct tier_explain {
+	uint32_t op;
+	int32_t err;
+	uint32_t backend;
+	uint32_t page_shift;
+	uint64_t length;
+	const struct tier_policy *policy;
+	const struct tier_node *nodes;
+	uint32_t nr_nodes;
+	uint32_t __reserved32;
+	const struct tier_quota *quotas;
+	uint64_t __reserved[4];
+};
+
+/**
+ * tier_explain() - one sentence saying why a call failed, with figures
+ * @e: the failure and what to explain it with
+ * @why: out: the sentence, without a newline (truncated to fit); empty
+ *       when there is none
+ * @len: bytes at @why
+ *
+ * The words libtier itself logs (TIER_LOG_ERR) when tier_buf_create() or
+ * tier_buf_migrate() fails, for a program that shows errors its own way
+ * or explains a failure of tier_open() (which has no context to log to).
+ * Each sentence names what its figures come from, e.g.
+ * "1T is larger than node 2 can ever hold (15.5G)" (-EFBIG),
+ * "node 3 is movable-only: pinnable needs a normal zone or a device-dax
+ * pool" (-EXDEV), "node 2's quota is 1G, 768M of it used and 0B reserved:
+ * 512M more does not fit" (-ENOSPC), "/dev/cxltier is for root and group
+ * cxltier ..." (-EACCES at open).  Sizes are tier_size_format()'s.
+ * Since LIBTIER_1.4.
+ *
+ * Return: 0 with a sentence; -ENOENT when the figures say nothing more
+ * than the errno (or contradict it: a node with a device-dax pool holds
+ * what its pool holds, which the snapshot does not show); -EINVAL for NULL
+ * arguments, an unknown @op, a non-negative @err or a create or migrate
+ * without @policy.
+ */
+int tier_explain(const struct tier_explain *e, char *why, size_t len);
+
+/**
+ * tier_size_format() - a size for humans, in binary units
+ * @bytes: the size
+ * @buf: out: e.g. "512B", "64M", "7.8G" (whole units exactly, else one
+ *       decimal); tier_size_parse() reads it back (to within the decimal)
+ * @len: bytes at @buf; 24 always suffice
+ *
+ * Since LIBTIER_1.4.
+ * Return: the string's length as snprintf() counts it; -EINVAL for NULL
+ * @buf or zero @len.
+ */
+int tier_size_format(uint64_t bytes, char *buf, size_t len);
 
 /**
  * tier_buf_map() - map the whole buffer read-write, MAP_SHARED

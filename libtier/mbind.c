@@ -109,16 +109,16 @@ static int check_request(struct tier_ctx *ctx, const struct tier_policy *p,
 	}
 
 	if (p->flags & CXLTIER_CREATE_PINNABLE) {
-		tier_err(ctx, "mbind backend: pinnable pages cannot be promised (a long-term pin migrates shmem pages off movable memory)");
+		tier_dbg(ctx, "mbind backend: pinnable pages cannot be promised (a long-term pin migrates shmem pages off movable memory)");
 		return -EOPNOTSUPP;
 	}
 	if (p->flags & CXLTIER_CREATE_RESERVE) {
-		tier_err(ctx, "mbind backend: no per-node quotas to reserve against (reserve needs the cxltier module)");
+		tier_dbg(ctx, "mbind backend: no per-node quotas to reserve against (reserve needs the cxltier module)");
 		return -EOPNOTSUPP;
 	}
 	if (*shift != ctx->page_shift &&
 	    !(p->flags & CXLTIER_CREATE_HUGE_FALLBACK)) {
-		tier_err(ctx, "mbind backend: 2 MiB pages only with huge-fallback (best effort through shmem THP)");
+		tier_dbg(ctx, "mbind backend: 2 MiB pages only with huge-fallback (best effort through shmem THP)");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -139,7 +139,7 @@ static int lookup_nodes(struct tier_ctx *ctx, const struct tier_policy *p,
 				n = tier_find_node(ctx, p->nodes[i].node);
 		}
 		if (!n) {
-			tier_err(ctx, "node %u is offline or has no memory",
+			tier_dbg(ctx, "node %u is offline or has no memory",
 				 p->nodes[i].node);
 			return -ENODEV;
 		}
@@ -162,7 +162,7 @@ static int check_capacity(struct tier_ctx *ctx, const struct tier_buf *buf,
 					 << buf->page_shift;
 
 			if (bytes > total[i]) {
-				tier_err(ctx, "node %u cannot hold its share, %llu bytes",
+				tier_dbg(ctx, "node %u cannot hold its share, %llu bytes",
 					 p->nodes[i].node, (unsigned long long)bytes);
 				return -EFBIG;
 			}
@@ -172,7 +172,7 @@ static int check_capacity(struct tier_ctx *ctx, const struct tier_buf *buf,
 	for (i = 0; i < p->nr_nodes; i++)
 		capacity += total[i];
 	if (buf->map_length > capacity) {
-		tier_err(ctx, "%zu bytes do not fit on the policy's nodes (%llu bytes)",
+		tier_dbg(ctx, "%zu bytes do not fit on the policy's nodes (%llu bytes)",
 			 buf->map_length, (unsigned long long)capacity);
 		return -EFBIG;
 	}

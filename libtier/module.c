@@ -156,7 +156,7 @@ static int module_buf_create(struct tier_ctx *ctx, struct tier_buf *buf,
 	c.out_fd = -1;
 	if (ioctl(ctx->devfd, CXLTIER_IOC_CREATE, &c) < 0) {
 		err = -errno;
-		tier_err(ctx, "CREATE(%zu bytes, mode %u, flags 0x%x, %u nodes, first %u, page shift %u, chunk shift %u): %s",
+		tier_dbg(ctx, "CREATE(%zu bytes, mode %u, flags 0x%x, %u nodes, first %u, page shift %u, chunk shift %u): %s",
 			 length, p->mode, p->flags, p->nr_nodes,
 			 p->nr_nodes ? p->nodes[0].node : 0, p->page_shift,
 			 p->chunk_shift, strerror(-err));
@@ -293,7 +293,7 @@ static int module_buf_migrate(struct tier_buf *buf, const struct tier_policy *p,
 		if (err == -ENOTTY)
 			err = -EOPNOTSUPP;	/* a module from before MIGRATE */
 		if (err != -EINTR) {
-			tier_err(buf->ctx, "buffer %llu: MIGRATE(mode %u, %u nodes, first %u, flags 0x%x): %s",
+			tier_dbg(buf->ctx, "buffer %llu: MIGRATE(mode %u, %u nodes, first %u, flags 0x%x): %s",
 				 (unsigned long long)buf->id, p->mode,
 				 p->nr_nodes,
 				 p->nr_nodes ? p->nodes[0].node : 0, flags,

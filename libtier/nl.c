@@ -613,6 +613,13 @@ TIER_EXPORT int tier_nl_open(struct tier_nl **out, unsigned int flags)
 		if (err == -EPERM) {
 			nl->scope = TIER_NL_SCOPE_OWN;
 			err = subscribe(nl);
+			tier_dbg(NULL, "netlink: events group refused (%s); subscribed to this user's own events: %s",
+				 in_init_net() ? "no CAP_SYS_ADMIN" :
+				 "not the initial network namespace",
+				 err ? strerror(-err) : "ok");
+		} else if (!err) {
+			tier_dbg(NULL, "netlink: joined the events group %u",
+				 nl->group);
 		}
 		if (err)
 			goto fail;

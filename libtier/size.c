@@ -11,6 +11,7 @@
  * whole ("1.5" and "0.5B" are not sizes).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "libtier-private.h"
@@ -82,4 +83,28 @@ TIER_EXPORT int tier_size_parse(const char *s, uint64_t *bytes)
 		return -ERANGE;
 	*bytes = (uint64_t)v;
 	return 0;
+}
+
+TIER_EXPORT int tier_size_format(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "BKMGTPE";
+	unsigned int u = 0;
+	double v;
+
+	if (!buf || !len)
+		return -EINVAL;
+	if (bytes < 1024)
+		return snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+	while (u < sizeof(units) - 2 && bytes >> (10 * (u + 1)))
+		u++;
+	if (!(bytes & ((1ULL << (10 * u)) - 1)))
+		return snprintf(buf, len, "%llu%c",
+				(unsigned long long)(bytes >> (10 * u)),
+				units[u]);
+	v = (double)bytes / (double)(1ULL << (10 * u));
+	if (v >= 1023.95 && u < sizeof(units) - 2) {
+		v /= 1024;
+		u++;
+	}
+	return snprintf(buf, len, "%.1f%c", v, units[u]);
 }

@@ -47,6 +47,28 @@ TIER_EXPORT int tier_topo_refresh(struct tier_ctx *ctx)
 		return -ENODEV;
 	}
 	qsort(nodes, nr, sizeof(*nodes), tier_node_cmp);
+	if (tier_log_enabled(ctx, TIER_LOG_DEBUG)) {
+		unsigned int i;
+
+		tier_dbg(ctx, "%s: %u node%s with memory", ctx->ops->name, nr,
+			 nr == 1 ? "" : "s");
+		for (i = 0; i < nr; i++) {
+			char total[24], free_b[24], mov[24];
+
+			tier_size_format(nodes[i].total_bytes, total,
+					 sizeof(total));
+			tier_size_format(nodes[i].free_bytes, free_b,
+					 sizeof(free_b));
+			tier_size_format(nodes[i].movable_bytes, mov,
+					 sizeof(mov));
+			tier_dbg(ctx, "node %u: %s, %s, %s total, %s free, %s movable, distance %u to node %u",
+				 nodes[i].node,
+				 nodes[i].tier == CXLTIER_TIER_CXL ? "cxl" : "dram",
+				 nodes[i].flags & CXLTIER_NODE_HAS_CPUS ?
+				 "cpus" : "no cpus", total, free_b, mov,
+				 nodes[i].distance, nodes[i].nearest_cpu_node);
+		}
+	}
 	free(ctx->nodes);
 	ctx->nodes = nodes;
 	ctx->nr_nodes = nr;

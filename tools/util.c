@@ -5,9 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "libtier.h"
 #include "util.h"
-
-static const char units[] = "BKMGTPE";
 
 int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -43,27 +42,9 @@ int parse_num(const char *s, double *out, bool zero_ok)
 	return 0;
 }
 
+/* libtier's formatter: one spelling of sizes in tierctl and the library */
 char *format_size(uint64_t bytes, char *buf, size_t len)
 {
-	unsigned int u = 0;
-	double v;
-
-	if (bytes < 1024) {
-		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
-		return buf;
-	}
-	while (u < sizeof(units) - 2 && bytes >> (10 * (u + 1)))
-		u++;
-	if (!(bytes & ((1ULL << (10 * u)) - 1))) {
-		snprintf(buf, len, "%llu%c",
-			 (unsigned long long)(bytes >> (10 * u)), units[u]);
-		return buf;
-	}
-	v = (double)bytes / (double)(1ULL << (10 * u));
-	if (v >= 1023.95 && u < sizeof(units) - 2) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f%c", v, units[u]);
+	tier_size_format(bytes, buf, len);
 	return buf;
 }
