@@ -347,6 +347,16 @@ int tier_policy_explain(const char *s, char *why, size_t len);
 const char *tier_mode_name(uint32_t mode);
 
 /**
+ * tier_tier_name() - the name of a tier
+ * @tier: CXLTIER_TIER_* (struct tier_node's @tier)
+ *
+ * Return: "dram" or "cxl", the names a policy string gives the tiers
+ * (tier_policy_parse_ctx()) and the spelling of every tool (tierctl's
+ * tables and JSON, the Python package); NULL for an unknown tier.
+ */
+const char *tier_tier_name(uint32_t tier);
+
+/**
  * tier_mode_parse() - the mode a name names
  * @name: a name as tier_mode_name() gives it (exactly, lower case)
  * @mode: out: CXLTIER_MODE_*

@@ -63,7 +63,10 @@ static const struct {
 	{ "reserve",		CXLTIER_CREATE_RESERVE },
 };
 
-/* Names that stand for nodes: a tier, or every node with memory (-1). */
+/*
+ * Names that stand for nodes: a tier, or every node with memory (-1).  The
+ * tiers' names are the one spelling of every tool (tier_tier_name()).
+ */
 static const struct {
 	const char *name;
 	int tier;
@@ -96,6 +99,16 @@ static int mode_lookup(const char *s, size_t len, uint32_t *mode)
 TIER_EXPORT const char *tier_mode_name(uint32_t mode)
 {
 	return mode < CXLTIER_NR_MODES ? mode_names[mode] : NULL;
+}
+
+TIER_EXPORT const char *tier_tier_name(uint32_t tier)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(node_names); i++)
+		if (node_names[i].tier >= 0 && (uint32_t)node_names[i].tier == tier)
+			return node_names[i].name;
+	return NULL;
 }
 
 TIER_EXPORT int tier_mode_parse(const char *name, uint32_t *mode)
@@ -345,9 +358,8 @@ static int parse_node_item(const char *s, const char *end,
 		}
 		if (!found)
 			return bad(ps, "%.*s: this host has no %s node", n, s,
-				   node_names[name].tier == CXLTIER_TIER_DRAM ? "DRAM" :
-				   node_names[name].tier == CXLTIER_TIER_CXL ? "CXL" :
-				   "memory");
+				   node_names[name].tier >= 0 ?
+				   node_names[name].name : "memory");
 	}
 	return 0;
 }

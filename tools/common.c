@@ -218,11 +218,10 @@ const char *tc_mode_name(uint32_t mode)
 	return name ? name : "?";
 }
 
+/* libtier's names ("dram", "cxl"): the policies' and Python's spelling */
 const char *tc_tier_name(unsigned int tier)
 {
-	switch (tier) {
-	case CXLTIER_TIER_DRAM:	return "DRAM";
-	case CXLTIER_TIER_CXL:	return "CXL";
-	default:		return "?";
-	}
+	const char *name = tier_tier_name(tier);
+
+	return name ? name : "?";
 }

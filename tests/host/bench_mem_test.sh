@@ -48,7 +48,7 @@ ok = d["bench"] == "mem" and d["runs"] == 3 and d["backend"] in ("cxltier", "mbi
 ok = ok and "not measured" in d["dma"] and d["cpus"] >= 1
 ok = ok and [x["node"] for x in d["nodes"]] == want
 for x in d["nodes"]:
-    ok = ok and x["tier"] in ("DRAM", "CXL") and x["bytes"] == 4 << 20
+    ok = ok and x["tier"] in ("dram", "cxl") and x["bytes"] == 4 << 20
     ok = ok and x["threads"] >= 1 and x["cpus_used"] != ""
     ok = ok and 0 < x["latency_bytes"] <= x["bytes"] and x["latency_loads"] == x["latency_bytes"] // 64
     for f, unit in (("read", "gbps"), ("write", "gbps"), ("latency", "ns")):
@@ -94,7 +94,7 @@ else nok "bench mem: default threads = the nearest CPU node's CPUs we may use"; 
 if run bench mem --node "$first" --size 4M --runs 2 &&
    grep -q "^bench mem: 1 node, 2 runs each" "$out" &&
    grep -Eq "^NODE +TIER +CPUS +THREADS +SIZE +READ GB/s +MIN +MAX +WRITE GB/s +MIN +MAX +LATENCY ns +MIN +MAX$" "$out" &&
-   grep -Eq "^ *$first +(DRAM|CXL) +[0-9,-]+ +[0-9]+ +4M( +[0-9]+\.[0-9]+){9}$" "$out" &&
+   grep -Eq "^ *$first +(dram|cxl) +[0-9,-]+ +[0-9]+ +4M( +[0-9]+\.[0-9]+){9}$" "$out" &&
    grep -q "DMA (dma-h2d, dma-d2h): not measured" "$out" &&
    grep -q "^tierctl bench: node $first: warm-up; run 1/2: read write; run 2/2: read write; latency: chain 1/2 2/2$" "$err"
 then ok "bench mem: table, DMA not measured said, progress on stderr"

@@ -30,7 +30,7 @@ t = json.load(open(sys.argv[1]))
 d = json.load(open(sys.argv[2]))
 gpus = [int(x) for x in sys.argv[3].split(",")]
 w = d["workload"]
-cxl = [n for n in t["nodes"] if n["tier"] != "DRAM"]
+cxl = [n for n in t["nodes"] if n["tier"] != "dram"]
 ok = w["rank_map"] == "socket" and len(cxl) > 0
 for n in cxl:
     # a CXL node belongs to the ranks of its socket, and to no other

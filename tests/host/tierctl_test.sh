@@ -44,7 +44,7 @@ grep -q "^backend: " "$out" && grep -q "^NODE  TIER  CPUS" "$out" && ok "topo: b
 expect_fail "topo: unknown option" "^tierctl topo: option '--bogus': unknown option$" topo --bogus
 expect_fail "topo: stray argument" "^tierctl topo: extra: unexpected argument$" topo extra
 expect_json "topo --json: nodes as in /sys" \
-	"[x['node'] for x in d['nodes']] == [int(i) for i in '$(nodes_with_memory)'.split()] and all(x['total_bytes'] >= x['free_bytes'] and x['tier'] in ('DRAM', 'CXL') for x in d['nodes']) and d['backend'] in ('mbind', 'cxltier')" \
+	"[x['node'] for x in d['nodes']] == [int(i) for i in '$(nodes_with_memory)'.split()] and all(x['total_bytes'] >= x['free_bytes'] and x['tier'] in ('dram', 'cxl') for x in d['nodes']) and d['backend'] in ('mbind', 'cxltier')" \
 	topo --json
 
 node0=$(nodes_with_memory | cut -d' ' -f1)
@@ -55,7 +55,7 @@ expect_json "alloc: unaligned size rounds up to pages" \
 	"d['length'] == 5000 and d['map_length'] == d['resident_bytes'] and d['map_length'] % d['page_size'] == 0 and d['map_length'] >= 5000" \
 	alloc --policy "bind:$node0" --size 5000 --json
 expect_ok "alloc table" alloc --node "$node0" --size 1M
-grep -Eq "^ +$node0  (DRAM|CXL) +1M +100.0%$" "$out" && ok "alloc table: 1M, 100% on node $node0" || nok "alloc table: 1M, 100% on node $node0"
+grep -Eq "^ +$node0  (dram|cxl) +1M +100.0%$" "$out" && ok "alloc table: 1M, 100% on node $node0" || nok "alloc table: 1M, 100% on node $node0"
 for i in $(nodes_with_memory); do
 	expect_json "alloc on node $i" "d['resident'] == [{'node': $i, 'tier': d['resident'][0]['tier'], 'bytes': 2097152}]" \
 		alloc --node "$i" --size 2M --json
@@ -103,7 +103,7 @@ expect_json "alloc: bind asks no share" \
 	alloc --node "$N" --size 1M --json
 expect_ok "alloc table with REQUESTED" alloc --policy "weighted:$N=1" --size 1M
 grep -q "^NODE  TIER  RESIDENT   SHARE  REQUESTED$" "$out" &&
-grep -Eq "^ +$N  (DRAM|CXL) +1M +100.0% +100.0%$" "$out" &&
+grep -Eq "^ +$N  (dram|cxl) +1M +100.0% +100.0%$" "$out" &&
 grep -q "^resident 1M of 1M, spilled 0B (0.0%):$" "$out" &&
 ok "alloc table: share, requested share, spilled" || nok "alloc table: share, requested share, spilled"
 expect_json "alloc --populate: resident before the touch" \
@@ -205,15 +205,15 @@ for tier in dram cxl; do
 	want=$(python3 -c '
 import json, sys
 t = json.load(open(sys.argv[1]))
-print(",".join(str(n["node"]) for n in t["nodes"] if n["tier"].lower() == sys.argv[2]))' "$tmp/topo.json" "$tier")
+print(",".join(str(n["node"]) for n in t["nodes"] if n["tier"] == sys.argv[2]))' "$tmp/topo.json" "$tier")
 	if [ -z "$want" ]; then
 		expect_fail "alloc --policy interleave:$tier: no such node here" \
-			"^tierctl alloc: --policy interleave:$tier: $tier: this host has no ${tier^^} node " \
+			"^tierctl alloc: --policy interleave:$tier: $tier: this host has no $tier node " \
 			alloc --policy "interleave:$tier" --size 1M
 		continue
 	fi
 	expect_json "alloc --policy interleave:$tier,fallback: the ${tier^^} nodes ($want), and only they" \
-		"d['policy'] == 'interleave:$want,fallback' and d['resident'] and all(r['tier'] == '${tier^^}' for r in d['resident'])" \
+		"d['policy'] == 'interleave:$want,fallback' and d['resident'] and all(r['tier'] == '$tier' for r in d['resident'])" \
 		alloc --policy "interleave:$tier,fallback" --size 8M --json
 	if grep -q "^tierctl alloc: --policy interleave:$tier,fallback is interleave:$want,fallback on this host$" "$err"
 	then ok "alloc --policy interleave:$tier: the resolution said"

@@ -2,7 +2,8 @@
 /*
  * The words every libtier string shares, as libtier.h specifies them:
  * mode names (tier_mode_name(), tier_mode_parse(), the uapi's
- * CXLTIER_MODE_NAMES) and sizes (tier_size_parse()).  No backend needed.
+ * CXLTIER_MODE_NAMES), tier names (tier_tier_name(), the names a policy
+ * string gives the tiers) and sizes (tier_size_parse()).  No backend needed.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -49,6 +50,24 @@ TEST(mode_parse_rejects)
 	}
 	EXPECT_EQ(-EINVAL, tier_mode_parse(NULL, &mode));
 	EXPECT_EQ(-EINVAL, tier_mode_parse("bind", NULL));
+}
+
+TEST(tier_names_are_the_policies)
+{
+	struct tier_policy p;
+	char why[128];
+
+	EXPECT_STREQ("dram", tier_tier_name(CXLTIER_TIER_DRAM));
+	EXPECT_STREQ("cxl", tier_tier_name(CXLTIER_TIER_CXL));
+	EXPECT_EQ(NULL, tier_tier_name(2));
+	EXPECT_EQ(NULL, tier_tier_name(UINT32_MAX));
+	/* each is a name a policy string takes: without a topology, the
+	 * parser knows it and asks for one */
+	EXPECT_EQ(-EINVAL, tier_policy_explain("interleave:dram", why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "dram: a tier name needs")) TH_LOG("%s", why);
+	EXPECT_EQ(-EINVAL, tier_policy_explain("interleave:cxl", why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "cxl: a tier name needs")) TH_LOG("%s", why);
+	EXPECT_EQ(-EINVAL, tier_policy_parse("interleave:CXL", &p));
 }
 
 TEST(size_parse_accepts)

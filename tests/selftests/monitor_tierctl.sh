@@ -49,11 +49,11 @@ export T
 nodes=$(python3 - <<'PY'
 import json, subprocess, os
 nodes = json.loads(subprocess.check_output([os.environ["T"], "topo", "--json"]))["nodes"]
-a = next(x["node"] for x in nodes if x["tier"] == "DRAM" and x["cpus"])
+a = next(x["node"] for x in nodes if x["tier"] == "dram" and x["cpus"])
 rest = [x for x in nodes if x["node"] != a]
-cxl = [x["node"] for x in rest if x["tier"] == "CXL"]
+cxl = [x["node"] for x in rest if x["tier"] == "cxl"]
 b = cxl[0] if cxl else rest[0]["node"]
-nocpu = [x["node"] for x in rest if x["tier"] == "DRAM" and not x["cpus"]]
+nocpu = [x["node"] for x in rest if x["tier"] == "dram" and not x["cpus"]]
 print(a, b, nocpu[0] if nocpu else -1)
 PY
 )

@@ -49,7 +49,7 @@ printf 'class dma bytes=256M h2d=256M d2h=256M pinned\n' > "$tmp/dma.txt"
 "$T" topo --json | python3 -c '
 import json, sys
 for n in json.load(sys.stdin)["nodes"]:
-    if n["tier"] == "DRAM":
+    if n["tier"] == "dram":
         print("node %d capacity=64M" % n["node"])' > "$tmp/small.tiers"
 "$T" plan --classes "$tmp/dma.txt" --tiers "$tmp/small.tiers" --strategy cxltier --json > "$tmp/plan.json"
 check "plan: the pool is a pinnable node, and takes the pinned class DRAM cannot" python3 - "$tmp/plan.json" "$node" <<'PY'

@@ -62,10 +62,10 @@ expect "set default_policy interleave:0-2" "" "$T" set default_policy "interleav
 expect "get default_policy: the range written out" "interleave:0,1,2" "$T" get default_policy
 cxl=$("$T" topo --json | python3 -c '
 import json, sys
-print(",".join("%d=1" % n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"] == "CXL"))')
+print(",".join("%d=1" % n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"] == "cxl"))')
 dram=$("$T" topo --json | python3 -c '
 import json, sys
-print(",".join("%d=3" % n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"] == "DRAM"))')
+print(",".join("%d=3" % n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"] == "dram"))')
 expect "set default_policy weighted:dram=3,cxl=1" "" "$T" set default_policy "weighted:dram=3,cxl=1"
 expect "get default_policy: the tiers resolved ($dram,$cxl)" "weighted:$dram,$cxl" "$T" get default_policy
 refuse "set default_policy with a create-only option" 'a default names possible nodes only, and no page= or flag options' \
