@@ -469,7 +469,10 @@ int tier_policy_parse(const char *s, struct tier_policy *p);
  *     (tier_policy_format() shows what they resolved to)
  *
  * A name in split is refused (each node its own share), and so is a name
- * no node of the snapshot answers to ("this host has no cxl node").
+ * no node of the snapshot answers to ("this host has no cxl node").  With
+ * NULL @ctx a name is refused after the rest of the string is checked:
+ * tier_policy_explain() says first what else is wrong with it, and only
+ * then "cxl: a tier name needs this host's topology ...".
  * Return: as tier_policy_parse().
  */
 int tier_policy_parse_ctx(const struct tier_ctx *ctx, const char *s,

@@ -174,6 +174,8 @@ struct parse_state {
 	const struct mode_desc *md;
 	int seen_page, seen_chunk;
 	int percent;		/* split: 1 all with '%', -1 all without, 0 none yet */
+	const char *name_item;	/* without ctx: the first item naming a tier */
+	int name_len;
 	char *why;		/* NULL, or where to say what is wrong */
 	size_t why_len;
 };
@@ -338,10 +340,18 @@ static int parse_node_item(const char *s, const char *end,
 				return err;
 		}
 	}
-	/* a tier name: the nodes of the context's snapshot, in order */
-	if (!ps->ctx)
-		return bad(ps, "%.*s: a tier name needs this host's topology (tier_policy_parse_ctx())",
-			   n, s);
+	/*
+	 * a tier name: the nodes of the context's snapshot, in order.  Without
+	 * a context, the rest of the string is still checked: what is wrong
+	 * with it is said before that the name needs a topology.
+	 */
+	if (!ps->ctx) {
+		if (!ps->name_item) {
+			ps->name_item = s;
+			ps->name_len = n;
+		}
+		return 0;
+	}
 	{
 		unsigned int i, found = 0;
 
@@ -415,6 +425,11 @@ static int policy_parse(const char *s, struct tier_policy *p,
 		if (!*end)
 			break;
 		item = end;
+	}
+	if (ps->name_item) {
+		err = bad(ps, "%.*s: a tier name needs this host's topology (tier_policy_parse_ctx())",
+			  ps->name_len, ps->name_item);
+		goto fail;
 	}
 	if (!p->nr_nodes) {
 		err = bad(ps, "no node: give at least one");

@@ -543,6 +543,13 @@ TEST(policy_errors_say_what_and_where)
 		{ "weighted:0,2=1", "0: weighted needs a weight for each node (0=1)" },
 		{ "bind:0,foo", "foo: unknown option (page=, chunk=, fallback, populate, pinnable, huge-fallback, reserve)" },
 		{ "interleave:cxl", "cxl: a tier name needs this host's topology (tier_policy_parse_ctx())" },
+		/* without a topology, what else is wrong comes first */
+		{ "interleave:cxl,foo", "foo: unknown option (page=, chunk=, fallback, populate, pinnable, huge-fallback, reserve)" },
+		{ "weighted:dram=3,cxl", "cxl: weighted needs a weight for each node (cxl=1)" },
+		{ "interleave:all,chunk=3K", "chunk=3K: a chunk is a power of two from 4K to 1024M" },
+		{ "interleave:dram,cxl=1", "cxl=1: interleave takes no weights" },
+		/* else the first name */
+		{ "weighted:0=1,dram=3,cxl=1", "dram=3: a tier name needs this host's topology (tier_policy_parse_ctx())" },
 	};
 	char why[256];
 	size_t i;
