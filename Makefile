@@ -5,6 +5,7 @@
 #                   DRAM+CXL host and place buffers on DRAM and CXL nodes
 #   make check      install what is missing and run every test
 #   make install    libtier (+ header, pkg-config) and tierctl
+#   make deb        the Debian packages (debian/) into build/deb/
 #
 # The kernel module is built by Kbuild (see Kbuild, kmod/Kbuild), by
 # scripts/kmod-build.sh, into build/kmod/RELEASE/kmod/cxltier.ko: for the
@@ -31,7 +32,7 @@ export WERROR
 SUBDIRS := libtier tools tests/host tests/selftests tests/stress tests/faultinj \
            tests/privilege
 
-.PHONY: all module lib tools tests install clean deps demo check help
+.PHONY: all module lib tools tests install deb clean deps demo check help
 
 all: module lib tools tests
 
@@ -55,6 +56,9 @@ install: lib tools
 	$(MAKE) -C libtier install
 	$(MAKE) -C tools install
 
+deb:
+	scripts/deb.sh
+
 deps:
 	scripts/deps.sh all
 
@@ -70,4 +74,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'

@@ -6,6 +6,7 @@
 #   make EXTRA_CFLAGS=...           added after everything else
 #   make WERROR=1                   -Werror (CI only, never for users)
 #   make install DESTDIR=... PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu
+#                [PRELOADDIR=/usr/lib/x86_64-linux-gnu/cxltier]
 
 TOP   := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 BUILD ?= $(TOP)/build
@@ -18,6 +19,9 @@ BINDIR       ?= $(PREFIX)/bin
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# libtier-preload.so, the interposer of `tierctl run`: loaded by path, never
+# linked, so a distribution may keep it out of the linker's directory.
+PRELOADDIR   ?= $(LIBDIR)
 
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \

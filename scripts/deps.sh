@@ -14,11 +14,12 @@
 set -euo pipefail
 
 build_pkgs=(build-essential pkg-config g++ kmod linux-headers-amd64
-	    libmnl-dev libnuma-dev python3-yaml)
+	    libmnl-dev libnuma-dev python3-yaml
+	    debhelper dh-dkms dh-python dpkg-dev)
 vm_pkgs=(linux-image-amd64 linux-source-6.1 qemu-system-x86 busybox-static
 	 cpio dkms numactl ndctl daxctl valgrind python3 xz-utils
 	 flex bison bc libelf-dev libssl-dev
-	 python3-torch python3-numpy)
+	 python3-torch python3-numpy lintian)
 
 case "${1:-all}" in
 build) want=("${build_pkgs[@]}") ;;

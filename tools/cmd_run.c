@@ -16,15 +16,15 @@
 #include "tierctl.h"
 #include "util.h"
 
-#ifndef TIERCTL_LIBDIR
-#define TIERCTL_LIBDIR	"/usr/local/lib"
+#ifndef TIERCTL_PRELOADDIR
+#define TIERCTL_PRELOADDIR	"/usr/local/lib"
 #endif
 #define PRELOAD_NAME	"libtier-preload.so"
 
 /*
  * The preload library: $LIBTIER_PRELOAD_LIB; else beside this tierctl
- * (BIN/../lib, the build tree and a PREFIX install); else the LIBDIR
- * tierctl was built for.
+ * (BIN/../lib, the build tree and a PREFIX install); else the PRELOADDIR
+ * tierctl was built for (libtier/libtier.mk).
  */
 static int find_preload(const struct tc_cmd *cmd, char *out, size_t len)
 {
@@ -52,11 +52,11 @@ static int find_preload(const struct tc_cmd *cmd, char *out, size_t len)
 				return 0;
 		}
 	}
-	snprintf(out, len, "%s/%s", TIERCTL_LIBDIR, PRELOAD_NAME);
+	snprintf(out, len, "%s/%s", TIERCTL_PRELOADDIR, PRELOAD_NAME);
 	if (!access(out, R_OK))
 		return 0;
 	tc_errorf(cmd, "%s: not found beside tierctl nor in %s (set LIBTIER_PRELOAD_LIB)",
-		  PRELOAD_NAME, TIERCTL_LIBDIR);
+		  PRELOAD_NAME, TIERCTL_PRELOADDIR);
 	return -1;
 }
 

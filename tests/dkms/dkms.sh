@@ -20,11 +20,7 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 
-# Only the sources DKMS needs; never build outputs from the work tree.
-mkdir -p "$src/kmod" "$src/uapi/linux"
-cp dkms.conf Kbuild VERSION "$src/"
-cp kmod/Kbuild kmod/*.c kmod/*.h "$src/kmod/"
-cp uapi/linux/*.h "$src/uapi/linux/"
+scripts/dkms-src.sh "$src"
 
 dkms add "cxltier/$ver"
 # What a kernel package's postinst runs.  With other DKMS modules
