@@ -59,13 +59,22 @@ static void log_stderr(int prio, const char *msg)
 	fprintf(stderr, "libtier: %s\n", msg);
 }
 
+/* tier_set_log_default()'s: the hook contexts start with */
+static struct {
+	tier_log_fn fn;
+	void *priv;
+	int level;
+} log_default = { NULL, NULL, TIER_LOG_DEBUG };
+
 int tier_log_enabled(const struct tier_ctx *ctx, int prio)
 {
 	if (!ctx) {
-		/* no context (netlink handles): LIBTIER_LOG alone decides */
+		/* no context (netlink handles): the default hook, or stderr */
 		int level = env_log_level();
 
-		return level >= 0 && prio <= level;
+		if (level < 0 && !log_default.fn)
+			return 0;
+		return prio <= (level >= 0 ? level : log_default.level);
 	}
 	return prio <= ctx->log_level && (ctx->log_fn || ctx->log_env);
 }
@@ -82,6 +91,8 @@ void tier_log(const struct tier_ctx *ctx, int prio, const char *fmt, ...)
 	va_end(ap);
 	if (ctx && ctx->log_fn)
 		ctx->log_fn(ctx->log_priv, prio, msg);
+	else if (!ctx && log_default.fn)
+		log_default.fn(log_default.priv, prio, msg);
 	else
 		log_stderr(prio, msg);
 }
@@ -92,6 +103,16 @@ TIER_EXPORT void tier_set_log(struct tier_ctx *ctx, tier_log_fn fn, void *priv)
 		return;
 	ctx->log_fn = fn;
 	ctx->log_priv = fn ? priv : NULL;
+}
+
+TIER_EXPORT int tier_set_log_default(tier_log_fn fn, void *priv, int prio)
+{
+	if (prio < 0 || prio > TIER_LOG_DEBUG)
+		return -EINVAL;
+	log_default.fn = fn;
+	log_default.priv = fn ? priv : NULL;
+	log_default.level = prio;
+	return 0;
 }
 
 TIER_EXPORT int tier_set_log_level(struct tier_ctx *ctx, int prio)
@@ -229,10 +250,12 @@ TIER_EXPORT int tier_open(struct tier_ctx **out, unsigned int flags)
 		return -ENOMEM;
 	ctx->refs = 1;
 	ctx->devfd = -1;
+	ctx->log_fn = log_default.fn;
+	ctx->log_priv = log_default.priv;
 	ctx->log_level = env_log_level();
 	ctx->log_env = ctx->log_level >= 0;
 	if (!ctx->log_env)
-		ctx->log_level = TIER_LOG_DEBUG;	/* a hook hears all */
+		ctx->log_level = log_default.level;
 	pagesz = sysconf(_SC_PAGESIZE);
 	if (pagesz <= 0)
 		pagesz = 4096;

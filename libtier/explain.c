@@ -203,7 +203,8 @@ static int explain_nospc(const struct tier_explain *e, char *why, size_t len)
 	uint32_t i;
 
 	if (!e->quotas)
-		return say(why, len, "the buffer does not fit a node's quota ('tierctl get' shows node.N.quota_bytes)");
+		return say(why, len, "the buffer does not fit a node's quota (%s/nodeN/quota_bytes; tierctl topo shows them)",
+			   CXLTIER_SYSFS_NODES_DIR);
 	if (home_bytes(e, bytes))
 		return -ENOENT;
 	for (i = 0; i < p->nr_nodes; i++) {

@@ -125,13 +125,28 @@ void tier_set_log(struct tier_ctx *ctx, tier_log_fn fn, void *priv);
 
 /**
  * tier_set_log_level() - the least urgent priority the hook gets
- * @prio: TIER_LOG_*, 0 to 7 (default TIER_LOG_DEBUG: everything)
+ * @prio: TIER_LOG_*, 0 to 7 (default TIER_LOG_DEBUG, everything, or
+ *        tier_set_log_default()'s)
  *
  * Messages below @prio are not formatted at all.  Ignored while
  * LIBTIER_LOG is in force (the user's choice wins).  Since LIBTIER_1.4.
  * Return: 0; -EINVAL for NULL @ctx or @prio out of range.
  */
 int tier_set_log_level(struct tier_ctx *ctx, int prio);
+
+/**
+ * tier_set_log_default() - the hook and level contexts start with
+ * @fn: the hook of every context tier_open() opens from now on (NULL:
+ *      none), and of the messages that have no context (tier_nl_open()'s)
+ * @priv: its pointer
+ * @prio: their level, as tier_set_log_level() (LIBTIER_LOG wins)
+ *
+ * So that what tier_open() itself says (which backend and why, the nodes
+ * read) reaches a hook.  Process-wide: call it before opening contexts,
+ * not while other threads open them.  Since LIBTIER_1.4.
+ * Return: 0; -EINVAL for @prio out of range.
+ */
+int tier_set_log_default(tier_log_fn fn, void *priv, int prio);
 
 /**
  * tier_backend() - TIER_BACKEND_MODULE or TIER_BACKEND_MBIND; -EINVAL for NULL
