@@ -149,9 +149,11 @@ int bench_common_option(struct bench *b, int c, char **argv)
 		return bench_parse_runs(b->cmd, optarg, &b->runs) ? 1 : -1;
 	case BENCH_OPT_JSON:
 		b->json = true;
+		tc_set_json(true);
 		return -1;
 	case BENCH_OPT_QUIET:
 		b->quiet = true;
+		tc_set_quiet(true);
 		return -1;
 	}
 	return c < BENCH_OPT_OWN ? tc_other_option(b->cmd, argv, c) : -2;

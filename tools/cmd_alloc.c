@@ -498,7 +498,8 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	}
 	err = tier_size_parse(size_arg, &size);
 	if (err || !size || size > SIZE_MAX) {
-		tc_errorf(cmd, "--size %s: %s", size_arg,
+		tc_errorf_err(cmd, err ? err : size ? -ERANGE : -EINVAL,
+			      "--size %s: %s", size_arg,
 			  err == -EINVAL ? "not a size (e.g. 4096, 64K, 64M, 1G)" :
 			  !size && !err ? "must be at least 1 byte" : "too large");
 		return 1;
@@ -543,12 +544,8 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (err) {
 		snprintf(what, sizeof(what), "create %s buffer, policy %s",
 			 format_size(size, s1, sizeof(s1)), policy_str);
-		if (err == -ENOSPC)
-			tc_errorf(cmd, "%s: %s (more than a node's quota "
-				  "leaves room for: see tierctl topo)", what,
-				  strerror(-err));
-		else
-			tc_error(cmd, what, err);
+		/* libtier has said why, with the figures */
+		tc_error(cmd, what, err);
 		goto out;
 	}
 	err = tier_buf_map(buf, &addr);

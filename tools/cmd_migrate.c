@@ -327,7 +327,7 @@ static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 		case OPT_ASYNC: async = true; break;
 		case OPT_SPLIT: flags |= CXLTIER_MIGRATE_SPLIT_HUGE; break;
 		case OPT_JSON: json = true; break;
-		case OPT_QUIET: quiet = true; break;
+		case OPT_QUIET: quiet = true; tc_set_quiet(true); break;
 		default:
 			return tc_other_option(cmd, argv, c);
 		}
@@ -421,11 +421,8 @@ static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (err && err != -EINTR) {
 		snprintf(what, sizeof(what), "buffer %llu: migrate to %s",
 			 (unsigned long long)id, after);
-		tc_errorf(cmd, "%s: %s%s", what, strerror(-err),
-			  err == -EBUSY ? " (another migration of it is running)" :
-			  err == -ENODEV ? " (a node is offline or has no memory)" :
-			  err == -EXDEV ? " (a pinnable buffer needs nodes with non-movable memory)" :
-			  err == -EFBIG ? " (the buffer does not fit the nodes)" : "");
+		/* libtier has said why, with the figures */
+		tc_error(cmd, what, err);
 		goto out;
 	}
 	if (json)

@@ -112,5 +112,7 @@ int main(int argc, char **argv)
 			argv[1]);
 		return 1;
 	}
-	return cmd->run(cmd, argc - 1, argv + 1) ? 1 : 0;
+	tc_scan_json(cmd, argc - 1, argv + 1);
+	tc_log_default(cmd);
+	return tc_finish(cmd, cmd->run(cmd, argc - 1, argv + 1) ? 1 : 0);
 }

@@ -31,11 +31,52 @@ extern const struct tc_cmd cmd_topo, cmd_alloc, cmd_bench, cmd_run;
 extern const struct tc_cmd cmd_plan, cmd_model, cmd_migrate, cmd_pool;
 extern const struct tc_cmd cmd_get, cmd_set, cmd_stat, cmd_monitor;
 
+/*
+ * Errors.  Each is a "tierctl CMD: ..." line on stderr; libtier's own
+ * explanations come before it as "tierctl CMD: libtier: ..." lines
+ * (tc_ctx_log()).  With --json (tc_set_json()) a failed command also
+ * prints one JSON object on stdout when it ends (tc_finish()):
+ *
+ *   {"error": {"command": "alloc", "errno": 27, "code": "EFBIG",
+ *              "message": "create 1T buffer, policy bind:0: File too large",
+ *              "details": ["1T is larger than node 0 can ever hold (15.5G)"]}}
+ *
+ * @message is the first error's line without "tierctl CMD: "; @errno and
+ * @code (the errno's name) are null for an error without an errno;
+ * @details are libtier's explanations (TIER_LOG_ERR), maybe none.  The
+ * exit status is 1.
+ */
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
 void tc_error(const struct tc_cmd *cmd, const char *what, int err);
 /* "tierctl CMD: MESSAGE" on stderr. */
 void tc_errorf(const struct tc_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* tc_errorf() of an error with an errno (@err, either sign) */
+void tc_errorf_err(const struct tc_cmd *cmd, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * --json: errors as a JSON object too.  The dispatcher sets it before the
+ * command runs when --json is among its arguments (tc_scan_json(), for a
+ * command whose @opts has it), so that option errors are JSON too;
+ * commands set it again when they parse it.
+ */
+void tc_set_json(bool on);
+void tc_scan_json(const struct tc_cmd *cmd, int argc, char **argv);
+/* --quiet: libtier's warnings not shown (its errors still are). */
+void tc_set_quiet(bool on);
+/* The dispatcher, after @cmd returned @status: the JSON error object. */
+int tc_finish(const struct tc_cmd *cmd, int status);
+/*
+ * Show @ctx's libtier messages as "tierctl CMD: libtier: ..." lines:
+ * errors and warnings (errors only with --quiet), or what LIBTIER_LOG asks
+ * for.  tc_open() does it.
+ */
+void tc_ctx_log(const struct tc_cmd *cmd, struct tier_ctx *ctx);
+/*
+ * The same for contexts from their tier_open() on, and for netlink
+ * handles: the dispatcher's, before the command runs.
+ */
+void tc_log_default(const struct tc_cmd *cmd);
 /* The usage line on stdout (@to_stdout) or stderr, and @help too on stdout. */
 void tc_usage(const struct tc_cmd *cmd, int to_stdout);
 /*

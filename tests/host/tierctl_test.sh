@@ -16,6 +16,62 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if ($expr) else 1)" "$out"; then ok "$name"; else nok "$name"; fi
 }
 
+# expect_explained NAME WHY REGEX ARGS...: exit 1, nothing on stdout,
+# libtier's explanation "tierctl CMD: libtier: WHY" (WHY a regex), then
+# the one error line matching REGEX
+expect_explained() {
+	local name=$1 why=$2 re=$3 rc; shift 3
+	run "$@"; rc=$?
+	if [ $rc = 1 ] && [ ! -s "$out" ] &&
+	   sed -n 1p "$err" | grep -Eq "^tierctl [a-z]+: libtier: $why\$" &&
+	   sed -n 2p "$err" | grep -Eq "$re" && [ "$(grep -vc '^usage: ' "$err")" = 2 ]
+	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
+}
+
+# expect_json_error NAME CODE ARGS...: exit 1 and, on stdout, one JSON
+# object {"error": {...}} whose code is CODE ("null": none), command the
+# first of ARGS, message the first error line of stderr without its
+# "tierctl CMD: "; its details libtier's "tierctl CMD: libtier: " lines
+expect_json_error() {
+	local name=$1 code=$2 rc; shift 2
+	run "$@"; rc=$?
+	if [ $rc = 1 ] && /usr/bin/python3 -c '
+import errno, json, sys
+d = json.load(open(sys.argv[1]))
+e = d["error"]
+cmd, code = sys.argv[3], sys.argv[4]
+lines = open(sys.argv[2]).read().splitlines()
+mine = [l for l in lines if l.startswith("tierctl %s: " % cmd) and not l.startswith("tierctl %s: libtier: " % cmd)]
+lib = [l[len("tierctl %s: libtier: " % cmd):] for l in lines if l.startswith("tierctl %s: libtier: " % cmd)]
+assert list(d) == ["error"] and sorted(e) == ["code", "command", "details", "errno", "message"], d
+assert e["command"] == cmd, e
+assert e["message"] == mine[0][len("tierctl %s: " % cmd):], (e, mine)
+assert e["details"] == lib, (e, lib)
+if code == "null":
+    assert e["code"] is None and e["errno"] is None, e
+else:
+    assert e["code"] == code and e["errno"] == getattr(errno, code), e
+' "$out" "$err" "$1" "$code"; then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
+}
+
+# size_str BYTES: tier_size_format()'s spelling, worked out here on its own
+size_str() {
+	/usr/bin/python3 -c '
+import sys
+b = int(sys.argv[1])
+if b < 1024:
+    print("%dB" % b); sys.exit()
+u = 0
+while u < 5 and b >> (10 * (u + 1)):
+    u += 1
+if b % (1 << (10 * u)) == 0:
+    print("%d%s" % (b >> (10 * u), "BKMGTPE"[u])); sys.exit()
+v = b / (1 << (10 * u))
+if v >= 1023.95:
+    v /= 1024; u += 1
+print("%.1f%s" % (v, "BKMGTPE"[u]))' "$1"
+}
+
 nodes_with_memory() {
 	python3 -c '
 import sys
@@ -71,9 +127,16 @@ absent=0
 while grep -qw "$absent" <<< "$(nodes_with_memory)"; do
 	absent=$((absent + 1))
 done
-expect_fail "alloc on an absent node" "^tierctl alloc: create 1M buffer, policy bind:$absent: No such device$" alloc --node "$absent" --size 1M
+expect_explained "alloc on an absent node" \
+	"node $absent is offline or has no memory \(nodes with memory: $(nodes_with_memory | tr ' ' ,)\)" \
+	"^tierctl alloc: create 1M buffer, policy bind:$absent: No such device$" alloc --node "$absent" --size 1M
 expect_fail "alloc: node id out of range" "^tierctl alloc: create 1M buffer, policy bind:1048576: Invalid argument$" alloc --node 1048576 --size 1M
-expect_fail "alloc: larger than the node" "^tierctl alloc: create .* buffer, policy bind:$node0: File too large$" alloc --node "$node0" --size 1024T
+node0_total=$("$TIERCTL" topo --json | python3 -c "
+import json, sys
+print(next(n['total_bytes'] for n in json.load(sys.stdin)['nodes'] if n['node'] == $node0))")
+expect_explained "alloc: larger than the node" \
+	"1P is larger than node $node0 can ever hold \($(size_str "$node0_total")\)" \
+	"^tierctl alloc: create 1P buffer, policy bind:$node0: File too large$" alloc --node "$node0" --size 1024T
 expect_fail "alloc: bad size" "^tierctl alloc: --size 1Q: not a size" alloc --node "$node0" --size 1Q
 expect_fail "alloc: zero size" "^tierctl alloc: --size 0: must be at least 1 byte$" alloc --node "$node0" --size 0
 expect_fail "alloc: size overflows" "^tierctl alloc: --size 99999999T: too large$" alloc --node "$node0" --size 99999999T
@@ -139,7 +202,8 @@ import json, sys
 d = json.load(sys.stdin)
 print(next((str(n["node"]) for n in d["nodes"] if n["movable_only"]), ""))')
 	if [ -n "$cxl_movable" ]; then
-		expect_fail "alloc --pinnable on movable-only node $cxl_movable (module)" \
+		expect_explained "alloc --pinnable on movable-only node $cxl_movable (module)" \
+			"node $cxl_movable is movable-only: pinnable needs a normal zone or a device-dax pool" \
 			"^tierctl alloc: create 1M buffer, policy bind:$cxl_movable,pinnable: Invalid cross-device link$" \
 			alloc --node "$cxl_movable" --size 1M --pinnable
 	fi
@@ -157,23 +221,27 @@ print(next((str(n["node"]) for n in d["nodes"] if n["movable_only"]), ""))')
 		expect_json "topo --json: a quota set (module)" \
 			"[n['quota']['quota_bytes'] for n in d['nodes'] if n['node'] == $N] == [1048576]" \
 			topo --json
-		expect_fail "alloc --reserve beyond the quota (module)" \
-			"^tierctl alloc: create 2M buffer, policy bind:$N,reserve: No space left on device \(more than a node's quota leaves room for: see tierctl topo\)$" \
+		expect_explained "alloc --reserve beyond the quota (module)" \
+			"node $N's quota is 1M, [0-9.]+[BKMG] of it used and [0-9.]+[BKMG] reserved: 2M more does not fit" \
+			"^tierctl alloc: create 2M buffer, policy bind:$N,reserve: No space left on device$" \
 			alloc --node "$N" --size 2M --reserve
 		echo max > "$q"
 	else
 		skip "alloc --reserve beyond the quota (module)" "cannot write $q"
 	fi
 else
-	expect_fail "alloc --reserve (mbind)" \
+	expect_explained "alloc --reserve (mbind)" \
+		"reserve needs the cxltier module: Linux has no per-node quota to reserve against" \
 		"^tierctl alloc: create 1M buffer, policy bind:$N,reserve: Operation not supported$" \
 		alloc --node "$N" --size 1M --reserve
 	expect_json "topo --json: no quotas (mbind)" \
 		"all(n['quota'] is None for n in d['nodes'])" topo --json
-	expect_fail "alloc --page-size 2M (mbind)" \
+	expect_explained "alloc --page-size 2M (mbind)" \
+		"2 MiB pages need the cxltier module, or huge-fallback \(best effort through shmem THP\) with the mbind backend" \
 		"^tierctl alloc: create 1M buffer, policy bind:$N,page=2M: Operation not supported$" \
 		alloc --node "$N" --size 1M --page-size 2M
-	expect_fail "alloc --pinnable (mbind)" \
+	expect_explained "alloc --pinnable (mbind)" \
+		"pinnable needs the cxltier module: .*" \
 		"^tierctl alloc: create 1M buffer, policy bind:$N,pinnable: Operation not supported$" \
 		alloc --node "$N" --size 1M --pinnable
 fi
@@ -291,7 +359,8 @@ expect_json "bench alloc --json: both allocators, 1 and 2 threads, both workload
 	bench alloc --ops 2000 --runs 2 --quiet --json
 expect_fail "bench alloc --threads 3" "^tierctl bench: --threads 3: 1 or 2" bench alloc --threads 3
 expect_fail "bench alloc --ops 10" "^tierctl bench: --ops 10: a number from 256" bench alloc --ops 10
-expect_fail "bench alloc: absent node" "^tierctl bench: arena with policy bind:999: No such device$" bench alloc --policy bind:999 --quiet
+expect_explained "bench alloc: absent node" "node 999 is offline or has no memory .*" \
+	"^tierctl bench: arena with policy bind:999: No such device$" bench alloc --policy bind:999 --quiet
 
 # ---------------------------------------------------------------------------
 # migrate and bench migrate
@@ -358,11 +427,63 @@ LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open lib
 if [ -e /dev/cxltier ]; then
 	LIBTIER_BACKEND=module expect_ok "LIBTIER_BACKEND=module with the module" topo
 else
-	LIBTIER_BACKEND=module expect_fail "LIBTIER_BACKEND=module without the module" \
-		"^tierctl topo: open /dev/cxltier: No such file or directory \(is the cxltier module loaded\?\)$" topo
+	LIBTIER_BACKEND=module expect_explained "LIBTIER_BACKEND=module without the module" \
+		"the cxltier module is not loaded \('modprobe cxltier'\), or LIBTIER_BACKEND=mbind for plain NUMA policy" \
+		"^tierctl topo: open /dev/cxltier: No such file or directory$" topo
 fi
 LIBTIER_BACKEND=mbind expect_ok "LIBTIER_BACKEND=mbind" topo
 grep -q "^backend: mbind$" "$out" && ok "LIBTIER_BACKEND=mbind is used" || nok "LIBTIER_BACKEND=mbind is used"
+
+# ---------------------------------------------------------------------------
+# LIBTIER_LOG: libtier's messages through tierctl's hook
+
+if env -u LIBTIER_LOG "$TIERCTL" alloc --node "$node0" --size 1M > "$out" 2> "$err" &&
+   [ ! -s "$err" ]
+then ok "no libtier messages without LIBTIER_LOG"; else nok "no libtier messages without LIBTIER_LOG"; fi
+for level in debug 7; do
+	if LIBTIER_LOG=$level run alloc --node "$node0" --size 1M &&
+	   grep -Eq "^tierctl alloc: libtier: backend (mbind|cxltier): " "$err" &&
+	   grep -Eq "^tierctl alloc: libtier: node $node0: (dram|cxl), " "$err" &&
+	   grep -Eq "^tierctl alloc: libtier: create 1M \(1048576 bytes\), bind:$node0: buffer [0-9]+$" "$err" &&
+	   [ "$(grep -vc '^tierctl alloc: libtier: ' "$err")" = 0 ]
+	then ok "LIBTIER_LOG=$level: backend, nodes, the buffer"; else nok "LIBTIER_LOG=$level: backend, nodes, the buffer"; fi
+done
+LIBTIER_LOG=info expect_ok "LIBTIER_LOG=info: no debug messages" alloc --node "$node0" --size 1M
+LIBTIER_LOG=debug expect_ok "LIBTIER_LOG for a command without a context" help
+if LIBTIER_LOG=loud run alloc --node "$node0" --size 1M &&
+   [ "$(cat "$err")" = "libtier: LIBTIER_LOG=loud: not a level (err, warning, notice, info, debug or 0 to 7); ignored" ]
+then ok "LIBTIER_LOG=loud: said once, ignored"; else nok "LIBTIER_LOG=loud: said once, ignored"; fi
+LIBTIER_LOG=loud run alloc --node "$absent" --size 1M
+[ $? = 1 ] && [ "$(wc -l < "$err")" = 3 ] && sed -n 1p "$err" | grep -q "^libtier: LIBTIER_LOG=loud: not a level" &&
+	sed -n 2p "$err" | grep -q "^tierctl alloc: libtier: node $absent is offline or has no memory" &&
+	sed -n 3p "$err" | grep -q "^tierctl alloc: create 1M buffer, policy bind:$absent: No such device$" &&
+	ok "LIBTIER_LOG=loud: errors still explained" || nok "LIBTIER_LOG=loud: errors still explained"
+LIBTIER_LOG=emerg expect_fail "LIBTIER_LOG=emerg: not even the explanation" \
+	"^tierctl alloc: create 1M buffer, policy bind:$absent: No such device$" alloc --node "$absent" --size 1M
+
+# ---------------------------------------------------------------------------
+# --json: a failure is a JSON object on stdout too
+
+expect_json_error "--json error: bad policy" EINVAL alloc --policy bogus:1 --size 1M --json
+expect_json_error "--json error: bad size" EINVAL alloc --node "$node0" --size 1Q --json
+expect_json_error "--json error: size too large" ERANGE alloc --node "$node0" --size 99999999T --json
+expect_json_error "--json error: bad option before --json" EINVAL alloc --bogus --json
+expect_json_error "--json error: an error without an errno" null alloc --json
+expect_json_error "--json error: larger than the node, explained" EFBIG alloc --node "$node0" --size 1024T --json
+grep -q '"details": \[' "$out" && /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))["error"]["details"]
+sys.exit(0 if len(d) == 1 and d[0].startswith("1P is larger than node ") else 1)' "$out" &&
+	ok "--json error: libtier's explanation in details" || nok "--json error: libtier's explanation in details"
+LIBTIER_BACKEND=mbind expect_json_error "--json error: pinnable on the mbind backend" EOPNOTSUPP \
+	alloc --node "$node0" --size 1M --pinnable --json
+expect_json_error "--json error: absent node in bench" ENODEV bench alloc --policy "bind:$absent" --quiet --json
+LIBTIER_BACKEND=bogus expect_json_error "--json error: open fails" EINVAL topo --json
+expect_json_error "--json error: stat option" EINVAL stat --bogus --json
+run alloc --node "$node0" --size 1M --json
+[ $? = 0 ] && ! grep -q '"error"' "$out" && ok "--json: no error object on success" || nok "--json: no error object on success"
+run alloc --node "$absent" --size 1M
+[ $? = 1 ] && [ ! -s "$out" ] && ok "without --json: nothing on stdout for an error" || nok "without --json: nothing on stdout for an error"
 
 echo "1..$n"
 echo "tierctl: $((n - failed - skipped)) passed, $failed failed, $skipped skipped"
