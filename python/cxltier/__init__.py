@@ -30,14 +30,20 @@ other tensors of the same policy (the arena's size classes): a ``split`` or
 of its own, so that even a small one gets the policy's exact proportions.
 
 The library is found, in this order, at ``$CXLTIER_LIBTIER`` (a path to
-libtier.so.1), at ``build/lib/libtier.so.1`` of the repository this package
-lies in, or by the dynamic linker (an installed libtier).  The backend (the
-cxltier module, or the mbind fallback without it) is chosen by libtier:
-``$LIBTIER_BACKEND`` ("module", "mbind", "auto"), or :func:`init`.
+libtier.so.1: it alone is tried), at ``build/lib/libtier.so.1`` of the
+source tree when the package is imported from one (python/cxltier of a
+cxltier checkout, ``$BUILD`` for another build directory), else as an
+installed ``libtier.so.1`` by the dynamic linker (``$LD_LIBRARY_PATH``,
+ld.so.cache: /usr/lib/x86_64-linux-gnu, /usr/local/lib once ldconfig has
+run), then at /usr/local/lib/libtier.so.1 (``make install``'s default
+before ldconfig).  ``backend()["library"]`` says which file was loaded.
+The package installs with ``pip install .`` from the tree's top
+(pyproject.toml).  The backend (the cxltier module, or the mbind fallback
+without it) is chosen by libtier: ``$LIBTIER_BACKEND`` ("module", "mbind",
+"auto"), or :func:`init`.
 """
 
 import ctypes
-import ctypes.util
 import errno as _errno
 import os
 import threading
@@ -135,17 +141,55 @@ class CxltierError(OSError):
 # --------------------------------------------------------------------------
 # Loading the library
 
+SONAME = "libtier.so.1"          # the ABI this package speaks (LIBTIER_1.x)
+
+
+def _source_tree():
+    """The top of the cxltier checkout this package is imported from, or
+    None (an installed package: its build tree is nobody's business)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    top = os.path.dirname(os.path.dirname(here))
+    if os.path.basename(os.path.dirname(here)) == "python" and \
+       os.path.isfile(os.path.join(top, "libtier", "libtier.map")):
+        return top
+    return None
+
+
 def _library_candidates():
     env = os.environ.get("CXLTIER_LIBTIER")
     if env:
         return [env]
-    here = os.path.dirname(os.path.abspath(__file__))
-    repo = os.path.dirname(os.path.dirname(here))
-    build = os.environ.get("BUILD") or os.path.join(repo, "build")
-    cands = [os.path.join(build, "lib", "libtier.so.1")]
-    found = ctypes.util.find_library("tier")
-    cands.append(found or "libtier.so.1")
+    cands = []
+    top = _source_tree()
+    if top is not None:
+        build = os.environ.get("BUILD") or os.path.join(top, "build")
+        cands.append(os.path.join(build, "lib", SONAME))
+    # installed: the dynamic linker's search, by the SONAME (not
+    # find_library("tier"), which may name another ABI's libtier.so.N)
+    cands.append(SONAME)
+    cands.append(os.path.join("/usr/local/lib", SONAME))
     return cands
+
+
+class _LinkMap(ctypes.Structure):
+    # the head of glibc's struct link_map (<link.h>)
+    _fields_ = [("l_addr", ctypes.c_void_p), ("l_name", ctypes.c_char_p)]
+
+
+def _loaded_path(lib, name):
+    """The file the dynamic linker loaded for ``lib`` (dlinfo
+    RTLD_DI_LINKMAP), else ``name``."""
+    try:
+        dlinfo = ctypes.CDLL(None).dlinfo
+        dlinfo.restype = ctypes.c_int
+        dlinfo.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+        lm = ctypes.POINTER(_LinkMap)()
+        if dlinfo(lib._handle, 2, ctypes.byref(lm)) == 0 and lm and \
+           lm.contents.l_name:
+            return os.fsdecode(lm.contents.l_name)
+    except (AttributeError, OSError, ValueError):
+        pass
+    return name
 
 
 def _declare(lib):
@@ -162,6 +206,7 @@ def _declare(lib):
         "tier_nr_nodes": (c_int, [c_void_p]),
         "tier_node": (c_int, [c_void_p, c_int, P(_Node)]),
         "tier_mode_name": (ctypes.c_char_p, [_u32]),
+        "tier_tier_name": (ctypes.c_char_p, [_u32]),
         "tier_size_parse": (c_int, [ctypes.c_char_p, P(ctypes.c_uint64)]),
         "tier_policy_parse_ctx": (c_int, [c_void_p, ctypes.c_char_p,
                                           P(_Policy)]),
@@ -211,11 +256,12 @@ def _load():
             except (OSError, AttributeError) as e:
                 errors.append("%s: %s" % (cand, e))
                 continue
-            _lib, _lib_path = lib, cand
+            _lib, _lib_path = lib, _loaded_path(lib, cand)
             return lib
         _lib_error = "; ".join(errors)
         raise CxltierError(_errno.ENOENT, "cxltier: cannot load libtier "
-                           "(run make, or set CXLTIER_LIBTIER): " + _lib_error)
+                           "(install it, run make in the source tree, or set "
+                           "CXLTIER_LIBTIER): " + _lib_error)
 
 
 # --------------------------------------------------------------------------
@@ -331,7 +377,7 @@ def nodes(refresh=False):
                 raise _fail(rc, "cxltier.nodes: node %d" % i)
             out.append({
                 "node": nd.node,
-                "tier": "cxl" if nd.tier == TIER_CXL else "dram",
+                "tier": _tier_name(nd.tier),
                 "cpus": bool(nd.flags & NODE_HAS_CPUS),
                 "movable_only": bool(nd.flags & NODE_MOVABLE_ONLY),
                 "nearest_cpu_node": nd.nearest_cpu_node,
@@ -341,6 +387,12 @@ def nodes(refresh=False):
                 "movable_bytes": nd.movable_bytes,
             })
     return out
+
+
+def _tier_name(tier):
+    # libtier's spelling, the one of policies and tierctl: "dram", "cxl"
+    name = _lib.tier_tier_name(tier)
+    return name.decode() if name else tier
 
 
 def backend():
@@ -379,20 +431,47 @@ def default_policy():
     return "preferred:%d" % nodes()[0]["node"]
 
 
+# libtier's word for a string that is fine but for a tier name, which
+# only a context's topology resolves (tier_policy_parse_ctx() with NULL)
+_NEEDS_TOPOLOGY = ": a tier name needs this host's topology"
+
+
+def _explain(ctx, data, rc):
+    why = ctypes.create_string_buffer(256)
+    _lib.tier_policy_explain_ctx(ctx, data, why, len(why))
+    return why.value.decode(errors="replace") or os.strerror(-rc)
+
+
 def _parse(policy):
+    """(struct tier_policy, canonical string).  ValueError for what the
+    grammar refuses, with libtier's message, whether or not a backend opens;
+    a policy that names a tier (all, dram, cxl) needs the host's topology:
+    the context, opened here (CxltierError when it cannot be)."""
     lib = _load()
     if not isinstance(policy, str):
         raise TypeError("cxltier: policy must be a string like 'bind:0', "
                         "not %s" % type(policy).__name__)
+    data = policy.encode()
     pol = _Policy()
-    # tier names (all, dram, cxl) resolve on this host's topology
-    ctx = _context()
-    rc = lib.tier_policy_parse_ctx(ctx, policy.encode(), ctypes.byref(pol))
+    # the string first, without the host: libtier checks all of it before
+    # saying that a tier name needs a topology
+    rc = lib.tier_policy_parse_ctx(None, data, ctypes.byref(pol))
     if rc < 0:
-        why = ctypes.create_string_buffer(256)
-        lib.tier_policy_explain_ctx(ctx, policy.encode(), why, len(why))
-        raise ValueError("cxltier: policy %r: %s (see README.md, Policies)"
-                         % (policy, why.value.decode() or os.strerror(-rc)))
+        why = _explain(None, data, rc)
+        if _NEEDS_TOPOLOGY not in why:
+            raise ValueError("cxltier: policy %r: %s (see README.md, "
+                             "Policies)" % (policy, why))
+        try:
+            ctx = _context()
+        except CxltierError as e:
+            raise CxltierError(e.errno, "cxltier: policy %r: %s, and no "
+                               "libtier context opens: %s" % (
+                                   policy, why.split(" (")[0],
+                                   e.strerror or e)) from e
+        rc = lib.tier_policy_parse_ctx(ctx, data, ctypes.byref(pol))
+        if rc < 0:
+            raise ValueError("cxltier: policy %r: %s (see README.md, "
+                             "Policies)" % (policy, _explain(ctx, data, rc)))
     buf = ctypes.create_string_buffer(POLICY_STRLEN)
     rc = lib.tier_policy_format(ctypes.byref(pol), buf, POLICY_STRLEN)
     if rc < 0:
@@ -418,7 +497,10 @@ def parse_size(s):
 def parse_policy(policy):
     """The policy as a dict: mode, nodes [(node, weight)], page_size,
     chunk_size (0: one page), flags (list of option names), canonical (the
-    string libtier writes for it).  ValueError for what the grammar refuses."""
+    string libtier writes for it).  ValueError for what the grammar refuses,
+    with or without a backend.  Tier names (``interleave:cxl``) resolve on
+    this host's nodes, which needs libtier's context: CxltierError when it
+    does not open.  Numbers and ranges need no context."""
     pol, canon = _parse(policy)
     mode = _load().tier_mode_name(pol.mode)
     # libtier's canonical string names the flags, in the order of their bits

@@ -265,6 +265,177 @@ int main(void) {
             self.assertIn(why, str(cm.exception))
 
 
+def _libtier_flags():
+    """libtier's flag table, as its formatter writes it: the name of each
+    bit tier_policy_format() accepts, in the order of the bits."""
+    m = cxltier
+    names = []
+    for bit in range(32):
+        pol = m._Policy()
+        pol.nr_nodes, pol.flags = 1, 1 << bit     # bind:0 (mode 0: bind)
+        assert m._lib.tier_mode_name(pol.mode) == b"bind"
+        buf = ctypes.create_string_buffer(m.POLICY_STRLEN)
+        if m._lib.tier_policy_format(ctypes.byref(pol), buf, len(buf)) >= 0:
+            names.append(buf.value.decode().rsplit(",", 1)[1])
+    return names
+
+
+class Policies(unittest.TestCase):
+    """Policy strings through Python: libtier's parser, its messages, its
+    canonical form; no allocation, so no backend needed for most."""
+
+    # what each mode's node items look like (libtier.h, tier_policy_parse())
+    NODES = {"bind": ("0", [(0, 0)]),
+             "preferred": ("2,0", [(2, 0), (0, 0)]),
+             "interleave": ("0-1,3", [(0, 0), (1, 0), (3, 0)]),
+             "weighted": ("0=3,2=1", [(0, 3), (2, 1)]),
+             "split": ("0=30%,2=70%", [(0, 30), (2, 70)])}
+    MORE = ["bind:0-3", "bind:3,1", "preferred:1-2", "interleave:5",
+            "weighted:0-2=7", "weighted:1=1,0=65535", "split:0=1,2=2",
+            "split:4=100%", "split:0=1%,1=99%"]
+    CHUNKED = ("interleave", "weighted")
+
+    def setUp(self):
+        cxltier._load()
+
+    def _round_trip(self, s):
+        d = cxltier.parse_policy(s)
+        again = cxltier.parse_policy(d["canonical"])
+        self.assertEqual(again, d, "%s -> %s" % (s, d["canonical"]))
+        # field for field, not only the dict
+        self.assertEqual(bytes(cxltier._parse(s)[0]),
+                         bytes(cxltier._parse(d["canonical"])[0]), s)
+        return d
+
+    def test_every_mode_option_and_flag_round_trips(self):
+        m = cxltier
+        modes = []
+        while m._lib.tier_mode_name(len(modes)):
+            modes.append(m._lib.tier_mode_name(len(modes)).decode())
+        self.assertEqual(sorted(modes), sorted(self.NODES),
+                         "a mode without a case here")
+        flags = _libtier_flags()
+        self.assertGreaterEqual(len(flags), 5, flags)
+        # the same table as the parser's list of options
+        with self.assertRaises(ValueError) as cm:
+            cxltier.parse_policy("bind:0,nosuchoption")
+        listed = str(cm.exception).split("unknown option (")[1].split(")")[0]
+        self.assertEqual(listed.split(", "), ["page=", "chunk="] + flags)
+        n = 0
+        for mode in modes:
+            items, nodes = self.NODES[mode]
+            opts = ["", "page=4K", "page=2M", "page=1G", "page=1024G"]
+            opts += flags + [",".join(flags), ",".join(reversed(flags))]
+            if mode in self.CHUNKED:
+                opts += ["chunk=4K", "chunk=64K", "chunk=2M", "chunk=1G",
+                         "page=2M,chunk=4M", "chunk=2M,page=4K,%s" % flags[0]]
+            else:
+                with self.assertRaises(ValueError, msg=mode):
+                    cxltier.parse_policy("%s:%s,chunk=64K" % (mode, items))
+            for opt in opts:
+                s = "%s:%s%s" % (mode, items, "," + opt if opt else "")
+                d = self._round_trip(s)
+                n += 1
+                self.assertEqual(d["mode"], mode, s)
+                self.assertEqual(d["nodes"], nodes, s)
+                kv = dict(o.split("=") for o in opt.split(",") if "=" in o)
+                self.assertEqual(d["page_size"],
+                                 cxltier.parse_size(kv.get("page", "0")), s)
+                self.assertEqual(d["chunk_size"],
+                                 cxltier.parse_size(kv.get("chunk", "0")), s)
+                want = [f for f in flags if f in opt.split(",")]
+                self.assertEqual(d["flags"], want, s)
+                # options come after the nodes, in libtier's order
+                self.assertTrue(d["canonical"].startswith(
+                    "%s:%s" % (mode, ",".join(
+                        ("%d=%d%%" if mode == "split" else "%d=%d") % nw
+                        if nw[1] else "%d" % nw[0] for nw in nodes))), s)
+        for s in self.MORE:
+            self._round_trip(s)
+        self.assertEqual(cxltier.parse_policy("bind:0-3")["nodes"],
+                         [(0, 0), (1, 0), (2, 0), (3, 0)])
+        self.assertEqual(cxltier.parse_policy("weighted:0-2=7")["canonical"],
+                         "weighted:0=7,1=7,2=7")
+        self.assertEqual(cxltier.parse_policy("split:0=1,2=2")["nodes"],
+                         [(0, 1), (2, 2)])
+        self.assertGreater(n, 50)
+
+    def test_tier_names_round_trip(self):
+        nodes = cxltier.nodes()
+        for name, want in (("all", [n["node"] for n in nodes]),
+                           ("dram", [n["node"] for n in nodes
+                                     if n["tier"] == "dram"]),
+                           ("cxl", [n["node"] for n in nodes
+                                    if n["tier"] == "cxl"])):
+            if not want:
+                with self.assertRaises(ValueError) as cm:
+                    cxltier.parse_policy("interleave:" + name)
+                self.assertIn("this host has no %s node" % name,
+                              str(cm.exception))
+                continue
+            d = self._round_trip("weighted:%s=2,chunk=2M,fallback" % name)
+            self.assertEqual(d["nodes"], [(n, 2) for n in want])
+            self.assertEqual(d["canonical"], "weighted:%s,chunk=2M,fallback"
+                             % ",".join("%d=2" % n for n in want))
+
+    def test_tier_spelling_is_libtiers(self):
+        """One spelling: libtier's tier_tier_name(), in nodes() and in
+        tierctl's JSON."""
+        self.assertEqual(cxltier._lib.tier_tier_name(cxltier.TIER_DRAM),
+                         b"dram")
+        self.assertEqual(cxltier._lib.tier_tier_name(cxltier.TIER_CXL), b"cxl")
+        self.assertIsNone(cxltier._lib.tier_tier_name(7))
+        mine = [(n["node"], n["tier"]) for n in cxltier.nodes()]
+        self.assertTrue(all(t in ("dram", "cxl") for _n, t in mine), mine)
+        tierctl = os.path.join(os.environ.get("BUILD") or
+                               os.path.join(REPO, "build"), "bin", "tierctl")
+        if not os.path.exists(tierctl):
+            self.skipTest("no %s (make tools)" % tierctl)
+        import json
+        out = subprocess.run([tierctl, "topo", "--json"], check=True,
+                             stdout=subprocess.PIPE, text=True).stdout
+        theirs = [(n["node"], n["tier"]) for n in json.loads(out)["nodes"]]
+        self.assertEqual(theirs, mine)
+
+    def test_syntax_errors_without_a_backend(self):
+        """Where no backend opens, a bad string is still a ValueError with
+        libtier's message; numbers need no backend; a tier name says it
+        needs the host."""
+        code = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import cxltier
+for s, want in (("bad", "MODE:NODES expected"),
+                ("bind:0,foo", "foo: unknown option"),
+                ("interleave:cxl,foo", "foo: unknown option"),
+                ("split:0=30%,2=80%", "shares add up to 110%, not 100%"),
+                ("weighted:dram", "dram: weighted needs a weight")):
+    try:
+        cxltier.parse_policy(s)
+        sys.exit("%s: accepted" % s)
+    except ValueError as e:
+        assert want in str(e), (s, str(e))
+assert cxltier.parse_policy("interleave:0-2,chunk=2M")["canonical"] ==     "interleave:0,1,2,chunk=2M"
+try:
+    cxltier.parse_policy("weighted:dram=3,cxl=1")
+    sys.exit("a tier name resolved without a context")
+except ValueError as e:
+    sys.exit("a tier name is not a syntax error: %s" % e)
+except cxltier.CxltierError as e:
+    assert "dram=3: a tier name needs this host's topology" in str(e), e
+    assert "nonesuch" in str(e), e
+assert not cxltier.available()
+print("fine")
+"""
+        env = dict(os.environ, LIBTIER_BACKEND="nonesuch")
+        p = subprocess.run([sys.executable, "-c", code,
+                            os.path.join(REPO, "python")], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        self.assertEqual((p.returncode, p.stdout.strip()[-4:]), (0, "fine"),
+                         p.stdout)
+
+
 class Placement(unittest.TestCase):
     SIZE = 8 * MiB          # a buffer of its own: the policy's exact shares
 
