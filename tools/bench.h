@@ -139,6 +139,10 @@ int bench_alloc(const struct tc_cmd *cmd, int argc, char **argv);
 int bench_migrate(const struct tc_cmd *cmd, int argc, char **argv);
 int bench_mem(const struct tc_cmd *cmd, int argc, char **argv);
 int bench_adam(const struct tc_cmd *cmd, int argc, char **argv);
+/* Their option tables (cmd_bench.c lists them for help --list). */
+extern const struct option bench_fault_opts[], bench_alloc_opts[];
+extern const struct option bench_migrate_opts[], bench_mem_opts[];
+extern const struct option bench_adam_opts[];
 
 /* The first node with CPUs: local DRAM (else the first node listed). */
 uint32_t bench_first_cpu_node(struct tier_ctx *ctx);

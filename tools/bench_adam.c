@@ -237,7 +237,7 @@ static int run_config(const struct bench *b, const struct adam_opts *o,
 
 enum { OPT_SIZE = BENCH_OPT_OWN, OPT_POLICY, OPT_PROCS, OPT_THREADS, OPT_SIMD,
        OPT_TIERS };
-static const struct option adam_opts_table[] = {
+const struct option bench_adam_opts[] = {
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "procs", required_argument, NULL, OPT_PROCS },
@@ -396,7 +396,7 @@ static int parse_args(struct bench *b, struct adam_opts *o, int argc,
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", adam_opts_table, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", bench_adam_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SIZE:
 			if (o->nr_sizes == ADAM_MAX_SIZES ||

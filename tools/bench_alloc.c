@@ -309,7 +309,7 @@ static void alloc_report_table(const struct bench *b, const struct alloc *a)
 
 enum { OPT_POLICY = BENCH_OPT_OWN, OPT_OPS, OPT_THREADS };
 
-static const struct option alloc_opts[] = {
+const struct option bench_alloc_opts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "ops", required_argument, NULL, OPT_OPS },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -442,7 +442,7 @@ static void alloc_cleanup(struct bench *b, void *priv)
 
 static const struct bench_def alloc_def = {
 	.name = "alloc",
-	.opts = alloc_opts,
+	.opts = bench_alloc_opts,
 	.warm_up = true,
 	.option = alloc_option,
 	.setup = alloc_setup,

@@ -215,7 +215,7 @@ out:
 
 enum { OPT_NODE = BENCH_OPT_OWN, OPT_SIZE, OPT_POP_SIZE };
 
-static const struct option fault_opts[] = {
+const struct option bench_fault_opts[] = {
 	{ "node", required_argument, NULL, OPT_NODE },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "populate-size", required_argument, NULL, OPT_POP_SIZE },
@@ -356,7 +356,7 @@ static int fault_report(struct bench *b, void *priv)
 
 static const struct bench_def fault_def = {
 	.name = "fault",
-	.opts = fault_opts,
+	.opts = bench_fault_opts,
 	.option = fault_option,
 	.setup = fault_setup,
 	.run = fault_run,

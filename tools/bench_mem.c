@@ -741,21 +741,22 @@ static void report_tiers(FILE *f, const struct mem_args *a,
 /* ------------------------------------------------------------------------ */
 /* The command                                                                */
 
+enum { OPT_NODE = 256, OPT_SIZE, OPT_THREADS, OPT_RUNS, OPT_JSON,
+       OPT_TIERS, OPT_FORMAT, OPT_QUIET };
+const struct option bench_mem_opts[] = {
+	{ "node", required_argument, NULL, OPT_NODE },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "runs", required_argument, NULL, OPT_RUNS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "tiers", optional_argument, NULL, OPT_TIERS },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	TC_OPTS_END,
+};
+
 int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 {
-	enum { OPT_NODE = 256, OPT_SIZE, OPT_THREADS, OPT_RUNS, OPT_JSON,
-	       OPT_TIERS, OPT_FORMAT, OPT_QUIET };
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, OPT_NODE },
-		{ "size", required_argument, NULL, OPT_SIZE },
-		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "runs", required_argument, NULL, OPT_RUNS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "tiers", optional_argument, NULL, OPT_TIERS },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		TC_OPTS_END,
-	};
 	enum { FMT_TABLE, FMT_JSON, FMT_TIERS } fmt = FMT_TABLE;
 	static struct mem_node nodes[MEM_MAX_NODES];
 	uint64_t ids[MEM_MAX_NODES], v, size = 0, threads = 0;
@@ -773,7 +774,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 	int c, err, ret = 1;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", bench_mem_opts, NULL)) != -1) {
 		int want = -1;
 
 		switch (c) {

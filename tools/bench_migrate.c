@@ -192,7 +192,7 @@ out:
 
 enum { OPT_FROM = BENCH_OPT_OWN, OPT_TO, OPT_SIZE };
 
-static const struct option mig_opts[] = {
+const struct option bench_migrate_opts[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "size", required_argument, NULL, OPT_SIZE },
@@ -347,7 +347,7 @@ static int mig_report(struct bench *b, void *priv)
 
 static const struct bench_def mig_def = {
 	.name = "migrate",
-	.opts = mig_opts,
+	.opts = bench_migrate_opts,
 	.option = mig_option,
 	.setup = mig_setup,
 	.run = mig_run,

@@ -13,16 +13,16 @@
 #include "tierctl.h"
 
 /* Benchmarks, by name: "tierctl bench NAME ...". */
-static const struct {
-	const char *name;
-	int (*fn)(const struct tc_cmd *cmd, int argc, char **argv);
-} benches[] = {
-	{ "fault", bench_fault },
-	{ "alloc", bench_alloc },
-	{ "migrate", bench_migrate },
-	{ "mem", bench_mem },
-	{ "adam", bench_adam },
+static const struct tc_sub benches[] = {
+	{ "fault", bench_fault_opts, bench_fault },
+	{ "alloc", bench_alloc_opts, bench_alloc },
+	{ "migrate", bench_migrate_opts, bench_migrate },
+	{ "mem", bench_mem_opts, bench_mem },
+	{ "adam", bench_adam_opts, bench_adam },
+	{ NULL, NULL, NULL },
 };
+
+#define NR_BENCHES	(sizeof(benches) / sizeof(benches[0]) - 1)
 
 /* "fault, alloc, ...": the names of benches[] */
 static const char *bench_names(void)
@@ -31,7 +31,7 @@ static const char *bench_names(void)
 	size_t i;
 
 	if (!names[0])
-		for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		for (i = 0; i < NR_BENCHES; i++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names),
 				 "%s%s", i ? ", " : "", benches[i].name);
 	return names;
@@ -50,15 +50,15 @@ static int bench_run(const struct tc_cmd *cmd, int argc, char **argv)
 		tc_usage(cmd, 1);
 		return 0;
 	}
-	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+	for (i = 0; i < NR_BENCHES; i++)
 		if (!strcmp(argv[1], benches[i].name))
-			return benches[i].fn(cmd, argc - 1, argv + 1);
+			return benches[i].run(cmd, argc - 1, argv + 1);
 	tc_errorf(cmd, "%s: unknown benchmark (%s)", argv[1], bench_names());
 	return 1;
 }
 
 const struct tc_cmd cmd_bench = {
-	.name = "bench", .run = bench_run,
+	.name = "bench", .run = bench_run, .subs = benches,
 	.summary = "benchmarks: fault (first-touch and populate speed), alloc (allocator throughput), migrate, mem (tier figures), adam (the optimizer step)",
 	.usage = "tierctl bench fault [--node N] [--size SIZE] [--populate-size SIZE] [--runs R] [--quiet] [--json] | alloc [--policy POLICY] [--ops N] [--threads T] [--runs R] [--quiet] [--json] | migrate [--from N] [--to N] [--size SIZE] [--runs R] [--quiet] [--json] | mem [--node N]... [--size SIZE] [--threads T] [--runs R] [--quiet] [--json | --tiers] | adam [--size ELEMENTS]... [--policy POLICY]... [--procs N] [--threads T] [--simd 0-3] [--runs R] [--quiet] [--json] [--tiers FILE]",
 	.help =

@@ -148,5 +148,8 @@ const struct tc_cmd cmd_model = {
 "  --place CLASS=POLICY  a class's placement, e.g. adam-m=split:0=70%,2=30%\n"
 "  --place '*=POLICY'    every class not placed otherwise\n"
 "                        (a class file's policy= places its class too)\n"
+"  --rank R              with --ranks N, the rank whose placement is\n"
+"                        predicted, 0 to N-1 (default 0): its classes on\n"
+"                        the nodes it is given\n"
 "  --json                JSON\n",
 };

@@ -195,8 +195,16 @@ static int pool_run(const struct tc_cmd *cmd, int argc, char **argv)
 	return ret;
 }
 
+/* For help --list; pool_run() reads the subcommand itself. */
+static const struct tc_sub pool_subs[] = {
+	{ "add", NULL, NULL },
+	{ "list", NULL, NULL },
+	{ "remove", NULL, NULL },
+	{ NULL, NULL, NULL },
+};
+
 const struct tc_cmd cmd_pool = {
-	.name = "pool", .run = pool_run, .opts = tc_json_opts,
+	.name = "pool", .run = pool_run, .opts = tc_json_opts, .subs = pool_subs,
 	.summary = "device-dax pools: add, list, remove",
 	.usage = "tierctl pool {add DAX | list [--json] | remove DAX}",
 	.help =

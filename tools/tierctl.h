@@ -11,12 +11,29 @@
 #include "json.h"
 #include "table.h"
 
+struct tc_cmd;
+
+/*
+ * A subcommand ("tierctl bench NAME", "tierctl pool NAME"): its name, its
+ * own option table (NULL: the command's), and for a command that
+ * dispatches through this table its entry point (argv[0] is NAME).
+ */
+struct tc_sub {
+	const char *name;
+	const struct option *opts;
+	int (*run)(const struct tc_cmd *cmd, int argc, char **argv);
+};
+
 /*
  * A command: what "tierctl help" lists, what --help prints, its options
  * and its entry point.  Each cmd_*.c defines its own; tierctl.c lists them
  * and dispatches.  @run gets argv with the command's name in argv[0] and
  * returns the exit status, 0 or 1.  Options are parsed with tc_getopt()
- * (getopt_long() over @opts); --help prints @usage and @help.
+ * (getopt_long() over @opts); --help prints @usage and @help.  The same
+ * fields make the COMMANDS section of tierctl(8) and what bash completion
+ * offers ("tierctl help --roff", "help --list": tierctl.c), so the help
+ * text is the manual's text: document every option of @opts (and of
+ * @subs) in @usage or @help.
  */
 struct tc_cmd {
 	const char *name;
@@ -25,6 +42,7 @@ struct tc_cmd {
 	const char *help;	/* options and details */
 	const struct option *opts;	/* ends in TC_OPTS_END; NULL: none */
 	int (*run)(const struct tc_cmd *cmd, int argc, char **argv);
+	const struct tc_sub *subs;	/* ends in a NULL name; NULL: none */
 };
 
 extern const struct tc_cmd cmd_topo, cmd_alloc, cmd_bench, cmd_run;
