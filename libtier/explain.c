@@ -310,7 +310,7 @@ TIER_EXPORT int tier_explain(const struct tier_explain *e, char *why,
 			break;
 		case -EBUSY:
 			if (e->op == TIER_EXPLAIN_MIGRATE)
-				ret = say(why, len, "another migration of the buffer is running (tierctl stat --buffers shows it)");
+				ret = say(why, len, "another migration of the buffer is running: wait for it to end");
 			break;
 		}
 	} else {

@@ -2173,4 +2173,342 @@ TEST_F(lib, log_hook)
 	EXPECT_EQ(0, rec.calls);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Errors that explain themselves: tier_explain(), LIBTIER_LOG              */
+
+#define GiB	(1ULL << 30)
+#define MiB	(1ULL << 20)
+
+/*
+ * A made-up host: node 0 DRAM with CPUs (16 GiB, 8 free), node 2 CXL in
+ * ZONE_NORMAL (1 GiB, 512 MiB free), node 3 CXL all ZONE_MOVABLE (2 GiB).
+ */
+static const struct tier_node fake_nodes[] = {
+	{ .node = 0, .tier = CXLTIER_TIER_DRAM, .flags = CXLTIER_NODE_HAS_CPUS,
+	  .total_bytes = 16 * GiB, .free_bytes = 8 * GiB },
+	{ .node = 2, .tier = CXLTIER_TIER_CXL, .nearest_cpu_node = 0,
+	  .distance = 30, .total_bytes = GiB, .free_bytes = 512 * MiB },
+	{ .node = 3, .tier = CXLTIER_TIER_CXL,
+	  .flags = CXLTIER_NODE_MOVABLE_ONLY, .nearest_cpu_node = 0,
+	  .distance = 30, .total_bytes = 2 * GiB, .free_bytes = 2 * GiB,
+	  .movable_bytes = 2 * GiB },
+};
+
+/* tier_explain() of @err for a create of @len bytes with policy @pol */
+static int fake_explain(int op, int err, uint64_t len, const char *pol,
+			const struct tier_quota *quotas, uint32_t backend,
+			char *why, size_t size)
+{
+	struct tier_policy p;
+	struct tier_explain e;
+
+	memset(&e, 0, sizeof(e));
+	if (pol && tier_policy_parse(pol, &p))
+		return -999;
+	e.op = op;
+	e.err = err;
+	e.backend = backend;
+	e.page_shift = 12;
+	e.length = len;
+	e.policy = pol ? &p : NULL;
+	e.nodes = fake_nodes;
+	e.nr_nodes = ARRAY_SIZE(fake_nodes);
+	e.quotas = quotas;
+	return tier_explain(&e, why, size);
+}
+
+TEST(explain_sentences_with_figures)
+{
+	/* the quota of node 2: 1 GiB, 768 MiB used, nothing reserved */
+	static const struct tier_quota q2[] = {
+		{ .quota_bytes = GiB, .used_bytes = 768 * MiB },
+	};
+	/* split's nodes: node 0 unlimited, node 2 with 256 MiB left */
+	static const struct tier_quota q02[] = {
+		{ .quota_bytes = TIER_QUOTA_UNLIMITED },
+		{ .quota_bytes = GiB, .used_bytes = 512 * MiB,
+		  .reserved_bytes = 256 * MiB },
+	};
+	static const struct {
+		int op, err;
+		uint64_t len;
+		const char *policy;
+		const struct tier_quota *quotas;
+		uint32_t backend;
+		const char *want;	/* NULL: no sentence (-ENOENT) */
+	} cases[] = {
+		{ TIER_EXPLAIN_CREATE, -EFBIG, 2 * GiB, "bind:2", NULL, 1,
+		  "2G is larger than node 2 can ever hold (1G)" },
+		{ TIER_EXPLAIN_CREATE, -EFBIG, 3 * GiB + 512 * MiB, "bind:2", NULL, 1,
+		  "3.5G is larger than node 2 can ever hold (1G)" },
+		{ TIER_EXPLAIN_CREATE, -EFBIG, 4 * GiB, "interleave:2,3", NULL, 1,
+		  "4G is larger than nodes 2,3 can ever hold together (3G)" },
+		{ TIER_EXPLAIN_CREATE, -EFBIG, 1536 * MiB, "bind:2,pinnable", NULL, 1,
+		  "1.5G is larger than node 2 can ever hold in non-movable memory (1G)" },
+		{ TIER_EXPLAIN_MIGRATE, -EFBIG, 4 * GiB, "split:0=50%,2=50%", NULL, 1,
+		  "node 2's share (2G) is larger than node 2 can ever hold (1G)" },
+		/* it fits: a pool's capacity, which the snapshot does not show */
+		{ TIER_EXPLAIN_CREATE, -EFBIG, 512 * MiB, "bind:2", NULL, 1, NULL },
+		{ TIER_EXPLAIN_CREATE, -EXDEV, MiB, "bind:0,3,pinnable", NULL, 1,
+		  "node 3 is movable-only: pinnable needs a normal zone or a device-dax pool" },
+		{ TIER_EXPLAIN_MIGRATE, -EXDEV, MiB, "bind:3", NULL, 1,
+		  "node 3 is movable-only: a buffer with a device-dax pool node is pinnable, which needs a normal zone or a device-dax pool" },
+		{ TIER_EXPLAIN_CREATE, -ENODEV, MiB, "preferred:2,5", NULL, 2,
+		  "node 5 is offline or has no memory (nodes with memory: 0,2,3)" },
+		{ TIER_EXPLAIN_CREATE, -ENOSPC, 512 * MiB, "bind:2,reserve", q2, 1,
+		  "node 2's quota is 1G, 768M of it used and 0B reserved: 512M more does not fit" },
+		/* 4 GiB split 3:1: 1 GiB on node 2, which has 256 MiB left */
+		{ TIER_EXPLAIN_CREATE, -ENOSPC, 4 * GiB, "split:0=75%,2=25%,reserve", q02, 1,
+		  "node 2's quota is 1G, 512M of it used and 256M reserved: 1G more does not fit" },
+		{ TIER_EXPLAIN_CREATE, -ENOSPC, MiB, "bind:2,reserve", NULL, 1,
+		  "the buffer does not fit a node's quota (/sys/class/misc/cxltier/nodes/nodeN/quota_bytes; tierctl topo shows them)" },
+		{ TIER_EXPLAIN_MIGRATE, -ENOSPC, MiB, "bind:2", NULL, 1, NULL },
+		{ TIER_EXPLAIN_CREATE, -ENOMEM, 768 * MiB, "bind:2,populate", NULL, 1,
+		  "populating 768M ran out of free pages on the policy's nodes (free when last read: node 2 512M of 1G)" },
+		{ TIER_EXPLAIN_CREATE, -ENOMEM, 768 * MiB, "bind:2", NULL, 1, NULL },
+		{ TIER_EXPLAIN_CREATE, -EOPNOTSUPP, MiB, "bind:2,reserve", NULL,
+		  TIER_BACKEND_MBIND,
+		  "reserve needs the cxltier module: Linux has no per-node quota to reserve against" },
+		{ TIER_EXPLAIN_CREATE, -EOPNOTSUPP, MiB, "bind:2,page=2M", NULL,
+		  TIER_BACKEND_MBIND,
+		  "2 MiB pages need the cxltier module, or huge-fallback (best effort through shmem THP) with the mbind backend" },
+		{ TIER_EXPLAIN_CREATE, -EOPNOTSUPP, MiB, "bind:2,pinnable", NULL,
+		  TIER_BACKEND_MODULE, NULL },
+		{ TIER_EXPLAIN_MIGRATE, -EBUSY, MiB, "bind:2", NULL, 1,
+		  "another migration of the buffer is running: wait for it to end" },
+		{ TIER_EXPLAIN_CREATE, -EINVAL, MiB, "bind:2", NULL, 1, NULL },
+		{ TIER_EXPLAIN_OPEN, -ENOENT, 0, NULL, NULL, 0,
+		  "the cxltier module is not loaded ('modprobe cxltier'), or LIBTIER_BACKEND=mbind for plain NUMA policy" },
+		{ TIER_EXPLAIN_OPEN, -EACCES, 0, NULL, NULL, 0,
+		  "/dev/cxltier is for root and group cxltier (udev rule 60-cxltier.rules): 'usermod -aG cxltier $USER' and log in again, or LIBTIER_BACKEND=mbind" },
+	};
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int ret = fake_explain(cases[i].op, cases[i].err, cases[i].len,
+				       cases[i].policy, cases[i].quotas,
+				       cases[i].backend, why, sizeof(why));
+
+		if (!cases[i].want) {
+			EXPECT_EQ(-ENOENT, ret) TH_LOG("case %zu: %s", i, why);
+			EXPECT_STREQ("", why);
+			continue;
+		}
+		EXPECT_EQ(0, ret) TH_LOG("case %zu (%s)", i, cases[i].want);
+		EXPECT_STREQ(cases[i].want, why) TH_LOG("case %zu", i);
+	}
+}
+
+TEST(explain_rejects_and_truncates)
+{
+	struct tier_explain e;
+	struct tier_policy p;
+	char why[16];
+
+	ASSERT_EQ(0, tier_policy_parse("bind:2", &p));
+	memset(&e, 0, sizeof(e));
+	e.op = TIER_EXPLAIN_CREATE;
+	e.err = -EFBIG;
+	e.length = 2 * GiB;
+	e.policy = &p;
+	e.nodes = fake_nodes;
+	e.nr_nodes = ARRAY_SIZE(fake_nodes);
+	EXPECT_EQ(-EINVAL, tier_explain(NULL, why, sizeof(why)));
+	EXPECT_EQ(-EINVAL, tier_explain(&e, NULL, sizeof(why)));
+	EXPECT_EQ(-EINVAL, tier_explain(&e, why, 0));
+	e.err = 0;
+	EXPECT_EQ(-EINVAL, tier_explain(&e, why, sizeof(why)));
+	e.err = -EFBIG;
+	e.op = 99;
+	EXPECT_EQ(-EINVAL, tier_explain(&e, why, sizeof(why)));
+	e.op = TIER_EXPLAIN_CREATE;
+	e.policy = NULL;
+	EXPECT_EQ(-EINVAL, tier_explain(&e, why, sizeof(why)));
+	e.policy = &p;
+	/* no topology: nothing to say */
+	e.nodes = NULL;
+	e.nr_nodes = 0;
+	EXPECT_EQ(-ENOENT, tier_explain(&e, why, sizeof(why)));
+	e.nodes = fake_nodes;
+	e.nr_nodes = ARRAY_SIZE(fake_nodes);
+	EXPECT_EQ(0, tier_explain(&e, why, sizeof(why)));
+	EXPECT_STREQ("2G is larger th", why);
+}
+
+TEST(size_format)
+{
+	static const struct {
+		uint64_t bytes;
+		const char *want;
+	} cases[] = {
+		{ 0, "0B" }, { 1023, "1023B" }, { 1024, "1K" }, { 1536, "1.5K" },
+		{ 64 * MiB, "64M" }, { GiB, "1G" }, { GiB + GiB / 10, "1.1G" },
+		{ 1024 * GiB - 1, "1.0T" }, { UINT64_MAX, "16.0E" },
+	};
+	char buf[24];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		EXPECT_EQ((int)strlen(cases[i].want),
+			  tier_size_format(cases[i].bytes, buf, sizeof(buf)));
+		EXPECT_STREQ(cases[i].want, buf);
+	}
+	EXPECT_EQ(-EINVAL, tier_size_format(1, NULL, 8));
+	EXPECT_EQ(-EINVAL, tier_size_format(1, buf, 0));
+}
+
+/* Every line written to stderr while @fn runs, into @buf. */
+static void capture_stderr(void (*fn)(void *), void *arg, char *buf, size_t len)
+{
+	FILE *f = tmpfile();
+	int saved = dup(2);
+	size_t n;
+
+	fflush(stderr);
+	dup2(fileno(f), 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/* open and close a context, creating a buffer that fails if @arg */
+static void open_and_fail(void *arg)
+{
+	struct tier_ctx *ctx;
+	struct tier_policy p;
+	struct tier_buf *buf;
+
+	if (tier_open(&ctx, TIER_OPEN_FALLBACK))
+		return;
+	if (arg) {
+		bind_policy(&p, absent_node(ctx));
+		tier_buf_create(ctx, 4096, &p, &buf);
+	}
+	tier_close(ctx);
+}
+
+TEST(log_env_to_stderr)
+{
+	char got[8192];
+
+	unsetenv("LIBTIER_LOG");
+	capture_stderr(open_and_fail, (void *)1, got, sizeof(got));
+	EXPECT_STREQ("", got);		/* no hook, no LIBTIER_LOG: nothing */
+
+	setenv("LIBTIER_LOG", "debug", 1);
+	capture_stderr(open_and_fail, NULL, got, sizeof(got));
+	EXPECT_NE(NULL, strstr(got, "libtier: backend mbind: TIER_OPEN_FALLBACK\n")) TH_LOG("%s", got);
+	EXPECT_NE(NULL, strstr(got, "libtier: node ")) TH_LOG("%s", got);
+
+	/* err: the explanation, and no debug line */
+	setenv("LIBTIER_LOG", "err", 1);
+	capture_stderr(open_and_fail, (void *)1, got, sizeof(got));
+	EXPECT_EQ(0, strncmp(got, "libtier: node ", 14)) TH_LOG("%s", got);
+	EXPECT_NE(NULL, strstr(got, " is offline or has no memory (nodes with memory: ")) TH_LOG("%s", got);
+	EXPECT_EQ(NULL, strstr(got, "backend")) TH_LOG("%s", got);
+	EXPECT_EQ(NULL, strchr(strchr(got, '\n') + 1, '\n')) TH_LOG("one line: %s", got);
+
+	setenv("LIBTIER_LOG", "3", 1);
+	capture_stderr(open_and_fail, (void *)1, got, sizeof(got));
+	EXPECT_NE(NULL, strstr(got, " is offline or has no memory")) TH_LOG("%s", got);
+
+	/* not a level: ignored (said at most once per process) */
+	setenv("LIBTIER_LOG", "chatty", 1);
+	capture_stderr(open_and_fail, (void *)1, got, sizeof(got));
+	EXPECT_EQ(NULL, strstr(got, "offline")) TH_LOG("%s", got);
+	unsetenv("LIBTIER_LOG");
+}
+
+struct log_lines {
+	int calls, debug, err;
+	char last[512];
+};
+
+static void count_log(void *priv, int prio, const char *msg)
+{
+	struct log_lines *r = priv;
+
+	r->calls++;
+	r->debug += prio == TIER_LOG_DEBUG;
+	r->err += prio == TIER_LOG_ERR;
+	snprintf(r->last, sizeof(r->last), "%s", msg);
+}
+
+TEST(log_levels_and_hooks)
+{
+	struct log_lines rec = { 0 };
+	struct tier_policy p, bad;
+	struct tier_ctx *ctx;
+	struct tier_buf *buf;
+	struct tier_node n;
+
+	unsetenv("LIBTIER_LOG");
+	EXPECT_EQ(-EINVAL, tier_set_log_default(count_log, &rec, 8));
+	EXPECT_EQ(-EINVAL, tier_set_log_default(count_log, &rec, -1));
+	/* the default hook hears tier_open() itself */
+	ASSERT_EQ(0, tier_set_log_default(count_log, &rec, TIER_LOG_DEBUG));
+	ASSERT_EQ(0, tier_open(&ctx, TIER_OPEN_FALLBACK));
+	ASSERT_EQ(0, tier_set_log_default(NULL, NULL, TIER_LOG_DEBUG));
+	EXPECT_LT(0, rec.debug);
+	ASSERT_EQ(0, tier_node(ctx, 0, &n));
+	bind_policy(&p, n.node);
+	bind_policy(&bad, absent_node(ctx));
+
+	/* no LIBTIER_LOG: the hook hears everything, then what it asks */
+	memset(&rec, 0, sizeof(rec));
+	ASSERT_EQ(0, tier_buf_create(ctx, 4096, &p, &buf));
+	tier_buf_destroy(buf);
+	EXPECT_LT(0, rec.debug);
+	EXPECT_EQ(0, rec.err);
+	EXPECT_EQ(-EINVAL, tier_set_log_level(ctx, 8));
+	EXPECT_EQ(-EINVAL, tier_set_log_level(NULL, TIER_LOG_ERR));
+	ASSERT_EQ(0, tier_set_log_level(ctx, TIER_LOG_WARNING));
+	memset(&rec, 0, sizeof(rec));
+	ASSERT_EQ(0, tier_buf_create(ctx, 4096, &p, &buf));
+	tier_buf_destroy(buf);
+	EXPECT_EQ(0, rec.calls);
+	EXPECT_EQ(-ENODEV, tier_buf_create(ctx, 4096, &bad, &buf));
+	EXPECT_EQ(1, rec.err);
+	EXPECT_EQ(1, rec.calls);
+	EXPECT_NE(NULL, strstr(rec.last, " is offline or has no memory")) TH_LOG("%s", rec.last);
+	tier_close(ctx);
+
+	/* LIBTIER_LOG filters the hook, and wins over tier_set_log_level() */
+	setenv("LIBTIER_LOG", "err", 1);
+	ASSERT_EQ(0, tier_open(&ctx, TIER_OPEN_FALLBACK));
+	tier_set_log(ctx, count_log, &rec);
+	ASSERT_EQ(0, tier_set_log_level(ctx, TIER_LOG_DEBUG));
+	memset(&rec, 0, sizeof(rec));
+	ASSERT_EQ(0, tier_buf_create(ctx, 4096, &p, &buf));
+	tier_buf_destroy(buf);
+	EXPECT_EQ(0, rec.calls);
+	EXPECT_EQ(-ENODEV, tier_buf_create(ctx, 4096, &bad, &buf));
+	EXPECT_EQ(1, rec.calls);
+	tier_close(ctx);
+	unsetenv("LIBTIER_LOG");
+}
+
+/* The sentence on the real topology: both backends (the module's in the VM). */
+TEST_F(lib, log_explains_too_large)
+{
+	struct log_lines rec = { 0 };
+	struct tier_policy p;
+	struct tier_buf *buf;
+	char want[64];
+
+	bind_policy(&p, self->first.node);
+	tier_set_log(self->ctx, count_log, &rec);
+	EXPECT_EQ(-EFBIG, tier_buf_create(self->ctx, (size_t)1 << 50, &p, &buf));
+	EXPECT_EQ(1, rec.err);
+	snprintf(want, sizeof(want), "1P is larger than node %u can ever hold (",
+		 self->first.node);
+	EXPECT_EQ(0, strncmp(rec.last, want, strlen(want))) TH_LOG("%s", rec.last);
+}
+
 TEST_HARNESS_MAIN
