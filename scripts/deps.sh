@@ -15,7 +15,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential pkg-config g++ kmod linux-headers-amd64
 	    libmnl-dev libnuma-dev python3-yaml
-	    debhelper dh-dkms dh-python dpkg-dev)
+	    debhelper dh-dkms dh-python dpkg-dev groff-base man-db)
 vm_pkgs=(linux-image-amd64 linux-source-6.1 qemu-system-x86 busybox-static
 	 cpio dkms numactl ndctl daxctl valgrind python3 xz-utils
 	 flex bison bc libelf-dev libssl-dev
