@@ -347,7 +347,7 @@ static int migrate_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tc_open(cmd, &ctx))
 		return 1;
 	if (tier_backend(ctx) != TIER_BACKEND_MODULE) {
-		tc_errorf(cmd, "needs the cxltier module (backend is %s): only module buffers can be migrated",
+		tc_errorf_err(cmd, -EOPNOTSUPP, "needs the cxltier module (backend is %s): only module buffers can be migrated",
 			  tier_backend_name(ctx));
 		goto out_ctx;
 	}

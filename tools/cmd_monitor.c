@@ -229,7 +229,7 @@ static int monitor_run(const struct tc_cmd *cmd, int argc, char **argv)
 
 	err = tier_nl_open(&nl, TIER_NL_EVENTS | TIER_NL_NONBLOCK);
 	if (err) {
-		tc_errorf(cmd, "%s", tier_nl_strerror(err));
+		tc_errorf_err(cmd, err, "%s", tier_nl_strerror(err));
 		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -271,7 +271,7 @@ static int monitor_run(const struct tc_cmd *cmd, int argc, char **argv)
 		} while (n >= 0 && !stop_signal && (!m.count || m.seen < m.count));
 		if (n < 0 && n != -EAGAIN && n != -EINTR) {
 			err = n;
-			tc_errorf(cmd, "receive events: %s", tier_nl_strerror(n));
+			tc_errorf_err(cmd, n, "receive events: %s", tier_nl_strerror(n));
 			break;
 		}
 		err = 0;

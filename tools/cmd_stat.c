@@ -227,13 +227,13 @@ static int stat_run(const struct tc_cmd *cmd, int argc, char **argv)
 
 	err = tier_nl_open(&nl, 0);
 	if (err) {
-		tc_errorf(cmd, "%s", tier_nl_strerror(err));
+		tc_errorf_err(cmd, err, "%s", tier_nl_strerror(err));
 		return 1;
 	}
 	if (want_bufs) {
 		nbufs = tier_nl_buf_list(nl, &bufs);
 		if (nbufs < 0) {
-			tc_errorf(cmd, "list buffers: %s", tier_nl_strerror(nbufs));
+			tc_errorf_err(cmd, nbufs, "list buffers: %s", tier_nl_strerror(nbufs));
 			nbufs = 0;
 			goto out;
 		}
@@ -251,7 +251,7 @@ static int stat_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (want_nodes) {
 		nnodes = tier_nl_node_list(nl, &nodes);
 		if (nnodes < 0) {
-			tc_errorf(cmd, "list nodes: %s", tier_nl_strerror(nnodes));
+			tc_errorf_err(cmd, nnodes, "list nodes: %s", tier_nl_strerror(nnodes));
 			nnodes = 0;
 			goto out;
 		}

@@ -45,6 +45,9 @@ static void print_commands(FILE *f)
 	for (i = 0; i < NR_CMDS; i++)
 		fprintf(f, "  %-8s %s\n", cmds[i]->name, cmds[i]->summary);
 	fprintf(f, "\nRun 'tierctl help COMMAND' for a command's options.\n");
+	fprintf(f, "With --json, a failed command also prints {\"error\": {\"command\", \"errno\",\n"
+		   "\"code\", \"message\", \"details\"}} on stdout.  LIBTIER_LOG=debug shows what\n"
+		   "libtier does.\n");
 }
 
 /*

@@ -480,6 +480,10 @@ LIBTIER_BACKEND=mbind expect_json_error "--json error: pinnable on the mbind bac
 expect_json_error "--json error: absent node in bench" ENODEV bench alloc --policy "bind:$absent" --quiet --json
 LIBTIER_BACKEND=bogus expect_json_error "--json error: open fails" EINVAL topo --json
 expect_json_error "--json error: stat option" EINVAL stat --bogus --json
+if [ ! -e /sys/module/cxltier ]; then
+	expect_json_error "--json error: stat without the module" ENOENT stat --json
+	expect_json_error "--json error: migrate on the mbind backend" EOPNOTSUPP migrate --buffer 1 --policy "bind:$node0" --json
+fi
 run alloc --node "$node0" --size 1M --json
 [ $? = 0 ] && ! grep -q '"error"' "$out" && ok "--json: no error object on success" || nok "--json: no error object on success"
 run alloc --node "$absent" --size 1M
