@@ -20,7 +20,8 @@ vm_pkgs=(linux-image-amd64 linux-source-6.1 qemu-system-x86 busybox-static
 	 cpio dkms numactl ndctl daxctl valgrind python3 xz-utils
 	 flex bison bc libelf-dev libssl-dev
 	 python3-torch python3-numpy lintian
-	 python3-pip python3-setuptools python3-wheel python3-venv)
+	 python3-pip python3-setuptools python3-wheel python3-venv
+	 python3-matplotlib)
 
 case "${1:-all}" in
 build) want=("${build_pkgs[@]}") ;;
