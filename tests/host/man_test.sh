@@ -18,7 +18,7 @@ COMPLETION=$TOP/packaging/bash-completion/tierctl
 echo "TAP version 13"
 
 # --- rendering -------------------------------------------------------------
-for page in "$MAN8" "$MAN3" "$MAN4"; do
+for page in "$MAN8" "$MAN3" "$MAN4" "$TOP/doc/man/tierctl-plot.1"; do
 	name=$(basename "$page")
 	if ! command -v groff > /dev/null; then
 		skip "$name: groff -man -ww: no warning" "no groff"
