@@ -125,7 +125,11 @@ int tc_finish(const struct tc_cmd *cmd, int status)
 	struct json j;
 	unsigned int i;
 
-	if (!status || !tc_state.json || !tc_state.failed)
+	/*
+	 * A command that has printed its JSON answer and then fails (plan:
+	 * no strategy fits) keeps stdout one document: its own.
+	 */
+	if (!status || !tc_state.json || !tc_state.failed || json_stdout_used)
 		return status;
 	if (tc_state.err)
 		code = strerrorname_np(tc_state.err);

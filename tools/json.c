@@ -29,8 +29,12 @@ void json_escape(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+bool json_stdout_used;
+
 void json_init(struct json *j, FILE *f)
 {
+	if (f == stdout)
+		json_stdout_used = true;
 	j->f = f;
 	j->depth = 0;
 	j->count[0] = 0;

@@ -21,6 +21,8 @@ struct json {
 };
 
 void json_init(struct json *j, FILE *f);
+/* Whether a document was begun on stdout (tierctl's JSON error object is not added to one). */
+extern bool json_stdout_used;
 void json_obj_open(struct json *j, const char *key);
 void json_obj_close(struct json *j);
 void json_arr_open(struct json *j, const char *key);

@@ -62,7 +62,8 @@ extern const struct tc_cmd cmd_get, cmd_set, cmd_stat, cmd_monitor;
  * @message is the first error's line without "tierctl CMD: "; @errno and
  * @code (the errno's name) are null for an error without an errno;
  * @details are libtier's explanations (TIER_LOG_ERR), maybe none.  The
- * exit status is 1.
+ * exit status is 1.  A command that had begun its own JSON output on
+ * stdout (plan, whose answer says nothing fits) gets no error object.
  */
 /* "tierctl CMD: WHAT: strerror(-err)" on stderr. */
 void tc_error(const struct tc_cmd *cmd, const char *what, int err);
