@@ -11,8 +11,8 @@ echo "### The host, as cxltier sees it"
 $tierctl topo
 echo
 # first DRAM node and first CXL node from the live table
-dram=$($tierctl topo --json | python3 -c 'import json,sys; print(next(n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"]=="DRAM"))')
-cxl=$($tierctl topo --json | python3 -c 'import json,sys; print(next(n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"]=="CXL"))')
+dram=$($tierctl topo --json | python3 -c 'import json,sys; print(next(n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"]=="dram"))')
+cxl=$($tierctl topo --json | python3 -c 'import json,sys; print(next(n["node"] for n in json.load(sys.stdin)["nodes"] if n["tier"]=="cxl"))')
 
 echo "### 64 MiB bound to DRAM node $dram"
 $tierctl alloc --node "$dram" --size 64M
