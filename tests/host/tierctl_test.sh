@@ -16,18 +16,6 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if ($expr) else 1)" "$out"; then ok "$name"; else nok "$name"; fi
 }
 
-# expect_explained NAME WHY REGEX ARGS...: exit 1, nothing on stdout,
-# libtier's explanation "tierctl CMD: libtier: WHY" (WHY a regex), then
-# the one error line matching REGEX
-expect_explained() {
-	local name=$1 why=$2 re=$3 rc; shift 3
-	run "$@"; rc=$?
-	if [ $rc = 1 ] && [ ! -s "$out" ] &&
-	   sed -n 1p "$err" | grep -Eq "^tierctl [a-z]+: libtier: $why\$" &&
-	   sed -n 2p "$err" | grep -Eq "$re" && [ "$(grep -vc '^usage: ' "$err")" = 2 ]
-	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
-}
-
 # expect_json_error NAME CODE ARGS...: exit 1 and, on stdout, one JSON
 # object {"error": {...}} whose code is CODE ("null": none), command the
 # first of ARGS, message the first error line of stderr without its

@@ -9,6 +9,8 @@
 #   run ARGS...           $TIERCTL ARGS, stdout in $out, stderr in $err
 #   expect_ok NAME ARGS...          tierctl ARGS exits 0, nothing on stderr
 #   expect_fail NAME REGEX ARGS...  tierctl ARGS exits 1 with one error line
+#   expect_explained NAME WHY REGEX ARGS...  the same, after libtier's
+#                         explanation "tierctl CMD: libtier: WHY"
 #   tap_done NAME         prints "NAME: N passed, N failed[, N skipped]"
 #                         (the line tests/check.sh counts); status 0 when
 #                         nothing failed
@@ -45,6 +47,18 @@ expect_fail() {
 	run "$@"; rc=$?
 	if [ $rc = 1 ] && [ ! -s "$out" ] && head -n 1 "$err" | grep -Eq "$re" &&
 	   [ "$(grep -vc '^usage: ' "$err")" = 1 ]
+	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
+}
+
+# expect_explained NAME WHY REGEX ARGS...: exit 1, nothing on stdout,
+# libtier's explanation "tierctl CMD: libtier: WHY" (WHY a regex), then
+# the one error line matching REGEX
+expect_explained() {
+	local name=$1 why=$2 re=$3 rc; shift 3
+	run "$@"; rc=$?
+	if [ $rc = 1 ] && [ ! -s "$out" ] &&
+	   sed -n 1p "$err" | grep -Eq "^tierctl [a-z]+: libtier: $why\$" &&
+	   sed -n 2p "$err" | grep -Eq "$re" && [ "$(grep -vc '^usage: ' "$err")" = 2 ]
 	then ok "$name"; else echo "# exit $rc"; nok "$name"; fi
 }
 
