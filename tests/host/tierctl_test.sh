@@ -1,7 +1,11 @@
 #!/bin/bash
 # tierctl on the host (and in the VM): exit codes, error format, JSON that
-# parses and agrees with /sys, and alloc putting every page where asked.
-# TAP output.  usage: tierctl_test.sh PATH/TO/tierctl
+# parses and agrees with /sys, and alloc putting every page where asked;
+# libtier's explanations before tierctl's error lines (figures from this
+# host's topology), LIBTIER_LOG's levels through tierctl's hook, and the
+# --json error object ({"error": {...}} on stdout, checked against the
+# words on stderr).  The module's cases (movable-only, quotas) run in the
+# VM only.  TAP output.  usage: tierctl_test.sh PATH/TO/tierctl
 set -u
 TIERCTL=${1:?usage: $0 TIERCTL}
 . "$(dirname "$0")/../lib/tap.sh"
