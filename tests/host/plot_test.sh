@@ -221,4 +221,40 @@ if PYTHONPATH=$tmp/nompl plot mem "$tmp/mem.json" -o "$tmp/nompl.png"; [ $? = 1 
    [ "$(wc -l < "$err")" = 1 ] && grep -q "matplotlib is missing.*apt-get install python3-matplotlib" "$err"
 then ok "without matplotlib: exit 1, says how to install it"; else nok "without matplotlib: exit 1, says how to install it"; fi
 
+# --- csv: any tierctl JSON as CSV, one row per record ---------------------
+"$TIERCTL" bench fault --size 2M --runs 3 --quiet --json > "$tmp/fault.json" 2>/dev/null
+for j in fault mem adam; do
+	if plot csv "$tmp/$j.json" -o "$tmp/$j.csv"; then
+		py "csv of bench $j: a row per result, every number of the JSON in it" '
+import csv, json, sys
+doc = json.load(open(sys.argv[1]))
+key = [k for k, v in doc.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)][0]
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == len(doc[key]), (len(rows), len(doc[key]))
+n = 0
+for rec, row in zip(doc[key], rows):
+    for k, v in rec.items():
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (int, float)):
+            assert float(row[k]) == float(v), (k, row[k], v); n += 1
+        elif isinstance(v, list) and v and all(isinstance(x, (int, float)) for x in v):
+            assert [float(x) for x in row[k].split()] == [float(x) for x in v], (k, row[k], v); n += 1
+    assert row["backend"] == doc["backend"], row["backend"]
+assert n > 0
+print("# %d rows (%s), %d numbers compared" % (len(rows), key, n))' "$tmp/$j.json" "$tmp/$j.csv"
+	else
+		nok "csv of bench $j" "exit status $?"
+	fi
+done
+"$TIERCTL" topo --json > "$tmp/topo.json"
+if plot csv "$tmp/topo.json" && [ "$(tail -n +2 "$out" | wc -l)" = \
+	"$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["nodes"]))' "$tmp/topo.json")" ]
+then ok "csv of tierctl topo on stdout: a row per node"; else nok "csv of tierctl topo on stdout: a row per node"; fi
+if plot csv --table nonesuch "$tmp/topo.json"; [ $? = 1 ] && grep -q 'has no table "nonesuch" (its tables: nodes)' "$err"
+then ok "csv --table of a list the JSON lacks: says which it has"; else nok "csv --table of a list the JSON lacks: says which it has"; fi
+echo '{"error":{"command":"alloc","errno":27,"code":"EFBIG","message":"too big"}}' > "$tmp/err.json"
+if plot csv "$tmp/err.json"; [ $? = 1 ] && grep -q "is an error of .tierctl alloc., not a result: too big" "$err"
+then ok "csv of an error object: exit 1, says so"; else nok "csv of an error object: exit 1, says so"; fi
+
 tap_done plot
