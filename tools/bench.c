@@ -15,6 +15,7 @@
 #include <linux/mempolicy.h>
 
 #include "bench.h"
+#include "progress.h"
 #include "table.h"
 #include "tierctl.h"
 #include "util.h"
@@ -43,14 +44,16 @@ double bench_median(double *v, unsigned int n)
 
 void bench_progress(bool on, const char *fmt, ...)
 {
+	char text[256];
 	va_list ap;
 
-	if (!on)
+	/* the progress line is progress.c's: shown on a terminal only */
+	if (!on || !tc_progress_on() || !strcmp(fmt, "\n"))
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	fflush(stderr);
+	tc_progress_append("%s", text);
 }
 
 uint64_t bench_xorshift(uint64_t *s)
@@ -182,7 +185,8 @@ int bench_main(const struct tc_cmd *cmd, const struct bench_def *def,
 	struct bench b = {
 		.cmd = cmd, .name = def->name, .runs = BENCH_DEFAULT_RUNS,
 	};
-	unsigned int run;
+	char what[64];
+	unsigned int run, first;
 	int ret;
 
 	ret = bench_options(&b, def, argc, argv, priv);
@@ -197,20 +201,25 @@ int bench_main(const struct tc_cmd *cmd, const struct bench_def *def,
 	if (ret)
 		goto out;
 	/* every workload once per run, so that drift hits them alike */
-	for (run = def->warm_up ? 0 : 1; run <= b.runs; run++) {
+	snprintf(what, sizeof(what), "tierctl bench %s", def->name);
+	first = def->warm_up ? 0 : 1;
+	tc_progress_begin(what, (double)(b.runs + 1 - first), b.quiet);
+	for (run = first; run <= b.runs; run++) {
 		b.line_open = true;
+		tc_progress_at((double)(run - first));
 		if (run)
-			bench_step(&b, "tierctl bench: run %u/%u:", run,
-				   (unsigned int)b.runs);
+			tc_progress_note("run %u/%u:", run, (unsigned int)b.runs);
 		else
-			bench_step(&b, "tierctl bench: warm-up:");
+			tc_progress_note("warm-up:");
 		ret = def->run(&b, run, priv) ? 1 : 0;
 		bench_end_line(&b);
 		if (ret)
 			goto out;
 	}
+	tc_progress_end();
 	ret = def->report(&b, priv);
 out:
+	tc_progress_end();
 	if (def->cleanup)
 		def->cleanup(&b, priv);
 	tier_close(b.ctx);

@@ -35,7 +35,10 @@ double bench_now_ms(void);
 /* Sorts @v (ascending) and returns the median of its @n > 0 values. */
 double bench_median(double *v, unsigned int n);
 
-/* A progress line on stderr, flushed, when @on. */
+/*
+ * Appends to the progress line (progress.h: on a terminal only), when @on;
+ * "\n" is ignored (the line ends with tc_progress_end()).
+ */
 void bench_progress(bool on, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

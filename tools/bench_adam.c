@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "progress.h"
 #include "json.h"
 #include "table.h"
 #include "tier_optim.h"
@@ -525,6 +526,7 @@ int bench_adam(const struct tc_cmd *cmd, int argc, char **argv)
 	struct bench b = { .cmd = cmd, .name = "adam", .runs = BENCH_DEFAULT_RUNS };
 	struct adam_opts o;
 	unsigned int s, p, k, nr = 0, procs[2], nprocs, done = 0, total;
+	double work_total = 0, work_done = 0;
 	long cpus;
 	int ret;
 
@@ -546,6 +548,11 @@ int bench_adam(const struct tc_cmd *cmd, int argc, char **argv)
 	procs[1] = 2;
 
 	total = o.nr_sizes * o.nr_policies * nprocs;
+	/* the work of a configuration: its elements, in each process */
+	for (s = 0; s < o.nr_sizes; s++)
+		work_total += (double)o.sizes[s] * o.nr_policies *
+			      (nprocs == 1 ? procs[0] : procs[0] + procs[1]);
+	tc_progress_begin("tierctl bench adam", work_total, b.quiet);
 	for (s = 0; s < o.nr_sizes; s++) {
 		for (p = 0; p < o.nr_policies; p++) {
 			for (k = 0; k < nprocs; k++) {
@@ -561,19 +568,25 @@ int bench_adam(const struct tc_cmd *cmd, int argc, char **argv)
 				if (!fits(b.ctx, &o.policies[p], r->elems *
 					  ADAM_ARRAYS * sizeof(float) * r->procs)) {
 					r->skipped = "does not fit";
+					work_done += (double)r->elems * r->procs;
 					continue;
 				}
-				bench_progress(!b.quiet, "bench adam: [%u/%u] %llu elements, %s, %u process(es) ...\n",
-					       done, total,
-					       (unsigned long long)r->elems,
-					       o.policy_str[p], r->procs);
+				tc_progress_note("[%u/%u] %llu elements, %s, %u process%s",
+						 done, total,
+						 (unsigned long long)r->elems,
+						 o.policy_str[p], r->procs,
+						 r->procs == 1 ? "" : "es");
 				if (run_config(&b, &o, r)) {
+					tc_progress_end();
 					tier_close(b.ctx);
 					return 1;
 				}
+				work_done += (double)r->elems * r->procs;
+				tc_progress_at(work_done);
 			}
 		}
 	}
+	tc_progress_end();
 	ret = 0;
 	if (b.json)
 		report_json(&b, &o, rows, nr);

@@ -51,6 +51,7 @@
 #endif
 
 #include "bench.h"
+#include "progress.h"
 #include "table.h"
 #include "tier_plan.h"
 #include "tierctl.h"
@@ -422,6 +423,9 @@ static int mem_check_buf(const struct mem_args *a, struct tier_buf *buf,
 	return bench_check_buf(a->cmd, buf, node, what);
 }
 
+/* Units of bench_node() work done, for the progress line. */
+static unsigned int mem_units_done;
+
 static int bench_node(const struct mem_args *a, struct mem_node *m)
 {
 	static struct mem_pool pool;
@@ -498,9 +502,10 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		goto out;
 	}
 	/* a first pass by the workers themselves, not counted; the bound's too */
-	bench_progress(!a->quiet, "tierctl bench: node %u: warm-up", node);
+	tc_progress_note("node %u: warm-up", node);
 	pool_pass(&pool, addr, m->bytes, OP_WRITE, 0);
 	pool_pass(&pool, anon, m->anon_bytes, OP_WRITE, 0);
+	tc_progress_at(++mem_units_done);
 	if (mem_check_buf(a, buf, node)) {
 		pool_stop(&pool, m->threads);
 		bench_progress(!a->quiet, "\n");
@@ -517,6 +522,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		m->write.v[m->write.n++] = (double)m->bytes / (ms * 1e6);
 		ms = pool_pass(&pool, anon, m->anon_bytes, OP_WRITE, run);
 		m->anon_write.v[m->anon_write.n++] = (double)m->anon_bytes / (ms * 1e6);
+		tc_progress_at(++mem_units_done);
 	}
 	pool_stop(&pool, m->threads);
 	tier_buf_destroy(bound);
@@ -555,6 +561,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 				cur = chase(cur, m->lat_steps);
 				m->lat.v[m->lat.n++] =
 					(bench_now_ms() - t0) * 1e6 / m->lat_steps;
+				tc_progress_at(++mem_units_done);
 			}
 			if (cur < addr || cur >= addr + m->lat_bytes) {
 				(void)sched_setaffinity(0, sizeof(old), &old);
@@ -954,9 +961,12 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 	}
+	/* per node: a warm-up, the bandwidth runs, the latency runs */
+	tc_progress_begin("tierctl bench mem", (double)nr * (1 + 2 * a.runs), a.quiet);
 	for (i = 0; i < nr; i++)
 		if (bench_node(&a, &nodes[i]))
 			goto out;
+	tc_progress_end();
 
 	bench_read_env(&e);
 	for (i = 0; i < nr; i++)
@@ -987,6 +997,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 		}
 	}
 out:
+	tc_progress_end();
 	tier_close(a.ctx);
 out_file:
 	if (tiers_file && fclose(tiers_file) && !ret) {

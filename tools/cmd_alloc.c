@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "progress.h"
 #include "table.h"
 #include "tierctl.h"
 #include "util.h"
@@ -39,19 +41,31 @@ static uint64_t pattern(uint64_t seed, size_t i)
 	return x * 0xbf58476d1ce4e5b9ULL;
 }
 
-/* Write the pattern over @n words, then check it: 0, or 1 and the offset. */
+/* Words between two progress updates: 8 MiB. */
+#define TOUCH_STEP	(1UL << 20)
+
+/*
+ * Write the pattern over @n words, then check it: 0, or 1 and the offset.
+ * Progress counts the bytes written, then those read back.
+ */
 static __attribute__((noinline)) int fill_and_check(volatile uint64_t *w, size_t n, uint64_t seed,
 			  size_t *where)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		w[i] = pattern(seed, i);
+		if (!((i + 1) % TOUCH_STEP))
+			tc_progress_at((double)(i + 1) * sizeof(uint64_t));
+	}
+	tc_progress_note("reading back");
 	for (i = 0; i < n; i++) {
 		if (w[i] != pattern(seed, i)) {
 			*where = i * sizeof(uint64_t);
 			return 1;
 		}
+		if (!((i + 1) % TOUCH_STEP))
+			tc_progress_at((double)(n + i + 1) * sizeof(uint64_t));
 	}
 	return 0;
 }
@@ -327,10 +341,96 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	return tc_print_table(cmd, &t);
 }
 
+/*
+ * A populate runs inside the create call: its progress is what the nodes
+ * of the policy gained in cxltier pages meanwhile (their used_bytes in
+ * sysfs, through a second context), 5 times a second.  Other buffers filling the
+ * same nodes at the same time would show as progress too: it is a
+ * progress line, not a measurement.
+ */
+struct populate_watch {
+	const struct tier_policy *policy;
+	double total;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+};
+
+static double policy_used(struct tier_ctx *c, const struct tier_policy *p)
+{
+	struct tier_quota q;
+	double used = 0;
+	uint32_t i;
+
+	for (i = 0; i < p->nr_nodes; i++)
+		if (!tier_node_quota(c, (int)p->nodes[i].node, &q))
+			used += (double)q.used_bytes;
+	return used;
+}
+
+static void *populate_thread(void *arg)
+{
+	struct populate_watch *w = arg;
+	struct tier_ctx *c;
+	struct timespec ts;
+	double base;
+
+	if (tier_open(&c, TIER_OPEN_MODULE))
+		return NULL;
+	base = policy_used(c, w->policy);
+	tc_progress_begin("tierctl alloc", w->total, false);
+	tc_progress_note("populating");
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+		if (w->done)
+			break;
+		tc_progress_at(policy_used(c, w->policy) - base);
+	}
+	pthread_mutex_unlock(&w->lock);
+	tc_progress_end();
+	tier_close(c);
+	return NULL;
+}
+
+static int create_buffer(struct tier_ctx *ctx, size_t size,
+			 const struct tier_policy *policy, bool quiet,
+			 struct tier_buf **buf)
+{
+	struct populate_watch w = {
+		.policy = policy, .total = (double)size,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+	};
+	bool watch = !quiet && isatty(STDERR_FILENO) &&
+		     (policy->flags & CXLTIER_CREATE_POPULATE) &&
+		     tier_backend(ctx) == TIER_BACKEND_MODULE;
+	pthread_t th;
+	int err;
+
+	if (watch && pthread_create(&th, NULL, populate_thread, &w))
+		watch = false;
+	err = tier_buf_create(ctx, size, policy, buf);
+	if (watch) {
+		pthread_mutex_lock(&w.lock);
+		w.done = true;
+		pthread_cond_signal(&w.cond);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(th, NULL);
+	}
+	return err;
+}
+
 enum {
 	OPT_NODE = 256, OPT_SIZE, OPT_POLICY, OPT_PAGE_SIZE, OPT_CHUNK,
 	OPT_POPULATE, OPT_PINNABLE, OPT_FALLBACK, OPT_HUGE_FALLBACK, OPT_RESERVE, OPT_HOLD,
-	OPT_JSON,
+	OPT_JSON, OPT_QUIET,
 };
 
 static const struct option alloc_opts[] = {
@@ -346,6 +446,7 @@ static const struct option alloc_opts[] = {
 	{ "reserve", no_argument, NULL, OPT_RESERVE },
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
 	TC_OPTS_END,
 };
 
@@ -453,8 +554,9 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	struct tier_buf_stat st;
 	struct tier_ctx *ctx = NULL;
 	struct tier_buf *buf = NULL;
-	bool json = false;
+	bool json = false, quiet = false;
 	size_t where = 0;
+	int touched;
 	void *addr;
 	double t0;
 	int c, err, ret = 1;
@@ -485,6 +587,10 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			break;
 		case OPT_JSON: json = true; break;
+		case OPT_QUIET:
+			quiet = true;
+			tc_set_quiet(true);
+			break;
 		default:
 			return tc_other_option(cmd, argv, c);
 		}
@@ -539,7 +645,7 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	if (tc_open(cmd, &ctx))
 		return 1;
 	t0 = now_ms();
-	err = tier_buf_create(ctx, (size_t)size, &policy, &buf);
+	err = create_buffer(ctx, (size_t)size, &policy, quiet, &buf);
 	res.create_ms = now_ms() - t0;
 	if (err) {
 		snprintf(what, sizeof(what), "create %s buffer, policy %s",
@@ -562,7 +668,11 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	res.populated = st.resident_bytes;
 
 	t0 = now_ms();
-	switch (touch(addr, st.map_length, tier_buf_id(buf), &where)) {
+	tc_progress_begin("tierctl alloc", 2.0 * (double)st.map_length, quiet);
+	tc_progress_note("touching");
+	touched = touch(addr, st.map_length, tier_buf_id(buf), &where);
+	tc_progress_end();
+	switch (touched) {
 	case 1:
 		tc_errorf(cmd, "verify: pattern differs at offset %zu", where);
 		goto out;
@@ -660,5 +770,6 @@ const struct tc_cmd cmd_alloc = {
 "  --reserve         reserve the size against the nodes' quotas at create,\n"
 "                    so no touch fails on a quota (reserve; module only)\n"
 "  --hold SECONDS    keep the buffer alive that long before exiting\n"
-"  --json            JSON, sizes in exact bytes, shares as fractions\n",
+"  --json            JSON, sizes in exact bytes, shares as fractions\n"
+"  --quiet           no progress on stderr (shown on a terminal only)\n",
 };

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 
 #include "table.h"
+#include "progress.h"
 #include "tierctl.h"
 #include "util.h"
 
@@ -169,23 +170,23 @@ static void *progress_thread(void *arg)
 	struct prog *p = arg;
 	struct tier_migrate_result r;
 	char s1[SIZE_STRLEN], s2[SIZE_STRLEN];
-	bool shown = false;
 	int i;
 
+	tc_progress_begin("tierctl migrate", (double)p->total, false);
 	while (!p->done) {
 		for (i = 0; i < 5 && !p->done; i++)
 			usleep(100 * 1000);
 		if (p->done || tier_buf_migrate_status(p->buf, &r))
 			break;
-		fprintf(stderr, "\rtierctl migrate: moved %s of %s resident, skipped %llu, failed %llu pages ",
-			format_size(r.moved_bytes, s1, sizeof(s1)),
-			format_size(p->total, s2, sizeof(s2)),
-			(unsigned long long)(r.skipped_bytes / 4096),
-			(unsigned long long)(r.failed_bytes / 4096));
-		shown = true;
+		tc_progress_at((double)(r.moved_bytes + r.skipped_bytes +
+					r.failed_bytes));
+		tc_progress_note("moved %s of %s resident, skipped %llu, failed %llu pages",
+				 format_size(r.moved_bytes, s1, sizeof(s1)),
+				 format_size(p->total, s2, sizeof(s2)),
+				 (unsigned long long)(r.skipped_bytes / 4096),
+				 (unsigned long long)(r.failed_bytes / 4096));
 	}
-	if (shown)
-		fputc('\n', stderr);
+	tc_progress_end();
 	return NULL;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
 #include "tierctl.h"
 
 /*
@@ -42,6 +43,7 @@ static void tc_vsay(const struct tc_cmd *cmd, int err, const char *fmt,
 	char msg[sizeof(tc_state.msg)];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	tc_progress_end();	/* the message must not land inside the line */
 	fprintf(stderr, "tierctl %s: %s\n", cmd->name, msg);
 	if (tc_state.failed)
 		return;
@@ -78,6 +80,7 @@ static void tc_log(void *priv, int prio, const char *msg)
 {
 	const struct tc_cmd *cmd = priv;
 
+	tc_progress_clear();
 	fprintf(stderr, "tierctl %s: libtier: %s\n", cmd->name, msg);
 	if (prio <= TIER_LOG_ERR && tc_state.nr_details < TC_MAX_DETAILS)
 		snprintf(tc_state.details[tc_state.nr_details++],

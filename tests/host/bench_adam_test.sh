@@ -43,10 +43,19 @@ else nok "bench adam: every configuration, positive times, consistent GB/s"; fi
 
 # the table
 if run bench adam --size 1M --runs 2 --procs 1 --policy bind:0 &&
-   grep -q "STEP/STREAM" "$out" && grep -q "bench adam: \[1/1\]" "$err"; then
-	ok "bench adam: table, progress on stderr"
+   grep -q "STEP/STREAM" "$out" && [ ! -s "$err" ]; then
+	ok "bench adam: table, no progress off a terminal"
 else
-	nok "bench adam: table, progress on stderr"
+	nok "bench adam: table, no progress off a terminal"
+fi
+# on a terminal: the share is by elements (1M then 3M: 25%, then 100%)
+if run_tty bench adam --size 1M --size 3M --runs 2 --procs 1 --policy bind:0 &&
+   grep -q "^tierctl bench adam:   0%: \[1/2\] 1048576 elements, bind:0, 1 process$" "$out" &&
+   grep -q "^tierctl bench adam:  25%: \[2/2\] 3145728 elements, bind:0, 1 process$" "$out" &&
+   grep -q "^tierctl bench adam: 100%: \[2/2\]" "$out" && grep -q "STEP/STREAM" "$out"; then
+	ok "bench adam on a terminal: progress weighted by elements, then the table"
+else
+	nok "bench adam on a terminal: progress weighted by elements, then the table"
 fi
 
 # errors

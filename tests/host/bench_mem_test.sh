@@ -96,9 +96,20 @@ if run bench mem --node "$first" --size 4M --runs 2 &&
    grep -Eq "^NODE +TIER +CPUS +THREADS +SIZE +READ GB/s +MIN +MAX +WRITE GB/s +MIN +MAX +LATENCY ns +MIN +MAX$" "$out" &&
    grep -Eq "^ *$first +(dram|cxl) +[0-9,-]+ +[0-9]+ +4M( +[0-9]+\.[0-9]+){9}$" "$out" &&
    grep -q "DMA (dma-h2d, dma-d2h): not measured" "$out" &&
-   grep -q "^tierctl bench: node $first: warm-up; run 1/2: read write; run 2/2: read write; latency: chain 1/2 2/2$" "$err"
-then ok "bench mem: table, DMA not measured said, progress on stderr"
-else nok "bench mem: table, DMA not measured said, progress on stderr"; fi
+   [ ! -s "$err" ]
+then ok "bench mem: table, DMA not measured said, no progress off a terminal"
+else nok "bench mem: table, DMA not measured said, no progress off a terminal"; fi
+if run_tty bench mem --node "$first" --size 4M --runs 2 &&
+   grep -q "^tierctl bench mem:   0%: node $first: warm-up" "$out" &&
+   grep -q "^tierctl bench mem: 100%: node $first: warm-up; run 1/2: read write; run 2/2: read write; latency: chain 1/2 2/2$" "$out" &&
+   [ "$(grep -c '^tierctl bench mem: ' "$out")" -ge 5 ] &&
+   grep -q "^bench mem: 1 node, 2 runs each" "$out"
+then ok "bench mem on a terminal: a progress line from 0% to 100%, then the table"
+else nok "bench mem on a terminal: a progress line from 0% to 100%, then the table"; fi
+if run_tty bench mem --node "$first" --size 4M --runs 2 --quiet &&
+   ! grep -q "^tierctl bench mem: " "$out" && grep -q "^bench mem: 1 node" "$out"
+then ok "bench mem --quiet on a terminal: no progress"
+else nok "bench mem --quiet on a terminal: no progress"; fi
 
 # --------------------------------------------------------------------------
 # --tiers: a tier file tierctl plan reads, with the same figures (capacity

@@ -334,11 +334,29 @@ expect_json "bench fault --json" \
 if run bench fault --node "$N" --runs 1 --size 2M --populate-size 2M &&
    grep -q "^first-touch fault-in of 2M:$" "$out" &&
    grep -q "^anon + mbind(MPOL_BIND), 4 KiB pages .* 1.00x (base)$" "$out" &&
-   grep -q "^tierctl bench: run 1/1: .*anon.* memset-2M$" "$err"
-then ok "bench fault: table and progress"; else nok "bench fault: table and progress"; fi
+   ! grep -q "run 1/1" "$err"
+then ok "bench fault: table, no progress off a terminal"; else nok "bench fault: table, no progress off a terminal"; fi
+if run_tty bench fault --node "$N" --runs 2 --size 2M --populate-size 2M &&
+   grep -q "^tierctl bench fault:   0%: run 1/2:" "$out" &&
+   grep -q "^tierctl bench fault:  50%: run 2/2:.*anon.* memset-2M$" "$out" &&
+   grep -q "^first-touch fault-in of 2M:$" "$out"
+then ok "bench fault on a terminal: progress by runs, then the table"; else nok "bench fault on a terminal: progress by runs, then the table"; fi
 if [ $module = 0 ]; then
 	grep -q "^cxltier rows skipped: the backend is mbind" "$out" && ok "bench fault: says why cxltier rows are skipped" || nok "bench fault: says why cxltier rows are skipped"
 fi
+# alloc: the touch, written then read back, by bytes (redrawn at most 5
+# times a second; the start of each phase and 100% always)
+if run_tty alloc --node "$N" --size 64M &&
+   grep -q "^tierctl alloc:  50%: reading back$" "$out" &&
+   grep -q "^tierctl alloc: 100%: reading back$" "$out" &&
+   grep -q "^tierctl alloc:   0%: touching$" "$out" &&
+   grep -q "pattern verified" "$out"
+then ok "alloc on a terminal: the touch's progress, writing then reading back"; else nok "alloc on a terminal: the touch's progress, writing then reading back"; fi
+if run_tty alloc --node "$N" --size 64M --quiet && ! grep -q "^tierctl alloc: " "$out" &&
+   grep -q "pattern verified" "$out"
+then ok "alloc --quiet on a terminal: no progress"; else nok "alloc --quiet on a terminal: no progress"; fi
+if run alloc --node "$N" --size 64M && [ ! -s "$err" ]
+then ok "alloc off a terminal: no progress"; else nok "alloc off a terminal: no progress"; fi
 expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc, migrate, mem, adam\)$" bench
 expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate, mem, adam\)$" bench bogus
 expect_fail "bench fault --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench fault --runs 0

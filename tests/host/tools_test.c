@@ -10,6 +10,7 @@
 #include "util.h"
 #include "json.h"
 #include "table.h"
+#include "progress.h"
 #include "kselftest_harness.h"
 
 TEST(uint_parse)
@@ -125,6 +126,23 @@ TEST(table_alignment)
 		     "   0  DRAM         1.9G\n"
 		     "  12  a-long-name    1G\n", text);
 	free(text);
+}
+
+/* The time left a progress line says, in the units a person reads. */
+TEST(progress_eta)
+{
+	static const struct { double s; const char *want; } cases[] = {
+		{ 0, "0 s" }, { 0.4, "0 s" }, { 0.6, "1 s" }, { 59.4, "59 s" },
+		{ 60, "1 min 0 s" }, { 125, "2 min 5 s" }, { 3599, "59 min 59 s" },
+		{ 3600, "1 h 0 min" }, { 7440, "2 h 4 min" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tc_progress_eta(cases[i].s, buf, sizeof(buf));
+		EXPECT_STREQ(cases[i].want, buf);
+	}
 }
 
 TEST_HARNESS_MAIN

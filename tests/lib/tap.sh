@@ -7,6 +7,7 @@
 #   skip DESC WHY         one that could not run
 #   check DESC CMD...     ok or nok by CMD's exit status
 #   run ARGS...           $TIERCTL ARGS, stdout in $out, stderr in $err
+#   run_tty ARGS...       the same on a pseudo-terminal, all output in $out
 #   expect_ok NAME ARGS...          tierctl ARGS exits 0, nothing on stderr
 #   expect_fail NAME REGEX ARGS...  tierctl ARGS exits 1 with one error line
 #   expect_explained NAME WHY REGEX ARGS...  the same, after libtier's
@@ -34,6 +35,16 @@ nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
 skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
 run()  { "$TIERCTL" "$@" > "$out" 2> "$err"; }
+# run_tty ARGS...: $TIERCTL ARGS on a pseudo-terminal (util-linux script),
+# stdout and stderr together in $out, each carriage return a line break:
+# what a person at a terminal sees, progress lines included
+run_tty() {
+	local cmd rc
+	cmd="stty cols 200 rows 50; $(printf '%q ' "$TIERCTL" "$@")"
+	script -qec "$cmd" /dev/null < /dev/null > "$tmp/tty" 2> "$err"; rc=$?
+	tr '\r' '\n' < "$tmp/tty" | sed 's/\x1b\[K//g' > "$out"
+	return $rc
+}
 
 # expect_ok NAME ARGS...: exit 0, nothing on stderr
 expect_ok() {
