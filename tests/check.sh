@@ -99,7 +99,7 @@ step_kernel() {
 	case $1 in
 	*@*) scripts/kernels.sh release "${1##*@}" 2>/dev/null || echo "${1##*@}" ;;
 	*.check-debug|vm.debug-kernel) echo "6.1 debug" ;;
-	*.check-two-socket) scripts/kernels.sh release stock 2>/dev/null || echo stock ;;
+	*.check-two-socket|*.check-deb-vm) scripts/kernels.sh release stock 2>/dev/null || echo stock ;;
 	*) echo "build host" ;;
 	esac
 }
@@ -120,6 +120,7 @@ step stress check-debug
 step faultinj check-debug
 step_each_kernel privilege check-vm
 step_each_kernel dkms check-vm
+step dkms check-deb-vm
 
 if [[ $nr_wanted -eq 0 ]]; then
 	echo "CXLTIER_CHECK_ONLY=\"$CXLTIER_CHECK_ONLY\" names no step"
