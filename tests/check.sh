@@ -99,7 +99,7 @@ step_kernel() {
 	case $1 in
 	*@*) scripts/kernels.sh release "${1##*@}" 2>/dev/null || echo "${1##*@}" ;;
 	*.check-debug|vm.debug-kernel) echo "6.1 debug" ;;
-	*.check-two-socket|*.check-deb-vm) scripts/kernels.sh release stock 2>/dev/null || echo stock ;;
+	*.check-two-socket|*.check-deb-vm|*.check-demo) scripts/kernels.sh release stock 2>/dev/null || echo stock ;;
 	*) echo "build host" ;;
 	esac
 }
@@ -109,6 +109,7 @@ step host check
 step vm debug-kernel
 step_each_kernel vm check-vm
 step vm check-debug
+step vm check-demo
 step_each_kernel selftests check-vm
 step_each_kernel selftests check-cxl-normal
 step selftests check-debug
