@@ -217,9 +217,15 @@ TIER_EXPORT int tier_buf_migrate(struct tier_buf *buf,
 				 (unsigned long long)res->skipped_bytes,
 				 (unsigned long long)res->failed_bytes);
 	}
-	if (err && err != -EINTR)
+	if (err && err != -EINTR) {
+		/* explained with the buffer's own flags and page size */
+		struct tier_policy as_moved = *policy;
+
+		as_moved.flags = buf->policy.flags;
+		as_moved.page_shift = buf->page_shift;
 		tier_explain_log(buf->ctx, TIER_EXPLAIN_MIGRATE, err,
-				 buf->length, policy);
+				 buf->length, &as_moved);
+	}
 	if (!err || err == -EINTR) {
 		/* the new policy is installed even when interrupted */
 		uint32_t keep_flags = buf->policy.flags;

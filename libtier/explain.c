@@ -234,6 +234,7 @@ static int explain_nospc(const struct tier_explain *e, char *why, size_t len)
 static int explain_nomem(const struct tier_explain *e, char *why, size_t len)
 {
 	const struct tier_policy *p = e->policy;
+	uint64_t free_sum = 0;
 	char list[512];
 	size_t off = 0;
 	uint32_t i;
@@ -246,13 +247,24 @@ static int explain_nomem(const struct tier_explain *e, char *why, size_t len)
 
 		if (!n)
 			return -ENOENT;
+		free_sum += n->free_bytes;
 		off += (size_t)snprintf(list + off, sizeof(list) - off,
 					"%snode %u %s of %s", i ? ", " : "",
 					n->node, sz(n->free_bytes).s,
 					sz(n->total_bytes).s);
 	}
-	return say(why, len, "populating %s ran out of free pages on the policy's nodes (free when last read: %s)",
-		   sz(e->length).s, list);
+	if (free_sum < e->length)
+		return say(why, len, "populating %s ran out of free pages on the policy's nodes (free when last read: %s)",
+			   sz(e->length).s, list);
+	/*
+	 * The nodes had the memory: the page allocator refused for another
+	 * reason the snapshot cannot show (the module charges the creator's
+	 * memory cgroup; 2 MiB units need free 2 MiB blocks).
+	 */
+	return say(why, len, "populating %s failed with %s free on the policy's nodes when last read: the memory cgroup's limit (memory.max)%s",
+		   sz(e->length).s, sz(free_sum).s,
+		   p->page_shift == CXLTIER_HUGE_PAGE_SHIFT ?
+		   ", or no free 2 MiB block (fragmented memory)" : "");
 }
 
 static int explain_notsupp(const struct tier_explain *e, char *why, size_t len)

@@ -2251,6 +2251,9 @@ TEST(explain_sentences_with_figures)
 		{ TIER_EXPLAIN_CREATE, -EFBIG, 512 * MiB, "bind:2", NULL, 1, NULL },
 		{ TIER_EXPLAIN_CREATE, -EXDEV, MiB, "bind:0,3,pinnable", NULL, 1,
 		  "node 3 is movable-only: pinnable needs a normal zone or a device-dax pool" },
+		/* a pinnable buffer's migrate: the buffer's flags, as buf.c passes them */
+		{ TIER_EXPLAIN_MIGRATE, -EXDEV, MiB, "bind:3,pinnable", NULL, 1,
+		  "node 3 is movable-only: pinnable needs a normal zone or a device-dax pool" },
 		{ TIER_EXPLAIN_MIGRATE, -EXDEV, MiB, "bind:3", NULL, 1,
 		  "node 3 is movable-only: a buffer with a device-dax pool node is pinnable, which needs a normal zone or a device-dax pool" },
 		{ TIER_EXPLAIN_CREATE, -ENODEV, MiB, "preferred:2,5", NULL, 2,
@@ -2266,6 +2269,11 @@ TEST(explain_sentences_with_figures)
 		{ TIER_EXPLAIN_CREATE, -ENOMEM, 768 * MiB, "bind:2,populate", NULL, 1,
 		  "populating 768M ran out of free pages on the policy's nodes (free when last read: node 2 512M of 1G)" },
 		{ TIER_EXPLAIN_CREATE, -ENOMEM, 768 * MiB, "bind:2", NULL, 1, NULL },
+		/* node 2 had 512M free: not the nodes, then */
+		{ TIER_EXPLAIN_CREATE, -ENOMEM, 256 * MiB, "bind:2,populate", NULL, 1,
+		  "populating 256M failed with 512M free on the policy's nodes when last read: the memory cgroup's limit (memory.max)" },
+		{ TIER_EXPLAIN_CREATE, -ENOMEM, 256 * MiB, "bind:2,populate,page=2M", NULL, 1,
+		  "populating 256M failed with 512M free on the policy's nodes when last read: the memory cgroup's limit (memory.max), or no free 2 MiB block (fragmented memory)" },
 		{ TIER_EXPLAIN_CREATE, -EOPNOTSUPP, MiB, "bind:2,reserve", NULL,
 		  TIER_BACKEND_MBIND,
 		  "reserve needs the cxltier module: Linux has no per-node quota to reserve against" },
