@@ -512,17 +512,18 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		goto out;
 	}
 	for (run = 1; run <= a->runs; run++) {
-		bench_progress(!a->quiet, "; run %u/%u: read", run, a->runs);
+		tc_progress_note("node %u: run %u/%u: read", node, run, a->runs);
 		ms = pool_pass(&pool, addr, m->bytes, OP_READ, 0);
 		m->read.v[m->read.n++] = (double)m->bytes / (ms * 1e6);
 		ms = pool_pass(&pool, anon, m->anon_bytes, OP_READ, 0);
 		m->anon_read.v[m->anon_read.n++] = (double)m->anon_bytes / (ms * 1e6);
-		bench_progress(!a->quiet, " write");
+		tc_progress_append(" write");
 		ms = pool_pass(&pool, addr, m->bytes, OP_WRITE, run);
 		m->write.v[m->write.n++] = (double)m->bytes / (ms * 1e6);
 		ms = pool_pass(&pool, anon, m->anon_bytes, OP_WRITE, run);
 		m->anon_write.v[m->anon_write.n++] = (double)m->anon_bytes / (ms * 1e6);
-		tc_progress_at(++mem_units_done);
+		mem_units_done += 2;	/* a read and a write pass */
+		tc_progress_at(mem_units_done);
 	}
 	pool_stop(&pool, m->threads);
 	tier_buf_destroy(bound);
@@ -544,7 +545,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 		lines = (size_t)(m->lat_bytes / LINE);
 		m->lat_steps = lines < LAT_MAX_STEPS ? (unsigned int)lines :
 						       LAT_MAX_STEPS;
-		bench_progress(!a->quiet, "; latency: chain");
+
 		sched_getaffinity(0, sizeof(old), &old);
 		CPU_ZERO(&set);
 		CPU_SET(m->cpus[0], &set);
@@ -556,7 +557,7 @@ static int bench_node(const struct mem_args *a, struct mem_node *m)
 			for (run = 1; run <= a->runs; run++) {
 				double t0;
 
-				bench_progress(!a->quiet, " %u/%u", run, a->runs);
+				tc_progress_note("node %u: latency %u/%u", node, run, a->runs);
 				t0 = bench_now_ms();
 				cur = chase(cur, m->lat_steps);
 				m->lat.v[m->lat.n++] =
@@ -838,7 +839,10 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 				return 1;
 			}
 			break;
-		case OPT_QUIET: a.quiet = true; break;
+		case OPT_QUIET:
+			a.quiet = true;
+			tc_set_quiet(true);
+			break;
 		default:
 			return tc_other_option(cmd, argv, c);
 		}
@@ -849,6 +853,7 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			}
 			fmt = want;
 			fmt_given = true;
+			tc_set_json(fmt == FMT_JSON);	/* errors as JSON too */
 		}
 	}
 	if (tc_extra_args(cmd, argc, argv))
@@ -961,8 +966,11 @@ int bench_mem(const struct tc_cmd *cmd, int argc, char **argv)
 			goto out;
 		}
 	}
-	/* per node: a warm-up, the bandwidth runs, the latency runs */
-	tc_progress_begin("tierctl bench mem", (double)nr * (1 + 2 * a.runs), a.quiet);
+	/*
+	 * Per node, in passes over the buffer: the warm-up (1), a read and a
+	 * write per run (2 each), a chase per latency run (1 each).
+	 */
+	tc_progress_begin("tierctl bench mem", (double)nr * (1 + 3 * a.runs), a.quiet);
 	for (i = 0; i < nr; i++)
 		if (bench_node(&a, &nodes[i]))
 			goto out;

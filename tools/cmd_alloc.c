@@ -350,7 +350,8 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
  */
 struct populate_watch {
 	const struct tier_policy *policy;
-	double total;
+	struct tier_ctx *ctx;		/* the watcher's own, opened before */
+	double total, base;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool done;
@@ -371,15 +372,8 @@ static double policy_used(struct tier_ctx *c, const struct tier_policy *p)
 static void *populate_thread(void *arg)
 {
 	struct populate_watch *w = arg;
-	struct tier_ctx *c;
 	struct timespec ts;
-	double base;
 
-	if (tier_open(&c, TIER_OPEN_MODULE))
-		return NULL;
-	base = policy_used(c, w->policy);
-	tc_progress_begin("tierctl alloc", w->total, false);
-	tc_progress_note("populating");
 	pthread_mutex_lock(&w->lock);
 	while (!w->done) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -391,11 +385,9 @@ static void *populate_thread(void *arg)
 		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 		if (w->done)
 			break;
-		tc_progress_at(policy_used(c, w->policy) - base);
+		tc_progress_at(policy_used(w->ctx, w->policy) - w->base);
 	}
 	pthread_mutex_unlock(&w->lock);
-	tc_progress_end();
-	tier_close(c);
 	return NULL;
 }
 
@@ -414,8 +406,19 @@ static int create_buffer(struct tier_ctx *ctx, size_t size,
 	pthread_t th;
 	int err;
 
-	if (watch && pthread_create(&th, NULL, populate_thread, &w))
+	/* the watcher's context and starting point, before the populate */
+	if (watch && tier_open(&w.ctx, TIER_OPEN_MODULE))
 		watch = false;
+	if (watch) {
+		w.base = policy_used(w.ctx, policy);
+		tc_progress_begin("tierctl alloc", w.total, false);
+		tc_progress_note("populating");
+		if (pthread_create(&th, NULL, populate_thread, &w)) {
+			tc_progress_end();
+			tier_close(w.ctx);
+			watch = false;
+		}
+	}
 	err = tier_buf_create(ctx, size, policy, buf);
 	if (watch) {
 		pthread_mutex_lock(&w.lock);
@@ -423,6 +426,8 @@ static int create_buffer(struct tier_ctx *ctx, size_t size,
 		pthread_cond_signal(&w.cond);
 		pthread_mutex_unlock(&w.lock);
 		pthread_join(th, NULL);
+		tc_progress_end();
+		tier_close(w.ctx);
 	}
 	return err;
 }

@@ -80,8 +80,7 @@ static void tc_log(void *priv, int prio, const char *msg)
 {
 	const struct tc_cmd *cmd = priv;
 
-	tc_progress_clear();
-	fprintf(stderr, "tierctl %s: libtier: %s\n", cmd->name, msg);
+	tc_progress_say("tierctl %s: libtier: %s\n", cmd->name, msg);
 	if (prio <= TIER_LOG_ERR && tc_state.nr_details < TC_MAX_DETAILS)
 		snprintf(tc_state.details[tc_state.nr_details++],
 			 sizeof(tc_state.details[0]), "%s", msg);
@@ -113,9 +112,16 @@ static bool has_json(const struct option *opts)
 
 void tc_scan_json(const struct tc_cmd *cmd, int argc, char **argv)
 {
+	const struct option *opts = cmd->opts;
+	const struct tc_sub *sub;
 	int i;
 
-	if (!has_json(cmd->opts))
+	/* a command with subcommands (bench, pool): the named one's options */
+	if (cmd->subs && argc > 1)
+		for (sub = cmd->subs; sub->name; sub++)
+			if (!strcmp(sub->name, argv[1]))
+				opts = sub->opts;
+	if (!has_json(opts))
 		return;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--json"))

@@ -4,8 +4,10 @@
  * the end: elapsed * (total - done) / done, said only after a second of
  * work, when a rate means something.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -15,6 +17,9 @@
 
 #define REDRAW_MS	200.0
 #define NOTE_LEN	256
+
+/* A watcher thread may draw while the main thread says something. */
+static pthread_mutex_t pr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
 	bool on;
@@ -69,6 +74,8 @@ static void draw(bool force)
 
 		if (f > 1)
 			f = 1;
+		if (f < 0)
+			f = 0;
 		n += snprintf(line + n, sizeof(line) - n, " %3.0f%%", f * 100);
 		if (secs >= 1 && f > 0 && f < 1) {
 			tc_progress_eta(secs * (1 - f) / f, eta, sizeof(eta));
@@ -85,20 +92,32 @@ static void draw(bool force)
 	fflush(stderr);
 }
 
+/* A terminal that understands \r and erase-to-end-of-line. */
+static bool terminal(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb");
+}
+
 void tc_progress_begin(const char *prefix, double total, bool quiet)
 {
+	pthread_mutex_lock(&pr_lock);
 	memset(&pr, 0, sizeof(pr));
-	pr.on = !quiet && isatty(STDERR_FILENO);
+	pr.on = !quiet && terminal();
 	snprintf(pr.prefix, sizeof(pr.prefix), "%s", prefix);
 	pr.total = total;
 	pr.t0_ms = now_ms();
 	draw(true);
+	pthread_mutex_unlock(&pr_lock);
 }
 
 void tc_progress_at(double done)
 {
+	pthread_mutex_lock(&pr_lock);
 	pr.done = done;
 	draw(pr.total > 0 && done >= pr.total);	/* 100% is always shown */
+	pthread_mutex_unlock(&pr_lock);
 }
 
 static void vset(size_t at, const char *fmt, va_list ap)
@@ -111,40 +130,59 @@ void tc_progress_note(const char *fmt, ...)
 {
 	va_list ap;
 
+	pthread_mutex_lock(&pr_lock);
 	va_start(ap, fmt);
 	vset(0, fmt, ap);
 	va_end(ap);
 	draw(true);
+	pthread_mutex_unlock(&pr_lock);
 }
 
 void tc_progress_append(const char *fmt, ...)
 {
 	va_list ap;
 
+	pthread_mutex_lock(&pr_lock);
 	va_start(ap, fmt);
 	vset(strlen(pr.note), fmt, ap);
 	va_end(ap);
 	draw(true);
+	pthread_mutex_unlock(&pr_lock);
 }
 
 bool tc_progress_on(void)
 {
-	return pr.on;
+	bool on;
+
+	pthread_mutex_lock(&pr_lock);
+	on = pr.on;
+	pthread_mutex_unlock(&pr_lock);
+	return on;
 }
 
-void tc_progress_clear(void)
+void tc_progress_say(const char *fmt, ...)
 {
+	va_list ap;
+
+	pthread_mutex_lock(&pr_lock);
 	if (pr.on) {
 		fputs("\r\033[K", stderr);
 		pr.drawn_ms = 0;	/* the next update redraws at once */
 	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	pthread_mutex_unlock(&pr_lock);
 }
 
 void tc_progress_end(void)
 {
+	pthread_mutex_lock(&pr_lock);
 	if (pr.on) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
 	pr.on = false;
+	pthread_mutex_unlock(&pr_lock);
 }

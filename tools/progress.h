@@ -6,9 +6,10 @@
  *
  *   tierctl bench mem: 40%, about 12 s left: node 2: warm-up; run 1/5: read
  *
- * Shown only when stderr is a terminal and not --quiet: nothing at all
- * otherwise, so logs and pipes get the results alone.  One operation at a
- * time per process (the state is global); any one thread may drive it.
+ * Shown only when stderr is a terminal (not TERM=dumb) and not --quiet:
+ * nothing at all otherwise, so logs and pipes get the results alone.  One
+ * operation at a time per process (the state is global, under a lock: a
+ * watcher thread may draw while another says something).
  */
 #ifndef TIERCTL_PROGRESS_H
 #define TIERCTL_PROGRESS_H
@@ -28,8 +29,11 @@ void tc_progress_note(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 void tc_progress_append(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether a line is being shown: on a terminal, not quiet, begun. */
 bool tc_progress_on(void);
-/* Erase the line for a message of its own; the next update redraws it. */
-void tc_progress_clear(void);
+/*
+ * A message of its own on stderr (one whole line, with its \n): the
+ * progress line is erased first, and the next update redraws it.
+ */
+void tc_progress_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Done: the line is erased (before the results, or an error message). */
 void tc_progress_end(void);
 

@@ -357,6 +357,9 @@ if run_tty alloc --node "$N" --size 64M --quiet && ! grep -q "^tierctl alloc: " 
 then ok "alloc --quiet on a terminal: no progress"; else nok "alloc --quiet on a terminal: no progress"; fi
 if run alloc --node "$N" --size 64M && [ ! -s "$err" ]
 then ok "alloc off a terminal: no progress"; else nok "alloc off a terminal: no progress"; fi
+if RUN_TTY_TERM=dumb run_tty alloc --node "$N" --size 64M && ! grep -q "^tierctl alloc: " "$out" &&
+   grep -q "pattern verified" "$out"
+then ok "alloc on a TERM=dumb terminal: no progress"; else nok "alloc on a TERM=dumb terminal: no progress"; fi
 expect_fail "bench: no benchmark" "^tierctl bench: which benchmark\? \(fault, alloc, migrate, mem, adam\)$" bench
 expect_fail "bench: unknown benchmark" "^tierctl bench: bogus: unknown benchmark \(fault, alloc, migrate, mem, adam\)$" bench bogus
 expect_fail "bench fault --runs 0" "^tierctl bench: --runs 0: a number from 1 to 101$" bench fault --runs 0
@@ -488,6 +491,8 @@ sys.exit(0 if len(d) == 1 and d[0].startswith("1P is larger than node ") else 1)
 LIBTIER_BACKEND=mbind expect_json_error "--json error: pinnable on the mbind backend" EOPNOTSUPP \
 	alloc --node "$node0" --size 1M --pinnable --json
 expect_json_error "--json error: absent node in bench" ENODEV bench alloc --policy "bind:$absent" --quiet --json
+expect_json_error "--json error: a bench's bad option before --json" EINVAL bench alloc --bogus --json
+expect_json_error "--json error: bench mem on an absent node" null bench mem --node "$absent" --quiet --json
 LIBTIER_BACKEND=bogus expect_json_error "--json error: open fails" EINVAL topo --json
 expect_json_error "--json error: stat option" EINVAL stat --bogus --json
 if [ ! -e /sys/module/cxltier ]; then

@@ -35,12 +35,13 @@ nok()  { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
 skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n - $1 # SKIP $2"; }
 check() { local desc=$1; shift; if "$@"; then ok "$desc"; else nok "$desc"; fi; }
 run()  { "$TIERCTL" "$@" > "$out" 2> "$err"; }
-# run_tty ARGS...: $TIERCTL ARGS on a pseudo-terminal (util-linux script),
-# stdout and stderr together in $out, each carriage return a line break:
-# what a person at a terminal sees, progress lines included
+# run_tty ARGS...: $TIERCTL ARGS on a pseudo-terminal (util-linux script)
+# 200 columns wide, TERM=xterm (or $RUN_TTY_TERM), stdout and stderr
+# together in $out, each carriage return a line break: what a person at a
+# terminal sees, progress lines included
 run_tty() {
 	local cmd rc
-	cmd="stty cols 200 rows 50; $(printf '%q ' "$TIERCTL" "$@")"
+	cmd="stty cols 200 rows 50; TERM=${RUN_TTY_TERM:-xterm} $(printf '%q ' "$TIERCTL" "$@")"
 	script -qec "$cmd" /dev/null < /dev/null > "$tmp/tty" 2> "$err"; rc=$?
 	tr '\r' '\n' < "$tmp/tty" | sed 's/\x1b\[K//g' > "$out"
 	return $rc
