@@ -4,6 +4,8 @@
 set -uo pipefail
 ver=$1 debs=$2
 . "$(dirname "$0")/../lib/tap.sh"
+# It loads modules and writes to /dev: the test host's only, never a real one.
+[ "${CXLTIER_VM:-}" = 1 ] || { echo "Bail out! deb_guest.sh runs in the test host (tests/dkms/deb_test.sh)"; exit 1; }
 kver=$(uname -r)
 root=/tmp/pkgroot
 ov=/tmp/pkgov
@@ -48,6 +50,10 @@ else
 	nok "dpkg -i of the five packages"
 	sed 's/^/# /' /tmp/dpkg-install.log | tail -n 40
 fi
+# Every file the packages own, for the check after the purge.
+in_root dpkg -L cxltier-dkms libtier1 libtier-dev tierctl python3-cxltier 2>/dev/null |
+	while read -r f; do [ -f "$root$f" ] || [ -L "$root$f" ] && echo "$f"; done > /tmp/pkg-files
+echo "# the packages own $(wc -l < /tmp/pkg-files) files"
 check "dkms says cxltier/$ver is installed for $kver" \
 	sh -c "chroot $root dkms status cxltier/$ver -k $kver | grep -q ': installed'"
 ko=$(in_root modinfo -n cxltier 2>/dev/null)
@@ -56,7 +62,7 @@ check "the module is DKMS's (updates/dkms)" sh -c "echo '$ko' | grep -q /updates
 check "modprobe cxltier" in_root modprobe cxltier
 check "the loaded module is version $ver" test "$(cat /sys/module/cxltier/version 2>/dev/null)" = "$ver"
 check "/dev/cxltier exists" test -c "$root/dev/cxltier"
-check "the group cxltier exists (tierctl's postinst)" in_root getent group cxltier
+check "the group cxltier exists (cxltier-dkms's postinst)" in_root getent group cxltier
 check "the udev rule is installed" test -f "$root/usr/lib/udev/rules.d/60-cxltier.rules"
 
 # The demo's placements, with the installed tierctl.
@@ -130,13 +136,13 @@ else
 	sed 's/^/# /' /tmp/dpkg-purge.log | tail -n 20
 fi
 check "DKMS forgot cxltier" sh -c "! chroot $root dkms status cxltier 2>/dev/null | grep -q ."
-left=$(cd "$root" && ls -d usr/src/cxltier-* "lib/modules/$kver/updates/dkms/cxltier.ko"* \
-	usr/bin/tierctl usr/lib/x86_64-linux-gnu/libtier* usr/include/libtier.h \
-	usr/lib/python3/dist-packages/cxltier usr/lib/udev/rules.d/60-cxltier.rules \
-	var/lib/dkms/cxltier 2>/dev/null)
+left=$(while read -r f; do [ -e "$root$f" ] || [ -L "$root$f" ] && echo "$f"; done < /tmp/pkg-files)
+left="$left$(cd "$root" && ls -d usr/src/cxltier-* "lib/modules/$kver/updates/dkms/cxltier.ko"* var/lib/dkms/cxltier 2>/dev/null)"
 [[ -n $left ]] && echo "# left behind: $left"
+check "the packages owned files: $(wc -l < /tmp/pkg-files)" test "$(wc -l < /tmp/pkg-files)" -gt 30
 check "no file of the packages is left" test -z "$left"
 
-umount "$root/tmp" "$root/run" "$root/dev/pts" "$root/dev" "$root/sys" "$root/proc" "$root"
+umount "$root/tmp" "$root/run" "$root/dev/pts" "$root/dev" "$root/sys" "$root/proc" "$root" "$ov" ||
+	echo "# could not unmount the overlay (the guest's tmpfs; it goes with the guest)"
 echo "1..$n"
 tap_done deb
