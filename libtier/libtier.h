@@ -12,8 +12,9 @@
  *
  * Rules that hold for every call:
  *  - Calls that can fail return 0 (or a count) on success and a negative
- *    errno on failure.  They never print, never exit and never leave the
- *    answer in errno.  Messages go to an optional log hook (tier_set_log()).
+ *    errno on failure.  They never exit, never leave the answer in errno
+ *    and print nothing unless asked: messages go to a log hook
+ *    (tier_set_log()), or to stderr when LIBTIER_LOG is set.
  *  - Handles are opaque and have an explicit lifetime: tier_open() /
  *    tier_close(), tier_buf_create() / tier_buf_destroy().  A buffer keeps
  *    its context alive: tier_close() may come before the buffers' destroy.
@@ -114,7 +115,8 @@ typedef void (*tier_log_fn)(void *priv, int prio, const char *msg);
  * hook; a hook gets those same messages instead (LIBTIER_LOG filters them,
  * whatever tier_set_log_level() says), so a program that shows its hook's
  * messages honours it.  It is read at tier_open() (and by the netlink
- * calls, which have no context and log to stderr only).  A value that is
+ * calls, which have no context: they log to tier_set_log_default()'s hook,
+ * else to stderr).  A value that is
  * not a level is said once on stderr and ignored.
  *
  * Without LIBTIER_LOG and without a hook nothing is logged and no message

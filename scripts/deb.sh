@@ -5,8 +5,7 @@
 # never enter a package.  `make deb` runs this.
 #
 #   scripts/deb.sh [--lintian]   --lintian: then check them with lintian
-#                                (tags that are not explained in
-#                                debian/source/lintian-overrides fail)
+#                                (any error or warning fails)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}

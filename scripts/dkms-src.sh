@@ -24,7 +24,10 @@ ver=$(cat "$top/VERSION")
 # Only the sources DKMS needs; never build outputs from the work tree.
 mkdir -p "$dest/kmod" "$dest/uapi/linux"
 cp "$top/Kbuild" "$top/VERSION" "$dest/"
-cp "$top/kmod/Kbuild" "$top"/kmod/*.c "$top"/kmod/*.h "$dest/kmod/"
+cp "$top/kmod/Kbuild" "$top"/kmod/*.h "$dest/kmod/"
+for f in "$top"/kmod/*.c; do
+	case $f in *.mod.c) ;; *) cp "$f" "$dest/kmod/" ;; esac	# not Kbuild's
+done
 cp "$top"/uapi/linux/*.h "$dest/uapi/linux/"
 if [[ $conf -eq 1 ]]; then
 	grep -q '^PACKAGE_VERSION="#MODULE_VERSION#"$' "$top/dkms.conf" ||
