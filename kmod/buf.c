@@ -267,6 +267,7 @@ static const struct file_operations cxltier_buf_fops = {
 	.owner = THIS_MODULE,
 	.release = cxltier_buf_release,
 	.mmap = cxltier_mmap,
+	.get_unmapped_area = cxltier_get_unmapped_area,
 	.poll = cxltier_migrate_poll,
 	.unlocked_ioctl = cxltier_buf_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

@@ -227,6 +227,9 @@ void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
 
 /* map.c: mmap of a buffer, its faults and ->access */
 int cxltier_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long cxltier_get_unmapped_area(struct file *file, unsigned long addr,
+					unsigned long len, unsigned long pgoff,
+					unsigned long flags);
 
 /* populate.c: CXLTIER_CREATE_POPULATE, over page.c */
 int cxltier_populate(struct cxltier_buf *buf);

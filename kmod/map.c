@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <linux/highmem.h>
+#include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
@@ -130,6 +131,97 @@ static void cxltier_map_around(struct vm_fault *vmf,
 	}
 }
 
+/*
+ * A 2 MiB unit mapped by one PMD entry: one fault, one TLB entry and no
+ * page table for the unit, where 512 PTEs need a 4 KiB page table per
+ * 2 MiB (2 MiB of page tables per GiB) and a TLB entry per 4 KiB.
+ *
+ * When: the unit is 2 MiB (page=2M) and fills the 2 MiB-aligned window of
+ * the mapping (cxltier_get_unmapped_area() aligns mappings), its 512
+ * pages are one aligned physically contiguous run (always, unless
+ * compaction or offline moved a page of it alone), the window has no page
+ * table yet, and its pages need no GUP (pinnable pages do, unless they
+ * are device-dax pool pages).  Else the unit gets PTEs, as before.
+ *
+ * The entry is a devmap PMD (PFN_DEV | PFN_MAP), on 6.1 and on 6.12: the
+ * kernel's huge mapping for device memory in VM_MIXEDMAP mappings
+ * (device-dax's, through vmf_insert_pfn_pmd()).  Why devmap and not 6.12's
+ * special PMD: pmd_trans_huge() is false for a devmap PMD, which keeps
+ * every THP path (madvise cold/pageout's split_folio(), khugepaged) off
+ * pages that are not THPs; zap, split, mprotect, mremap and fork treat it
+ * as a special huge mapping of a file (vma_is_special_huge(): cleared,
+ * never referenced, refilled by a fault), and GUP-fast gives up on it when
+ * get_dev_pagemap() finds no pgmap, so GUP falls back to the slow path,
+ * which VM_IO refuses: the same -EFAULT as the special PTEs (page.c).
+ *
+ * Locking: all 512 page locks, taken with trylock, are held while the run
+ * is checked and the PMD set; migration (ours, compaction's, offline's)
+ * takes a page's lock before it zaps and moves the page, so no PMD can
+ * point at a page that is being moved.  The PTE path below maps a page of
+ * the unit only under that page's lock, after checking that the window
+ * has not become a PMD (an insert would take the PMD for a page table).
+ *
+ * Returns VM_FAULT_FALLBACK when the unit is not for a PMD now.
+ */
+static bool cxltier_pmd_is_leaf(pmd_t pmd)
+{
+	return pmd_trans_huge(pmd) || pmd_devmap(pmd);
+}
+
+static void cxltier_unlock_run(struct cxltier_buf *buf, pgoff_t first,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		/* stable: a slot changes only under its page's lock, ours */
+		struct page *page = buf->pages[first + i];
+
+		unlock_page(page);
+		put_page(page);
+	}
+}
+
+static vm_fault_t cxltier_map_pmd(struct vm_fault *vmf,
+				  struct cxltier_buf *buf, unsigned long unit)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	pgoff_t first = unit << buf->unit_order;
+	unsigned long pfn0 = 0;
+	unsigned int i, locked = 0;
+	bool pool = false;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+
+	if (buf->unit_order != PMD_SHIFT - PAGE_SHIFT ||
+	    haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end ||
+	    vma->vm_pgoff + ((haddr - vma->vm_start) >> PAGE_SHIFT) != first ||
+	    !pmd_none(READ_ONCE(*vmf->pmd)))
+		return VM_FAULT_FALLBACK;
+	for (i = 0; i < PTRS_PER_PMD; i++) {
+		struct page *page = cxltier_page_trylock_slot(buf, first + i);
+
+		if (!page)
+			goto out;
+		locked++;
+		if (!i) {
+			pfn0 = page_to_pfn(page);
+			pool = cxltier_is_pool_page(page);
+			if (!IS_ALIGNED(pfn0, PTRS_PER_PMD) ||
+			    (buf->pinnable && !pool))
+				goto out;
+		} else if (page_to_pfn(page) != pfn0 + i ||
+			   cxltier_is_pool_page(page) != pool) {
+			goto out;
+		}
+	}
+	ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn0, PFN_DEV | PFN_MAP),
+				 vmf->flags & FAULT_FLAG_WRITE);
+out:
+	cxltier_unlock_run(buf, first, locked);
+	return ret;
+}
+
 static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -154,6 +246,12 @@ static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	}
 
+	/* One PMD for the unit where it can be, else its PTEs. */
+	ret = cxltier_map_pmd(vmf, buf, unit);
+	if (ret != VM_FAULT_FALLBACK)
+		return ret;
+	ret = VM_FAULT_SIGBUS;
+
 	/* Map the whole unit, as far as this mapping covers it. */
 	first = max(unit << buf->unit_order, vma->vm_pgoff);
 	last = min(((unit + 1) << buf->unit_order),
@@ -166,6 +264,15 @@ static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 
 		if (!page)
 			return VM_FAULT_SIGBUS;
+		/*
+		 * A racing fault mapped the unit by a PMD (under every page
+		 * lock of the unit, so not since we took this one): done.
+		 */
+		if (cxltier_pmd_is_leaf(READ_ONCE(*vmf->pmd))) {
+			unlock_page(page);
+			put_page(page);
+			return VM_FAULT_NOPAGE;
+		}
 		/*
 		 * The page lock we hold keeps migration from zapping before
 		 * the PTE is in; teardown runs only once no mapping is left.
@@ -218,6 +325,20 @@ static const struct vm_operations_struct cxltier_map_vm_ops = {
 	.fault = cxltier_map_fault,
 	.access = cxltier_map_access,
 };
+
+/*
+ * Addresses for a buffer's mappings: 2 MiB-aligned (at the same offset in
+ * a 2 MiB window as the file offset) when the mapping is 2 MiB or more, so
+ * that each 2 MiB unit can take one PMD (and the fault-around of 4 KiB
+ * buffers one page table).  thp_get_unmapped_area() does that for any
+ * file on both kernels, and falls back to the process's usual placement.
+ */
+unsigned long cxltier_get_unmapped_area(struct file *file, unsigned long addr,
+					unsigned long len, unsigned long pgoff,
+					unsigned long flags)
+{
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+}
 
 int cxltier_mmap(struct file *file, struct vm_area_struct *vma)
 {
