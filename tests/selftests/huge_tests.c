@@ -4,8 +4,12 @@
  *
  *  huge.*  rounding, contiguous aligned units mapped in one fault,
  *          CXLTIER_CREATE_HUGE_FALLBACK on a fragmented node, data across
- *          compaction and memory offline.
+ *          compaction and memory offline; huge.pmd_*: units mapped by one
+ *          PMD entry (page tables, partial mprotect and munmap, fork,
+ *          /proc/PID/mem, MIGRATE with a writer).
  */
+#include <pthread.h>
+
 #include "cxltier_test.h"
 #include "fill.h"
 #include "placement.h"
@@ -478,5 +482,275 @@ TEST_F_TIMEOUT(huge, offline_keeps_data, 300)
 out:
 	block_online_again(&bs);
 	munmap(p, nunits * HUGE_SZ);
+	close(fd);
+}
+
+/* ======================================================================== */
+/* huge_pmd: a 2 MiB unit mapped by one PMD entry (map.c)                   */
+
+/* This process's page-table memory, VmPTE in /proc/self/status, in kB. */
+static long vm_pte_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+#define PMD_UNITS	64		/* 128 MiB: 256 kB of PTE tables */
+
+/*
+ * Touching a 2 MiB-page buffer maps each unit by one PMD: its mapping is
+ * 2 MiB-aligned and the process's page tables grow by at most 16 kB for
+ * 128 MiB (with PTEs: a 4 kB table per unit, 256 kB).  The same buffer
+ * mapped again at an address 4 KiB off the 2 MiB grid cannot take PMDs:
+ * the same bytes through PTEs, and the page tables grow by 256 kB, which
+ * shows what the first figure is compared against.
+ */
+TEST_F(huge, pmd_maps_units)
+{
+	const size_t len = PMD_UNITS * HUGE_SZ, np = len / pgsz;
+	struct preq q = bind1(0, len, HUGE_SHIFT);
+	long before, after, off_before, off_after;
+	int node[PMD_UNITS];
+	char *p, *area, *off;
+	unsigned int i;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->dram->node;
+	for (i = 0; i < PMD_UNITS; i++)
+		node[i] = (int)self->dram->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, (int)((uintptr_t)p % HUGE_SZ));
+	before = vm_pte_kb();
+	fill_pages(p, 0, np, 0x5d);
+	after = vm_pte_kb();
+	TH_LOG("VmPTE %ld kB -> %ld kB after touching %zu MiB through PMDs",
+	       before, after, (size_t)(len / MiB));
+	ASSERT_LE(0, before);
+	EXPECT_GE(16, after - before);
+	check_huge_units(p, PMD_UNITS, node, NULL);
+
+	/* the same buffer, 4 KiB off the 2 MiB grid: PTEs */
+	area = mmap(NULL, len + 2 * HUGE_SZ, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	off = (char *)(((uintptr_t)area + HUGE_SZ - 1) & ~(HUGE_SZ - 1)) + pgsz;
+	ASSERT_EQ(off, mmap(off, len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_FIXED, fd, 0));
+	off_before = vm_pte_kb();
+	EXPECT_EQ(-1, check_pages(off, 0, np, 0x5d));
+	off_after = vm_pte_kb();
+	TH_LOG("VmPTE %ld kB -> %ld kB reading it again through PTEs",
+	       off_before, off_after);
+	EXPECT_LE(PMD_UNITS * 4, off_after - off_before);
+	munmap(area, len + 2 * HUGE_SZ);
+	/* and the PMD mapping still reads what was written */
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x5d));
+	munmap(p, len);
+	close(fd);
+}
+
+/*
+ * mprotect and munmap of one 4 KiB page inside a PMD-mapped unit do what
+ * they do to any huge mapping: the PMD is split (cleared), the page is
+ * read-only or gone, and every other byte of the unit is still there.
+ */
+TEST_F(huge, pmd_partial_mprotect_munmap)
+{
+	const size_t len = 3 * HUGE_SZ, np = len / pgsz, u1 = HUGE_SZ / pgsz;
+	struct preq q = bind1(0, len, HUGE_SHIFT);
+	char *p;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, np, 0x71);
+
+	/* page 2 of unit 1 read-only */
+	ASSERT_OK(mprotect(p + HUGE_SZ + 2 * pgsz, pgsz, PROT_READ));
+	EXPECT_EQ(SIGSEGV, probe(p + HUGE_SZ + 2 * pgsz + 8, true, NULL));
+	EXPECT_EQ(0, probe(p + HUGE_SZ + 3 * pgsz + 8, true, NULL));
+	EXPECT_EQ(0, probe(p + HUGE_SZ + pgsz + 8, true, NULL));
+	/* page 16 of unit 1 unmapped */
+	ASSERT_OK(munmap(p + HUGE_SZ + 16 * pgsz, pgsz));
+	EXPECT_EQ(SIGSEGV, probe(p + HUGE_SZ + 16 * pgsz, false, NULL));
+	/* the two probes' writes landed; every other page holds the pattern */
+	EXPECT_EQ(0x5a, p[HUGE_SZ + pgsz + 8]);
+	EXPECT_EQ(0x5a, p[HUGE_SZ + 3 * pgsz + 8]);
+	EXPECT_EQ(-1, check_pages(p, 0, u1 + 1, 0x71));
+	EXPECT_EQ(-1, check_pages(p + (u1 + 2) * pgsz, u1 + 2, 1, 0x71));
+	EXPECT_EQ(-1, check_pages(p + (u1 + 4) * pgsz, u1 + 4, 12, 0x71));
+	EXPECT_EQ(-1, check_pages(p + (u1 + 17) * pgsz, u1 + 17,
+				  np - u1 - 17, 0x71));
+	munmap(p, len);
+	close(fd);
+}
+
+/*
+ * fork with a PMD-mapped buffer: the child sees every byte (it faults its
+ * own PMDs in), its write reaches the parent, and its page tables too stay
+ * small.
+ */
+TEST_F(huge, pmd_fork)
+{
+	const size_t len = 8 * HUGE_SZ, np = len / pgsz;
+	struct preq q = bind1(0, len, HUGE_SHIFT);
+	volatile uint64_t *mark;
+	int fd, status;
+	pid_t pid;
+	char *p;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, np, 0x33);
+	mark = (volatile uint64_t *)(p + 5 * HUGE_SZ + 4 * pgsz + 64);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		long before = vm_pte_kb();
+		long bad = check_pages(p, 0, np, 0x33);
+
+		*mark = 0xc0ffee;
+		_exit(bad != -1 ? 1 : vm_pte_kb() - before > 16 ? 2 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));	/* 1: data, 2: PTEs in the child */
+	EXPECT_EQ(0xc0ffeeULL, (unsigned long long)*mark);
+	munmap(p, len);
+	close(fd);
+}
+
+/*
+ * ptrace's door (/proc/PID/mem, the mapping's ->access) reads and writes
+ * across the boundary of two PMD-mapped units.
+ */
+TEST_F(huge, pmd_proc_mem_across_units)
+{
+	const size_t len = 2 * HUGE_SZ, np = len / pgsz;
+	struct preq q = bind1(0, len, HUGE_SHIFT);
+	char got[2 * 4096], want[2 * 4096];
+	char *p, *at;
+	int fd, mem;
+
+	NEED_HUGE_NODES(self);
+	ASSERT_GE(sizeof(got), 2 * pgsz);
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	fill_pages(p, 0, np, 0x44);
+	at = p + HUGE_SZ - pgsz;
+	memcpy(want, at, 2 * pgsz);
+	mem = open("/proc/self/mem", O_RDWR);
+	ASSERT_LE(0, mem);
+	ASSERT_EQ((ssize_t)(2 * pgsz), pread(mem, got, 2 * pgsz, (off_t)(uintptr_t)at));
+	EXPECT_EQ(0, memcmp(got, want, 2 * pgsz));
+	memset(want, 0x5a, sizeof(want));
+	ASSERT_EQ((ssize_t)(2 * pgsz), pwrite(mem, want, 2 * pgsz, (off_t)(uintptr_t)at));
+	EXPECT_EQ(0, memcmp(at, want, 2 * pgsz));
+	close(mem);
+	munmap(p, len);
+	close(fd);
+}
+
+/*
+ * MIGRATE of a PMD-mapped buffer while a thread writes to it: no write is
+ * lost, the units arrive whole (one aligned contiguous run each on the new
+ * node), and touched again they are PMD-mapped again.
+ */
+struct pmd_writer {
+	volatile uint64_t *w;
+	size_t nwords;
+	volatile int stop;
+	volatile uint64_t last;	/* the last round written whole */
+};
+
+static void *pmd_writer_run(void *arg)
+{
+	struct pmd_writer *wr = arg;
+	uint64_t round;
+	size_t i;
+
+	for (round = 1; !wr->stop; round++) {
+		for (i = 0; i < wr->nwords; i += 512)	/* one word per 4 KiB */
+			wr->w[i] = round;
+		wr->last = round;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(huge, pmd_migrate_with_writer, 300)
+{
+	const size_t nunits = 8, len = nunits * HUGE_SZ;
+	struct preq q = bind1(0, len, HUGE_SHIFT), to;
+	struct pmd_writer wr = { 0 };
+	int node[8];
+	long before, after;
+	pthread_t th;
+	unsigned int i;
+	size_t k;
+	char *p;
+	int fd;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	to = bind1(self->dram->node, len, HUGE_SHIFT);
+	for (i = 0; i < nunits; i++)
+		node[i] = (int)self->dram->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0, len);
+	wr.w = (volatile uint64_t *)p;
+	wr.nwords = len / sizeof(uint64_t);
+	ASSERT_EQ(0, pthread_create(&th, NULL, pmd_writer_run, &wr));
+	while (wr.last < 2)
+		usleep(1000);
+	EXPECT_OK(mig_ex(fd, &to, 0, 0, NULL));
+	wr.stop = 1;
+	pthread_join(th, NULL);
+	/* every page holds the last round written, or the one after it */
+	for (k = 0; k < wr.nwords; k += 512)
+		if (wr.w[k] != wr.last && wr.w[k] != wr.last + 1)
+			break;
+	EXPECT_EQ(wr.nwords, k);
+	assert_resident(fd, self->dram->node, len);
+	/*
+	 * A fresh mapping (the writer's faults during the move may have left
+	 * page tables in the old one): the moved units take PMDs again.
+	 */
+	munmap(p, len);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	before = vm_pte_kb();
+	memset(p, 1, len);
+	after = vm_pte_kb();
+	TH_LOG("after MIGRATE: VmPTE %ld kB -> %ld kB", before, after);
+	check_huge_units(p, nunits, node, NULL);
+	EXPECT_GE(16, after - before);
+	munmap(p, len);
 	close(fd);
 }

@@ -115,7 +115,8 @@ static const struct cxltier_node_info *random_node(struct rng *r)
 	return &topo.nodes[rnd(r, topo.nr)];
 }
 
-static int create_on(uint32_t node, uint64_t len, uint32_t flags)
+static int create_on_ps(uint32_t node, uint64_t len, uint32_t flags,
+			uint32_t page_shift)
 {
 	struct cxltier_node_weight nw = { .node = node };
 	struct cxltier_create c;
@@ -124,6 +125,7 @@ static int create_on(uint32_t node, uint64_t len, uint32_t flags)
 	c.size = sizeof(c);
 	c.length = len;
 	c.flags = flags;
+	c.page_shift = page_shift;
 	if (!(flags & CXLTIER_CREATE_DEFAULT_POLICY)) {
 		c.mode = CXLTIER_MODE_BIND;
 		c.nr_nodes = 1;
@@ -132,6 +134,11 @@ static int create_on(uint32_t node, uint64_t len, uint32_t flags)
 	if (ioctl(dev, CXLTIER_IOC_CREATE, &c) < 0)
 		return -errno;
 	return c.out_fd;
+}
+
+static int create_on(uint32_t node, uint64_t len, uint32_t flags)
+{
+	return create_on_ps(node, len, flags, 0);
 }
 
 static int migrate_to(int fd, uint32_t node)
@@ -715,7 +722,8 @@ static void door_sysfs(struct rng *r, double end)
 /* ------------------------------------------------------------------------ */
 /* mapping                                                                  */
 
-#define MAP_PAGES 64
+/* 4 MiB: two 2 MiB units when the door's buffer has 2 MiB pages */
+#define MAP_PAGES 1024
 
 static sigjmp_buf probe_env;
 static volatile sig_atomic_t probing;
@@ -805,7 +813,7 @@ static int m_remap_all(struct mstate *m)
 	return 0;
 }
 
-static void door_mapping(struct rng *r, double end)
+static void mapping_pass(struct rng *r, double end, bool huge)
 {
 	static const int advices[] = {
 		MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED,
@@ -815,10 +823,13 @@ static void door_mapping(struct rng *r, double end)
 		MADV_KEEPONFORK, MADV_COLD, MADV_PAGEOUT, 22 /* POPULATE_READ */,
 		23 /* POPULATE_WRITE */, 25 /* COLLAPSE */,
 	};
-	/* ENODEV: MADV_REMOVE's fallocate() on a file that is not regular */
+	/*
+	 * ENODEV: MADV_REMOVE's fallocate() on a file that is not regular;
+	 * ENOSPC: a MIGRATE over a node's quota (the sysfs door sets them)
+	 */
 	static const int op_errnos[] = {
 		EINVAL, ENOMEM, EAGAIN, EPERM, EFAULT, EBUSY, EOPNOTSUPP,
-		ENOSYS, EIO, ENODEV,
+		ENOSYS, EIO, ENODEV, ENOSPC,
 	};
 	struct mstate m;
 	size_t pg;
@@ -827,7 +838,11 @@ static void door_mapping(struct rng *r, double end)
 	signal(SIGBUS, on_fault);
 	signal(SIGSEGV, on_fault);
 	m.npages = MAP_PAGES;
-	m.fd = create_on(topo.nodes[0].node, m.npages * pgsz, 0);
+	m.fd = create_on_ps(topo.nodes[0].node, m.npages * pgsz,
+			    huge ? CXLTIER_CREATE_HUGE_FALLBACK : 0,
+			    huge ? CXLTIER_HUGE_PAGE_SHIFT : 0);
+	printf("# mapping door: a %s-page buffer of %zu KiB\n", huge ? "2 MiB" : "4 KiB",
+	       m.npages * pgsz / 1024);
 	if (m.fd < 0 || m_remap_all(&m)) {
 		fail("mapping: a buffer and its mapping");
 		return;
@@ -836,7 +851,7 @@ static void door_mapping(struct rng *r, double end)
 		m_write(&m, pg, 0x1000 + pg);
 	while (now_s() < end) {
 		size_t a, n, i;
-		int op = (int)rnd(r, 10), res = 0;
+		int op = (int)rnd(r, 11), res = 0;
 		char what[64];
 
 		iterations++;
@@ -984,6 +999,21 @@ static void door_mapping(struct rng *r, double end)
 			snprintf(what, sizeof(what), "process_madvise(%zu+%zu)", a, n);
 			break;
 		}
+		case 9: {	/* MIGRATE the whole buffer to any node, mappings live */
+			struct cxltier_node_weight nw = {
+				.node = topo.nodes[rnd(r, topo.nr)].node,
+			};
+			struct cxltier_migrate mg;
+
+			memset(&mg, 0, sizeof(mg));
+			mg.size = sizeof(mg);
+			mg.mode = CXLTIER_MODE_BIND;
+			mg.nr_nodes = 1;
+			mg.nodes = (uintptr_t)&nw;
+			res = ioctl(m.fd, CXLTIER_IOC_MIGRATE, &mg) ? -errno : 0;
+			snprintf(what, sizeof(what), "MIGRATE to node %u", nw.node);
+			break;
+		}
 		default:	/* a clean slate now and then */
 			res = m_remap_all(&m);
 			snprintf(what, sizeof(what), "a fresh mapping");
@@ -1004,6 +1034,20 @@ static void door_mapping(struct rng *r, double end)
 		m_verify(&m, "the end");
 	munmap(m.base, m.npages * pgsz);
 	close(m.fd);
+}
+
+/*
+ * Half the time on a buffer of 4 KiB pages, half on one of 2 MiB pages
+ * (each unit mapped by one PMD where the mapping allows it: partial
+ * operations split it), in an order the seed picks.
+ */
+static void door_mapping(struct rng *r, double end)
+{
+	double mid = (now_s() + end) / 2;
+	bool huge_first = one_in(r, 2);
+
+	mapping_pass(r, mid, huge_first);
+	mapping_pass(r, end, !huge_first);
 	pass();
 }
 
