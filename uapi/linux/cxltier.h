@@ -287,8 +287,13 @@ struct cxltier_node_weight {
  * (vmsplice, futexes, O_DIRECT, process_vm_readv, GPU host registration),
  * which turns the 6.1 FOLL_LONGTERM livelock on ZONE_MOVABLE pages into a
  * prompt error.  For the same reason move_pages(2) sees no page there
- * (status -EFAULT); CXLTIER_IOC_BUF_STAT and /proc/PID/pagemap say where
- * the pages are.  ptrace and /proc/PID/mem work through the mapping's access hook.
+ * (status -EFAULT on 6.1, -ENOENT on 6.12, where it does report the node of
+ * a 2 MiB unit mapped by one PMD entry); CXLTIER_IOC_BUF_STAT and
+ * /proc/PID/pagemap say where the pages are.  ptrace and /proc/PID/mem work
+ * through the mapping's access hook.  A 2 MiB unit is mapped by one PMD
+ * entry where the mapping is on the 2 MiB grid (the module places mappings
+ * of 2 MiB or more there) and its pages are one aligned run, unless the
+ * buffer is pinnable outside a device-dax pool.
  *
  * Errors: -EINVAL for a malformed request (zero @length, unknown @mode,
  * @flags, @page_shift or @chunk_shift, @nr_nodes of 0 or more than
