@@ -256,34 +256,104 @@ static long long node_pcp_cpu_pages(int node, int cpu)
  * first buffer), the first buffer until the node is full.  Then hole
  * buffers are freed one at a time, taking any 2 MiB page that becomes
  * available (from pages other CPUs' free lists gave back, say), until
- * none can be had and enough 4 KiB pages are free.  Compaction cannot
- * help: the kernel compacts only with 2 << 9 pages free above the low
- * watermark, more than the holes.
+ * none can be had and enough 4 KiB pages are free.
  *
- * The free memory a full node keeps (its min watermark) is what the
- * allocator split last: whole 2 MiB blocks, which an order-9 allocation
- * may take as soon as the holes lift the node above the watermark.  Only a
- * min watermark below 512 pages keeps such blocks from surviving, so
- * vm.min_free_kbytes (Debian's THP default: 66 MiB, which gives a 1 GiB
- * node a 14 MiB min) is lowered meanwhile: the old value goes to
- * *@saved_mfk for restore_min_free_kbytes().  This also shrinks the
- * per-CPU free lists, which hold freed pages back from the buddy allocator
- * and from the watermark checks.
- *
- * 0, -EAGAIN when that state was not reached, or -errno; logs the node's
- * state.
+ * Four vm sysctls hold that state while the test runs (frag_sysctls[];
+ * the old values go to @saved for restore_frag_sysctls()):
+ *  - min_free_kbytes: the free memory a full node keeps (its min
+ *    watermark) is what the allocator split last: whole 2 MiB blocks,
+ *    which an order-9 allocation may take as soon as the holes lift the
+ *    node above the watermark.  Only a min watermark below 512 pages keeps
+ *    such blocks from surviving (Debian's THP default, 66 MiB, gives a
+ *    1 GiB node a 14 MiB min).  This also shrinks the per-CPU free lists,
+ *    which hold freed pages back from the buddy allocator and the
+ *    watermark checks.
+ *  - extfrag_threshold at its maximum (1000): the kernel compacts for a
+ *    costly order only when the node's fragmentation index is above it,
+ *    so no order-9 allocation, direct or kcompactd's, compacts.  With more
+ *    than 2 << 9 pages free above the low watermark (after 4 hole buffers)
+ *    it did, and a 6.12 run then got a 2 MiB page the test had just
+ *    failed to take.
+ *  - compaction_proactiveness 0: kcompactd's background compaction of a
+ *    fragmented node ignores the threshold.
+ *  - percpu_pagelist_high_fraction at a large value, which caps every
+ *    per-CPU free list at its floor (4 batches, 252 pages).  6.12 tunes
+ *    that cap up to thousands of pages: freed holes sat on the lists (2314
+ *    pages on a node with 693 in the buddy allocator), where the watermark
+ *    check does not see them and an allocation that reclaims nothing never
+ *    drains them, so a 4 KiB-page populate failed with ENOMEM.
+ */
+struct frag_sysctl {
+	const char *path, *value;
+};
+
+static const struct frag_sysctl frag_sysctls[] = {
+	{ "/proc/sys/vm/min_free_kbytes", "1024" },
+	{ "/proc/sys/vm/extfrag_threshold", "1000" },
+	{ "/proc/sys/vm/compaction_proactiveness", "0" },
+	{ "/proc/sys/vm/percpu_pagelist_high_fraction", "1000000" },
+};
+
+#define FRAG_SYSCTLS ARRAY_SIZE(frag_sysctls)
+
+/* Old values of frag_sysctls[], -1 where not changed (or not present). */
+static void frag_sysctls_init(long *saved)
+{
+	size_t i;
+
+	for (i = 0; i < FRAG_SYSCTLS; i++)
+		saved[i] = -1;
+}
+
+static int set_frag_sysctls(long *saved)
+{
+	char buf[32];
+	size_t i;
+	int r;
+
+	for (i = 0; i < FRAG_SYSCTLS; i++) {
+		if (saved[i] >= 0)
+			continue;
+		r = read_text(frag_sysctls[i].path, buf, sizeof(buf));
+		if (r == -ENOENT && i > 0)
+			continue;	/* not in this kernel's configuration */
+		if (r < 0)
+			return r;
+		r = write_text(frag_sysctls[i].path, frag_sysctls[i].value);
+		if (r < 0)
+			return r;
+		saved[i] = strtol(buf, NULL, 10);
+	}
+	return 0;
+}
+
+static void restore_frag_sysctls(long *saved)
+{
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < FRAG_SYSCTLS; i++) {
+		if (saved[i] < 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%ld", saved[i]);
+		write_text(frag_sysctls[i].path, buf);
+		saved[i] = -1;
+	}
+}
+
+/*
+ * fragment_node(): 0, -EAGAIN when that state was not reached, or -errno;
+ * logs the node's state.
  */
 #define FRAG_HOLE_BUFS 8
 
 #define FRAG_HOLE_PAGES 512
 
-#define FRAG_MIN_FREE_KBYTES "1024"
-
 #define fragment_node(dev, n, f, saved) \
 	__fragment_node(_metadata, dev, n, f, saved)
 static int __fragment_node(struct __test_metadata *_metadata, int dev,
 			   const struct cxltier_node_info *n,
-			   struct filler *f, long *saved_mfk)
+			   struct filler *f, long *saved)
 {
 	const size_t nh = FRAG_HOLE_BUFS * FRAG_HOLE_PAGES;
 	size_t np = (size_t)(n->total_bytes / pgsz), i;
@@ -293,22 +363,15 @@ static int __fragment_node(struct __test_metadata *_metadata, int dev,
 	int cpu, r, took = 0;
 	long long blocks = -1, pcp = 0;
 	struct zstat z;
-	char buf[32], *a;
+	char *a;
 	void *fault;
 
 	cpu = pin_cpu();	/* one CPU's free lists: interleaved pages */
 	if (cpu < 0)
 		return cpu;
-	if (*saved_mfk < 0) {
-		r = read_text("/proc/sys/vm/min_free_kbytes", buf, sizeof(buf));
-		if (r < 0)
-			return r;
-		*saved_mfk = strtol(buf, NULL, 10);
-		r = write_text("/proc/sys/vm/min_free_kbytes",
-			       FRAG_MIN_FREE_KBYTES);
-		if (r < 0)
-			return r;
-	}
+	r = set_frag_sysctls(saved);
+	if (r < 0)
+		return r;
 	r = fill_node(dev, n, 64 * MiB, false, f);
 	if (r)
 		return r;
@@ -378,17 +441,6 @@ static int __fragment_node(struct __test_metadata *_metadata, int dev,
 	       "%u hole buffers of %d pages", n->node, z.free, z.min, z.low,
 	       pcp, blocks, took, FRAG_HOLE_BUFS - k, FRAG_HOLE_PAGES);
 	return r;
-}
-
-static void restore_min_free_kbytes(long *saved_mfk)
-{
-	char buf[32];
-
-	if (*saved_mfk < 0)
-		return;
-	snprintf(buf, sizeof(buf), "%ld", *saved_mfk);
-	write_text("/proc/sys/vm/min_free_kbytes", buf);
-	*saved_mfk = -1;
 }
 
 /*

@@ -21,13 +21,13 @@ FIXTURE(huge) {
 	struct ctx c;
 	const struct cxltier_node_info *dram, *mov;
 	struct filler f;
-	long saved_mfk;		/* vm.min_free_kbytes to restore, or -1 */
+	long saved_vm[FRAG_SYSCTLS];	/* vm sysctls to restore */
 };
 
 FIXTURE_SETUP(huge)
 {
 	filler_init(&self->f);
-	self->saved_mfk = -1;
+	frag_sysctls_init(self->saved_vm);
 	ctx_setup(&self->c, "huge", NULL);
 	self->dram = topo_pick(&self->c.topo, NK_DRAM, 256 * MiB);
 	self->mov = topo_pick(&self->c.topo, NK_MOVABLE, 256 * MiB);
@@ -36,7 +36,7 @@ FIXTURE_SETUP(huge)
 FIXTURE_TEARDOWN(huge)
 {
 	filler_release(&self->f);
-	restore_min_free_kbytes(&self->saved_mfk);
+	restore_frag_sysctls(self->saved_vm);
 	ctx_teardown(&self->c);
 }
 
@@ -200,7 +200,7 @@ TEST_F(huge, split_by_unit)
 /* Fragments the movable node, or fails saying why. */
 #define FRAGMENT(self) do {						\
 	int __r = fragment_node(self->c.dev, self->mov, &self->f,	\
-				&self->saved_mfk);			\
+				self->saved_vm);			\
 	if (__r)							\
 		TH_LOG("test setup: could not fragment node %u: %s",	\
 		       self->mov->node, errname(__r));			\
@@ -369,6 +369,86 @@ static int sparse_pageblocks(int dev, unsigned int node, size_t bytes,
  */
 #define SPARSE_TRIES 8	/* 16 MiB resident each, on a 1 GiB node */
 
+/*
+ * The buffer itself must lie low: it takes free 2 MiB blocks wherever the
+ * allocator keeps them, at the very top of the node after some earlier
+ * tests, and then no set of sparse pages could lie above it (compaction
+ * moved nothing).  So every free 2 MiB block of the node is taken (a
+ * one-unit buffer each, on one CPU: 6.12 keeps freed 2 MiB blocks on the
+ * CPU's free list), the lowest are given back and the buffer is made in
+ * them, and then the rest are given back, which leaves room above
+ * the buffer for the sparse pages.  Returns the buffer's fd, or -errno.
+ */
+#define HOLD_MAX 1024	/* 2 GiB of 2 MiB blocks */
+
+struct held_unit {
+	uint64_t pfn;
+	int fd;
+};
+
+static int cmp_held(const void *a, const void *b)
+{
+	const struct held_unit *x = a, *y = b;
+
+	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
+}
+
+static int low_huge_buffer(int dev, const struct preq *q, size_t nunits)
+{
+	struct preq one = *q;
+	struct held_unit *h = calloc(HOLD_MAX, sizeof(*h));
+	size_t n = 0, i;
+	int fd = -ENOMEM;
+	char *p;
+
+	if (!h)
+		return -ENOMEM;
+	fd = pin_cpu();
+	one.length = HUGE_SZ;
+	while (fd >= 0 && n < HOLD_MAX) {
+		h[n].fd = preq_create(dev, &one, NULL);
+		if (h[n].fd < 0)
+			break;
+		p = map_buf(h[n].fd, HUGE_SZ, 0);
+		if (p == MAP_FAILED || probe(p, true, NULL)) {
+			if (p != MAP_FAILED)
+				munmap(p, HUGE_SZ);
+			close(h[n].fd);
+			break;
+		}
+		h[n].pfn = pfn_of(p);
+		munmap(p, HUGE_SZ);	/* the buffer keeps its page */
+		n++;
+	}
+	/*
+	 * The last take failed at the watermark: two more than the buffer
+	 * needs go back, or its last unit would fail there too.
+	 */
+	qsort(h, n, sizeof(*h), cmp_held);
+	for (i = 0; i < n && i < nunits + 2; i++)
+		close(h[i].fd);
+	if (fd >= 0)
+		fd = preq_create(dev, q, NULL);
+	p = fd >= 0 ? map_buf(fd, nunits * HUGE_SZ, 0) : MAP_FAILED;
+	if (p != MAP_FAILED) {	/* its units, while the rest are held */
+		for (i = 0; i < nunits; i++)
+			if (probe(p + i * HUGE_SZ, true, NULL))
+				break;
+		munmap(p, nunits * HUGE_SZ);
+		if (i < nunits) {
+			close(fd);
+			fd = -ENOMEM;
+		}
+	} else if (fd >= 0) {
+		close(fd);
+		fd = -ENOMEM;
+	}
+	for (i = nunits + 2 < n ? nunits + 2 : n; i < n; i++)
+		close(h[i].fd);
+	free(h);
+	return fd;
+}
+
 TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 {
 	const size_t nunits = 8, np = nunits * HUGE_SZ / pgsz;
@@ -382,7 +462,9 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 
 	NEED_HUGE_NODES(self);
 	q.node[0] = self->mov->node;
-	fd = preq_create(self->c.dev, &q, NULL);
+	/* every 2 MiB block the node has: take it without compacting */
+	ASSERT_EQ(0, set_frag_sysctls(self->saved_vm));
+	fd = low_huge_buffer(self->c.dev, &q, nunits);
 	ASSERT_OK(fd);
 	p = map_buf(fd, nunits * HUGE_SZ, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -394,15 +476,15 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 		hlo = pfns[i] < hlo ? pfns[i] : hlo;
 		hhi = pfns[i] > hhi ? pfns[i] : hhi;
 	}
+	TH_LOG("buffer at PFNs %#llx-%#llx", (unsigned long long)hlo,
+	       (unsigned long long)hhi);
 	do {
 		fs[nfs] = sparse_pageblocks(self->c.dev, self->mov->node,
 					    64 * MiB, hhi, &nabove, &lo, &hi);
 		ASSERT_OK(fs[nfs]);
-		TH_LOG("buffer at PFNs %#llx-%#llx, sparse pages (set %d) at "
-		       "%#llx-%#llx, %zu of %zu above the buffer",
-		       (unsigned long long)hlo, (unsigned long long)hhi, nfs,
-		       (unsigned long long)lo, (unsigned long long)hi, nabove,
-		       nkept);
+		TH_LOG("sparse pages (set %d) at %#llx-%#llx, %zu of %zu "
+		       "above the buffer", nfs, (unsigned long long)lo,
+		       (unsigned long long)hi, nabove, nkept);
 		nfs++;
 	} while (nabove < nkept / 2 && nfs < SPARSE_TRIES);
 	/* the sets below the buffer would only feed the migration scanner */
