@@ -2,15 +2,17 @@
 /*
  * tierctl bench fault: in one run, on one node, first-touch fault-in of a
  * cxltier buffer with 4 KiB pages, one with 2 MiB pages, and an anonymous
- * mbind(MPOL_BIND) mapping; then making a buffer ready:
- * CXLTIER_CREATE_POPULATE against a single-threaded memset of an
- * anonymous mbind mapping.
+ * mbind(MPOL_BIND) mapping; reading each of them once it is mapped, by a
+ * pointer chase and a streaming read (what 2 MiB mappings change is the
+ * TLB's reach); then making a buffer ready: CXLTIER_CREATE_POPULATE
+ * against a single-threaded memset of an anonymous mbind mapping.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -30,12 +32,23 @@ enum row_id {
 	ROW_POP_TOUCH,		/* first touch of the populated buffer */
 	ROW_POP_TOTAL,		/* populate + first touch */
 	ROW_MEMSET,		/* anonymous + mbind + memset: the baseline */
+	ROW_CHASE_4K,		/* pointer chase over the mapped buffers */
+	ROW_CHASE_2M,
+	ROW_CHASE_ANON,
+	ROW_STREAM_4K,		/* streaming read of them */
+	ROW_STREAM_2M,
+	ROW_STREAM_ANON,
 	NR_ROWS
 };
 
-/* The two groups: fault-in, and making a buffer ready. */
+/* The groups: fault-in, making a buffer ready, reading a mapped one. */
 #define FAULT		"fault"
 #define POPULATE	"populate"
+#define CHASE		"chase"
+#define STREAM		"stream"
+
+/* Bytes a hop of the chase reads: one cache line. */
+#define CHASE_LINE	64
 
 #define ROW(_name, _label, _group, _baseline) \
 	{ .name = _name, .label = _label, .group = _group, .baseline = _baseline }
@@ -57,6 +70,25 @@ static struct bench_row rows[NR_ROWS] = {
 	[ROW_MEMSET] = ROW("anon_mbind_memset",
 			   "anon + mbind + memset, 1 thread, 4 KiB pages", POPULATE,
 			   -1),
+	[ROW_CHASE_4K] = ROW("cxltier_4k_chase", "cxltier, 4 KiB pages", CHASE,
+			     ROW_CHASE_ANON),
+	[ROW_CHASE_2M] = ROW("cxltier_2m_chase", "cxltier, 2 MiB pages", CHASE,
+			     ROW_CHASE_ANON),
+	[ROW_CHASE_ANON] = ROW("anon_mbind_chase",
+			       "anon + mbind(MPOL_BIND), 4 KiB pages", CHASE, -1),
+	[ROW_STREAM_4K] = ROW("cxltier_4k_stream", "cxltier, 4 KiB pages",
+			      STREAM, ROW_STREAM_ANON),
+	[ROW_STREAM_2M] = ROW("cxltier_2m_stream", "cxltier, 2 MiB pages",
+			      STREAM, ROW_STREAM_ANON),
+	[ROW_STREAM_ANON] = ROW("anon_mbind_stream",
+				"anon + mbind(MPOL_BIND), 4 KiB pages", STREAM,
+				-1),
+};
+
+/* The chase's plan (measure_access()). */
+struct access {
+	size_t *order;		/* page indices, a random cycle */
+	size_t np;		/* pages: the chase's hops */
 };
 
 /* The options and what the set-up made of them. */
@@ -65,6 +97,7 @@ struct fault {
 	uint64_t node, fsize, psize;
 	const char *skipped;		/* why the cxltier rows are not run */
 	char skip_msg[256];
+	struct access access;		/* the chase's order, for fsize */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -109,13 +142,110 @@ static int guarded_touch(char *p, size_t len, size_t pg, double *ms)
 }
 
 /*
+ * Reading a mapped buffer.  The chase visits every base page once, in a
+ * random order (the same for every mapping of a run's size), one 64-byte
+ * line per page at a line offset that varies with the page (so the lines
+ * do not share cache sets): each hop is a cache miss and, with 4 KiB
+ * mappings larger than the TLB's reach, a TLB miss; with 2 MiB mappings a
+ * buffer of up to a few GiB stays within it.  The stream reads every
+ * 8-byte word in order.  The buffer's bytes are overwritten by the chain.
+ */
+static int access_prepare(struct bench *b, struct access *a, uint64_t len)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	size_t i, j, t;
+
+	a->np = len / b->page;
+	a->order = malloc(a->np * sizeof(*a->order));
+	if (!a->order) {
+		tc_errorf(b->cmd, "pointer chase over %zu pages: out of memory",
+			  a->np);
+		return 1;
+	}
+	for (i = 0; i < a->np; i++)
+		a->order[i] = i;
+	for (i = a->np - 1; i > 0; i--) {	/* Fisher-Yates */
+		j = bench_xorshift(&seed) % (i + 1);
+		t = a->order[i];
+		a->order[i] = a->order[j];
+		a->order[j] = t;
+	}
+	return 0;
+}
+
+/* Page @i's line of the chase. */
+static void **chase_slot(const struct bench *b, char *p, size_t i)
+{
+	size_t lines = b->page / CHASE_LINE;
+
+	return (void **)(p + i * b->page + (i * 7 % lines) * CHASE_LINE);
+}
+
+static __attribute__((noinline)) void *chase(void **start, size_t hops)
+{
+	void **q = start;
+
+	while (hops--)
+		q = (void **)*(void *volatile *)q;
+	return q;
+}
+
+static __attribute__((noinline)) uint64_t stream_read(const uint64_t *w,
+						       size_t n)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+/*
+ * The chase and the stream over the mapped @len bytes at @p into rows
+ * @chase_row and @stream_row; 0, or -1 after an error message.
+ */
+static int measure_access(struct bench *b, const struct access *a, char *p,
+			  uint64_t len, struct bench_row *chase_row,
+			  struct bench_row *stream_row, const char *what)
+{
+	static volatile uint64_t sink;
+	void **start = chase_slot(b, p, a->order[0]), **end;
+	size_t i;
+	double t0;
+
+	for (i = 0; i < a->np; i++)
+		*chase_slot(b, p, a->order[i]) =
+			chase_slot(b, p, a->order[(i + 1) % a->np]);
+	t0 = bench_now_ms();
+	end = chase(start, a->np);
+	chase_row->ms[chase_row->n] = bench_now_ms() - t0;
+	if (end != start) {	/* a lap of the cycle ends where it began */
+		tc_errorf(b->cmd, "%s: the pointer chase did not come back to its start after %zu hops: the memory changed under it",
+			  what, a->np);
+		return -1;
+	}
+	chase_row->bytes = (uint64_t)a->np * CHASE_LINE;
+	chase_row->n++;
+	t0 = bench_now_ms();
+	sink += stream_read((const uint64_t *)p, len / sizeof(uint64_t));
+	stream_row->ms[stream_row->n] = bench_now_ms() - t0;
+	stream_row->bytes = len;
+	stream_row->n++;
+	return 0;
+}
+
+/*
  * A cxltier buffer of @len bytes on the node, created (timed into
  * *@create_ms), mapped, every page touched (timed into *@touch_ms), and
- * checked: after the touch, or with CXLTIER_CREATE_POPULATE before it.
+ * checked: after the touch, or with CXLTIER_CREATE_POPULATE before it;
+ * then read (measure_access()) when @a is not NULL.
  */
 static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 			     uint32_t flags, const char *what,
-			     double *create_ms, double *touch_ms)
+			     double *create_ms, double *touch_ms,
+			     const struct access *a, struct bench_row *chase_row,
+			     struct bench_row *stream_row)
 {
 	bool populate = flags & CXLTIER_CREATE_POPULATE;
 	struct tier_buf *buf;
@@ -144,20 +274,24 @@ static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 	}
 	if (!populate && bench_check_buf(b->cmd, buf, b->node, what))
 		goto out;
+	if (a && measure_access(b, a, addr, len, chase_row, stream_row, what))
+		goto out;
 	ret = 0;
 out:
 	tier_buf_destroy(buf);
 	return ret;
 }
 
-/* Fault-in of a fresh cxltier buffer. */
-static int run_tier_fault(struct bench *b, struct bench_row *r,
-			  unsigned int shift, const char *what)
+/* Fault-in of a fresh cxltier buffer, then reading it. */
+static int run_tier_fault(struct bench *b, const struct access *a,
+			  struct bench_row *r, struct bench_row *chase_row,
+			  struct bench_row *stream_row, unsigned int shift,
+			  const char *what)
 {
 	double create_ms;
 
 	if (tier_create_touch(b, r->bytes, shift, 0, what, &create_ms,
-			      &r->ms[r->n]))
+			      &r->ms[r->n], a, chase_row, stream_row))
 		return -1;
 	r->n++;
 	return 0;
@@ -171,7 +305,7 @@ static int run_tier_populate(struct bench *b)
 
 	if (tier_create_touch(b, pop->bytes, 0, CXLTIER_CREATE_POPULATE,
 			      "populated buffer", &pop->ms[pop->n],
-			      &touch->ms[touch->n]))
+			      &touch->ms[touch->n], NULL, NULL, NULL))
 		return -1;
 	total->ms[total->n] = pop->ms[pop->n] + touch->ms[touch->n];
 	pop->n++;
@@ -182,10 +316,11 @@ static int run_tier_populate(struct bench *b)
 
 /*
  * An anonymous mbind mapping made ready, timed: touched page by page, or
- * by one memset (@use_memset); then checked to be all on the node.
+ * by one memset (@use_memset); then checked to be all on the node; then
+ * read (measure_access()) when @a is not NULL.
  */
 static int run_anon(struct bench *b, struct bench_row *r, bool use_memset,
-		    const char *what)
+		    const struct access *a, const char *what)
 {
 	char *p = bench_anon_map(b, r->bytes);
 	double t0;
@@ -202,6 +337,9 @@ static int run_anon(struct bench *b, struct bench_row *r, bool use_memset,
 		goto out;
 	}
 	if (bench_anon_check(b, p, r->bytes, what))
+		goto out;
+	if (a && measure_access(b, a, p, r->bytes, &rows[ROW_CHASE_ANON],
+				&rows[ROW_STREAM_ANON], what))
 		goto out;
 	r->n++;
 	ret = 0;
@@ -282,7 +420,16 @@ static int fault_setup(struct bench *b, void *priv)
 		if (!strcmp(rows[i].group, POPULATE))
 			rows[i].bytes = f->psize;
 	}
-	return 0;
+	return access_prepare(b, &f->access, f->fsize);
+}
+
+static void fault_cleanup(struct bench *b, void *priv)
+{
+	struct fault *f = priv;
+
+	(void)b;
+	free(f->access.order);
+	f->access.order = NULL;
 }
 
 static int fault_run(struct bench *b, unsigned int run, void *priv)
@@ -294,15 +441,19 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 	format_size(f->psize, sz, sizeof(sz));
 	if (b->module) {
 		bench_step(b, " cxltier-4K");
-		if (run_tier_fault(b, &rows[ROW_TIER_4K], 0, "4 KiB-page buffer"))
+		if (run_tier_fault(b, &f->access, &rows[ROW_TIER_4K],
+				   &rows[ROW_CHASE_4K], &rows[ROW_STREAM_4K], 0,
+				   "4 KiB-page buffer"))
 			return -1;
 		bench_step(b, " cxltier-2M");
-		if (run_tier_fault(b, &rows[ROW_TIER_2M],
+		if (run_tier_fault(b, &f->access, &rows[ROW_TIER_2M],
+				   &rows[ROW_CHASE_2M], &rows[ROW_STREAM_2M],
 				   CXLTIER_HUGE_PAGE_SHIFT, "2 MiB-page buffer"))
 			return -1;
 	}
 	bench_step(b, " anon");
-	if (run_anon(b, &rows[ROW_ANON], false, "anonymous mapping"))
+	if (run_anon(b, &rows[ROW_ANON], false, &f->access,
+		     "anonymous mapping"))
 		return -1;
 	if (b->module) {
 		bench_step(b, " populate-%s", sz);
@@ -310,7 +461,31 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 			return -1;
 	}
 	bench_step(b, " memset-%s", sz);
-	return run_anon(b, &rows[ROW_MEMSET], true, "memset mapping");
+	return run_anon(b, &rows[ROW_MEMSET], true, NULL, "memset mapping");
+}
+
+/* The chase's median time per hop, per mapping that ran. */
+static void print_hop_ns(const struct bench_row *r, size_t hops)
+{
+	static const int chase_rows[] = { ROW_CHASE_4K, ROW_CHASE_2M,
+					  ROW_CHASE_ANON };
+	double ms[BENCH_MAX_RUNS];
+	const char *sep = " ";
+	unsigned int i, k;
+
+	printf("median ns per hop:");
+	for (i = 0; i < sizeof(chase_rows) / sizeof(chase_rows[0]); i++) {
+		const struct bench_row *c = &r[chase_rows[i]];
+
+		if (!c->n)
+			continue;
+		for (k = 0; k < c->n; k++)
+			ms[k] = c->ms[k];
+		printf("%s%s %.1f", sep, c->name,
+		       bench_median(ms, c->n) * 1e6 / (double)hops);
+		sep = ", ";
+	}
+	printf("\n");
 }
 
 static int fault_report(struct bench *b, void *priv)
@@ -333,6 +508,7 @@ static int fault_report(struct bench *b, void *priv)
 		json_u64(&j, "runs", b->runs);
 		json_u64(&j, "fault_bytes", f->fsize);
 		json_u64(&j, "populate_bytes", f->psize);
+		json_u64(&j, "chase_hops", f->access.np);
 		json_str(&j, "cxltier_skipped", f->skipped);
 		bench_json_rows(&j, rows, NR_ROWS);
 		json_obj_close(&j);
@@ -351,6 +527,17 @@ static int fault_report(struct bench *b, void *priv)
 	printf("\nmaking %s ready (allocated, zeroed, mapped):\n",
 	       format_size(f->psize, sz, sizeof(sz)));
 	bench_print_rows(rows, NR_ROWS, POPULATE, "VS BASELINE");
+	format_size(f->fsize, sz, sizeof(sz));
+	printf("\nreading the mapped %s: pointer chase, one 64-byte line of each page in a random order (%zu hops; GB/s counts 64 bytes a hop):\n",
+	       sz, f->access.np);
+	bench_print_rows(rows, NR_ROWS, CHASE, "VS BASELINE");
+	print_hop_ns(rows, f->access.np);
+	printf("\nreading the mapped %s: streaming read of every word, in order:\n",
+	       sz);
+	bench_print_rows(rows, NR_ROWS, STREAM, "VS BASELINE");
+	if (!b->module || f->skipped)
+		return 0;
+	printf("\n(TLB reach is what the page size changes here; an emulator that does not model the TLB shows little difference.)\n");
 	return 0;
 }
 
@@ -361,6 +548,7 @@ static const struct bench_def fault_def = {
 	.setup = fault_setup,
 	.run = fault_run,
 	.report = fault_report,
+	.cleanup = fault_cleanup,
 };
 
 int bench_fault(const struct tc_cmd *cmd, int argc, char **argv)

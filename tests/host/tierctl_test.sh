@@ -323,18 +323,21 @@ fi
 expect_ok "help bench" help bench
 grep -q "^usage: tierctl bench fault" "$out" && ok "help bench shows usage" || nok "help bench shows usage"
 if [ $module = 1 ]; then
-	names="['cxltier_4k_fault', 'cxltier_2m_fault', 'anon_mbind_fault', 'cxltier_populate', 'cxltier_populated_touch', 'cxltier_populate_and_touch', 'anon_mbind_memset']"
+	names="['cxltier_4k_fault', 'cxltier_2m_fault', 'anon_mbind_fault', 'cxltier_populate', 'cxltier_populated_touch', 'cxltier_populate_and_touch', 'anon_mbind_memset', 'cxltier_4k_chase', 'cxltier_2m_chase', 'anon_mbind_chase', 'cxltier_4k_stream', 'cxltier_2m_stream', 'anon_mbind_stream']"
 	skip_expr="d['cxltier_skipped'] is None"
 else
-	names="['anon_mbind_fault', 'anon_mbind_memset']"
+	names="['anon_mbind_fault', 'anon_mbind_memset', 'anon_mbind_chase', 'anon_mbind_stream']"
 	skip_expr="d['cxltier_skipped'].startswith('the backend is mbind')"
 fi
 expect_json "bench fault --json" \
-	"[r['name'] for r in d['results']] == $names and $skip_expr and d['runs'] == 2 and d['node'] == $N and d['fault_bytes'] == 2097152 and d['populate_bytes'] == 4194304 and all(len(r['ms']) == 2 and r['min_ms'] <= r['median_ms'] <= r['max_ms'] and r['median_gbps'] > 0 for r in d['results']) and [r['ratio'] is None for r in d['results']].count(False) == (4 if $module else 0)" \
+	"[r['name'] for r in d['results']] == $names and $skip_expr and d['runs'] == 2 and d['node'] == $N and d['fault_bytes'] == 2097152 and d['populate_bytes'] == 4194304 and d['chase_hops'] == 512 and all(len(r['ms']) == 2 and r['min_ms'] <= r['median_ms'] <= r['max_ms'] and r['median_gbps'] > 0 for r in d['results']) and [r['ratio'] is None for r in d['results']].count(False) == (8 if $module else 0) and all(r['bytes'] == 512 * 64 for r in d['results'] if r['group'] == 'chase') and all(r['bytes'] == 2097152 for r in d['results'] if r['group'] == 'stream')" \
 	bench fault --node "$N" --runs 2 --size 2M --populate-size 4M --json --quiet
 if run bench fault --node "$N" --runs 1 --size 2M --populate-size 2M &&
    grep -q "^first-touch fault-in of 2M:$" "$out" &&
    grep -q "^anon + mbind(MPOL_BIND), 4 KiB pages .* 1.00x (base)$" "$out" &&
+   grep -q "^reading the mapped 2M: pointer chase, .* (512 hops; " "$out" &&
+   grep -Eq "^median ns per hop: .*anon_mbind_chase [0-9]+\.[0-9]$" "$out" &&
+   grep -q "^reading the mapped 2M: streaming read" "$out" &&
    ! grep -q "run 1/1" "$err"
 then ok "bench fault: table, no progress off a terminal"; else nok "bench fault: table, no progress off a terminal"; fi
 if run_tty bench fault --node "$N" --runs 2 --size 2M --populate-size 2M &&
