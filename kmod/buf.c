@@ -157,15 +157,25 @@ int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 		return -ENOMEM;
 	}
 
-	/* A snapshot: pages may migrate while we count. */
+	/*
+	 * A snapshot: pages may migrate while we count.  Batches are whole
+	 * units (1024 pages, two 2 MiB units), so a unit is judged whole
+	 * or split under one hold of the lock.
+	 */
 	for (i = 0; i < buf->nr_pages; i++) {
 		unsigned long end = min(buf->nr_pages, i + 1024);
 
 		/* the lock keeps each slot's page alive while we look at it */
 		spin_lock(&buf->lock);
-		for (; i < end; i++)
-			if (buf->pages[i])
-				s->per_node[cxltier_page_nid(buf->pages[i])]++;
+		for (; i < end; i++) {
+			if (!buf->pages[i])
+				continue;
+			s->per_node[cxltier_page_nid(buf->pages[i])]++;
+			if (buf->unit_order &&
+			    !(i & ((1UL << buf->unit_order) - 1)) &&
+			    !cxltier_unit_is_block(buf, i))
+				s->st.split_units++;
+		}
 		spin_unlock(&buf->lock);
 		i--;
 		cond_resched();
@@ -190,6 +200,8 @@ int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 	s->st.spilled_bytes =
 		(u64)atomic_long_read(&buf->nr_spilled) << PAGE_SHIFT;
 	s->st.chunk_shift = buf->chunk_shift;
+	s->st.pmd_map_faults = atomic_long_read(&buf->nr_pmd_map_faults);
+	s->st.pte_map_faults = atomic_long_read(&buf->nr_pte_map_faults);
 	up_read(&buf->policy_sem);
 	cxltier_migrate_stat(buf, &s->st);
 	return 0;

@@ -173,6 +173,10 @@ struct cxltier_buf {
 	atomic_long_t nr_resident;	/* pages */
 	atomic_long_t nr_spilled;	/* pages away from their home node */
 
+	/* map.c: how 2 MiB units were mapped (BUF_STAT) */
+	atomic_long_t nr_pmd_map_faults;	/* one PMD entry */
+	atomic_long_t nr_pte_map_faults;	/* 4 KiB PTEs instead */
+
 	/*
 	 * The placement fields above (mode, policy, nr_policy_nodes,
 	 * weight_sum, split_end, chunk_*) change only under @policy_sem held
@@ -219,6 +223,7 @@ struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
 struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx);
 int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit);
 struct page *cxltier_page_get(struct cxltier_buf *buf, pgoff_t idx);
+bool cxltier_unit_is_block(struct cxltier_buf *buf, pgoff_t first);
 void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,
 			     int err);
 void cxltier_page_free_all(struct cxltier_buf *buf);

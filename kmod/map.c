@@ -217,6 +217,8 @@ static vm_fault_t cxltier_map_pmd(struct vm_fault *vmf,
 	}
 	ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn0, PFN_DEV | PFN_MAP),
 				 vmf->flags & FAULT_FLAG_WRITE);
+	if (ret == VM_FAULT_NOPAGE)
+		atomic_long_inc(&buf->nr_pmd_map_faults);
 out:
 	cxltier_unlock_run(buf, first, locked);
 	return ret;
@@ -285,6 +287,8 @@ static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 		else if (r & VM_FAULT_ERROR)
 			break;	/* the faulting page is what matters */
 	}
+	if (buf->unit_order && !(ret & VM_FAULT_ERROR))
+		atomic_long_inc(&buf->nr_pte_map_faults);
 	if (resident && !(ret & VM_FAULT_ERROR))
 		cxltier_map_around(vmf, buf, first, last);
 	return ret;

@@ -178,7 +178,13 @@ static int cxltier_nl_fill_buf(struct sk_buff *skb, struct cxltier_buf *buf,
 	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,
 			       st->migrate_skipped_bytes) ||
 	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
-			       st->migrate_failed_bytes))
+			       st->migrate_failed_bytes) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_PMD_MAP_FAULTS,
+			       st->pmd_map_faults) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_PTE_MAP_FAULTS,
+			       st->pte_map_faults) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_SPLIT_UNITS,
+			       st->split_units))
 		return -EMSGSIZE;
 	return 0;
 }

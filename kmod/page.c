@@ -408,6 +408,31 @@ out_sem:
 }
 
 /*
+ * The unit whose first slot is @first is one aligned block: every slot
+ * filled, the first page's PFN aligned to the unit's size, the others
+ * following it.  A unit that is not was split (HUGE_FALLBACK, SPLIT_HUGE,
+ * or the core moving its pages one by one) and is mapped by PTEs;
+ * cxltier_map_pmd() checks the same under the page locks.  Under
+ * buf->lock.
+ */
+bool cxltier_unit_is_block(struct cxltier_buf *buf, pgoff_t first)
+{
+	unsigned long n = 1UL << buf->unit_order, pfn0, i;
+
+	lockdep_assert_held(&buf->lock);
+	if (!buf->pages[first])
+		return false;
+	pfn0 = page_to_pfn(buf->pages[first]);
+	if (!IS_ALIGNED(pfn0, n))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!buf->pages[first + i] ||
+		    page_to_pfn(buf->pages[first + i]) != pfn0 + i)
+			return false;
+	return true;
+}
+
+/*
  * fault_failures: a fault or populate that got no page for @unit (@err
  * from cxltier_page_fill_unit()), counted on the unit's home node.  A
  * fill interrupted by a fatal signal is no failure of the node.

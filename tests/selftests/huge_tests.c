@@ -218,6 +218,7 @@ TEST_F_TIMEOUT(huge, fallback_fragmented_node, 300)
 			  .flags = CXLTIER_CREATE_HUGE_FALLBACK,
 			  .length = HUGE_SZ };
 	const size_t np = HUGE_SZ / pgsz;
+	struct bstat b;
 	int *want;
 	size_t i;
 	char *p;
@@ -246,6 +247,13 @@ TEST_F_TIMEOUT(huge, fallback_fragmented_node, 300)
 	       "made of separate 4 KiB pages");
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x4f));
 	EXPECT_EQ(0ULL, spilled(fd));
+	/* BUF_STAT counts it split exactly when its PFNs say so */
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ(i == np ? 0ULL : 1ULL, b.st.split_units);
+	if (i != np) {
+		EXPECT_EQ(0ULL, b.st.pmd_map_faults);
+		EXPECT_LE(1ULL, b.st.pte_map_faults);
+	}
 	free(want);
 	munmap(p, HUGE_SZ);
 	close(fd);
@@ -449,6 +457,23 @@ static int low_huge_buffer(int dev, const struct preq *q, size_t nunits)
 	return fd;
 }
 
+/* Units of the mapping at @p whose pages are not one aligned block. */
+static size_t split_units_of(char *p, size_t nunits)
+{
+	const size_t per = HUGE_SZ / pgsz;
+	size_t u, k, n = 0;
+
+	for (u = 0; u < nunits; u++) {
+		uint64_t pfn0 = pfn_of(p + u * HUGE_SZ);
+
+		for (k = 1; k < per; k++)
+			if (pfn_of(p + u * HUGE_SZ + k * pgsz) != pfn0 + k)
+				break;
+		n += k < per || !pfn0 || pfn0 % per;
+	}
+	return n;
+}
+
 TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 {
 	const size_t nunits = 8, np = nunits * HUGE_SZ / pgsz;
@@ -458,6 +483,10 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	uint64_t *pfns, lo, hi, hlo = ~0ULL, hhi = 0;
 	size_t i, moved = 0, nabove, nkept = 64 * MiB / 4 / pgsz;
 	int *want, fd, fs[SPARSE_TRIES], nfs = 0, pass;
+	struct cxltier_migrate m;
+	struct preq to;
+	struct bstat b;
+	size_t split;
 	char *p;
 
 	NEED_HUGE_NODES(self);
@@ -515,6 +544,24 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 		TH_LOG("test setup: compaction moved none of the buffer's "
 		       "pages");
 	EXPECT_LT(0U, moved);
+	/*
+	 * Compaction moves a unit's pages one by one: BUF_STAT counts as
+	 * split exactly the units whose PFNs are no longer one aligned
+	 * block.  A MIGRATE to the DRAM node then moves each unit as one
+	 * block again.
+	 */
+	split = split_units_of(p, nunits);
+	ASSERT_OK(buf_stat(fd, &b));
+	TH_LOG("%zu of %zu units split by compaction, BUF_STAT says %llu",
+	       split, nunits, (unsigned long long)b.st.split_units);
+	EXPECT_EQ((uint64_t)split, b.st.split_units);
+	to = bind1(self->dram->node, nunits * HUGE_SZ, HUGE_SHIFT);
+	ASSERT_OK(mig_ex(fd, &to, 0, 0, &m));
+	EXPECT_EQ((uint64_t)np, m.out_moved_pages);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x6d));
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ(0ULL, b.st.split_units);
+	EXPECT_EQ(0U, split_units_of(p, nunits));
 	free(want);
 	free(pfns);
 	munmap(p, nunits * HUGE_SZ);
@@ -602,6 +649,7 @@ TEST_F(huge, pmd_maps_units)
 	struct preq q = bind1(0, len, HUGE_SHIFT);
 	long before, after, off_before, off_after;
 	int node[PMD_UNITS];
+	struct bstat b;
 	char *p, *area, *off;
 	unsigned int i;
 	int fd;
@@ -623,6 +671,11 @@ TEST_F(huge, pmd_maps_units)
 	ASSERT_LE(0, before);
 	EXPECT_GE(16, after - before);
 	check_huge_units(p, PMD_UNITS, node, NULL);
+	/* BUF_STAT says the same: a PMD for every unit, no PTEs, none split */
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ((uint64_t)PMD_UNITS, b.st.pmd_map_faults);
+	EXPECT_EQ(0ULL, b.st.pte_map_faults);
+	EXPECT_EQ(0ULL, b.st.split_units);
 
 	/* the same buffer, 4 KiB off the 2 MiB grid: PTEs */
 	area = mmap(NULL, len + 2 * HUGE_SZ, PROT_NONE,
@@ -637,6 +690,12 @@ TEST_F(huge, pmd_maps_units)
 	TH_LOG("VmPTE %ld kB -> %ld kB reading it again through PTEs",
 	       off_before, off_after);
 	EXPECT_LE(PMD_UNITS * 4, off_after - off_before);
+	ASSERT_OK(buf_stat(fd, &b));
+	TH_LOG("BUF_STAT: %llu PMD faults, %llu PTE faults",
+	       (unsigned long long)b.st.pmd_map_faults,
+	       (unsigned long long)b.st.pte_map_faults);
+	EXPECT_EQ((uint64_t)PMD_UNITS, b.st.pmd_map_faults);
+	EXPECT_LE(1ULL, b.st.pte_map_faults);
 	munmap(area, len + 2 * HUGE_SZ);
 	/* and the PMD mapping still reads what was written */
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x5d));

@@ -48,6 +48,9 @@ static unsigned int nl_attr_len(int type)
 	case CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES:
 	case CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES:
 	case CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES:
+	case CXLTIER_NL_A_BUF_PMD_MAP_FAULTS:
+	case CXLTIER_NL_A_BUF_PTE_MAP_FAULTS:
+	case CXLTIER_NL_A_BUF_SPLIT_UNITS:
 	case CXLTIER_NL_A_NODE_TOTAL_BYTES:
 	case CXLTIER_NL_A_NODE_FREE_BYTES:
 	case CXLTIER_NL_A_NODE_QUOTA_BYTES:
@@ -121,6 +124,7 @@ struct nlbuf {
 	struct cxltier_node_bytes res[STAT_MAX_RES];
 	uint64_t resident_bytes, spilled_bytes;
 	uint64_t migrate_seq, moved, skipped, failed;
+	uint64_t pmd_map_faults, pte_map_faults, split_units;
 	uint32_t migrate_state;
 	int32_t migrate_error;
 	int missing;		/* attributes that should be there and are not */
@@ -139,6 +143,8 @@ static int nl_buf_parse(const struct nlmsghdr *nlh, struct nlbuf *b)
 		CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES,
 		CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES,
 		CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
+		CXLTIER_NL_A_BUF_PMD_MAP_FAULTS,
+		CXLTIER_NL_A_BUF_PTE_MAP_FAULTS, CXLTIER_NL_A_BUF_SPLIT_UNITS,
 	};
 	const struct nlattr *e, *f;
 	struct nlattrs at;
@@ -166,6 +172,9 @@ static int nl_buf_parse(const struct nlmsghdr *nlh, struct nlbuf *b)
 	b->moved = nl_u64(&at, CXLTIER_NL_A_BUF_MIGRATE_MOVED_BYTES);
 	b->skipped = nl_u64(&at, CXLTIER_NL_A_BUF_MIGRATE_SKIPPED_BYTES);
 	b->failed = nl_u64(&at, CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES);
+	b->pmd_map_faults = nl_u64(&at, CXLTIER_NL_A_BUF_PMD_MAP_FAULTS);
+	b->pte_map_faults = nl_u64(&at, CXLTIER_NL_A_BUF_PTE_MAP_FAULTS);
+	b->split_units = nl_u64(&at, CXLTIER_NL_A_BUF_SPLIT_UNITS);
 
 	if (at.tb[CXLTIER_NL_A_BUF_POLICY]) {
 		mnl_attr_for_each_nested(e, at.tb[CXLTIER_NL_A_BUF_POLICY]) {
@@ -318,6 +327,9 @@ static void __expect_buf_eq_stat(struct __test_metadata *_metadata,
 	EXPECT_EQ(s->st.migrate_moved_bytes, b->moved);
 	EXPECT_EQ(s->st.migrate_skipped_bytes, b->skipped);
 	EXPECT_EQ(s->st.migrate_failed_bytes, b->failed);
+	EXPECT_EQ(s->st.pmd_map_faults, b->pmd_map_faults);
+	EXPECT_EQ(s->st.pte_map_faults, b->pte_map_faults);
+	EXPECT_EQ(s->st.split_units, b->split_units);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -645,6 +657,36 @@ TEST_F(netlink, buf_dump_matches_stat)
 	free(l.v);
 	for (i = 1; i < 5; i++)
 		close(fd[i]);
+}
+
+/*
+ * A 2 MiB-page buffer touched through a mapping on the 2 MiB grid: four
+ * units, four PMD faults, no PTE fault, none split; a do says what
+ * BUF_STAT says.
+ */
+TEST_F(netlink, buf_huge_units_match_stat)
+{
+	const struct cxltier_node_info *a;
+	struct nlbuf one;
+	struct bstat s;
+	struct preq q;
+	int fd;
+
+	NEED_HUGE(&self->c.topo);
+	a = topo_pick(&self->c.topo, NK_DRAM, 64 * MiB);
+	ASSERT_NE(NULL, a);
+	q = bind1(a->node, 8 * MiB, HUGE_SHIFT);
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_LE(0, fd);
+	touch(fd, 0, 8 * MiB);
+	ASSERT_EQ(0, buf_stat(fd, &s));
+	EXPECT_EQ(4ULL, s.st.pmd_map_faults);
+	EXPECT_EQ(0ULL, s.st.pte_map_faults);
+	EXPECT_EQ(0ULL, s.st.split_units);
+	ASSERT_EQ(0, nl_buf_get(&self->nl, s.st.id, &one));
+	expect_buf_eq_stat(&one, &s);
+	EXPECT_EQ(4ULL, one.pmd_map_faults);
+	close(fd);
 }
 
 /* A dump of many buffers spans several messages and loses none. */

@@ -370,6 +370,19 @@ struct cxltier_node_bytes {
  * @migrate_moved_bytes, @migrate_skipped_bytes, @migrate_failed_bytes: out:
  *        the last migration's counts (see struct cxltier_migrate), so far
  *        while it runs
+ * @pmd_map_faults: out: faults that mapped a whole 2 MiB unit with one PMD
+ *        entry, since create (a unit mapped again after a munmap, in a
+ *        forked child or after a migration counts again); 0 for 4 KiB pages
+ * @pte_map_faults: out: faults of a 2 MiB-page buffer that mapped their
+ *        unit with 4 KiB PTEs instead: the mapping is not on the 2 MiB grid
+ *        there or does not cover the whole unit, the unit is split (below),
+ *        the buffer is pinnable, or a page table was already in place
+ * @split_units: out: resident 2 MiB units whose pages are not one aligned
+ *        2 MiB block (HUGE_FALLBACK, MIGRATE's SPLIT_HUGE, or the core's
+ *        compaction or memory offline moving the pages one by one): such a
+ *        unit is mapped with 4 KiB PTEs.  A MIGRATE that moves it to another
+ *        node makes it one block again where that node has a free one; a
+ *        MIGRATE leaves a unit that is already on its home node as it is.
  *
  * Fails with -EMSGSIZE (after filling what fits and storing both counts)
  * when a capacity is too small.
@@ -398,6 +411,10 @@ struct cxltier_buf_stat {
 	__aligned_u64 migrate_moved_bytes;
 	__aligned_u64 migrate_skipped_bytes;
 	__aligned_u64 migrate_failed_bytes;
+	/* appended with 2 MiB units mapped by one PMD entry */
+	__aligned_u64 pmd_map_faults;
+	__aligned_u64 pte_map_faults;
+	__aligned_u64 split_units;
 };
 #define CXLTIER_IOC_BUF_STAT	_IO(CXLTIER_TYPE, CXLTIER_CMD_BUF_STAT)
 
@@ -852,6 +869,9 @@ enum {
 	CXLTIER_NL_A_EVENT_THRESHOLD_BYTES,	/* u64 */
 	CXLTIER_NL_A_POOL_ID,		/* u32 */
 	CXLTIER_NL_A_POOL_NAME,		/* string */
+	CXLTIER_NL_A_BUF_PMD_MAP_FAULTS,	/* u64: as in BUF_STAT */
+	CXLTIER_NL_A_BUF_PTE_MAP_FAULTS,	/* u64: as in BUF_STAT */
+	CXLTIER_NL_A_BUF_SPLIT_UNITS,		/* u64: as in BUF_STAT */
 
 	__CXLTIER_NL_A_MAX
 };
