@@ -733,8 +733,12 @@ struct tier_node_bytes {
  *                 modes); for MPOL_BIND and MPOL_INTERLEAVE over a set,
  *                 bytes outside the set.
  * @chunk_shift: the interleave chunk as created (0: one page)
- * @__reserved32: zero
- * @__reserved: zero
+ * @split_units: 2 MiB units whose pages are not one aligned 2 MiB block,
+ *               mapped with 4 KiB PTEs (module only; 0 on mbind)
+ * @pmd_map_faults: faults that mapped a 2 MiB unit with one PMD entry
+ * @pte_map_faults: faults of a 2 MiB-page buffer that mapped their unit
+ *                  with 4 KiB PTEs instead (both: module only, see struct
+ *                  cxltier_buf_stat; 0 on mbind)
  */
 struct tier_buf_stat {
 	uint64_t id;
@@ -749,8 +753,9 @@ struct tier_buf_stat {
 	struct tier_policy policy;
 	uint64_t spilled_bytes;
 	uint32_t chunk_shift;
-	uint32_t __reserved32;
-	uint64_t __reserved[2];
+	uint32_t split_units;
+	uint64_t pmd_map_faults;
+	uint64_t pte_map_faults;
 };
 
 /**
@@ -1339,6 +1344,8 @@ const char *tier_nl_strerror(int err);
  * @migrate_state, @migrate_error, @migrate_seq, @migrate_moved_bytes,
  * @migrate_skipped_bytes, @migrate_failed_bytes: the last migration's, as
  *      in struct cxltier_buf_stat
+ * @pmd_map_faults, @pte_map_faults, @split_units: how its 2 MiB units are
+ *      mapped, as in struct cxltier_buf_stat
  */
 struct tier_nl_buf {
 	uint64_t attrs;
@@ -1358,7 +1365,10 @@ struct tier_nl_buf {
 	uint64_t migrate_moved_bytes;
 	uint64_t migrate_skipped_bytes;
 	uint64_t migrate_failed_bytes;
-	uint64_t __reserved[6];
+	uint64_t pmd_map_faults;
+	uint64_t pte_map_faults;
+	uint64_t split_units;
+	uint64_t __reserved[3];
 };
 
 /**

@@ -256,6 +256,9 @@ static int module_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 	st->create_flags = s.create_flags;
 	st->spilled_bytes = s.spilled_bytes;
 	st->chunk_shift = s.chunk_shift;
+	st->split_units = (uint32_t)s.split_units;
+	st->pmd_map_faults = s.pmd_map_faults;
+	st->pte_map_faults = s.pte_map_faults;
 	st->policy.mode = s.mode;
 	st->policy.flags = s.create_flags;
 	st->policy.page_shift = buf->policy.page_shift;

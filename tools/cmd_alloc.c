@@ -286,6 +286,9 @@ static void report_json(const struct tier_ctx *ctx, const struct tier_buf_stat *
 	json_arr_close(&j);
 	json_u64(&j, "spilled_bytes", st->spilled_bytes);
 	json_u64(&j, "off_policy_bytes", r->off_policy);
+	json_u64(&j, "pmd_map_faults", st->pmd_map_faults);
+	json_u64(&j, "pte_map_faults", st->pte_map_faults);
+	json_u64(&j, "split_units", st->split_units);
 	json_i64(&j, "pid", (int64_t)getpid());
 	json_u64(&j, "hold_seconds", hold);
 	json_obj_close(&j);
@@ -320,6 +323,12 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	       format_size(st->map_length, s2, sizeof(s2)),
 	       format_size(st->spilled_bytes, s3, sizeof(s3)),
 	       100.0 * share_of(st->spilled_bytes, st->map_length));
+	if (st->page_shift > 12 && tier_backend(ctx) == TIER_BACKEND_MODULE)
+		printf("%s units: %llu faults mapped a unit with one PMD entry, %llu with 4 KiB PTEs; %u of %llu units split\n",
+		       format_size(1ULL << st->page_shift, s1, sizeof(s1)),
+		       (unsigned long long)st->pmd_map_faults,
+		       (unsigned long long)st->pte_map_faults, st->split_units,
+		       (unsigned long long)(st->map_length >> st->page_shift));
 
 	table_init(&t, ncols, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(2) |
 		   TABLE_RIGHT(3) | TABLE_RIGHT(4));

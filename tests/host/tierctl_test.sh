@@ -150,6 +150,21 @@ for pol in "preferred:$N" "interleave:$N" "interleave:$N,chunk=64K" "weighted:$N
 		"d['resident'] == [{'node': $N, 'tier': d['resident'][0]['tier'], 'bytes': 4194304}] and d['spilled_bytes'] == 0 and d['off_policy_bytes'] == 0 and len(d['placement']) == 1 and d['placement'][0]['share'] == 1 and d['placement'][0]['in_policy']" \
 		alloc --policy "$pol" --size 4M --json
 done
+# 2 MiB units: one PMD fault each through tierctl's aligned mapping, none
+# split, and the table says so (module only: the mbind backend has no PMD
+# count and prints no such line)
+if [ $module = 1 ]; then
+	expect_json "alloc --page-size 2M: a PMD fault per unit, none split" \
+		"d['pmd_map_faults'] == 4 and d['pte_map_faults'] == 0 and d['split_units'] == 0" \
+		alloc --node "$N" --page-size 2M --size 8M --json
+	expect_ok "alloc --page-size 2M table" alloc --node "$N" --page-size 2M --size 8M
+	grep -q "^2M units: 4 faults mapped a unit with one PMD entry, 0 with 4 KiB PTEs; 0 of 4 units split$" "$out" &&
+		ok "alloc --page-size 2M: the units line" || nok "alloc --page-size 2M: the units line"
+else
+	expect_json "alloc --page-size 2M on mbind: no PMD figures" \
+		"d['pmd_map_faults'] == 0 and d['split_units'] == 0" \
+		alloc --node "$N" --page-size 2M --huge-fallback --size 8M --json
+fi
 expect_json "alloc: canonical policy, mode, requested share" \
 	"d['policy'] == 'split:$N=100%' and d['mode'] == 'split' and d['placement'][0]['requested_share'] == 1 and d['flags'] == [] and d['chunk_size'] is None" \
 	alloc --policy "split:$N=100" --size 1M --json
