@@ -98,6 +98,7 @@ struct fault {
 	const char *skipped;		/* why the cxltier rows are not run */
 	char skip_msg[256];
 	struct access access;		/* the chase's order, for fsize */
+	long pte_kb[3];			/* page tables a touch added: 4K, 2M, anon */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -121,6 +122,28 @@ static __attribute__((noinline)) void touch_pages(volatile char *p, size_t len,
 		p[off] = 1;
 }
 
+/* This process's page-table memory, VmPTE in /proc/self/status, in kB. */
+static long vm_pte_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * guarded_touch(), and into *@pte_kb (when not NULL) the page-table
+ * memory it added, -1 when /proc does not say.
+ */
+static int touch_pt(char *p, size_t len, size_t pg, double *ms, long *pte_kb);
+
 static int guarded_touch(char *p, size_t len, size_t pg, double *ms)
 {
 	struct sigaction sa, old;
@@ -138,6 +161,18 @@ static int guarded_touch(char *p, size_t len, size_t pg, double *ms)
 		ret = -EFAULT;
 	*ms = bench_now_ms() - t0;
 	sigaction(SIGBUS, &old, NULL);
+	return ret;
+}
+
+static int touch_pt(char *p, size_t len, size_t pg, double *ms, long *pte_kb)
+{
+	long before = pte_kb ? vm_pte_kb() : -1, after;
+	int ret = guarded_touch(p, len, pg, ms);
+
+	if (pte_kb) {
+		after = vm_pte_kb();
+		*pte_kb = before < 0 || after < 0 ? -1 : after - before;
+	}
 	return ret;
 }
 
@@ -245,7 +280,7 @@ static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 			     uint32_t flags, const char *what,
 			     double *create_ms, double *touch_ms,
 			     const struct access *a, struct bench_row *chase_row,
-			     struct bench_row *stream_row)
+			     struct bench_row *stream_row, long *pte_kb)
 {
 	bool populate = flags & CXLTIER_CREATE_POPULATE;
 	struct tier_buf *buf;
@@ -264,7 +299,7 @@ static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 		tc_error(b->cmd, "map buffer", err);
 		goto out;
 	}
-	if (guarded_touch(addr, len, b->page, touch_ms)) {
+	if (touch_pt(addr, len, b->page, touch_ms, pte_kb)) {
 		if (populate)
 			tc_errorf(b->cmd, "%s: SIGBUS on a populated page", what);
 		else
@@ -286,12 +321,12 @@ out:
 static int run_tier_fault(struct bench *b, const struct access *a,
 			  struct bench_row *r, struct bench_row *chase_row,
 			  struct bench_row *stream_row, unsigned int shift,
-			  const char *what)
+			  long *pte_kb, const char *what)
 {
 	double create_ms;
 
 	if (tier_create_touch(b, r->bytes, shift, 0, what, &create_ms,
-			      &r->ms[r->n], a, chase_row, stream_row))
+			      &r->ms[r->n], a, chase_row, stream_row, pte_kb))
 		return -1;
 	r->n++;
 	return 0;
@@ -305,7 +340,7 @@ static int run_tier_populate(struct bench *b)
 
 	if (tier_create_touch(b, pop->bytes, 0, CXLTIER_CREATE_POPULATE,
 			      "populated buffer", &pop->ms[pop->n],
-			      &touch->ms[touch->n], NULL, NULL, NULL))
+			      &touch->ms[touch->n], NULL, NULL, NULL, NULL))
 		return -1;
 	total->ms[total->n] = pop->ms[pop->n] + touch->ms[touch->n];
 	pop->n++;
@@ -320,7 +355,7 @@ static int run_tier_populate(struct bench *b)
  * read (measure_access()) when @a is not NULL.
  */
 static int run_anon(struct bench *b, struct bench_row *r, bool use_memset,
-		    const struct access *a, const char *what)
+		    const struct access *a, long *pte_kb, const char *what)
 {
 	char *p = bench_anon_map(b, r->bytes);
 	double t0;
@@ -332,7 +367,7 @@ static int run_anon(struct bench *b, struct bench_row *r, bool use_memset,
 		t0 = bench_now_ms();
 		memset(p, 0, r->bytes);
 		r->ms[r->n] = bench_now_ms() - t0;
-	} else if (guarded_touch(p, r->bytes, b->page, &r->ms[r->n])) {
+	} else if (touch_pt(p, r->bytes, b->page, &r->ms[r->n], pte_kb)) {
 		tc_errorf(b->cmd, "%s: SIGBUS", what);
 		goto out;
 	}
@@ -443,16 +478,17 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 		bench_step(b, " cxltier-4K");
 		if (run_tier_fault(b, &f->access, &rows[ROW_TIER_4K],
 				   &rows[ROW_CHASE_4K], &rows[ROW_STREAM_4K], 0,
-				   "4 KiB-page buffer"))
+				   &f->pte_kb[0], "4 KiB-page buffer"))
 			return -1;
 		bench_step(b, " cxltier-2M");
 		if (run_tier_fault(b, &f->access, &rows[ROW_TIER_2M],
 				   &rows[ROW_CHASE_2M], &rows[ROW_STREAM_2M],
-				   CXLTIER_HUGE_PAGE_SHIFT, "2 MiB-page buffer"))
+				   CXLTIER_HUGE_PAGE_SHIFT, &f->pte_kb[1],
+				   "2 MiB-page buffer"))
 			return -1;
 	}
 	bench_step(b, " anon");
-	if (run_anon(b, &rows[ROW_ANON], false, &f->access,
+	if (run_anon(b, &rows[ROW_ANON], false, &f->access, &f->pte_kb[2],
 		     "anonymous mapping"))
 		return -1;
 	if (b->module) {
@@ -461,7 +497,8 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 			return -1;
 	}
 	bench_step(b, " memset-%s", sz);
-	return run_anon(b, &rows[ROW_MEMSET], true, NULL, "memset mapping");
+	return run_anon(b, &rows[ROW_MEMSET], true, NULL, NULL,
+			"memset mapping");
 }
 
 /* The chase's median time per hop, per mapping that ran. */
@@ -490,6 +527,12 @@ static void print_hop_ns(const struct bench_row *r, size_t hops)
 
 static int fault_report(struct bench *b, void *priv)
 {
+	static const int pt_rows[3] = { ROW_TIER_4K, ROW_TIER_2M, ROW_ANON };
+	static const char *const pt_names[3] = {
+		"cxltier_4k", "cxltier_2m", "anon_mbind",
+	};
+	const char *sep;
+	unsigned int i;
 	struct fault *f = priv;
 	const struct bench_env *e = &b->env;
 	struct tier_node n;
@@ -509,6 +552,14 @@ static int fault_report(struct bench *b, void *priv)
 		json_u64(&j, "fault_bytes", f->fsize);
 		json_u64(&j, "populate_bytes", f->psize);
 		json_u64(&j, "chase_hops", f->access.np);
+		json_obj_open(&j, "page_table_kb");
+		for (i = 0; i < 3; i++) {
+			if (!rows[pt_rows[i]].n || f->pte_kb[i] < 0)
+				json_null(&j, pt_names[i]);
+			else
+				json_i64(&j, pt_names[i], f->pte_kb[i]);
+		}
+		json_obj_close(&j);
 		json_str(&j, "cxltier_skipped", f->skipped);
 		bench_json_rows(&j, rows, NR_ROWS);
 		json_obj_close(&j);
@@ -524,6 +575,17 @@ static int fault_report(struct bench *b, void *priv)
 	printf("\nfirst-touch fault-in of %s:\n",
 	       format_size(f->fsize, sz, sizeof(sz)));
 	bench_print_rows(rows, NR_ROWS, FAULT, "VS BASELINE");
+	printf("page tables the touch added (VmPTE, last run):");
+	for (i = 0, sep = " "; i < 3; i++) {
+		if (!rows[pt_rows[i]].n)
+			continue;
+		if (f->pte_kb[i] < 0)
+			printf("%s%s ?", sep, pt_names[i]);
+		else
+			printf("%s%s %ld kB", sep, pt_names[i], f->pte_kb[i]);
+		sep = ", ";
+	}
+	printf("\n");
 	printf("\nmaking %s ready (allocated, zeroed, mapped):\n",
 	       format_size(f->psize, sz, sizeof(sz)));
 	bench_print_rows(rows, NR_ROWS, POPULATE, "VS BASELINE");
