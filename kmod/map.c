@@ -66,6 +66,12 @@ struct cxltier_map_window {
 	DECLARE_BITMAP(mapped, PTRS_PER_PTE);
 };
 
+/* A PMD entry that maps memory: a THP or one of our devmap units. */
+static bool cxltier_pmd_is_leaf(pmd_t pmd)
+{
+	return pmd_trans_huge(pmd) || pmd_devmap(pmd);
+}
+
 /* apply_to_existing_page_range() callback, for present PTEs only */
 static int cxltier_note_mapped(pte_t *pte, unsigned long addr, void *data)
 {
@@ -101,11 +107,11 @@ static void cxltier_map_around(struct vm_fault *vmf,
 	 * pte_offset_map() is not usable by a module since 6.5 (it calls the
 	 * unexported __pte_offset_map()).  What the walk notes is a hint: a
 	 * PTE zapped meanwhile is left to its own fault, and an insert
-	 * re-checks under the PTE lock.  The walk cannot meet a huge PMD (the
-	 * check below; 6.1's walk would BUG on one): a VM_MIXEDMAP buffer
-	 * VMA never gets one, and this fault's table is still there.
+	 * re-checks under the PTE lock.  The walk must not meet a huge PMD
+	 * (6.1's walk would BUG on one): this fault's table is still there,
+	 * and the check below makes sure.
 	 */
-	if (pmd_none(pmdval) || pmd_bad(pmdval) || pmd_trans_huge(pmdval))
+	if (pmd_none(pmdval) || pmd_bad(pmdval) || cxltier_pmd_is_leaf(pmdval))
 		return;
 	if (apply_to_existing_page_range(vma->vm_mm, start, end - start,
 					 cxltier_note_mapped, &w))
@@ -163,11 +169,6 @@ static void cxltier_map_around(struct vm_fault *vmf,
  *
  * Returns VM_FAULT_FALLBACK when the unit is not for a PMD now.
  */
-static bool cxltier_pmd_is_leaf(pmd_t pmd)
-{
-	return pmd_trans_huge(pmd) || pmd_devmap(pmd);
-}
-
 static void cxltier_unlock_run(struct cxltier_buf *buf, pgoff_t first,
 			       unsigned int n)
 {
@@ -215,6 +216,16 @@ static vm_fault_t cxltier_map_pmd(struct vm_fault *vmf,
 			goto out;
 		}
 	}
+	/*
+	 * Again, now that the locks are held: a fault that fell back to PTEs
+	 * (one of these locks was busy) may have put a page table here since
+	 * the check above.  Every insert into the window holds a page lock
+	 * of the unit, so this check is exact; vmf_insert_pfn_pmd() would
+	 * otherwise take the table for a PMD (nothing mapped, a WARN on a
+	 * write fault, and a PMD fault counted for nothing).
+	 */
+	if (!pmd_none(READ_ONCE(*vmf->pmd)))
+		goto out;
 	ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn0, PFN_DEV | PFN_MAP),
 				 vmf->flags & FAULT_FLAG_WRITE);
 	if (ret == VM_FAULT_NOPAGE)

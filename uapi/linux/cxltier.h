@@ -376,13 +376,17 @@ struct cxltier_node_bytes {
  * @pte_map_faults: out: faults of a 2 MiB-page buffer that mapped their
  *        unit with 4 KiB PTEs instead: the mapping is not on the 2 MiB grid
  *        there or does not cover the whole unit, the unit is split (below),
- *        the buffer is pinnable, or a page table was already in place
+ *        the buffer is pinnable, a page of the unit was locked at that
+ *        moment (a migration, compaction or another fault), or a page
+ *        table was already in place.  Once a window has PTEs it keeps them
+ *        until they are zapped (munmap, MIGRATE, compaction).
  * @split_units: out: resident 2 MiB units whose pages are not one aligned
  *        2 MiB block (HUGE_FALLBACK, MIGRATE's SPLIT_HUGE, or the core's
  *        compaction or memory offline moving the pages one by one): such a
- *        unit is mapped with 4 KiB PTEs.  A MIGRATE that moves it to another
- *        node makes it one block again where that node has a free one; a
- *        MIGRATE leaves a unit that is already on its home node as it is.
+ *        unit is mapped with 4 KiB PTEs.  A MIGRATE that moves all of its
+ *        pages to another node makes it one block again where that node has
+ *        a free one; pages already on the target stay where they are, so a
+ *        unit wholly or partly there stays split.
  *
  * Fails with -EMSGSIZE (after filling what fits and storing both counts)
  * when a capacity is too small.
