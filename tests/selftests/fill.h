@@ -296,11 +296,48 @@ static const struct frag_sysctl frag_sysctls[] = {
 
 #define FRAG_SYSCTLS ARRAY_SIZE(frag_sysctls)
 
-/* Old values of frag_sysctls[], -1 where not changed (or not present). */
-static void frag_sysctls_init(long *saved)
+/*
+ * The old values also go to this file while they are changed, one per
+ * line (-1: not changed): a test the harness kills at its timeout runs no
+ * teardown, and the next fixture setup puts them back from here.
+ */
+#define FRAG_SAVED_FILE "/tmp/cxltier-selftests-vm-sysctls"
+
+static void write_frag_values(const long *v)
 {
+	char buf[32];
 	size_t i;
 
+	for (i = 0; i < FRAG_SYSCTLS; i++) {
+		if (v[i] < 0)
+			continue;
+		snprintf(buf, sizeof(buf), "%ld", v[i]);
+		if (write_text(frag_sysctls[i].path, buf) < 0)
+			fprintf(stderr, "# could not restore %s to %s\n",
+				frag_sysctls[i].path, buf);
+	}
+}
+
+/*
+ * Old values of frag_sysctls[], -1 where not changed (or not present);
+ * first, what a killed test left changed is put back.
+ */
+static void frag_sysctls_init(long *saved)
+{
+	FILE *f = fopen(FRAG_SAVED_FILE, "re");
+	size_t i;
+
+	for (i = 0; i < FRAG_SYSCTLS; i++)
+		saved[i] = -1;
+	if (!f)
+		return;
+	for (i = 0; i < FRAG_SYSCTLS; i++)
+		if (fscanf(f, "%ld", &saved[i]) != 1)
+			saved[i] = -1;
+	fclose(f);
+	fprintf(stderr, "# restoring the vm sysctls an earlier test left changed\n");
+	write_frag_values(saved);
+	unlink(FRAG_SAVED_FILE);
 	for (i = 0; i < FRAG_SYSCTLS; i++)
 		saved[i] = -1;
 }
@@ -308,7 +345,8 @@ static void frag_sysctls_init(long *saved)
 static int set_frag_sysctls(long *saved)
 {
 	char buf[32];
-	size_t i;
+	size_t i, k;
+	FILE *f;
 	int r;
 
 	for (i = 0; i < FRAG_SYSCTLS; i++) {
@@ -319,26 +357,29 @@ static int set_frag_sysctls(long *saved)
 			continue;	/* not in this kernel's configuration */
 		if (r < 0)
 			return r;
+		/* the old value on file before the new one is in */
+		saved[i] = strtol(buf, NULL, 10);
+		f = fopen(FRAG_SAVED_FILE, "we");
+		if (f) {
+			for (k = 0; k < FRAG_SYSCTLS; k++)
+				fprintf(f, "%ld\n", saved[k]);
+			fclose(f);
+		}
 		r = write_text(frag_sysctls[i].path, frag_sysctls[i].value);
 		if (r < 0)
 			return r;
-		saved[i] = strtol(buf, NULL, 10);
 	}
 	return 0;
 }
 
 static void restore_frag_sysctls(long *saved)
 {
-	char buf[32];
 	size_t i;
 
-	for (i = 0; i < FRAG_SYSCTLS; i++) {
-		if (saved[i] < 0)
-			continue;
-		snprintf(buf, sizeof(buf), "%ld", saved[i]);
-		write_text(frag_sysctls[i].path, buf);
+	write_frag_values(saved);
+	for (i = 0; i < FRAG_SYSCTLS; i++)
 		saved[i] = -1;
-	}
+	unlink(FRAG_SAVED_FILE);
 }
 
 /*

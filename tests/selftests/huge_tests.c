@@ -197,6 +197,26 @@ TEST_F(huge, split_by_unit)
 	run_split(&q);
 }
 
+/*
+ * Units of the mapping at @p (mapped, every page touched) whose pages are
+ * not one aligned block, by their PFNs in /proc/self/pagemap.
+ */
+static size_t split_units_of(char *p, size_t nunits)
+{
+	const size_t per = HUGE_SZ / pgsz;
+	size_t u, k, n = 0;
+
+	for (u = 0; u < nunits; u++) {
+		uint64_t pfn0 = pfn_of(p + u * HUGE_SZ);
+
+		for (k = 1; k < per; k++)
+			if (pfn_of(p + u * HUGE_SZ + k * pgsz) != pfn0 + k)
+				break;
+		n += k < per || !pfn0 || pfn0 % per;
+	}
+	return n;
+}
+
 /* Fragments the movable node, or fails saying why. */
 #define FRAGMENT(self) do {						\
 	int __r = fragment_node(self->c.dev, self->mov, &self->f,	\
@@ -219,8 +239,8 @@ TEST_F_TIMEOUT(huge, fallback_fragmented_node, 300)
 			  .length = HUGE_SZ };
 	const size_t np = HUGE_SZ / pgsz;
 	struct bstat b;
+	size_t i, split;
 	int *want;
-	size_t i;
 	char *p;
 	int fd;
 
@@ -240,17 +260,15 @@ TEST_F_TIMEOUT(huge, fallback_fragmented_node, 300)
 	for (i = 0; i < np; i++)
 		want[i] = (int)self->mov->node;
 	assert_layout(fd, p, np, want, false);
-	for (i = 1; i < np; i++)
-		if (pfn_of(p + i * pgsz) != pfn_of(p) + i)
-			break;
-	TH_LOG("the unit is %s", i == np ? "one contiguous block" :
+	split = split_units_of(p, 1);
+	TH_LOG("the unit is %s", !split ? "one aligned block" :
 	       "made of separate 4 KiB pages");
 	EXPECT_EQ(-1, check_pages(p, 0, np, 0x4f));
 	EXPECT_EQ(0ULL, spilled(fd));
 	/* BUF_STAT counts it split exactly when its PFNs say so */
 	ASSERT_OK(buf_stat(fd, &b));
-	EXPECT_EQ(i == np ? 0ULL : 1ULL, b.st.split_units);
-	if (i != np) {
+	EXPECT_EQ((uint64_t)split, b.st.split_units);
+	if (split) {
 		EXPECT_EQ(0ULL, b.st.pmd_map_faults);
 		EXPECT_LE(1ULL, b.st.pte_map_faults);
 	}
@@ -385,7 +403,8 @@ static int sparse_pageblocks(int dev, unsigned int node, size_t bytes,
  * one-unit buffer each, on one CPU: 6.12 keeps freed 2 MiB blocks on the
  * CPU's free list), the lowest are given back and the buffer is made in
  * them, and then the rest are given back, which leaves room above
- * the buffer for the sparse pages.  Returns the buffer's fd, or -errno.
+ * the buffer for the sparse pages.  Returns the buffer's fd, or -errno;
+ * *@taken: how many blocks were taken.
  */
 #define HOLD_MAX 1024	/* 2 GiB of 2 MiB blocks */
 
@@ -401,7 +420,8 @@ static int cmp_held(const void *a, const void *b)
 	return x->pfn < y->pfn ? -1 : x->pfn > y->pfn;
 }
 
-static int low_huge_buffer(int dev, const struct preq *q, size_t nunits)
+static int low_huge_buffer(int dev, const struct preq *q, size_t nunits,
+			   size_t *taken)
 {
 	struct preq one = *q;
 	struct held_unit *h = calloc(HOLD_MAX, sizeof(*h));
@@ -432,6 +452,7 @@ static int low_huge_buffer(int dev, const struct preq *q, size_t nunits)
 	 * The last take failed at the watermark: two more than the buffer
 	 * needs go back, or its last unit would fail there too.
 	 */
+	*taken = n;
 	qsort(h, n, sizeof(*h), cmp_held);
 	for (i = 0; i < n && i < nunits + 2; i++)
 		close(h[i].fd);
@@ -457,23 +478,6 @@ static int low_huge_buffer(int dev, const struct preq *q, size_t nunits)
 	return fd;
 }
 
-/* Units of the mapping at @p whose pages are not one aligned block. */
-static size_t split_units_of(char *p, size_t nunits)
-{
-	const size_t per = HUGE_SZ / pgsz;
-	size_t u, k, n = 0;
-
-	for (u = 0; u < nunits; u++) {
-		uint64_t pfn0 = pfn_of(p + u * HUGE_SZ);
-
-		for (k = 1; k < per; k++)
-			if (pfn_of(p + u * HUGE_SZ + k * pgsz) != pfn0 + k)
-				break;
-		n += k < per || !pfn0 || pfn0 % per;
-	}
-	return n;
-}
-
 TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 {
 	const size_t nunits = 8, np = nunits * HUGE_SZ / pgsz;
@@ -486,14 +490,16 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	struct cxltier_migrate m;
 	struct preq to;
 	struct bstat b;
-	size_t split;
+	size_t split, taken = 0;
 	char *p;
 
 	NEED_HUGE_NODES(self);
 	q.node[0] = self->mov->node;
 	/* every 2 MiB block the node has: take it without compacting */
 	ASSERT_EQ(0, set_frag_sysctls(self->saved_vm));
-	fd = low_huge_buffer(self->c.dev, &q, nunits);
+	fd = low_huge_buffer(self->c.dev, &q, nunits, &taken);
+	TH_LOG("took the node's %zu free 2 MiB blocks (at most %d)", taken,
+	       HOLD_MAX);
 	ASSERT_OK(fd);
 	p = map_buf(fd, nunits * HUGE_SZ, 0);
 	ASSERT_NE(MAP_FAILED, p);
@@ -526,6 +532,11 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	 */
 	for (pass = 1; pass <= COMPACT_PASSES && !moved; pass++) {
 		ASSERT_EQ(0, compact_node_pass(self->mov->node, pass));
+		/*
+		 * Read every page first: moving one page zaps its unit's PMD,
+		 * and pagemap shows no PFN for what is not mapped.
+		 */
+		EXPECT_EQ(-1, check_pages(p, 0, np, 0x6c));
 		for (i = 0; i < np; i++)
 			moved += pfn_of(p + i * pgsz) != pfns[i];
 		TH_LOG("compaction pass %d moved %zu of %zu pages", pass,
@@ -555,6 +566,8 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	TH_LOG("%zu of %zu units split by compaction, BUF_STAT says %llu",
 	       split, nunits, (unsigned long long)b.st.split_units);
 	EXPECT_EQ((uint64_t)split, b.st.split_units);
+	/* MIGRATE's 2 MiB blocks may need compaction: allowed again */
+	restore_frag_sysctls(self->saved_vm);
 	to = bind1(self->dram->node, nunits * HUGE_SZ, HUGE_SHIFT);
 	ASSERT_OK(mig_ex(fd, &to, 0, 0, &m));
 	EXPECT_EQ((uint64_t)np, m.out_moved_pages);
