@@ -180,10 +180,13 @@ static int touch_pt(char *p, size_t len, size_t pg, double *ms, long *pte_kb)
  * Reading a mapped buffer.  The chase visits every base page once, in a
  * random order (the same for every mapping of a run's size), one 64-byte
  * line per page at a line offset that varies with the page (so the lines
- * do not share cache sets): each hop is a cache miss and, with 4 KiB
- * mappings larger than the TLB's reach, a TLB miss; with 2 MiB mappings a
- * buffer of up to a few GiB stays within it.  The stream reads every
- * 8-byte word in order.  The buffer's bytes are overwritten by the chain.
+ * do not share cache sets), each hop's address the value the previous
+ * one loaded.  The stream, which reads every 8-byte word in order, runs
+ * between building the chain and chasing it, so that only the chain's
+ * lines in the buffer's last cache-sized part are still cached: most
+ * hops miss the cache and, with 4 KiB mappings larger than the TLB's
+ * reach, the TLB; with 2 MiB mappings a buffer of up to a few GiB stays
+ * within it.  The buffer's bytes are overwritten by the chain.
  */
 static int access_prepare(struct bench *b, struct access *a, uint64_t len)
 {
@@ -253,20 +256,21 @@ static int measure_access(struct bench *b, const struct access *a, char *p,
 		*chase_slot(b, p, a->order[i]) =
 			chase_slot(b, p, a->order[(i + 1) % a->np]);
 	t0 = bench_now_ms();
+	sink += stream_read((const uint64_t *)p, len / sizeof(uint64_t));
+	stream_row->ms[stream_row->n] = bench_now_ms() - t0;
+	t0 = bench_now_ms();
 	end = chase(start, a->np);
 	chase_row->ms[chase_row->n] = bench_now_ms() - t0;
-	if (end != start) {	/* a lap of the cycle ends where it began */
-		tc_errorf(b->cmd, "%s: the pointer chase did not come back to its start after %zu hops: the memory changed under it",
+	/* one lap of a single cycle ends where it began */
+	if (end != start) {
+		tc_errorf(b->cmd, "%s: the pointer chase did not come back to its start after %zu hops: the chain is not one cycle (a bug in tierctl)",
 			  what, a->np);
 		return -1;
 	}
-	chase_row->bytes = (uint64_t)a->np * CHASE_LINE;
-	chase_row->n++;
-	t0 = bench_now_ms();
-	sink += stream_read((const uint64_t *)p, len / sizeof(uint64_t));
-	stream_row->ms[stream_row->n] = bench_now_ms() - t0;
 	stream_row->bytes = len;
 	stream_row->n++;
+	chase_row->bytes = (uint64_t)a->np * CHASE_LINE;
+	chase_row->n++;
 	return 0;
 }
 
