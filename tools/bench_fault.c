@@ -603,7 +603,7 @@ static int fault_report(struct bench *b, void *priv)
 	bench_print_rows(rows, NR_ROWS, STREAM, "VS BASELINE");
 	if (!b->module || f->skipped)
 		return 0;
-	printf("\n(TLB reach is what the page size changes here; an emulator that does not model the TLB shows little difference.)\n");
+	printf("\n(TLB reach is what the page size changes here; an emulator without a TLB model shows only the shorter page walk.)\n");
 	return 0;
 }
 
