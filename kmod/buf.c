@@ -114,6 +114,7 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 		cxltier_page_free_all(buf);
 		kvfree(buf->pages);
 	}
+	cxltier_page_rss_release(buf);
 	cxltier_migrate_buf_free(buf);
 	/* what the buffer reserved and never used */
 	if (buf->resv) {
@@ -473,6 +474,7 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		   __GFP_THISNODE | __GFP_ZERO | __GFP_NOWARN | __GFP_ACCOUNT;
 	/* the memory cgroup every page is charged to (NULL: memcg is off) */
 	buf->memcg = get_mem_cgroup_from_mm(current->mm);
+	cxltier_page_rss_init(buf);	/* after ->pinnable */
 	/* the owner netlink reports, and whose buffers a user may list */
 	buf->owner_pid = get_task_pid(current, PIDTYPE_TGID);
 	buf->owner_uid = current_euid();

@@ -8,6 +8,7 @@
  *   cxltier_vm_flags_set()             6.3  vma->vm_flags became read-only
  *   cxltier_page_maybe_pinned()        6.11 page_maybe_dma_pinned() removed
  *   cxltier_get_file_unless_released() 6.7  get_file_rcu() changed meaning
+ *   cxltier_add_mm_counter()           6.2  mm->rss_stat became percpu counters
  *
  * A difference that every supported kernel can meet with one exported API
  * is not an entry: the fault-around's look at the page table (map.c) uses
@@ -68,6 +69,28 @@ static inline bool cxltier_get_file_unless_released(struct file **fp)
 static inline bool cxltier_get_file_unless_released(struct file **fp)
 {
 	return get_file_active(fp) != NULL;
+}
+#endif
+
+/*
+ * add_mm_counter() without its tracepoint: the inline calls
+ * mm_trace_rss_stat(), which no kernel exports, so a module cannot use it.
+ * The counter itself is what get_mm_rss() (the OOM killer's badness) and
+ * /proc/PID/status read; only the rss_stat trace event is missed.  6.2
+ * turned mm->rss_stat into percpu counters (f1a7941243c1 "mm: convert
+ * mm's rss stats into percpu_counter").
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+static inline void cxltier_add_mm_counter(struct mm_struct *mm, int member,
+					  long value)
+{
+	atomic_long_add(value, &mm->rss_stat.count[member]);
+}
+#else
+static inline void cxltier_add_mm_counter(struct mm_struct *mm, int member,
+					  long value)
+{
+	percpu_counter_add(&mm->rss_stat[member], value);
 }
 #endif
 

@@ -160,6 +160,13 @@ struct cxltier_buf {
 	gfp_t gfp;
 	struct inode *inode;		/* owns the address_space we zap */
 	struct mem_cgroup *memcg;	/* the creator's: charged for pages */
+	/*
+	 * The creator's mm (mmgrab()bed), whose RssShmem counts the pages of
+	 * this buffer that came from the page allocator: @nr_rss of them
+	 * (page.c, "RSS").  NULL for pinnable buffers, whose ordinary PTEs
+	 * the kernel counts itself, and for a creator without an mm.
+	 */
+	struct mm_struct *rss_mm;
 
 	/* page.c: the page slots (its top comment has the protocol) */
 	spinlock_t lock;		/* protects pages[] and resv[] */
@@ -172,6 +179,7 @@ struct cxltier_buf {
 	struct page **pages;
 	atomic_long_t nr_resident;	/* pages */
 	atomic_long_t nr_spilled;	/* pages away from their home node */
+	atomic_long_t nr_rss;		/* pages counted in @rss_mm */
 
 	/* map.c: how 2 MiB units were mapped (BUF_STAT) */
 	atomic_long_t nr_pmd_map_faults;	/* one PMD entry */
@@ -227,6 +235,8 @@ bool cxltier_unit_is_block(struct cxltier_buf *buf, pgoff_t first);
 void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,
 			     int err);
 void cxltier_page_free_all(struct cxltier_buf *buf);
+void cxltier_page_rss_init(struct cxltier_buf *buf);
+void cxltier_page_rss_release(struct cxltier_buf *buf);
 void cxltier_page_set_movable(struct page *page);
 void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
 

@@ -164,6 +164,59 @@ struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx)
 }
 
 /* ------------------------------------------------------------------------ */
+/* RSS: what the kernel and its tools count for the creator                  */
+
+/*
+ * A buffer's movable pages are mapped by special PTEs (and devmap PMDs),
+ * which the kernel's own RSS counting never sees: insert_pfn() counts
+ * nothing, zap_pte_range() finds no page through vm_normal_page() and so
+ * decrements nothing, copy_present_pte() at fork likewise, and
+ * zap_huge_pmd() skips the counter for vma_is_special_huge() mappings.
+ * A driver has no hook at a zap (munmap of part of a VMA, MADV_DONTNEED,
+ * fork's copies), so counting per mapping process could not be kept exact,
+ * and a counter left non-zero when an mm is freed is check_mm()'s "Bad
+ * rss-counter state".
+ *
+ * What can be exact: the creator's mm counts, as RssShmem, every page of
+ * its buffers that the page allocator gave (pool pages are device memory
+ * outside it, and not charged to the memory cgroup either), from the fill
+ * of its unit until the buffer is freed, mapped or not, whoever touched
+ * it: the memory cgroup's rule.  So VmRSS, ps, top and the OOM killer's
+ * badness (get_mm_rss()) see the memory with the process that holds it.
+ * The buffer holds the mm with mmgrab() (the struct, not the address
+ * space), so the charge is taken back before the mm is freed even when
+ * the creator exits first and another process keeps the buffer.
+ * Pinnable buffers' pages have ordinary PTEs, which the kernel counts
+ * (RssFile) in every process that maps them: not counted again here.
+ */
+void cxltier_page_rss_init(struct cxltier_buf *buf)
+{
+	atomic_long_set(&buf->nr_rss, 0);
+	if (buf->pinnable || !current->mm)
+		return;
+	mmgrab(current->mm);
+	buf->rss_mm = current->mm;
+}
+
+static void cxltier_page_rss_add(struct cxltier_buf *buf, long n)
+{
+	if (!buf->rss_mm)
+		return;
+	atomic_long_add(n, &buf->nr_rss);
+	cxltier_add_mm_counter(buf->rss_mm, MM_SHMEMPAGES, n);
+}
+
+/* At free, after the pages: the whole charge back, then the mm may go. */
+void cxltier_page_rss_release(struct cxltier_buf *buf)
+{
+	if (!buf->rss_mm)
+		return;
+	cxltier_page_rss_add(buf, -atomic_long_read(&buf->nr_rss));
+	mmdrop(buf->rss_mm);
+	buf->rss_mm = NULL;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Filling a unit: allocation and charging                                    */
 
 /*
@@ -376,6 +429,8 @@ got:
 	home_nid = buf->policy[home].node;
 	if (!raced) {
 		atomic_long_add(n, &buf->nr_resident);
+		if (!cxltier_is_pool_page(pages[0]))
+			cxltier_page_rss_add(buf, n);
 		cxltier_count(nid, CXLTIER_CNT_ALLOC, n);
 		if (nid != home_nid) {
 			atomic_long_add(n, &buf->nr_spilled);
