@@ -209,6 +209,39 @@ static inline long long node_meminfo(int node, const char *key)
 }
 
 /*
+ * The "Key:   N kB" field of a /proc file (status, meminfo) in kB, or -1:
+ * what ps, top and free read.
+ */
+static inline long long proc_kb(const char *path, const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long long kb = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Field @key of /proc/@pid/status (0: this process) in kB, or -1. */
+static inline long proc_status_kb(pid_t pid, const char *key)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	return (long)proc_kb(path, key);
+}
+
+/*
  * Bytes on the node's per-CPU free lists (/proc/zoneinfo pagesets "count:",
  * all CPUs, all zones): free pages that neither MemFree nor GET_INFO
  * free_bytes counts.  -errno on error.

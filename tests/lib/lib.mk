@@ -5,6 +5,7 @@
 CXLT_LIB_GEN      := $(BUILD)/tests/lib
 CXLT_LIB_HDRS     := $(TOP)/tests/lib/cxlt_common.h $(TOP)/tests/lib/cxlt_nl.h \
                      $(TOP)/tests/lib/cxlt_errno.h $(TOP)/tests/lib/cxlt_pagemap.h \
+                     $(TOP)/tests/lib/cxlt_scm.h \
                      $(CXLT_LIB_GEN)/kernel_log_bad.h
 CXLT_LIB_CPPFLAGS := -I$(CXLT_LIB_GEN)
 

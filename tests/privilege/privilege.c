@@ -92,6 +92,7 @@
 #include <linux/cxltier.h>
 
 #include "../lib/cxlt_errno.h"
+#include "../lib/cxlt_scm.h"
 
 #define KSFT_SKIP 4
 
@@ -226,48 +227,6 @@ static int buf_resident(int fd, uint64_t *bytes)
 	r = xioctl(fd, CXLTIER_IOC_BUF_STAT, &st);
 	*bytes = st.resident_bytes;
 	return r;
-}
-
-/* fd passing */
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], b = 'x';
-	struct iovec iov = { &b, 1 };
-	struct msghdr m = { 0 };
-	struct cmsghdr *c;
-
-	memset(cbuf, 0, sizeof(cbuf));
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cbuf;
-	m.msg_controllen = sizeof(cbuf);
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = { &b, 1 };
-	struct msghdr m = { 0 };
-	struct cmsghdr *c;
-	int fd;
-
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cbuf;
-	m.msg_controllen = sizeof(cbuf);
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
-		return -errno;
-	c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -EBADMSG;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
 }
 
 /* ------------------------------------------------------------------------ */

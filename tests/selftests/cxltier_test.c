@@ -120,6 +120,7 @@ TEST_F(kmsg, reader)
 #include "pool_tests.c"
 #include "sysfs_tests.c"
 #include "netlink_tests.c"
+#include "accounting_tests.c"
 #include "unload_tests.c"
 
 /* As TEST_HARNESS_MAIN, with a whole-suite skip when there is no device. */

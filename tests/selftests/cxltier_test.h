@@ -51,6 +51,7 @@
 #include <linux/cxltier.h>
 
 #include "../lib/cxlt_common.h"
+#include "../lib/cxlt_scm.h"
 
 /* AF_XDP sockets (umem registration: a long-term pin), old libc headers */
 #ifndef AF_XDP

@@ -630,22 +630,6 @@ out:
 /* ======================================================================== */
 /* huge_pmd: a 2 MiB unit mapped by one PMD entry (map.c)                   */
 
-/* This process's page-table memory, VmPTE in /proc/self/status, in kB. */
-static long vm_pte_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 #define PMD_UNITS	64		/* 128 MiB: 256 kB of PTE tables */
 
 /*
@@ -676,9 +660,9 @@ TEST_F(huge, pmd_maps_units)
 	p = map_buf(fd, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, (int)((uintptr_t)p % HUGE_SZ));
-	before = vm_pte_kb();
+	before = proc_status_kb(0, "VmPTE");
 	fill_pages(p, 0, np, 0x5d);
-	after = vm_pte_kb();
+	after = proc_status_kb(0, "VmPTE");
 	TH_LOG("VmPTE %ld kB -> %ld kB after touching %zu MiB through PMDs",
 	       before, after, (size_t)(len / MiB));
 	ASSERT_LE(0, before);
@@ -697,9 +681,9 @@ TEST_F(huge, pmd_maps_units)
 	off = (char *)(((uintptr_t)area + HUGE_SZ - 1) & ~(HUGE_SZ - 1)) + pgsz;
 	ASSERT_EQ(off, mmap(off, len, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_FIXED, fd, 0));
-	off_before = vm_pte_kb();
+	off_before = proc_status_kb(0, "VmPTE");
 	EXPECT_EQ(-1, check_pages(off, 0, np, 0x5d));
-	off_after = vm_pte_kb();
+	off_after = proc_status_kb(0, "VmPTE");
 	TH_LOG("VmPTE %ld kB -> %ld kB reading it again through PTEs",
 	       off_before, off_after);
 	EXPECT_LE(PMD_UNITS * 4, off_after - off_before);
@@ -781,11 +765,11 @@ TEST_F(huge, pmd_fork)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		long before = vm_pte_kb();
+		long before = proc_status_kb(0, "VmPTE");
 		long bad = check_pages(p, 0, np, 0x33);
 
 		*mark = 0xc0ffee;
-		_exit(bad != -1 ? 1 : vm_pte_kb() - before > 16 ? 2 : 0);
+		_exit(bad != -1 ? 1 : proc_status_kb(0, "VmPTE") - before > 16 ? 2 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
@@ -899,9 +883,9 @@ TEST_F_TIMEOUT(huge, pmd_migrate_with_writer, 300)
 	munmap(p, len);
 	p = map_buf(fd, len, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	before = vm_pte_kb();
+	before = proc_status_kb(0, "VmPTE");
 	memset(p, 1, len);
-	after = vm_pte_kb();
+	after = proc_status_kb(0, "VmPTE");
 	TH_LOG("after MIGRATE: VmPTE %ld kB -> %ld kB", before, after);
 	check_huge_units(p, nunits, node, NULL);
 	EXPECT_GE(16, after - before);
