@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/vm/selftest.sh: checks that the test host runner (tests/vm/run) works
-# and that its verdicts can fail.  Boots the guest four times with
+# and that its verdicts can fail.  Boots the guest seven times with
 # --no-module (the module need not be built):
 #
 #   clean        `true` exits 0: a normal boot does not trip the log scanner
@@ -98,6 +98,27 @@ grep -q 'Linux version' "$tmp/klog" 2>/dev/null ||
 	why+=("--keep-log file lacks the boot log")
 if [ "${#why[@]}" = 0 ]; then ok "log-verdict: injected WARNING fails the run ($E_LOG), --keep-log has the log"
 else nok "log-verdict" "${why[@]}"; fi
+fi
+
+if want expect-oom; then
+# a report as the OOM killer prints it, cut to the lines that matter;
+# the second argument goes inside it
+# shellcheck disable=SC2016 # expanded by the guest's sh
+report='for l in "x invoked oom-killer: gfp_mask=0x0" "Call Trace:" "$1" \
+	"Out of memory: Killed process 1 (x)"; do echo "$l" > /dev/kmsg; done'
+vm --expect-oom 1 -- sh -c "$report" sh "dump_stack+0x0/0x0"
+r1=$rc
+vm --expect-oom 1 -- sh -c "$report" sh "WARNING: cxltier-vm selftest inside a report"
+r2=$rc
+grep -q 'WARNING: cxltier-vm selftest inside a report' "$tmp/out" || r2="$r2 (line not named)"
+vm --expect-oom 1 -- sh -c "$report; $report" sh "dump_stack+0x0/0x0"
+r3=$rc
+grep -q 'the log shows 2 OOM killer runs' "$tmp/out" || r3="$r3 (count not named)"
+if [ "$r1" = 0 ] && [ "$r2" = "$E_LOG" ] && [ "$r3" = "$E_LOG" ]; then
+	ok "expect-oom: one report excused; a WARNING in it and a second report fail ($E_LOG)"
+else
+	nok "expect-oom: statuses $r1, $r2, $r3; want 0, $E_LOG, $E_LOG"
+fi
 fi
 
 debug=0
