@@ -118,6 +118,7 @@ step host check-two-socket
 step python check
 step_each_kernel python check-vm
 step stress check-debug
+step_each_kernel stress check-oom
 step faultinj check-debug
 step_each_kernel privilege check-vm
 step_each_kernel dkms check-vm
