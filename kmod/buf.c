@@ -110,10 +110,9 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 	/* no new netlink reference to the file from here */
 	cxltier_buf_unregister(buf);
 
-	if (buf->pages) {
+	if (buf->slots)
 		cxltier_page_free_all(buf);
-		kvfree(buf->pages);
-	}
+	cxltier_page_slots_free(buf);
 	cxltier_page_rss_release(buf);
 	cxltier_migrate_buf_free(buf);
 	/* what the buffer reserved and never used */
@@ -169,9 +168,11 @@ int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 		/* the lock keeps each slot's page alive while we look at it */
 		spin_lock(&buf->lock);
 		for (; i < end; i++) {
-			if (!buf->pages[i])
+			struct page *page = cxltier_slot(buf, i);
+
+			if (!page)
 				continue;
-			s->per_node[cxltier_page_nid(buf->pages[i])]++;
+			s->per_node[cxltier_page_nid(page)]++;
 			if (buf->unit_order &&
 			    !(i & ((1UL << buf->unit_order) - 1)) &&
 			    !cxltier_unit_is_block(buf, i))
@@ -507,13 +508,9 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 			goto err_free;
 	}
 
-	buf->pages = kvcalloc(buf->nr_pages, sizeof(*buf->pages),
-			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
-			      __GFP_RETRY_MAYFAIL);
-	if (!buf->pages) {
-		ret = -ENOMEM;
+	ret = cxltier_page_slots_alloc(buf);
+	if (ret)
 		goto err_free;
-	}
 	buf->id = atomic64_inc_return(&cxltier_next_id);
 
 	/*

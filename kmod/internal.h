@@ -169,14 +169,20 @@ struct cxltier_buf {
 	struct mm_struct *rss_mm;
 
 	/* page.c: the page slots (its top comment has the protocol) */
-	spinlock_t lock;		/* protects pages[] and resv[] */
+	spinlock_t lock;		/* protects slots[] and resv[] */
 	/*
 	 * With CXLTIER_CREATE_RESERVE: pages still reserved on each policy
 	 * node (indexed like @policy), NULL otherwise.  A unit allocated on a
 	 * node with some left takes them; the rest is given back at free.
 	 */
 	unsigned long *resv;
-	struct page **pages;
+	/*
+	 * One word per page of a 4 KiB-page buffer (its struct page *), one
+	 * per unit of a 2 MiB-page buffer: the unit's first page while its
+	 * pages are one aligned run, else a table of its pages (page.c,
+	 * "Slots").  Read through cxltier_slot().
+	 */
+	unsigned long *slots;
 	atomic_long_t nr_resident;	/* pages */
 	atomic_long_t nr_spilled;	/* pages away from their home node */
 	atomic_long_t nr_rss;		/* pages counted in @rss_mm */
@@ -234,6 +240,16 @@ struct page *cxltier_page_get(struct cxltier_buf *buf, pgoff_t idx);
 bool cxltier_unit_is_block(struct cxltier_buf *buf, pgoff_t first);
 void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,
 			     int err);
+struct page *cxltier_slot(struct cxltier_buf *buf, pgoff_t idx);
+int cxltier_slot_spare(struct cxltier_buf *buf, pgoff_t idx, gfp_t gfp,
+		       struct page ***spare);
+void cxltier_slot_set(struct cxltier_buf *buf, pgoff_t idx, struct page *page,
+		      struct page ***spare);
+void cxltier_slot_set_unit(struct cxltier_buf *buf, pgoff_t first,
+			   struct page **pages);
+bool cxltier_pages_are_run(struct page **pages, unsigned int order);
+int cxltier_page_slots_alloc(struct cxltier_buf *buf);
+void cxltier_page_slots_free(struct cxltier_buf *buf);
 void cxltier_page_free_all(struct cxltier_buf *buf);
 void cxltier_page_rss_init(struct cxltier_buf *buf);
 void cxltier_page_rss_release(struct cxltier_buf *buf);

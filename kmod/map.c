@@ -176,7 +176,7 @@ static void cxltier_unlock_run(struct cxltier_buf *buf, pgoff_t first,
 
 	for (i = 0; i < n; i++) {
 		/* stable: a slot changes only under its page's lock, ours */
-		struct page *page = buf->pages[first + i];
+		struct page *page = cxltier_slot(buf, first + i);
 
 		unlock_page(page);
 		put_page(page);
@@ -249,7 +249,7 @@ static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 
 	unit = vmf->pgoff >> buf->unit_order;
 	/* a hint for fault-around, read before the fill; a race only skips it */
-	resident = READ_ONCE(buf->pages[unit << buf->unit_order]);
+	resident = cxltier_slot(buf, unit << buf->unit_order);
 	err = cxltier_page_fill_unit(buf, unit);
 	if (err) {
 		pr_debug_ratelimited("buffer %llu: no unit %lu: %d\n",

@@ -96,7 +96,10 @@ struct cxltier_mig_run {
 	u8 busy[CXLTIER_MIG_BATCH];
 };
 
-enum { CXLTIER_MIG_MOVED, CXLTIER_MIG_PINNED, CXLTIER_MIG_BUSY, CXLTIER_MIG_QUOTA };
+enum {
+	CXLTIER_MIG_MOVED, CXLTIER_MIG_PINNED, CXLTIER_MIG_BUSY,
+	CXLTIER_MIG_QUOTA, CXLTIER_MIG_NOMEM,	/* failed: no slot table */
+};
 
 /* ------------------------------------------------------------------------ */
 /* Moving pages                                                               */
@@ -150,18 +153,26 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 				 struct page *src, struct page *dst)
 {
 	int from = page_to_nid(src), to = page_to_nid(dst);
+	struct page **spare;
 
+	/* a unit that is a run becomes a table (page.c, "Slots") */
+	if (cxltier_slot_spare(buf, idx, GFP_KERNEL, &spare))
+		return CXLTIER_MIG_NOMEM;
 	/* the target's quota, as for a fault: a page it cannot take stays */
-	if (cxltier_quota_charge(to, 1, false))
+	if (cxltier_quota_charge(to, 1, false)) {
+		kfree(spare);
 		return CXLTIER_MIG_QUOTA;
+	}
 	if (buf->pinnable) {
 		if (cxltier_page_maybe_pinned(src)) {
 			cxltier_quota_uncharge(to, 1, false);
+			kfree(spare);
 			return CXLTIER_MIG_PINNED;
 		}
 		/* slot + ours, and no GUP reference may appear while we copy */
 		if (!page_ref_freeze(src, 2)) {
 			cxltier_quota_uncharge(to, 1, false);
+			kfree(spare);
 			return CXLTIER_MIG_BUSY;
 		}
 	}
@@ -180,8 +191,9 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	}
 
 	spin_lock(&buf->lock);
-	WRITE_ONCE(buf->pages[idx], dst);	/* our allocation ref moves */
+	cxltier_slot_set(buf, idx, dst, &spare);  /* our allocation ref moves */
 	spin_unlock(&buf->lock);
+	kfree(spare);
 
 	if (!buf->pinnable) {
 		unlock_page(dst);
@@ -195,6 +207,65 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	put_page(src);		/* ours */
 	put_page(src);		/* the slot's */
 	return CXLTIER_MIG_MOVED;
+}
+
+/*
+ * A whole 2 MiB unit, every page locked and zapped in @src (all on one
+ * node), to the new 2 MiB run @dst: the per-page moves of
+ * cxltier_mig_move_page() with the quota, the counters and the slot
+ * written once for the unit, which stays one run in the slot store (no
+ * table: page.c, "Slots").  Returns false, having changed nothing, when
+ * this is not such a unit or the target's quota cannot take it; the
+ * caller then moves page by page.
+ */
+static bool cxltier_mig_move_unit(struct cxltier_buf *buf, pgoff_t first,
+				  struct page **src, struct page **dst,
+				  unsigned int n)
+{
+	int from, to;
+	unsigned int i;
+
+	if (buf->pinnable || n != (1U << buf->unit_order) || n == 1)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!src[i] || !dst[i])
+			return false;
+	from = page_to_nid(src[0]);
+	to = page_to_nid(dst[0]);
+	for (i = 1; i < n; i++)
+		if (page_to_nid(src[i]) != from)
+			return false;
+	if (!cxltier_pages_are_run(dst, buf->unit_order))
+		return false;
+	if (cxltier_quota_charge(to, n, false))
+		return false;
+
+	for (i = 0; i < n; i++) {
+		copy_highpage(dst[i], src[i]);
+		cxltier_page_move_memcg_charge(dst[i], src[i]);
+		dst[i]->index = first + i;
+		set_page_private(dst[i], (unsigned long)buf);
+		lock_page(dst[i]);	/* fresh: never waits */
+		cxltier_page_set_movable(dst[i]);
+	}
+	cxltier_quota_uncharge(from, n, false);
+	cxltier_count(from, CXLTIER_CNT_MIGRATE_OUT, n);
+	cxltier_count(to, CXLTIER_CNT_MIGRATE_IN, n);
+
+	spin_lock(&buf->lock);
+	cxltier_slot_set_unit(buf, first, dst);	/* our allocation refs move */
+	spin_unlock(&buf->lock);
+
+	for (i = 0; i < n; i++) {
+		unlock_page(dst[i]);
+		/* under the lock: a compaction that isolated it gives up */
+		__ClearPageMovable(src[i]);
+		set_page_private(src[i], 0);
+		unlock_page(src[i]);
+		put_page(src[i]);	/* ours */
+		put_page(src[i]);	/* the slot's */
+	}
+	return true;
 }
 
 static void cxltier_mig_zap(struct cxltier_buf *buf, pgoff_t lo, pgoff_t hi)
@@ -216,7 +287,7 @@ static void cxltier_mig_plan_unit(struct cxltier_mig_run *r,
 
 	spin_lock(&buf->lock);
 	for (i = 0; i < n; i++) {
-		struct page *page = buf->pages[p0 + i];
+		struct page *page = cxltier_slot(buf, p0 + i);
 
 		if (!page)
 			continue;
@@ -242,7 +313,7 @@ static void cxltier_mig_plan_unit(struct cxltier_mig_run *r,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		struct page *page = READ_ONCE(buf->pages[p0 + i]);
+		struct page *page = cxltier_slot(buf, p0 + i);
 
 		if (!page)
 			continue;
@@ -298,7 +369,12 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 	/* Step 3: one zap (and one TLB flush) for the whole batch. */
 	cxltier_mig_zap(buf, lo, hi);
 
-	/* Step 4. */
+	/* Step 4: a whole unit as one block, else page by page. */
+	if (first == lo && n == (1U << buf->unit_order) &&
+	    cxltier_mig_move_unit(buf, first, r->src, r->dst, n)) {
+		r->moved += n;
+		return;
+	}
 	for (pass = 0; ; pass++) {
 		for (i = 0; i < n; i++) {
 			int res;
@@ -318,7 +394,8 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 			unlock_page(r->src[i]);
 			put_page(r->src[i]);
 			r->src[i] = NULL;
-			if (res == CXLTIER_MIG_QUOTA) {
+			if (res == CXLTIER_MIG_QUOTA ||
+			    res == CXLTIER_MIG_NOMEM) {
 				r->failed++;
 				put_page(r->dst[i]);
 				r->dst[i] = NULL;
@@ -386,9 +463,12 @@ static void cxltier_mig_recount_spilled(struct cxltier_buf *buf)
 		unsigned long p0 = unit << buf->unit_order;
 
 		spin_lock(&buf->lock);
-		for (i = p0; i < p0 + n; i++)
-			if (buf->pages[i] && page_to_nid(buf->pages[i]) != home)
+		for (i = p0; i < p0 + n; i++) {
+			struct page *page = cxltier_slot(buf, i);
+
+			if (page && page_to_nid(page) != home)
 				spilled++;
+		}
 		spin_unlock(&buf->lock);
 		if (!(unit & 255))
 			cond_resched();

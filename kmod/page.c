@@ -3,10 +3,11 @@
  * cxltier: the page-slot store, the bottom layer of a buffer.
  *
  * A buffer is made of units of 2^unit_order pages, always filled whole.
- * Page slots: buf->pages[i] holds the page backing offset i, or NULL before
- * its unit is first touched.  A slot owns one reference on its page.  Slots
- * change only under buf->lock and, once filled, only by migration, which
- * also holds the page lock of both the old and the new page.  Readers that
+ * Page slots: slot i (cxltier_slot(buf, i)) holds the page backing offset
+ * i, or NULL before its unit is first touched; how they are stored is
+ * below ("Slots").  A slot owns one reference on its page.  Slots change
+ * only under buf->lock and, once filled, only by migration, which also
+ * holds the page lock of both the old and the new page.  Readers that
  * need a stable page take a reference under buf->lock, then the page lock,
  * then check that the slot still holds that page
  * (cxltier_page_lock_slot()).
@@ -80,6 +81,201 @@ static const struct movable_operations cxltier_mops;
 /* Slots                                                                      */
 
 /*
+ * How slots are stored, in buf->slots: for a 4 KiB-page buffer one word
+ * per page, its struct page *.  For a 2 MiB-page buffer one word per unit,
+ * so that the bookkeeping scales with units (8 bytes per 2 MiB, 4 KiB per
+ * GiB, where a pointer per page would take 2 MiB per GiB):
+ *  - 0: the unit is empty;
+ *  - its first page: the 512 pages are one aligned run, page i of the
+ *    unit is nth_page(first, i) (what a fill from one 2 MiB allocation,
+ *    or a pool's run, gives);
+ *  - a table of its 512 page pointers, tagged with CXLTIER_SLOT_TABLE:
+ *    a unit filled from loose pages (CREATE_HUGE_FALLBACK), or whose
+ *    pages were moved one at a time (compaction, offline, MIGRATE).  A
+ *    unit whose page changes turns into a table (cxltier_slot_set(), with
+ *    a table the caller allocated beforehand, cxltier_slot_spare()) and
+ *    stays one until the buffer is freed, even when MIGRATE puts its
+ *    pages back into one run: lockless readers may hold a table's address
+ *    (cxltier_slot()), and freeing it under them would need RCU on every
+ *    read.  So a unit costs 4 KiB more once it has been split.
+ * The word is published with release semantics after the table is
+ * filled; readers load it with READ_ONCE() and follow the address.
+ */
+#define CXLTIER_SLOT_TABLE	1UL
+
+static inline unsigned long cxltier_slot_mask(const struct cxltier_buf *buf)
+{
+	return (1UL << buf->unit_order) - 1;
+}
+
+/* The word that holds slot @idx. */
+static inline unsigned long *cxltier_slot_word(struct cxltier_buf *buf,
+					       pgoff_t idx)
+{
+	return &buf->slots[idx >> buf->unit_order];
+}
+
+/*
+ * The page in slot @idx, or NULL.  Under buf->lock this is the slot's
+ * page; without it, what a READ_ONCE() of a page array would give: a
+ * value the slot held, to be checked again under the locks.
+ */
+struct page *cxltier_slot(struct cxltier_buf *buf, pgoff_t idx)
+{
+	unsigned long w = READ_ONCE(*cxltier_slot_word(buf, idx));
+
+	if (!buf->unit_order || !w)
+		return (struct page *)w;
+	if (w & CXLTIER_SLOT_TABLE)
+		return READ_ONCE(((struct page **)(w & ~CXLTIER_SLOT_TABLE))
+				 [idx & cxltier_slot_mask(buf)]);
+	return nth_page((struct page *)w, idx & cxltier_slot_mask(buf));
+}
+
+/* Whether @pages (2^@order of them) are one run aligned to its size. */
+bool cxltier_pages_are_run(struct page **pages, unsigned int order)
+{
+	unsigned long pfn0 = page_to_pfn(pages[0]), i;
+
+	if (!IS_ALIGNED(pfn0, 1UL << order))
+		return false;
+	for (i = 1; i < (1UL << order); i++)
+		if (page_to_pfn(pages[i]) != pfn0 + i)
+			return false;
+	return true;
+}
+
+/*
+ * Before cxltier_slot_set() of slot @idx: a table for its unit in *@spare
+ * when the unit may need one (it is a run now), else NULL.  0 or -ENOMEM.
+ * The caller kfree()s what cxltier_slot_set() did not use.
+ */
+int cxltier_slot_spare(struct cxltier_buf *buf, pgoff_t idx, gfp_t gfp,
+		       struct page ***spare)
+{
+	unsigned long w = READ_ONCE(*cxltier_slot_word(buf, idx));
+
+	struct mem_cgroup *old_memcg;
+
+	*spare = NULL;
+	if (!buf->unit_order || (w & CXLTIER_SLOT_TABLE))
+		return 0;	/* tables never turn back into runs */
+	/* charged to the creator's memory cgroup, whoever moves the page */
+	old_memcg = set_active_memcg(buf->memcg);
+	*spare = kmalloc_array(1U << buf->unit_order, sizeof(**spare),
+			       gfp | __GFP_ACCOUNT);
+	set_active_memcg(old_memcg);
+	return *spare ? 0 : -ENOMEM;
+}
+
+/*
+ * Slot @idx of a filled unit now holds @page.  A unit that was a run
+ * becomes a table: the one cxltier_slot_spare() left in *@spare, which is
+ * then set to NULL.  Under buf->lock.
+ */
+void cxltier_slot_set(struct cxltier_buf *buf, pgoff_t idx, struct page *page,
+		      struct page ***spare)
+{
+	unsigned long *w = cxltier_slot_word(buf, idx), i, n;
+	struct page **t, *first;
+
+	lockdep_assert_held(&buf->lock);
+	if (!buf->unit_order) {
+		WRITE_ONCE(*w, (unsigned long)page);
+		return;
+	}
+	i = idx & cxltier_slot_mask(buf);
+	if (*w & CXLTIER_SLOT_TABLE) {
+		t = (struct page **)(*w & ~CXLTIER_SLOT_TABLE);
+		WRITE_ONCE(t[i], page);
+		return;
+	}
+	first = (struct page *)*w;
+	if (page == nth_page(first, i))
+		return;
+	/*
+	 * A run, so it was one when cxltier_slot_spare() looked (nothing
+	 * turns a table back into a run: cxltier_slot_set_unit() keeps a
+	 * table a table), and *spare holds a table.
+	 */
+	t = *spare;
+	if (WARN_ON_ONCE(!t || !first))
+		return;
+	*spare = NULL;
+	n = 1UL << buf->unit_order;
+	for (i = 0; i < n; i++)
+		t[i] = nth_page(first, i);
+	t[idx & cxltier_slot_mask(buf)] = page;
+	smp_store_release(w, (unsigned long)t | CXLTIER_SLOT_TABLE);
+}
+
+/*
+ * Every slot of the unit whose first slot is @first now holds the page of
+ * @pages with its index, which are one aligned run (a whole unit moved as
+ * one block, migrate.c).  A run stays a run; a table keeps its address
+ * and takes the new pages.  Under buf->lock.
+ */
+void cxltier_slot_set_unit(struct cxltier_buf *buf, pgoff_t first,
+			   struct page **pages)
+{
+	unsigned long *w = cxltier_slot_word(buf, first), i;
+	struct page **t;
+
+	lockdep_assert_held(&buf->lock);
+	if (!(*w & CXLTIER_SLOT_TABLE)) {
+		smp_store_release(w, (unsigned long)pages[0]);
+		return;
+	}
+	t = (struct page **)(*w & ~CXLTIER_SLOT_TABLE);
+	for (i = 0; i < (1UL << buf->unit_order); i++)
+		WRITE_ONCE(t[i], pages[i]);
+}
+
+/*
+ * Fill the empty unit whose first slot is @first with @pages (the unit's
+ * 2^unit_order pages; references move to the slots).  Returns whether the
+ * array @pages itself became the unit's table (the caller must not free
+ * it then).  Under buf->lock.
+ */
+static bool cxltier_slot_fill(struct cxltier_buf *buf, pgoff_t first,
+			      struct page **pages)
+{
+	unsigned long *w = cxltier_slot_word(buf, first);
+
+	lockdep_assert_held(&buf->lock);
+	if (!buf->unit_order || cxltier_pages_are_run(pages, buf->unit_order)) {
+		smp_store_release(w, (unsigned long)pages[0]);
+		return false;
+	}
+	smp_store_release(w, (unsigned long)pages | CXLTIER_SLOT_TABLE);
+	return true;
+}
+
+/* buf->slots for a new buffer: 0, or -ENOMEM. */
+int cxltier_page_slots_alloc(struct cxltier_buf *buf)
+{
+	/* a unit is a page for 4 KiB-page buffers */
+	buf->slots = kvcalloc(buf->nr_units, sizeof(*buf->slots),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
+			      __GFP_RETRY_MAYFAIL);
+	return buf->slots ? 0 : -ENOMEM;
+}
+
+/* buf->slots and the units' tables, once every page is gone. */
+void cxltier_page_slots_free(struct cxltier_buf *buf)
+{
+	unsigned long u;
+
+	if (!buf->slots)
+		return;
+	for (u = 0; buf->unit_order && u < buf->nr_units; u++)
+		if (buf->slots[u] & CXLTIER_SLOT_TABLE)
+			kfree((void *)(buf->slots[u] & ~CXLTIER_SLOT_TABLE));
+	kvfree(buf->slots);
+	buf->slots = NULL;
+}
+
+/*
  * The page in slot @idx, referenced and locked, or NULL for an empty slot.
  * Taking the reference under buf->lock keeps the page from being freed by a
  * migration that replaces it; the check after lock_page() catches one that
@@ -92,7 +288,7 @@ struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx)
 
 	for (;;) {
 		spin_lock(&buf->lock);
-		page = buf->pages[idx];
+		page = cxltier_slot(buf, idx);
 		/* a zero count: migrate.c froze it for a moment; ask again */
 		frozen = page && !get_page_unless_zero(page);
 		spin_unlock(&buf->lock);
@@ -104,7 +300,7 @@ struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx)
 			return NULL;
 
 		lock_page(page);
-		if (likely(READ_ONCE(buf->pages[idx]) == page))
+		if (likely(cxltier_slot(buf, idx) == page))
 			return page;
 		unlock_page(page);
 		put_page(page);
@@ -144,10 +340,10 @@ struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx)
 {
 	struct page *page;
 
-	if (!READ_ONCE(buf->pages[idx]))
+	if (!cxltier_slot(buf, idx))
 		return NULL;
 	spin_lock(&buf->lock);
-	page = buf->pages[idx];
+	page = cxltier_slot(buf, idx);
 	if (page && trylock_page(page)) {
 		if (!buf->pinnable && PageIsolated(page)) {
 			/* compaction or offline is about to move it */
@@ -347,18 +543,22 @@ int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 	bool fallback = buf->mode == CXLTIER_MODE_PREFERRED ||
 			(buf->create_flags & CXLTIER_CREATE_FALLBACK);
 	int pass;
-	struct page *one, **pages = &one;
-	bool raced, from_resv = false;
+	struct page *one, **pages = &one, **table = NULL;
+	bool raced, pool_pages, from_resv = false;
 	int nid = NUMA_NO_NODE, ret = -ENOSPC, err;
 	struct mutex *fill_lock;
 	bool filled = false, spilled = false;
 	int home_nid = NUMA_NO_NODE;
 	u32 j = home;
 
-	if (READ_ONCE(buf->pages[first]))
+	if (cxltier_slot(buf, first))
 		return 0;
 	if (n > 1) {
-		pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+		/* may become the unit's table: the creator's cgroup pays */
+		struct mem_cgroup *old_memcg = set_active_memcg(buf->memcg);
+
+		pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+		set_active_memcg(old_memcg);
 		if (!pages)
 			return -ENOMEM;
 	}
@@ -368,7 +568,7 @@ int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 		ret = -EINTR;
 		goto out_sem;
 	}
-	if (READ_ONCE(buf->pages[first])) {	/* filled while we waited */
+	if (cxltier_slot(buf, first)) {	/* filled while we waited */
 		ret = 0;
 		goto out;
 	}
@@ -410,11 +610,12 @@ got:
 		}
 	}
 
+	/* read now: once published, a unit's table may change under us */
+	pool_pages = cxltier_is_pool_page(pages[0]);
 	spin_lock(&buf->lock);
-	raced = buf->pages[first];	/* another fault filled it first */
-	if (!raced)
-		for (i = 0; i < n; i++)
-			buf->pages[first + i] = pages[i];	/* the ref moves */
+	raced = cxltier_slot(buf, first);	/* another fault filled it first */
+	if (!raced && cxltier_slot_fill(buf, first, pages))	/* refs move */
+		table = pages;		/* the unit's table now */
 	spin_unlock(&buf->lock);
 
 	for (i = 0; i < n; i++) {
@@ -429,7 +630,7 @@ got:
 	home_nid = buf->policy[home].node;
 	if (!raced) {
 		atomic_long_add(n, &buf->nr_resident);
-		if (!cxltier_is_pool_page(pages[0]))
+		if (!pool_pages)
 			cxltier_page_rss_add(buf, n);
 		cxltier_count(nid, CXLTIER_CNT_ALLOC, n);
 		if (nid != home_nid) {
@@ -447,7 +648,7 @@ out:
 	mutex_unlock(fill_lock);
 out_sem:
 	up_read(&buf->policy_sem);
-	if (pages != &one)
+	if (pages != &one && pages != table)
 		kfree(pages);
 	/* events, with none of our locks held (netlink.c) */
 	if (filled) {
@@ -472,19 +673,16 @@ out_sem:
  */
 bool cxltier_unit_is_block(struct cxltier_buf *buf, pgoff_t first)
 {
-	unsigned long n = 1UL << buf->unit_order, pfn0, i;
+	unsigned long w = *cxltier_slot_word(buf, first);
 
 	lockdep_assert_held(&buf->lock);
-	if (!buf->pages[first])
+	if (!w)
 		return false;
-	pfn0 = page_to_pfn(buf->pages[first]);
-	if (!IS_ALIGNED(pfn0, n))
-		return false;
-	for (i = 1; i < n; i++)
-		if (!buf->pages[first + i] ||
-		    page_to_pfn(buf->pages[first + i]) != pfn0 + i)
-			return false;
-	return true;
+	if (!(w & CXLTIER_SLOT_TABLE))
+		return true;		/* a run, by construction */
+	/* a table: its pages may be one run again (after a MIGRATE) */
+	return cxltier_pages_are_run((struct page **)(w & ~CXLTIER_SLOT_TABLE),
+				     buf->unit_order);
 }
 
 /*
@@ -540,10 +738,11 @@ void cxltier_page_free_all(struct cxltier_buf *buf)
 			cond_resched();
 		if (!page)
 			continue;
-		spin_lock(&buf->lock);
-		buf->pages[i] = NULL;
-		spin_unlock(&buf->lock);
 		/*
+		 * The slot keeps its value (a unit's run has no way to say
+		 * "all but this page"); nothing reads it again: no lookup
+		 * finds the buffer, and a migration of a page that is no
+		 * longer movable never reaches cxltier_migrate_page().
 		 * Clearing "movable" under the page lock tells a migration that
 		 * isolated the page that it went away (the core then just frees
 		 * it), and leaves no pointer to our movable_operations behind
@@ -605,6 +804,7 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 {
 	struct cxltier_buf *buf = (struct cxltier_buf *)page_private(src);
 	pgoff_t idx = src->index;
+	struct page **spare;
 
 	/*
 	 * src and dst are locked by the core.  src is still movable (the core
@@ -613,7 +813,17 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	 */
 	if (WARN_ON_ONCE(!buf || idx >= buf->nr_pages))
 		return -EINVAL;
-	if (READ_ONCE(buf->pages[idx]) != src)
+	if (cxltier_slot(buf, idx) != src)
+		return -EAGAIN;
+	/*
+	 * A unit that is a run becomes a table.  No memory reserves (direct
+	 * compaction runs with PF_MEMALLOC), no waiting in async compaction,
+	 * and -EAGAIN on failure: the core retries that page, where -ENOMEM
+	 * would end the whole migration (offline would start over).
+	 */
+	if (cxltier_slot_spare(buf, idx, __GFP_NOWARN | __GFP_NOMEMALLOC |
+			       (mode == MIGRATE_ASYNC ? GFP_NOWAIT :
+				GFP_KERNEL | __GFP_NORETRY), &spare))
 		return -EAGAIN;
 
 	/*
@@ -623,8 +833,10 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	unmap_mapping_range(buf->inode->i_mapping, (loff_t)idx << PAGE_SHIFT,
 			    PAGE_SIZE, 1);
 	/* slot + isolation; anything more is a transient user: retry later */
-	if (page_count(src) != 2)
+	if (page_count(src) != 2) {
+		kfree(spare);
 		return -EAGAIN;
+	}
 
 	copy_highpage(dst, src);
 	dst->index = idx;
@@ -642,8 +854,9 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	cxltier_count(page_to_nid(dst), CXLTIER_CNT_MIGRATE_IN, 1);
 
 	spin_lock(&buf->lock);
-	WRITE_ONCE(buf->pages[idx], dst);
+	cxltier_slot_set(buf, idx, dst, &spare);
 	spin_unlock(&buf->lock);
+	kfree(spare);
 
 	__ClearPageMovable(src);
 	set_page_private(src, 0);

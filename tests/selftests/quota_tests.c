@@ -13,7 +13,8 @@
  *  memcg.*   pages charged to the creator's memory cgroup (cgroup v2,
  *            mounted by the test when it is not), also when another
  *            process faults them; memory.max failing a populate with
- *            -ENOMEM and a touch with SIGBUS, without the OOM killer.
+ *            -ENOMEM and a touch with SIGBUS, without the OOM killer;
+ *            the module's own memory per buffer scaling with units.
  *
  * Expected figures come from the header's definitions of the modes and of
  * the sysfs files, from sizes the test chooses, and from the kernel's own
@@ -847,6 +848,40 @@ TEST_F_TIMEOUT(memcg, populate_charged, 120)
 	close(fd);
 	cur2 = cg_read(self->a, "memory.current");
 	EXPECT_GE(cur0 + (long long)(4 * MiB), cur2);
+}
+
+/*
+ * The module's own memory for a buffer (its page slots, charged to the
+ * creator's cgroup like the buffer) scales with units: creating an
+ * untouched 1 GiB buffer of 2 MiB pages adds well under 512 KiB to
+ * memory.current (one 8-byte slot per unit: 4 KiB), where the same size
+ * in 4 KiB pages adds about 2 MiB (a slot per page), which shows the
+ * figure can be told apart.  memory.current moves in per-CPU batches of
+ * 64 pages, hence the slack.
+ */
+TEST_F_TIMEOUT(memcg, slots_scale_with_units, 120)
+{
+	const uint64_t len = 1024 * MiB;
+	long long c0, c1, c2, c3;
+	int fd2m, fd4k;
+
+	NEED_HUGE(&self->c.topo);
+	if (self->x->total_bytes < len)
+		SKIP(return, "node %u holds less than 1 GiB", self->x->node);
+	c0 = cg_read(self->a, "memory.current");
+	fd2m = buf_create_ex(self->c.dev, len, self->x->node, HUGE_SHIFT, NULL);
+	ASSERT_OK(fd2m);
+	c1 = cg_read(self->a, "memory.current");
+	close(fd2m);
+	c2 = cg_read(self->a, "memory.current");
+	fd4k = buf_create_ex(self->c.dev, len, self->x->node, 0, NULL);
+	ASSERT_OK(fd4k);
+	c3 = cg_read(self->a, "memory.current");
+	close(fd4k);
+	TH_LOG("1 GiB untouched: 2 MiB pages %+lld KiB, 4 KiB pages %+lld KiB",
+	       (c1 - c0) / 1024, (c3 - c2) / 1024);
+	EXPECT_GT(512 * 1024LL, c1 - c0);
+	EXPECT_LE(1536 * 1024LL, c3 - c2);
 }
 
 /*
