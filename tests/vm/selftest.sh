@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/vm/selftest.sh: checks that the test host runner (tests/vm/run) works
-# and that its verdicts can fail.  Boots the guest seven times with
+# and that its verdicts can fail.  Boots the guest ten times with
 # --no-module (the module need not be built):
 #
 #   clean        `true` exits 0: a normal boot does not trip the log scanner
@@ -11,6 +11,11 @@
 #   log-verdict  a "WARNING:" line put into /dev/kmsg fails the run with the
 #                log-verdict status (120) and names the line; --keep-log
 #                writes the kernel log
+#   boot-retry   a kernel that panics while it boots (rdinit= a missing
+#                file) is booted once more with a warning, then fails (122)
+#   expect-oom   --expect-oom 1 excuses one OOM report written to /dev/kmsg
+#                (its "invoked oom-killer" and "Call Trace:" lines), but
+#                not a "WARNING:" inside it, nor a second report
 #
 # With --kernel debug among the arguments, two more boots load
 # tests/vm/testmod (built against the debug kernel into build/vm/testmod/):
@@ -98,6 +103,16 @@ grep -q 'Linux version' "$tmp/klog" 2>/dev/null ||
 	why+=("--keep-log file lacks the boot log")
 if [ "${#why[@]}" = 0 ]; then ok "log-verdict: injected WARNING fails the run ($E_LOG), --keep-log has the log"
 else nok "log-verdict" "${why[@]}"; fi
+fi
+
+if want boot-retry; then
+CXLTIER_VM_APPEND="rdinit=/cxltier-selftest-no-such-init" vm -- true
+why=()
+[ "$rc" = 122 ] || why+=("status $rc, want 122")
+[ "$(grep -c 'crashed while booting' "$out")" = 1 ] ||
+	why+=("not exactly one retry warning")
+if [ "${#why[@]}" = 0 ]; then ok "boot-retry: a boot panic is retried once, then fails (122)"
+else nok "boot-retry" "${why[@]}"; fi
 fi
 
 if want expect-oom; then
