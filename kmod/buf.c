@@ -10,8 +10,8 @@
  * which reads mapping->host, never sees a NULL host.
  *
  * The registry.  Every buffer that has a file is in an xarray keyed by its
- * id (added at create, just before its fd is installed; removed at the
- * start of its free, from the file's release).  A lookup
+ * id (added at create, just before its fd is installed; removed at the end
+ * of its free, from the file's release, once its pages are gone).  A lookup
  * (cxltier_buf_find(), for netlink) takes a reference on the buffer's file
  * under the xarray's lock, held for nothing else and never while anything
  * sleeps: the file cannot have been freed while the buffer is still in the
@@ -30,6 +30,8 @@
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
+#include <linux/oom.h>
+#include <linux/sched/coredump.h>
 #include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/pseudo_fs.h>
@@ -103,15 +105,73 @@ struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The OOM killer                                                             */
+
+/*
+ * The OOM killer counts a buffer in its creator's badness (page.c, "RSS"),
+ * so it kills the creator, and then waits for the victim only until
+ * exit_mmap() sets MMF_OOM_SKIP on its mm.  A buffer is freed later, when
+ * the victim's files are closed (exit_files(), then __fput() in
+ * exit_task_work()), or later still if another process holds its fd: an
+ * allocation failing in that window ran the OOM killer again, and it took
+ * a second process, a bystander, while the first victim's memory was on its
+ * way back (seen in the OOM stress test, tests/stress/cxltier_oom.c).
+ *
+ * out_of_memory() asks its notifier chain, before it picks a victim, for
+ * memory freed or about to be: a count that is not zero makes it return as
+ * if it had killed, and the allocation retries.  This reports the pages of
+ * buffers being freed now and of buffers whose creator's address space is
+ * gone (MMF_OOM_SKIP: killed or exited), each buffer for at most
+ * CXLTIER_OOM_GRACE after the chain first asked about it.  The bound is
+ * what keeps this sound: an allocation is never stalled for good, whatever
+ * the free waits for, and a buffer that outlives its creator (its fd passed
+ * on) delays the next kill by that much, once.  Never sleeps (it runs under
+ * oom_lock); not called for a memory cgroup's OOM, whose killer waits for
+ * its own victims.
+ */
+#define CXLTIER_OOM_GRACE	(2 * HZ)
+
+static int cxltier_oom_notify(struct notifier_block *nb, unsigned long unused,
+			      void *arg)
+{
+	unsigned long *freed = arg, id, now = jiffies;
+	struct cxltier_buf *buf;
+	long n = 0;
+
+	/* under the lock: a listed buffer is not freed (cxltier_buf_free()) */
+	xa_lock(&cxltier_bufs);
+	xa_for_each(&cxltier_bufs, id, buf) {
+		if (!READ_ONCE(buf->freeing) &&
+		    (!buf->rss_mm || !test_bit(MMF_OOM_SKIP, &buf->rss_mm->flags)))
+			continue;
+		if (!buf->oom_seen)
+			buf->oom_seen = now | 1;	/* 0 is "not yet" */
+		if (time_before(now, buf->oom_seen + CXLTIER_OOM_GRACE))
+			n += atomic_long_read(&buf->nr_rss);
+	}
+	xa_unlock(&cxltier_bufs);
+	if (n > 0)
+		*freed += n;
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cxltier_oom_nb = {
+	.notifier_call = cxltier_oom_notify,
+};
+
+/* ------------------------------------------------------------------------ */
 /* Buffer files                                                               */
 
 static void cxltier_buf_free(struct cxltier_buf *buf)
 {
-	/* no new netlink reference to the file from here */
-	cxltier_buf_unregister(buf);
-
+	/*
+	 * No new netlink reference to the file from here: it is released.
+	 * The buffer stays listed while its pages go, for the OOM notifier.
+	 */
+	WRITE_ONCE(buf->freeing, true);
 	if (buf->slots)
 		cxltier_page_free_all(buf);
+	cxltier_buf_unregister(buf);
 	cxltier_page_slots_free(buf);
 	cxltier_page_rss_release(buf);
 	cxltier_migrate_buf_free(buf);
@@ -335,13 +395,21 @@ static struct file_system_type cxltier_fs_type = {
 /* The pseudo filesystem every buffer's file lives on. */
 int cxltier_buf_init(void)
 {
+	int ret;
+
 	cxltier_mnt = kern_mount(&cxltier_fs_type);
-	return PTR_ERR_OR_ZERO(cxltier_mnt);
+	if (IS_ERR(cxltier_mnt))
+		return PTR_ERR(cxltier_mnt);
+	ret = register_oom_notifier(&cxltier_oom_nb);
+	if (ret)
+		kern_unmount(cxltier_mnt);
+	return ret;
 }
 
 /* Every buffer held a module reference: none is left. */
 void cxltier_buf_exit(void)
 {
+	unregister_oom_notifier(&cxltier_oom_nb);
 	kern_unmount(cxltier_mnt);
 	WARN_ON_ONCE(!xa_empty(&cxltier_bufs));
 }

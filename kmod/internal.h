@@ -209,6 +209,9 @@ struct cxltier_buf {
 	struct pid *owner_pid;		/* the creator's tgid */
 	kuid_t owner_uid;		/* the creator's euid */
 	unsigned long nl_flags;		/* CXLTIER_BUF_NL_* bits */
+	/* buf.c: the OOM notifier's */
+	bool freeing;			/* released, its pages going */
+	unsigned long oom_seen;		/* jiffies|1, 0: not yet */
 };
 
 /* cxltier_buf.nl_flags: events sent once per buffer (netlink.c) */

@@ -10,11 +10,19 @@
  *   bystander  touches HOLD/2 bytes of anonymous memory and waits;
  *   hog        (oom_score_adj -1000, like this program: never a victim)
  *              touches anonymous memory, 8 MiB at a time, until it holds
- *              what the machine had available plus 256 MiB, or the holder
- *              died (a pipe only the holder keeps open reports it), then
- *              exits.
+ *              what the machine had available plus 256 MiB, or the
+ *              holder's buffer was freed (a pipe only the keeper below
+ *              keeps open reports it), then exits;
+ * and the holder's keeper (-1000 too), a child of the holder that keeps the
+ * buffer's fd until KEEP_MS after the holder died, then closes it.
  * The hog's demand exceeds what is free, so the OOM killer runs, once: the
- * hog stops when a victim died.  It must stop then, not go on to its
+ * holder is the victim, and its buffer comes back only KEEP_MS after its
+ * address space (the window the kernel leaves between exit_mmap() and the
+ * files' release, made wide): the module tells the OOM killer that memory
+ * is on its way back (kmod/buf.c, "The OOM killer"), so it does not take
+ * the bystander meanwhile, as it did without that, once in about ten runs
+ * with the window the kernel leaves, and every time with this one.
+ * The hog stops when the buffer was freed.  It must stop then, not go on to its
  * target: its anonymous memory refills DRAM first, and page tables and
  * other kernel allocations, which only DRAM zones serve, then ran the OOM
  * killer a second time (seen on 6.12; the CXL nodes still had 1.4 GiB
@@ -59,6 +67,8 @@
 #define HOG_CHUNK	(8ULL << 20)
 #define HOG_EXTRA	(256ULL << 20)
 #define SLACK_KB	(8 * 1024)	/* per-CPU counters, the test's own */
+#define KEEP_MS		200		/* the buffer outlives its holder */
+#define KEEPER_MAX_S	300
 
 static unsigned int passed, failed;
 
@@ -147,7 +157,31 @@ static int wait_ready(int fd)
 struct holder_arg {
 	int dev;
 	const struct topo *t;
+	int dead_fd;		/* write end of the hog's "memory is back" pipe */
 };
+
+/*
+ * The keeper: holds the holder's buffer (and @h->dead_fd) until KEEP_MS
+ * after the holder died, then closes it, which frees the buffer, and
+ * exits, which tells the hog.  Never a victim itself.
+ */
+static void keeper(const struct holder_arg *h, int buf_fd, int alive_fd)
+{
+	struct pollfd pfd = { .fd = alive_fd, .events = POLLIN };
+
+	close(h->dev);
+	/*
+	 * Under the OOM it waits in, a fault for a page of its text that
+	 * reclaim took would wait for memory that only its own close brings.
+	 */
+	if (set_oom_adj(getpid(), -1000) || mlockall(MCL_CURRENT))
+		_exit(3);
+	/* EOF once the holder died; bounded if the test itself is gone */
+	poll(&pfd, 1, KEEPER_MAX_S * 1000);
+	usleep(KEEP_MS * 1000);
+	close(buf_fd);		/* the buffer is freed before close returns */
+	_exit(0);
+}
 
 static int holder(void *arg)
 {
@@ -161,18 +195,33 @@ static int holder(void *arg)
 		.page_shift = CXLTIER_HUGE_PAGE_SHIFT,
 	};
 	unsigned int i, n = 0;
+	int fd, alive[2];
+	pid_t kp;
 
 	for (i = 0; i < h->t->nr && n < CXLTIER_MAX_POLICY_NODES; i++)
 		if (h->t->nodes[i].tier == CXLTIER_TIER_DRAM)
 			nw[n++].node = h->t->nodes[i].node;
 	c.nr_nodes = n;
 	c.nodes = (uintptr_t)nw;
-	if (ioctl(h->dev, CXLTIER_IOC_CREATE, &c) < 0) {
+	fd = ioctl(h->dev, CXLTIER_IOC_CREATE, &c);
+	if (fd < 0) {
 		out("%s: holder: CREATE of %llu MiB on %u DRAM nodes: %s", PROG,
 		    HOLD >> 20, n, strerror(errno));
 		return -1;
 	}
-	return 0;	/* the fd stays open: the buffer lives while we do */
+	if (pipe(alive))
+		return -1;
+	kp = fork();
+	if (kp < 0)
+		return -1;
+	if (!kp) {
+		close(alive[1]);
+		keeper(h, fd, alive[0]);
+	}
+	/* the holder keeps its fd and alive[1]; the keeper the rest */
+	close(alive[0]);
+	close(h->dead_fd);
+	return 0;
 }
 
 static int bystander(void *arg)
@@ -190,8 +239,8 @@ static int bystander(void *arg)
 
 /*
  * Touches @want bytes of anonymous memory, a chunk at a time, then exits;
- * stops early (exit 3) once @dead_fd, whose write end only the holder
- * keeps, says the holder died.
+ * stops early (exit 3) once @dead_fd, whose write end only the keeper
+ * keeps, says the holder's buffer was freed.
  */
 static void hog(unsigned long long want, int dead_fd)
 {
@@ -278,7 +327,8 @@ int main(void)
 		out("%s: 0 passed, 1 failed", PROG);
 		return 1;
 	}
-	hp = spawn(holder, &ha, &fd, dead[1]);	/* only the holder keeps it */
+	ha.dead_fd = dead[1];
+	hp = spawn(holder, &ha, &fd, dead[1]);	/* only the keeper keeps it */
 	check(hp > 0 && !wait_ready(fd), "holder %d has a populated %llu MiB buffer",
 	      (int)hp, HOLD >> 20);
 	bp = spawn(bystander, &by_len, &fd, -1);
@@ -318,7 +368,7 @@ int main(void)
 	check(r == gp && WIFEXITED(st) &&
 	      (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3),
 	      "the hog %s (%.1f s)", r == gp && WIFEXITED(st) &&
-	      WEXITSTATUS(st) == 3 ? "stopped when the holder died" :
+	      WEXITSTATUS(st) == 3 ? "stopped when the buffer was freed" :
 	      "got all it asked for", now_s() - t0);
 
 	r = waitpid(hp, &st, WNOHANG);
