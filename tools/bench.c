@@ -433,19 +433,36 @@ int bench_create_buf(struct bench *b, uint64_t len, unsigned int page_shift,
 	return 0;
 }
 
-char *bench_anon_map(struct bench *b, size_t len)
+char *bench_anon_map(struct bench *b, size_t len, bool thp)
 {
 	unsigned long mask[BENCH_NODE_LIMIT / (8 * sizeof(unsigned long))];
+	size_t pad = thp ? BENCH_HUGE_SIZE : 0, head;
 	char *p;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	p = mmap(NULL, len + pad, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		tc_error(b->cmd, "anonymous mmap", -errno);
 		return NULL;
 	}
-	/* the baseline is 4 KiB faults, whatever the THP setting */
-	(void)madvise(p, len, MADV_NOHUGEPAGE);
+	if (thp) {
+		/* keep the 2 MiB-aligned @len in the middle */
+		head = -(uintptr_t)p & (BENCH_HUGE_SIZE - 1);
+		if (head)
+			munmap(p, head);
+		if (pad - head)
+			munmap(p + head + len, pad - head);
+		p += head;
+		if (madvise(p, len, MADV_HUGEPAGE)) {
+			tc_error(b->cmd, "madvise(MADV_HUGEPAGE) of the anonymous mapping",
+				 -errno);
+			munmap(p, len);
+			return NULL;
+		}
+	} else {
+		/* the baseline is 4 KiB faults, whatever the THP setting */
+		(void)madvise(p, len, MADV_NOHUGEPAGE);
+	}
 	memset(mask, 0, sizeof(mask));
 	mask[b->node / (8 * sizeof(unsigned long))] |=
 		1UL << (b->node % (8 * sizeof(unsigned long)));

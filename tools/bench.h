@@ -198,8 +198,12 @@ int bench_create_buf(struct bench *b, uint64_t len, unsigned int page_shift,
 /* The buffer is all resident on @node; 0, or -1 after an error message. */
 int bench_check_buf(const struct tc_cmd *cmd, struct tier_buf *buf,
 		    uint32_t node, const char *what);
-/* An anonymous private mapping bound to b->node, 4 KiB pages; NULL: error. */
-char *bench_anon_map(struct bench *b, size_t len);
+/*
+ * An anonymous private mapping bound to b->node; NULL: error.  4 KiB pages
+ * (MADV_NOHUGEPAGE), or with @thp the kernel's transparent huge pages:
+ * 2 MiB-aligned, MADV_HUGEPAGE (what THP "always" or "madvise" then gives).
+ */
+char *bench_anon_map(struct bench *b, size_t len, bool thp);
 /* Every page of the mapping is on b->node; 0, or -1 after an error message. */
 int bench_anon_check(struct bench *b, char *p, size_t len, const char *what);
 

@@ -2,7 +2,9 @@
 /*
  * tierctl bench fault: in one run, on one node, first-touch fault-in of a
  * cxltier buffer with 4 KiB pages, one with 2 MiB pages, and an anonymous
- * mbind(MPOL_BIND) mapping; reading each of them once it is mapped, by a
+ * mbind(MPOL_BIND) mapping (the baseline), and the same with the kernel's
+ * THP (MADV_HUGEPAGE: what 2 MiB faults can gain on this machine, the
+ * bound the 2 MiB row is held against); reading each of them once it is mapped, by a
  * pointer chase and a streaming read (what 2 MiB mappings change is the
  * TLB's reach); then making a buffer ready: CXLTIER_CREATE_POPULATE
  * against a single-threaded memset of an anonymous mbind mapping.
@@ -28,6 +30,7 @@ enum row_id {
 	ROW_TIER_4K,		/* cxltier, 4 KiB pages, fault-in */
 	ROW_TIER_2M,		/* cxltier, 2 MiB pages, fault-in */
 	ROW_ANON,		/* anonymous + mbind, fault-in: the baseline */
+	ROW_ANON_THP,		/* the same with the kernel's THP: the bound */
 	ROW_POPULATE,		/* cxltier CREATE_POPULATE */
 	ROW_POP_TOUCH,		/* first touch of the populated buffer */
 	ROW_POP_TOTAL,		/* populate + first touch */
@@ -60,6 +63,9 @@ static struct bench_row rows[NR_ROWS] = {
 			    ROW_ANON),
 	[ROW_ANON] = ROW("anon_mbind_fault", "anon + mbind(MPOL_BIND), 4 KiB pages",
 			 FAULT, -1),
+	[ROW_ANON_THP] = ROW("anon_thp_fault",
+			     "anon + mbind + MADV_HUGEPAGE (kernel THP)", FAULT,
+			     ROW_ANON),
 	[ROW_POPULATE] = ROW("cxltier_populate",
 			     "cxltier CREATE_POPULATE, 4 KiB pages", POPULATE,
 			     ROW_MEMSET),
@@ -98,7 +104,9 @@ struct fault {
 	const char *skipped;		/* why the cxltier rows are not run */
 	char skip_msg[256];
 	struct access access;		/* the chase's order, for fsize */
-	long pte_kb[3];			/* page tables a touch added: 4K, 2M, anon */
+	long pte_kb[4];			/* page tables a touch added: 4K, 2M,
+					 * anon, anon THP */
+	bool thp;			/* the kernel's THP row runs */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -359,9 +367,10 @@ static int run_tier_populate(struct bench *b)
  * read (measure_access()) when @a is not NULL.
  */
 static int run_anon(struct bench *b, struct bench_row *r, bool use_memset,
-		    const struct access *a, long *pte_kb, const char *what)
+		    bool thp, const struct access *a, long *pte_kb,
+		    const char *what)
 {
-	char *p = bench_anon_map(b, r->bytes);
+	char *p = bench_anon_map(b, r->bytes, thp);
 	double t0;
 	int ret = -1;
 
@@ -453,6 +462,8 @@ static int fault_setup(struct bench *b, void *priv)
 	if (!f->psize)
 		f->psize = fit_default(b, &tn, DEFAULT_POPULATE_SIZE, "populate");
 	f->skipped = bench_skip_reason(b, f->skip_msg, sizeof(f->skip_msg));
+	/* the kernel's own 2 MiB faults, where its THP setting allows them */
+	f->thp = !strcmp(b->env.thp, "always") || !strcmp(b->env.thp, "madvise");
 	for (i = 0; i < NR_ROWS; i++) {
 		rows[i].n = 0;
 		rows[i].bytes = f->fsize;
@@ -492,16 +503,22 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 			return -1;
 	}
 	bench_step(b, " anon");
-	if (run_anon(b, &rows[ROW_ANON], false, &f->access, &f->pte_kb[2],
-		     "anonymous mapping"))
+	if (run_anon(b, &rows[ROW_ANON], false, false, &f->access,
+		     &f->pte_kb[2], "anonymous mapping"))
 		return -1;
+	if (f->thp) {
+		bench_step(b, " anon-THP");
+		if (run_anon(b, &rows[ROW_ANON_THP], false, true, NULL,
+			     &f->pte_kb[3], "anonymous THP mapping"))
+			return -1;
+	}
 	if (b->module) {
 		bench_step(b, " populate-%s", sz);
 		if (run_tier_populate(b))
 			return -1;
 	}
 	bench_step(b, " memset-%s", sz);
-	return run_anon(b, &rows[ROW_MEMSET], true, NULL, NULL,
+	return run_anon(b, &rows[ROW_MEMSET], true, false, NULL, NULL,
 			"memset mapping");
 }
 
@@ -531,9 +548,10 @@ static void print_hop_ns(const struct bench_row *r, size_t hops)
 
 static int fault_report(struct bench *b, void *priv)
 {
-	static const int pt_rows[3] = { ROW_TIER_4K, ROW_TIER_2M, ROW_ANON };
-	static const char *const pt_names[3] = {
-		"cxltier_4k", "cxltier_2m", "anon_mbind",
+	static const int pt_rows[4] = { ROW_TIER_4K, ROW_TIER_2M, ROW_ANON,
+					ROW_ANON_THP };
+	static const char *const pt_names[4] = {
+		"cxltier_4k", "cxltier_2m", "anon_mbind", "anon_thp",
 	};
 	const char *sep;
 	unsigned int i;
@@ -557,7 +575,7 @@ static int fault_report(struct bench *b, void *priv)
 		json_u64(&j, "populate_bytes", f->psize);
 		json_u64(&j, "chase_hops", f->access.np);
 		json_obj_open(&j, "page_table_kb");
-		for (i = 0; i < 3; i++) {
+		for (i = 0; i < 4; i++) {
 			if (!rows[pt_rows[i]].n || f->pte_kb[i] < 0)
 				json_null(&j, pt_names[i]);
 			else
@@ -579,8 +597,11 @@ static int fault_report(struct bench *b, void *priv)
 	printf("\nfirst-touch fault-in of %s:\n",
 	       format_size(f->fsize, sz, sizeof(sz)));
 	bench_print_rows(rows, NR_ROWS, FAULT, "VS BASELINE");
+	if (!f->thp)
+		printf("(no kernel THP row: transparent_hugepage/enabled is [%s])\n",
+		       e->thp);
 	printf("page tables the touch added (VmPTE, last run):");
-	for (i = 0, sep = " "; i < 3; i++) {
+	for (i = 0, sep = " "; i < 4; i++) {
 		if (!rows[pt_rows[i]].n)
 			continue;
 		if (f->pte_kb[i] < 0)

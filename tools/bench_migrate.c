@@ -170,7 +170,7 @@ out:
 static int run_anon_migrate(struct bench *b, uint32_t node_b)
 {
 	struct bench_row *ab = &mrows[MROW_ANON_AB], *ba = &mrows[MROW_ANON_BA];
-	char *p = bench_anon_map(b, ab->bytes);
+	char *p = bench_anon_map(b, ab->bytes, false);
 	int ret = -1;
 
 	if (!p)
