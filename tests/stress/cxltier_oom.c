@@ -203,12 +203,12 @@ static int holder(void *arg)
 			nw[n++].node = h->t->nodes[i].node;
 	c.nr_nodes = n;
 	c.nodes = (uintptr_t)nw;
-	fd = ioctl(h->dev, CXLTIER_IOC_CREATE, &c);
-	if (fd < 0) {
+	if (ioctl(h->dev, CXLTIER_IOC_CREATE, &c) < 0) {
 		out("%s: holder: CREATE of %llu MiB on %u DRAM nodes: %s", PROG,
 		    HOLD >> 20, n, strerror(errno));
 		return -1;
 	}
+	fd = c.out_fd;
 	if (pipe(alive))
 		return -1;
 	kp = fork();
