@@ -13,11 +13,11 @@
  * id (added at create, just before its fd is installed; removed at the end
  * of its free, from the file's release, once its pages are gone).  A lookup
  * (cxltier_buf_find(), for netlink) takes a reference on the buffer's file
- * under the xarray's lock, held for nothing else and never while anything
- * sleeps: the file cannot have been freed while the buffer is still in the
- * xarray (release, which erases it, runs before the file is freed), and a
- * file whose count already dropped to zero is skipped
- * (cxltier_get_file_unless_released()).
+ * under the xarray's lock, held for nothing else (but the OOM notifier's
+ * walk, below) and never while anything sleeps: the file cannot have been
+ * freed while the buffer is still in the xarray (release, which erases it,
+ * runs before the file is freed), and a file whose count already dropped
+ * to zero is skipped (cxltier_get_file_unless_released()).
  *
  * Below this file: map.c (mmap and faults), populate.c and migrate.c, all
  * over page.c, the page-slot store.
@@ -122,19 +122,29 @@ struct cxltier_buf *cxltier_buf_find(unsigned long *id, bool exact)
  * if it had killed, and the allocation retries.  This reports the pages of
  * buffers being freed now and of buffers whose creator's address space is
  * gone (MMF_OOM_SKIP: killed or exited), each buffer for at most
- * CXLTIER_OOM_GRACE after the chain first asked about it.  The bound is
- * what keeps this sound: an allocation is never stalled for good, whatever
- * the free waits for, and a buffer that outlives its creator (its fd passed
- * on) delays the next kill by that much, once.  Never sleeps (it runs under
- * oom_lock); not called for a memory cgroup's OOM, whose killer waits for
- * its own victims.
+ * CXLTIER_OOM_GRACE after the chain first asked about it, and all of them
+ * together for at most CXLTIER_OOM_GRACE in any CXLTIER_OOM_PERIOD.  The
+ * bounds are what keep this sound: an allocation is never stalled for
+ * good, whatever a free waits for (the process that must run to free a
+ * buffer may need memory itself), and no workload can hold the killer off
+ * by handing buffers on while their creators exit (MMF_OOM_SKIP is set by
+ * every exit, not only a kill's): the kernel's own choice comes at most
+ * CXLTIER_OOM_GRACE late, in at most a fifth of the time.  Never sleeps (it
+ * runs under oom_lock); not called for a memory cgroup's OOM, whose killer
+ * waits for its own victims.
  */
 #define CXLTIER_OOM_GRACE	(2 * HZ)
+#define CXLTIER_OOM_PERIOD	(10 * HZ)
+
+/* when the last window of holding off began (jiffies64); under oom_lock */
+static u64 cxltier_oom_window;
+static bool cxltier_oom_window_used;
 
 static int cxltier_oom_notify(struct notifier_block *nb, unsigned long unused,
 			      void *arg)
 {
-	unsigned long *freed = arg, id, now = jiffies;
+	unsigned long *freed = arg, id;
+	u64 now = get_jiffies_64();
 	struct cxltier_buf *buf;
 	long n = 0;
 
@@ -144,13 +154,21 @@ static int cxltier_oom_notify(struct notifier_block *nb, unsigned long unused,
 		if (!READ_ONCE(buf->freeing) &&
 		    (!buf->rss_mm || !test_bit(MMF_OOM_SKIP, &buf->rss_mm->flags)))
 			continue;
+		/* jiffies64 starts far from 0 and does not wrap: 0 is "not yet" */
 		if (!buf->oom_seen)
-			buf->oom_seen = now | 1;	/* 0 is "not yet" */
-		if (time_before(now, buf->oom_seen + CXLTIER_OOM_GRACE))
+			buf->oom_seen = now;
+		if (time_before64(now, buf->oom_seen + CXLTIER_OOM_GRACE))
 			n += atomic_long_read(&buf->nr_rss);
 	}
 	xa_unlock(&cxltier_bufs);
-	if (n > 0)
+	if (n <= 0)
+		return NOTIFY_OK;
+	if (!cxltier_oom_window_used ||
+	    time_after_eq64(now, cxltier_oom_window + CXLTIER_OOM_PERIOD)) {
+		cxltier_oom_window = now;
+		cxltier_oom_window_used = true;
+	}
+	if (time_before64(now, cxltier_oom_window + CXLTIER_OOM_GRACE))
 		*freed += n;
 	return NOTIFY_OK;
 }

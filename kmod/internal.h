@@ -211,7 +211,7 @@ struct cxltier_buf {
 	unsigned long nl_flags;		/* CXLTIER_BUF_NL_* bits */
 	/* buf.c: the OOM notifier's */
 	bool freeing;			/* released, its pages going */
-	unsigned long oom_seen;		/* jiffies|1, 0: not yet */
+	u64 oom_seen;			/* jiffies64, 0: not yet */
 };
 
 /* cxltier_buf.nl_flags: events sent once per buffer (netlink.c) */

@@ -740,8 +740,8 @@ void cxltier_page_free_all(struct cxltier_buf *buf)
 			continue;
 		/*
 		 * The slot keeps its value (a unit's run has no way to say
-		 * "all but this page"); nothing reads it again: no lookup
-		 * finds the buffer, and a migration of a page that is no
+		 * "all but this page"); nothing reads it again: a lookup
+		 * skips a released buffer, and a migration of a page that is no
 		 * longer movable never reaches cxltier_migrate_page().
 		 * Clearing "movable" under the page lock tells a migration that
 		 * isolated the page that it went away (the core then just frees

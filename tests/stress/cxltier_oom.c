@@ -22,18 +22,19 @@
  * is on its way back (kmod/buf.c, "The OOM killer"), so it does not take
  * the bystander meanwhile, as it did without that, once in about ten runs
  * with the window the kernel leaves, and every time with this one.
- * The hog stops when the buffer was freed.  It must stop then, not go on to its
- * target: its anonymous memory refills DRAM first, and page tables and
+ * The hog stops when the buffer was freed.  It must stop then, not go on
+ * to its target: its anonymous memory refills DRAM first, and page tables and
  * other kernel allocations, which only DRAM zones serve, then ran the OOM
  * killer a second time (seen on 6.12; the CXL nodes still had 1.4 GiB
  * free).  The buffer is on DRAM because that is where the pressure is for
  * the kernel too: a buffer in a CXL node's ZONE_MOVABLE, once freed, gives
  * nothing a page table can use (GFP_KERNEL), and the next fault of the hog
- * had the OOM killer take the bystander after all.  Checked: before the hog, /proc/PID/status of the holder shows the
- * buffer (VmRSS, RssShmem: what ps and top read) and the kernel's own
- * /proc/PID/oom_score ranks the holder above the bystander; after it, the
- * holder died of SIGKILL, the kernel log names it ("Killed process PID"),
- * the bystander lives, and the DRAM nodes' memory came back.
+ * had the OOM killer take the bystander after all.  Checked: before the
+ * hog, /proc/PID/status of the holder shows the buffer (VmRSS, RssShmem:
+ * what ps and top read) and the kernel's own /proc/PID/oom_score ranks the
+ * holder above the bystander; after it, the holder died of SIGKILL, the
+ * kernel log names it ("Killed process PID") and not the bystander, the
+ * bystander lives, and the DRAM nodes' memory came back.
  *
  * The run makes the kernel print one OOM report: tests/stress/Makefile
  * runs this under `tests/vm/run --expect-oom 1`.  Prints "oom: N passed,
@@ -265,20 +266,27 @@ static void hog(unsigned long long want, int dead_fd)
 	_exit(0);
 }
 
-/* Whether the kernel log since @k's mark says it killed @pid. */
-static bool log_says_killed(struct kmsg *k, pid_t pid)
+/*
+ * The kernel log since @k's mark: prints each kill, and says whether it
+ * named @pid (*@killed) and @spare (*@spare_killed).
+ */
+static void log_kills(struct kmsg *k, pid_t pid, pid_t spare, bool *killed,
+		      bool *spare_killed)
 {
-	char msg[1024], want[64];
-	bool seen = false;
+	char msg[1024], want[64], spare_want[64];
 
 	snprintf(want, sizeof(want), "Killed process %d ", (int)pid);
+	snprintf(spare_want, sizeof(spare_want), "Killed process %d ",
+		 (int)spare);
+	*killed = *spare_killed = false;
 	while (kmsg_next(k, msg, sizeof(msg)) > 0)
 		if (strstr(msg, "Killed process")) {
 			out("%s: kernel: %s", PROG, msg);
 			if (strstr(msg, want))
-				seen = true;
+				*killed = true;
+			if (strstr(msg, spare_want))
+				*spare_killed = true;
 		}
-	return seen;
 }
 
 int main(void)
@@ -380,9 +388,15 @@ int main(void)
 	check(r == 0, "the bystander lives (%s)",
 	      r == 0 ? "running" : r == bp && WIFSIGNALED(st) ?
 	      strsignal(WTERMSIG(st)) : "gone");
-	if (k.fd >= 0)
-		check(log_says_killed(&k, hp),
-		      "the kernel log names the holder, %d", (int)hp);
+	if (k.fd >= 0) {
+		bool h_killed, b_killed;
+
+		/* a killed bystander not yet reaped would pass waitpid() */
+		log_kills(&k, hp, bp, &h_killed, &b_killed);
+		check(h_killed, "the kernel log names the holder, %d", (int)hp);
+		check(!b_killed, "the kernel log does not name the bystander, %d",
+		      (int)bp);
+	}
 
 	/* the buffer died with its holder: with the bystander gone too, the
 	 * memory is back */
