@@ -239,6 +239,7 @@ void cxltier_page_exit(void);
 struct page *cxltier_page_lock_slot(struct cxltier_buf *buf, pgoff_t idx);
 struct page *cxltier_page_trylock_slot(struct cxltier_buf *buf, pgoff_t idx);
 int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit);
+int cxltier_page_fill_ahead(struct cxltier_buf *buf, unsigned long unit);
 struct page *cxltier_page_get(struct cxltier_buf *buf, pgoff_t idx);
 bool cxltier_unit_is_block(struct cxltier_buf *buf, pgoff_t first);
 void cxltier_page_count_fail(struct cxltier_buf *buf, unsigned long unit,

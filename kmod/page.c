@@ -535,7 +535,8 @@ static void cxltier_page_uncharge(struct cxltier_buf *buf, u32 j,
  * buffer is freed.  Returns 0 or -errno (-ENOSPC when only quotas stood in
  * the way); never allocates off the list.
  */
-int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
+static int cxltier_page_fill(struct cxltier_buf *buf, unsigned long unit,
+			     bool ahead)
 {
 	unsigned int n = 1U << buf->unit_order, i;
 	unsigned long first = unit << buf->unit_order;
@@ -562,11 +563,25 @@ int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 		if (!pages)
 			return -ENOMEM;
 	}
-	down_read(&buf->policy_sem);	/* MIGRATE may replace the policy */
-	fill_lock = cxltier_fill_lock(buf, unit);
-	if (mutex_lock_killable(fill_lock)) {
-		ret = -EINTR;
-		goto out_sem;
+	if (ahead) {
+		/* never waits: a busy unit ends the fault-ahead */
+		if (!down_read_trylock(&buf->policy_sem)) {
+			ret = -EBUSY;
+			goto out_free;
+		}
+		fill_lock = cxltier_fill_lock(buf, unit);
+		if (!mutex_trylock(fill_lock)) {
+			ret = -EBUSY;
+			goto out_sem;
+		}
+	} else {
+		/* MIGRATE may replace the policy */
+		down_read(&buf->policy_sem);
+		fill_lock = cxltier_fill_lock(buf, unit);
+		if (mutex_lock_killable(fill_lock)) {
+			ret = -EINTR;
+			goto out_sem;
+		}
 	}
 	if (cxltier_slot(buf, first)) {	/* filled while we waited */
 		ret = 0;
@@ -579,10 +594,12 @@ int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
 	 * reclaim; kswapd is woken), as the kernel's own zonelist fallback
 	 * does: direct reclaim and compaction on a full node, for every unit,
 	 * stalled a 1.5 GiB populate for minutes.  Only when no listed node
-	 * has a free unit does a second round reclaim.
+	 * has a free unit does a second round reclaim.  A fill ahead of a
+	 * fault takes free pages of the home node only: it is a guess, and
+	 * must cost no reclaim, spill or event that the touch would not.
 	 */
-	tries = fallback ? buf->nr_policy_nodes : 1;
-	for (pass = tries > 1 ? 0 : 1; pass < 2; pass++) {
+	tries = fallback && !ahead ? buf->nr_policy_nodes : 1;
+	for (pass = tries > 1 || ahead ? 0 : 1; pass < (ahead ? 1 : 2); pass++) {
 		for (k = 0; k < tries; k++) {
 			j = !k ? home : (k - 1 < home ? k - 1 : k);
 			nid = buf->policy[j].node;
@@ -648,6 +665,7 @@ out:
 	mutex_unlock(fill_lock);
 out_sem:
 	up_read(&buf->policy_sem);
+out_free:
 	if (pages != &one && pages != table)
 		kfree(pages);
 	/* events, with none of our locks held (netlink.c) */
@@ -657,10 +675,25 @@ out_sem:
 		/* pool pages are not the buddy allocator's: no low-free */
 		if (!(buf->pool && node_isset(nid, buf->pool_nodes)))
 			cxltier_nl_check_low_free(nid);
-	} else if (ret == -ENOSPC) {
+	} else if (ret == -ENOSPC && !ahead) {
 		cxltier_nl_quota_refused(buf, home_nid, n);
 	}
 	return ret;
+}
+
+int cxltier_page_fill_unit(struct cxltier_buf *buf, unsigned long unit)
+{
+	return cxltier_page_fill(buf, unit, false);
+}
+
+/*
+ * Fill @unit as a guess (map.c's fault-ahead): without waiting for a lock,
+ * from free pages of its home node only, with no event when a quota
+ * refuses it.  0, or -errno when the unit was not filled.
+ */
+int cxltier_page_fill_ahead(struct cxltier_buf *buf, unsigned long unit)
+{
+	return cxltier_page_fill(buf, unit, true);
 }
 
 /*
