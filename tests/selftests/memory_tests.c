@@ -318,6 +318,82 @@ FIXTURE_TEARDOWN(placement)
 	ctx_teardown(&self->c);
 }
 
+/* Minor faults this process took so far. */
+static long minor_faults(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_minflt;
+}
+
+/*
+ * The documented bound of fault-ahead (README): a touch of a mapping marked
+ * MADV_SEQUENTIAL makes at most 128 KiB resident, its own page included.
+ */
+#define SEQ_AHEAD_MAX	(128 * 1024)
+
+/*
+ * MADV_SEQUENTIAL: one fault fills and maps the pages after it (more than
+ * one page resident after one touch, never more than the bound), so a
+ * sequential first touch takes a fraction of the faults it takes without
+ * the hint, and the data and the node are what the touch gives.  Without
+ * the hint, in the same run, a fault per page and exactly the pages
+ * touched.
+ */
+TEST_F(placement, sequential_faults_ahead)
+{
+	const size_t np = PLACEMENT_LEN / pgsz;
+	long f0, seq_faults, plain_faults;
+	struct bstat b;
+	char *p, *q;
+	int fd, fq;
+
+	NEED_NODE(self, variant);
+	fd = buf_create_mapped(self->c.dev, PLACEMENT_LEN, self->n->node, &p);
+	fq = buf_create_mapped(self->c.dev, PLACEMENT_LEN, self->n->node, &q);
+	ASSERT_OK(madvise(p, PLACEMENT_LEN, MADV_SEQUENTIAL));
+
+	fill_pages(p, 0, 1, 9);
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_GT(b.st.resident_bytes, (uint64_t)pgsz);
+	EXPECT_LE(b.st.resident_bytes, (uint64_t)SEQ_AHEAD_MAX);
+	EXPECT_EQ(0ULL, b.st.resident_bytes % pgsz);
+	/* what was filled ahead reads as zeroes */
+	EXPECT_EQ(-1, check_zero(p + pgsz, b.st.resident_bytes / pgsz - 1));
+
+	f0 = minor_faults();
+	fill_pages(p + pgsz, 1, np - 1, 9);
+	seq_faults = minor_faults() - f0;
+	f0 = minor_faults();
+	fill_pages(q, 0, np, 9);
+	plain_faults = minor_faults() - f0;
+	TH_LOG("first touch of %zu pages: %ld faults with MADV_SEQUENTIAL, %ld without",
+	       np, seq_faults, plain_faults);
+	EXPECT_GE(plain_faults, (long)np);
+	EXPECT_LE(seq_faults, (long)(np / 8));
+
+	assert_resident(fd, self->n->node, PLACEMENT_LEN);
+	assert_resident(fq, self->n->node, PLACEMENT_LEN);
+	assert_pages_on_node(p, np, (int)self->n->node);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 9));
+	EXPECT_EQ(-1, check_pages(q, 0, np, 9));
+
+	/* a touch never fills ahead past the mapping */
+	munmap(q, PLACEMENT_LEN);
+	close(fq);
+	fq = buf_create(self->c.dev, PLACEMENT_LEN, self->n->node);
+	ASSERT_OK(fq);
+	q = map_buf(fq, 2 * pgsz, 0);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_OK(madvise(q, 2 * pgsz, MADV_SEQUENTIAL));
+	fill_pages(q, 0, 1, 9);
+	assert_resident(fq, self->n->node, 2 * pgsz);
+	munmap(q, 2 * pgsz);
+	close(fq);
+	munmap(p, PLACEMENT_LEN);
+	close(fd);
+}
+
 /*
  * Resident bytes are 0 before any touch and grow with the touched pages, all
  * on the node per pagemap, invisible to move_pages(2); contents survive.

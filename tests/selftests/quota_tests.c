@@ -536,6 +536,48 @@ TEST_F(quota, unreserved_sigbus_at_edge)
 }
 
 /*
+ * Fault-ahead (MADV_SEQUENTIAL) is a guess and never costs what the touch
+ * would not.  Two nodes, units' homes alternating X, D (bind's layout),
+ * FALLBACK, 6 pages left under X's quota: one touch of page 0 fills ahead
+ * units 0..11 (6 on X, 6 on D) and stops at unit 12, which X cannot take,
+ * instead of spilling it onto D; the touch itself succeeds.  A touch of
+ * page 12 then spills it, as without the hint.
+ */
+TEST_F(quota, sequential_ahead_stops_at_quota)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 2,
+			  .flags = CXLTIER_CREATE_FALLBACK,
+			  .length = 64 * pgsz };
+	uint64_t used_x;
+	struct bstat b;
+	char *p;
+	int fd;
+
+	NEED_QX(self);
+	q.node[0] = self->x->node;
+	q.node[1] = self->d->node;
+	used_x = qget(self->x->node, "used_bytes");
+	ASSERT_EQ(0, qset(self->x->node, used_x +
+			  qget(self->x->node, "reserved_bytes") + 6 * pgsz));
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, 64 * pgsz, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_OK(madvise(p, 64 * pgsz, MADV_SEQUENTIAL));
+	EXPECT_EQ(0, probe(p, true, NULL));
+	EXPECT_EQ(used_x + 6 * pgsz, qget(self->x->node, "used_bytes"));
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ(12 * pgsz, b.st.resident_bytes);
+	EXPECT_EQ(0ULL, b.st.spilled_bytes);
+	/* the touch past the quota spills, as without the hint */
+	EXPECT_EQ(0, probe(p + 12 * pgsz, true, NULL));
+	EXPECT_LT(0ULL, spilled(fd));
+	munmap(p, 64 * pgsz);
+	close(fd);
+	EXPECT_EQ(used_x, qget(self->x->node, "used_bytes"));
+}
+
+/*
  * Unreserved with FALLBACK: units whose home is over its quota go to the
  * next listed node, counted as spilled; every page is on a listed node.
  */
