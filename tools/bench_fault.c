@@ -30,6 +30,7 @@
 
 enum row_id {
 	ROW_TIER_4K,		/* cxltier, 4 KiB pages, fault-in */
+	ROW_TIER_4K_SEQ,	/* the same, mapping marked MADV_SEQUENTIAL */
 	ROW_TIER_2M,		/* cxltier, 2 MiB pages, fault-in */
 	ROW_ANON,		/* anonymous + mbind, fault-in: the baseline */
 	ROW_ANON_THP,		/* the same with the kernel's THP */
@@ -62,6 +63,9 @@ enum row_id {
 static struct bench_row rows[NR_ROWS] = {
 	[ROW_TIER_4K] = ROW("cxltier_4k_fault", "cxltier, 4 KiB pages", FAULT,
 			    ROW_ANON),
+	[ROW_TIER_4K_SEQ] = ROW("cxltier_4k_seq_fault",
+				"cxltier, 4 KiB pages, MADV_SEQUENTIAL", FAULT,
+				ROW_ANON),
 	[ROW_TIER_2M] = ROW("cxltier_2m_fault", "cxltier, 2 MiB pages", FAULT,
 			    ROW_ANON),
 	[ROW_ANON] = ROW("anon_mbind_fault", "anon + mbind(MPOL_BIND), 4 KiB pages",
@@ -292,10 +296,11 @@ static int measure_access(struct bench *b, const struct access *a, char *p,
  * A cxltier buffer of @len bytes on the node, created (timed into
  * *@create_ms), mapped, every page touched (timed into *@touch_ms), and
  * checked: after the touch, or with CXLTIER_CREATE_POPULATE before it;
- * then read (measure_access()) when @a is not NULL.
+ * then read (measure_access()) when @a is not NULL.  @advice, when not
+ * MADV_NORMAL, is given to madvise(2) for the mapping before the touch.
  */
 static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
-			     uint32_t flags, const char *what,
+			     uint32_t flags, int advice, const char *what,
 			     double *create_ms, double *touch_ms,
 			     const struct access *a, struct bench_row *chase_row,
 			     struct bench_row *stream_row, long *pte_kb)
@@ -315,6 +320,10 @@ static int tier_create_touch(struct bench *b, uint64_t len, unsigned int shift,
 	err = tier_buf_map(buf, &addr);
 	if (err) {
 		tc_error(b->cmd, "map buffer", err);
+		goto out;
+	}
+	if (advice != MADV_NORMAL && madvise(addr, len, advice)) {
+		tc_error(b->cmd, "madvise", -errno);
 		goto out;
 	}
 	if (touch_pt(addr, len, b->page, touch_ms, pte_kb)) {
@@ -339,11 +348,11 @@ out:
 static int run_tier_fault(struct bench *b, const struct access *a,
 			  struct bench_row *r, struct bench_row *chase_row,
 			  struct bench_row *stream_row, unsigned int shift,
-			  long *pte_kb, const char *what)
+			  int advice, long *pte_kb, const char *what)
 {
 	double create_ms;
 
-	if (tier_create_touch(b, r->bytes, shift, 0, what, &create_ms,
+	if (tier_create_touch(b, r->bytes, shift, 0, advice, what, &create_ms,
 			      &r->ms[r->n], a, chase_row, stream_row, pte_kb))
 		return -1;
 	r->n++;
@@ -357,7 +366,7 @@ static int run_tier_populate(struct bench *b)
 	struct bench_row *total = &rows[ROW_POP_TOTAL];
 
 	if (tier_create_touch(b, pop->bytes, 0, CXLTIER_CREATE_POPULATE,
-			      "populated buffer", &pop->ms[pop->n],
+			      MADV_NORMAL, "populated buffer", &pop->ms[pop->n],
 			      &touch->ms[touch->n], NULL, NULL, NULL, NULL))
 		return -1;
 	total->ms[total->n] = pop->ms[pop->n] + touch->ms[touch->n];
@@ -510,12 +519,19 @@ static int fault_run(struct bench *b, unsigned int run, void *priv)
 		bench_step(b, " cxltier-4K");
 		if (run_tier_fault(b, &f->access, &rows[ROW_TIER_4K],
 				   &rows[ROW_CHASE_4K], &rows[ROW_STREAM_4K], 0,
-				   &f->pte_kb[0], "4 KiB-page buffer"))
+				   MADV_NORMAL, &f->pte_kb[0],
+				   "4 KiB-page buffer"))
+			return -1;
+		bench_step(b, " cxltier-4K-seq");
+		if (run_tier_fault(b, NULL, &rows[ROW_TIER_4K_SEQ], NULL, NULL,
+				   0, MADV_SEQUENTIAL, NULL,
+				   "4 KiB-page buffer, MADV_SEQUENTIAL"))
 			return -1;
 		bench_step(b, " cxltier-2M");
 		if (run_tier_fault(b, &f->access, &rows[ROW_TIER_2M],
 				   &rows[ROW_CHASE_2M], &rows[ROW_STREAM_2M],
-				   CXLTIER_HUGE_PAGE_SHIFT, &f->pte_kb[1],
+				   CXLTIER_HUGE_PAGE_SHIFT, MADV_NORMAL,
+				   &f->pte_kb[1],
 				   "2 MiB-page buffer"))
 			return -1;
 	}

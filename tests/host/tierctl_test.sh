@@ -343,14 +343,14 @@ case $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null) in
 *) thp_rows=; nthp=0 ;;
 esac
 if [ $module = 1 ]; then
-	names="['cxltier_4k_fault', 'cxltier_2m_fault', 'anon_mbind_fault', ${thp_rows}'mapped_memset_bound', 'cxltier_populate', 'cxltier_populated_touch', 'cxltier_populate_and_touch', 'anon_mbind_memset', 'cxltier_4k_chase', 'cxltier_2m_chase', 'anon_mbind_chase', 'cxltier_4k_stream', 'cxltier_2m_stream', 'anon_mbind_stream']"
+	names="['cxltier_4k_fault', 'cxltier_4k_seq_fault', 'cxltier_2m_fault', 'anon_mbind_fault', ${thp_rows}'mapped_memset_bound', 'cxltier_populate', 'cxltier_populated_touch', 'cxltier_populate_and_touch', 'anon_mbind_memset', 'cxltier_4k_chase', 'cxltier_2m_chase', 'anon_mbind_chase', 'cxltier_4k_stream', 'cxltier_2m_stream', 'anon_mbind_stream']"
 	skip_expr="d['cxltier_skipped'] is None"
 else
 	names="['anon_mbind_fault', ${thp_rows}'mapped_memset_bound', 'anon_mbind_memset', 'anon_mbind_chase', 'anon_mbind_stream']"
 	skip_expr="d['cxltier_skipped'].startswith('the backend is mbind')"
 fi
 expect_json "bench fault --json" \
-	"[r['name'] for r in d['results']] == $names and $skip_expr and d['runs'] == 2 and d['node'] == $N and d['fault_bytes'] == 2097152 and d['populate_bytes'] == 4194304 and d['chase_hops'] == 512 and all(len(r['ms']) == 2 and r['min_ms'] <= r['median_ms'] <= r['max_ms'] and r['median_gbps'] > 0 for r in d['results']) and [r['ratio'] is None for r in d['results']].count(False) == (8 if $module else 0) + 1 + $nthp and all(r['bytes'] == 512 * 64 for r in d['results'] if r['group'] == 'chase') and all(r['bytes'] == 2097152 for r in d['results'] if r['group'] == 'stream') and d['page_table_kb']['anon_mbind'] >= 4 and ((d['page_table_kb']['cxltier_4k'] >= 4 and 0 <= d['page_table_kb']['cxltier_2m'] <= 4) if $module else d['page_table_kb']['cxltier_4k'] is None)" \
+	"[r['name'] for r in d['results']] == $names and $skip_expr and d['runs'] == 2 and d['node'] == $N and d['fault_bytes'] == 2097152 and d['populate_bytes'] == 4194304 and d['chase_hops'] == 512 and all(len(r['ms']) == 2 and r['min_ms'] <= r['median_ms'] <= r['max_ms'] and r['median_gbps'] > 0 for r in d['results']) and [r['ratio'] is None for r in d['results']].count(False) == (9 if $module else 0) + 1 + $nthp and all(r['bytes'] == 512 * 64 for r in d['results'] if r['group'] == 'chase') and all(r['bytes'] == 2097152 for r in d['results'] if r['group'] == 'stream') and d['page_table_kb']['anon_mbind'] >= 4 and ((d['page_table_kb']['cxltier_4k'] >= 4 and 0 <= d['page_table_kb']['cxltier_2m'] <= 4) if $module else d['page_table_kb']['cxltier_4k'] is None)" \
 	bench fault --node "$N" --runs 2 --size 2M --populate-size 4M --json --quiet
 if run bench fault --node "$N" --runs 1 --size 2M --populate-size 2M &&
    grep -q "^first-touch fault-in of 2M:$" "$out" &&
