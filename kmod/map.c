@@ -141,7 +141,9 @@ static void cxltier_map_around(struct vm_fault *vmf,
  * Fault-ahead, for a mapping its process marked MADV_SEQUENTIAL: a first
  * touch of a 4 KiB-page buffer also fills and maps the pages after the
  * faulting one, up to VM_READAHEAD_PAGES (128 KiB) in all, clipped to the
- * mapping and the buffer, stopping at the first page already resident.
+ * mapping, the buffer and the page table the fault walked (a new table
+ * would be an allocation, with reclaim, for pages nobody touched),
+ * stopping at the first page already resident.
  * The same hint makes the page cache read ahead of a fault (VM_SEQ_READ);
  * for a buffer it says the pages will be touched in order, so one fault
  * can do the work of 32, and the process pays for each page's exception,
@@ -150,16 +152,21 @@ static void cxltier_map_around(struct vm_fault *vmf,
  * Without the hint a touch makes exactly its own unit resident, as
  * anonymous memory does: nothing is guessed for a buffer touched at
  * random or in part.  With it, up to 124 KiB past the last page touched
- * may be resident; they are charged and counted like any page.  The guess
- * never costs what the touch would not: free pages of the home node
- * only (no reclaim, no spill to another node, no quota event), no
- * waiting for a lock; the first page it cannot have ends it.  2 MiB
- * units need none of this: one fault maps a unit.
+ * may be resident, and stay so until the buffer is freed, charged and
+ * counted like any page (quota, reservation, memory cgroup, RSS).  The
+ * guess costs no more than it must: free pages of the home node only (no
+ * direct reclaim, no spill to another node, no quota event), trylocks on
+ * the buffer's locks; the first page it cannot have ends it.  2 MiB units
+ * need none of this: one fault maps a unit.
  */
 static void cxltier_fault_ahead(struct vm_fault *vmf, struct cxltier_buf *buf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	pgoff_t end = min3((unsigned long)vmf->pgoff + VM_READAHEAD_PAGES,
+	/* vmf->address is page-aligned; the table ends at the next PMD */
+	unsigned long in_table = (ALIGN_DOWN(vmf->address, PMD_SIZE) +
+				  PMD_SIZE - vmf->address) >> PAGE_SHIFT;
+	pgoff_t end = min3((unsigned long)vmf->pgoff +
+			   min_t(unsigned long, VM_READAHEAD_PAGES, in_table),
 			   buf->nr_pages, vma->vm_pgoff + vma_pages(vma));
 	pgoff_t idx;
 
