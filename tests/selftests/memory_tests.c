@@ -15,6 +15,7 @@
  * Most groups run once on a DRAM node and once on a CXL node.
  */
 #include "cxltier_test.h"
+#include "placement.h"
 
 /* ======================================================================== */
 /* mmap                                                                     */
@@ -338,7 +339,8 @@ static long minor_faults(void)
  * sequential first touch takes a fraction of the faults it takes without
  * the hint, and the data and the node are what the touch gives.  Without
  * the hint, in the same run, a fault per page and exactly the pages
- * touched.
+ * touched.  The guess stays inside the mapping and the page table the
+ * fault walked, and MADV_NORMAL turns it off.
  */
 TEST_F(placement, sequential_faults_ahead)
 {
@@ -349,7 +351,10 @@ TEST_F(placement, sequential_faults_ahead)
 	int fd, fq;
 
 	NEED_NODE(self, variant);
-	fd = buf_create_mapped(self->c.dev, PLACEMENT_LEN, self->n->node, &p);
+	fd = buf_create(self->c.dev, PLACEMENT_LEN, self->n->node);
+	ASSERT_OK(fd);
+	p = map_skewed(fd, PLACEMENT_LEN, 0, 0);	/* on the 2 MiB grid */
+	ASSERT_NE(MAP_FAILED, p);
 	fq = buf_create_mapped(self->c.dev, PLACEMENT_LEN, self->n->node, &q);
 	ASSERT_OK(madvise(p, PLACEMENT_LEN, MADV_SEQUENTIAL));
 
@@ -377,18 +382,36 @@ TEST_F(placement, sequential_faults_ahead)
 	assert_pages_on_node(p, np, (int)self->n->node);
 	EXPECT_EQ(-1, check_pages(p, 0, np, 9));
 	EXPECT_EQ(-1, check_pages(q, 0, np, 9));
-
-	/* a touch never fills ahead past the mapping */
 	munmap(q, PLACEMENT_LEN);
 	close(fq);
+
+	/* never past the mapping */
 	fq = buf_create(self->c.dev, PLACEMENT_LEN, self->n->node);
 	ASSERT_OK(fq);
-	q = map_buf(fq, 2 * pgsz, 0);
+	q = map_skewed(fq, 2 * pgsz, 0, 0);
 	ASSERT_NE(MAP_FAILED, q);
 	ASSERT_OK(madvise(q, 2 * pgsz, MADV_SEQUENTIAL));
 	fill_pages(q, 0, 1, 9);
 	assert_resident(fq, self->n->node, 2 * pgsz);
 	munmap(q, 2 * pgsz);
+	close(fq);
+
+	/*
+	 * Never past the page table: 4 pages before a 2 MiB boundary, a touch
+	 * of the first makes those 4 resident; after MADV_NORMAL a touch
+	 * makes its page only.
+	 */
+	fq = buf_create(self->c.dev, PLACEMENT_LEN, self->n->node);
+	ASSERT_OK(fq);
+	q = map_skewed(fq, 16 * pgsz, 0, HUGE_SZ - 4 * pgsz);
+	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_OK(madvise(q, 16 * pgsz, MADV_SEQUENTIAL));
+	fill_pages(q, 0, 1, 9);
+	assert_resident(fq, self->n->node, 4 * pgsz);
+	ASSERT_OK(madvise(q, 16 * pgsz, MADV_NORMAL));
+	fill_pages(q + 8 * pgsz, 8, 1, 9);
+	assert_resident(fq, self->n->node, 5 * pgsz);
+	munmap(q, 16 * pgsz);
 	close(fq);
 	munmap(p, PLACEMENT_LEN);
 	close(fd);

@@ -536,12 +536,13 @@ TEST_F(quota, unreserved_sigbus_at_edge)
 }
 
 /*
- * Fault-ahead (MADV_SEQUENTIAL) is a guess and never costs what the touch
- * would not.  Two nodes, units' homes alternating X, D (bind's layout),
- * FALLBACK, 6 pages left under X's quota: one touch of page 0 fills ahead
- * units 0..11 (6 on X, 6 on D) and stops at unit 12, which X cannot take,
+ * Fault-ahead (MADV_SEQUENTIAL) is a guess and never spills.  Two nodes,
+ * units' homes alternating X, D (bind's layout), FALLBACK, 6 pages left
+ * under X's quota: one touch of page 0 fills it and, ahead, units 1..11
+ * (6 on X in all, 6 on D), and stops at unit 12, which X cannot take,
  * instead of spilling it onto D; the touch itself succeeds.  A touch of
- * page 12 then spills it, as without the hint.
+ * page 12 then spills it, as without the hint.  (The guess gives up on a
+ * busy fill lock: nothing else fills while the suite runs.)
  */
 TEST_F(quota, sequential_ahead_stops_at_quota)
 {
@@ -561,7 +562,7 @@ TEST_F(quota, sequential_ahead_stops_at_quota)
 			  qget(self->x->node, "reserved_bytes") + 6 * pgsz));
 	fd = preq_create(self->c.dev, &q, NULL);
 	ASSERT_OK(fd);
-	p = map_buf(fd, 64 * pgsz, 0);
+	p = map_skewed(fd, 64 * pgsz, 0, 0);	/* one page table */
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_OK(madvise(p, 64 * pgsz, MADV_SEQUENTIAL));
 	EXPECT_EQ(0, probe(p, true, NULL));
