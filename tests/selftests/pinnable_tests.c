@@ -230,6 +230,43 @@ TEST_F(pinnable, gup_works)
 }
 
 /*
+ * Pages a touch filled ahead (MADV_SEQUENTIAL) are mapped like the touched
+ * one: ordinary PTEs, so GUP (process_vm_readv/writev) works on them
+ * without another fault; a special PTE there would give EFAULT.
+ */
+TEST_F(pinnable, gup_works_on_pages_filled_ahead)
+{
+	struct preq q = { .mode = CXLTIER_MODE_BIND, .n = 1,
+			  .flags = CXLTIER_CREATE_PINNABLE,
+			  .length = 8 * pgsz };
+	char *local = calloc(1, pgsz);
+	struct bstat b;
+	char *p;
+	int fd;
+
+	NEED_PINNABLE(self);
+	ASSERT_NE(NULL, local);
+	q.node[0] = self->dram->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_skewed(fd, 8 * pgsz, 0, 0);	/* one page table */
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_OK(madvise(p, 8 * pgsz, MADV_SEQUENTIAL));
+	fill_pages(p, 0, 1, 0x94);
+	ASSERT_OK(buf_stat(fd, &b));
+	ASSERT_EQ(8 * pgsz, b.st.resident_bytes);
+	ASSERT_EQ((ssize_t)pgsz, vm_readv(p + 5 * pgsz, local, pgsz));
+	EXPECT_EQ(-1, check_zero(local, 1));
+	fill_pages(local, 6, 1, 0x95);
+	ASSERT_EQ((ssize_t)pgsz, vm_writev(p + 6 * pgsz, local, pgsz));
+	EXPECT_EQ(-1, check_pages(p + 6 * pgsz, 6, 1, 0x95));
+	EXPECT_EQ(-1, check_pages(p, 0, 1, 0x94));
+	munmap(p, 8 * pgsz);
+	close(fd);
+	free(local);
+}
+
+/*
  * "Never moved": move_pages(2) asked to move pinnable pages to another
  * node leaves every page at its PFN, on its node, with its contents.
  */
