@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Buffers: what both backends share (handles, mapping, stat storage). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +168,52 @@ TIER_EXPORT uint64_t tier_buf_id(const struct tier_buf *buf)
 TIER_EXPORT size_t tier_buf_length(const struct tier_buf *buf)
 {
 	return buf ? buf->length : 0;
+}
+
+/*
+ * What the kernel says for this process: the smaps fields of every VMA
+ * inside tier_buf_map()'s range (an mprotect may have split it), so the
+ * figure counts the entries that exist now, not the faults that made them.
+ */
+TIER_EXPORT int64_t tier_buf_pmd_mapped(const struct tier_buf *buf)
+{
+	uintptr_t lo, hi, start, end;
+	int64_t bytes = 0;
+	bool in = false, seen = false;
+	char line[512];
+	unsigned long long kb;
+	FILE *f;
+	int err;
+
+	if (!buf)
+		return -EINVAL;
+	if (!buf->addr)
+		return -ENOENT;
+	lo = (uintptr_t)buf->addr;
+	hi = lo + buf->map_length;
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char perms[5];
+
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %4s", &start, &end,
+			   perms) == 3) {
+			in = start >= lo && end <= hi;
+			continue;
+		}
+		if (sscanf(line, "FilePmdMapped: %llu kB", &kb) == 1 ||
+		    sscanf(line, "ShmemPmdMapped: %llu kB", &kb) == 1) {
+			seen = true;
+			if (in)
+				bytes += (int64_t)kb << 10;
+		}
+	}
+	err = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (err)
+		return err;
+	return seen ? bytes : -EOPNOTSUPP;
 }
 
 TIER_EXPORT void tier_buf_destroy(struct tier_buf *buf)

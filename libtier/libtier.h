@@ -786,6 +786,23 @@ uint64_t tier_buf_id(const struct tier_buf *buf);
 size_t tier_buf_length(const struct tier_buf *buf);
 
 /**
+ * tier_buf_pmd_mapped() - bytes of tier_buf_map()'s mapping that PMD entries
+ * map now, in this process
+ *
+ * The kernel's own count, from /proc/self/smaps (FilePmdMapped, and
+ * ShmemPmdMapped for the mbind backend's memfd), summed over the VMAs the
+ * mapping is made of now: with 2 MiB pages, divide by 2 MiB for the units
+ * mapped by one entry.  It counts entries that exist (a munmap, mprotect,
+ * MIGRATE or compaction may have replaced some by 4 KiB PTEs or nothing),
+ * where struct tier_buf_stat's pmd_map_faults counts the faults that made
+ * them, in every process.
+ * Return: bytes (>= 0); -EINVAL for NULL; -ENOENT when the buffer is not
+ * mapped by tier_buf_map(); -EOPNOTSUPP when smaps has neither field;
+ * -errno when /proc/self/smaps cannot be read.  Since LIBTIER_1.5.
+ */
+int64_t tier_buf_pmd_mapped(const struct tier_buf *buf);
+
+/**
  * tier_buf_destroy() - unmap and close the buffer and free the handle
  *
  * The pages are freed once no other mapping or duplicate of the fd remains.

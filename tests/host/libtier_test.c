@@ -1183,6 +1183,48 @@ TEST_F(lib, stat_counts_touched_pages_only)
 	tier_buf_destroy(buf);
 }
 
+/*
+ * tier_buf_pmd_mapped(): the kernel's count of the mapping's PMD entries,
+ * now.  Module: a 4 KiB-page buffer has none; each touched 2 MiB unit of a
+ * page=2M buffer (tier_buf_map() maps it on the 2 MiB grid) has one, and an
+ * mprotect() of one page inside a unit leaves one fewer.
+ */
+TEST_F(lib, pmd_mapped_counts_entries_now)
+{
+	const size_t huge = (size_t)1 << CXLTIER_HUGE_PAGE_SHIFT;
+	size_t len = round_up(TEST_LEN), i;
+	struct tier_policy p;
+	struct tier_buf *buf;
+	char *addr;
+
+	EXPECT_EQ(-EINVAL, tier_buf_pmd_mapped(NULL));
+	bind_policy(&p, self->first.node);
+	ASSERT_EQ(0, tier_buf_create(self->ctx, TEST_LEN, &p, &buf));
+	EXPECT_EQ(-ENOENT, tier_buf_pmd_mapped(buf));	/* not mapped */
+	ASSERT_EQ(0, tier_buf_map(buf, (void **)&addr));
+	fill(addr, len, 7);
+	if (variant->backend == TIER_BACKEND_MODULE) {
+		EXPECT_EQ(0, tier_buf_pmd_mapped(buf));
+	} else {
+		EXPECT_LE(0, tier_buf_pmd_mapped(buf));
+	}
+	tier_buf_destroy(buf);
+	if (variant->backend != TIER_BACKEND_MODULE)
+		return;
+
+	p.page_shift = CXLTIER_HUGE_PAGE_SHIFT;
+	ASSERT_EQ(0, tier_buf_create(self->ctx, 4 * huge, &p, &buf));
+	ASSERT_EQ(0, tier_buf_map(buf, (void **)&addr));
+	EXPECT_EQ(0, tier_buf_pmd_mapped(buf));		/* nothing touched */
+	for (i = 0; i < 4; i++)
+		addr[i * huge] = 1;
+	EXPECT_EQ((int64_t)(4 * huge), tier_buf_pmd_mapped(buf));
+	ASSERT_EQ(0, mprotect(addr + huge + page_size(), page_size(),
+			      PROT_READ));
+	EXPECT_EQ((int64_t)(3 * huge), tier_buf_pmd_mapped(buf));
+	tier_buf_destroy(buf);
+}
+
 TEST_F(lib, policy_string_creates)
 {
 	char s[32];
