@@ -167,6 +167,7 @@ struct alloc_result {
 	uint64_t pages;
 	double create_ms, touch_ms;
 	uint64_t populated;		/* resident before the first touch */
+	int64_t pmd_mapped;		/* tier_buf_pmd_mapped() after it */
 	uint64_t off_policy;		/* resident bytes outside the policy */
 	struct place_row rows[2 * TIER_MAX_POLICY_NODES];
 	unsigned int nr_rows;
@@ -289,6 +290,10 @@ static void report_json(const struct tier_ctx *ctx, const struct tier_buf_stat *
 	json_u64(&j, "pmd_map_faults", st->pmd_map_faults);
 	json_u64(&j, "pte_map_faults", st->pte_map_faults);
 	json_u64(&j, "split_units", st->split_units);
+	if (r->pmd_mapped >= 0)
+		json_u64(&j, "pmd_mapped_bytes", (uint64_t)r->pmd_mapped);
+	else
+		json_null(&j, "pmd_mapped_bytes");
 	json_i64(&j, "pid", (int64_t)getpid());
 	json_u64(&j, "hold_seconds", hold);
 	json_obj_close(&j);
@@ -325,11 +330,19 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	       100.0 * share_of(st->spilled_bytes, st->map_length));
 	if (st->page_shift == CXLTIER_HUGE_PAGE_SHIFT &&
 	    tier_backend(ctx) == TIER_BACKEND_MODULE)
+	{
 		printf("%s units: %llu faults mapped a unit with one PMD entry, %llu with 4 KiB PTEs; %u of %llu units split\n",
 		       format_size(1ULL << st->page_shift, s1, sizeof(s1)),
 		       (unsigned long long)st->pmd_map_faults,
 		       (unsigned long long)st->pte_map_faults, st->split_units,
 		       (unsigned long long)(st->map_length >> st->page_shift));
+		if (r->pmd_mapped >= 0)
+			printf("%llu of %llu units mapped by one PMD entry now (this process, /proc/self/smaps)\n",
+			       (unsigned long long)((uint64_t)r->pmd_mapped >>
+						    st->page_shift),
+			       (unsigned long long)(st->map_length >>
+						    st->page_shift));
+	}
 
 	table_init(&t, ncols, hdr, TABLE_RIGHT(0) | TABLE_RIGHT(2) |
 		   TABLE_RIGHT(3) | TABLE_RIGHT(4));
@@ -704,6 +717,7 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 		goto out;
 	}
 	build_rows(&res, &st);
+	res.pmd_mapped = tier_buf_pmd_mapped(buf);
 
 	if (json)
 		report_json(ctx, &st, &res, (unsigned int)hold);
