@@ -329,8 +329,7 @@ static int report_table(const struct tc_cmd *cmd, const struct tier_ctx *ctx,
 	       format_size(st->spilled_bytes, s3, sizeof(s3)),
 	       100.0 * share_of(st->spilled_bytes, st->map_length));
 	if (st->page_shift == CXLTIER_HUGE_PAGE_SHIFT &&
-	    tier_backend(ctx) == TIER_BACKEND_MODULE)
-	{
+	    tier_backend(ctx) == TIER_BACKEND_MODULE) {
 		printf("%s units: %llu faults mapped a unit with one PMD entry, %llu with 4 KiB PTEs; %u of %llu units split\n",
 		       format_size(1ULL << st->page_shift, s1, sizeof(s1)),
 		       (unsigned long long)st->pmd_map_faults,
