@@ -35,6 +35,26 @@ static vm_fault_t cxltier_insert(struct cxltier_buf *buf,
 }
 
 /*
+ * Map buffer page @idx at @addr if it can be had without waiting: resident,
+ * its lock free.  Returns 0 when it cannot be had now, else what the insert
+ * returned (VM_FAULT_NOPAGE once the PTE is there, already or now).
+ */
+static vm_fault_t cxltier_map_if_free(struct cxltier_buf *buf,
+				      struct vm_area_struct *vma,
+				      unsigned long addr, pgoff_t idx)
+{
+	struct page *page = cxltier_page_trylock_slot(buf, idx);
+	vm_fault_t r;
+
+	if (!page)
+		return 0;
+	r = cxltier_insert(buf, vma, addr, page);
+	unlock_page(page);
+	put_page(page);
+	return r;
+}
+
+/*
  * Fault-around: after a fault mapped buffer pages @done_first..@done_last
  * of @vma, map the other pages of the 2 MiB-aligned virtual window around
  * @addr (clipped to @vma and to the buffer) that are already resident.
@@ -118,22 +138,13 @@ static void cxltier_map_around(struct vm_fault *vmf,
 		return;
 	for (addr = start; addr < end && idx < buf->nr_pages;
 	     addr += PAGE_SIZE, idx++) {
-		struct page *page;
-		vm_fault_t r;
-
 		if (idx >= done_first && idx <= done_last)
 			continue;	/* mapped by the fault itself */
 		if (test_bit((addr - start) >> PAGE_SHIFT, w.mapped))
 			continue;
-		page = cxltier_page_trylock_slot(buf, idx);
-		if (!page)
-			continue;
-		/* an existing PTE gives VM_FAULT_NOPAGE: nothing to do */
-		r = cxltier_insert(buf, vma, addr, page);
-		unlock_page(page);
-		put_page(page);
-		if (r & VM_FAULT_OOM)
-			break;	/* no page table: the neighbours can wait */
+		/* no page table: the neighbours can wait */
+		if (cxltier_map_if_free(buf, vma, addr, idx) & VM_FAULT_OOM)
+			break;
 	}
 }
 
@@ -173,18 +184,12 @@ static void cxltier_fault_ahead(struct vm_fault *vmf, struct cxltier_buf *buf)
 	for (idx = vmf->pgoff + 1; idx < end; idx++) {
 		unsigned long addr = vma->vm_start +
 				     ((idx - vma->vm_pgoff) << PAGE_SHIFT);
-		struct page *page;
 		vm_fault_t r;
 
 		if (cxltier_slot(buf, idx) || cxltier_page_fill_ahead(buf, idx))
 			break;
-		page = cxltier_page_trylock_slot(buf, idx);
-		if (!page)
-			break;
-		r = cxltier_insert(buf, vma, addr, page);
-		unlock_page(page);
-		put_page(page);
-		if (r & VM_FAULT_ERROR)
+		r = cxltier_map_if_free(buf, vma, addr, idx);
+		if (!r || (r & VM_FAULT_ERROR))
 			break;
 	}
 }
