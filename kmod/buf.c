@@ -187,6 +187,8 @@ static void cxltier_buf_free(struct cxltier_buf *buf)
 	 * The buffer stays listed while its pages go, for the OOM notifier.
 	 */
 	WRITE_ONCE(buf->freeing, true);
+	/* every mapping's ->close ran before its VMA let go of the file */
+	WARN_ON_ONCE(!list_empty(&buf->maps));
 	if (buf->slots)
 		cxltier_page_free_all(buf);
 	cxltier_buf_unregister(buf);
@@ -224,7 +226,7 @@ static int cxltier_buf_release(struct inode *inode, struct file *file)
 int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 {
 	unsigned long i;
-	int nid;
+	int nid, ret;
 
 	memset(s, 0, sizeof(*s));
 	s->per_node = kcalloc(nr_node_ids, sizeof(*s->per_node), GFP_KERNEL);
@@ -284,7 +286,10 @@ int cxltier_buf_snapshot(struct cxltier_buf *buf, struct cxltier_buf_snap *s)
 	s->st.pte_map_faults = atomic_long_read(&buf->nr_pte_map_faults);
 	up_read(&buf->policy_sem);
 	cxltier_migrate_stat(buf, &s->st);
-	return 0;
+	ret = cxltier_map_count_pmd_units(buf, &s->st.pmd_mapped_units);
+	if (ret)
+		cxltier_buf_snapshot_free(s);
+	return ret;
 }
 
 void cxltier_buf_snapshot_free(struct cxltier_buf_snap *s)
@@ -545,6 +550,8 @@ int cxltier_create(struct cxltier_ucmd *ucmd)
 		return -ENOMEM;
 	spin_lock_init(&buf->lock);
 	init_rwsem(&buf->policy_sem);
+	mutex_init(&buf->maps_lock);
+	INIT_LIST_HEAD(&buf->maps);
 	atomic_long_set(&buf->nr_resident, 0);
 	atomic_long_set(&buf->nr_spilled, 0);
 

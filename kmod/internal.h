@@ -34,6 +34,8 @@
 #include <linux/spinlock.h>
 #include <linux/atomic.h>
 #include <linux/rwsem.h>
+#include <linux/mutex.h>
+#include <linux/list.h>
 #include <linux/wait.h>
 #include <linux/nodemask.h>
 #include <linux/minmax.h>
@@ -190,6 +192,13 @@ struct cxltier_buf {
 	/* map.c: how 2 MiB units were mapped (BUF_STAT) */
 	atomic_long_t nr_pmd_map_faults;	/* one PMD entry */
 	atomic_long_t nr_pte_map_faults;	/* 4 KiB PTEs instead */
+	/*
+	 * map.c: every VMA mapping the buffer, in any process (struct
+	 * cxltier_mapping, added by ->mmap and ->open, removed by ->close).
+	 * Nests inside mmap_lock: ->open and ->close run under it.
+	 */
+	struct mutex maps_lock;
+	struct list_head maps;
 
 	/*
 	 * The placement fields above (mode, policy, nr_policy_nodes,
@@ -262,6 +271,7 @@ void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
 
 /* map.c: mmap of a buffer, its faults and ->access */
 int cxltier_mmap(struct file *file, struct vm_area_struct *vma);
+int cxltier_map_count_pmd_units(struct cxltier_buf *buf, u64 *units);
 unsigned long cxltier_get_unmapped_area(struct file *file, unsigned long addr,
 					unsigned long len, unsigned long pgoff,
 					unsigned long flags);

@@ -7,11 +7,74 @@
  */
 #include "internal.h"
 
+#include <linux/bitmap.h>
 #include <linux/highmem.h>
 #include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+/*
+ * Mappings: each VMA of a buffer, in any process, is on the buffer's @maps
+ * list from ->mmap (or ->open, for the copies fork, a split and mremap
+ * make) to ->close, so that BUF_STAT can count the units PMD-mapped now in
+ * all of them (cxltier_map_count_pmd_units()).  The file's i_mmap tree
+ * holds the same VMAs, but a module cannot walk it: the interval-tree
+ * iterators are not exported on 6.1 or 6.12.  vm_private_data points to
+ * the VMA's entry.  Having ->close also keeps the VMAs from being merged,
+ * which VM_MIXEDMAP already did (VM_SPECIAL).
+ */
+struct cxltier_mapping {
+	struct list_head link;		/* in buf->maps, under buf->maps_lock */
+	struct vm_area_struct *vma;
+	struct cxltier_buf *buf;
+};
+
+static struct cxltier_buf *cxltier_vma_buf(struct vm_area_struct *vma)
+{
+	return ((struct cxltier_mapping *)vma->vm_private_data)->buf;
+}
+
+static void cxltier_mapping_add(struct cxltier_mapping *m,
+				struct vm_area_struct *vma,
+				struct cxltier_buf *buf)
+{
+	m->vma = vma;
+	m->buf = buf;
+	vma->vm_private_data = m;
+	mutex_lock(&buf->maps_lock);
+	list_add_tail(&m->link, &buf->maps);
+	mutex_unlock(&buf->maps_lock);
+}
+
+/*
+ * A copy of a mapping (fork, a VMA split by munmap or mprotect, mremap),
+ * under mmap_lock: vm_private_data is still the original's entry.  ->open
+ * cannot fail, so the 32-byte entry is __GFP_NOFAIL: the allocator already
+ * retries so small a request until it succeeds, but for an OOM victim.
+ */
+static void cxltier_map_open(struct vm_area_struct *vma)
+{
+	struct cxltier_buf *buf = cxltier_vma_buf(vma);
+	struct cxltier_mapping *m;
+
+	m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT | __GFP_NOFAIL);
+	cxltier_mapping_add(m, vma, buf);
+}
+
+/* The VMA goes (munmap, exit, a failed split or mmap), under mmap_lock. */
+static void cxltier_map_close(struct vm_area_struct *vma)
+{
+	struct cxltier_mapping *m = vma->vm_private_data;
+	struct cxltier_buf *buf = m->buf;
+
+	mutex_lock(&buf->maps_lock);
+	list_del(&m->link);
+	mutex_unlock(&buf->maps_lock);
+	kfree(m);
+}
 
 /*
  * Movable pages get special PTEs (page.c says why); pinnable pages
@@ -295,7 +358,7 @@ out:
 static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct cxltier_buf *buf = vma->vm_private_data;
+	struct cxltier_buf *buf = cxltier_vma_buf(vma);
 	unsigned long unit, first, last, i;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 	bool resident;
@@ -373,7 +436,7 @@ static vm_fault_t cxltier_map_fault(struct vm_fault *vmf)
 static int cxltier_map_access(struct vm_area_struct *vma, unsigned long addr,
 			      void *ubuf, int len, int write)
 {
-	struct cxltier_buf *buf = vma->vm_private_data;
+	struct cxltier_buf *buf = cxltier_vma_buf(vma);
 	unsigned long off = addr - vma->vm_start;
 	pgoff_t idx = vma->vm_pgoff + (off >> PAGE_SHIFT);
 	unsigned int in_page = offset_in_page(addr);
@@ -398,9 +461,154 @@ static int cxltier_map_access(struct vm_area_struct *vma, unsigned long addr,
 }
 
 static const struct vm_operations_struct cxltier_map_vm_ops = {
+	.open = cxltier_map_open,
+	.close = cxltier_map_close,
 	.fault = cxltier_map_fault,
 	.access = cxltier_map_access,
 };
+
+/* Is the 2 MiB unit mapped at @addr of @mm by one PMD entry?  mmap_lock held. */
+static bool cxltier_pmd_mapped(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud, pudval;
+	pmd_t pmdval;
+
+	if (pgd_none(READ_ONCE(*pgd)) || pgd_bad(READ_ONCE(*pgd)))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(READ_ONCE(*p4d)) || p4d_bad(READ_ONCE(*p4d)))
+		return false;
+	pud = pud_offset(p4d, addr);
+	pudval = READ_ONCE(*pud);
+	if (pud_none(pudval) || !pud_present(pudval) || pud_leaf(pudval) ||
+	    pud_bad(pudval))
+		return false;
+	pmdval = READ_ONCE(*pmd_offset(pud, addr));
+	return pmd_present(pmdval) && cxltier_pmd_is_leaf(pmdval);
+}
+
+/* Mark in @seen the units that @vma of @mm maps by one PMD entry now. */
+static void cxltier_mapping_pmd_units(struct cxltier_buf *buf,
+				      struct vm_area_struct *vma,
+				      unsigned long *seen)
+{
+	unsigned long addr;
+
+	for (addr = ALIGN(vma->vm_start, PMD_SIZE);
+	     addr >= vma->vm_start && addr + PMD_SIZE <= vma->vm_end;
+	     addr += PMD_SIZE) {
+		pgoff_t idx = vma->vm_pgoff +
+			      ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+		/* off the 2 MiB grid here, so everywhere in this VMA */
+		if (idx & (PTRS_PER_PMD - 1))
+			return;
+		if (idx >= buf->nr_pages)
+			return;
+		if (cxltier_pmd_mapped(vma->vm_mm, addr))
+			__set_bit(idx >> buf->unit_order, seen);
+		cond_resched();
+	}
+}
+
+/*
+ * BUF_STAT's pmd_mapped_units: the 2 MiB units that at least one mapping,
+ * in any process, maps by one PMD entry now.  The core splits and zaps
+ * those entries without telling the driver (munmap, mprotect, MADV_
+ * DONTNEED, compaction, fork leaving them to the child's faults), so the
+ * figure is read from the page tables, one process at a time:
+ *
+ * 1. under @maps_lock, the processes mapping the buffer (mmgrab());
+ * 2. for each, its mmap_lock for read, then @maps_lock again (the order
+ *    ->open and ->close take them in), and the PMD entries of each of its
+ *    VMAs that is still in its VMA tree.  Under mmap_lock a VMA in the tree
+ *    keeps its page tables; a VMA that munmap has taken out of the tree may
+ *    be losing them (6.1 and 6.12 free them under mmap_lock downgraded to
+ *    read, before ->close), so such a VMA is skipped: it maps nothing any
+ *    more.  A process whose mm is exiting (mmget_not_zero() fails) maps
+ *    nothing either.
+ *
+ * A snapshot: a fault or zap racing with it may or may not be counted.
+ * 4 KiB-page buffers have no units to count and pay nothing.  -EINTR on a
+ * fatal signal while waiting for a process's mmap_lock.
+ */
+int cxltier_map_count_pmd_units(struct cxltier_buf *buf, u64 *units)
+{
+	struct cxltier_mapping *m;
+	struct mm_struct **mms;
+	unsigned int nr_mms, cap, i;
+	unsigned long *seen;
+	int ret = 0;
+
+	*units = 0;
+	if (buf->unit_order != PMD_SHIFT - PAGE_SHIFT)
+		return 0;
+	seen = bitmap_zalloc(buf->nr_units, GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
+again:
+	cap = 0;
+	mutex_lock(&buf->maps_lock);
+	list_for_each_entry(m, &buf->maps, link)
+		cap++;
+	mutex_unlock(&buf->maps_lock);
+	mms = kmalloc_array(max(cap, 1U), sizeof(*mms), GFP_KERNEL);
+	if (!mms) {
+		bitmap_free(seen);
+		return -ENOMEM;
+	}
+	nr_mms = 0;
+	mutex_lock(&buf->maps_lock);
+	list_for_each_entry(m, &buf->maps, link) {
+		struct mm_struct *mm = m->vma->vm_mm;
+
+		for (i = 0; i < nr_mms && mms[i] != mm; i++)
+			;
+		if (i < nr_mms)
+			continue;
+		if (nr_mms == cap) {	/* mapped meanwhile: count again */
+			mutex_unlock(&buf->maps_lock);
+			while (nr_mms)
+				mmdrop(mms[--nr_mms]);
+			kfree(mms);
+			goto again;
+		}
+		mmgrab(mm);
+		mms[nr_mms++] = mm;
+	}
+	mutex_unlock(&buf->maps_lock);
+
+	for (i = 0; i < nr_mms; i++) {
+		struct mm_struct *mm = mms[i];
+
+		if (ret || !mmget_not_zero(mm))
+			goto next;
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			goto put;
+		}
+		mutex_lock(&buf->maps_lock);
+		list_for_each_entry(m, &buf->maps, link) {
+			struct vm_area_struct *vma = m->vma;
+
+			if (vma->vm_mm == mm && find_vma(mm, vma->vm_start) == vma)
+				cxltier_mapping_pmd_units(buf, vma, seen);
+		}
+		mutex_unlock(&buf->maps_lock);
+		mmap_read_unlock(mm);
+put:
+		mmput(mm);
+next:
+		mmdrop(mm);
+	}
+	kfree(mms);
+	if (!ret)
+		*units = bitmap_weight(seen, buf->nr_units);
+	bitmap_free(seen);
+	return ret;
+}
 
 /*
  * Addresses for a buffer's mappings: 2 MiB-aligned (at the same offset in
@@ -419,16 +627,20 @@ unsigned long cxltier_get_unmapped_area(struct file *file, unsigned long addr,
 int cxltier_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct cxltier_buf *buf = file->private_data;
+	struct cxltier_mapping *m;
 
 	/* Private COW copies of buffer pages would escape the policy. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
 
 	/* VM_IO keeps GUP off movable pages; pinnable ones are for pinning */
 	cxltier_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND |
 			     (buf->pinnable ? 0 : VM_IO));
 	vma->vm_ops = &cxltier_map_vm_ops;
-	vma->vm_private_data = buf;
+	cxltier_mapping_add(m, vma, buf);
 	return 0;
 }
 

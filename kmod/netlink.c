@@ -184,7 +184,9 @@ static int cxltier_nl_fill_buf(struct sk_buff *skb, struct cxltier_buf *buf,
 	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_PTE_MAP_FAULTS,
 			       st->pte_map_faults) ||
 	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_SPLIT_UNITS,
-			       st->split_units))
+			       st->split_units) ||
+	    cxltier_nl_put_u64(skb, CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS,
+			       st->pmd_mapped_units))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -6,7 +6,8 @@
  *          CXLTIER_CREATE_HUGE_FALLBACK on a fragmented node, data across
  *          compaction and memory offline; huge.pmd_*: units mapped by one
  *          PMD entry (page tables, partial mprotect and munmap, fork,
- *          /proc/PID/mem, MIGRATE with a writer).
+ *          the units PMD-mapped now in every process, /proc/PID/mem,
+ *          MIGRATE with a writer).
  */
 #include <pthread.h>
 
@@ -776,6 +777,81 @@ TEST_F(huge, pmd_fork)
 	EXPECT_EQ(0, WEXITSTATUS(status));	/* 1: data, 2: PTEs in the child */
 	EXPECT_EQ(0xc0ffeeULL, (unsigned long long)*mark);
 	munmap(p, len);
+	close(fd);
+}
+
+/*
+ * BUF_STAT's pmd_mapped_units: the units that PMD entries map now, in every
+ * mapping of every process, each unit once.  Checked against the kernel's
+ * own FilePmdMapped for this process's mapping, after an mprotect split a
+ * unit's PMD, with a second mapping of the buffer, and with a forked
+ * child's PMDs once the parent has unmapped its own.
+ */
+#define PMD_NOW(fd, b) (buf_stat(fd, &(b)) ? -1LL : (long long)(b).st.pmd_mapped_units)
+TEST_F(huge, pmd_mapped_units_now)
+{
+	const size_t len = 4 * HUGE_SZ, np = len / pgsz, u = HUGE_SZ / pgsz;
+	const long unit_kb = HUGE_SZ / 1024;
+	struct preq q = bind1(0, len, HUGE_SHIFT);
+	int to_child[2], to_parent[2], fd, status;
+	struct bstat b;
+	char *p, *p2, c = 0;
+	pid_t pid;
+
+	NEED_HUGE_NODES(self);
+	q.node[0] = self->mov->node;
+	fd = preq_create(self->c.dev, &q, NULL);
+	ASSERT_OK(fd);
+	p = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0LL, PMD_NOW(fd, b));
+	fill_pages(p, 0, np, 0x29);
+	EXPECT_EQ(4 * unit_kb, smaps_sum_kb(p, len, "FilePmdMapped"));
+	EXPECT_EQ(4LL, PMD_NOW(fd, b));
+
+	/* one page of unit 1 read-only: the core splits that unit's PMD */
+	ASSERT_OK(mprotect(p + HUGE_SZ + 2 * pgsz, pgsz, PROT_READ));
+	EXPECT_EQ(3 * unit_kb, smaps_sum_kb(p, len, "FilePmdMapped"));
+	EXPECT_EQ(3LL, PMD_NOW(fd, b));
+
+	/* a second mapping maps unit 1 whole again: each unit counts once */
+	p2 = map_buf(fd, len, 0);
+	ASSERT_NE(MAP_FAILED, p2);
+	EXPECT_EQ(-1, check_pages(p2, 0, np, 0x29));
+	EXPECT_EQ(4 * unit_kb, smaps_sum_kb(p2, len, "FilePmdMapped"));
+	EXPECT_EQ(4LL, PMD_NOW(fd, b));
+	ASSERT_OK(munmap(p2, len));
+	EXPECT_EQ(3LL, PMD_NOW(fd, b));
+
+	/* another process's entries count: a child maps units 2 and 3 */
+	ASSERT_OK(pipe(to_child));
+	ASSERT_OK(pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char ok = check_pages(p + 2 * HUGE_SZ, 2 * u, 2 * u, 0x29) == -1 &&
+			  smaps_sum_kb(p, len, "FilePmdMapped") == 2 * unit_kb ?
+			  'y' : 'n';
+
+		if (write(to_parent[1], &ok, 1) != 1 ||
+		    read(to_child[0], &ok, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	EXPECT_EQ('y', c);	/* the child read its units through 2 PMDs */
+	EXPECT_EQ(3LL, PMD_NOW(fd, b));
+	ASSERT_OK(munmap(p, len));
+	EXPECT_EQ(0L, smaps_sum_kb(p, len, "FilePmdMapped"));
+	EXPECT_EQ(2LL, PMD_NOW(fd, b));	/* the child's, alone */
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(0LL, PMD_NOW(fd, b));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
 	close(fd);
 }
 

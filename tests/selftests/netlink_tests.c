@@ -51,6 +51,7 @@ static unsigned int nl_attr_len(int type)
 	case CXLTIER_NL_A_BUF_PMD_MAP_FAULTS:
 	case CXLTIER_NL_A_BUF_PTE_MAP_FAULTS:
 	case CXLTIER_NL_A_BUF_SPLIT_UNITS:
+	case CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS:
 	case CXLTIER_NL_A_NODE_TOTAL_BYTES:
 	case CXLTIER_NL_A_NODE_FREE_BYTES:
 	case CXLTIER_NL_A_NODE_QUOTA_BYTES:
@@ -124,7 +125,7 @@ struct nlbuf {
 	struct cxltier_node_bytes res[STAT_MAX_RES];
 	uint64_t resident_bytes, spilled_bytes;
 	uint64_t migrate_seq, moved, skipped, failed;
-	uint64_t pmd_map_faults, pte_map_faults, split_units;
+	uint64_t pmd_map_faults, pte_map_faults, split_units, pmd_mapped_units;
 	uint32_t migrate_state;
 	int32_t migrate_error;
 	int missing;		/* attributes that should be there and are not */
@@ -145,6 +146,7 @@ static int nl_buf_parse(const struct nlmsghdr *nlh, struct nlbuf *b)
 		CXLTIER_NL_A_BUF_MIGRATE_FAILED_BYTES,
 		CXLTIER_NL_A_BUF_PMD_MAP_FAULTS,
 		CXLTIER_NL_A_BUF_PTE_MAP_FAULTS, CXLTIER_NL_A_BUF_SPLIT_UNITS,
+		CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS,
 	};
 	const struct nlattr *e, *f;
 	struct nlattrs at;
@@ -175,6 +177,7 @@ static int nl_buf_parse(const struct nlmsghdr *nlh, struct nlbuf *b)
 	b->pmd_map_faults = nl_u64(&at, CXLTIER_NL_A_BUF_PMD_MAP_FAULTS);
 	b->pte_map_faults = nl_u64(&at, CXLTIER_NL_A_BUF_PTE_MAP_FAULTS);
 	b->split_units = nl_u64(&at, CXLTIER_NL_A_BUF_SPLIT_UNITS);
+	b->pmd_mapped_units = nl_u64(&at, CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS);
 
 	if (at.tb[CXLTIER_NL_A_BUF_POLICY]) {
 		mnl_attr_for_each_nested(e, at.tb[CXLTIER_NL_A_BUF_POLICY]) {
@@ -330,6 +333,7 @@ static void __expect_buf_eq_stat(struct __test_metadata *_metadata,
 	EXPECT_EQ(s->st.pmd_map_faults, b->pmd_map_faults);
 	EXPECT_EQ(s->st.pte_map_faults, b->pte_map_faults);
 	EXPECT_EQ(s->st.split_units, b->split_units);
+	EXPECT_EQ(s->st.pmd_mapped_units, b->pmd_mapped_units);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -661,8 +665,8 @@ TEST_F(netlink, buf_dump_matches_stat)
 
 /*
  * A 2 MiB-page buffer touched through a mapping on the 2 MiB grid: four
- * units, four PMD faults, no PTE fault, none split; a do says what
- * BUF_STAT says.
+ * units, four PMD faults, no PTE fault, none split, four units PMD-mapped
+ * while the mapping lasts; a do says what BUF_STAT says.
  */
 TEST_F(netlink, buf_huge_units_match_stat)
 {
@@ -670,6 +674,7 @@ TEST_F(netlink, buf_huge_units_match_stat)
 	struct nlbuf one;
 	struct bstat s;
 	struct preq q;
+	char *p;
 	int fd;
 
 	NEED_HUGE(&self->c.topo);
@@ -678,14 +683,19 @@ TEST_F(netlink, buf_huge_units_match_stat)
 	q = bind1(a->node, 8 * MiB, HUGE_SHIFT);
 	fd = preq_create(self->c.dev, &q, NULL);
 	ASSERT_LE(0, fd);
-	touch(fd, 0, 8 * MiB);
+	p = map_buf(fd, 8 * MiB, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 0x3c, 8 * MiB);
 	ASSERT_EQ(0, buf_stat(fd, &s));
 	EXPECT_EQ(4ULL, s.st.pmd_map_faults);
 	EXPECT_EQ(0ULL, s.st.pte_map_faults);
 	EXPECT_EQ(0ULL, s.st.split_units);
+	EXPECT_EQ(4ULL, s.st.pmd_mapped_units);
 	ASSERT_EQ(0, nl_buf_get(&self->nl, s.st.id, &one));
 	expect_buf_eq_stat(&one, &s);
 	EXPECT_EQ(4ULL, one.pmd_map_faults);
+	EXPECT_EQ(4ULL, one.pmd_mapped_units);
+	munmap(p, 8 * MiB);
 	close(fd);
 }
 

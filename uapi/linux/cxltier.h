@@ -387,6 +387,15 @@ struct cxltier_node_bytes {
  *        pages to another node makes it one block again where that node has
  *        a free one; pages already on the target stay where they are, so a
  *        unit wholly or partly there stays split.
+ * @pmd_mapped_units: out: 2 MiB units that at least one mapping of the
+ *        buffer, in any process, maps by one PMD entry now.  Read from the
+ *        page tables of each process mapping the buffer, under its
+ *        mmap_lock held for read (BUF_STAT waits for a process that holds
+ *        it for write): entries a munmap, mprotect, MADV_DONTNEED, MIGRATE
+ *        or compaction took away are not counted, and a fork's child counts
+ *        once it has faulted the unit in.  A snapshot: a fault or zap racing
+ *        with the call may or may not be counted.  0 for 4 KiB pages.
+ *        Fails with -EINTR on a fatal signal while waiting.
  *
  * Fails with -EMSGSIZE (after filling what fits and storing both counts)
  * when a capacity is too small.
@@ -419,6 +428,8 @@ struct cxltier_buf_stat {
 	__aligned_u64 pmd_map_faults;
 	__aligned_u64 pte_map_faults;
 	__aligned_u64 split_units;
+	/* appended with the units PMD-mapped now, in every process */
+	__aligned_u64 pmd_mapped_units;
 };
 #define CXLTIER_IOC_BUF_STAT	_IO(CXLTIER_TYPE, CXLTIER_CMD_BUF_STAT)
 
@@ -876,6 +887,7 @@ enum {
 	CXLTIER_NL_A_BUF_PMD_MAP_FAULTS,	/* u64: as in BUF_STAT */
 	CXLTIER_NL_A_BUF_PTE_MAP_FAULTS,	/* u64: as in BUF_STAT */
 	CXLTIER_NL_A_BUF_SPLIT_UNITS,		/* u64: as in BUF_STAT */
+	CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS,	/* u64: as in BUF_STAT */
 
 	__CXLTIER_NL_A_MAX
 };
