@@ -216,6 +216,19 @@ TIER_EXPORT int64_t tier_buf_pmd_mapped(const struct tier_buf *buf)
 	return seen ? bytes : -EOPNOTSUPP;
 }
 
+/* BUF_STAT's count; the mbind backend has no way to see other processes. */
+TIER_EXPORT int64_t tier_buf_pmd_units(struct tier_buf *buf)
+{
+	struct tier_buf_stat st;
+	int err;
+
+	if (!buf)
+		return -EINVAL;
+	buf->pmd_units = -EOPNOTSUPP;
+	err = tier_buf_stat(buf, &st);
+	return err ? err : buf->pmd_units;
+}
+
 TIER_EXPORT void tier_buf_destroy(struct tier_buf *buf)
 {
 	if (!buf)

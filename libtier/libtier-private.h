@@ -105,6 +105,8 @@ struct tier_buf {
 	struct tier_node_bytes *resident; /* tier_buf_stat()'s array */
 	unsigned int nr_resident;
 	unsigned int resident_cap;
+	/* tier_buf_stat()'s pmd_mapped_units (module), -EOPNOTSUPP (mbind) */
+	int64_t pmd_units;
 	/* mbind backend only */
 	enum tier_mbind_kind mb_kind;
 	struct tier_layout layout;	/* TIER_MB_RUNS */

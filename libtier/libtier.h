@@ -803,6 +803,21 @@ size_t tier_buf_length(const struct tier_buf *buf);
 int64_t tier_buf_pmd_mapped(const struct tier_buf *buf);
 
 /**
+ * tier_buf_pmd_units() - 2 MiB units that PMD entries map now, in any process
+ *
+ * Module backend: struct cxltier_buf_stat's pmd_mapped_units, read by the
+ * module from the page tables of every process mapping the buffer (a unit
+ * mapped in two processes counts once).  Where tier_buf_pmd_mapped() sees
+ * this process's mapping only, this sees a forked child's or another
+ * process's too.  It runs a tier_buf_stat(), whose cost it has.
+ * Return: units (>= 0; 0 for 4 KiB pages); -EINVAL for NULL; -EOPNOTSUPP on
+ * the mbind backend (the kernel keeps no such count for a memfd's mappings
+ * in other processes; use tier_buf_pmd_mapped()); the backend's -errno.
+ * Since LIBTIER_1.6.
+ */
+int64_t tier_buf_pmd_units(struct tier_buf *buf);
+
+/**
  * tier_buf_destroy() - unmap and close the buffer and free the handle
  *
  * The pages are freed once no other mapping or duplicate of the fd remains.
@@ -1361,8 +1376,8 @@ const char *tier_nl_strerror(int err);
  * @migrate_state, @migrate_error, @migrate_seq, @migrate_moved_bytes,
  * @migrate_skipped_bytes, @migrate_failed_bytes: the last migration's, as
  *      in struct cxltier_buf_stat
- * @pmd_map_faults, @pte_map_faults, @split_units: how its 2 MiB units are
- *      mapped, as in struct cxltier_buf_stat
+ * @pmd_map_faults, @pte_map_faults, @split_units, @pmd_mapped_units: how
+ *      its 2 MiB units are mapped, as in struct cxltier_buf_stat
  */
 struct tier_nl_buf {
 	uint64_t attrs;
@@ -1385,7 +1400,8 @@ struct tier_nl_buf {
 	uint64_t pmd_map_faults;
 	uint64_t pte_map_faults;
 	uint64_t split_units;
-	uint64_t __reserved[3];
+	uint64_t pmd_mapped_units;
+	uint64_t __reserved[2];
 };
 
 /**

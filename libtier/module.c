@@ -259,6 +259,7 @@ static int module_buf_stat(struct tier_buf *buf, struct tier_buf_stat *st)
 	st->split_units = (uint32_t)s.split_units;
 	st->pmd_map_faults = s.pmd_map_faults;
 	st->pte_map_faults = s.pte_map_faults;
+	buf->pmd_units = (int64_t)s.pmd_mapped_units;
 	st->policy.mode = s.mode;
 	st->policy.flags = s.create_flags;
 	st->policy.page_shift = buf->policy.page_shift;

@@ -71,6 +71,7 @@ static const uint8_t top_types[CXLTIER_NL_A_MAX + 1] = {
 	[CXLTIER_NL_A_BUF_PMD_MAP_FAULTS]	= MNL_TYPE_U64,
 	[CXLTIER_NL_A_BUF_PTE_MAP_FAULTS]	= MNL_TYPE_U64,
 	[CXLTIER_NL_A_BUF_SPLIT_UNITS]		= MNL_TYPE_U64,
+	[CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS]	= MNL_TYPE_U64,
 	[CXLTIER_NL_A_NODE_ID]			= MNL_TYPE_U32,
 	[CXLTIER_NL_A_NODE_TIER]		= MNL_TYPE_U32,
 	[CXLTIER_NL_A_NODE_TOTAL_BYTES]		= MNL_TYPE_U64,
@@ -275,6 +276,8 @@ int tier_nl_parse_buf(const struct nlmsghdr *nlh, struct tier_nl_buf *b)
 	b->pmd_map_faults = get_u64(tb[CXLTIER_NL_A_BUF_PMD_MAP_FAULTS], 0);
 	b->pte_map_faults = get_u64(tb[CXLTIER_NL_A_BUF_PTE_MAP_FAULTS], 0);
 	b->split_units = get_u64(tb[CXLTIER_NL_A_BUF_SPLIT_UNITS], 0);
+	b->pmd_mapped_units =
+		get_u64(tb[CXLTIER_NL_A_BUF_PMD_MAPPED_UNITS], 0);
 	if (tb[CXLTIER_NL_A_BUF_POLICY]) {
 		err = parse_policy(tb[CXLTIER_NL_A_BUF_POLICY], &b->policy);
 		if (err)

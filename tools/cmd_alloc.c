@@ -168,6 +168,7 @@ struct alloc_result {
 	double create_ms, touch_ms;
 	uint64_t populated;		/* resident before the first touch */
 	int64_t pmd_mapped;		/* tier_buf_pmd_mapped() after it */
+	int64_t pmd_units;		/* tier_buf_pmd_units() after it */
 	uint64_t off_policy;		/* resident bytes outside the policy */
 	struct place_row rows[2 * TIER_MAX_POLICY_NODES];
 	unsigned int nr_rows;
@@ -294,6 +295,10 @@ static void report_json(const struct tier_ctx *ctx, const struct tier_buf_stat *
 		json_u64(&j, "pmd_mapped_bytes", (uint64_t)r->pmd_mapped);
 	else
 		json_null(&j, "pmd_mapped_bytes");
+	if (r->pmd_units >= 0)
+		json_u64(&j, "pmd_mapped_units", (uint64_t)r->pmd_units);
+	else
+		json_null(&j, "pmd_mapped_units");
 	json_i64(&j, "pid", (int64_t)getpid());
 	json_u64(&j, "hold_seconds", hold);
 	json_obj_close(&j);
@@ -717,6 +722,7 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	}
 	build_rows(&res, &st);
 	res.pmd_mapped = tier_buf_pmd_mapped(buf);
+	res.pmd_units = tier_buf_pmd_units(buf);
 
 	if (json)
 		report_json(ctx, &st, &res, (unsigned int)hold);

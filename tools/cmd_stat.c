@@ -45,6 +45,7 @@ static void buffers_json(struct json *j, const struct tier_nl_buf *b, int nr)
 		JSON_UINT(tier_nl_buf, pmd_map_faults),
 		JSON_UINT(tier_nl_buf, pte_map_faults),
 		JSON_UINT(tier_nl_buf, split_units),
+		JSON_UINT(tier_nl_buf, pmd_mapped_units),
 	};
 	char pol[TIER_POLICY_STRLEN];
 	int i;

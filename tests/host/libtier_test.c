@@ -1187,7 +1187,9 @@ TEST_F(lib, stat_counts_touched_pages_only)
  * tier_buf_pmd_mapped(): the kernel's count of the mapping's PMD entries,
  * now.  Module: a 4 KiB-page buffer has none; each touched 2 MiB unit of a
  * page=2M buffer (tier_buf_map() maps it on the 2 MiB grid) has one, and an
- * mprotect() of one page inside a unit leaves one fewer.
+ * mprotect() of one page inside a unit leaves one fewer.  tier_buf_pmd_units()
+ * (the module's count over every process) agrees in units; the mbind
+ * backend has none to give.
  */
 TEST_F(lib, pmd_mapped_counts_entries_now)
 {
@@ -1198,6 +1200,7 @@ TEST_F(lib, pmd_mapped_counts_entries_now)
 	char *addr;
 
 	EXPECT_EQ(-EINVAL, tier_buf_pmd_mapped(NULL));
+	EXPECT_EQ(-EINVAL, tier_buf_pmd_units(NULL));
 	bind_policy(&p, self->first.node);
 	ASSERT_EQ(0, tier_buf_create(self->ctx, TEST_LEN, &p, &buf));
 	EXPECT_EQ(-ENOENT, tier_buf_pmd_mapped(buf));	/* not mapped */
@@ -1205,8 +1208,10 @@ TEST_F(lib, pmd_mapped_counts_entries_now)
 	fill(addr, len, 7);
 	if (variant->backend == TIER_BACKEND_MODULE) {
 		EXPECT_EQ(0, tier_buf_pmd_mapped(buf));
+		EXPECT_EQ(0, tier_buf_pmd_units(buf));
 	} else {
 		EXPECT_LE(0, tier_buf_pmd_mapped(buf));
+		EXPECT_EQ(-EOPNOTSUPP, tier_buf_pmd_units(buf));
 	}
 	tier_buf_destroy(buf);
 	if (variant->backend != TIER_BACKEND_MODULE)
@@ -1216,12 +1221,15 @@ TEST_F(lib, pmd_mapped_counts_entries_now)
 	ASSERT_EQ(0, tier_buf_create(self->ctx, 4 * huge, &p, &buf));
 	ASSERT_EQ(0, tier_buf_map(buf, (void **)&addr));
 	EXPECT_EQ(0, tier_buf_pmd_mapped(buf));		/* nothing touched */
+	EXPECT_EQ(0, tier_buf_pmd_units(buf));
 	for (i = 0; i < 4; i++)
 		addr[i * huge] = 1;
 	EXPECT_EQ((int64_t)(4 * huge), tier_buf_pmd_mapped(buf));
+	EXPECT_EQ(4, tier_buf_pmd_units(buf));
 	ASSERT_EQ(0, mprotect(addr + huge + page_size(), page_size(),
 			      PROT_READ));
 	EXPECT_EQ((int64_t)(3 * huge), tier_buf_pmd_mapped(buf));
+	EXPECT_EQ(3, tier_buf_pmd_units(buf));
 	tier_buf_destroy(buf);
 }
 

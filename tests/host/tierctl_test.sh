@@ -155,7 +155,7 @@ done
 # count and prints no such line)
 if [ $module = 1 ]; then
 	expect_json "alloc --page-size 2M: a PMD fault per unit, none split" \
-		"d['pmd_map_faults'] == 4 and d['pte_map_faults'] == 0 and d['split_units'] == 0 and d['pmd_mapped_bytes'] == 8 * 1048576" \
+		"d['pmd_map_faults'] == 4 and d['pte_map_faults'] == 0 and d['split_units'] == 0 and d['pmd_mapped_bytes'] == 8 * 1048576 and d['pmd_mapped_units'] == 4" \
 		alloc --node "$N" --page-size 2M --size 8M --json
 	expect_ok "alloc --page-size 2M table" alloc --node "$N" --page-size 2M --size 8M
 	grep -q "^2M units: 4 faults mapped a unit with one PMD entry, 0 with 4 KiB PTEs; 0 of 4 units split$" "$out" &&
@@ -163,7 +163,7 @@ if [ $module = 1 ]; then
 		ok "alloc --page-size 2M: the units line" || nok "alloc --page-size 2M: the units line"
 else
 	expect_json "alloc --page-size 2M on mbind: no PMD figures" \
-		"d['pmd_map_faults'] == 0 and d['split_units'] == 0 and d['pmd_mapped_bytes'] % 2097152 == 0" \
+		"d['pmd_map_faults'] == 0 and d['split_units'] == 0 and d['pmd_mapped_bytes'] % 2097152 == 0 and d['pmd_mapped_units'] is None" \
 		alloc --node "$N" --page-size 2M --huge-fallback --size 8M --json
 fi
 expect_json "alloc: canonical policy, mode, requested share" \
@@ -461,6 +461,20 @@ if [ ! -e /sys/module/cxltier ]; then
 else
 	expect_json "stat --json (module): nodes and buffers" \
 		"isinstance(d['buffers'], list) and len(d['nodes']) >= 1 and all(x['total_bytes'] >= x['free_bytes'] for x in d['nodes'])" stat --json
+	# another process's mapping: stat sees the units a holder PMD-maps
+	hold_out=$(mktemp)
+	"$TIERCTL" alloc --node "$N" --page-size 2M --size 8M --hold 60 --json > "$hold_out" 2> /dev/null &
+	holder=$!
+	id=
+	for _ in $(seq 50); do
+		id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$hold_out" 2> /dev/null) && [ -n "$id" ] && break
+		sleep 0.2
+	done
+	expect_json "stat --json: a holder's 2M units PMD-mapped now" \
+		"[(b['id'], b['pmd_mapped_units'], b['pmd_map_faults']) for b in d['buffers']] == [($id, 4, 4)]" \
+		stat --json --pid "$holder"
+	kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+	rm -f "$hold_out"
 fi
 
 LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open libtier: LIBTIER_BACKEND=bogus: Invalid argument$" topo
