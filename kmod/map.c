@@ -64,7 +64,7 @@ static void cxltier_map_open(struct vm_area_struct *vma)
 	cxltier_mapping_add(m, vma, buf);
 }
 
-/* The VMA goes (munmap, exit, a failed split or mmap), under mmap_lock. */
+/* The VMA goes (munmap, exit, a failed split or mremap), under mmap_lock. */
 static void cxltier_map_close(struct vm_area_struct *vma)
 {
 	struct cxltier_mapping *m = vma->vm_private_data;
@@ -523,12 +523,14 @@ static void cxltier_mapping_pmd_units(struct cxltier_buf *buf,
  * 1. under @maps_lock, the processes mapping the buffer (mmgrab());
  * 2. for each, its mmap_lock for read, then @maps_lock again (the order
  *    ->open and ->close take them in), and the PMD entries of each of its
- *    VMAs that is still in its VMA tree.  Under mmap_lock a VMA in the tree
- *    keeps its page tables; a VMA that munmap has taken out of the tree may
- *    be losing them (6.1 and 6.12 free them under mmap_lock downgraded to
- *    read, before ->close), so such a VMA is skipped: it maps nothing any
- *    more.  A process whose mm is exiting (mmget_not_zero() fails) maps
- *    nothing either.
+ *    VMAs that is still in its VMA tree (find_vma() by address, compared
+ *    by pointer: never a walk of the tree, which for the mm of a fork
+ *    that failed on 6.12 holds markers and the parent's VMAs).  Under
+ *    mmap_lock a VMA in the tree keeps its page tables; a VMA that munmap
+ *    has taken out of the tree may be losing them (6.1 and 6.12 free them
+ *    under mmap_lock downgraded to read, before ->close), so such a VMA
+ *    is skipped: it maps nothing any more.  A process whose mm is exiting
+ *    (mmget_not_zero() fails) maps nothing either.
  *
  * A snapshot: a fault or zap racing with it may or may not be counted.
  * 4 KiB-page buffers have no units to count and pay nothing.  -EINTR on a
@@ -545,7 +547,8 @@ int cxltier_map_count_pmd_units(struct cxltier_buf *buf, u64 *units)
 	*units = 0;
 	if (buf->unit_order != PMD_SHIFT - PAGE_SHIFT)
 		return 0;
-	seen = bitmap_zalloc(buf->nr_units, GFP_KERNEL);
+	/* kvmalloc: a 64 TiB buffer's bitmap is 4 MiB, a busy list's as big */
+	seen = kvcalloc(BITS_TO_LONGS(buf->nr_units), sizeof(long), GFP_KERNEL);
 	if (!seen)
 		return -ENOMEM;
 again:
@@ -554,9 +557,9 @@ again:
 	list_for_each_entry(m, &buf->maps, link)
 		cap++;
 	mutex_unlock(&buf->maps_lock);
-	mms = kmalloc_array(max(cap, 1U), sizeof(*mms), GFP_KERNEL);
+	mms = kvmalloc_array(max(cap, 1U), sizeof(*mms), GFP_KERNEL);
 	if (!mms) {
-		bitmap_free(seen);
+		kvfree(seen);
 		return -ENOMEM;
 	}
 	nr_mms = 0;
@@ -572,11 +575,12 @@ again:
 			mutex_unlock(&buf->maps_lock);
 			while (nr_mms)
 				mmdrop(mms[--nr_mms]);
-			kfree(mms);
+			kvfree(mms);
 			goto again;
 		}
 		mmgrab(mm);
 		mms[nr_mms++] = mm;
+		cond_resched();
 	}
 	mutex_unlock(&buf->maps_lock);
 
@@ -595,6 +599,7 @@ again:
 
 			if (vma->vm_mm == mm && find_vma(mm, vma->vm_start) == vma)
 				cxltier_mapping_pmd_units(buf, vma, seen);
+			cond_resched();
 		}
 		mutex_unlock(&buf->maps_lock);
 		mmap_read_unlock(mm);
@@ -603,10 +608,10 @@ put:
 next:
 		mmdrop(mm);
 	}
-	kfree(mms);
+	kvfree(mms);
 	if (!ret)
 		*units = bitmap_weight(seen, buf->nr_units);
-	bitmap_free(seen);
+	kvfree(seen);
 	return ret;
 }
 

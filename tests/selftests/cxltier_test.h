@@ -975,36 +975,6 @@ static int vma_flags(void *addr, char *flags, size_t len)
 	return -ENOENT;
 }
 
-/*
- * The kernel's own count for this process: @field ("FilePmdMapped", ...)
- * of /proc/self/smaps in kB, summed over the mappings inside
- * [@addr, @addr + @len).  -errno when smaps cannot be read.
- */
-static long smaps_sum_kb(const void *addr, size_t len, const char *field)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	uintptr_t a = (uintptr_t)addr;
-	size_t flen = strlen(field);
-	char line[512];
-	bool in = false;
-	long sum = 0;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
-			in = lo >= a && hi <= a + len;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen) && line[flen] == ':')
-			sum += strtol(line + flen + 1, NULL, 10);
-	}
-	fclose(f);
-	return sum;
-}
-
 /* Whether the VmFlags string has the two-letter flag @fl. */
 static bool has_vmflag(const char *flags, const char *fl)
 {

@@ -782,16 +782,18 @@ TEST_F(huge, pmd_fork)
 
 /*
  * BUF_STAT's pmd_mapped_units: the units that PMD entries map now, in every
- * mapping of every process, each unit once.  Checked against the kernel's
- * own FilePmdMapped for this process's mapping, after an mprotect split a
- * unit's PMD, with a second mapping of the buffer, and with a forked
- * child's PMDs once the parent has unmapped its own.
+ * mapping of every process, each unit once: after touching, after an
+ * mprotect split a unit's PMD, with a second mapping of the buffer, and
+ * with a forked child's PMDs once the parent has unmapped its own.  (Not
+ * checked against smaps' FilePmdMapped here: on 6.1 with CONFIG_DEBUG_VM,
+ * smaps of a PMD-mapped unit trips follow_trans_huge_pmd()'s
+ * VM_BUG_ON_PAGE(!PageHead), doc/kernels.md; libtier's test does it on
+ * the release kernels.)
  */
 #define PMD_NOW(fd, b) (buf_stat(fd, &(b)) ? -1LL : (long long)(b).st.pmd_mapped_units)
 TEST_F(huge, pmd_mapped_units_now)
 {
 	const size_t len = 4 * HUGE_SZ, np = len / pgsz, u = HUGE_SZ / pgsz;
-	const long unit_kb = HUGE_SZ / 1024;
 	struct preq q = bind1(0, len, HUGE_SHIFT);
 	int to_child[2], to_parent[2], fd, status;
 	struct bstat b;
@@ -806,19 +808,16 @@ TEST_F(huge, pmd_mapped_units_now)
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0LL, PMD_NOW(fd, b));
 	fill_pages(p, 0, np, 0x29);
-	EXPECT_EQ(4 * unit_kb, smaps_sum_kb(p, len, "FilePmdMapped"));
 	EXPECT_EQ(4LL, PMD_NOW(fd, b));
 
 	/* one page of unit 1 read-only: the core splits that unit's PMD */
 	ASSERT_OK(mprotect(p + HUGE_SZ + 2 * pgsz, pgsz, PROT_READ));
-	EXPECT_EQ(3 * unit_kb, smaps_sum_kb(p, len, "FilePmdMapped"));
 	EXPECT_EQ(3LL, PMD_NOW(fd, b));
 
 	/* a second mapping maps unit 1 whole again: each unit counts once */
 	p2 = map_buf(fd, len, 0);
 	ASSERT_NE(MAP_FAILED, p2);
 	EXPECT_EQ(-1, check_pages(p2, 0, np, 0x29));
-	EXPECT_EQ(4 * unit_kb, smaps_sum_kb(p2, len, "FilePmdMapped"));
 	EXPECT_EQ(4LL, PMD_NOW(fd, b));
 	ASSERT_OK(munmap(p2, len));
 	EXPECT_EQ(3LL, PMD_NOW(fd, b));
@@ -829,8 +828,7 @@ TEST_F(huge, pmd_mapped_units_now)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char ok = check_pages(p + 2 * HUGE_SZ, 2 * u, 2 * u, 0x29) == -1 &&
-			  smaps_sum_kb(p, len, "FilePmdMapped") == 2 * unit_kb ?
+		char ok = check_pages(p + 2 * HUGE_SZ, 2 * u, 2 * u, 0x29) == -1 ?
 			  'y' : 'n';
 
 		if (write(to_parent[1], &ok, 1) != 1 ||
@@ -839,10 +837,9 @@ TEST_F(huge, pmd_mapped_units_now)
 		_exit(0);
 	}
 	ASSERT_EQ(1, read(to_parent[0], &c, 1));
-	EXPECT_EQ('y', c);	/* the child read its units through 2 PMDs */
+	EXPECT_EQ('y', c);	/* the child read its units */
 	EXPECT_EQ(3LL, PMD_NOW(fd, b));
 	ASSERT_OK(munmap(p, len));
-	EXPECT_EQ(0L, smaps_sum_kb(p, len, "FilePmdMapped"));
 	EXPECT_EQ(2LL, PMD_NOW(fd, b));	/* the child's, alone */
 	ASSERT_EQ(1, write(to_child[1], &c, 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
