@@ -91,6 +91,8 @@ struct cxltier_mig_run {
 	bool async;
 	u64 start_ns;
 	unsigned long moved, skipped, failed;
+	/* this batch re-forms a split unit at home (cxltier_mig_plan_unit()) */
+	bool reform;
 	struct page *src[CXLTIER_MIG_BATCH];
 	struct page *dst[CXLTIER_MIG_BATCH];
 	u8 busy[CXLTIER_MIG_BATCH];
@@ -112,16 +114,34 @@ enum {
  * Returns the node of the pages put in @dst, NUMA_NO_NODE to stay, or
  * -ENOMEM.
  */
+/* 2^@order destination pages on node @nid into @dst; false if none now. */
+static bool cxltier_mig_alloc_on(struct cxltier_buf *buf, int nid,
+				 unsigned int order, struct page **dst)
+{
+	/* uncharged: the page's memcg charge moves over with its data */
+	gfp_t gfp = (buf->gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NORETRY;
+	struct page *page;
+	unsigned int i;
+
+	/* hot-remove may have emptied it since the policy check */
+	if (!node_state(nid, N_MEMORY))
+		return false;
+	page = alloc_pages_node(nid, gfp, order);
+	if (!page)
+		return false;
+	if (order)
+		split_page(page, order);
+	for (i = 0; i < (1U << order); i++)
+		dst[i] = page + i;
+	return true;
+}
+
 static int cxltier_mig_alloc(struct cxltier_buf *buf, u32 home, int cur,
 			     unsigned int order, struct page **dst)
 {
 	bool fallback = buf->mode == CXLTIER_MODE_PREFERRED ||
 			(buf->create_flags & CXLTIER_CREATE_FALLBACK);
-	/* uncharged: the page's memcg charge moves over with its data */
-	gfp_t gfp = (buf->gfp & ~(__GFP_ZERO | __GFP_ACCOUNT)) | __GFP_NORETRY;
 	u32 k, tries = fallback ? buf->nr_policy_nodes : 1;
-	struct page *page;
-	unsigned int i;
 
 	for (k = 0; k < tries; k++) {
 		u32 j = !k ? home : (k - 1 < home ? k - 1 : k);
@@ -129,17 +149,8 @@ static int cxltier_mig_alloc(struct cxltier_buf *buf, u32 home, int cur,
 
 		if (nid == cur)
 			return NUMA_NO_NODE;
-		/* hot-remove may have emptied it since the policy check */
-		if (!node_state(nid, N_MEMORY))
-			continue;
-		page = alloc_pages_node(nid, gfp, order);
-		if (!page)
-			continue;
-		if (order)
-			split_page(page, order);
-		for (i = 0; i < (1U << order); i++)
-			dst[i] = page + i;
-		return nid;
+		if (cxltier_mig_alloc_on(buf, nid, order, dst))
+			return nid;
 	}
 	return -ENOMEM;
 }
@@ -274,7 +285,19 @@ static void cxltier_mig_zap(struct cxltier_buf *buf, pgoff_t lo, pgoff_t hi)
 			    (loff_t)(hi - lo + 1) << PAGE_SHIFT, 1);
 }
 
-/* Step 1: destinations for the pages of @unit that are not at home. */
+/*
+ * Step 1: destinations for the pages of @unit that are not at home.
+ *
+ * A split 2 MiB unit (its pages not one aligned block: compaction,
+ * offline, HUGE_FALLBACK, SPLIT_HUGE) with some or all of its pages at
+ * home is re-formed: all 512 pages go to one fresh block on the home node
+ * (@r->reform), where the node has one free.  Else the pages away from
+ * home move as before and the unit stays split, which is neither a
+ * failure nor a skip (BUF_STAT's split_units shows it).  A split unit
+ * wholly away from home needs no special case: it moves as one block.
+ * Pinnable buffers' units are left as they are: they are mapped with
+ * 4 KiB PTEs whatever their pages.
+ */
 static void cxltier_mig_plan_unit(struct cxltier_mig_run *r,
 				  unsigned long unit, unsigned long first)
 {
@@ -284,6 +307,7 @@ static void cxltier_mig_plan_unit(struct cxltier_mig_run *r,
 	u32 home = cxltier_unit_home(buf, unit);
 	int target = buf->policy[home].node, cur = NUMA_NO_NODE, nid;
 	struct page **dst = &r->dst[p0 - first];
+	bool split;
 
 	spin_lock(&buf->lock);
 	for (i = 0; i < n; i++) {
@@ -298,7 +322,14 @@ static void cxltier_mig_plan_unit(struct cxltier_mig_run *r,
 			away++;
 		}
 	}
+	split = n > 1 && present == n && !cxltier_unit_is_block(buf, p0);
 	spin_unlock(&buf->lock);
+	/* split with pages at home: all of it to one new block there */
+	if (split && away < n && !buf->pinnable &&
+	    cxltier_mig_alloc_on(buf, target, buf->unit_order, dst)) {
+		r->reform = true;
+		return;
+	}
 	if (!away)
 		return;		/* untouched, or already at home */
 
@@ -337,6 +368,7 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 	memset(r->src, 0, sizeof(r->src));
 	memset(r->dst, 0, sizeof(r->dst));
 	memset(r->busy, 0, sizeof(r->busy));
+	r->reform = false;
 
 	end_unit = (first + n) >> buf->unit_order;
 	for (unit = first >> buf->unit_order; unit < end_unit; unit++)
@@ -349,7 +381,8 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 		if (!r->dst[i])
 			continue;
 		page = cxltier_page_lock_slot(buf, first + i);
-		if (!page || page_to_nid(page) == page_to_nid(r->dst[i])) {
+		if (!page ||
+		    (!r->reform && page_to_nid(page) == page_to_nid(r->dst[i]))) {
 			/* moved there meanwhile (compaction, offline) */
 			if (page) {
 				unlock_page(page);

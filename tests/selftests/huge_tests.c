@@ -559,16 +559,40 @@ TEST_F_TIMEOUT(huge, compaction_keeps_data, 300)
 	/*
 	 * Compaction moves a unit's pages one by one: BUF_STAT counts as
 	 * split exactly the units whose PFNs are no longer one aligned
-	 * block.  A MIGRATE to the DRAM node then moves each unit as one
-	 * block again.
+	 * block.  A MIGRATE to the policy the buffer already has re-forms
+	 * each split unit on its node (it moves the split units, and only
+	 * them, each to a new 2 MiB block there); a MIGRATE to the DRAM
+	 * node then moves each unit as one block.
 	 */
 	split = split_units_of(p, nunits);
 	ASSERT_OK(buf_stat(fd, &b));
 	TH_LOG("%zu of %zu units split by compaction, BUF_STAT says %llu",
 	       split, nunits, (unsigned long long)b.st.split_units);
 	EXPECT_EQ((uint64_t)split, b.st.split_units);
+	EXPECT_LT(0U, split);	/* a test of re-forming needs a split unit */
 	/* MIGRATE's 2 MiB blocks may need compaction: allowed again */
 	restore_frag_sysctls(self->saved_vm);
+	ASSERT_OK(mig_ex(fd, &q, 0, 0, &m));
+	TH_LOG("MIGRATE to the same policy moved %llu pages",
+	       (unsigned long long)m.out_moved_pages);
+	EXPECT_EQ((uint64_t)(split * HUGE_SZ / pgsz), m.out_moved_pages);
+	EXPECT_EQ(0ULL, m.out_failed_pages);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x6d));
+	assert_layout(fd, p, np, want, false);
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ(0ULL, b.st.split_units);
+	EXPECT_EQ(0U, split_units_of(p, nunits));
+	/*
+	 * Whole again, the units take a PMD each in a fresh mapping (this
+	 * one keeps the page tables its split units needed: the kernel frees
+	 * page tables only at munmap).
+	 */
+	ASSERT_OK(munmap(p, nunits * HUGE_SZ));
+	p = map_buf(fd, nunits * HUGE_SZ, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, check_pages(p, 0, np, 0x6d));
+	ASSERT_OK(buf_stat(fd, &b));
+	EXPECT_EQ((uint64_t)nunits, b.st.pmd_mapped_units);
 	to = bind1(self->dram->node, nunits * HUGE_SZ, HUGE_SHIFT);
 	ASSERT_OK(mig_ex(fd, &to, 0, 0, &m));
 	EXPECT_EQ((uint64_t)np, m.out_moved_pages);

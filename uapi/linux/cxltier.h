@@ -378,15 +378,17 @@ struct cxltier_node_bytes {
  *        there or does not cover the whole unit, the unit is split (below),
  *        the buffer is pinnable, a page of the unit was locked at that
  *        moment (a migration, compaction or another fault), or a page
- *        table was already in place.  Once a window has PTEs it keeps them
- *        until they are zapped (munmap, MIGRATE, compaction).
+ *        table was already in place.  Once a window of a mapping has a
+ *        page table it keeps PTEs until that mapping is unmapped: a
+ *        MIGRATE or compaction zaps the PTEs but leaves the table (the
+ *        kernel frees page tables only at munmap), so the units it re-forms
+ *        are PMD-mapped again in a new mapping.
  * @split_units: out: resident 2 MiB units whose pages are not one aligned
  *        2 MiB block (HUGE_FALLBACK, MIGRATE's SPLIT_HUGE, or the core's
  *        compaction or memory offline moving the pages one by one): such a
- *        unit is mapped with 4 KiB PTEs.  A MIGRATE that moves all of its
- *        pages to another node makes it one block again where that node has
- *        a free one; pages already on the target stay where they are, so a
- *        unit wholly or partly there stays split.
+ *        unit is mapped with 4 KiB PTEs.  A MIGRATE makes it one block
+ *        again where its target node has a free one, including a MIGRATE
+ *        to the policy the buffer already has (see CXLTIER_IOC_MIGRATE).
  * @pmd_mapped_units: out: 2 MiB units that at least one mapping of the
  *        buffer, in any process, maps by one PMD entry now.  Read from the
  *        page tables of each process mapping the buffer, under its
@@ -464,7 +466,8 @@ struct cxltier_buf_stat {
  * @rate_bytes: in: at most this many bytes moved per second, by sleeping
  *              between batches; 0 = no limit
  * @out_moved_pages, @out_moved_bytes: out: pages moved to the node the new
- *              policy names for them
+ *              policy names for them, and those of split 2 MiB units
+ *              re-formed at home (below)
  * @out_skipped_pages, @out_skipped_bytes: out: pages left where they are
  *              because they are long-term pinned (FOLL_LONGTERM: io_uring
  *              fixed buffers, RDMA, AF_XDP; only CXLTIER_CREATE_PINNABLE
@@ -488,7 +491,12 @@ struct cxltier_buf_stat {
  *
  * 2 MiB units move whole into a free 2 MiB block of the target node (see
  * CXLTIER_MIGRATE_SPLIT_HUGE); a unit whose pages are partly pinned moves
- * the rest page by page.
+ * the rest page by page.  A split unit (BUF_STAT's split_units) with pages
+ * already on its home node is re-formed: all its pages move into one free
+ * 2 MiB block of that node, so a MIGRATE to the policy a buffer already
+ * has makes its split units whole again where the node has free blocks
+ * (the others stay split; that is not counted as failed).  Pinnable
+ * buffers' units are not re-formed.
  *
  * Pages move in batches of 2 MiB.  A pending signal stops a synchronous
  * migration between batches: the call fails with -EINTR after storing the
