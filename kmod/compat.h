@@ -9,6 +9,8 @@
  *   cxltier_page_maybe_pinned()        6.11 page_maybe_dma_pinned() removed
  *   cxltier_get_file_unless_released() 6.7  get_file_rcu() changed meaning
  *   cxltier_add_mm_counter()           6.2  mm->rss_stat became percpu counters
+ *   cxltier_flush_stale_pmds()         6.5  madvise stopped clearing devmap
+ *                                           PMDs without a TLB flush
  *
  * A difference that every supported kernel can meet with one exported API
  * is not an entry: the fault-around's look at the page table (map.c) uses
@@ -91,6 +93,43 @@ static inline void cxltier_add_mm_counter(struct mm_struct *mm, int member,
 					  long value)
 {
 	percpu_counter_add(&mm->rss_stat[member], value);
+}
+#endif
+
+/*
+ * Make sure no CPU keeps a translation of a buffer's PMD-mapped unit that
+ * the page tables no longer hold.  Before 6.5, madvise(MADV_COLD) and
+ * madvise(MADV_PAGEOUT) walk a file mapping's PMDs with
+ * pmd_trans_unstable(), which knows none, THP and migration entries but
+ * not devmap ones: it calls our unit's PMD bad, prints "bad pmd" and
+ * clears it (pmd_clear_bad()) without a TLB flush.  Our later zaps then
+ * find nothing to zap and flush nothing, so a thread could go on writing
+ * into a unit's pages after MIGRATE or compaction copied them, or after
+ * they were freed (huge.pmd_madv_cold_then_migrate caught it on 6.1).
+ * 6.5 made those walks use pte_offset_map_lock(), which leaves devmap
+ * PMDs alone (Hugh Dickins' pte_offset_map() series), so there this does
+ * nothing.  Here it flushes every CPU's TLB, all address spaces
+ * (__flush_tlb_all() on each CPU: INVPCID or a CR4.PGE toggle), which no
+ * narrower exported call does for another process's mm.  Only for
+ * buffers that ever had a PMD entry; process context, no spinlock held.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#include <asm/tlbflush.h>
+#include <linux/smp.h>
+
+static inline void cxltier_flush_cpu_tlb(void *unused)
+{
+	__flush_tlb_all();
+}
+
+static inline void cxltier_flush_stale_pmds(bool ever_pmd_mapped)
+{
+	if (ever_pmd_mapped)
+		on_each_cpu(cxltier_flush_cpu_tlb, NULL, 1);
+}
+#else
+static inline void cxltier_flush_stale_pmds(bool ever_pmd_mapped)
+{
 }
 #endif
 

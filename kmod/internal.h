@@ -272,6 +272,7 @@ void cxltier_page_move_memcg_charge(struct page *dst, struct page *src);
 /* map.c: mmap of a buffer, its faults and ->access */
 int cxltier_mmap(struct file *file, struct vm_area_struct *vma);
 int cxltier_map_count_pmd_units(struct cxltier_buf *buf, u64 *units);
+void cxltier_map_flush_stale(struct cxltier_buf *buf);
 unsigned long cxltier_get_unmapped_area(struct file *file, unsigned long addr,
 					unsigned long len, unsigned long pgoff,
 					unsigned long flags);

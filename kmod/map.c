@@ -64,7 +64,23 @@ static void cxltier_map_open(struct vm_area_struct *vma)
 	cxltier_mapping_add(m, vma, buf);
 }
 
-/* The VMA goes (munmap, exit, a failed split or mremap), under mmap_lock. */
+/*
+ * After the user mappings of some of the buffer's pages were zapped, and
+ * before those pages are copied away or freed: no CPU may still hold a
+ * translation of them.  A zap flushes what it cleared; on kernels where
+ * madvise could have cleared a unit's PMD without a flush (compat.h) it
+ * is not enough, for buffers that ever mapped a unit by a PMD.
+ */
+void cxltier_map_flush_stale(struct cxltier_buf *buf)
+{
+	cxltier_flush_stale_pmds(atomic_long_read(&buf->nr_pmd_map_faults));
+}
+
+/*
+ * The VMA goes (munmap, exit, a failed split or mremap), under mmap_lock,
+ * after its entries were zapped: the flush keeps a translation that
+ * madvise left behind from outliving the mapping (compat.h).
+ */
 static void cxltier_map_close(struct vm_area_struct *vma)
 {
 	struct cxltier_mapping *m = vma->vm_private_data;
@@ -74,6 +90,7 @@ static void cxltier_map_close(struct vm_area_struct *vma)
 	list_del(&m->link);
 	mutex_unlock(&buf->maps_lock);
 	kfree(m);
+	cxltier_map_flush_stale(buf);
 }
 
 /*

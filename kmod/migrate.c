@@ -283,6 +283,7 @@ static void cxltier_mig_zap(struct cxltier_buf *buf, pgoff_t lo, pgoff_t hi)
 {
 	unmap_mapping_range(buf->inode->i_mapping, (loff_t)lo << PAGE_SHIFT,
 			    (loff_t)(hi - lo + 1) << PAGE_SHIFT, 1);
+	cxltier_map_flush_stale(buf);
 }
 
 /*
