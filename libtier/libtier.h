@@ -796,6 +796,10 @@ size_t tier_buf_length(const struct tier_buf *buf);
  * MIGRATE or compaction may have replaced some by 4 KiB PTEs or nothing),
  * where struct tier_buf_stat's pmd_map_faults counts the faults that made
  * them, in every process.
+ * Module backend on 6.1 kernels built with CONFIG_DEBUG_VM (no
+ * distribution's release kernel): the kernel's smaps code asserts that a
+ * PMD-mapped page is a THP head, which a unit's first page is not, and
+ * BUGs; use tier_buf_pmd_units() for module buffers.
  * Return: bytes (>= 0); -EINVAL for NULL; -ENOENT when the buffer is not
  * mapped by tier_buf_map(); -EOPNOTSUPP when smaps has neither field;
  * -errno when /proc/self/smaps cannot be read.  Since LIBTIER_1.5.
