@@ -64,6 +64,24 @@ if v >= 1023.95:
 print("%.1f%s" % (v, "BKMGTPE"[u]))' "$1"
 }
 
+# A tierctl alloc --hold in the background, ALLOC_ARGS...: sets $holder
+# (its pid) and $id (its buffer, once it has printed it); stop_holder ends it.
+start_holder() {
+	hold_out=$(mktemp)
+	"$TIERCTL" alloc "$@" --hold 60 --json > "$hold_out" 2> /dev/null &
+	holder=$!
+	id=
+	for _ in $(seq 50); do
+		id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$hold_out" 2> /dev/null) && [ -n "$id" ] && break
+		sleep 0.2
+	done
+}
+
+stop_holder() {
+	kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+	rm -f "$hold_out"
+}
+
 nodes_with_memory() {
 	python3 -c '
 import sys
@@ -415,14 +433,7 @@ if [ $module = 0 ]; then
 	expect_fail "migrate: needs the module" "^tierctl migrate: needs the cxltier module \(backend is mbind\)" migrate --buffer 1 --policy "bind:$N"
 elif [ $# -ge 2 ]; then
 	# a process of ours holds a buffer; tierctl migrate finds and moves it
-	hold_out=$(mktemp)
-	"$TIERCTL" alloc --node "$1" --size 8M --hold 60 --json > "$hold_out" 2> /dev/null &
-	holder=$!
-	id=
-	for _ in $(seq 50); do
-		id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$hold_out" 2> /dev/null) && [ -n "$id" ] && break
-		sleep 0.2
-	done
+	start_holder --node "$1" --size 8M
 	expect_json "migrate --json moves a held buffer" \
 		"d['buffer'] == $id and d['pid'] == $holder and d['moved_bytes'] == 8388608 and d['moved_pages'] == 2048 and d['skipped_bytes'] == 0 and d['failed_bytes'] == 0 and d['state'] == 'done' and d['policy'] == 'bind:$2' and d['policy_before'] == 'bind:$1'" \
 		migrate --buffer "$id" --policy "bind:$2" --json
@@ -432,8 +443,7 @@ elif [ $# -ge 2 ]; then
 	then ok "migrate table, --rate, --pid"; else nok "migrate table, --rate, --pid"; fi
 	expect_json "migrate --async" "d['state'] == 'running' and d['async'] is True and d['moved_bytes'] == 0" \
 		migrate --buffer "$id" --policy "bind:$2" --async --json
-	kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
-	rm -f "$hold_out"
+	stop_holder
 	expect_fail "migrate: no such buffer" "^tierctl migrate: buffer 999999: no process of yours holds it$" migrate --buffer 999999 --policy "bind:$1"
 	names="['cxltier_4k_migrate_ab', 'cxltier_4k_migrate_ba', 'cxltier_2m_migrate_ab', 'cxltier_2m_migrate_ba', 'anon_move_pages_ab', 'anon_move_pages_ba']"
 	expect_json "bench migrate --json" \
@@ -462,19 +472,11 @@ else
 	expect_json "stat --json (module): nodes and buffers" \
 		"isinstance(d['buffers'], list) and len(d['nodes']) >= 1 and all(x['total_bytes'] >= x['free_bytes'] for x in d['nodes'])" stat --json
 	# another process's mapping: stat sees the units a holder PMD-maps
-	hold_out=$(mktemp)
-	"$TIERCTL" alloc --node "$N" --page-size 2M --size 8M --hold 60 --json > "$hold_out" 2> /dev/null &
-	holder=$!
-	id=
-	for _ in $(seq 50); do
-		id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$hold_out" 2> /dev/null) && [ -n "$id" ] && break
-		sleep 0.2
-	done
+	start_holder --node "$N" --page-size 2M --size 8M
 	expect_json "stat --json: a holder's 2M units PMD-mapped now" \
 		"[(b['id'], b['pmd_mapped_units'], b['pmd_map_faults']) for b in d['buffers']] == [($id, 4, 4)]" \
 		stat --json --pid "$holder"
-	kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
-	rm -f "$hold_out"
+	stop_holder
 fi
 
 LIBTIER_BACKEND=bogus expect_fail "bad LIBTIER_BACKEND" "^tierctl topo: open libtier: LIBTIER_BACKEND=bogus: Invalid argument$" topo
