@@ -8,7 +8,8 @@
  * not go through the core: the buffer owns its page slots, so it moves them
  * itself with the same rules, in batches of 2 MiB:
  *
- *  1. plan and allocate: for each filled unit not on its new home, take
+ *  1. plan and allocate: for each filled unit not on its new home, and
+ *     each split 2 MiB unit with pages there (re-formed in place), take
  *     destination pages on the node the policy names (one order-9 block for
  *     a 2 MiB unit), before any lock is held;
  *  2. lock the source pages (cxltier_page_lock_slot(): reference + page
@@ -91,7 +92,10 @@ struct cxltier_mig_run {
 	bool async;
 	u64 start_ns;
 	unsigned long moved, skipped, failed;
-	/* this batch re-forms a split unit at home (cxltier_mig_plan_unit()) */
+	/*
+	 * This batch re-forms a split unit at home (cxltier_mig_plan_unit()):
+	 * per batch, since a batch is one 2 MiB unit (BUILD_BUG_ON below).
+	 */
 	bool reform;
 	struct page *src[CXLTIER_MIG_BATCH];
 	struct page *dst[CXLTIER_MIG_BATCH];
@@ -106,14 +110,6 @@ enum {
 /* ------------------------------------------------------------------------ */
 /* Moving pages                                                               */
 
-/*
- * Destination for a page (order 0) or a whole 2 MiB unit (order 9) whose
- * home is policy entry @home and which now sits on node @cur: the home
- * node, and where the policy falls back, the other listed nodes in list
- * order, but never one ranked after @cur (staying is then as good).
- * Returns the node of the pages put in @dst, NUMA_NO_NODE to stay, or
- * -ENOMEM.
- */
 /* 2^@order destination pages on node @nid into @dst; false if none now. */
 static bool cxltier_mig_alloc_on(struct cxltier_buf *buf, int nid,
 				 unsigned int order, struct page **dst)
@@ -136,6 +132,14 @@ static bool cxltier_mig_alloc_on(struct cxltier_buf *buf, int nid,
 	return true;
 }
 
+/*
+ * Destination for a page (order 0) or a whole 2 MiB unit (order 9) whose
+ * home is policy entry @home and which now sits on node @cur: the home
+ * node, and where the policy falls back, the other listed nodes in list
+ * order, but never one ranked after @cur (staying is then as good).
+ * Returns the node of the pages put in @dst, NUMA_NO_NODE to stay, or
+ * -ENOMEM.
+ */
 static int cxltier_mig_alloc(struct cxltier_buf *buf, u32 home, int cur,
 			     unsigned int order, struct page **dst)
 {
@@ -169,20 +173,25 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	/* a unit that is a run becomes a table (page.c, "Slots") */
 	if (cxltier_slot_spare(buf, idx, GFP_KERNEL, &spare))
 		return CXLTIER_MIG_NOMEM;
-	/* the target's quota, as for a fault: a page it cannot take stays */
-	if (cxltier_quota_charge(to, 1, false)) {
+	/*
+	 * The target's quota, as for a fault: a page it cannot take stays.
+	 * A page re-formed on its own node stays charged where it is.
+	 */
+	if (from != to && cxltier_quota_charge(to, 1, false)) {
 		kfree(spare);
 		return CXLTIER_MIG_QUOTA;
 	}
 	if (buf->pinnable) {
 		if (cxltier_page_maybe_pinned(src)) {
-			cxltier_quota_uncharge(to, 1, false);
+			if (from != to)
+				cxltier_quota_uncharge(to, 1, false);
 			kfree(spare);
 			return CXLTIER_MIG_PINNED;
 		}
 		/* slot + ours, and no GUP reference may appear while we copy */
 		if (!page_ref_freeze(src, 2)) {
-			cxltier_quota_uncharge(to, 1, false);
+			if (from != to)
+				cxltier_quota_uncharge(to, 1, false);
 			kfree(spare);
 			return CXLTIER_MIG_BUSY;
 		}
@@ -191,7 +200,8 @@ static int cxltier_mig_move_page(struct cxltier_buf *buf, pgoff_t idx,
 	copy_highpage(dst, src);
 	/* the creator's memory cgroup keeps the charge; the quota moves */
 	cxltier_page_move_memcg_charge(dst, src);
-	cxltier_quota_uncharge(from, 1, false);
+	if (from != to)
+		cxltier_quota_uncharge(from, 1, false);
 	cxltier_count(from, CXLTIER_CNT_MIGRATE_OUT, 1);
 	cxltier_count(to, CXLTIER_CNT_MIGRATE_IN, 1);
 	dst->index = idx;
@@ -248,7 +258,8 @@ static bool cxltier_mig_move_unit(struct cxltier_buf *buf, pgoff_t first,
 			return false;
 	if (!cxltier_pages_are_run(dst, buf->unit_order))
 		return false;
-	if (cxltier_quota_charge(to, n, false))
+	/* re-formed on its own node (cxltier_mig_plan_unit()): no new charge */
+	if (from != to && cxltier_quota_charge(to, n, false))
 		return false;
 
 	for (i = 0; i < n; i++) {
@@ -259,7 +270,8 @@ static bool cxltier_mig_move_unit(struct cxltier_buf *buf, pgoff_t first,
 		lock_page(dst[i]);	/* fresh: never waits */
 		cxltier_page_set_movable(dst[i]);
 	}
-	cxltier_quota_uncharge(from, n, false);
+	if (from != to)
+		cxltier_quota_uncharge(from, n, false);
 	cxltier_count(from, CXLTIER_CNT_MIGRATE_OUT, n);
 	cxltier_count(to, CXLTIER_CNT_MIGRATE_IN, n);
 
@@ -358,6 +370,17 @@ static void cxltier_mig_plan_unit(struct cxltier_mig_run *r,
 	}
 }
 
+/*
+ * Whether the page now in a slot planned to move no longer needs to: gone,
+ * or already on the destination's node (compaction or offline moved it
+ * there meanwhile), unless the batch re-forms a unit on that very node.
+ */
+static bool cxltier_mig_needless(struct cxltier_mig_run *r, struct page *page,
+				 struct page *dst)
+{
+	return !page || (!r->reform && page_to_nid(page) == page_to_nid(dst));
+}
+
 static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 			      unsigned int n)
 {
@@ -370,6 +393,7 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 	memset(r->dst, 0, sizeof(r->dst));
 	memset(r->busy, 0, sizeof(r->busy));
 	r->reform = false;
+	BUILD_BUG_ON(CXLTIER_MIG_BATCH != 1U << (PMD_SHIFT - PAGE_SHIFT));
 
 	end_unit = (first + n) >> buf->unit_order;
 	for (unit = first >> buf->unit_order; unit < end_unit; unit++)
@@ -382,9 +406,7 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 		if (!r->dst[i])
 			continue;
 		page = cxltier_page_lock_slot(buf, first + i);
-		if (!page ||
-		    (!r->reform && page_to_nid(page) == page_to_nid(r->dst[i]))) {
-			/* moved there meanwhile (compaction, offline) */
+		if (cxltier_mig_needless(r, page, r->dst[i])) {
 			if (page) {
 				unlock_page(page);
 				put_page(page);
@@ -466,8 +488,7 @@ static void cxltier_mig_batch(struct cxltier_mig_run *r, unsigned long first,
 			if (!r->busy[i] || !r->dst[i])
 				continue;
 			page = cxltier_page_lock_slot(buf, first + i);
-			if (!page ||
-			    page_to_nid(page) == page_to_nid(r->dst[i])) {
+			if (cxltier_mig_needless(r, page, r->dst[i])) {
 				if (page) {
 					unlock_page(page);
 					put_page(page);

@@ -813,7 +813,9 @@ int64_t tier_buf_pmd_mapped(const struct tier_buf *buf);
  * module from the page tables of every process mapping the buffer (a unit
  * mapped in two processes counts once).  Where tier_buf_pmd_mapped() sees
  * this process's mapping only, this sees a forked child's or another
- * process's too.  It runs a tier_buf_stat(), whose cost it has.
+ * process's too.  It runs a tier_buf_stat(), whose cost it has, and which
+ * ends the validity of the resident array an earlier tier_buf_stat() of
+ * this buffer returned: call it first.
  * Return: units (>= 0; 0 for 4 KiB pages); -EINVAL for NULL; -EOPNOTSUPP on
  * the mbind backend (the kernel keeps no such count for a memfd's mappings
  * in other processes; use tier_buf_pmd_mapped()); the backend's -errno.
@@ -1098,7 +1100,8 @@ void tier_arena_destroy(struct tier_arena *arena);
  * @error: 0, or how the migration ended: -EINTR (interrupted), -ECANCELED
  *         (async, the buffer was closed everywhere)
  * @seq: migrations started on the buffer (tier_buf_migrate_status() only)
- * @moved_bytes: bytes moved to the node the new policy names
+ * @moved_bytes: bytes moved to the node the new policy names, and those of
+ *               split 2 MiB units re-formed on their node (module)
  * @skipped_bytes: bytes left in place because they are long-term pinned
  * @failed_bytes: bytes left in place for another reason (no memory on the
  *                target, a reference that did not go away)
