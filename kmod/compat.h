@@ -117,6 +117,7 @@ static inline void cxltier_add_mm_counter(struct mm_struct *mm, int member,
 #include <asm/tlbflush.h>
 #include <linux/smp.h>
 
+#ifdef CONFIG_X86
 static inline void cxltier_flush_cpu_tlb(void *unused)
 {
 	__flush_tlb_all();
@@ -127,6 +128,14 @@ static inline void cxltier_flush_stale_pmds(bool ever_pmd_mapped)
 	if (ever_pmd_mapped)
 		on_each_cpu(cxltier_flush_cpu_tlb, NULL, 1);
 }
+#else
+/* arm64's flush_tlb_all() is an inline broadcast (TLBI VMALLE1IS) */
+static inline void cxltier_flush_stale_pmds(bool ever_pmd_mapped)
+{
+	if (ever_pmd_mapped)
+		flush_tlb_all();
+}
+#endif
 #else
 static inline void cxltier_flush_stale_pmds(bool ever_pmd_mapped)
 {

@@ -550,7 +550,8 @@ static void cxltier_mapping_pmd_units(struct cxltier_buf *buf,
  *    (mmget_not_zero() fails) maps nothing either.
  *
  * A snapshot: a fault or zap racing with it may or may not be counted.
- * 4 KiB-page buffers have no units to count and pay nothing.  -EINTR on a
+ * 4 KiB-page buffers, and 2 MiB ones that never had a PMD entry (pinnable
+ * outside a pool, split, mapped off the grid), pay nothing.  -EINTR on a
  * fatal signal while waiting for a process's mmap_lock.
  */
 int cxltier_map_count_pmd_units(struct cxltier_buf *buf, u64 *units)
@@ -562,7 +563,9 @@ int cxltier_map_count_pmd_units(struct cxltier_buf *buf, u64 *units)
 	int ret = 0;
 
 	*units = 0;
-	if (buf->unit_order != PMD_SHIFT - PAGE_SHIFT)
+	/* no unit was ever PMD-mapped: nothing to look for */
+	if (buf->unit_order != PMD_SHIFT - PAGE_SHIFT ||
+	    !atomic_long_read(&buf->nr_pmd_map_faults))
 		return 0;
 	/* kvmalloc: a 64 TiB buffer's bitmap is 4 MiB, a busy list's as big */
 	seen = kvcalloc(BITS_TO_LONGS(buf->nr_units), sizeof(long), GFP_KERNEL);
@@ -621,7 +624,8 @@ again:
 		mutex_unlock(&buf->maps_lock);
 		mmap_read_unlock(mm);
 put:
-		mmput(mm);
+		/* the last reference: exit_mmap() on a workqueue, not here */
+		mmput_async(mm);
 next:
 		mmdrop(mm);
 	}

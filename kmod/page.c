@@ -865,12 +865,12 @@ static int cxltier_migrate_page(struct page *dst, struct page *src,
 	 */
 	unmap_mapping_range(buf->inode->i_mapping, (loff_t)idx << PAGE_SHIFT,
 			    PAGE_SIZE, 1);
-	cxltier_map_flush_stale(buf);
 	/* slot + isolation; anything more is a transient user: retry later */
 	if (page_count(src) != 2) {
 		kfree(spare);
 		return -EAGAIN;
 	}
+	cxltier_map_flush_stale(buf);	/* before the copy (compat.h) */
 
 	copy_highpage(dst, src);
 	dst->index = idx;
