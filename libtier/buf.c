@@ -224,6 +224,8 @@ TIER_EXPORT int64_t tier_buf_pmd_units(struct tier_buf *buf)
 
 	if (!buf)
 		return -EINVAL;
+	if (tier_backend(buf->ctx) != TIER_BACKEND_MODULE)
+		return -EOPNOTSUPP;
 	buf->pmd_units = -EOPNOTSUPP;
 	err = tier_buf_stat(buf, &st);
 	return err ? err : buf->pmd_units;

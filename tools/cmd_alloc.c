@@ -714,20 +714,22 @@ static int alloc_run(const struct tc_cmd *cmd, int argc, char **argv)
 	}
 	res.touch_ms = now_ms() - t0;
 
+	/*
+	 * The module counts its units itself; smaps is for the mbind
+	 * backend's THPs only: on 6.1 built with CONFIG_DEBUG_VM, reading
+	 * smaps over a module unit's PMD trips a VM_BUG_ON (libtier(3)).
+	 * Before tier_buf_stat(): it runs one, which would end the validity
+	 * of st.resident.
+	 */
+	res.pmd_units = tier_buf_pmd_units(buf);
+	res.pmd_mapped = tier_backend(ctx) == TIER_BACKEND_MODULE ?
+			 -EOPNOTSUPP : tier_buf_pmd_mapped(buf);
 	err = tier_buf_stat(buf, &st);
 	if (err) {
 		tc_error(cmd, "stat buffer", err);
 		goto out;
 	}
 	build_rows(&res, &st);
-	/*
-	 * The module counts its units itself; smaps is for the mbind
-	 * backend's THPs only: on 6.1 built with CONFIG_DEBUG_VM, reading
-	 * smaps over a module unit's PMD trips a VM_BUG_ON (libtier(3)).
-	 */
-	res.pmd_units = tier_buf_pmd_units(buf);
-	res.pmd_mapped = tier_backend(ctx) == TIER_BACKEND_MODULE ?
-			 -EOPNOTSUPP : tier_buf_pmd_mapped(buf);
 
 	if (json)
 		report_json(ctx, &st, &res, (unsigned int)hold);
